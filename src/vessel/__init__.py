@@ -1,0 +1,3 @@
+"""Vessel: an Open Application Model delivery engine."""
+
+__version__ = "0.1.0"

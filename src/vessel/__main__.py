@@ -1,0 +1,3 @@
+from vessel.cli.main import main
+
+main()

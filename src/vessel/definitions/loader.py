@@ -1,0 +1,84 @@
+"""Definition documents (YAML) to `Definition` objects, strictly."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import jsonschema
+
+from vessel.definitions.definition import Definition, Kind, Workload
+from vessel.definitions.definition_schema import DEFINITION_SCHEMA
+from vessel.definitions.parameters import Parameters
+from vessel.definitions.template import JinjaTemplate, StatusRules, Template
+from vessel.errors import DefinitionError
+from vessel.model.frozen import freeze
+from vessel.model.schema_check import check
+from vessel.model.yaml_source import Document
+
+DEFINITION_KINDS = frozenset(k.value for k in Kind)
+DESCRIPTION = "definition.oam.dev/description"
+_VALIDATOR = jsonschema.Draft202012Validator(DEFINITION_SCHEMA)
+_NEEDS_TEMPLATES = (Kind.COMPONENT, Kind.TRAIT)
+
+
+def digest(document: Mapping[str, Any]) -> str:
+    """A content hash of a definition document, independent of key order and formatting."""
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def load_definition(doc: Document, origin: str, *, eager: bool = True) -> Definition:
+    """Validate one definition document and compile its schema (and, if eager, its templates)."""
+    check(doc.data, _VALIDATOR, doc.source.locate)
+    data = doc.data
+    kind = Kind(data["kind"])
+    meta, spec = data["metadata"], data["spec"]
+    name = meta["name"]
+    jinja = spec["schematic"]["jinja"]
+    if kind in _NEEDS_TEMPLATES and not jinja.get("templates"):
+        raise DefinitionError(f"a {kind.value} needs at least one template",
+                              doc.source.locate(("spec", "schematic", "jinja", "templates")))
+    return Definition(
+        kind=kind,
+        name=name,
+        parameters=Parameters(jinja.get("parameters"),
+                              doc.source.locate(("spec", "schematic", "jinja", "parameters"))),
+        templates=_templates(doc, name, jinja.get("templates", {}), eager),
+        description=meta.get("annotations", {}).get(DESCRIPTION, ""),
+        workload=_workload(spec.get("workload")),
+        applies_to_workloads=tuple(spec.get("appliesToWorkloads", ())),
+        conflicts_with=tuple(spec.get("conflictsWith", ())),
+        pod_disruptive=spec.get("podDisruptive", False),
+        status=_status(doc, spec.get("status")),
+        labels=freeze(meta.get("labels", {})),
+        origin=origin,
+        digest=digest(data),
+        document=freeze(data),
+    )
+
+
+def _templates(doc: Document, name: str, raw: Mapping[str, str], eager: bool) -> dict[str, Template]:
+    out: dict[str, Template] = {}
+    for target_type, text in raw.items():
+        path = ("spec", "schematic", "jinja", "templates", target_type)
+        template = JinjaTemplate(text, f"{name}/{target_type}", doc.source.locate(path))
+        if eager:
+            template.compile()
+        out[target_type] = template
+    return out
+
+
+def _workload(raw: Mapping[str, Any] | None) -> Workload | None:
+    if raw is None:
+        return None
+    definition = raw.get("definition", {})
+    return Workload(definition.get("apiVersion"), definition.get("kind"), raw.get("type"))
+
+
+def _status(doc: Document, raw: Mapping[str, str] | None) -> StatusRules | None:
+    if not raw:
+        return None
+    return StatusRules(raw.get("healthPolicy"), raw.get("customStatus"), doc.source.locate(("spec", "status")))

@@ -1,0 +1,124 @@
+"""A definition's parameters: a JSON Schema that validates, fills defaults, and documents.
+
+The same schema drives validation messages, `vessel def show`, generated docs and (later) dashboard
+forms. Object schemas that list `properties` are closed unless they say otherwise, so a misspelt
+property is an error rather than a silently ignored value.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import jsonschema
+
+from vessel.errors import DefinitionError, Location
+from vessel.model.frozen import thaw
+from vessel.model.schema_check import Locate, check
+
+_SUBSCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
+_SUBSCHEMA_ONE = ("items", "additionalProperties", "not", "if", "then", "else", "contains")
+
+
+def close_objects(schema: Any) -> Any:
+    """A copy of `schema` where every object that lists `properties` rejects unknown ones by default."""
+    if not isinstance(schema, Mapping):
+        return schema
+    out = {k: v for k, v in schema.items()}
+    if "properties" in out:
+        out["properties"] = {k: close_objects(v) for k, v in out["properties"].items()}
+        out.setdefault("additionalProperties", False)
+    for key in _SUBSCHEMA_ONE:
+        if key in out:
+            out[key] = close_objects(out[key])
+    for key in _SUBSCHEMA_LISTS:
+        if key in out:
+            out[key] = [close_objects(s) for s in out[key]]
+    for key in ("$defs", "definitions", "patternProperties"):
+        if key in out:
+            out[key] = {k: close_objects(v) for k, v in out[key].items()}
+    return out
+
+
+def fill_defaults(schema: Any, value: Any) -> None:
+    """Set schema defaults for absent fields, in place, at every level the value reaches."""
+    if not isinstance(schema, Mapping):
+        return
+    if isinstance(value, dict):
+        props = schema.get("properties", {})
+        for key, sub in props.items():
+            if key not in value and isinstance(sub, Mapping) and "default" in sub:
+                value[key] = copy.deepcopy(sub["default"])
+            if key in value:
+                fill_defaults(sub, value[key])
+        extra = schema.get("additionalProperties")
+        if isinstance(extra, Mapping):
+            for key in value.keys() - props.keys():
+                fill_defaults(extra, value[key])
+    elif isinstance(value, list) and isinstance(schema.get("items"), Mapping):
+        for item in value:
+            fill_defaults(schema["items"], item)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One documented parameter, for `vessel def show` and generated docs."""
+
+    name: str
+    type: str
+    required: bool
+    default: Any
+    description: str
+
+
+class Parameters:
+    """The compiled parameter schema of one definition."""
+
+    def __init__(self, schema: Mapping[str, Any] | None, where: Location):
+        raw = dict(schema) if schema is not None else {"type": "object", "properties": {}}
+        raw.setdefault("type", "object")
+        self.schema: dict[str, Any] = close_objects(raw)
+        try:
+            jsonschema.Draft202012Validator.check_schema(self.schema)
+        except jsonschema.SchemaError as exc:
+            path = ".".join(str(p) for p in exc.absolute_path)
+            raise DefinitionError(f"parameters is not a valid JSON Schema at {path or '/'}: {exc.message}",
+                                  where) from None
+        self._validator = jsonschema.Draft202012Validator(self.schema)
+
+    def resolve(self, properties: Mapping[str, Any], locate: Locate) -> dict[str, Any]:
+        """Validated properties with defaults applied: the `parameter` a template sees."""
+        value = thaw(properties)
+        fill_defaults(self.schema, value)
+        check(value, self._validator, locate)
+        return value  # type: ignore[no-any-return]
+
+    def fields(self) -> list[Field]:
+        return list(_fields(self.schema, ""))
+
+
+def _type_name(schema: Mapping[str, Any]) -> str:
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        return " | ".join(kind)
+    if kind == "array" and isinstance(schema.get("items"), Mapping):
+        return f"[]{_type_name(schema['items'])}"
+    if "enum" in schema:
+        return " | ".join(repr(v) for v in schema["enum"])
+    if kind is None and ("anyOf" in schema or "oneOf" in schema):
+        return " | ".join(_type_name(s) for s in schema.get("anyOf", schema.get("oneOf", [])))
+    if kind == "object" and isinstance(schema.get("additionalProperties"), Mapping):
+        return f"map[string]{_type_name(schema['additionalProperties'])}"
+    return str(kind or "any")
+
+
+def _fields(schema: Mapping[str, Any], prefix: str) -> Iterator[Field]:
+    required = set(schema.get("required", []))
+    for name, sub in schema.get("properties", {}).items():
+        full = f"{prefix}{name}"
+        yield Field(full, _type_name(sub), name in required, sub.get("default"), sub.get("description", ""))
+        nested = sub.get("items") if sub.get("type") == "array" else sub
+        if isinstance(nested, Mapping) and "properties" in nested:
+            yield from _fields(nested, f"{full}[]." if sub.get("type") == "array" else f"{full}.")

@@ -1,0 +1,94 @@
+"""Every error Vessel raises on purpose, in one tree.
+
+An error says *what* went wrong, *where* (file, line, field path, definition or component name) and,
+when it can, *what to do*. Whether an error is worth retrying is decided where it arises, by its class:
+
+    VesselError                      base; ``str(err)`` is the full user-facing message
+    ├── InputError                   the user's input is wrong; retrying cannot help (terminal)
+    │   ├── ParseError               YAML syntax, duplicate keys, alias bombs, size caps
+    │   ├── ValidationError          a field has the wrong type/value, is unknown or missing
+    │   └── UnknownTypeError         a component/trait/policy/step type no definition provides
+    ├── DefinitionError              a definition is malformed (bad schema, template syntax)
+    └── RenderError                  a template failed, timed out, grew too large, or produced bad data
+        └── TraitNotApplicableError  a trait's appliesToWorkloads excludes the component
+
+The engine layers add transient I/O errors later; everything here is terminal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where something is: a file, a line (1-based, when known) and a field path."""
+
+    file: str | None = None
+    line: int | None = None
+    path: str = ""
+
+    def __str__(self) -> str:
+        parts = []
+        if self.file:
+            parts.append(self.file if self.line is None else f"{self.file}:{self.line}")
+        if self.path:
+            parts.append(self.path)
+        return ": ".join(parts)
+
+
+class VesselError(Exception):
+    """Base of every deliberate Vessel error."""
+
+    terminal = True
+
+    def __init__(self, message: str, location: Location | None = None, hint: str | None = None):
+        self.message = message
+        self.location = location or Location()
+        self.hint = hint
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        where = str(self.location)
+        text = f"{where}: {self.message}" if where else self.message
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+class InputError(VesselError):
+    """The user's input is wrong."""
+
+
+class ParseError(InputError):
+    """The input is not acceptable YAML (syntax, duplicate key, alias bomb, too large)."""
+
+
+class ValidationError(InputError):
+    """A field is of the wrong type or value, unknown, or missing."""
+
+
+class MultipleErrors(InputError):
+    """Several validation errors found in one pass, reported together."""
+
+    def __init__(self, errors: Sequence[VesselError]):
+        self.errors = tuple(errors)
+        super().__init__("\n".join(e.render() for e in self.errors))
+
+    def render(self) -> str:
+        return "\n".join(e.render() for e in getattr(self, "errors", ()))
+
+
+class UnknownTypeError(InputError):
+    """A type name that no loaded definition provides."""
+
+
+class DefinitionError(VesselError):
+    """A definition itself is malformed."""
+
+
+class RenderError(VesselError):
+    """Rendering a template failed."""
+
+
+class TraitNotApplicableError(RenderError):
+    """A trait was attached to a workload its definition does not apply to."""

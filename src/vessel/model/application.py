@@ -1,0 +1,111 @@
+"""The Application model: typed, immutable objects for KubeVela's `core.oam.dev/v1beta1` Application.
+
+Everything here is data. Property trees are `FrozenDict`/tuples (see `frozen.py`); each object keeps the
+field path it was read from, so later layers (definitions, render, workflow) can point errors at the
+exact line of the user's file through `Application.source`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from vessel.errors import Location
+from vessel.model.frozen import EMPTY, FrozenDict
+from vessel.model.paths import Path
+from vessel.model.yaml_source import SourceMap
+
+
+class Mode(str, Enum):
+    STEP_BY_STEP = "StepByStep"
+    DAG = "DAG"
+
+
+@dataclass(frozen=True)
+class Input:
+    """Take the value named `source` (an output of another component or step) into `parameter_key`."""
+
+    source: str
+    parameter_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Output:
+    """Publish `value_from` (an expression over the rendered/live object) under `name`."""
+
+    name: str
+    value_from: str
+
+
+@dataclass(frozen=True)
+class Trait:
+    type: str
+    properties: FrozenDict = EMPTY
+    path: Path = field(default=(), compare=False)
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str
+    type: str
+    properties: FrozenDict = EMPTY
+    traits: tuple[Trait, ...] = ()
+    depends_on: tuple[str, ...] = ()
+    inputs: tuple[Input, ...] = ()
+    outputs: tuple[Output, ...] = ()
+    path: Path = field(default=(), compare=False)
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    type: str
+    properties: FrozenDict = EMPTY
+    path: Path = field(default=(), compare=False)
+
+
+@dataclass(frozen=True)
+class Step:
+    """A workflow step; a `step-group` holds `sub_steps` (which never hold their own)."""
+
+    name: str
+    type: str
+    properties: FrozenDict = EMPTY
+    if_: str | None = None
+    timeout: str | None = None
+    depends_on: tuple[str, ...] = ()
+    inputs: tuple[Input, ...] = ()
+    outputs: tuple[Output, ...] = ()
+    sub_steps: tuple[Step, ...] = ()
+    alias: str | None = None
+    path: Path = field(default=(), compare=False)
+
+
+@dataclass(frozen=True)
+class Workflow:
+    steps: tuple[Step, ...] = ()
+    mode: Mode = Mode.STEP_BY_STEP
+    sub_step_mode: Mode = Mode.DAG
+    ref: str | None = None
+
+
+@dataclass(frozen=True)
+class Application:
+    name: str
+    components: tuple[Component, ...]
+    namespace: str = "default"
+    labels: FrozenDict = EMPTY
+    annotations: FrozenDict = EMPTY
+    policies: tuple[Policy, ...] = ()
+    workflow: Workflow | None = None
+    source: SourceMap = field(default_factory=lambda: SourceMap(None), compare=False, repr=False)
+
+    def locate(self, path: Path) -> Location:
+        """Where `path` (e.g. a component's path plus `("properties", "image")`) is in the user's file."""
+        return self.source.locate(path)
+
+    def component(self, name: str) -> Component:
+        for comp in self.components:
+            if comp.name == name:
+                return comp
+        raise KeyError(name)
+

@@ -1,0 +1,177 @@
+"""From a YAML document to an `Application`: schema check first, then the rules a schema cannot say.
+
+Those rules: component, policy and step names are unique; `dependsOn` names something that exists;
+inputs name an output someone declares; and the dependency graph (dependsOn plus inputs) has no cycle.
+All problems found are reported together, each with its file, line and field path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import jsonschema
+
+from vessel.errors import MultipleErrors, ValidationError, VesselError
+from vessel.model.application import (
+    Application,
+    Component,
+    Input,
+    Mode,
+    Output,
+    Policy,
+    Step,
+    Trait,
+    Workflow,
+)
+from vessel.model.application_schema import APPLICATION_SCHEMA
+from vessel.model.frozen import EMPTY, freeze
+from vessel.model.graph import find_cycle
+from vessel.model.paths import Path
+from vessel.model.schema_check import check
+from vessel.model.yaml_source import Document
+
+_VALIDATOR = jsonschema.Draft202012Validator(APPLICATION_SCHEMA)
+
+
+def parse_application(doc: Document) -> Application:
+    """Validate and convert one `kind: Application` document."""
+    check(doc.data, _VALIDATOR, doc.source.locate)
+    data = doc.data
+    spec = data["spec"]
+    meta = data["metadata"]
+    app = Application(
+        name=meta["name"],
+        namespace=meta.get("namespace", "default"),
+        labels=freeze(meta.get("labels", {})),
+        annotations=freeze(meta.get("annotations", {})),
+        components=tuple(_component(c, ("spec", "components", i)) for i, c in enumerate(spec["components"])),
+        policies=tuple(_policy(p, ("spec", "policies", i)) for i, p in enumerate(spec.get("policies", []))),
+        workflow=_workflow(spec["workflow"]) if "workflow" in spec else None,
+        source=doc.source,
+    )
+    problems = [*_component_problems(app), *_policy_problems(app), *_workflow_problems(app)]
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise MultipleErrors(problems)
+    return app
+
+
+def _io(raw: Mapping[str, Any]) -> tuple[tuple[Input, ...], tuple[Output, ...]]:
+    inputs = tuple(Input(i["from"], i.get("parameterKey")) for i in raw.get("inputs", []))
+    outputs = tuple(Output(o["name"], o["valueFrom"]) for o in raw.get("outputs", []))
+    return inputs, outputs
+
+
+def _component(raw: Mapping[str, Any], path: Path) -> Component:
+    inputs, outputs = _io(raw)
+    traits = tuple(
+        Trait(t["type"], freeze(t.get("properties", {})), (*path, "traits", i))
+        for i, t in enumerate(raw.get("traits", []))
+    )
+    return Component(
+        name=raw["name"],
+        type=raw["type"],
+        properties=freeze(raw.get("properties", {})),
+        traits=traits,
+        depends_on=tuple(raw.get("dependsOn", [])),
+        inputs=inputs,
+        outputs=outputs,
+        path=path,
+    )
+
+
+def _policy(raw: Mapping[str, Any], path: Path) -> Policy:
+    return Policy(raw["name"], raw["type"], freeze(raw.get("properties", {})), path)
+
+
+def _step(raw: Mapping[str, Any], path: Path) -> Step:
+    inputs, outputs = _io(raw)
+    return Step(
+        name=raw["name"],
+        type=raw["type"],
+        properties=freeze(raw.get("properties", {})) if "properties" in raw else EMPTY,
+        if_=raw.get("if"),
+        timeout=raw.get("timeout"),
+        depends_on=tuple(raw.get("dependsOn", [])),
+        inputs=inputs,
+        outputs=outputs,
+        sub_steps=tuple(_step(s, (*path, "subSteps", i)) for i, s in enumerate(raw.get("subSteps", []))),
+        alias=raw.get("meta", {}).get("alias"),
+        path=path,
+    )
+
+
+def _workflow(raw: Mapping[str, Any]) -> Workflow:
+    mode = raw.get("mode", {})
+    return Workflow(
+        steps=tuple(_step(s, ("spec", "workflow", "steps", i)) for i, s in enumerate(raw.get("steps", []))),
+        mode=Mode(mode.get("steps", Mode.STEP_BY_STEP.value)),
+        sub_step_mode=Mode(mode.get("subSteps", Mode.DAG.value)),
+        ref=raw.get("ref"),
+    )
+
+
+def _error(app: Application, path: Path, message: str) -> ValidationError:
+    return ValidationError(message, app.locate(path))
+
+
+def _duplicates(app: Application, items: Iterable[tuple[str, Path]], what: str) -> list[VesselError]:
+    seen: dict[str, Path] = {}
+    problems: list[VesselError] = []
+    for name, path in items:
+        if name in seen:
+            problems.append(_error(app, (*path, "name"), f"duplicate {what} name {name!r}"))
+        seen[name] = path
+    return problems
+
+
+def _component_problems(app: Application) -> list[VesselError]:
+    comps = app.components
+    problems = _duplicates(app, ((c.name, c.path) for c in comps), "component")
+    problems += _graph_problems(app, comps, "component")
+    return problems
+
+
+def _policy_problems(app: Application) -> list[VesselError]:
+    return _duplicates(app, ((p.name, p.path) for p in app.policies), "policy")
+
+
+def _workflow_problems(app: Application) -> list[VesselError]:
+    if app.workflow is None:
+        return []
+    steps = app.workflow.steps
+    every = [*steps, *(sub for s in steps for sub in s.sub_steps)]
+    problems = _duplicates(app, ((s.name, s.path) for s in every), "workflow step")
+    problems += _graph_problems(app, steps, "workflow step")
+    for step in steps:
+        problems += _graph_problems(app, step.sub_steps, "sub-step")
+    return problems
+
+
+def _graph_problems(app: Application, nodes: Sequence[Component] | Sequence[Step], what: str) -> list[VesselError]:
+    """dependsOn must name a sibling; inputs must name a declared output; no cycles."""
+    names = {n.name for n in nodes}
+    producers = {o.name: n.name for n in nodes for o in n.outputs}
+    edges: dict[str, set[str]] = {n.name: set() for n in nodes}
+    problems: list[VesselError] = []
+    for node in nodes:
+        for i, dep in enumerate(node.depends_on):
+            if dep not in names:
+                problems.append(_error(app, (*node.path, "dependsOn", i), f"depends on unknown {what} {dep!r}"))
+            else:
+                edges[node.name].add(dep)
+        for i, inp in enumerate(node.inputs):
+            producer = producers.get(inp.source)
+            if producer is None and what == "component":
+                problems.append(_error(app, (*node.path, "inputs", i, "from"),
+                                       f"no {what} declares an output named {inp.source!r}"))
+            elif producer is not None and producer != node.name:
+                edges[node.name].add(producer)
+    cycle = find_cycle(edges)
+    if cycle:
+        first = next(n for n in nodes if n.name == cycle[0])
+        problems.append(_error(app, (*first.path, "dependsOn"),
+                               f"dependency cycle: {' -> '.join([*cycle, cycle[0]])}"))
+    return problems

@@ -1,0 +1,24 @@
+"""Field paths: how Vessel names a place inside a document (`spec.components[0].traits[1].type`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+PathPart = str | int
+Path = tuple[PathPart, ...]
+
+_PLAIN_KEY = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$-]*$")
+
+
+def format_path(path: Iterable[PathPart]) -> str:
+    """Render a path the way users read it: dots for keys, brackets for indexes and odd keys."""
+    out: list[str] = []
+    for part in path:
+        if isinstance(part, int):
+            out.append(f"[{part}]")
+        elif _PLAIN_KEY.match(part):
+            out.append(f".{part}" if out else part)
+        else:
+            out.append(f"[{part!r}]")
+    return "".join(out)

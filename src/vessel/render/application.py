@@ -1,0 +1,49 @@
+"""Rendering a whole Application: every component, in declaration order, checked for collisions."""
+
+from __future__ import annotations
+
+from vessel.definitions.registry import Registry
+from vessel.definitions.sandbox import DEFAULT_LIMITS, RenderLimits
+from vessel.errors import MultipleErrors, RenderError, VesselError
+from vessel.model.application import Application
+from vessel.render.component import RenderedComponent, render_component
+from vessel.render.context import RenderOptions
+from vessel.render.resource import Resource, ResourceKey
+
+
+def render_application(app: Application, registry: Registry, options: RenderOptions | None = None,
+                       limits: RenderLimits = DEFAULT_LIMITS) -> tuple[RenderedComponent, ...]:
+    """Render every component; report every failing component, and any two that make the same object."""
+    rendered: list[RenderedComponent] = []
+    problems: list[VesselError] = []
+    for component in app.components:
+        try:
+            rendered.append(render_component(app, component, registry, options, limits))
+        except MultipleErrors as exc:
+            problems.extend(exc.errors)
+        except VesselError as exc:
+            problems.append(exc)
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise MultipleErrors(problems)
+    _check_collisions(app, rendered)
+    return tuple(rendered)
+
+
+def resources(rendered: tuple[RenderedComponent, ...]) -> list[Resource]:
+    return [r for comp in rendered for r in comp.resources]
+
+
+def _check_collisions(app: Application, rendered: list[RenderedComponent]) -> None:
+    seen: dict[ResourceKey, Resource] = {}
+    for comp in rendered:
+        for res in comp.resources:
+            first = seen.setdefault(res.key, res)
+            if first is not res:
+                raise RenderError(
+                    f"{res.key} is rendered twice: by {first.origin} of component {first.component!r} "
+                    f"and by {res.origin} of component {res.component!r}",
+                    app.locate(app.component(res.component).path),
+                    hint="give one of them another metadata.name",
+                )

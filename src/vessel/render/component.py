@@ -1,0 +1,196 @@
+"""Rendering one component: its definition's output, then each trait's patch and outputs, in order.
+
+Pure: the same component, definitions and options give the same resources, byte for byte.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from vessel.definitions.definition import Definition, Kind
+from vessel.definitions.registry import Registry
+from vessel.definitions.sandbox import DEFAULT_LIMITS, RenderLimits
+from vessel.definitions.template import Template
+from vessel.errors import Location, RenderError, TraitNotApplicableError
+from vessel.model.application import Application, Component, Trait
+from vessel.render.context import RenderOptions, app_namespace, base_context
+from vessel.render.contract import common_labels, stamp
+from vessel.render.merge_patch import json_merge_patch, json_patch
+from vessel.render.resource import AUXILIARY, TRAIT, Resource
+from vessel.render.strategic_merge import DEFAULT_MERGE_KEYS, strategic_merge
+
+COMPONENT_RESULT_KEYS = frozenset({"output", "outputs"})
+TRAIT_RESULT_KEYS = frozenset({"patch", "patchStrategy", "patchKeys", "patchOutputs", "outputs"})
+PATCH_STRATEGIES = ("strategic", "jsonPatch", "jsonMergePatch")
+
+
+@dataclass(frozen=True)
+class RenderedComponent:
+    """A component's resources: the workload first, then outputs in the order they were produced."""
+
+    name: str
+    definition: Definition
+    parameter: dict[str, Any]
+    resources: tuple[Resource, ...]
+
+    @property
+    def workload(self) -> Resource:
+        return self.resources[0]
+
+
+@dataclass
+class _Work:
+    output: dict[str, Any]
+    outputs: dict[str, Resource]  # name -> resource, component outputs then trait outputs
+
+
+def render_component(app: Application, component: Component, registry: Registry,
+                     options: RenderOptions | None = None, limits: RenderLimits = DEFAULT_LIMITS) -> RenderedComponent:
+    options = options or RenderOptions()
+    definition = registry.get(Kind.COMPONENT, component.type, app.locate((*component.path, "type")))
+    parameter = definition.parameters.resolve(
+        component.properties, lambda p: app.locate((*component.path, "properties", *p)))
+    context = base_context(app, component, options)
+    where = app.locate(component.path)
+    result = _render(_template(definition, options, where), parameter, context, limits, where,
+                     f"component {component.name!r}")
+    _check_keys(result, COMPONENT_RESULT_KEYS, definition, where)
+    work = _Work(_object(result.get("output"), "output", definition, where), {})
+    for name, body in _named_objects(result.get("outputs"), definition, where).items():
+        work.outputs[name] = Resource(component.name, body, TRAIT, AUXILIARY, name)
+    for trait in component.traits:
+        _apply_trait(app, component, definition, trait, registry, options, limits, context, work)
+    return RenderedComponent(component.name, definition, parameter, _stamped(app, component, options, work))
+
+
+def _template(definition: Definition, options: RenderOptions, where: Location) -> Template:
+    template = definition.templates.get(options.target_type)
+    if template is None:
+        has = ", ".join(definition.templates) or "none"
+        raise RenderError(
+            f"{definition.kind.noun} type {definition.name!r} has no rendering for target type "
+            f"{options.target_type!r} (it has: {has})", where)
+    return template
+
+
+def _render(template: Template, parameter: dict[str, Any], context: dict[str, Any], limits: RenderLimits,
+            where: Location, what: str) -> dict[str, Any]:
+    try:
+        return template.render({"parameter": parameter, "context": context}, limits)
+    except RenderError as exc:
+        raise RenderError(f"{what}: {exc.message} [template at {exc.location}]", where, exc.hint) from None
+
+
+def _check_keys(result: Mapping[str, Any], allowed: frozenset[str], definition: Definition,
+                where: Location) -> None:
+    unknown = sorted(set(result) - allowed)
+    if unknown:
+        raise RenderError(f"{definition.kind.noun} {definition.name!r} template produced unknown key(s) "
+                          f"{', '.join(unknown)}; expected {', '.join(sorted(allowed))}", where)
+
+
+def _object(value: Any, what: str, definition: Definition, where: Location) -> dict[str, Any]:
+    if not isinstance(value, dict) or not value.get("apiVersion") or not value.get("kind"):
+        raise RenderError(f"{definition.name!r} template must produce `{what}` as an object with apiVersion "
+                          "and kind", where)
+    return value
+
+
+def _named_objects(value: Any, definition: Definition, where: Location) -> dict[str, dict[str, Any]]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise RenderError(f"{definition.name!r} template must produce `outputs` as a mapping of name to "
+                          "object", where)
+    return {name: _object(body, f"outputs.{name}", definition, where) for name, body in value.items()}
+
+
+def _apply_trait(app: Application, component: Component, workload_def: Definition, trait: Trait,
+                 registry: Registry, options: RenderOptions, limits: RenderLimits,
+                 context: dict[str, Any], work: _Work) -> None:
+    where = app.locate(trait.path)
+    definition = registry.get(Kind.TRAIT, trait.type, app.locate((*trait.path, "type")))
+    _check_applies(definition, workload_def, work.output, component, where)
+    parameter = definition.parameters.resolve(trait.properties,
+                                              lambda p: app.locate((*trait.path, "properties", *p)))
+    trait_context = {**context, "output": work.output,
+                     "outputs": {name: r.body for name, r in work.outputs.items()}}
+    what = f"component {component.name!r} trait {trait.type!r}"
+    result = _render(_template(definition, options, where), parameter, trait_context, limits, where, what)
+    _check_keys(result, TRAIT_RESULT_KEYS, definition, where)
+    work.output = _patched(work.output, result, what, where)
+    for name, patch in (result.get("patchOutputs") or {}).items():
+        if name in work.outputs:
+            old = work.outputs[name]
+            body = strategic_merge(old.body, patch, _merge_keys(result))
+            work.outputs[name] = Resource(old.component, body, old.resource_type, old.trait, old.output)
+    for name, body in _named_objects(result.get("outputs"), definition, where).items():
+        work.outputs[name] = Resource(component.name, body, TRAIT, trait.type, name)
+
+
+def _merge_keys(result: Mapping[str, Any]) -> Mapping[str, tuple[str, ...]]:
+    extra = result.get("patchKeys") or {}
+    if not extra:
+        return DEFAULT_MERGE_KEYS
+    return {**DEFAULT_MERGE_KEYS, **{k: (v,) if isinstance(v, str) else tuple(v) for k, v in extra.items()}}
+
+
+def _patched(output: dict[str, Any], result: Mapping[str, Any], what: str, where: Location) -> dict[str, Any]:
+    if "patch" not in result or result["patch"] is None:
+        return output
+    strategy = result.get("patchStrategy", "strategic")
+    patch = result["patch"]
+    if strategy == "jsonPatch":
+        patched = json_patch(output, patch, what)
+    elif strategy == "jsonMergePatch":
+        patched = json_merge_patch(output, patch)
+    elif strategy == "strategic":
+        patched = strategic_merge(output, patch, _merge_keys(result))
+    else:
+        raise RenderError(f"{what}: unknown patchStrategy {strategy!r}; expected one of "
+                          f"{', '.join(PATCH_STRATEGIES)}", where)
+    if not isinstance(patched, dict) or not patched.get("apiVersion") or not patched.get("kind"):
+        raise RenderError(f"{what}: the patch removed the workload's apiVersion or kind", where)
+    return patched
+
+
+def workload_type(definition: Definition, output: Mapping[str, Any]) -> str:
+    """KubeVela's workload type string (`deployments.apps`), from the definition or the output."""
+    if definition.workload and definition.workload.type:
+        return definition.workload.type
+    group = str(output.get("apiVersion", "")).rpartition("/")[0]
+    plural = _plural(str(output.get("kind", "")).lower())
+    return f"{plural}.{group}" if group else plural
+
+
+def _plural(kind: str) -> str:
+    if kind.endswith(("s", "x", "ch", "sh")):
+        return kind + "es"
+    if kind.endswith("y") and kind[-2:-1] not in "aeiou":
+        return kind[:-1] + "ies"
+    return kind + "s"
+
+
+def _check_applies(trait: Definition, workload_def: Definition, output: Mapping[str, Any],
+                   component: Component, where: Location) -> None:
+    allowed = trait.applies_to_workloads
+    if not allowed or "*" in allowed:
+        return
+    wtype = workload_type(workload_def, output)
+    names = {workload_def.name, wtype, f"{output.get('apiVersion')}.{output.get('kind')}"}
+    if names & set(allowed):
+        return
+    raise TraitNotApplicableError(
+        f"trait {trait.name!r} does not apply to component {component.name!r} of type "
+        f"{workload_def.name!r} (workload {wtype})", where, hint=f"it applies to: {', '.join(allowed)}")
+
+
+def _stamped(app: Application, component: Component, options: RenderOptions, work: _Work) -> tuple[Resource, ...]:
+    namespace = app_namespace(app, options)
+    labels = common_labels(app.name, namespace, f"{app.name}-v{options.revision}", component.name, app.labels)
+    workload = Resource(component.name, work.output)
+    return tuple(stamp(r, labels, app.annotations, namespace, component.type)
+                 for r in (workload, *work.outputs.values()))
+
