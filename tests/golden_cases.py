@@ -38,8 +38,12 @@ class Case:
     def application(self) -> dict[str, Any]:
         app = {"name": "golden-app", "namespace": "default", **self.data.get("app", {})}
         meta = {k: app[k] for k in ("name", "namespace", "labels", "annotations") if k in app}
-        return {"apiVersion": "core.oam.dev/v1beta1", "kind": "Application", "metadata": meta,
-                "spec": {"components": [self.data["component"]]}}
+        return {
+            "apiVersion": "core.oam.dev/v1beta1",
+            "kind": "Application",
+            "metadata": meta,
+            "spec": {"components": [self.data["component"]]},
+        }
 
 
 def all_cases() -> list[Case]:

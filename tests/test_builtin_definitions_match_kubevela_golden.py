@@ -51,8 +51,12 @@ def test_rendered_manifests_are_valid_kubernetes(case: Case, registry) -> None: 
             pytest.fail(f"{manifest['kind']} {manifest['metadata']['name']}: {str(exc).splitlines()[0]}")
 
 
-@pytest.mark.parametrize("definition", [d for d in builtin_definitions() if d.kind in (Kind.COMPONENT, Kind.TRAIT)],
-                         ids=lambda d: d.name)
+@pytest.mark.parametrize(
+    "definition",
+    [d for d in builtin_definitions() if d.kind in (Kind.COMPONENT, Kind.TRAIT)],
+    ids=lambda d: d.name,
+)
 def test_every_builtin_has_golden_cases(definition) -> None:  # type: ignore[no-untyped-def]
     assert any(c.definition == definition.name and "expected" in c.data for c in CASES), (
-        f"add tests/golden/{definition.name}/<case>.yaml")
+        f"add tests/golden/{definition.name}/<case>.yaml"
+    )

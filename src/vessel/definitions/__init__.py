@@ -8,7 +8,21 @@ from vessel.definitions.sandbox import RenderLimits
 from vessel.definitions.template import JinjaTemplate, PythonTemplate, Status, StatusRules, Template
 
 __all__ = [
-    "Definition", "Field", "JinjaTemplate", "Kind", "LoadedFiles", "Parameters", "PythonTemplate", "Registry",
-    "RenderLimits", "Status", "StatusRules", "Template", "Workload", "build_registry", "builtin_definitions",
-    "load_files", "load_path",
+    "Definition",
+    "Field",
+    "JinjaTemplate",
+    "Kind",
+    "LoadedFiles",
+    "Parameters",
+    "PythonTemplate",
+    "Registry",
+    "RenderLimits",
+    "Status",
+    "StatusRules",
+    "Template",
+    "Workload",
+    "build_registry",
+    "builtin_definitions",
+    "load_files",
+    "load_path",
 ]

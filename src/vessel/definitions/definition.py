@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from vessel.definitions.parameters import Parameters
 from vessel.definitions.template import StatusRules, Template
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     COMPONENT = "ComponentDefinition"
     TRAIT = "TraitDefinition"
     POLICY = "PolicyDefinition"
@@ -19,8 +19,12 @@ class Kind(str, Enum):
 
     @property
     def noun(self) -> str:
-        return {"ComponentDefinition": "component", "TraitDefinition": "trait",
-                "PolicyDefinition": "policy", "WorkflowStepDefinition": "workflow step"}[self.value]
+        return {
+            "ComponentDefinition": "component",
+            "TraitDefinition": "trait",
+            "PolicyDefinition": "policy",
+            "WorkflowStepDefinition": "workflow step",
+        }[self.value]
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,9 @@ def _obj(props: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any
 DEFINITION_SCHEMA: dict[str, Any] = _obj(
     {
         "apiVersion": {"enum": ["core.oam.dev/v1beta1"]},
-        "kind": {"enum": ["ComponentDefinition", "TraitDefinition", "PolicyDefinition",
-                          "WorkflowStepDefinition"]},
+        "kind": {
+            "enum": ["ComponentDefinition", "TraitDefinition", "PolicyDefinition", "WorkflowStepDefinition"]
+        },
         "metadata": _obj(
             {
                 "name": {"type": "string", "pattern": r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},
@@ -30,8 +31,10 @@ DEFINITION_SCHEMA: dict[str, Any] = _obj(
             {
                 "workload": _obj(
                     {
-                        "definition": _obj({"apiVersion": {"type": "string"}, "kind": {"type": "string"}},
-                                           ("apiVersion", "kind")),
+                        "definition": _obj(
+                            {"apiVersion": {"type": "string"}, "kind": {"type": "string"}},
+                            ("apiVersion", "kind"),
+                        ),
                         "type": {"type": "string"},
                     }
                 ),

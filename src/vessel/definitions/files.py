@@ -33,7 +33,8 @@ def load_files(paths: Iterable[str]) -> LoadedFiles:
                     defs.append(load_definition(doc, path))
                 else:
                     raise ValidationError(
-                        f"unsupported kind {doc.kind!r}", doc.source.locate(("kind",)),
+                        f"unsupported kind {doc.kind!r}",
+                        doc.source.locate(("kind",)),
                         hint="expected Application or a definition kind",
                     )
             except MultipleErrors as exc:

@@ -39,13 +39,16 @@ def load_definition(doc: Document, origin: str, *, eager: bool = True) -> Defini
     name = meta["name"]
     jinja = spec["schematic"]["jinja"]
     if kind in _NEEDS_TEMPLATES and not jinja.get("templates"):
-        raise DefinitionError(f"a {kind.value} needs at least one template",
-                              doc.source.locate(("spec", "schematic", "jinja", "templates")))
+        raise DefinitionError(
+            f"a {kind.value} needs at least one template",
+            doc.source.locate(("spec", "schematic", "jinja", "templates")),
+        )
     return Definition(
         kind=kind,
         name=name,
-        parameters=Parameters(jinja.get("parameters"),
-                              doc.source.locate(("spec", "schematic", "jinja", "parameters"))),
+        parameters=Parameters(
+            jinja.get("parameters"), doc.source.locate(("spec", "schematic", "jinja", "parameters"))
+        ),
         templates=_templates(doc, name, jinja.get("templates", {}), eager),
         description=meta.get("annotations", {}).get(DESCRIPTION, ""),
         workload=_workload(spec.get("workload")),
@@ -81,4 +84,6 @@ def _workload(raw: Mapping[str, Any] | None) -> Workload | None:
 def _status(doc: Document, raw: Mapping[str, str] | None) -> StatusRules | None:
     if not raw:
         return None
-    return StatusRules(raw.get("healthPolicy"), raw.get("customStatus"), doc.source.locate(("spec", "status")))
+    return StatusRules(
+        raw.get("healthPolicy"), raw.get("customStatus"), doc.source.locate(("spec", "status"))
+    )

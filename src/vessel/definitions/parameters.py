@@ -26,7 +26,7 @@ def close_objects(schema: Any) -> Any:
     """A copy of `schema` where every object that lists `properties` rejects unknown ones by default."""
     if not isinstance(schema, Mapping):
         return schema
-    out = {k: v for k, v in schema.items()}
+    out = dict(schema)
     if "properties" in out:
         out["properties"] = {k: close_objects(v) for k, v in out["properties"].items()}
         out.setdefault("additionalProperties", False)
@@ -84,8 +84,9 @@ class Parameters:
             jsonschema.Draft202012Validator.check_schema(self.schema)
         except jsonschema.SchemaError as exc:
             path = ".".join(str(p) for p in exc.absolute_path)
-            raise DefinitionError(f"parameters is not a valid JSON Schema at {path or '/'}: {exc.message}",
-                                  where) from None
+            raise DefinitionError(
+                f"parameters is not a valid JSON Schema at {path or '/'}: {exc.message}", where
+            ) from None
         self._validator = jsonschema.Draft202012Validator(self.schema)
 
     def resolve(self, properties: Mapping[str, Any], locate: Locate) -> dict[str, Any]:

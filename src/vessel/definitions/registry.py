@@ -58,8 +58,11 @@ def _unique(definitions: list[Definition], source: str) -> list[Definition]:
     for d in definitions:
         key = (d.kind, d.name)
         if key in seen:
-            raise DefinitionError(f"{d.kind.value} {d.name!r} is defined twice in {source}",
-                                  Location(d.origin), hint=f"first in {seen[key]}")
+            raise DefinitionError(
+                f"{d.kind.value} {d.name!r} is defined twice in {source}",
+                Location(d.origin),
+                hint=f"first in {seen[key]}",
+            )
         seen[key] = d.origin
     return definitions
 
@@ -74,9 +77,11 @@ def load_path(path: str | Path, *, eager: bool = True) -> list[Definition]:
     for file in files:
         for doc in read_file(str(file)):
             if doc.kind not in DEFINITION_KINDS:
-                raise DefinitionError(f"expected a definition kind, got {doc.kind!r}",
-                                      doc.source.locate(("kind",)),
-                                      hint=f"one of {', '.join(sorted(DEFINITION_KINDS))}")
+                raise DefinitionError(
+                    f"expected a definition kind, got {doc.kind!r}",
+                    doc.source.locate(("kind",)),
+                    hint=f"one of {', '.join(sorted(DEFINITION_KINDS))}",
+                )
             found.append(load_definition(doc, str(file), eager=eager))
     return _unique(found, str(root))
 
@@ -130,8 +135,9 @@ def directories_from_env() -> list[str]:
     return [p for p in raw.split(os.pathsep) if p]
 
 
-def build_registry(directories: Iterable[str | Path] = (), documents: Iterable[Definition] = (),
-                   *, plugins: bool = True) -> Registry:
+def build_registry(
+    directories: Iterable[str | Path] = (), documents: Iterable[Definition] = (), *, plugins: bool = True
+) -> Registry:
     """The registry for one command: built-ins, plugins, directories, then the app's own definitions."""
     registry = Registry(builtin_definitions())
     if plugins:

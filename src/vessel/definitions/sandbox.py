@@ -147,7 +147,7 @@ class _GuardedEnvironment(ImmutableSandboxedEnvironment):
 
     intercepted_binops = frozenset({"*", "**"})
 
-    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         budget = _current()
         if budget:
             budget.check_time()
@@ -157,9 +157,9 @@ class _GuardedEnvironment(ImmutableSandboxedEnvironment):
         limit = (_current() or _Budget(0, DEFAULT_LIMITS)).limits
         if operator == "*":
             sized, count = (left, right) if isinstance(right, int) else (right, left)
-            if isinstance(sized, str | list | tuple) and isinstance(count, int):
-                if len(sized) * count > limit.output_bytes:
-                    raise LimitExceeded("'*' would build a value larger than the output cap")
+            too_big = isinstance(sized, str | list | tuple) and isinstance(count, int)
+            if too_big and len(sized) * count > limit.output_bytes:
+                raise LimitExceeded("'*' would build a value larger than the output cap")
         if operator == "**" and isinstance(right, int | float) and abs(right) > 1000:
             raise LimitExceeded("'**' exponent is larger than 1000")
         return super().call_binop(context, operator, left, right)

@@ -64,8 +64,9 @@ class JinjaTemplate:
             try:
                 compiled = DATA_ENV.from_string(self.source)
             except jinja2.TemplateSyntaxError as exc:
-                raise DefinitionError(f"template syntax error: {exc.message}",
-                                      _line_offset(self.origin, exc.lineno)) from None
+                raise DefinitionError(
+                    f"template syntax error: {exc.message}", _line_offset(self.origin, exc.lineno)
+                ) from None
             compiled.name = compiled.filename = self.name
             self._compiled = compiled
         return self._compiled
@@ -79,8 +80,9 @@ class JinjaTemplate:
         if data is None:
             return {}
         if not isinstance(data, dict):
-            raise RenderError(f"template {self.name} must produce a mapping, got {type(data).__name__}",
-                              self.origin)
+            raise RenderError(
+                f"template {self.name} must produce a mapping, got {type(data).__name__}", self.origin
+            )
         return data
 
     def render_text(self, variables: Mapping[str, Any], limits: RenderLimits = DEFAULT_LIMITS) -> str:
@@ -159,4 +161,3 @@ class StatusRules:
         if isinstance(healthy, jinja2.Undefined):
             healthy = False
         return Status(bool(healthy), message)
-

@@ -8,14 +8,15 @@ exact line of the user's file through `Application.source`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
+
 from vessel.errors import Location
 from vessel.model.frozen import EMPTY, FrozenDict
 from vessel.model.paths import Path
 from vessel.model.yaml_source import SourceMap
 
 
-class Mode(str, Enum):
+class Mode(StrEnum):
     STEP_BY_STEP = "StepByStep"
     DAG = "DAG"
 
@@ -108,4 +109,3 @@ class Application:
             if comp.name == name:
                 return comp
         raise KeyError(name)
-

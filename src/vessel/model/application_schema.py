@@ -25,10 +25,14 @@ def _strings() -> dict[str, Any]:
 _NAME = {"type": "string", "pattern": NAME, "maxLength": 253}
 _PROPS = {"type": "object"}
 _STRING_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
-_INPUTS = {"type": "array", "items": _obj({"from": {"type": "string"}, "parameterKey": {"type": "string"}},
-                                          ("from",))}
-_OUTPUTS = {"type": "array", "items": _obj({"name": {"type": "string"}, "valueFrom": {"type": "string"}},
-                                           ("name", "valueFrom"))}
+_INPUTS = {
+    "type": "array",
+    "items": _obj({"from": {"type": "string"}, "parameterKey": {"type": "string"}}, ("from",)),
+}
+_OUTPUTS = {
+    "type": "array",
+    "items": _obj({"name": {"type": "string"}, "valueFrom": {"type": "string"}}, ("name", "valueFrom")),
+}
 
 _STEP_BASE = {
     "name": {"type": "string", "minLength": 1},
@@ -66,8 +70,10 @@ APPLICATION_SCHEMA: dict[str, Any] = _obj(
                             "properties": _PROPS,
                             "traits": {
                                 "type": "array",
-                                "items": _obj({"type": {"type": "string", "minLength": 1},
-                                              "properties": _PROPS}, ("type",)),
+                                "items": _obj(
+                                    {"type": {"type": "string", "minLength": 1}, "properties": _PROPS},
+                                    ("type",),
+                                ),
                             },
                             "dependsOn": _strings(),
                             "inputs": _INPUTS,
@@ -78,8 +84,10 @@ APPLICATION_SCHEMA: dict[str, Any] = _obj(
                 },
                 "policies": {
                     "type": "array",
-                    "items": _obj({"name": _NAME, "type": {"type": "string", "minLength": 1},
-                                   "properties": _PROPS}, ("name", "type")),
+                    "items": _obj(
+                        {"name": _NAME, "type": {"type": "string", "minLength": 1}, "properties": _PROPS},
+                        ("name", "type"),
+                    ),
                 },
                 "workflow": _obj(
                     {
@@ -88,8 +96,13 @@ APPLICATION_SCHEMA: dict[str, Any] = _obj(
                         "steps": {
                             "type": "array",
                             "items": _obj(
-                                {**_STEP_BASE, "subSteps": {"type": "array",
-                                                            "items": _obj(_STEP_BASE, ("name", "type"))}},
+                                {
+                                    **_STEP_BASE,
+                                    "subSteps": {
+                                        "type": "array",
+                                        "items": _obj(_STEP_BASE, ("name", "type")),
+                                    },
+                                },
                                 ("name", "type"),
                             ),
                         },

@@ -15,7 +15,7 @@ def find_cycle(edges: Mapping[str, Set[str]]) -> list[str] | None:
         stack.append(node)
         for dep in sorted(edges.get(node, ())):
             if state.get(dep) == 1:
-                return stack[stack.index(dep):]
+                return stack[stack.index(dep) :]
             if dep not in state and (found := visit(dep)):
                 return found
         stack.pop()

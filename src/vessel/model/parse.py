@@ -150,7 +150,9 @@ def _workflow_problems(app: Application) -> list[VesselError]:
     return problems
 
 
-def _graph_problems(app: Application, nodes: Sequence[Component] | Sequence[Step], what: str) -> list[VesselError]:
+def _graph_problems(
+    app: Application, nodes: Sequence[Component] | Sequence[Step], what: str
+) -> list[VesselError]:
     """dependsOn must name a sibling; inputs must name a declared output; no cycles."""
     names = {n.name for n in nodes}
     producers = {o.name: n.name for n in nodes for o in n.outputs}
@@ -159,19 +161,27 @@ def _graph_problems(app: Application, nodes: Sequence[Component] | Sequence[Step
     for node in nodes:
         for i, dep in enumerate(node.depends_on):
             if dep not in names:
-                problems.append(_error(app, (*node.path, "dependsOn", i), f"depends on unknown {what} {dep!r}"))
+                problems.append(
+                    _error(app, (*node.path, "dependsOn", i), f"depends on unknown {what} {dep!r}")
+                )
             else:
                 edges[node.name].add(dep)
         for i, inp in enumerate(node.inputs):
             producer = producers.get(inp.source)
             if producer is None and what == "component":
-                problems.append(_error(app, (*node.path, "inputs", i, "from"),
-                                       f"no {what} declares an output named {inp.source!r}"))
+                problems.append(
+                    _error(
+                        app,
+                        (*node.path, "inputs", i, "from"),
+                        f"no {what} declares an output named {inp.source!r}",
+                    )
+                )
             elif producer is not None and producer != node.name:
                 edges[node.name].add(producer)
     cycle = find_cycle(edges)
     if cycle:
         first = next(n for n in nodes if n.name == cycle[0])
-        problems.append(_error(app, (*first.path, "dependsOn"),
-                               f"dependency cycle: {' -> '.join([*cycle, cycle[0]])}"))
+        problems.append(
+            _error(app, (*first.path, "dependsOn"), f"dependency cycle: {' -> '.join([*cycle, cycle[0]])}")
+        )
     return problems

@@ -68,9 +68,11 @@ def describe(err: SchemaViolation) -> list[tuple[Path, str]]:
 
 
 def _unexpected(err: SchemaViolation) -> Iterable[str]:
-    props = err.schema.get("properties", {}) if isinstance(err.schema, Mapping) else {}
-    patterns = err.schema.get("patternProperties", {}) if isinstance(err.schema, Mapping) else {}
-    for key in err.instance:
+    schema = err.schema if isinstance(err.schema, Mapping) else {}
+    props = schema.get("properties", {})
+    patterns = schema.get("patternProperties", {})
+    instance: Mapping[str, Any] = err.instance if isinstance(err.instance, Mapping) else {}
+    for key in instance:
         if key not in props and not any(re.search(p, key) for p in patterns):
             yield key
 
@@ -100,7 +102,7 @@ def show(value: Any) -> str:
 
 
 def _sentence(kind: str, schema: Any, value: Any, fallback: str) -> str:
-    simple = {
+    simple: dict[str, Callable[[], str]] = {
         "enum": lambda: f"expected one of {', '.join(show(v) for v in schema)}, got {show(value)}",
         "const": lambda: f"expected {show(schema)}, got {show(value)}",
         "minimum": lambda: f"must be at least {schema}, got {show(value)}",

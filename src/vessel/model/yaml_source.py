@@ -146,7 +146,9 @@ class _Builder:
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                raise self._fail("YAML merge keys (<<) are not supported; write the fields out", key_node, path)
+                raise self._fail(
+                    "YAML merge keys (<<) are not supported; write the fields out", key_node, path
+                )
             key = self._key(key_node, path)
             if key in out:
                 raise self._fail(f"duplicate key {key!r}", key_node, (*path, key))

@@ -8,6 +8,15 @@ from vessel.render.resource import Resource, ResourceKey
 from vessel.render.strategic_merge import strategic_merge
 
 __all__ = [
-    "ClusterVersion", "RenderOptions", "RenderedComponent", "Resource", "ResourceKey", "evaluate_status",
-    "render_application", "render_component", "resources", "strategic_merge", "workload_type",
+    "ClusterVersion",
+    "RenderOptions",
+    "RenderedComponent",
+    "Resource",
+    "ResourceKey",
+    "evaluate_status",
+    "render_application",
+    "render_component",
+    "resources",
+    "strategic_merge",
+    "workload_type",
 ]

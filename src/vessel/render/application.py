@@ -11,8 +11,12 @@ from vessel.render.context import RenderOptions
 from vessel.render.resource import Resource, ResourceKey
 
 
-def render_application(app: Application, registry: Registry, options: RenderOptions | None = None,
-                       limits: RenderLimits = DEFAULT_LIMITS) -> tuple[RenderedComponent, ...]:
+def render_application(
+    app: Application,
+    registry: Registry,
+    options: RenderOptions | None = None,
+    limits: RenderLimits = DEFAULT_LIMITS,
+) -> tuple[RenderedComponent, ...]:
     """Render every component; report every failing component, and any two that make the same object."""
     rendered: list[RenderedComponent] = []
     problems: list[VesselError] = []

@@ -46,16 +46,28 @@ class _Work:
     outputs: dict[str, Resource]  # name -> resource, component outputs then trait outputs
 
 
-def render_component(app: Application, component: Component, registry: Registry,
-                     options: RenderOptions | None = None, limits: RenderLimits = DEFAULT_LIMITS) -> RenderedComponent:
+def render_component(
+    app: Application,
+    component: Component,
+    registry: Registry,
+    options: RenderOptions | None = None,
+    limits: RenderLimits = DEFAULT_LIMITS,
+) -> RenderedComponent:
     options = options or RenderOptions()
     definition = registry.get(Kind.COMPONENT, component.type, app.locate((*component.path, "type")))
     parameter = definition.parameters.resolve(
-        component.properties, lambda p: app.locate((*component.path, "properties", *p)))
+        component.properties, lambda p: app.locate((*component.path, "properties", *p))
+    )
     context = base_context(app, component, options)
     where = app.locate(component.path)
-    result = _render(_template(definition, options, where), parameter, context, limits, where,
-                     f"component {component.name!r}")
+    result = _render(
+        _template(definition, options, where),
+        parameter,
+        context,
+        limits,
+        where,
+        f"component {component.name!r}",
+    )
     _check_keys(result, COMPONENT_RESULT_KEYS, definition, where)
     work = _Work(_object(result.get("output"), "output", definition, where), {})
     for name, body in _named_objects(result.get("outputs"), definition, where).items():
@@ -71,30 +83,43 @@ def _template(definition: Definition, options: RenderOptions, where: Location) -
         has = ", ".join(definition.templates) or "none"
         raise RenderError(
             f"{definition.kind.noun} type {definition.name!r} has no rendering for target type "
-            f"{options.target_type!r} (it has: {has})", where)
+            f"{options.target_type!r} (it has: {has})",
+            where,
+        )
     return template
 
 
-def _render(template: Template, parameter: dict[str, Any], context: dict[str, Any], limits: RenderLimits,
-            where: Location, what: str) -> dict[str, Any]:
+def _render(
+    template: Template,
+    parameter: dict[str, Any],
+    context: dict[str, Any],
+    limits: RenderLimits,
+    where: Location,
+    what: str,
+) -> dict[str, Any]:
     try:
         return template.render({"parameter": parameter, "context": context}, limits)
     except RenderError as exc:
         raise RenderError(f"{what}: {exc.message} [template at {exc.location}]", where, exc.hint) from None
 
 
-def _check_keys(result: Mapping[str, Any], allowed: frozenset[str], definition: Definition,
-                where: Location) -> None:
+def _check_keys(
+    result: Mapping[str, Any], allowed: frozenset[str], definition: Definition, where: Location
+) -> None:
     unknown = sorted(set(result) - allowed)
     if unknown:
-        raise RenderError(f"{definition.kind.noun} {definition.name!r} template produced unknown key(s) "
-                          f"{', '.join(unknown)}; expected {', '.join(sorted(allowed))}", where)
+        raise RenderError(
+            f"{definition.kind.noun} {definition.name!r} template produced unknown key(s) "
+            f"{', '.join(unknown)}; expected {', '.join(sorted(allowed))}",
+            where,
+        )
 
 
 def _object(value: Any, what: str, definition: Definition, where: Location) -> dict[str, Any]:
     if not isinstance(value, dict) or not value.get("apiVersion") or not value.get("kind"):
-        raise RenderError(f"{definition.name!r} template must produce `{what}` as an object with apiVersion "
-                          "and kind", where)
+        raise RenderError(
+            f"{definition.name!r} template must produce `{what}` as an object with apiVersion and kind", where
+        )
     return value
 
 
@@ -102,21 +127,34 @@ def _named_objects(value: Any, definition: Definition, where: Location) -> dict[
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise RenderError(f"{definition.name!r} template must produce `outputs` as a mapping of name to "
-                          "object", where)
+        raise RenderError(
+            f"{definition.name!r} template must produce `outputs` as a mapping of name to object", where
+        )
     return {name: _object(body, f"outputs.{name}", definition, where) for name, body in value.items()}
 
 
-def _apply_trait(app: Application, component: Component, workload_def: Definition, trait: Trait,
-                 registry: Registry, options: RenderOptions, limits: RenderLimits,
-                 context: dict[str, Any], work: _Work) -> None:
+def _apply_trait(
+    app: Application,
+    component: Component,
+    workload_def: Definition,
+    trait: Trait,
+    registry: Registry,
+    options: RenderOptions,
+    limits: RenderLimits,
+    context: dict[str, Any],
+    work: _Work,
+) -> None:
     where = app.locate(trait.path)
     definition = registry.get(Kind.TRAIT, trait.type, app.locate((*trait.path, "type")))
     _check_applies(definition, workload_def, work.output, component, where)
-    parameter = definition.parameters.resolve(trait.properties,
-                                              lambda p: app.locate((*trait.path, "properties", *p)))
-    trait_context = {**context, "output": work.output,
-                     "outputs": {name: r.body for name, r in work.outputs.items()}}
+    parameter = definition.parameters.resolve(
+        trait.properties, lambda p: app.locate((*trait.path, "properties", *p))
+    )
+    trait_context = {
+        **context,
+        "output": work.output,
+        "outputs": {name: r.body for name, r in work.outputs.items()},
+    }
     what = f"component {component.name!r} trait {trait.type!r}"
     result = _render(_template(definition, options, where), parameter, trait_context, limits, where, what)
     _check_keys(result, TRAIT_RESULT_KEYS, definition, where)
@@ -149,8 +187,10 @@ def _patched(output: dict[str, Any], result: Mapping[str, Any], what: str, where
     elif strategy == "strategic":
         patched = strategic_merge(output, patch, _merge_keys(result))
     else:
-        raise RenderError(f"{what}: unknown patchStrategy {strategy!r}; expected one of "
-                          f"{', '.join(PATCH_STRATEGIES)}", where)
+        raise RenderError(
+            f"{what}: unknown patchStrategy {strategy!r}; expected one of {', '.join(PATCH_STRATEGIES)}",
+            where,
+        )
     if not isinstance(patched, dict) or not patched.get("apiVersion") or not patched.get("kind"):
         raise RenderError(f"{what}: the patch removed the workload's apiVersion or kind", where)
     return patched
@@ -173,8 +213,13 @@ def _plural(kind: str) -> str:
     return kind + "s"
 
 
-def _check_applies(trait: Definition, workload_def: Definition, output: Mapping[str, Any],
-                   component: Component, where: Location) -> None:
+def _check_applies(
+    trait: Definition,
+    workload_def: Definition,
+    output: Mapping[str, Any],
+    component: Component,
+    where: Location,
+) -> None:
     allowed = trait.applies_to_workloads
     if not allowed or "*" in allowed:
         return
@@ -184,13 +229,19 @@ def _check_applies(trait: Definition, workload_def: Definition, output: Mapping[
         return
     raise TraitNotApplicableError(
         f"trait {trait.name!r} does not apply to component {component.name!r} of type "
-        f"{workload_def.name!r} (workload {wtype})", where, hint=f"it applies to: {', '.join(allowed)}")
+        f"{workload_def.name!r} (workload {wtype})",
+        where,
+        hint=f"it applies to: {', '.join(allowed)}",
+    )
 
 
-def _stamped(app: Application, component: Component, options: RenderOptions, work: _Work) -> tuple[Resource, ...]:
+def _stamped(
+    app: Application, component: Component, options: RenderOptions, work: _Work
+) -> tuple[Resource, ...]:
     namespace = app_namespace(app, options)
     labels = common_labels(app.name, namespace, f"{app.name}-v{options.revision}", component.name, app.labels)
     workload = Resource(component.name, work.output)
-    return tuple(stamp(r, labels, app.annotations, namespace, component.type)
-                 for r in (workload, *work.outputs.values()))
-
+    return tuple(
+        stamp(r, labels, app.annotations, namespace, component.type)
+        for r in (workload, *work.outputs.values())
+    )

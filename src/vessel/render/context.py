@@ -14,8 +14,12 @@ class ClusterVersion:
     minor: str = "31"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"major": self.major, "minor": int(self.minor), "gitVersion": f"v{self.major}.{self.minor}.0",
-                "platform": "linux/amd64"}
+        return {
+            "major": self.major,
+            "minor": int(self.minor),
+            "gitVersion": f"v{self.major}.{self.minor}.0",
+            "platform": "linux/amd64",
+        }
 
 
 @dataclass(frozen=True)

@@ -30,19 +30,44 @@ FILTERED_ANNOTATIONS = frozenset({"kubectl.kubernetes.io/last-applied-configurat
 
 # Kinds that live outside namespaces. Unknown kinds (CRDs) are treated as namespaced here; the
 # Kubernetes target corrects this from API discovery.
-CLUSTER_SCOPED = frozenset({
-    "Namespace", "Node", "PersistentVolume", "StorageClass", "CSIDriver", "CSINode", "VolumeAttachment",
-    "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "PriorityClass", "IngressClass",
-    "RuntimeClass", "APIService", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
-    "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "CertificateSigningRequest",
-    "FlowSchema", "PriorityLevelConfiguration", "ComponentStatus",
-})
+CLUSTER_SCOPED = frozenset(
+    {
+        "Namespace",
+        "Node",
+        "PersistentVolume",
+        "StorageClass",
+        "CSIDriver",
+        "CSINode",
+        "VolumeAttachment",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "CustomResourceDefinition",
+        "PriorityClass",
+        "IngressClass",
+        "RuntimeClass",
+        "APIService",
+        "MutatingWebhookConfiguration",
+        "ValidatingWebhookConfiguration",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+        "CertificateSigningRequest",
+        "FlowSchema",
+        "PriorityLevelConfiguration",
+        "ComponentStatus",
+    }
+)
 
 
-def common_labels(app_name: str, namespace: str, revision: str, component: str,
-                  app_labels: Mapping[str, str]) -> dict[str, str]:
-    return {**app_labels, APP_NAME: app_name, APP_NAMESPACE: namespace, APP_REVISION: revision,
-            APP_COMPONENT: component}
+def common_labels(
+    app_name: str, namespace: str, revision: str, component: str, app_labels: Mapping[str, str]
+) -> dict[str, str]:
+    return {
+        **app_labels,
+        APP_NAME: app_name,
+        APP_NAMESPACE: namespace,
+        APP_REVISION: revision,
+        APP_COMPONENT: component,
+    }
 
 
 def short_hash(value: Any) -> str:
@@ -50,8 +75,13 @@ def short_hash(value: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:10]
 
 
-def stamp(resource: Resource, labels: Mapping[str, str], annotations: Mapping[str, str],
-          namespace: str, workload_type: str) -> Resource:
+def stamp(
+    resource: Resource,
+    labels: Mapping[str, str],
+    annotations: Mapping[str, str],
+    namespace: str,
+    workload_type: str,
+) -> Resource:
     """The resource with its OAM name, namespace, labels and annotations set (a new object)."""
     body = resource.body
     meta = dict(body.get("metadata") or {})
@@ -70,8 +100,9 @@ def stamp(resource: Resource, labels: Mapping[str, str], annotations: Mapping[st
     extra = {k: v for k, v in annotations.items() if k not in FILTERED_ANNOTATIONS}
     if extra or meta.get("annotations"):
         meta["annotations"] = {**(meta.get("annotations") or {}), **extra}
-    return Resource(resource.component, _ordered(body, meta), resource.resource_type,
-                    resource.trait, resource.output)
+    return Resource(
+        resource.component, _ordered(body, meta), resource.resource_type, resource.trait, resource.output
+    )
 
 
 def _ordered(body: Mapping[str, Any], meta: dict[str, Any]) -> dict[str, Any]:

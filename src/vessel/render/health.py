@@ -14,10 +14,13 @@ from vessel.definitions.definition import Definition
 from vessel.definitions.template import Status
 
 
-def evaluate_status(definition: Definition, live_output: Mapping[str, Any] | None,
-                    live_outputs: Mapping[str, Mapping[str, Any]] | None = None,
-                    parameter: Mapping[str, Any] | None = None,
-                    context: Mapping[str, Any] | None = None) -> Status:
+def evaluate_status(
+    definition: Definition,
+    live_output: Mapping[str, Any] | None,
+    live_outputs: Mapping[str, Mapping[str, Any]] | None = None,
+    parameter: Mapping[str, Any] | None = None,
+    context: Mapping[str, Any] | None = None,
+) -> Status:
     if live_output is None:
         return Status(False, f"{definition.name}: the workload does not exist yet")
     if definition.status is None:

@@ -37,8 +37,12 @@ class Resource:
     @property
     def key(self) -> ResourceKey:
         meta = self.body.get("metadata", {})
-        return ResourceKey(self.body.get("apiVersion", ""), self.body.get("kind", ""),
-                           meta.get("namespace", ""), meta.get("name", ""))
+        return ResourceKey(
+            self.body.get("apiVersion", ""),
+            self.body.get("kind", ""),
+            meta.get("namespace", ""),
+            meta.get("name", ""),
+        )
 
     @property
     def origin(self) -> str:

@@ -72,7 +72,9 @@ def _merge_maps(target: Mapping[str, Any], patch: Mapping[str, Any], keys: Merge
 
 
 def _merge_lists(target: list[Any], patch: list[Any], keys: MergeKeys, field: str | None) -> list[Any]:
-    if any(isinstance(item, Mapping) and item.get(DIRECTIVE) == "replace" and len(item) == 1 for item in patch):
+    if any(
+        isinstance(item, Mapping) and item.get(DIRECTIVE) == "replace" and len(item) == 1 for item in patch
+    ):
         return [clean(item) for item in patch if not (isinstance(item, Mapping) and DIRECTIVE in item)]
     candidates = keys.get(field or "", ())
     if not candidates or not all(isinstance(item, Mapping) for item in patch):
@@ -83,7 +85,9 @@ def _merge_lists(target: list[Any], patch: list[Any], keys: MergeKeys, field: st
         if key is None:
             out.append(clean(item))
             continue
-        index = next((i for i, t in enumerate(out) if isinstance(t, Mapping) and t.get(key) == item[key]), None)
+        index = next(
+            (i for i, t in enumerate(out) if isinstance(t, Mapping) and t.get(key) == item[key]), None
+        )
         if item.get(DIRECTIVE) == "delete":
             if index is not None:
                 del out[index]

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Set up Vessel and run everything CI runs: ruff, mypy --strict, and the full test suite.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/setup.sh
+.venv/bin/ruff check src tests bench
+.venv/bin/ruff format --check src tests bench
+.venv/bin/mypy
+.venv/bin/python -m pytest "$@"

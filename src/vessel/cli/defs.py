@@ -1,0 +1,152 @@
+"""`vessel def …`: list, show, vet and render definitions."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+from rich.table import Table
+
+from vessel.cli.manifests import write_json, write_yaml
+from vessel.cli.options import Definitions, Format, Output
+from vessel.cli.report import out, reporting
+from vessel.definitions.definition import Definition, Kind
+from vessel.definitions.registry import Registry, build_registry, directories_from_env, load_path
+from vessel.errors import UnknownTypeError, ValidationError
+from vessel.model.yaml_source import read_file
+from vessel.render.context import RenderOptions
+from vessel.render.preview import example_properties, preview
+
+app = typer.Typer(help="Inspect, check and try out definitions.", no_args_is_help=True)
+
+
+def _registry(definitions: list[Path] | None) -> Registry:
+    return build_registry([*directories_from_env(), *(str(d) for d in definitions or [])])
+
+
+def _find(registry: Registry, name: str, kind: str | None) -> Definition:
+    matches = [d for d in registry.all() if d.name == name and (kind is None or d.kind.noun == kind)]
+    if not matches:
+        known = ", ".join(sorted({d.name for d in registry.all()}))
+        raise UnknownTypeError(f"no definition named {name!r}", hint=f"known: {known}")
+    if len(matches) > 1:
+        kinds = ", ".join(d.kind.noun for d in matches)
+        raise ValidationError(f"{name!r} names several definitions ({kinds})", hint="pass --kind")
+    return matches[0]
+
+
+@app.command("list")
+def list_(
+    definitions: Definitions = None,
+    output: Annotated[str, typer.Option("-o", "--output", help="table or json")] = "table",
+) -> None:
+    """List every definition: kind, name, where it comes from, and what it does."""
+    with reporting():
+        defs = _registry(definitions).all()
+    if output == "json":
+        rows = [
+            {
+                "kind": d.kind.value,
+                "name": d.name,
+                "description": d.description,
+                "origin": d.origin,
+                "targetTypes": list(d.target_types),
+            }
+            for d in defs
+        ]
+        json.dump(rows, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return
+    table = Table("KIND", "NAME", "TARGETS", "DESCRIPTION", box=None, pad_edge=False)
+    for d in defs:
+        table.add_row(d.kind.noun, d.name, ",".join(d.target_types) or "-", d.description)
+    out.print(table)
+
+
+@app.command()
+def show(
+    name: str,
+    kind: Annotated[str | None, typer.Option(help="component, trait, policy or 'workflow step'")] = None,
+    definitions: Definitions = None,
+) -> None:
+    """Describe one definition and its parameters."""
+    with reporting():
+        d = _find(_registry(definitions), name, kind)
+    out.print(f"[bold]{d.name}[/] ({d.kind.value}, from {d.origin})")
+    if d.description:
+        out.print(d.description, markup=False)
+    if d.workload and d.workload.type:
+        out.print(f"workload: {d.workload.type}")
+    if d.applies_to_workloads:
+        out.print(f"applies to: {', '.join(d.applies_to_workloads)}")
+    if d.target_types:
+        out.print(f"target types: {', '.join(d.target_types)}")
+    table = Table("PARAMETER", "TYPE", "REQUIRED", "DEFAULT", "DESCRIPTION", box=None, pad_edge=False)
+    for f in d.parameters.fields():
+        default = "" if f.default is None else json.dumps(f.default)
+        table.add_row(f.name, f.type, "yes" if f.required else "", default, f.description)
+    out.print()
+    out.print(table)
+
+
+@app.command()
+def vet(files: Annotated[list[Path], typer.Argument(help="Definition YAML files or directories.")]) -> None:
+    """Check definitions: schema, template syntax, and a render with the schema's defaults."""
+    with reporting():
+        found = [d for f in files for d in load_path(f)]
+        registry = build_registry(documents=found, plugins=False)
+        for d in found:
+            if d.kind in (Kind.COMPONENT, Kind.TRAIT):
+                for target_type in d.target_types:
+                    _vet_render(d, registry, target_type)
+    for d in found:
+        out.print(f"[green]ok[/] {d.kind.noun} {d.name} ({d.origin})")
+
+
+def _vet_render(d: Definition, registry: Registry, target_type: str) -> None:
+    preview(d, example_properties(d.parameters.schema), registry, RenderOptions(target_type=target_type))
+
+
+@app.command()
+def render(
+    name: str,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="key=value (dotted keys nest; YAML values).")
+    ] = None,
+    properties: Annotated[Path | None, typer.Option(help="YAML file of properties.")] = None,
+    definitions: Definitions = None,
+    output: Output = Format.yaml,
+) -> None:
+    """Render one component or trait definition with the given properties."""
+    with reporting():
+        registry = _registry(definitions)
+        d = _find(registry, name, None)
+        props = _properties(properties, set_ or [])
+        rendered = preview(d, props, registry)
+    items = [("sample-app", r) for r in rendered.resources]
+    (write_json if output == Format.json else write_yaml)(items, sys.stdout)
+
+
+def _properties(file: Path | None, assignments: list[str]) -> dict[str, Any]:
+    props: dict[str, Any] = {}
+    if file is not None:
+        docs = read_file(str(file))
+        props = dict(docs[0].data) if docs and isinstance(docs[0].data, dict) else {}
+    for item in assignments:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise ValidationError(f"--set {item!r}: expected key=value")
+        _assign(props, key.split("."), yaml.safe_load(raw) if raw else "")
+    return props
+
+
+def _assign(target: dict[str, Any], keys: list[str], value: Any) -> None:
+    for key in keys[:-1]:
+        target = target.setdefault(key, {})
+        if not isinstance(target, dict):
+            raise ValidationError(f"--set {'.'.join(keys)}: {key!r} is not an object")
+    target[keys[-1]] = value

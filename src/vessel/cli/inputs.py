@@ -1,0 +1,15 @@
+"""What every command that reads Applications needs: files, definition directories, a registry."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from vessel.definitions.files import LoadedFiles, load_files
+from vessel.definitions.registry import Registry, build_registry, directories_from_env
+
+
+def load_inputs(files: Sequence[Path], definitions: Sequence[Path]) -> tuple[LoadedFiles, Registry]:
+    loaded = load_files([str(f) for f in files])
+    directories = [*directories_from_env(), *(str(d) for d in definitions)]
+    return loaded, build_registry(directories, loaded.definitions)

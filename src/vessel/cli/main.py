@@ -1,0 +1,40 @@
+"""The `vessel` command."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from vessel import __version__
+from vessel.cli import defs
+from vessel.cli.dry_run import dry_run
+
+app = typer.Typer(
+    name="vessel",
+    help="Vessel: deliver Open Application Model applications (KubeVela format) with Jinja2 definitions.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("dry-run")(dry_run)
+app.add_typer(defs.app, name="def")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"vessel {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Vessel command line."""
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,32 @@
+"""Printing rendered resources: YAML documents (one resource each) or a JSON `List`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any, TextIO
+
+import yaml
+
+from vessel.render.resource import Resource
+
+_DUMPER: type[Any] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def dump_yaml(data: Any) -> str:
+    return yaml.dump(
+        data, Dumper=_DUMPER, sort_keys=False, default_flow_style=False, allow_unicode=True, width=120
+    )
+
+
+def write_yaml(resources: Iterable[tuple[str, Resource]], stream: TextIO) -> None:
+    """Each resource as its own document, headed by a comment saying where it came from."""
+    for app_name, res in resources:
+        stream.write(f"---\n# Application({app_name}) -- Component({res.component}) -- {res.origin}\n")
+        stream.write(dump_yaml(res.body))
+
+
+def write_json(resources: Iterable[tuple[str, Resource]], stream: TextIO) -> None:
+    items = [res.body for _, res in resources]
+    json.dump({"apiVersion": "v1", "kind": "List", "items": items}, stream, indent=2, ensure_ascii=False)
+    stream.write("\n")

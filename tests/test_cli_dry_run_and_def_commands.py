@@ -1,0 +1,150 @@
+"""`vessel dry-run` and `vessel def …` as users run them: stdout carries only manifests, errors go to
+stderr with a non-zero exit and no traceback, and output order is stable."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from vessel.cli.main import app as cli
+
+FIXTURES = Path(__file__).parent / "golden" / "_fixtures"
+APP = """\
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: shop}
+spec:
+  components:
+    - name: api
+      type: golden-deployment
+      properties: {image: "shop/api:1"}
+      traits:
+        - type: scaler
+          properties: {replicas: 2}
+    - name: web
+      type: golden-deployment
+      properties: {image: "shop/web:1"}
+"""
+runner = CliRunner()
+
+
+def invoke(*args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(cli, list(args))
+
+
+@pytest.fixture
+def app_file(tmp_path: Path) -> Path:
+    path = tmp_path / "app.yaml"
+    path.write_text(APP)
+    return path
+
+
+def test_dry_run_prints_one_resource_per_document_in_component_order(app_file: Path) -> None:
+    result = invoke("dry-run", "-f", str(app_file), "--definitions", str(FIXTURES))
+    assert result.exit_code == 0, result.output
+    docs = [d for d in yaml.safe_load_all(result.stdout) if d]
+    assert [(d["kind"], d["metadata"]["name"]) for d in docs] == [
+        ("Deployment", "api"),
+        ("Deployment", "web"),
+    ]
+    assert docs[0]["spec"]["replicas"] == 2
+
+
+def test_dry_run_output_is_byte_for_byte_stable(app_file: Path) -> None:
+    args = ("dry-run", "-f", str(app_file), "--definitions", str(FIXTURES))
+    assert invoke(*args).stdout == invoke(*args).stdout
+
+
+def test_dry_run_json_is_a_kubernetes_list(app_file: Path) -> None:
+    result = invoke("dry-run", "-f", str(app_file), "--definitions", str(FIXTURES), "-o", "json")
+    doc = json.loads(result.stdout)
+    assert doc["kind"] == "List" and [i["metadata"]["name"] for i in doc["items"]] == ["api", "web"]
+
+
+def test_definitions_can_come_from_the_environment(app_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VESSEL_DEFINITIONS", str(FIXTURES))
+    assert invoke("dry-run", "-f", str(app_file)).exit_code == 0
+
+
+def test_bad_property_fails_without_traceback_and_renders_nothing(app_file: Path) -> None:
+    app_file.write_text(APP.replace("replicas: 2", "replicas: three"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "vessel", "dry-run", "-f", str(app_file), "--definitions", str(FIXTURES)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    assert (
+        f"{app_file}:11: spec.components[0].traits[0].properties.replicas: expected integer, got 'three'"
+        in proc.stderr
+    )
+    assert "Traceback" not in proc.stderr
+
+
+def test_unknown_component_type_lists_known_types(app_file: Path) -> None:
+    app_file.write_text(APP.replace("type: golden-deployment", "type: golden-deploymnt", 1))
+    result = invoke("dry-run", "-f", str(app_file), "--definitions", str(FIXTURES))
+    assert result.exit_code == 1
+    assert "spec.components[0].type: unknown component type 'golden-deploymnt'" in result.stderr
+    assert "golden-deployment" in result.stderr
+
+
+def test_unknown_policy_and_step_types_are_reported_before_rendering(app_file: Path) -> None:
+    app_file.write_text(
+        APP + "  policies:\n    - {name: p, type: no-such-policy}\n"
+        "  workflow:\n    steps:\n      - {name: s, type: no-such-step}\n"
+    )
+    result = invoke("dry-run", "-f", str(app_file), "--definitions", str(FIXTURES))
+    assert result.exit_code == 1
+    assert "unknown policy type 'no-such-policy'" in result.stderr
+    assert "unknown workflow step type 'no-such-step'" in result.stderr
+
+
+def test_value_with_document_separator_cannot_add_a_resource(app_file: Path) -> None:
+    app_file.write_text(APP.replace('"shop/web:1"', '"x\\n---\\napiVersion: v1\\nkind: Secret"'))
+    result = invoke("dry-run", "-f", str(app_file), "--definitions", str(FIXTURES))
+    docs = [d for d in yaml.safe_load_all(result.stdout) if d]
+    assert [d["kind"] for d in docs] == ["Deployment", "Deployment"]
+
+
+def test_def_list_json_includes_builtins() -> None:
+    rows = json.loads(invoke("def", "list", "-o", "json").stdout)
+    assert {"kind": "TraitDefinition", "name": "scaler"}.items() <= next(
+        r for r in rows if r["name"] == "scaler"
+    ).items()
+
+
+def test_def_show_prints_the_parameter_table() -> None:
+    result = invoke("def", "show", "scaler")
+    assert result.exit_code == 0
+    assert (
+        "replicas" in result.stdout and "integer" in result.stdout and "Specify the number" in result.stdout
+    )
+
+
+def test_def_render_applies_set_values() -> None:
+    result = invoke("def", "render", "scaler", "--set", "replicas=4")
+    assert result.exit_code == 0, result.output
+    (doc,) = [d for d in yaml.safe_load_all(result.stdout) if d]
+    assert doc["spec"]["replicas"] == 4
+
+
+def test_def_vet_accepts_a_good_definition_and_rejects_a_broken_one(tmp_path: Path) -> None:
+    assert invoke("def", "vet", str(FIXTURES / "golden-deployment.yaml")).exit_code == 0
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        (FIXTURES / "golden-deployment.yaml")
+        .read_text()
+        .replace("{{ parameter.image }}", "{{ parameter.imag }}")
+    )
+    result = invoke("def", "vet", str(broken))
+    assert result.exit_code == 1
+    assert "broken.yaml" in result.stderr and "imag" in result.stderr

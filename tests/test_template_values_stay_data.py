@@ -1,0 +1,117 @@
+"""Templates render to data: a property value can never add a resource or a field, is never itself
+rendered as a template, and a runaway template is stopped by its time and size caps."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import yaml
+
+from vessel.definitions import JinjaTemplate, RenderLimits
+from vessel.definitions.sandbox import to_flow
+from vessel.errors import DefinitionError, Location, RenderError
+
+TEMPLATE = """\
+output:
+  apiVersion: v1
+  kind: ConfigMap
+  data:
+    value: {{ parameter.value }}
+    joined: {{ parameter.value ~ "-suffix" }}
+"""
+
+
+def render(source: str, limits: RenderLimits | None = None, **parameter: object) -> dict:  # type: ignore[type-arg]
+    template = JinjaTemplate(source, "test", Location("def.yaml", 10))
+    return template.render({"parameter": parameter, "context": {"name": "c"}}, limits or RenderLimits())
+
+
+HOSTILE = [
+    "nginx\n---\napiVersion: v1\nkind: Secret",
+    "x\n  injected: true",
+    "{{ 7 * 7 }}",
+    "{% for i in range(10) %}x{% endfor %}",
+    '"quoted", extra: field',
+    "a: b",
+    "- item",
+    "# comment",
+    "\u2028line\u2029separators\x85nel\x7fdel",
+    "tab\there and emoji 🚢",
+    "yes",
+    "0x1F",
+    "",
+    "\\",
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_a_value_stays_one_scalar(value: str) -> None:
+    data = render(TEMPLATE, value=value)["output"]["data"]
+    assert data == {"value": value, "joined": value + "-suffix"}
+
+
+@pytest.mark.parametrize(
+    "value",
+    [0, -3, 2**70, 1.5, 1e20, -2.5e-12, math.inf, True, False, None, [1, "a", {"b": None}], {"k": [1.0]}],
+)
+def test_values_of_every_type_read_back_unchanged(value: object) -> None:
+    assert yaml.safe_load(to_flow(value)) == value
+
+
+def test_nan_reads_back_as_nan() -> None:
+    assert math.isnan(yaml.safe_load(to_flow(math.nan)))
+
+
+def test_structures_are_emitted_whole() -> None:
+    source = "output:\n  apiVersion: v1\n  kind: List\n  items: {{ parameter.items_ }}\n"
+    items = [{"name": "a\n---", "value": 1}, {"name": "b"}]
+    assert render(source, items_=items)["output"]["items"] == items
+
+
+def test_missing_parameter_is_an_error_naming_the_template_line() -> None:
+    with pytest.raises(RenderError) as err:
+        render(TEMPLATE)
+    assert "undefined value" in str(err.value) and "def.yaml:15" in str(err.value)
+
+
+def test_fail_reports_the_authors_message() -> None:
+    with pytest.raises(RenderError, match="container web not found"):
+        render("{{ fail('container web not found') }}")
+
+
+def test_sandbox_refuses_python_internals() -> None:
+    with pytest.raises(RenderError):
+        render("x: {{ ''.__class__.__mro__[1].__subclasses__() }}")
+
+
+def test_sandbox_refuses_mutating_inputs() -> None:
+    with pytest.raises(RenderError):
+        render("{% set _ = parameter.items_.append(1) %}x: 1", items_=[])
+
+
+def test_infinite_work_hits_the_time_cap() -> None:
+    source = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}x: 1"
+    with pytest.raises(RenderError, match="longer than 0.2s"):
+        render(source, RenderLimits(seconds=0.2))
+
+
+def test_huge_output_hits_the_size_cap() -> None:
+    source = "{% for i in range(100000) %}k{{ i }}: {{ 'x' * 100 }}\n{% endfor %}"
+    with pytest.raises(RenderError, match="byte cap"):
+        render(source, RenderLimits(output_bytes=100_000))
+
+
+def test_string_multiplication_bomb_is_refused() -> None:
+    with pytest.raises(RenderError, match="larger than the output cap"):
+        render("x: {{ 'x' * 10000000000 }}")
+
+
+def test_syntax_error_is_a_definition_error_with_line() -> None:
+    with pytest.raises(DefinitionError, match="def.yaml:12: template syntax error"):
+        JinjaTemplate("a: 1\n{% if %}\n", "t", Location("def.yaml", 10)).compile()
+
+
+def test_template_yaml_mistake_is_explained() -> None:
+    with pytest.raises(RenderError, match="invalid YAML at output line 2"):
+        render("a: 1\n  b: 2\n c: 3\n")
