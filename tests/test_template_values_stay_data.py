@@ -6,10 +6,8 @@ from __future__ import annotations
 import math
 
 import pytest
-import yaml
 
 from vessel.definitions import JinjaTemplate, RenderLimits
-from vessel.definitions.sandbox import to_flow
 from vessel.errors import DefinitionError, Location, RenderError
 
 TEMPLATE = """\
@@ -55,12 +53,37 @@ def test_a_value_stays_one_scalar(value: str) -> None:
     "value",
     [0, -3, 2**70, 1.5, 1e20, -2.5e-12, math.inf, True, False, None, [1, "a", {"b": None}], {"k": [1.0]}],
 )
-def test_values_of_every_type_read_back_unchanged(value: object) -> None:
-    assert yaml.safe_load(to_flow(value)) == value
+def test_values_of_every_type_arrive_unchanged(value: object) -> None:
+    assert render("v: {{ parameter.v }}\nk: {{ [parameter.v] }}", v=value) == {"v": value, "k": [value]}
 
 
-def test_nan_reads_back_as_nan() -> None:
-    assert math.isnan(yaml.safe_load(to_flow(math.nan)))
+def test_nan_arrives_as_nan() -> None:
+    assert math.isnan(render("v: {{ parameter.v }}", v=math.nan)["v"])
+
+
+def test_rendered_data_is_a_fresh_copy_of_the_parameters() -> None:
+    env = [{"name": "A"}]
+    out = render("env: {{ parameter.env }}", env=env)
+    assert out["env"] == env and out["env"] is not env and out["env"][0] is not env[0]
+
+
+@pytest.mark.parametrize(
+    "source",
+    ['name: "{{ parameter.v }}-svc"', "script: |\n  echo {{ parameter.v }}\n", "name: pre-{{ parameter.v }}"],
+)
+def test_expression_inside_a_longer_string_is_explained(source: str) -> None:
+    with pytest.raises(RenderError, match="whole YAML value"):
+        render(source, v="x")
+
+
+def test_same_branches_reuse_one_parsed_skeleton() -> None:
+    from vessel.definitions.slots import plan
+
+    plan.cache_clear()
+    for image in ("a", "b", "c"):
+        render(TEMPLATE, value=image)
+    info = plan.cache_info()
+    assert (info.misses, info.hits) == (1, 2)
 
 
 def test_structures_are_emitted_whole() -> None:

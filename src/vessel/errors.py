@@ -17,7 +17,7 @@ The engine layers add transient I/O errors later; everything here is terminal.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 
@@ -38,14 +38,19 @@ class Location:
         return ": ".join(parts)
 
 
+Where = Location | Callable[[], Location]
+"""A location, or a function that finds it: hot paths pass the function so that working out file and
+line costs nothing unless an error is actually raised."""
+
+
 class VesselError(Exception):
     """Base of every deliberate Vessel error."""
 
     terminal = True
 
-    def __init__(self, message: str, location: Location | None = None, hint: str | None = None):
+    def __init__(self, message: str, location: Where | None = None, hint: str | None = None):
         self.message = message
-        self.location = location or Location()
+        self.location = (location() if callable(location) else location) or Location()
         self.hint = hint
         super().__init__(self.render())
 

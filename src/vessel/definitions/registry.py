@@ -17,7 +17,7 @@ from typing import Any
 
 from vessel.definitions.definition import Definition, Kind
 from vessel.definitions.loader import DEFINITION_KINDS, load_definition
-from vessel.errors import DefinitionError, Location, UnknownTypeError
+from vessel.errors import DefinitionError, Location, UnknownTypeError, Where
 from vessel.model.yaml_source import read_file, read_text
 
 ENTRY_POINT_GROUP = "vessel.definitions"
@@ -41,7 +41,7 @@ class Registry:
     def find(self, kind: Kind, name: str) -> Definition | None:
         return self._defs[kind].get(name)
 
-    def get(self, kind: Kind, name: str, where: Location | None = None) -> Definition:
+    def get(self, kind: Kind, name: str, where: Where | None = None) -> Definition:
         found = self._defs[kind].get(name)
         if found is None:
             known = ", ".join(sorted(self._defs[kind])) or "none"

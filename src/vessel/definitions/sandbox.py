@@ -2,9 +2,9 @@
 
 Templates render to *data*, never to text that data can reshape:
 
-* every `{{ expression }}` is emitted as one YAML flow value (a quoted string, a number, `[...]`,
-  `{...}`) by `finalize`, so a property containing newlines, `---`, `: ` or `{{` stays one scalar and
-  can never add a resource or a field, and is never itself rendered as a template;
+* every `{{ expression }}` is emitted as a *slot* whose value never passes through the YAML parser
+  (see `slots.py`), so a property containing newlines, `---`, `: ` or `{{` stays one value and can
+  never add a resource or a field, and is never itself rendered as a template;
 * the environment is Jinja2's `ImmutableSandboxedEnvironment` with `StrictUndefined`: no attribute
   tricks, no mutation of inputs, and a misspelt parameter is an error, not an empty string;
 * each render has a deadline and an output-size cap, checked as output is produced, inside `range`,
@@ -19,16 +19,16 @@ from __future__ import annotations
 
 import base64
 import contextvars
-import math
-import re
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from jinja2 import ChainableUndefined, StrictUndefined, Undefined
+from jinja2 import ChainableUndefined, StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import Namespace
+
+from vessel.definitions.slots import emit
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,9 @@ class RenderLimits:
     """Caps for one template render."""
 
     seconds: float = 2.0
-    output_bytes: int = 1024 * 1024
-    sequence_items: int = 100_000
+    output_bytes: int = 1024 * 1024  # the template's text
+    sequence_items: int = 100_000  # one range()
+    values: int = 200_000  # scalars and containers emitted through {{ }}, counted deeply
 
 
 DEFAULT_LIMITS = RenderLimits()
@@ -92,53 +93,6 @@ def _b64decode(value: str) -> str:
     return base64.b64decode(str(value)).decode()
 
 
-# --- emitting values as YAML flow data -------------------------------------------------------------
-
-# Characters PyYAML's reader refuses or treats as line breaks inside quoted scalars.
-_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
-_STR_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-_CONTROL = re.compile('["\\\\\x00-\x1f]')
-
-
-def _quote(text: str) -> str:
-    body = _CONTROL.sub(lambda m: _STR_ESCAPES.get(m.group(), f"\\x{ord(m.group()):02x}"), text)
-    body = _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", body)
-    return f'"{body}"'
-
-
-def _float(value: float) -> str:
-    if math.isnan(value):
-        return ".nan"
-    if math.isinf(value):
-        return ".inf" if value > 0 else "-.inf"
-    text = repr(value)
-    if "e" in text and "." not in text:  # YAML 1.1 floats need a dot: 1e+20 -> 1.0e+20
-        mantissa, exponent = text.split("e")
-        text = f"{mantissa}.0e{exponent if exponent[0] in '+-' else '+' + exponent}"
-    return text
-
-
-def to_flow(value: Any) -> str:
-    """One value as a single-line YAML flow value that reads back as exactly that value."""
-    if isinstance(value, Undefined):
-        value._fail_with_undefined_error()
-    if isinstance(value, str):
-        return _quote(value)
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return _float(value)
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{_quote(str(k))}: {to_flow(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(to_flow(v) for v in value) + "]"
-    raise TemplateFailure(f"cannot emit a value of type {type(value).__name__}")
-
-
 # --- environments ----------------------------------------------------------------------------------
 
 
@@ -174,7 +128,7 @@ def _configure(env: ImmutableSandboxedEnvironment) -> None:
 def _data_environment() -> _GuardedEnvironment:
     env = _GuardedEnvironment(
         undefined=StrictUndefined,
-        finalize=to_flow,
+        finalize=emit,
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=False,

@@ -23,9 +23,8 @@ from vessel.definitions.sandbox import (
     evaluate_with_limits,
     run_with_limits,
 )
+from vessel.definitions.slots import MARK, MISPLACED, Collecting, SlotError, fill
 from vessel.errors import DefinitionError, Location, RenderError
-
-_LOADER: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class Template(Protocol):
@@ -72,11 +71,14 @@ class JinjaTemplate:
         return self._compiled
 
     def render(self, variables: Mapping[str, Any], limits: RenderLimits = DEFAULT_LIMITS) -> dict[str, Any]:
-        text = self.render_text(variables, limits)
+        with Collecting() as slots:
+            text = self._render_text(variables, limits)
         try:
-            data = yaml.load(text, Loader=_LOADER)
+            data = fill(text, slots.values, limits.values)
         except yaml.MarkedYAMLError as exc:
             raise self._bad_output(text, exc) from None
+        except SlotError as exc:
+            raise RenderError(f"template {self.name}: {exc}", self.origin) from None
         if data is None:
             return {}
         if not isinstance(data, dict):
@@ -85,7 +87,7 @@ class JinjaTemplate:
             )
         return data
 
-    def render_text(self, variables: Mapping[str, Any], limits: RenderLimits = DEFAULT_LIMITS) -> str:
+    def _render_text(self, variables: Mapping[str, Any], limits: RenderLimits = DEFAULT_LIMITS) -> str:
         try:
             return run_with_limits(self.compile().generate(**variables), limits)
         except TemplateFailure as exc:
@@ -105,6 +107,8 @@ class JinjaTemplate:
         line_no = mark.line + 1 if mark else 0
         lines = text.splitlines()
         shown = lines[line_no - 1].strip() if 0 < line_no <= len(lines) else ""
+        if MARK in shown:
+            return RenderError(f"template {self.name}: {MISPLACED}", self.origin)
         return RenderError(
             f"template {self.name} produced invalid YAML at output line {line_no}: {exc.problem} "
             f"(output line: {shown!r})",

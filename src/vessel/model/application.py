@@ -7,6 +7,8 @@ exact line of the user's file through `Application.source`.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -103,6 +105,10 @@ class Application:
     def locate(self, path: Path) -> Location:
         """Where `path` (e.g. a component's path plus `("properties", "image")`) is in the user's file."""
         return self.source.locate(path)
+
+    def where(self, path: Path) -> Callable[[], Location]:
+        """`locate`, deferred until an error needs it."""
+        return functools.partial(self.source.locate, path)
 
     def component(self, name: str) -> Component:
         for comp in self.components:

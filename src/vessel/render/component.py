@@ -13,7 +13,7 @@ from vessel.definitions.definition import Definition, Kind
 from vessel.definitions.registry import Registry
 from vessel.definitions.sandbox import DEFAULT_LIMITS, RenderLimits
 from vessel.definitions.template import Template
-from vessel.errors import Location, RenderError, TraitNotApplicableError
+from vessel.errors import RenderError, TraitNotApplicableError, Where
 from vessel.model.application import Application, Component, Trait
 from vessel.render.context import RenderOptions, app_namespace, base_context
 from vessel.render.contract import common_labels, stamp
@@ -54,12 +54,12 @@ def render_component(
     limits: RenderLimits = DEFAULT_LIMITS,
 ) -> RenderedComponent:
     options = options or RenderOptions()
-    definition = registry.get(Kind.COMPONENT, component.type, app.locate((*component.path, "type")))
+    definition = registry.get(Kind.COMPONENT, component.type, app.where((*component.path, "type")))
     parameter = definition.parameters.resolve(
         component.properties, lambda p: app.locate((*component.path, "properties", *p))
     )
     context = base_context(app, component, options)
-    where = app.locate(component.path)
+    where = app.where(component.path)
     result = _render(
         _template(definition, options, where),
         parameter,
@@ -77,7 +77,7 @@ def render_component(
     return RenderedComponent(component.name, definition, parameter, _stamped(app, component, options, work))
 
 
-def _template(definition: Definition, options: RenderOptions, where: Location) -> Template:
+def _template(definition: Definition, options: RenderOptions, where: Where) -> Template:
     template = definition.templates.get(options.target_type)
     if template is None:
         has = ", ".join(definition.templates) or "none"
@@ -94,7 +94,7 @@ def _render(
     parameter: dict[str, Any],
     context: dict[str, Any],
     limits: RenderLimits,
-    where: Location,
+    where: Where,
     what: str,
 ) -> dict[str, Any]:
     try:
@@ -104,7 +104,7 @@ def _render(
 
 
 def _check_keys(
-    result: Mapping[str, Any], allowed: frozenset[str], definition: Definition, where: Location
+    result: Mapping[str, Any], allowed: frozenset[str], definition: Definition, where: Where
 ) -> None:
     unknown = sorted(set(result) - allowed)
     if unknown:
@@ -115,7 +115,7 @@ def _check_keys(
         )
 
 
-def _object(value: Any, what: str, definition: Definition, where: Location) -> dict[str, Any]:
+def _object(value: Any, what: str, definition: Definition, where: Where) -> dict[str, Any]:
     if not isinstance(value, dict) or not value.get("apiVersion") or not value.get("kind"):
         raise RenderError(
             f"{definition.name!r} template must produce `{what}` as an object with apiVersion and kind", where
@@ -123,7 +123,7 @@ def _object(value: Any, what: str, definition: Definition, where: Location) -> d
     return value
 
 
-def _named_objects(value: Any, definition: Definition, where: Location) -> dict[str, dict[str, Any]]:
+def _named_objects(value: Any, definition: Definition, where: Where) -> dict[str, dict[str, Any]]:
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -144,8 +144,8 @@ def _apply_trait(
     context: dict[str, Any],
     work: _Work,
 ) -> None:
-    where = app.locate(trait.path)
-    definition = registry.get(Kind.TRAIT, trait.type, app.locate((*trait.path, "type")))
+    where = app.where(trait.path)
+    definition = registry.get(Kind.TRAIT, trait.type, app.where((*trait.path, "type")))
     _check_applies(definition, workload_def, work.output, component, where)
     parameter = definition.parameters.resolve(
         trait.properties, lambda p: app.locate((*trait.path, "properties", *p))
@@ -175,7 +175,7 @@ def _merge_keys(result: Mapping[str, Any]) -> Mapping[str, tuple[str, ...]]:
     return {**DEFAULT_MERGE_KEYS, **{k: (v,) if isinstance(v, str) else tuple(v) for k, v in extra.items()}}
 
 
-def _patched(output: dict[str, Any], result: Mapping[str, Any], what: str, where: Location) -> dict[str, Any]:
+def _patched(output: dict[str, Any], result: Mapping[str, Any], what: str, where: Where) -> dict[str, Any]:
     if "patch" not in result or result["patch"] is None:
         return output
     strategy = result.get("patchStrategy", "strategic")
@@ -218,7 +218,7 @@ def _check_applies(
     workload_def: Definition,
     output: Mapping[str, Any],
     component: Component,
-    where: Location,
+    where: Where,
 ) -> None:
     allowed = trait.applies_to_workloads
     if not allowed or "*" in allowed:
