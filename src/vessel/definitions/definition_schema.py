@@ -54,7 +54,7 @@ DEFINITION_SCHEMA: dict[str, Any] = _obj(
                                     "minProperties": 1,
                                 },
                             },
-                            ("templates",),
+                            (),
                         )
                     },
                     ("jinja",),

@@ -1,0 +1,294 @@
+"""Built-in policies and workflow steps that carry only parameters (the engine implements them) accept
+the properties of KubeVela's own examples, fill in KubeVela's defaults, and reject typical mistakes
+naming the field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+from vessel.definitions import Definition, Kind, builtin_definitions
+from vessel.errors import Location, VesselError
+from vessel.model.paths import format_path
+
+POLICIES = [
+    "topology",
+    "override",
+    "garbage-collect",
+    "apply-once",
+    "read-only",
+    "take-over",
+    "shared-resource",
+]
+STEPS = [
+    "deploy",
+    "apply-component",
+    "apply-object",
+    "read-object",
+    "suspend",
+    "step-group",
+    "webhook",
+    "notification",
+    "request",
+    "print-message-in-status",
+    "depends-on-app",
+]
+NAMES = [(Kind.POLICY, n) for n in POLICIES] + [(Kind.WORKFLOW_STEP, n) for n in STEPS]
+
+# Properties from KubeVela's docs/examples and e2e test data. `expected` is the resolved `parameter`
+# (properties plus defaults); when absent, the properties must come back unchanged.
+VALID: list[dict[str, Any]] = yaml.safe_load("""
+- policy: topology
+  properties: {clusters: [hangzhou-1, hangzhou-2]}
+- policy: topology
+  properties: {clusterLabelSelector: {region: hangzhou}, allowEmpty: true}
+- policy: topology
+  properties: {clusters: [local], namespace: examples-alternative}
+- policy: override
+  properties: {components: [{name: nginx-with-override, properties: {image: "nginx:1.20"}}]}
+- policy: override
+  properties: {components: [{type: webservice, traits: [{type: scaler, properties: {replicas: 3}}]}]}
+  expected:
+    components: [{type: webservice, traits: [{type: scaler, properties: {replicas: 3}, disable: false}]}]
+- policy: override
+  properties: {selector: [nginx-advance-override-legacy]}
+  expected: {selector: [nginx-advance-override-legacy], components: []}
+- policy: garbage-collect
+  properties: {rules: [{selector: {traitTypes: [expose]}, strategy: onAppDelete}]}
+  expected:
+    keepLegacyResource: false
+    continueOnFailure: false
+    rules: [{selector: {traitTypes: [expose]}, strategy: onAppDelete}]
+- policy: garbage-collect
+  properties:
+    rules:
+      - {selector: {componentNames: [orphan-gc]}, propagation: orphan}
+      - {selector: {componentNames: [cascading-gc]}, propagation: cascading}
+  expected:
+    keepLegacyResource: false
+    continueOnFailure: false
+    rules:
+      - {selector: {componentNames: [orphan-gc]}, propagation: orphan, strategy: onAppUpdate}
+      - {selector: {componentNames: [cascading-gc]}, propagation: cascading, strategy: onAppUpdate}
+- policy: garbage-collect
+  properties: {keepLegacyResource: true, applicationRevisionLimit: 5}
+  expected: {keepLegacyResource: true, applicationRevisionLimit: 5, continueOnFailure: false}
+- policy: apply-once
+  properties: {enable: true}
+- policy: apply-once
+  properties:
+    rules:
+      - selector: {componentNames: [hello-cosmos], resourceTypes: [Deployment]}
+        strategy: {affect: onStateKeep, path: [spec.replicas]}
+      - strategy: {}
+  expected:
+    enable: false
+    rules:
+      - selector: {componentNames: [hello-cosmos], resourceTypes: [Deployment]}
+        strategy: {affect: onStateKeep, path: [spec.replicas]}
+      - strategy: {path: []}
+- policy: read-only
+  properties: {rules: [{selector: {resourceTypes: [Deployment]}}]}
+- policy: take-over
+  properties: {rules: [{selector: {resourceTypes: [Deployment], resourceNames: [busybox-ref]}}]}
+- policy: shared-resource
+  properties: {rules: [{selector: {resourceTypes: [Namespace]}}]}
+- step: deploy
+  properties: {}
+  expected: {auto: true, policies: [], parallelism: 5, ignoreTerraformComponent: true}
+- step: deploy
+  properties: {auto: false, policies: [topology-hangzhou-clusters]}
+  expected:
+    {auto: false, policies: [topology-hangzhou-clusters], parallelism: 5, ignoreTerraformComponent: true}
+- step: apply-component
+  properties: {component: express-server}
+  expected: {component: express-server, cluster: "", namespace: ""}
+- step: apply-object
+  properties:
+    value:
+      apiVersion: v1
+      kind: PersistentVolumeClaim
+      metadata: {name: myclaim, namespace: default}
+      spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 8Gi}}, storageClassName: standard}
+    cluster: my-cluster
+- step: read-object
+  properties: {apiVersion: v1, kind: ConfigMap, name: my-cm-name}
+  expected: {apiVersion: v1, kind: ConfigMap, name: my-cm-name, namespace: default, cluster: ""}
+- step: read-object
+  properties: {name: my-app}
+  expected:
+    {apiVersion: core.oam.dev/v1beta1, kind: Application, name: my-app, namespace: default, cluster: ""}
+- step: suspend
+  properties: {}
+- step: suspend
+  properties: {duration: 30s, message: waiting for approval}
+- step: step-group
+  properties: {}
+- step: webhook
+  properties: {url: {value: "https://hooks.example.com/x"}, data: {value: test}}
+- step: webhook
+  properties: {url: {secretRef: {name: webhook-secret, key: url}}}
+- step: notification
+  properties:
+    dingding:
+      url: {value: "https://oapi.dingtalk.com/robot/send?access_token=x"}
+      message: {msgtype: text, text: {content: Hello KubeVela}}
+    lark:
+      url: {value: "https://open.feishu.cn/open-apis/bot/v2/hook/x"}
+      message: {msg_type: text, content: '{"text":" Hello KubeVela"}'}
+    slack:
+      url: {secretRef: {name: slack-secret, key: url}}
+      message: {text: Hello KubeVela}
+    email:
+      from:
+        address: vela@example.com
+        alias: vela
+        password: {value: secret}
+        host: smtp.gmail.com
+        port: 465
+      to: [kubevela1@gmail.com, kubevela2@gmail.com]
+      content: {subject: test-subject, body: test-body}
+- step: notification
+  properties:
+    dingding:
+      url: {value: "https://oapi.dingtalk.com/robot/send"}
+      message: {markdown: {title: Deployed, text: "**done**"}, at: {isAtAll: true}}
+    slack:
+      url: {value: "https://hooks.slack.com/services/x"}
+      message:
+        text: fallback
+        blocks:
+          - type: section
+            text: {type: mrkdwn, text: "*Deployed*"}
+            accessory: {type: button, text: {type: plain_text, text: Open}, url: "https://example.com"}
+    email:
+      from:
+        address: vela@example.com
+        password: {secretRef: {name: smtp, key: password}}
+        host: smtp.example.com
+      content: {subject: s, body: b}
+  expected:
+    dingding:
+      url: {value: "https://oapi.dingtalk.com/robot/send"}
+      message: {markdown: {title: Deployed, text: "**done**"}, at: {isAtAll: true}, msgtype: text}
+    slack:
+      url: {value: "https://hooks.slack.com/services/x"}
+      message:
+        text: fallback
+        blocks:
+          - type: section
+            text: {type: mrkdwn, text: "*Deployed*"}
+            accessory: {type: button, text: {type: plain_text, text: Open}, url: "https://example.com"}
+    email:
+      from:
+        address: vela@example.com
+        password: {secretRef: {name: smtp, key: password}}
+        host: smtp.example.com
+        port: 587
+      to: []
+      content: {subject: s, body: b}
+- step: request
+  properties: {url: "https://api.github.com/repos/kubevela/workflow"}
+  expected: {url: "https://api.github.com/repos/kubevela/workflow", method: GET}
+- step: request
+  properties:
+    {url: "https://example.com/api", method: POST, body: {name: vela}, header: {Authorization: Bearer x}}
+- step: print-message-in-status
+  properties:
+    message: "All addons have been enabled successfully, you can use 'vela addon list' to check them."
+- step: depends-on-app
+  properties: {name: fluxcd, namespace: vela-system}
+""")
+
+# A typical mistake per case, and the start of the message that must name the field.
+INVALID: list[dict[str, Any]] = yaml.safe_load("""
+- {policy: topology, properties: {clusters: local}, error: "clusters: expected array, got 'local'"}
+- {policy: topology, properties: {cluster: [local]}, error: "cluster: unknown field"}
+- policy: topology
+  properties: {clusterLabelSelector: {replicas: 3}}
+  error: "clusterLabelSelector.replicas: expected string"
+- policy: override
+  properties: {components: [{traits: [{properties: {replicas: 3}}]}]}
+  error: "components[0].traits[0].type: required field is missing"
+- {policy: override, properties: {components: {name: nginx}}, error: "components: expected array"}
+- policy: garbage-collect
+  properties: {rules: [{selector: {traitTypes: [expose]}, strategy: onDelete}]}
+  error: "rules[0].strategy: expected one of 'onAppUpdate', 'onAppDelete', 'never', got 'onDelete'"
+- policy: garbage-collect
+  properties: {rules: [{strategy: never}]}
+  error: "rules[0].selector: required field is missing"
+- {policy: apply-once, properties: {enable: "true"}, error: "enable: expected boolean, got 'true'"}
+- policy: apply-once
+  properties: {rules: [{selector: {}}]}
+  error: "rules[0].strategy: required field is missing"
+- policy: read-only
+  properties: {rules: [{selector: {resourceType: [Deployment]}}]}
+  error: "rules[0].selector.resourceType: unknown field"
+- {policy: take-over, properties: {rules: [{}]}, error: "rules[0].selector: required field is missing"}
+- policy: shared-resource
+  properties: {rules: [{selector: {resourceTypes: Namespace}}]}
+  error: "rules[0].selector.resourceTypes: expected array"
+- {step: deploy, properties: {policies: topology-local}, error: "policies: expected array"}
+- {step: deploy, properties: {parallelism: "5"}, error: "parallelism: expected integer, got '5'"}
+- {step: apply-component, properties: {}, error: "component: required field is missing"}
+- {step: apply-object, properties: {cluster: local}, error: "value: required field is missing"}
+- {step: read-object, properties: {kind: ConfigMap}, error: "name: required field is missing"}
+- {step: suspend, properties: {duration: 30}, error: "duration: expected string, got 30"}
+- {step: step-group, properties: {subSteps: []}, error: "subSteps: unknown field"}
+- {step: webhook, properties: {url: "https://hooks.example.com/x"}, error: "url: expected object"}
+- {step: webhook, properties: {data: {}}, error: "url: required field is missing"}
+- step: notification
+  properties: {slack: {url: {value: x}, message: {text: hi, mrkdwn: "yes"}}}
+  error: "slack.message.mrkdwn: expected boolean"
+- step: notification
+  properties: {dingding: {url: {value: x}, message: {msgtype: image}}}
+  error: "dingding.message.msgtype: expected one of"
+- step: notification
+  properties:
+    email: {from: {address: a@b.c, password: {value: x}}, to: [d@e.f], content: {subject: s, body: b}}
+  error: "email.from.host: required field is missing"
+- {step: notification, properties: {teams: {}}, error: "teams: unknown field"}
+- step: request
+  properties: {url: x, method: PATCH}
+  error: "method: expected one of 'GET', 'POST', 'PUT', 'DELETE', got 'PATCH'"
+- {step: request, properties: {url: x, header: {X-Retry: 3}}, error: "header.X-Retry: expected string"}
+- {step: print-message-in-status, properties: {}, error: "message: required field is missing"}
+- {step: depends-on-app, properties: {name: fluxcd}, error: "namespace: required field is missing"}
+""")
+
+
+def _definition(case: dict[str, Any]) -> Definition:
+    kind, name = (Kind.POLICY, case["policy"]) if "policy" in case else (Kind.WORKFLOW_STEP, case["step"])
+    found = {(d.kind, d.name): d for d in builtin_definitions()}
+    assert (kind, name) in found, f"no built-in {kind.noun} {name!r}"
+    return found[(kind, name)]
+
+
+def _resolve(case: dict[str, Any]) -> dict[str, Any]:
+    return _definition(case).parameters.resolve(case["properties"], lambda p: Location(path=format_path(p)))
+
+
+def _id(case: dict[str, Any]) -> str:
+    return case.get("policy") or case["step"]
+
+
+@pytest.mark.parametrize("case", VALID, ids=_id)
+def test_kubevela_example_is_accepted_with_defaults(case: dict[str, Any]) -> None:
+    assert _resolve(case) == case.get("expected", case["properties"])
+
+
+@pytest.mark.parametrize("case", INVALID, ids=_id)
+def test_mistake_is_rejected_naming_the_field(case: dict[str, Any]) -> None:
+    with pytest.raises(VesselError) as err:
+        _resolve(case)
+    assert case["error"] in str(err.value)
+
+
+@pytest.mark.parametrize(("kind", "name"), NAMES, ids=[n for _, n in NAMES])
+def test_parameters_only_definition_is_built_in_and_covered(kind: Kind, name: str) -> None:
+    key = "policy" if kind is Kind.POLICY else "step"
+    definition = _definition({key: name})
+    assert definition.templates == {} and definition.description
+    assert any(c.get(key) == name for c in VALID) and any(c.get(key) == name for c in INVALID)
