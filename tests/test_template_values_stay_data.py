@@ -138,3 +138,19 @@ def test_syntax_error_is_a_definition_error_with_line() -> None:
 def test_template_yaml_mistake_is_explained() -> None:
     with pytest.raises(RenderError, match="invalid YAML at output line 2"):
         render("a: 1\n  b: 2\n c: 3\n")
+
+
+def test_data_keys_win_over_dict_methods() -> None:
+    volume = {"name": "cfg", "items": [{"key": "a", "path": "a"}]}
+    source = "a: {{ parameter.v.items }}\nb: {{ parameter.v['items'] }}\nc: {{ 'items' in parameter.w }}\n"
+    assert render(source, v=volume, w={}) == {"a": volume["items"], "b": volume["items"], "c": False}
+
+
+def test_missing_key_by_subscript_is_undefined_not_a_method() -> None:
+    with pytest.raises(RenderError, match="undefined"):
+        render("b: {{ parameter.w['items'] }}", w={})
+
+
+def test_undefined_inside_an_emitted_structure_is_a_render_error() -> None:
+    with pytest.raises(RenderError, match="undefined"):
+        render("b: {{ {'claim': parameter.w.missing} }}", w={})

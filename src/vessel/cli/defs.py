@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 import yaml
 from rich.table import Table
+from rich.text import Text
 
 from vessel.cli.manifests import write_json, write_yaml
 from vessel.cli.options import Definitions, Format, Output
@@ -63,7 +64,8 @@ def list_(
         return
     table = Table("KIND", "NAME", "TARGETS", "DESCRIPTION", box=None, pad_edge=False)
     for d in defs:
-        table.add_row(d.kind.noun, d.name, ",".join(d.target_types) or "-", d.description)
+        cells = (d.kind.noun, d.name, ",".join(d.target_types) or "-", d.description)
+        table.add_row(*(Text(cell) for cell in cells))
     out.print(table)
 
 
@@ -88,7 +90,8 @@ def show(
     table = Table("PARAMETER", "TYPE", "REQUIRED", "DEFAULT", "DESCRIPTION", box=None, pad_edge=False)
     for f in d.parameters.fields():
         default = "" if f.default is None else json.dumps(f.default)
-        table.add_row(f.name, f.type, "yes" if f.required else "", default, f.description)
+        cells = (f.name, f.type, "yes" if f.required else "", default, f.description)
+        table.add_row(*(Text(cell) for cell in cells))
     out.print()
     out.print(table)
 

@@ -18,8 +18,10 @@ from vessel.errors import DefinitionError, Location
 from vessel.model.frozen import thaw
 from vessel.model.schema_check import Locate, check
 
-_SUBSCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
-_SUBSCHEMA_ONE = ("items", "additionalProperties", "not", "if", "then", "else", "contains")
+# Where closing objects is right: alternatives (anyOf/oneOf) and the shapes of values. Not in `if`, `not`,
+# `contains` or `allOf`, which test or combine partial shapes and would never match once closed.
+_SUBSCHEMA_LISTS = ("anyOf", "oneOf", "prefixItems")
+_SUBSCHEMA_ONE = ("items", "additionalProperties", "then", "else")
 
 
 def close_objects(schema: Any) -> Any:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
@@ -119,7 +119,7 @@ def entry_point_definitions() -> list[Definition]:
 
 
 def _from_plugin(provided: Any, origin: str) -> list[Definition]:
-    if isinstance(provided, Callable) and not isinstance(provided, Definition):  # type: ignore[arg-type]
+    if callable(provided) and not isinstance(provided, Definition):
         provided = provided()
     if isinstance(provided, Definition):
         return [provided]

@@ -107,6 +107,20 @@ class _GuardedEnvironment(ImmutableSandboxedEnvironment):
             budget.check_time()
         return super().call(__context, __obj, *args, **kwargs)
 
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """Data first: `v.items` is the key `items` when `v` has one, not the dict method."""
+        if type(obj) is dict and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        """`v['items']` is only ever the key: no fallback to attributes as plain Jinja2 does."""
+        if type(obj) is dict and isinstance(argument, str):
+            if argument in obj:
+                return obj[argument]
+            return self.undefined(obj=obj, name=argument)
+        return super().getitem(obj, argument)
+
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         limit = (_current() or _Budget(0, DEFAULT_LIMITS)).limits
         if operator == "*":
