@@ -4,6 +4,7 @@ Each file under tests/golden/<definition>/ is one case:
 
     description: what KubeVela behaviour this pins down
     app: {name: golden-app, namespace: default, labels: {}, annotations: {}}   # optional
+    clusterVersion: "1.22"                                                 # optional, default 1.31
     component: {name: ..., type: ..., properties: ..., traits: [...]}      # one spec.components item
     expected: [ ...manifests, in render order... ]                         # or:
     expected_error: substring of the error message
@@ -34,6 +35,11 @@ class Case:
     @property
     def id(self) -> str:
         return f"{self.definition}/{self.name}"
+
+    @property
+    def cluster_version(self) -> tuple[str, str]:
+        major, _, minor = str(self.data.get("clusterVersion", "1.31")).partition(".")
+        return major, minor
 
     def application(self) -> dict[str, Any]:
         app = {"name": "golden-app", "namespace": "default", **self.data.get("app", {})}

@@ -10,7 +10,7 @@ from golden_cases import FIXTURES, Case, all_cases
 from vessel.definitions import Kind, build_registry, builtin_definitions, load_path
 from vessel.errors import VesselError
 from vessel.model import parse_application, read_text
-from vessel.render import render_application, resources
+from vessel.render import ClusterVersion, RenderOptions, render_application, resources
 
 kubernetes_validate = pytest.importorskip("kubernetes_validate")
 K8S_VERSION = "1.31"
@@ -25,7 +25,8 @@ def registry():  # type: ignore[no-untyped-def]
 def _render(case: Case, registry):  # type: ignore[no-untyped-def]
     text = yaml.safe_dump(case.application(), sort_keys=False)
     app = parse_application(read_text(text, str(case.path))[0])
-    return [r.body for r in resources(render_application(app, registry))]
+    options = RenderOptions(cluster_version=ClusterVersion(*case.cluster_version))
+    return [r.body for r in resources(render_application(app, registry, options))]
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if "expected" in c.data], ids=lambda c: c.id)
@@ -42,9 +43,12 @@ def test_bad_properties_are_rejected(case: Case, registry) -> None:  # type: ign
 
 @pytest.mark.parametrize("case", [c for c in CASES if "expected" in c.data], ids=lambda c: c.id)
 def test_rendered_manifests_are_valid_kubernetes(case: Case, registry) -> None:  # type: ignore[no-untyped-def]
+    version = case.data.get("clusterVersion", K8S_VERSION)
+    if version not in {".".join(v.split(".")[:2]) for v in kubernetes_validate.utils.all_versions()}:
+        pytest.skip(f"kubernetes-validate has no schemas for Kubernetes {version}")
     for manifest in _render(case, registry):
         try:
-            kubernetes_validate.validate(manifest, K8S_VERSION, strict=True)
+            kubernetes_validate.validate(manifest, version, strict=True)
         except kubernetes_validate.SchemaNotFoundError:
             continue  # a custom resource: no OpenAPI schema to check against
         except kubernetes_validate.ValidationError as exc:

@@ -148,3 +148,9 @@ def test_def_vet_accepts_a_good_definition_and_rejects_a_broken_one(tmp_path: Pa
     result = invoke("def", "vet", str(broken))
     assert result.exit_code == 1
     assert "broken.yaml" in result.stderr and "imag" in result.stderr
+
+
+def test_every_builtin_definition_passes_vet() -> None:
+    builtin = Path(__file__).parent.parent / "src" / "vessel" / "definitions" / "builtin"
+    result = invoke("def", "vet", str(builtin))
+    assert result.exit_code == 0, result.output

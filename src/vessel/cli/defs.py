@@ -111,7 +111,7 @@ def vet(files: Annotated[list[Path], typer.Argument(help="Definition YAML files 
 
 
 def _vet_render(d: Definition, registry: Registry, target_type: str) -> None:
-    preview(d, example_properties(d.parameters.schema), registry, RenderOptions(target_type=target_type))
+    preview(d, example_properties(d.parameters), registry, RenderOptions(target_type=target_type))
 
 
 @app.command()

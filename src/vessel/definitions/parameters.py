@@ -8,6 +8,7 @@ property is an error rather than a silently ignored value.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,10 +19,10 @@ from vessel.errors import DefinitionError, Location
 from vessel.model.frozen import thaw
 from vessel.model.schema_check import Locate, check
 
-# Where closing objects is right: alternatives (anyOf/oneOf) and the shapes of values. Not in `if`, `not`,
-# `contains` or `allOf`, which test or combine partial shapes and would never match once closed.
+# Where closing objects is right: alternatives (anyOf/oneOf) and the shapes of values. Not in `if`, `then`,
+# `else`, `not`, `contains` or `allOf`, which test or add to a shape the parent already closes.
 _SUBSCHEMA_LISTS = ("anyOf", "oneOf", "prefixItems")
-_SUBSCHEMA_ONE = ("items", "additionalProperties", "then", "else")
+_SUBSCHEMA_ONE = ("items", "additionalProperties")
 
 
 def close_objects(schema: Any) -> Any:
@@ -44,24 +45,58 @@ def close_objects(schema: Any) -> Any:
     return out
 
 
-def fill_defaults(schema: Any, value: Any) -> None:
-    """Set schema defaults for absent fields, in place, at every level the value reaches."""
+def fill_defaults(schema: Any, value: Any, root: Any = None) -> None:
+    """Set schema defaults for absent fields, in place, at every level the value reaches.
+
+    Local `$ref`s (`#/$defs/...`) are followed. Inside `anyOf`/`oneOf` no defaults are applied: which
+    alternative the value means is not known before validation.
+    """
+    root = schema if root is None else root
+    schema = _deref(schema, root)
     if not isinstance(schema, Mapping):
         return
     if isinstance(value, dict):
         props = schema.get("properties", {})
         for key, sub in props.items():
+            sub = _deref(sub, root)
             if key not in value and isinstance(sub, Mapping) and "default" in sub:
                 value[key] = copy.deepcopy(sub["default"])
             if key in value:
-                fill_defaults(sub, value[key])
+                fill_defaults(sub, value[key], root)
         extra = schema.get("additionalProperties")
         if isinstance(extra, Mapping):
             for key in value.keys() - props.keys():
-                fill_defaults(extra, value[key])
+                fill_defaults(extra, value[key], root)
     elif isinstance(value, list) and isinstance(schema.get("items"), Mapping):
         for item in value:
-            fill_defaults(schema["items"], item)
+            fill_defaults(schema["items"], item, root)
+
+
+def schema_at(root: Any, path: tuple[str | int, ...]) -> Any:
+    """The subschema describing the value at `path` (following properties, items and local refs)."""
+    schema = _deref(root, root)
+    for part in path:
+        if not isinstance(schema, Mapping):
+            return {}
+        schema = (
+            schema.get("items", {}) if isinstance(part, int) else schema.get("properties", {}).get(part, {})
+        )
+        schema = _deref(schema, root)
+    return schema
+
+
+def _deref(schema: Any, root: Any) -> Any:
+    for _ in range(32):  # a chain of refs, never a loop
+        ref = schema.get("$ref") if isinstance(schema, Mapping) else None
+        if not (isinstance(ref, str) and ref.startswith("#/")):
+            return schema
+        target: Any = root
+        for part in ref[2:].split("/"):
+            target = target.get(part) if isinstance(target, Mapping) else None
+        if target is None:
+            return schema
+        schema = {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
+    return schema
 
 
 @dataclass(frozen=True)
@@ -97,6 +132,19 @@ class Parameters:
         fill_defaults(self.schema, value)
         check(value, self._validator, locate)
         return value  # type: ignore[no-any-return]
+
+    def missing_required(self, properties: Mapping[str, Any]) -> list[tuple[tuple[str | int, ...], Any]]:
+        """(path, schema) of every required field `properties` lacks, including conditional ones."""
+        value = thaw(properties)
+        fill_defaults(self.schema, value)
+        missing = []
+        for err in self._validator.iter_errors(value):
+            for sub in [err, *(err.context or ())]:
+                match = re.match(r"^'(.*)' is a required property", sub.message)
+                if sub.validator == "required" and match:
+                    path = (*sub.absolute_path, match.group(1))
+                    missing.append((path, schema_at(self.schema, path)))
+        return missing
 
     def fields(self) -> list[Field]:
         return list(_fields(self.schema, ""))

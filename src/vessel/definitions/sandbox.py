@@ -109,8 +109,11 @@ class _GuardedEnvironment(ImmutableSandboxedEnvironment):
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         """Data first: `v.items` is the key `items` when `v` has one, not the dict method."""
-        if type(obj) is dict and attribute in obj:
-            return obj[attribute]
+        if type(obj) is dict:
+            if attribute in obj:
+                return obj[attribute]
+            if not hasattr(dict, attribute):  # a missing key: skip the sandbox's attribute machinery
+                return self.undefined(obj=obj, name=attribute)
         return super().getattr(obj, attribute)
 
     def getitem(self, obj: Any, argument: Any) -> Any:

@@ -80,8 +80,9 @@ class JinjaTemplate:
         except SlotError as exc:
             raise RenderError(f"template {self.name}: {exc}", self.origin) from None
         except jinja2.UndefinedError as exc:
-            raise RenderError(f"template {self.name}: undefined value inside an emitted value: {exc.message}",
-                              self.origin) from None
+            raise RenderError(
+                f"template {self.name}: undefined value inside an emitted value: {exc.message}", self.origin
+            ) from None
         if data is None:
             return {}
         if not isinstance(data, dict):

@@ -181,7 +181,7 @@ def _patched(output: dict[str, Any], result: Mapping[str, Any], what: str, where
     strategy = result.get("patchStrategy", "strategic")
     patch = result["patch"]
     if strategy == "jsonPatch":
-        patched = json_patch(output, patch, what)
+        patched = json_patch(output, patch, what, where)
     elif strategy == "jsonMergePatch":
         patched = json_merge_patch(output, patch)
     elif strategy == "strategic":

@@ -12,6 +12,7 @@ from typing import Any
 
 from vessel.definitions.definition import Definition, Kind
 from vessel.definitions.loader import load_definition
+from vessel.definitions.parameters import Parameters
 from vessel.definitions.registry import Registry
 from vessel.errors import DefinitionError
 from vessel.model.application import Application, Component, Trait
@@ -82,30 +83,50 @@ def _with_sample_workload(registry: Registry) -> Registry:
     return copy
 
 
-def example_properties(schema: Mapping[str, Any]) -> dict[str, Any]:
-    """Values for the required fields that have no default, so a definition can render with its defaults."""
-    out: dict[str, Any] = {}
-    for name in schema.get("required", []):
-        sub = schema.get("properties", {}).get(name, {})
-        if "default" not in sub:
-            out[name] = _example(sub)
-    return out
+def example_properties(parameters: Parameters) -> dict[str, Any]:
+    """Values for required fields without defaults (conditional ones too), so a definition can render
+    with its defaults alone: `vessel def vet`."""
+    props: dict[str, Any] = {}
+    for _ in range(20):
+        missing = parameters.missing_required(props)
+        if not missing:
+            break
+        for path, schema in missing:
+            _assign(props, path, _example(schema))
+    return props
+
+
+def _assign(target: Any, path: tuple[str | int, ...], value: Any) -> None:
+    for part in path[:-1]:
+        if isinstance(target, dict):
+            target = target.setdefault(part, {})
+        elif isinstance(target, list) and isinstance(part, int) and part < len(target):
+            target = target[part]
+        else:
+            return
+    if isinstance(target, dict):
+        target.setdefault(path[-1], value)
 
 
 def _example(schema: Mapping[str, Any]) -> Any:
+    if schema.get("examples"):
+        return schema["examples"][0]
+    if "default" in schema:
+        return schema["default"]
     if "enum" in schema:
         return schema["enum"][0]
     if "const" in schema:
         return schema["const"]
     kind = schema.get("type")
     kind = kind[0] if isinstance(kind, list) else kind
-    if kind == "object":
-        return example_properties(schema)
+    if kind == "array" and schema.get("minItems"):
+        return [_example(schema.get("items", {})) for _ in range(schema["minItems"])]
     examples: dict[str, Any] = {
         "string": "example",
         "integer": max(1, schema.get("minimum", 1)),
         "number": 1,
         "boolean": False,
+        "object": {},
         "array": [],
         "null": None,
     }
