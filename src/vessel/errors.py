@@ -17,7 +17,8 @@ The engine layers add transient I/O errors later; everything here is terminal.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 
@@ -97,3 +98,23 @@ class RenderError(VesselError):
 
 class TraitNotApplicableError(RenderError):
     """A trait was attached to a workload its definition does not apply to."""
+
+
+@contextmanager
+def collecting(problems: list[VesselError]) -> Iterator[None]:
+    """Add any VesselError raised inside the block to `problems` instead of stopping, so one pass can
+    report every mistake in a file."""
+    try:
+        yield
+    except MultipleErrors as exc:
+        problems.extend(exc.errors)
+    except VesselError as exc:
+        problems.append(exc)
+
+
+def raise_collected(problems: Sequence[VesselError]) -> None:
+    """Raise nothing, the single problem, or all of them as MultipleErrors."""
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise MultipleErrors(problems)

@@ -12,7 +12,7 @@ from typing import Any
 
 from vessel.definitions.definition import Kind
 from vessel.definitions.registry import Registry
-from vessel.errors import MultipleErrors, VesselError
+from vessel.errors import VesselError, collecting, raise_collected
 from vessel.model.application import Application
 from vessel.model.paths import Path
 from vessel.model.schema_check import Locate
@@ -32,18 +32,11 @@ def check_application(app: Application, registry: Registry) -> None:
     """Raise every problem found with types and policy/step properties (MultipleErrors if several)."""
     problems: list[VesselError] = []
     for use in _uses(app):
-        try:
-            definition = registry.get(use.kind, use.type, app.locate((*use.path, "type")))
+        with collecting(problems):
+            definition = registry.get(use.kind, use.type, app.where((*use.path, "type")))
             if use.properties is not None:
                 definition.parameters.resolve(use.properties, _locator(app, (*use.path, "properties")))
-        except MultipleErrors as exc:
-            problems.extend(exc.errors)
-        except VesselError as exc:
-            problems.append(exc)
-    if len(problems) == 1:
-        raise problems[0]
-    if problems:
-        raise MultipleErrors(problems)
+    raise_collected(problems)
 
 
 def _locator(app: Application, prefix: Path) -> Locate:

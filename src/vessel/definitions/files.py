@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from vessel.definitions.definition import Definition
 from vessel.definitions.loader import DEFINITION_KINDS, load_definition
-from vessel.errors import MultipleErrors, ValidationError, VesselError
+from vessel.errors import ValidationError, VesselError, collecting, raise_collected
 from vessel.model.application import Application
 from vessel.model.parse import parse_application
 from vessel.model.yaml_source import read_file
@@ -26,7 +26,7 @@ def load_files(paths: Iterable[str]) -> LoadedFiles:
     problems: list[VesselError] = []
     for path in paths:
         for doc in read_file(path):
-            try:
+            with collecting(problems):
                 if doc.kind == "Application":
                     apps.append(parse_application(doc))
                 elif doc.kind in DEFINITION_KINDS:
@@ -37,14 +37,7 @@ def load_files(paths: Iterable[str]) -> LoadedFiles:
                         doc.source.locate(("kind",)),
                         hint="expected Application or a definition kind",
                     )
-            except MultipleErrors as exc:
-                problems.extend(exc.errors)
-            except VesselError as exc:
-                problems.append(exc)
-    if len(problems) == 1:
-        raise problems[0]
-    if problems:
-        raise MultipleErrors(problems)
+    raise_collected(problems)
     _check_unique_apps(apps)
     return LoadedFiles(tuple(apps), tuple(defs))
 

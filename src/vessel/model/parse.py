@@ -12,7 +12,7 @@ from typing import Any
 
 import jsonschema
 
-from vessel.errors import MultipleErrors, ValidationError, VesselError
+from vessel.errors import ValidationError, VesselError, raise_collected
 from vessel.model.application import (
     Application,
     Component,
@@ -50,11 +50,7 @@ def parse_application(doc: Document) -> Application:
         workflow=_workflow(spec["workflow"]) if "workflow" in spec else None,
         source=doc.source,
     )
-    problems = [*_component_problems(app), *_policy_problems(app), *_workflow_problems(app)]
-    if len(problems) == 1:
-        raise problems[0]
-    if problems:
-        raise MultipleErrors(problems)
+    raise_collected([*_component_problems(app), *_policy_problems(app), *_workflow_problems(app)])
     return app
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from vessel.definitions.registry import Registry
 from vessel.definitions.sandbox import DEFAULT_LIMITS, RenderLimits
-from vessel.errors import MultipleErrors, RenderError, VesselError
+from vessel.errors import RenderError, VesselError, collecting, raise_collected
 from vessel.model.application import Application
 from vessel.render.component import RenderedComponent, render_component
 from vessel.render.context import RenderOptions
@@ -21,16 +21,9 @@ def render_application(
     rendered: list[RenderedComponent] = []
     problems: list[VesselError] = []
     for component in app.components:
-        try:
+        with collecting(problems):
             rendered.append(render_component(app, component, registry, options, limits))
-        except MultipleErrors as exc:
-            problems.extend(exc.errors)
-        except VesselError as exc:
-            problems.append(exc)
-    if len(problems) == 1:
-        raise problems[0]
-    if problems:
-        raise MultipleErrors(problems)
+    raise_collected(problems)
     _check_collisions(app, rendered)
     return tuple(rendered)
 

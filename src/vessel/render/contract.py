@@ -106,7 +106,9 @@ def stamp(
 
 
 def _ordered(body: Mapping[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
-    """apiVersion, kind, metadata first, the rest as the template wrote it: manifests read as usual."""
+    """apiVersion, kind, metadata (name and namespace first) and then the rest as the template wrote it:
+    manifests read the way people write them."""
+    meta = {**{k: meta[k] for k in ("name", "namespace") if k in meta}, **meta}
     head = {"apiVersion": body.get("apiVersion"), "kind": body.get("kind"), "metadata": meta}
     return {**head, **{k: v for k, v in body.items() if k not in head}}
 
