@@ -3,6 +3,10 @@ Application file; later sources override earlier ones, and a broken definition i
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -94,3 +98,43 @@ def test_entry_point_plugins_register_python_definitions(monkeypatch: pytest.Mon
 def test_env_variable_adds_directories(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VESSEL_DEFINITIONS", str(tmp_path))
     assert registry_module.directories_from_env() == [str(tmp_path)]
+
+
+PLUGIN = """
+from vessel.definitions import Kind, python_definition
+
+def _pause(parameter, context):
+    return {"patch": {"spec": {"paused": parameter["paused"]}}}
+
+DEFINITIONS = [python_definition(Kind.TRAIT, "pause", _pause,
+               {"type": "object", "properties": {"paused": {"type": "boolean", "default": True}}},
+               description="Pause a rollout (from a plugin)")]
+"""
+
+
+def test_installed_plugin_package_adds_definitions(tmp_path: Path) -> None:
+    """A real installed distribution (dist-info with entry_points.txt) is discovered by `vessel`."""
+    (tmp_path / "vessel_pause_plugin.py").write_text(PLUGIN)
+    info = tmp_path / "vessel_pause_plugin-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: vessel-pause-plugin\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[vessel.definitions]\npause = vessel_pause_plugin:DEFINITIONS\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    listed = subprocess.run(
+        [sys.executable, "-m", "vessel", "def", "list", "-o", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert {"name": "pause", "description": "Pause a rollout (from a plugin)"}.items() <= next(
+        d for d in json.loads(listed.stdout) if d["name"] == "pause"
+    ).items()
+    rendered = subprocess.run(
+        [sys.executable, "-m", "vessel", "def", "render", "pause"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "paused: true" in rendered.stdout
