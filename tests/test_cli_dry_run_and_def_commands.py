@@ -154,3 +154,21 @@ def test_every_builtin_definition_passes_vet() -> None:
     builtin = Path(__file__).parent.parent / "src" / "vessel" / "definitions" / "builtin"
     result = invoke("def", "vet", str(builtin))
     assert result.exit_code == 0, result.output
+
+
+def test_every_mistake_in_the_file_is_reported_in_one_run(app_file: Path) -> None:
+    text = APP.replace('{image: "shop/api:1"}', "{image: 7}").replace("replicas: 2", "replicas: two")
+    app_file.write_text(
+        text.replace(
+            'type: golden-deployment\n      properties: {image: "shop/web:1"}', "type: golden-deploymnt"
+        )
+    )
+    result = invoke("dry-run", "-f", str(app_file), "--definitions", str(FIXTURES))
+    assert result.exit_code == 1
+    assert "3 problems found" in result.stderr
+    for expected in (
+        "spec.components[0].properties.image: expected string, got 7",
+        "spec.components[0].traits[0].properties.replicas: expected integer, got 'two'",
+        "spec.components[1].type: unknown component type 'golden-deploymnt'",
+    ):
+        assert expected in result.stderr

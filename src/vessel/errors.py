@@ -114,7 +114,10 @@ def collecting(problems: list[VesselError]) -> Iterator[None]:
 
 def raise_collected(problems: Sequence[VesselError]) -> None:
     """Raise nothing, the single problem, or all of them as MultipleErrors."""
-    if len(problems) == 1:
-        raise problems[0]
     if problems:
-        raise MultipleErrors(problems)
+        raise combined(problems)
+
+
+def combined(problems: Sequence[VesselError]) -> VesselError:
+    """One error for one or more problems: the problem itself, or MultipleErrors."""
+    return problems[0] if len(problems) == 1 else MultipleErrors(problems)

@@ -8,7 +8,6 @@ from vessel.cli.inputs import load_inputs
 from vessel.cli.manifests import write_json, write_yaml
 from vessel.cli.options import Definitions, Files, Format, Output
 from vessel.cli.report import reporting
-from vessel.definitions.check import check_application
 from vessel.errors import ValidationError
 from vessel.render.application import render_application
 from vessel.render.resource import Resource
@@ -22,7 +21,6 @@ def dry_run(files: Files, definitions: Definitions = None, output: Output = Form
             raise ValidationError("no Application found in the given files", hint="add a kind: Application")
         rendered: list[tuple[str, Resource]] = []
         for app in loaded.applications:
-            check_application(app, registry)
             for comp in render_application(app, registry):
                 rendered.extend((app.name, res) for res in comp.resources)
     (write_json if output == Format.json else write_yaml)(rendered, sys.stdout)

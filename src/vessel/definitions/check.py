@@ -15,7 +15,6 @@ from vessel.definitions.registry import Registry
 from vessel.errors import VesselError, collecting, raise_collected
 from vessel.model.application import Application
 from vessel.model.paths import Path
-from vessel.model.schema_check import Locate
 
 
 @dataclass(frozen=True)
@@ -35,12 +34,8 @@ def check_application(app: Application, registry: Registry) -> None:
         with collecting(problems):
             definition = registry.get(use.kind, use.type, app.where((*use.path, "type")))
             if use.properties is not None:
-                definition.parameters.resolve(use.properties, _locator(app, (*use.path, "properties")))
+                definition.parameters.resolve(use.properties, app.locator((*use.path, "properties")))
     raise_collected(problems)
-
-
-def _locator(app: Application, prefix: Path) -> Locate:
-    return lambda path: app.locate((*prefix, *path))
 
 
 def _uses(app: Application) -> Iterator[_Use]:

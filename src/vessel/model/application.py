@@ -110,6 +110,10 @@ class Application:
         """`locate`, deferred until an error needs it."""
         return functools.partial(self.source.locate, path)
 
+    def locator(self, prefix: Path) -> Callable[[Path], Location]:
+        """A function that locates paths below `prefix` (for errors inside a properties tree)."""
+        return lambda path: self.source.locate((*prefix, *path))
+
     def component(self, name: str) -> Component:
         for comp in self.components:
             if comp.name == name:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from vessel.definitions.check import check_application
 from vessel.definitions.registry import Registry
 from vessel.definitions.sandbox import DEFAULT_LIMITS, RenderLimits
 from vessel.errors import RenderError, VesselError, collecting, raise_collected
@@ -17,15 +18,23 @@ def render_application(
     options: RenderOptions | None = None,
     limits: RenderLimits = DEFAULT_LIMITS,
 ) -> tuple[RenderedComponent, ...]:
-    """Render every component; report every failing component, and any two that make the same object."""
+    """Render every component. Every problem is reported in one pass: unknown types and bad policy or
+    step properties (`check_application`), each failing component, and two components making one object."""
     rendered: list[RenderedComponent] = []
     problems: list[VesselError] = []
+    with collecting(problems):
+        check_application(app, registry)
     for component in app.components:
         with collecting(problems):
             rendered.append(render_component(app, component, registry, options, limits))
-    raise_collected(problems)
+    raise_collected(_unique(problems))
     _check_collisions(app, rendered)
     return tuple(rendered)
+
+
+def _unique(problems: list[VesselError]) -> list[VesselError]:
+    """The same mistake found by the check and by rendering is reported once."""
+    return list({p.render(): p for p in problems}.values())
 
 
 def resources(rendered: tuple[RenderedComponent, ...]) -> list[Resource]:

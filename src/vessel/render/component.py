@@ -13,7 +13,14 @@ from vessel.definitions.definition import Definition, Kind
 from vessel.definitions.registry import Registry
 from vessel.definitions.sandbox import DEFAULT_LIMITS, RenderLimits
 from vessel.definitions.template import Template
-from vessel.errors import RenderError, TraitNotApplicableError, Where
+from vessel.errors import (
+    RenderError,
+    TraitNotApplicableError,
+    VesselError,
+    Where,
+    collecting,
+    combined,
+)
 from vessel.model.application import Application, Component, Trait
 from vessel.render.context import RenderOptions, app_namespace, base_context
 from vessel.render.contract import common_labels, stamp
@@ -55,9 +62,7 @@ def render_component(
 ) -> RenderedComponent:
     options = options or RenderOptions()
     definition = registry.get(Kind.COMPONENT, component.type, app.where((*component.path, "type")))
-    parameter = definition.parameters.resolve(
-        component.properties, lambda p: app.locate((*component.path, "properties", *p))
-    )
+    parameter = _resolve_or_report_all(app, component, definition, registry)
     context = base_context(app, component, options)
     where = app.where(component.path)
     result = _render(
@@ -75,6 +80,25 @@ def render_component(
     for trait in component.traits:
         _apply_trait(app, component, definition, trait, registry, options, limits, context, work)
     return RenderedComponent(component.name, definition, parameter, _stamped(app, component, options, work))
+
+
+def _resolve_or_report_all(
+    app: Application, component: Component, definition: Definition, registry: Registry
+) -> dict[str, Any]:
+    """The component's parameters; if they are wrong, its traits' properties are checked too, so one
+    run reports every property mistake of the component."""
+    problems: list[VesselError] = []
+    try:
+        return definition.parameters.resolve(
+            component.properties, app.locator((*component.path, "properties"))
+        )
+    except VesselError as exc:
+        problems.append(exc)
+    for trait in component.traits:
+        with collecting(problems):
+            trait_def = registry.get(Kind.TRAIT, trait.type, app.where((*trait.path, "type")))
+            trait_def.parameters.resolve(trait.properties, app.locator((*trait.path, "properties")))
+    raise combined(problems)
 
 
 def _template(definition: Definition, options: RenderOptions, where: Where) -> Template:
@@ -147,9 +171,7 @@ def _apply_trait(
     where = app.where(trait.path)
     definition = registry.get(Kind.TRAIT, trait.type, app.where((*trait.path, "type")))
     _check_applies(definition, workload_def, work.output, component, where)
-    parameter = definition.parameters.resolve(
-        trait.properties, lambda p: app.locate((*trait.path, "properties", *p))
-    )
+    parameter = definition.parameters.resolve(trait.properties, app.locator((*trait.path, "properties")))
     trait_context = {
         **context,
         "output": work.output,
