@@ -1,4 +1,5 @@
-"""The layer contract in pyproject.toml (DESIGN.md: cli -> render -> definitions -> model -> errors)
+"""The layer contracts in pyproject.toml (DESIGN.md: cli -> controller -> workflow -> store ->
+policies | render | targets -> definitions -> model -> errors)
 holds: a lower layer never imports a higher one."""
 
 from __future__ import annotations

@@ -9,10 +9,16 @@ when it can, *what to do*. Whether an error is worth retrying is decided where i
     │   ├── ValidationError          a field has the wrong type/value, is unknown or missing
     │   └── UnknownTypeError         a component/trait/policy/step type no definition provides
     ├── DefinitionError              a definition is malformed (bad schema, template syntax)
-    └── RenderError                  a template failed, timed out, grew too large, or produced bad data
-        └── TraitNotApplicableError  a trait's appliesToWorkloads excludes the component
+    ├── RenderError                  a template failed, timed out, grew too large, or produced bad data
+    │   └── TraitNotApplicableError  a trait's appliesToWorkloads excludes the component
+    ├── NotFoundError                an application, revision, run or target that does not exist
+    ├── ConflictError                an operation that contradicts state (resume a terminated run,
+    │                                two applications owning one resource)
+    ├── TargetRejectedError          a target refused an object as invalid (terminal: fix the input)
+    └── TransientError               I/O that may work later: retried with backoff (terminal = False)
+        └── TargetUnavailableError   a target could not be reached, or answered 5xx / conflict
 
-The engine layers add transient I/O errors later; everything here is terminal.
+Only TransientError and its subclasses are retried.
 """
 
 from __future__ import annotations
@@ -98,6 +104,28 @@ class RenderError(VesselError):
 
 class TraitNotApplicableError(RenderError):
     """A trait was attached to a workload its definition does not apply to."""
+
+
+class NotFoundError(VesselError):
+    """Something named does not exist."""
+
+
+class ConflictError(VesselError):
+    """The request contradicts the current state."""
+
+
+class TargetRejectedError(VesselError):
+    """A target refused an object as invalid."""
+
+
+class TransientError(VesselError):
+    """An I/O failure that may succeed later."""
+
+    terminal = False
+
+
+class TargetUnavailableError(TransientError):
+    """A target could not be reached or failed temporarily."""
 
 
 @contextmanager

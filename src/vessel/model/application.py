@@ -100,6 +100,7 @@ class Application:
     annotations: FrozenDict = EMPTY
     policies: tuple[Policy, ...] = ()
     workflow: Workflow | None = None
+    document: FrozenDict = field(default=EMPTY, compare=False, repr=False)  # as written: what revisions store
     source: SourceMap = field(default_factory=lambda: SourceMap(None), compare=False, repr=False)
 
     def locate(self, path: Path) -> Location:

@@ -48,6 +48,7 @@ def parse_application(doc: Document) -> Application:
         components=tuple(_component(c, ("spec", "components", i)) for i, c in enumerate(spec["components"])),
         policies=tuple(_policy(p, ("spec", "policies", i)) for i, p in enumerate(spec.get("policies", []))),
         workflow=_workflow(spec["workflow"]) if "workflow" in spec else None,
+        document=freeze(data),
         source=doc.source,
     )
     raise_collected([*_component_problems(app), *_policy_problems(app), *_workflow_problems(app)])
@@ -82,7 +83,7 @@ def _policy(raw: Mapping[str, Any], path: Path) -> Policy:
     return Policy(raw["name"], raw["type"], freeze(raw.get("properties", {})), path)
 
 
-def _step(raw: Mapping[str, Any], path: Path) -> Step:
+def parse_step(raw: Mapping[str, Any], path: Path) -> Step:
     inputs, outputs = _io(raw)
     return Step(
         name=raw["name"],
@@ -93,7 +94,7 @@ def _step(raw: Mapping[str, Any], path: Path) -> Step:
         depends_on=tuple(raw.get("dependsOn", [])),
         inputs=inputs,
         outputs=outputs,
-        sub_steps=tuple(_step(s, (*path, "subSteps", i)) for i, s in enumerate(raw.get("subSteps", []))),
+        sub_steps=tuple(parse_step(s, (*path, "subSteps", i)) for i, s in enumerate(raw.get("subSteps", []))),
         alias=raw.get("meta", {}).get("alias"),
         path=path,
     )
@@ -102,7 +103,9 @@ def _step(raw: Mapping[str, Any], path: Path) -> Step:
 def _workflow(raw: Mapping[str, Any]) -> Workflow:
     mode = raw.get("mode", {})
     return Workflow(
-        steps=tuple(_step(s, ("spec", "workflow", "steps", i)) for i, s in enumerate(raw.get("steps", []))),
+        steps=tuple(
+            parse_step(s, ("spec", "workflow", "steps", i)) for i, s in enumerate(raw.get("steps", []))
+        ),
         mode=Mode(mode.get("steps", Mode.STEP_BY_STEP.value)),
         sub_step_mode=Mode(mode.get("subSteps", Mode.DAG.value)),
         ref=raw.get("ref"),

@@ -7,9 +7,10 @@ from vessel.definitions.registry import Registry
 from vessel.definitions.sandbox import DEFAULT_LIMITS, RenderLimits
 from vessel.errors import RenderError, VesselError, collecting, raise_collected
 from vessel.model.application import Application
+from vessel.model.resource_key import ResourceKey
 from vessel.render.component import RenderedComponent, render_component
 from vessel.render.context import RenderOptions
-from vessel.render.resource import Resource, ResourceKey
+from vessel.render.resource import Resource
 
 
 def render_application(

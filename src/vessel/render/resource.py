@@ -5,23 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from vessel.model.resource_key import ResourceKey
+
 WORKLOAD = "WORKLOAD"
 TRAIT = "TRAIT"
 AUXILIARY = "AuxiliaryWorkload"  # KubeVela's trait type for a component definition's extra outputs
-
-
-@dataclass(frozen=True)
-class ResourceKey:
-    """(apiVersion, kind, namespace, name): what makes two resources the same object."""
-
-    api_version: str
-    kind: str
-    namespace: str
-    name: str
-
-    def __str__(self) -> str:
-        where = f"{self.namespace}/" if self.namespace else ""
-        return f"{self.kind}.{self.api_version} {where}{self.name}"
 
 
 @dataclass(frozen=True)
@@ -36,13 +24,7 @@ class Resource:
 
     @property
     def key(self) -> ResourceKey:
-        meta = self.body.get("metadata", {})
-        return ResourceKey(
-            self.body.get("apiVersion", ""),
-            self.body.get("kind", ""),
-            meta.get("namespace", ""),
-            meta.get("name", ""),
-        )
+        return ResourceKey.of(self.body)
 
     @property
     def origin(self) -> str:

@@ -1,0 +1,293 @@
+"""The controller: submits applications, drives their runs, and keeps finished ones in their desired state.
+
+`reconcile(app)` is the whole loop body: advance the latest run if it is unfinished; once it succeeded,
+prune what the revision no longer renders; then (steady state) re-apply drifted objects and judge
+health. Steady state writes nothing unless something changed: an unchanged, healthy application
+reconciled any number of times causes no store write and no changing apply.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from vessel.controller import gc
+from vessel.controller.revisions import application_from_snapshot, registry_from_snapshot, snapshot
+from vessel.controller.targets import StoreTargets
+from vessel.definitions.definition import Kind
+from vessel.definitions.registry import Registry, build_registry
+from vessel.errors import ConflictError, NotFoundError, VesselError
+from vessel.model.application import Application
+from vessel.render.health import evaluate_status
+from vessel.store.records import AppRecord, InventoryEntry, Phase, RunPhase, RunRecord, StepPhase, StepRecord
+from vessel.store.store import Store
+from vessel.workflow.clock import Clock, SystemClock
+from vessel.workflow.delivery import Delivery, TargetProvider
+from vessel.workflow.engine import Engine, RunContext
+from vessel.workflow.plan import Plan, plan_for
+from vessel.workflow.steps import builtin_steps
+
+RUN_PHASES = {
+    RunPhase.EXECUTING: Phase.RUNNING_WORKFLOW,
+    RunPhase.SUSPENDING: Phase.SUSPENDING,
+    RunPhase.TERMINATED: Phase.TERMINATED,
+    RunPhase.FAILED: Phase.FAILED,
+}
+
+
+@dataclass(frozen=True)
+class Submitted:
+    app: AppRecord
+    revision: int | None  # None: identical to the current revision, nothing new
+    run_id: int | None
+
+
+class Controller:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Clock | None = None,
+        targets: TargetProvider | None = None,
+        registry: Registry | None = None,
+        owner: str | None = None,
+    ):
+        self.store = store
+        self.clock = clock or SystemClock()
+        self.targets = targets or StoreTargets(store)
+        self.live_registry = registry or build_registry()
+        self.owner = owner or f"{socket.gethostname()}-{os.getpid()}"
+        self.engine = Engine(store, self.clock, builtin_steps(), self.owner)
+        self._revisions: dict[tuple[int, int], tuple[Application, Registry]] = {}
+
+    # --- submitting ------------------------------------------------------------------------------
+
+    def submit(self, app: Application, registry: Registry | None = None) -> Submitted:
+        """Store a new revision (unless identical to the current one) and start its workflow run."""
+        snap = snapshot(app, registry or self.live_registry)
+        record, number = self.store.create_revision(
+            app.namespace, app.name, snap.digest, snap.spec, snap.definitions, self.clock.now()
+        )
+        if number is None:
+            return Submitted(record, None, None)
+        self.event(record.id, "Revision", f"revision {number} created")
+        return Submitted(record, number, self._start_run(record.id, number, snap.plan))
+
+    def _start_run(self, app_id: int, revision: int, plan: Plan) -> int:
+        steps = [StepRecord(step.name, step.type, parent) for step, parent in plan.all_steps()]
+        run_id = self.store.create_run(app_id, revision, plan.to_json(), steps, self.clock.now())
+        self.store.set_app(app_id, self.clock.now(), phase=Phase.RUNNING_WORKFLOW, message="")
+        return run_id
+
+    # --- reconciling -----------------------------------------------------------------------------
+
+    def reconcile(self, app: AppRecord) -> AppRecord:
+        """One pass for one application; returns it as persisted afterwards."""
+        if app.deleting:
+            self._continue_delete(app)
+            return app
+        run = self.store.latest_run(app.id)
+        if run is not None and not run.finished:
+            run = self.engine.advance(run.id, self._run_context)
+        if run is not None and run.phase == RunPhase.SUCCEEDED and not run.pruned:
+            gc.prune(self, app, run)
+        phase, message = self._phase(app, run)
+        if (phase, message) != (app.phase, app.message):
+            self.store.set_app(app.id, self.clock.now(), phase=phase, message=message)
+            if phase != app.phase:
+                self.event(
+                    app.id,
+                    "Phase",
+                    f"{app.phase} -> {phase}{': ' + message if message else ''}",
+                    phase in (Phase.FAILED, Phase.UNHEALTHY),
+                )
+            return self.store.app_by_id(app.id)
+        return app
+
+    def reconcile_all(self) -> list[AppRecord]:
+        return [self.reconcile(app) for app in self.store.apps()]
+
+    def _phase(self, app: AppRecord, run: RunRecord | None) -> tuple[str, str]:
+        if run is None:
+            return Phase.RUNNING_WORKFLOW, "no workflow run yet"
+        if run.phase != RunPhase.SUCCEEDED:
+            return RUN_PHASES[run.phase], run.message
+        return self._steady(app)
+
+    def _steady(self, app: AppRecord) -> tuple[str, str]:
+        """Re-apply drifted objects, retry failed deletes, and judge health from live objects."""
+        problems: list[str] = []
+        for entry in self.store.inventory(app.id):
+            try:
+                if entry.state == "deleting":
+                    gc.delete_entry(self, app, entry)
+                    continue
+                live = self.targets.get(entry.target).apply(entry.manifest).live
+                if not entry.role:
+                    problems += self._unhealthy(app, entry, live)
+            except VesselError as exc:
+                problems.append(f"{entry.component} on {entry.target}: {exc.render()}")
+        if problems:
+            return Phase.UNHEALTHY, problems[0]
+        return Phase.RUNNING, ""
+
+    def _unhealthy(self, app: AppRecord, entry: InventoryEntry, live: dict[str, object]) -> list[str]:
+        labels = (entry.manifest.get("metadata") or {}).get("labels") or {}
+        _, registry = self.revision_context(app.id, entry.revision)
+        definition = registry.find(Kind.COMPONENT, str(labels.get("workload.oam.dev/type", "")))
+        if definition is None:
+            return []
+        status = evaluate_status(definition, live, {}, {}, {"name": entry.component, "appName": app.name})
+        return (
+            []
+            if status.healthy
+            else [f"{entry.component} on {entry.target}: {status.message or 'not healthy'}"]
+        )
+
+    # --- run contexts ----------------------------------------------------------------------------
+
+    def revision_context(self, app_id: int, revision: int) -> tuple[Application, Registry]:
+        key = (app_id, revision)
+        if key not in self._revisions:
+            record = self.store.revision(app_id, revision)
+            registry = registry_from_snapshot(record.definitions, self.live_registry)
+            self._revisions[key] = (application_from_snapshot(record.spec), registry)
+        return self._revisions[key]
+
+    def _run_context(self, run: RunRecord) -> RunContext:
+        app, registry = self.revision_context(run.app_id, run.revision)
+        delivery = Delivery(
+            self.store, self.targets, run.app_id, app, registry, run.revision, self.clock.now()
+        )
+        return RunContext(app, registry, delivery, functools.partial(self.event, run.app_id))
+
+    def event(self, app_id: int, reason: str, message: str, warning: bool = False) -> None:
+        self.store.add_event(app_id, "Warning" if warning else "Normal", reason, message, self.clock.now())
+
+    # --- driving until something a person must see -------------------------------------------------
+
+    def drive(
+        self,
+        app: AppRecord,
+        timeout: float | None = None,
+        progress: Callable[[AppRecord, RunRecord | None], None] | None = None,
+    ) -> AppRecord:
+        """Reconcile until the run is finished, suspended or failed (or `timeout` seconds pass)."""
+        deadline = None if timeout is None else self.clock.now() + timeout
+        while True:
+            app = self.reconcile(app)
+            run = self.store.latest_run(app.id)
+            if progress:
+                progress(app, run)
+            if run is None or run.finished or run.phase == RunPhase.SUSPENDING or app.deleting:
+                return app
+            if deadline is not None and self.clock.now() >= deadline:
+                return app
+            due = self.engine.next_due(run.id) or self.clock.now() + 1.0
+            wake = min(due, deadline) if deadline is not None else due
+            self.clock.sleep(min(max(wake - self.clock.now(), 0.05), 1.0))
+
+    # --- operations --------------------------------------------------------------------------------
+
+    def find(self, namespace: str, name: str) -> AppRecord:
+        app = self.store.app(namespace, name)
+        if app is None:
+            raise NotFoundError(f"application {namespace}/{name} does not exist", hint="see `vessel ls`")
+        return app
+
+    def _unfinished_run(self, app: AppRecord, operation: str) -> RunRecord:
+        run = self.store.latest_run(app.id)
+        if run is None or run.finished:
+            raise ConflictError(
+                f"cannot {operation} {app.name}: its workflow is not running "
+                f"({run.phase if run else 'no run'})"
+            )
+        return run
+
+    def suspend(self, app: AppRecord) -> None:
+        run = self._unfinished_run(app, "suspend")
+        self.store.update_run(run.id, suspended=True)
+        self.event(app.id, "Suspend", "workflow suspended by the user")
+
+    def resume(self, app: AppRecord) -> None:
+        run = self._unfinished_run(app, "resume")
+        now = self.clock.now()
+        for record in self.store.steps(run.id).values():
+            if record.phase != StepPhase.SUSPENDING:
+                continue
+            if record.type == "suspend":
+                resumed = StepRecord(
+                    **{
+                        **record.__dict__,
+                        "phase": StepPhase.SUCCEEDED,
+                        "finished_at": now,
+                        "message": "resumed",
+                        "next_attempt_at": None,
+                    }
+                )
+            else:  # e.g. deploy with auto: false — resuming approves it
+                resumed = StepRecord(
+                    **{
+                        **record.__dict__,
+                        "phase": StepPhase.RUNNING,
+                        "next_attempt_at": None,
+                        "outputs": {**record.outputs, "approved": True},
+                        "message": "approved",
+                    }
+                )
+            self.store.save_step(run.id, resumed)
+        self.store.update_run(run.id, suspended=False, phase=RunPhase.EXECUTING)
+        self.event(app.id, "Resume", "workflow resumed")
+
+    def terminate(self, app: AppRecord) -> None:
+        run = self._unfinished_run(app, "terminate")
+        self.store.update_run(
+            run.id,
+            terminated=True,
+            phase=RunPhase.TERMINATED,
+            message="terminated by the user",
+            finished_at=self.clock.now(),
+        )
+        self.event(app.id, "Terminate", "workflow terminated by the user", True)
+
+    def restart(self, app: AppRecord) -> int:
+        app_model, _ = self.revision_context(app.id, app.revision)
+        run_id = self._start_run(app.id, app.revision, Plan.from_json(self._plan_json(app)))
+        self.event(app.id, "Restart", f"workflow restarted for revision {app.revision} ({app_model.name})")
+        return run_id
+
+    def _plan_json(self, app: AppRecord) -> dict[str, Any]:
+        run = self.store.latest_run(app.id)
+        if run is not None and run.revision == app.revision:
+            return run.steps
+        model, _ = self.revision_context(app.id, app.revision)
+        return plan_for(model).to_json()
+
+    def rollback(self, app: AppRecord, revision: int | None = None) -> int:
+        """Deliver revision N again (default: the one before the current), exactly as it rendered."""
+        number = revision if revision is not None else app.revision - 1
+        if number < 1 or number > app.latest_revision:
+            raise ConflictError(
+                f"{app.name} has no revision {number} to roll back to",
+                hint=f"revisions: 1..{app.latest_revision}",
+            )
+        self.store.set_app(app.id, self.clock.now(), revision=number)
+        model, _ = self.revision_context(app.id, number)
+        run_id = self._start_run(app.id, number, plan_for(model))
+        self.event(app.id, "Rollback", f"rolling back to revision {number}")
+        return run_id
+
+    def delete(self, app: AppRecord) -> bool:
+        """Start deleting; True when nothing is left (the application record is gone)."""
+        if not app.deleting:
+            self.store.set_app(app.id, self.clock.now(), deleting=True, phase=Phase.DELETING, message="")
+            self.event(app.id, "Delete", "deleting the application's resources")
+            app = self.store.app_by_id(app.id)
+        return self._continue_delete(app)
+
+    def _continue_delete(self, app: AppRecord) -> bool:
+        return gc.delete_all(self, app)

@@ -1,0 +1,93 @@
+"""Revisions: an immutable snapshot of an Application and of every definition it uses.
+
+The digest covers the spec and the content of those definitions, so an identical re-submit creates no
+revision, while a changed definition does. A revision's definitions are rebuilt from the snapshot (not
+from today's registry), so rolling back re-renders exactly what that revision rendered.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from vessel.definitions.definition import Definition, Kind
+from vessel.definitions.loader import digest, load_definition
+from vessel.definitions.registry import Registry
+from vessel.model.application import Application
+from vessel.model.frozen import thaw
+from vessel.model.parse import parse_application
+from vessel.model.yaml_source import Document, SourceMap
+from vessel.policies.override import apply_overrides
+from vessel.workflow.plan import Plan, plan_for
+
+PYTHON_MARK = "vessel.python-definition"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    spec: dict[str, Any]
+    definitions: list[tuple[str, str, str, dict[str, Any]]]  # (digest, kind, name, document)
+    digest: str
+    plan: Plan
+
+
+def snapshot(app: Application, registry: Registry) -> Snapshot:
+    plan = plan_for(app)
+    used = sorted({(d.kind.value, d.name): d for d in _used(app, registry, plan)}.items())
+    definitions = [(d.digest, kind, name, _document(d)) for (kind, name), d in used]
+    spec = thaw(app.document)
+    canonical = json.dumps({"spec": spec, "definitions": [d[0] for d in definitions]}, sort_keys=True)
+    return Snapshot(spec, definitions, hashlib.sha256(canonical.encode()).hexdigest(), plan)
+
+
+def _used(app: Application, registry: Registry, plan: Plan) -> Iterator[Definition]:
+    components = list(app.components)
+    for policy in app.policies:
+        if policy.type == "override":
+            components += apply_overrides(app.components, policy.properties)
+    for comp in components:
+        yield registry.get(Kind.COMPONENT, comp.type)
+        for trait in comp.traits:
+            yield registry.get(Kind.TRAIT, trait.type)
+    for policy in app.policies:
+        yield registry.get(Kind.POLICY, policy.type)
+    for step, _ in plan.all_steps():
+        found = registry.find(Kind.WORKFLOW_STEP, step.type)
+        if found is not None:
+            yield found
+
+
+def _document(definition: Definition) -> dict[str, Any]:
+    if definition.document:
+        return dict(thaw(definition.document))
+    # Python plugin definitions carry code, not a document: the snapshot records which one it was.
+    return {PYTHON_MARK: definition.origin, "kind": definition.kind.value, "name": definition.name}
+
+
+@functools.lru_cache(maxsize=4096)
+def _definition(digest: str, document_json: str) -> Definition:
+    document = json.loads(document_json)
+    return load_definition(
+        Document(document, SourceMap(f"snapshot {digest[:12]}")), f"snapshot {digest[:12]}", eager=False
+    )
+
+
+def registry_from_snapshot(documents: list[dict[str, Any]], live: Registry) -> Registry:
+    """The definitions a revision used, rebuilt from its snapshot (plugins come from `live`)."""
+    registry = Registry()
+    for doc in documents:
+        if PYTHON_MARK in doc:
+            found = live.find(Kind(doc["kind"]), doc["name"])
+            if found is not None:
+                registry.add(found)
+            continue
+        registry.add(_definition(digest(doc), json.dumps(doc, sort_keys=True)))
+    return registry
+
+
+def application_from_snapshot(spec: dict[str, Any]) -> Application:
+    return parse_application(Document(spec, SourceMap(None)))

@@ -1,0 +1,126 @@
+"""Fixed-shape persisted records. Everything that decides the next action lives in these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from vessel.model.resource_key import ResourceKey
+
+
+class Phase:
+    """Application phases (KubeVela's names)."""
+
+    RUNNING_WORKFLOW = "runningWorkflow"
+    SUSPENDING = "workflowSuspending"
+    TERMINATED = "workflowTerminated"
+    FAILED = "workflowFailed"
+    RUNNING = "running"
+    UNHEALTHY = "unhealthy"
+    DELETING = "deleting"
+
+
+class RunPhase:
+    EXECUTING = "executing"
+    SUSPENDING = "suspending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    TERMINATED = "terminated"
+    FINISHED = frozenset({"succeeded", "failed", "terminated"})
+
+
+class StepPhase:
+    PENDING = "pending"
+    RUNNING = "running"
+    SUSPENDING = "suspending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    DONE = frozenset({"succeeded", "failed", "skipped"})
+
+
+@dataclass(frozen=True)
+class AppRecord:
+    id: int
+    namespace: str
+    name: str
+    revision: int
+    latest_revision: int
+    phase: str
+    message: str
+    deleting: bool
+    created_at: float
+    updated_at: float
+
+
+@dataclass(frozen=True)
+class RevisionRecord:
+    app_id: int
+    number: int
+    digest: str
+    spec: dict[str, Any]
+    definitions: list[dict[str, Any]]  # the snapshotted definition documents
+    created_at: float
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    id: int
+    app_id: int
+    revision: int
+    phase: str
+    message: str
+    steps: dict[str, Any]  # the plan: {"mode", "subStepMode", "steps": [...]}
+    suspended: bool
+    terminated: bool
+    pruned: bool
+    values: dict[str, Any]
+    created_at: float
+    finished_at: float | None
+    lease_owner: str | None
+    lease_expires: float | None
+
+    @property
+    def finished(self) -> bool:
+        return self.phase in RunPhase.FINISHED
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    name: str
+    type: str
+    parent: str | None = None
+    phase: str = StepPhase.PENDING
+    reason: str = ""
+    message: str = ""
+    attempts: int = 0
+    errors: int = 0
+    started_at: float | None = None
+    finished_at: float | None = None
+    next_attempt_at: float | None = None
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def done(self) -> bool:
+        return self.phase in StepPhase.DONE
+
+
+@dataclass(frozen=True)
+class InventoryEntry:
+    target: str
+    key: ResourceKey
+    component: str
+    revision: int
+    state: str  # applying | applied | deleting
+    digest: str
+    manifest: dict[str, Any] = field(default_factory=dict, compare=False)
+    role: str = ""  # "" for the component's workload, else the output name
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    at: float
+    type: str
+    reason: str
+    message: str

@@ -1,0 +1,141 @@
+"""The store's tables (SQLAlchemy Core). Migrations in `migrations/` create exactly this; a test checks
+that they agree.
+
+Times are float seconds from the injected clock. JSON columns hold specs, labels, outputs and the
+definition documents a revision snapshots (deduplicated by content digest).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+targets = Table(
+    "targets",
+    metadata,
+    Column("name", String(253), primary_key=True),
+    Column("type", String(63), nullable=False),
+    Column("labels", JSON, nullable=False),
+    Column("config", JSON, nullable=False),
+    Column("is_default", Boolean, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+applications = Table(
+    "applications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("namespace", String(63), nullable=False),
+    Column("name", String(253), nullable=False),
+    Column("revision", Integer, nullable=False),  # the revision being delivered (latest, or rolled back to)
+    Column("latest_revision", Integer, nullable=False),
+    Column("phase", String(32), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("deleting", Boolean, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    UniqueConstraint("namespace", "name", name="uq_applications_namespace_name"),
+)
+
+definition_snapshots = Table(
+    "definition_snapshots",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("kind", String(63), nullable=False),
+    Column("name", String(253), nullable=False),
+    Column("document", JSON, nullable=False),
+)
+
+revisions = Table(
+    "revisions",
+    metadata,
+    Column("app_id", Integer, ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("digest", String(64), nullable=False),  # spec + every used definition: same digest = no revision
+    Column("spec", JSON, nullable=False),
+    Column("definitions", JSON, nullable=False),  # [digest, ...] of definition_snapshots
+    Column("created_at", Float, nullable=False),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("app_id", Integer, ForeignKey("applications.id", ondelete="CASCADE"), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("phase", String(32), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("steps", JSON, nullable=False),  # the effective workflow (default one generated if none given)
+    Column("suspended", Boolean, nullable=False),
+    Column("terminated", Boolean, nullable=False),
+    Column("pruned", Boolean, nullable=False),
+    Column("values", JSON, nullable=False),  # outputs published by steps, by name
+    Column("created_at", Float, nullable=False),
+    Column("finished_at", Float),
+    Column("lease_owner", String(128)),
+    Column("lease_expires", Float),
+    Index("ix_runs_app", "app_id", "id"),
+)
+
+steps = Table(
+    "steps",
+    metadata,
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(253), primary_key=True),
+    Column("parent", String(253)),
+    Column("type", String(63), nullable=False),
+    Column("phase", String(32), nullable=False),
+    Column("reason", String(63), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),  # executions started (persisted before each one)
+    Column("errors", Integer, nullable=False),  # consecutive transient failures: drives backoff and give-up
+    Column("started_at", Float),
+    Column("finished_at", Float),
+    Column("next_attempt_at", Float),
+    Column("outputs", JSON, nullable=False),
+)
+
+inventory = Table(
+    "inventory",
+    metadata,
+    Column("app_id", Integer, ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True),
+    Column("target", String(253), primary_key=True),
+    Column("api_version", String(253), primary_key=True),
+    Column("kind", String(253), primary_key=True),
+    Column("namespace", String(253), primary_key=True),
+    Column("name", String(253), primary_key=True),
+    Column("component", String(253), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("state", String(16), nullable=False),  # applying | applied | deleting
+    Column("digest", String(64), nullable=False),  # of the manifest last applied
+    Column("manifest", JSON, nullable=False),  # what was applied: drift correction re-applies this
+    Column("role", String(253), nullable=False),  # "" for the workload, else the output name
+    Column("updated_at", Float, nullable=False),
+    Index("ix_inventory_object", "target", "api_version", "kind", "namespace", "name"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("app_id", Integer, ForeignKey("applications.id", ondelete="CASCADE"), nullable=False),
+    Column("at", Float, nullable=False),
+    Column("type", String(16), nullable=False),  # Normal | Warning
+    Column("reason", String(63), nullable=False),
+    Column("message", Text, nullable=False),
+    Index("ix_events_app", "app_id", "id"),
+)

@@ -1,0 +1,57 @@
+"""From a registered target (name, type, config) to a live `Target`. The only module that knows every
+target type; plugins add types through the `vessel.targets` entry point group (a callable
+`(TargetInfo) -> Target`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import metadata
+
+from vessel.errors import ValidationError
+from vessel.targets.directory import DirectoryTarget
+from vessel.targets.memory import MemoryTarget
+from vessel.targets.protocol import Target, TargetInfo
+
+# Memory targets live as long as the process: every lookup of one name gets the same objects.
+_MEMORY: dict[str, MemoryTarget] = {}
+
+# The kind of rendering each target type consumes (definitions may carry one per type).
+RENDER_TYPES = {
+    "memory": "kubernetes",
+    "directory": "kubernetes",
+    "kubernetes": "kubernetes",
+    "local": "local",
+}
+
+
+def memory_target(info: TargetInfo) -> MemoryTarget:
+    if info.name not in _MEMORY:
+        _MEMORY[info.name] = MemoryTarget(info)
+    return _MEMORY[info.name]
+
+
+def reset_memory_targets() -> None:
+    _MEMORY.clear()
+
+
+def _builders() -> dict[str, Callable[[TargetInfo], Target]]:
+    builders: dict[str, Callable[[TargetInfo], Target]] = {
+        "memory": memory_target,
+        "directory": DirectoryTarget,
+    }
+    for ep in metadata.entry_points(group="vessel.targets"):
+        builders[ep.name] = ep.load()
+    return builders
+
+
+def create(info: TargetInfo) -> Target:
+    builders = _builders()
+    if info.type not in builders:
+        raise ValidationError(
+            f"unknown target type {info.type!r}", hint=f"known: {', '.join(sorted(builders))}"
+        )
+    return builders[info.type](info)
+
+
+def known_types() -> list[str]:
+    return sorted(_builders())

@@ -1,0 +1,171 @@
+"""`memory`: an in-process target with the full protocol, for tests and benchmarks.
+
+It behaves like a small, obedient cluster: applies compare like server-side apply (every field the
+manifest sets must hold live; server defaults such as `spec.replicas: 1` do not count) and bump
+`metadata.generation` only when the object really changed; workloads report themselves ready (unless
+told otherwise), and faults can be injected (`unavailable`, `reject`, `fail_next`) to exercise retries
+and error paths. Counters record every call, so tests can assert "no changing apply happened".
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from vessel.errors import TargetRejectedError, TargetUnavailableError, TransientError
+from vessel.model.resource_key import ResourceKey
+from vessel.targets.protocol import APP_LABEL, APP_NAMESPACE_LABEL, ApplyResult, TargetInfo, TargetStatus
+
+_SERVER_FIELDS = ("status",)
+_SERVER_META = ("generation", "resourceVersion", "uid", "creationTimestamp", "managedFields")
+
+
+@dataclass
+class Counters:
+    applies: int = 0
+    changing_applies: int = 0
+    gets: int = 0
+    deletes: int = 0
+
+
+@dataclass
+class MemoryTarget:
+    info: TargetInfo
+    objects: dict[ResourceKey, dict[str, Any]] = field(default_factory=dict)
+    counters: Counters = field(default_factory=Counters)
+    unavailable: bool = False  # every call fails with TargetUnavailableError
+    unhealthy: set[ResourceKey] = field(default_factory=set)  # these report not-ready status
+    reject: dict[ResourceKey, str] = field(default_factory=dict)  # apply fails terminally with the message
+    _fail_next: list[TransientError] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _version: int = 0
+
+    @classmethod
+    def named(cls, name: str, **labels: str) -> MemoryTarget:
+        return cls(TargetInfo(name, "memory", labels))
+
+    def fail_next(self, count: int = 1, message: str = "injected failure") -> None:
+        """The next `count` calls fail with a transient error."""
+        self._fail_next.extend(TargetUnavailableError(f"{self.info.name}: {message}") for _ in range(count))
+
+    def _check(self) -> None:
+        if self.unavailable:
+            raise TargetUnavailableError(f"target {self.info.name!r} is unreachable")
+        if self._fail_next:
+            raise self._fail_next.pop(0)
+
+    def apply(self, manifest: Mapping[str, Any], *, force: bool = False) -> ApplyResult:
+        with self._lock:
+            self._check()
+            key = ResourceKey.of(manifest)
+            if key in self.reject:
+                raise TargetRejectedError(f"{key}: {self.reject[key]}")
+            self.counters.applies += 1
+            live = self.objects.get(key)
+            if live is not None and _contains(live, _desired(manifest)):
+                return ApplyResult(False, copy.deepcopy(self._with_status(key, live)))
+            self.counters.changing_applies += 1
+            self._version += 1
+            stored = _defaulted(copy.deepcopy(dict(manifest)))
+            meta = stored.setdefault("metadata", {})
+            old_meta = (live or {}).get("metadata", {})
+            meta["generation"] = old_meta.get("generation", 0) + 1
+            meta["resourceVersion"] = str(self._version)
+            meta["uid"] = old_meta.get("uid") or f"{self.info.name}-{self._version}"
+            self.objects[key] = stored
+            return ApplyResult(True, copy.deepcopy(self._with_status(key, stored)))
+
+    def get(self, key: ResourceKey) -> dict[str, Any] | None:
+        with self._lock:
+            self._check()
+            self.counters.gets += 1
+            live = self.objects.get(key)
+            return None if live is None else copy.deepcopy(self._with_status(key, live))
+
+    def delete(self, key: ResourceKey) -> bool:
+        with self._lock:
+            self._check()
+            self.counters.deletes += 1
+            return self.objects.pop(key, None) is not None
+
+    def list_owned(self, app: str, namespace: str) -> list[dict[str, Any]]:
+        with self._lock:
+            self._check()
+            return [
+                copy.deepcopy(self._with_status(key, obj))
+                for key, obj in sorted(self.objects.items())
+                if _labels(obj).get(APP_LABEL) == app
+                and _labels(obj).get(APP_NAMESPACE_LABEL, namespace) == namespace
+            ]
+
+    def logs(self, key: ResourceKey, tail: int | None = None) -> Iterator[str]:
+        return iter(())
+
+    def status(self) -> TargetStatus:
+        if self.unavailable:
+            return TargetStatus(False, message="unreachable (injected)")
+        return TargetStatus(True, "memory")
+
+    def close(self) -> None:
+        return None
+
+    def _with_status(self, key: ResourceKey, obj: dict[str, Any]) -> dict[str, Any]:
+        """The object as a cluster would report it: workloads ready, or not if marked unhealthy."""
+        spec = obj.get("spec") or {}
+        replicas = spec.get("replicas", 1)
+        ready = 0 if key in self.unhealthy else replicas
+        generation = obj.get("metadata", {}).get("generation", 1)
+        status: dict[str, Any] = {"observedGeneration": generation}
+        if obj.get("kind") in ("Deployment", "StatefulSet", "ReplicaSet"):
+            status.update(
+                replicas=replicas, readyReplicas=ready, updatedReplicas=ready, availableReplicas=ready
+            )
+            if obj.get("kind") == "StatefulSet":
+                status.update(currentReplicas=ready, currentRevision="r", updateRevision="r")
+        elif obj.get("kind") == "DaemonSet":
+            wanted = 0 if key in self.unhealthy else 1
+            status.update(
+                desiredNumberScheduled=1,
+                numberReady=wanted,
+                updatedNumberScheduled=wanted,
+                numberAvailable=wanted,
+            )
+        elif obj.get("kind") == "Job":
+            status.update(succeeded=0 if key in self.unhealthy else spec.get("completions", 1))
+        return {**obj, "status": status}
+
+
+def _defaulted(obj: dict[str, Any]) -> dict[str, Any]:
+    """Fill what an API server defaults (and status rules rely on), like `spec.replicas: 1`."""
+    if obj.get("kind") in ("Deployment", "StatefulSet", "ReplicaSet"):
+        spec = obj.setdefault("spec", {})
+        spec.setdefault("replicas", 1)
+    return obj
+
+
+def _contains(live: Any, desired: Any) -> bool:
+    """Server-side-apply equality: every field the manifest sets has that value live (defaults aside)."""
+    if isinstance(desired, Mapping):
+        return isinstance(live, Mapping) and all(
+            k in live and _contains(live[k], v) for k, v in desired.items()
+        )
+    if isinstance(desired, list):
+        return (
+            isinstance(live, list)
+            and len(live) == len(desired)
+            and all(_contains(a, b) for a, b in zip(live, desired, strict=True))
+        )
+    return bool(live == desired)
+
+
+def _labels(obj: Mapping[str, Any]) -> Mapping[str, str]:
+    return (obj.get("metadata") or {}).get("labels") or {}
+
+
+def _desired(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """What the user controls: the object without server-managed fields."""
+    meta = {k: v for k, v in (obj.get("metadata") or {}).items() if k not in _SERVER_META}
+    return {**{k: v for k, v in obj.items() if k not in _SERVER_FIELDS}, "metadata": meta}

@@ -1,0 +1,60 @@
+"""An engine on a real store with in-memory targets and a fake clock: what most engine tests use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from vessel.controller.controller import Controller
+from vessel.definitions.files import load_files
+from vessel.definitions.registry import Registry, build_registry
+from vessel.model.application import Application
+from vessel.model.parse import parse_application
+from vessel.model.yaml_source import read_text
+from vessel.store.records import AppRecord
+from vessel.store.store import Store
+from vessel.targets import factory
+from vessel.targets.memory import MemoryTarget
+from vessel.targets.protocol import TargetInfo
+from vessel.workflow.clock import FakeClock
+
+
+@dataclass
+class Harness:
+    store: Store
+    controller: Controller
+    clock: FakeClock
+    registry: Registry
+    targets: dict[str, MemoryTarget] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, url: str, *targets: str, registry: Registry | None = None) -> Harness:
+        """A store at `url` with memory targets registered (the first is the default)."""
+        factory.reset_memory_targets()
+        store = Store.open(url)
+        clock = FakeClock()
+        registry = registry or build_registry(plugins=False)
+        harness = cls(store, Controller(store, clock=clock, registry=registry, owner="test"), clock, registry)
+        for i, spec in enumerate(targets or ("mem",)):
+            name, _, labels = spec.partition(":")
+            label_map = dict(p.split("=", 1) for p in labels.split(",") if p)
+            store.add_target(TargetInfo(name, "memory", label_map), default=i == 0, now=clock.now())
+            harness.targets[name] = factory.memory_target(TargetInfo(name, "memory", label_map))
+        harness.controller.targets.refresh()  # type: ignore[attr-defined]
+        return harness
+
+    def app(self, text: str) -> Application:
+        return parse_application(read_text(text, "app.yaml")[0])
+
+    def submit(self, text: str) -> AppRecord:
+        return self.controller.submit(self.app(text), self.registry).app
+
+    def up(self, text: str, timeout: float = 600) -> AppRecord:
+        record = self.submit(text)
+        return self.controller.drive(record, timeout=timeout)
+
+    def record(self, name: str, namespace: str = "default") -> AppRecord:
+        return self.controller.find(namespace, name)
+
+
+def load_app(path: str) -> Application:
+    return load_files([path]).applications[0]

@@ -1,0 +1,86 @@
+"""The effective workflow of a revision: the Application's own, or the default one.
+
+Default (DESIGN.md): one `deploy` step per topology policy (each also applying every override policy),
+else one `apply-component` step per component, in DAG mode honouring `dependsOn`. The plan is stored
+with the run as plain data, so a run always executes the workflow it started with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from vessel.model.application import Application, Mode, Step
+from vessel.model.frozen import thaw
+from vessel.model.parse import parse_step
+
+
+@dataclass(frozen=True)
+class Plan:
+    steps: tuple[Step, ...]
+    mode: Mode
+    sub_step_mode: Mode
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode.value,
+            "subStepMode": self.sub_step_mode.value,
+            "steps": [step_to_json(s) for s in self.steps],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Plan:
+        steps = tuple(parse_step(s, ("workflow", "steps", i)) for i, s in enumerate(data["steps"]))
+        return cls(steps, Mode(data["mode"]), Mode(data["subStepMode"]))
+
+    def all_steps(self) -> list[tuple[Step, str | None]]:
+        """Every step with its parent group's name (None at the top)."""
+        return [(s, None) for s in self.steps] + [(sub, s.name) for s in self.steps for sub in s.sub_steps]
+
+
+def plan_for(app: Application) -> Plan:
+    if app.workflow and app.workflow.steps:
+        return Plan(app.workflow.steps, app.workflow.mode, app.workflow.sub_step_mode)
+    topologies = [p for p in app.policies if p.type == "topology"]
+    overrides = [p.name for p in app.policies if p.type == "override"]
+    if topologies:
+        steps = [
+            {"name": f"deploy-{p.name}", "type": "deploy", "properties": {"policies": [p.name, *overrides]}}
+            for p in topologies
+        ]
+        return Plan.from_json({"mode": "StepByStep", "subStepMode": "DAG", "steps": steps})
+    steps = [
+        {
+            "name": c.name,
+            "type": "apply-component",
+            "properties": {"component": c.name},
+            **({"dependsOn": list(c.depends_on)} if c.depends_on else {}),
+        }
+        for c in app.components
+    ]
+    return Plan.from_json({"mode": "DAG", "subStepMode": "DAG", "steps": steps})
+
+
+def step_to_json(step: Step) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": step.name, "type": step.type}
+    if step.properties:
+        out["properties"] = thaw(step.properties)
+    if step.if_ is not None:
+        out["if"] = step.if_
+    if step.timeout is not None:
+        out["timeout"] = step.timeout
+    if step.depends_on:
+        out["dependsOn"] = list(step.depends_on)
+    if step.inputs:
+        out["inputs"] = [
+            {"from": i.source, **({"parameterKey": i.parameter_key} if i.parameter_key else {})}
+            for i in step.inputs
+        ]
+    if step.outputs:
+        out["outputs"] = [{"name": o.name, "valueFrom": o.value_from} for o in step.outputs]
+    if step.alias:
+        out["meta"] = {"alias": step.alias}
+    if step.sub_steps:
+        out["subSteps"] = [step_to_json(s) for s in step.sub_steps]
+    return out

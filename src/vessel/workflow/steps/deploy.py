@@ -1,0 +1,87 @@
+"""`deploy` and `apply-component`: deliver components and wait until they are healthy.
+
+`deploy` applies every component under its topology/override policies to each placement (up to
+`parallelism` placements at a time); with `auto: false` it first waits for approval (`vessel workflow
+resume`). A step waiting on an unhealthy component says which, where, and what its status says.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from vessel.errors import TransientError, ValidationError
+from vessel.policies.topology import Placement, place
+from vessel.workflow.delivery import ComponentReport, Delivery
+from vessel.workflow.step_api import Outcome, StepContext
+
+HEALTH_POLL_SECONDS = 2.0
+
+
+def deploy(ctx: StepContext) -> Outcome:
+    if not ctx.properties.get("auto", True) and not ctx.state.get("approved"):
+        return Outcome.suspend("waiting for approval: vessel workflow resume " + ctx.app.name)
+    delivery: Delivery = ctx.services
+    plan = delivery.placements(ctx.properties.get("policies", []))
+    parallelism = max(1, int(ctx.properties.get("parallelism", 5)))
+    results: list[tuple[list[ComponentReport], dict[str, Any]] | Exception] = []
+    with ThreadPoolExecutor(max_workers=min(parallelism, len(plan) or 1)) as pool:
+        futures = [pool.submit(delivery.deliver, comps, placement, ctx.values) for placement, comps in plan]
+        for future in futures:
+            try:
+                results.append(future.result())
+            except Exception as exc:  # collected: one failing target must not hide the others' progress
+                results.append(exc)
+    return _conclude(results)
+
+
+def apply_component(ctx: StepContext) -> Outcome:
+    delivery: Delivery = ctx.services
+    name = ctx.properties["component"]
+    comps = [c for c in delivery.app.components if c.name == name]
+    if not comps:
+        raise ValidationError(
+            f"apply-component: no component named {name!r}",
+            hint=f"components: {', '.join(c.name for c in delivery.app.components)}",
+        )
+    props = {"clusters": [ctx.properties["cluster"]]} if ctx.properties.get("cluster") else {}
+    if ctx.properties.get("namespace"):
+        props["namespace"] = ctx.properties["namespace"]
+    placements = place(props, delivery.targets.infos(), delivery.targets.default())
+    results: list[tuple[list[ComponentReport], dict[str, Any]] | Exception] = []
+    for placement in placements:
+        try:
+            results.append(
+                delivery.deliver(comps, Placement(placement.target, placement.namespace), ctx.values)
+            )
+        except Exception as exc:
+            results.append(exc)
+    return _conclude(results)
+
+
+def _conclude(results: list[tuple[list[ComponentReport], dict[str, Any]] | Exception]) -> Outcome:
+    errors = [r for r in results if isinstance(r, Exception)]
+    terminal = [e for e in errors if not isinstance(e, TransientError)]
+    if terminal:
+        raise terminal[0]
+    if errors:
+        raise errors[0]
+    reports = [rep for r in results if not isinstance(r, Exception) for rep in r[0]]
+    unhealthy = [r for r in reports if not r.healthy]
+    if unhealthy:
+        first = unhealthy[0]
+        more = f" (and {len(unhealthy) - 1} more)" if len(unhealthy) > 1 else ""
+        detail = f": {first.message}" if first.message else ""
+        return Outcome.wait(
+            f"waiting for component {first.component} on target {first.target} to become "
+            f"healthy{detail}{more}",
+            HEALTH_POLL_SECONDS,
+        )
+    outputs: dict[str, Any] = {}
+    for r in results:
+        if not isinstance(r, Exception):
+            outputs.update(r[1])
+    return Outcome.succeeded({"outputs": outputs})
+
+
+STEPS = {"deploy": deploy, "apply-component": apply_component}

@@ -1,0 +1,85 @@
+"""`apply-object`, `read-object` and `depends-on-app`: steps that touch single objects or other apps.
+
+Objects applied by `apply-object` are recorded in the inventory under the step's name, so deleting the
+application removes them. `read-object` of a `core.oam.dev/v1beta1` Application reads Vessel's own store
+(its spec and phase), as KubeVela reads its Application resources.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vessel.errors import TransientError, ValidationError
+from vessel.model.resource_key import ResourceKey
+from vessel.store.records import InventoryEntry, Phase
+from vessel.workflow.delivery import Delivery, manifest_digest
+from vessel.workflow.step_api import Outcome, StepContext
+
+OAM_APPLICATION = ("core.oam.dev/v1beta1", "Application")
+
+
+def _target_name(delivery: Delivery, cluster: str) -> str:
+    name = cluster or delivery.targets.default()
+    if not name:
+        raise ValidationError("no target to use: set `cluster` or register a default target")
+    return name
+
+
+def apply_object(ctx: StepContext) -> Outcome:
+    delivery: Delivery = ctx.services
+    value: dict[str, Any] = dict(ctx.properties["value"])
+    meta = dict(value.get("metadata") or {})
+    if not value.get("apiVersion") or not value.get("kind") or not meta.get("name"):
+        raise ValidationError("apply-object: value needs apiVersion, kind and metadata.name")
+    meta.setdefault("namespace", delivery.app.namespace)
+    value["metadata"] = meta
+    target_name = _target_name(delivery, ctx.properties.get("cluster", ""))
+    entry = InventoryEntry(
+        target_name,
+        ResourceKey.of(value),
+        f"step:{ctx.step.name}",
+        ctx.revision,
+        "applied",
+        manifest_digest(value),
+        value,
+        "",
+    )
+    delivery.store.record(delivery.app_id, entry, ctx.now)
+    live = delivery.targets.get(target_name).apply(value).live
+    return Outcome.succeeded({"value": live})
+
+
+def read_object(ctx: StepContext) -> Outcome:
+    delivery: Delivery = ctx.services
+    p = ctx.properties
+    if (p["apiVersion"], p["kind"]) == OAM_APPLICATION:
+        return Outcome.succeeded({"value": _application(delivery, p["namespace"], p["name"])})
+    key = ResourceKey(p["apiVersion"], p["kind"], p.get("namespace", ""), p["name"])
+    live = delivery.targets.get(_target_name(delivery, p.get("cluster", ""))).get(key)
+    if live is None:
+        raise TransientError(f"read-object: {key} does not exist (yet)")
+    return Outcome.succeeded({"value": live})
+
+
+def _application(delivery: Delivery, namespace: str, name: str) -> dict[str, Any]:
+    record = delivery.store.app(namespace, name)
+    if record is None:
+        raise TransientError(f"read-object: application {namespace}/{name} does not exist (yet)")
+    revision = delivery.store.revision(record.id, record.revision)
+    return {**revision.spec, "status": {"phase": record.phase, "message": record.message}}
+
+
+def depends_on_app(ctx: StepContext) -> Outcome:
+    delivery: Delivery = ctx.services
+    namespace, name = ctx.properties.get("namespace") or delivery.app.namespace, ctx.properties["name"]
+    record = delivery.store.app(namespace, name)
+    if record is None:
+        return Outcome.wait(f"waiting for application {namespace}/{name} to exist", 5.0)
+    if record.phase != Phase.RUNNING:
+        return Outcome.wait(
+            f"waiting for application {namespace}/{name} to be running (it is {record.phase})", 5.0
+        )
+    return Outcome.succeeded()
+
+
+STEPS = {"apply-object": apply_object, "read-object": read_object, "depends-on-app": depends_on_app}

@@ -1,0 +1,139 @@
+"""Delivering applications end to end on memory targets: revisions, health, pruning, steady state,
+rollback, deletion — with a real store (SQLite file here; PostgreSQL in the store-parametrised suite)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from vessel.model.resource_key import ResourceKey
+from vessel.store import Phase, RunPhase
+from vessel.testing.engine import Harness
+
+APP = """\
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: shop}
+spec:
+  components:
+    - name: api
+      type: webservice
+      properties: {image: "shop/api:1", ports: [{port: 80, expose: true}]}
+      traits:
+        - type: scaler
+          properties: {replicas: 2}
+    - name: worker
+      type: worker
+      properties: {image: "shop/worker:1"}
+"""
+API = ResourceKey("apps/v1", "Deployment", "default", "api")
+SERVICE = ResourceKey("v1", "Service", "default", "api")
+WORKER = ResourceKey("apps/v1", "Deployment", "default", "worker")
+
+
+@pytest.fixture
+def h(tmp_path: Path) -> Harness:
+    return Harness.create(f"sqlite:///{tmp_path / 'vessel.db'}")
+
+
+def test_up_delivers_every_resource_and_reports_running(h: Harness) -> None:
+    app = h.up(APP)
+    assert app.phase == Phase.RUNNING
+    objects = h.targets["mem"].objects
+    assert set(objects) == {API, SERVICE, WORKER}
+    assert objects[API]["spec"]["replicas"] == 2
+    assert objects[API]["metadata"]["labels"]["app.oam.dev/appRevision"] == "shop-v1"
+    assert {e.key for e in h.store.inventory(app.id)} == {API, SERVICE, WORKER}
+
+
+def test_identical_resubmit_creates_no_revision(h: Harness) -> None:
+    h.up(APP)
+    again = h.controller.submit(h.app(APP), h.registry)
+    assert again.revision is None and again.run_id is None
+    assert [n for n, _, _ in h.store.revisions(again.app.id)] == [1]
+
+
+def test_changed_spec_creates_the_next_revision(h: Harness) -> None:
+    h.up(APP)
+    app = h.up(APP.replace("replicas: 2", "replicas: 3"))
+    assert (app.revision, app.latest_revision) == (2, 2)
+    assert h.targets["mem"].objects[API]["spec"]["replicas"] == 3
+
+
+def test_removed_component_is_pruned_after_the_workflow_succeeds(h: Harness) -> None:
+    h.up(APP)
+    without_worker = APP[: APP.index("    - name: worker")]
+    app = h.up(without_worker)
+    assert app.phase == Phase.RUNNING
+    assert WORKER not in h.targets["mem"].objects
+    assert {e.key for e in h.store.inventory(app.id)} == {API, SERVICE}
+
+
+def test_nothing_is_pruned_while_the_new_revision_is_unhealthy(h: Harness) -> None:
+    h.up(APP)
+    h.targets["mem"].unhealthy.add(API)
+    app = h.up(APP[: APP.index("    - name: worker")], timeout=30)
+    assert app.phase == Phase.RUNNING_WORKFLOW
+    assert WORKER in h.targets["mem"].objects
+    run = h.store.latest_run(app.id)
+    assert run is not None and "waiting for component api on target mem to become healthy" in run.message
+
+
+def test_steady_state_writes_nothing_and_applies_no_change(h: Harness) -> None:
+    app = h.up(APP)
+    app = h.controller.reconcile(app)
+    writes, changes = h.store.writes, h.targets["mem"].counters.changing_applies
+    for _ in range(100):
+        app = h.controller.reconcile(app)
+    assert h.store.writes == writes
+    assert h.targets["mem"].counters.changing_applies == changes
+
+
+def test_drift_is_corrected_by_reconcile(h: Harness) -> None:
+    app = h.up(APP)
+    h.targets["mem"].objects[API]["spec"]["replicas"] = 9
+    h.controller.reconcile(app)
+    assert h.targets["mem"].objects[API]["spec"]["replicas"] == 2
+
+
+def test_health_keeps_being_checked_after_the_workflow(h: Harness) -> None:
+    app = h.up(APP)
+    h.targets["mem"].unhealthy.add(WORKER)
+    app = h.controller.reconcile(app)
+    assert app.phase == Phase.UNHEALTHY and "worker" in app.message
+    h.targets["mem"].unhealthy.clear()
+    assert h.controller.reconcile(app).phase == Phase.RUNNING
+
+
+def test_rollback_redelivers_exactly_what_the_revision_rendered(h: Harness, tmp_path: Path) -> None:
+    app = h.up(APP)
+    first = {k: dict(v) for k, v in h.targets["mem"].objects.items()}
+    h.up(APP.replace("shop/api:1", "shop/api:2"))
+    run_id = h.controller.rollback(h.record("shop"), 1)
+    app = h.controller.drive(h.record("shop"))
+    assert h.store.run(run_id).phase == RunPhase.SUCCEEDED
+    for key, body in first.items():
+        live = h.targets["mem"].objects[key]
+        assert {k: v for k, v in live.items() if k != "metadata"} == {
+            k: v for k, v in body.items() if k != "metadata"
+        }
+        assert live["metadata"]["labels"] == body["metadata"]["labels"]
+    assert (app.revision, app.latest_revision) == (1, 2)
+
+
+def test_delete_removes_everything_the_application_owns(h: Harness) -> None:
+    app = h.up(APP)
+    assert h.controller.delete(app) is True
+    assert h.targets["mem"].objects == {}
+    assert h.store.app("default", "shop") is None
+
+
+def test_failed_delete_stays_in_the_inventory_and_is_retried(h: Harness) -> None:
+    app = h.up(APP)
+    h.targets["mem"].unavailable = True
+    assert h.controller.delete(app) is False
+    assert len(h.store.inventory(app.id)) == 3
+    h.targets["mem"].unavailable = False
+    assert h.controller.delete(h.store.app_by_id(app.id)) is True
+    assert h.targets["mem"].objects == {}
