@@ -37,3 +37,12 @@ def postgres_url(postgres_cluster: PostgresCluster, request: pytest.FixtureReque
     url = postgres_cluster.fresh_database(name)
     yield url
     postgres_cluster.drop_database(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The engine suite runs on both stores: a SQLite file, and a fresh PostgreSQL 15 database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'vessel.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url

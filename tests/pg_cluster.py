@@ -70,6 +70,15 @@ def _find_bindir() -> Path:
     )
 
 
+def _base_dir() -> str:
+    """Where clusters live: RAM (/dev/shm) when there is one — a throwaway database needs no disk, and
+    creating a database there is ~15x faster than on this machine's /tmp — else the temp dir."""
+    shm = Path("/dev/shm")
+    if shm.is_dir() and os.access(shm, os.W_OK):
+        return str(shm)
+    return tempfile.gettempdir()
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -222,7 +231,7 @@ class PostgresCluster:
             raise PostgresHarnessError(f"database admin on {base!r} failed: {exc}") from exc
 
     def _create_tmpdir(self) -> None:
-        tmpdir = Path(tempfile.mkdtemp(prefix=DIR_PREFIX))
+        tmpdir = Path(tempfile.mkdtemp(prefix=DIR_PREFIX, dir=_base_dir()))
         self.tmpdir = tmpdir
         (tmpdir / "owner.pid").write_text(str(os.getpid()))
         if os.geteuid() == 0:
@@ -387,7 +396,7 @@ def _kill_postmaster(datadir: Path) -> None:
 
 def _reap_stale_clusters() -> None:
     """Remove clusters whose test run died without cleaning up (e.g. SIGKILL)."""
-    for tmpdir in Path(tempfile.gettempdir()).glob(DIR_PREFIX + "*"):
+    for tmpdir in Path(_base_dir()).glob(DIR_PREFIX + "*"):
         try:
             owner = int((tmpdir / "owner.pid").read_text())
         except (OSError, ValueError):

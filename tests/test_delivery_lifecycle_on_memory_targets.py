@@ -3,6 +3,7 @@ rollback, deletion — with a real store (SQLite file here; PostgreSQL in the st
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,8 +34,10 @@ WORKER = ResourceKey("apps/v1", "Deployment", "default", "worker")
 
 
 @pytest.fixture
-def h(tmp_path: Path) -> Harness:
-    return Harness.create(f"sqlite:///{tmp_path / 'vessel.db'}")
+def h(store_url: str) -> Iterator[Harness]:
+    harness = Harness.create(store_url)
+    yield harness
+    harness.store.close()
 
 
 def test_up_delivers_every_resource_and_reports_running(h: Harness) -> None:

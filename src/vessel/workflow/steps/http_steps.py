@@ -49,6 +49,7 @@ MAX_BODY_BYTES = 1 << 20
 EXCERPT_CHARS = 200
 _TRANSIENT_STATUSES = frozenset({408, 429})  # and every 5xx
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an RFC 9110 token
+_CREDENTIAL_HEADERS = ("authorization", "cookie", "proxy-authorization")  # dropped when leaving the host
 _SECRET_PART = re.compile(r"[-._A-Za-z0-9]+")  # what Kubernetes allows in Secret names and keys
 
 
@@ -78,10 +79,9 @@ def read_secret(ctx: StepContext, ref: Mapping[str, Any], field: FieldPath) -> s
         raw = path.read_bytes()
     except FileNotFoundError:
         raise NotFoundError(
-            f"secret {name!r} has no key {key!r}: the file {path} does not exist",
+            f"secret {name!r} has no key {key!r}: create the file {path} holding the value",
             where,
-            hint=f"create {path} holding the value, e.g. `mkdir -p {path.parent} && "
-            f"printf %s VALUE > {path} && chmod 600 {path}`",
+            hint=f"e.g. mkdir -p {path.parent} && printf %s VALUE > {path} && chmod 600 {path}",
         ) from None
     except OSError as exc:
         raise ValidationError(f"cannot read secret file {path}: {exc.strerror}", where) from None
@@ -165,8 +165,8 @@ def _no_constant(name: str) -> Any:
 
 
 class _SafeRedirects(urllib.request.HTTPRedirectHandler):
-    """Follow redirects (as Go's client does, POST becoming GET on 301-303) only to http(s), and drop
-    the credentials when the redirect leaves the host."""
+    """Follow redirects as Go's client (KubeVela's) does: 307/308 repeat the method and body, 301-303
+    turn into a GET without body. Only to http(s), and without credentials when leaving the host."""
 
     def redirect_request(
         self,
@@ -177,15 +177,26 @@ class _SafeRedirects(urllib.request.HTTPRedirectHandler):
         headers: HTTPMessage,
         newurl: str,
     ) -> urllib.request.Request | None:
-        new = super().redirect_request(req, fp, code, msg, headers, newurl)
-        if new is None:
-            return None
-        target, origin = urlsplit(new.full_url), urlsplit(req.full_url)
+        target, origin = urlsplit(newurl), urlsplit(req.full_url)
         if target.scheme.lower() not in ("http", "https"):
             raise urllib.error.HTTPError(req.full_url, code, "redirect to a non-HTTP URL", headers, fp)
+        method = req.get_method()
+        same = code in (307, 308) or method in ("GET", "HEAD")
+        kept = {
+            name: value
+            for name, value in req.headers.items()
+            if same or name.lower() not in ("content-type", "content-length")
+        }
         if (target.hostname, target.port) != (origin.hostname, origin.port):
-            new.remove_header("Authorization")
-        return new
+            kept = {name: value for name, value in kept.items() if name.lower() not in _CREDENTIAL_HEADERS}
+        return urllib.request.Request(
+            newurl.replace(" ", "%20"),
+            data=req.data if same else None,
+            headers=kept,
+            method=method if same else "GET",
+            origin_req_host=req.origin_req_host,
+            unverifiable=True,
+        )
 
 
 def send(
@@ -209,7 +220,8 @@ def send(
         request.data = json.dumps(thaw(json_body), separators=(",", ":")).encode()
     if not request.has_header("Content-type"):  # urllib stores names capitalize()d
         request.add_header("Content-Type", "application/json")
-    request.add_header("User-Agent", f"vessel/{__version__}")
+    if not request.has_header("User-agent"):
+        request.add_header("User-Agent", f"vessel/{__version__}")
     request.add_header("Idempotency-Key", ctx.idempotency_key)
     if target.authorization and not request.has_header("Authorization"):
         request.add_header("Authorization", target.authorization)
@@ -286,7 +298,7 @@ def judge(step_type: str, method: str, target: Target, response: Response) -> Ou
     if 200 <= status < 300 or status == 304:
         return None
     if 300 <= status < 400:
-        return Outcome.failed(f"{what}, a redirect Vessel does not follow for {method}", reason="HTTPError")
+        return Outcome.failed(f"{what}, a redirect Vessel did not follow", reason="HTTPError")
     excerpt = response.excerpt()
     return Outcome.failed(f"{what}: {excerpt}" if excerpt else what, reason="HTTPError")
 
