@@ -133,6 +133,14 @@ class FakeHTTP:
         self.thread.join(5)
 
 
+@pytest.fixture(autouse=True)
+def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """urllib honours *_proxy variables; the servers here are on 127.0.0.1."""
+    for name in ("http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+
+
 @pytest.fixture
 def server() -> Iterator[FakeHTTP]:
     fake = FakeHTTP()

@@ -7,8 +7,9 @@ from typing import Annotated
 import typer
 
 from vessel import __version__
-from vessel.cli import defs
+from vessel.cli import apps, defs, targets, workflow_ops
 from vessel.cli.dry_run import dry_run
+from vessel.cli.run import run
 
 app = typer.Typer(
     name="vessel",
@@ -18,6 +19,15 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("dry-run")(dry_run)
+app.command()(apps.up)
+app.command()(apps.status)
+app.command()(apps.ls)
+app.command()(apps.delete)
+app.command()(apps.events)
+app.command()(run)
+app.add_typer(apps.revision_app, name="revision")
+app.add_typer(workflow_ops.app, name="workflow")
+app.add_typer(targets.app, name="target")
 app.add_typer(defs.app, name="def")
 
 

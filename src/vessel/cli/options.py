@@ -25,3 +25,5 @@ Definitions = Annotated[
     ),
 ]
 Output = Annotated[Format, typer.Option("-o", "--output", help="Output format.")]
+Namespace = Annotated[str, typer.Option("-n", "--namespace", help="The application's namespace.")]
+Name = Annotated[str, typer.Argument(help="Application name.")]

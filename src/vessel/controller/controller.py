@@ -12,10 +12,10 @@ import functools
 import os
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from vessel.controller import gc
+from vessel.controller import gc, statekeep
 from vessel.controller.revisions import application_from_snapshot, registry_from_snapshot, snapshot
 from vessel.controller.targets import StoreTargets
 from vessel.definitions.definition import Kind
@@ -27,7 +27,7 @@ from vessel.store.records import AppRecord, InventoryEntry, Phase, RunPhase, Run
 from vessel.store.store import Store
 from vessel.workflow.clock import Clock, SystemClock
 from vessel.workflow.delivery import Delivery, TargetProvider
-from vessel.workflow.engine import Engine, RunContext
+from vessel.workflow.engine import STEP_GROUP, Engine, RunContext
 from vessel.workflow.plan import Plan, plan_for
 from vessel.workflow.steps import builtin_steps
 
@@ -64,6 +64,10 @@ class Controller:
         self.engine = Engine(store, self.clock, builtin_steps(), self.owner)
         self._revisions: dict[tuple[int, int], tuple[Application, Registry]] = {}
 
+    def close(self) -> None:
+        """Release this process's leases so another process can drive its runs right away."""
+        self.store.release_leases(self.owner)
+
     # --- submitting ------------------------------------------------------------------------------
 
     def submit(self, app: Application, registry: Registry | None = None) -> Submitted:
@@ -78,8 +82,12 @@ class Controller:
         return Submitted(record, number, self._start_run(record.id, number, snap.plan))
 
     def _start_run(self, app_id: int, revision: int, plan: Plan) -> int:
+        """A new run; an unfinished earlier one is stopped, so no run is left executing unseen."""
+        previous = self.store.latest_run(app_id)
         steps = [StepRecord(step.name, step.type, parent) for step, parent in plan.all_steps()]
         run_id = self.store.create_run(app_id, revision, plan.to_json(), steps, self.clock.now())
+        if previous is not None and not previous.finished:
+            self._stop(previous, f"superseded by run {run_id}")
         self.store.set_app(app_id, self.clock.now(), phase=Phase.RUNNING_WORKFLOW, message="")
         return run_id
 
@@ -121,12 +129,13 @@ class Controller:
     def _steady(self, app: AppRecord) -> tuple[str, str]:
         """Re-apply drifted objects, retry failed deletes, and judge health from live objects."""
         problems: list[str] = []
+        policies = gc.resource_policies(self, app)
         for entry in self.store.inventory(app.id):
             try:
                 if entry.state == "deleting":
                     gc.delete_entry(self, app, entry)
                     continue
-                live = self.targets.get(entry.target).apply(entry.manifest).live
+                live = statekeep.keep(self, app, entry, policies)
                 if not entry.role:
                     problems += self._unhealthy(app, entry, live)
             except VesselError as exc:
@@ -141,7 +150,14 @@ class Controller:
         definition = registry.find(Kind.COMPONENT, str(labels.get("workload.oam.dev/type", "")))
         if definition is None:
             return []
-        status = evaluate_status(definition, live, {}, {}, {"name": entry.component, "appName": app.name})
+        status = evaluate_status(
+            definition,
+            live,
+            {},
+            {},
+            {"name": entry.component, "appName": app.name},
+            live_state=self.targets.get(entry.target).live_state,
+        )
         return (
             []
             if status.healthy
@@ -183,13 +199,17 @@ class Controller:
             run = self.store.latest_run(app.id)
             if progress:
                 progress(app, run)
-            if run is None or run.finished or run.phase == RunPhase.SUSPENDING or app.deleting:
+            if run is None or run.finished or app.deleting or self._needs_a_person(run):
                 return app
             if deadline is not None and self.clock.now() >= deadline:
                 return app
             due = self.engine.next_due(run.id) or self.clock.now() + 1.0
             wake = min(due, deadline) if deadline is not None else due
             self.clock.sleep(min(max(wake - self.clock.now(), 0.05), 1.0))
+
+    def _needs_a_person(self, run: RunRecord) -> bool:
+        """Suspended until someone resumes it (a timed suspension ends by itself: keep driving)."""
+        return run.phase == RunPhase.SUSPENDING and not self.engine.resumes_by_itself(run.id)
 
     # --- operations --------------------------------------------------------------------------------
 
@@ -214,45 +234,49 @@ class Controller:
         self.event(app.id, "Suspend", "workflow suspended by the user")
 
     def resume(self, app: AppRecord) -> None:
+        """Resume the run: end every suspension, approving steps that wait for it (deploy `auto: false`)."""
         run = self._unfinished_run(app, "resume")
         now = self.clock.now()
         for record in self.store.steps(run.id).values():
-            if record.phase != StepPhase.SUSPENDING:
-                continue
+            if record.phase != StepPhase.SUSPENDING or record.type == STEP_GROUP:
+                continue  # a group's phase follows its sub-steps
             if record.type == "suspend":
-                resumed = StepRecord(
-                    **{
-                        **record.__dict__,
-                        "phase": StepPhase.SUCCEEDED,
-                        "finished_at": now,
-                        "message": "resumed",
-                        "next_attempt_at": None,
-                    }
+                resumed = replace(
+                    record,
+                    phase=StepPhase.SUCCEEDED,
+                    finished_at=now,
+                    message="resumed",
+                    next_attempt_at=None,
                 )
-            else:  # e.g. deploy with auto: false — resuming approves it
-                resumed = StepRecord(
-                    **{
-                        **record.__dict__,
-                        "phase": StepPhase.RUNNING,
-                        "next_attempt_at": None,
-                        "outputs": {**record.outputs, "approved": True},
-                        "message": "approved",
-                    }
+            else:
+                resumed = replace(
+                    record,
+                    phase=StepPhase.RUNNING,
+                    next_attempt_at=None,
+                    outputs={**record.outputs, "approved": True},
+                    message="approved",
                 )
             self.store.save_step(run.id, resumed)
-        self.store.update_run(run.id, suspended=False, phase=RunPhase.EXECUTING)
+        self.store.update_run(run.id, suspended=False, phase=RunPhase.EXECUTING, message="")
         self.event(app.id, "Resume", "workflow resumed")
 
     def terminate(self, app: AppRecord) -> None:
-        run = self._unfinished_run(app, "terminate")
-        self.store.update_run(
-            run.id,
-            terminated=True,
-            phase=RunPhase.TERMINATED,
-            message="terminated by the user",
-            finished_at=self.clock.now(),
-        )
+        """Stop the run for good: it cannot be resumed (restart starts a new one)."""
+        self._stop(self._unfinished_run(app, "terminate"), "terminated by the user")
         self.event(app.id, "Terminate", "workflow terminated by the user", True)
+
+    def _stop(self, run: RunRecord, message: str) -> None:
+        """Terminate a run; steps it was in the middle of fail with reason Terminate (as in KubeVela)."""
+        now = self.clock.now()
+        for record in self.store.steps(run.id).values():
+            if record.phase in (StepPhase.RUNNING, StepPhase.SUSPENDING):
+                stopped = replace(
+                    record, phase=StepPhase.FAILED, reason="Terminate", message=message, finished_at=now
+                )
+                self.store.save_step(run.id, stopped)
+        self.store.update_run(
+            run.id, terminated=True, phase=RunPhase.TERMINATED, message=message, finished_at=now
+        )
 
     def restart(self, app: AppRecord) -> int:
         app_model, _ = self.revision_context(app.id, app.revision)

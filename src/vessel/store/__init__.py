@@ -2,6 +2,7 @@
 
 from vessel.store.records import (
     AppRecord,
+    EntryState,
     Event,
     InventoryEntry,
     Phase,
@@ -15,6 +16,7 @@ from vessel.store.store import Store, default_url
 
 __all__ = [
     "AppRecord",
+    "EntryState",
     "Event",
     "InventoryEntry",
     "Phase",

@@ -105,13 +105,27 @@ class StepRecord:
         return self.phase in StepPhase.DONE
 
 
+class EntryState:
+    """Inventory entry states. An object this application writes is recorded `applying` before the
+    apply and marked `applied` after, and is `deleting` until its delete succeeded. `reading`: a
+    read-only policy selects it, so it is only read. `sharing`: it is shared and another application
+    writes it; this one reads it, and starts writing it when it is the last holder."""
+
+    APPLYING = "applying"
+    APPLIED = "applied"
+    DELETING = "deleting"
+    READING = "reading"
+    SHARING = "sharing"
+    WRITING = frozenset({APPLYING, APPLIED, DELETING})
+
+
 @dataclass(frozen=True)
 class InventoryEntry:
     target: str
     key: ResourceKey
     component: str
     revision: int
-    state: str  # applying | applied | deleting
+    state: str  # an EntryState
     digest: str
     manifest: dict[str, Any] = field(default_factory=dict, compare=False)
     role: str = ""  # "" for the component's workload, else the output name

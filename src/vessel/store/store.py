@@ -330,6 +330,15 @@ class Store:
                 .values(lease_owner=None, lease_expires=None)
             )
 
+    def release_leases(self, owner: str) -> None:
+        """Give up every run this process drives (it is exiting); others may take them at once."""
+        with self.tx() as c:
+            c.execute(
+                sa.update(t.runs)
+                .where(t.runs.c.lease_owner == owner)
+                .values(lease_owner=None, lease_expires=None)
+            )
+
     def steps(self, run_id: int) -> dict[str, StepRecord]:
         with self.tx() as c:
             rows = c.execute(sa.select(t.steps).where(t.steps.c.run_id == run_id)).all()
@@ -363,11 +372,13 @@ class Store:
             ).all()
         return [_entry(r) for r in rows]
 
-    def owner_of(self, target: str, key: ResourceKey) -> int | None:
+    def holders(self, target: str, key: ResourceKey) -> dict[int, InventoryEntry]:
+        """Every application's inventory entry for one object (several when it is shared), by app id."""
         with self.tx() as c:
-            return c.execute(
-                sa.select(t.inventory.c.app_id).where(*_key_where(target, key)).limit(1)
-            ).scalar()
+            rows = c.execute(
+                sa.select(t.inventory).where(*_key_where(target, key)).order_by(t.inventory.c.app_id)
+            ).all()
+        return {r.app_id: _entry(r) for r in rows}
 
     def record(self, app_id: int, entry: InventoryEntry, now: float) -> None:
         """Insert or update one inventory entry (record before apply; mark applied after)."""

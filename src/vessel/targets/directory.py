@@ -37,6 +37,8 @@ class _ForeignFile(Exception):
 
 
 class DirectoryTarget:
+    live_state = False  # a written file has no status: having been written is being healthy
+
     def __init__(self, info: TargetInfo):
         if not isinstance(info.config.get("path"), str | os.PathLike) or not str(info.config["path"]):
             raise ValidationError(f"target {info.name!r} needs a directory", Location(path="config.path"))

@@ -34,6 +34,7 @@ class Counters:
 @dataclass
 class MemoryTarget:
     info: TargetInfo
+    live_state = True
     objects: dict[ResourceKey, dict[str, Any]] = field(default_factory=dict)
     counters: Counters = field(default_factory=Counters)
     unavailable: bool = False  # every call fails with TargetUnavailableError

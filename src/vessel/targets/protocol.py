@@ -47,6 +47,7 @@ class Target(Protocol):
     TargetRejectedError (the object is invalid)."""
 
     info: TargetInfo
+    live_state: bool  # False: the target only stores objects (no status), so existing means healthy
 
     def apply(self, manifest: Mapping[str, Any], *, force: bool = False) -> ApplyResult:
         """Create or update the object; `changed` is False when the live object already matched."""

@@ -1,7 +1,8 @@
 """`if` on workflow steps: `always`, or an expression over `status.<step>` and `inputs.<name>`.
 
-`status.<step>` has `phase`, `succeeded`, `failed`, `timeout`, `skipped` and `message`, as in KubeVela
-(`if: status.deploy.succeeded`, `if: inputs.approved == "yes"`). Expressions run in the same sandbox as
+`status.<step>` has `phase`, `reason`, `message`, `succeeded`, `failed`, `skipped`, `timeout` and
+`failedAfterRetries`, as in KubeVela (`if: status.deploy.succeeded`, `if: status.deploy.reason == "Timeout"`,
+`if: inputs.approved == "yes"`). Expressions run in the same sandbox as
 status rules; a broken expression fails the step with its message.
 """
 
@@ -25,10 +26,12 @@ def step_status(records: Mapping[str, StepRecord]) -> dict[str, dict[str, Any]]:
     return {
         name: {
             "phase": r.phase,
+            "reason": r.reason,
             "succeeded": r.phase == StepPhase.SUCCEEDED,
             "failed": r.phase == StepPhase.FAILED,
             "skipped": r.phase == StepPhase.SKIPPED,
             "timeout": r.reason == "Timeout",
+            "failedAfterRetries": r.reason == "FailedAfterRetries",
             "message": r.message,
         }
         for name, r in records.items()

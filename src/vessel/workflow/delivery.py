@@ -3,10 +3,16 @@
 The order is what makes crashes harmless: each object is recorded in the inventory (`applying`) before
 it is applied and marked `applied` after, so whatever a crash interrupts is known and re-applied (applies
 are idempotent, by deterministic name). Another application's object is never overwritten.
+
+Resource policies (`vessel.policies.resources`) shape each apply: `read-only` objects are only read
+(recorded `reading`); an object another application writes is only read (recorded `sharing`) if both
+share it (`shared-resource`); an existing object no application writes is adopted only with `take-over`;
+`apply-once` keeps drift (the whole object once applied, or the listed field paths).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
@@ -19,15 +25,18 @@ from vessel.definitions.sandbox import DEFAULT_LIMITS, STATUS_ENV, evaluate_with
 from vessel.errors import ConflictError, TransientError, VesselError
 from vessel.model.application import Application, Component
 from vessel.model.frozen import freeze, thaw
+from vessel.model.parse import parse_application
+from vessel.model.yaml_source import Document, SourceMap
 from vessel.policies.override import apply_overrides
+from vessel.policies.resources import ON_UPDATE, WHOLE_OBJECT, ResourcePolicies, keep_live_fields
 from vessel.policies.topology import Placement, place
 from vessel.render.component import render_component
 from vessel.render.context import RenderOptions
 from vessel.render.health import evaluate_status
 from vessel.render.resource import WORKLOAD, Resource
-from vessel.store.records import InventoryEntry
+from vessel.store.records import EntryState, InventoryEntry
 from vessel.store.store import Store
-from vessel.targets.protocol import Target, TargetInfo
+from vessel.targets.protocol import APP_LABEL, APP_NAMESPACE_LABEL, Target, TargetInfo
 
 
 class TargetProvider(Protocol):
@@ -121,43 +130,110 @@ class Delivery:
                 outputs,
                 rendered.parameter,
                 {"name": comp.name, "appName": app.name},
+                live_state=target.live_state,
             )
             reports[comp.name] = ComponentReport(comp.name, placement.target, status.healthy, status.message)
             if status.healthy:
                 published.update(_component_outputs(comp, workload, outputs))
         return list(reports.values()), published
 
+    @functools.cached_property
+    def rules(self) -> ResourcePolicies:
+        return ResourcePolicies(self.app.policies)
+
     def _apply(self, target: Target, target_name: str, component: str, resource: Resource) -> dict[str, Any]:
-        key = resource.key
-        owner = self.store.owner_of(target_name, key)
-        if owner is not None and owner != self.app_id:
-            other = self.store.app_by_id(owner)
-            raise ConflictError(
-                f"{key} on target {target_name!r} belongs to application {other.namespace}/{other.name}",
-                hint="remove it there first, or allow sharing with a shared-resource policy",
-            )
+        """Record, apply, mark applied — as the resource policies allow; the live object afterwards."""
+        key, body, rules = resource.key, resource.body, self.rules
+        where = f"{key} on target {target_name!r}"
         entry = InventoryEntry(
             target_name,
             key,
             component,
             self.revision,
-            "applying",
-            manifest_digest(resource.body),
-            resource.body,
+            EntryState.APPLYING,
+            manifest_digest(body),
+            body,
             "" if resource.resource_type == WORKLOAD else (resource.output or ""),
         )
-        known = {(e.target, e.key): e for e in self.store.inventory(self.app_id)}.get((target_name, key))
-        if known is None or known.digest != entry.digest or known.revision != self.revision:
+        others = self.store.holders(target_name, key)
+        known = others.pop(self.app_id, None)
+        if policy := rules.read_only(body):
+            live = target.get(key)
+            if live is None:
+                raise TransientError(
+                    f"{where} does not exist; the read-only policy {policy!r} only reads it",
+                    hint="create it, or stop selecting it in the policy",
+                )
+            self._remember(known, replace(entry, state=EntryState.READING))
+            return live
+        writer = next((a for a, e in others.items() if e.state in EntryState.WRITING), None)
+        if writer is not None:  # another application writes it: share it (read it) or refuse
+            self._check_sharing(writer, others[writer], where, body)
+            live = target.get(key)
+            if live is None:
+                raise TransientError(f"{where} is not there yet; the application sharing it creates it")
+            self._remember(known, replace(entry, state=EntryState.SHARING))
+            return live
+        live = None
+        if known is None or known.state == EntryState.READING:
+            live = target.get(key)  # new to this application: it must not silently adopt an object
+            shared = any(e.state == EntryState.SHARING for e in others.values())
+            if live is not None and not self._may_adopt(live, shared, body):
+                raise ConflictError(
+                    f"{where} already exists and belongs to no Vessel application",
+                    hint="to adopt it, add a take-over policy selecting it, e.g. rules: "
+                    f"[{{selector: {{resourceTypes: [{key.kind}], resourceNames: [{key.name}]}}}}]",
+                )
+        applied = replace(entry, state=EntryState.APPLIED)
+        paths = rules.apply_once_paths(body, ON_UPDATE)
+        unchanged = known is not None and known.state == EntryState.APPLIED and known.digest == entry.digest
+        if paths is not None or (rules.apply_once_all and unchanged):
+            live = live if live is not None else target.get(key)
+            if live is not None and (paths is None or WHOLE_OBJECT in paths):
+                self._remember(known, applied)  # applied once already: drift stays
+                return live
+        manifest = body if live is None or not paths else keep_live_fields(body, live, paths)
+        if known is None or (known.digest, known.revision) != (entry.digest, entry.revision):
             self.store.record(self.app_id, entry, self.now)
-        result = target.apply(resource.body)
-        if (
-            known is None
-            or known.state != "applied"
-            or known.digest != entry.digest
-            or known.revision != self.revision
-        ):
-            self.store.record(self.app_id, replace(entry, state="applied"), self.now)
+        result = target.apply(manifest)
+        self._remember(known, applied)
         return result.live
+
+    def _remember(self, known: InventoryEntry | None, entry: InventoryEntry) -> None:
+        """Record `entry` unless the inventory already says exactly that (steady deploys write nothing)."""
+        if known is None or (known.state, known.digest, known.revision) != (
+            entry.state,
+            entry.digest,
+            entry.revision,
+        ):
+            self.store.record(self.app_id, entry, self.now)
+
+    def _may_adopt(self, live: Mapping[str, Any], shared: bool, body: Mapping[str, Any]) -> bool:
+        """An existing object no application writes may be adopted if take-over selects it, if it
+        carries this application's own labels (left behind, e.g. orphaned on delete), or if other
+        applications share it (its writer has gone) and this one shares it too."""
+        labels = (live.get("metadata") or {}).get("labels") or {}
+        ours = (
+            labels.get(APP_LABEL) == self.app.name and labels.get(APP_NAMESPACE_LABEL) == self.app.namespace
+        )
+        return ours or (shared and self.rules.shared(body)) or self.rules.take_over(body)
+
+    def _check_sharing(self, writer: int, held: InventoryEntry, where: str, body: Mapping[str, Any]) -> None:
+        """Both applications must share the object (KubeVela: the owner has to allow it too)."""
+        other = self.store.app_by_id(writer)
+        name = f"{other.namespace}/{other.name}"
+        if not self.rules.shared(body):
+            raise ConflictError(
+                f"{where} belongs to application {name}",
+                hint="remove it there first, or let both share it with a shared-resource policy",
+            )
+        spec = self.store.revision(other.id, other.revision).spec
+        theirs = ResourcePolicies(parse_application(Document(spec, SourceMap(None))).policies)
+        if not theirs.shared(held.manifest):
+            raise ConflictError(
+                f"{where} belongs to application {name}, which does not share it",
+                hint=f"add a shared-resource policy selecting it to {name} too",
+            )
 
 
 def _needs(comp: Component, components: Sequence[Component]) -> list[str]:

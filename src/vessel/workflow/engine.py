@@ -8,8 +8,12 @@ flight runs again at most once. Timeouts count from the persisted start time; re
 row, with expiry, so a dead driver's runs are taken over).
 
 Semantics follow KubeVela: StepByStep or DAG for steps and sub-steps; `step-group`; `dependsOn` (and the
-dependencies inputs imply); `if` (incl. `always`); after a failure the remaining steps are skipped unless
-`if: always`; `suspend` with or without `duration`; inputs/outputs between steps.
+dependencies inputs imply); `if` (incl. `always`); `suspend` with or without `duration`; inputs/outputs
+between steps. A pending step without `if` is skipped once a step it depends on has failed — in StepByStep
+mode any earlier sibling, in DAG mode its transitive dependencies only; `if: always` runs regardless, and an
+explicit `if` is judged on its own (`if: status.deploy.failed` exists to run after a failure). A step waits
+for its inputs before its `if` is judged; an input whose producer finished without publishing it fails the
+step (reason `Input`) rather than waiting forever.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
+
+import jinja2
 
 from vessel.definitions.definition import Kind
 from vessel.definitions.registry import Registry
@@ -29,7 +35,7 @@ from vessel.store.records import RunPhase, RunRecord, StepPhase, StepRecord
 from vessel.store.store import Store
 from vessel.workflow import backoff
 from vessel.workflow.clock import Clock
-from vessel.workflow.conditions import ALWAYS, holds, step_status
+from vessel.workflow.gate import FAIL, SKIP, START, WAIT, dependencies, gate
 from vessel.workflow.plan import Plan
 from vessel.workflow.step_api import Outcome, StepContext, StepFunction
 
@@ -73,22 +79,36 @@ class Engine:
             _Pass(self, run, context(run)).execute()
         finally:
             run = self.store.run(run_id)
-            if run.finished:
+            if run.finished or run.phase == RunPhase.SUSPENDING:  # nothing to drive until a person acts
                 self.store.release_lease(run_id, self.owner)
         return run
 
     def next_due(self, run_id: int) -> float | None:
-        """When something in the run can next make progress without outside help (None: never)."""
+        """When something in the run can next make progress without outside help (None: never).
+
+        A pass runs every step that can start, so pending steps wait on something else in this list:
+        a step's retry or poll time, a timed suspension's end, or a deadline (timeouts fire even while a
+        step is suspended or waiting for an input)."""
         run = self.store.run(run_id)
         if run.finished or run.suspended:
             return None
-        times = [
-            r.next_attempt_at or self.clock.now()
+        records = self.store.steps(run_id)
+        now = self.clock.now()
+        if all(r.phase == StepPhase.PENDING and r.started_at is None for r in records.values()):
+            return now  # never advanced yet
+        steps = {step.name: step for step, _ in Plan.from_json(run.steps).all_steps()}
+        times = [t for name, r in records.items() for t in _due_times(steps[name], r, now)]
+        return min(times, default=None)
+
+    def resumes_by_itself(self, run_id: int) -> bool:
+        """Whether a suspended run goes on without a person: every suspension has an end time."""
+        run = self.store.run(run_id)
+        suspended = [
+            r
             for r in self.store.steps(run_id).values()
-            if r.phase in (StepPhase.RUNNING, StepPhase.PENDING)
-            or (r.phase == StepPhase.SUSPENDING and r.next_attempt_at)
+            if r.phase == StepPhase.SUSPENDING and r.type != STEP_GROUP
         ]
-        return min(times) if times else None
+        return not run.suspended and bool(suspended) and all(r.next_attempt_at for r in suspended)
 
 
 class _Pass:
@@ -103,6 +123,7 @@ class _Pass:
         self.records = self.store.steps(run.id)
         self.plan = Plan.from_json(run.steps)
         self.values: dict[str, Any] = dict(run.values)
+        self.producers = {o.name: s.name for s, _ in self.plan.all_steps() for o in s.outputs}
 
     def execute(self) -> None:
         if self.run.terminated:
@@ -121,28 +142,28 @@ class _Pass:
     def _walk(self, steps: Sequence[Step], mode: Mode) -> None:
         if mode == Mode.STEP_BY_STEP:
             for step in steps:
-                self._visit(step)
+                self._visit(step, steps, mode)
                 if not self.records[step.name].done:
                     return
-        else:
+            return
+        while True:  # DAG: again while steps finish, so what they unblock starts in this same pass
+            before = self._finished(steps)
             for step in steps:
-                if all(self.records[d].done for d in self._dependencies(step, steps)):
-                    self._visit(step)
+                if all(self.records[d].done for d in dependencies(step, steps)):
+                    self._visit(step, steps, mode)
+            if self._finished(steps) == before:
+                return
 
-    def _dependencies(self, step: Step, siblings: Sequence[Step]) -> list[str]:
-        names = {s.name for s in siblings}
-        producers = {o.name: s.name for s in siblings for o in s.outputs}
-        implied = [producers[i.source] for i in step.inputs if i.source in producers]
-        return [d for d in (*step.depends_on, *implied) if d in names and d != step.name]
+    def _finished(self, steps: Sequence[Step]) -> int:
+        return sum(self.records[s.name].done for s in steps)
 
-    def _visit(self, step: Step) -> None:
+    def _visit(self, step: Step, siblings: Sequence[Step], mode: Mode) -> None:
         record = self.records[step.name]
-        if record.done:
+        if record.done or self._timed_out(step, record):
             return
-        if record.phase == StepPhase.PENDING and not self._should_run(step):
+        if record.phase == StepPhase.PENDING and not self._admit(step, siblings, mode):
             return
-        if self._timed_out(step, record):
-            return
+        record = self.records[step.name]
         if step.type == STEP_GROUP:
             self._group(step)
         elif record.phase == StepPhase.SUSPENDING:
@@ -150,63 +171,44 @@ class _Pass:
         elif record.next_attempt_at is None or record.next_attempt_at <= self.now:
             self._execute(step, record)
 
-    def _should_run(self, step: Step) -> bool:
-        failed = any(r.phase == StepPhase.FAILED for r in self.records.values())
-        if step.if_ == ALWAYS:
-            return True
-        if failed:
+    def _admit(self, step: Step, siblings: Sequence[Step], mode: Mode) -> bool:
+        """Apply the gate's verdict to a pending step; True if it starts now."""
+        decision = gate(step, siblings, mode, self.records, self.values, self.producers)
+        if decision.verdict == SKIP:
+            self._skip(step, decision.message)
+        elif decision.verdict == FAIL:
+            self._fail(step, decision.reason, decision.message)
+        elif decision.verdict == WAIT:  # waiting counts towards the step's timeout
             self._save(
-                step,
-                phase=StepPhase.SKIPPED,
-                reason="Skip",
-                message="skipped after an earlier failure",
-                finished_at=self.now,
+                step, message=decision.message, started_at=self.records[step.name].started_at or self.now
             )
-            return False
-        if step.if_:
-            try:
-                allowed = holds(step.if_, step_status(self.records), self.values)
-            except VesselError as exc:
-                self._save(
-                    step,
-                    phase=StepPhase.FAILED,
-                    reason="Condition",
-                    message=exc.render(),
-                    finished_at=self.now,
-                )
-                return False
-            if not allowed:
-                self._save(
-                    step,
-                    phase=StepPhase.SKIPPED,
-                    reason="Skip",
-                    message=f"if: {step.if_} is false",
-                    finished_at=self.now,
-                )
-                return False
-        return True
+        return decision.verdict == START
+
+    def _skip(self, step: Step, message: str) -> None:
+        self._save(step, phase=StepPhase.SKIPPED, reason="Skip", message=message, finished_at=self.now)
+        self._skip_sub_steps(step, "its group was skipped")
+
+    def _fail(self, step: Step, reason: str, message: str, **changes: Any) -> None:
+        self._save(
+            step, phase=StepPhase.FAILED, reason=reason, message=message, finished_at=self.now, **changes
+        )
+        self._skip_sub_steps(step, "its group failed")
+
+    def _skip_sub_steps(self, step: Step, message: str) -> None:
+        """A finished group leaves no sub-step behind as pending (running ones are ended by `_timed_out`)."""
+        for sub in step.sub_steps:
+            if self.records[sub.name].phase == StepPhase.PENDING:
+                self._skip(sub, message)
 
     def _timed_out(self, step: Step, record: StepRecord) -> bool:
-        if not step.timeout or record.started_at is None:
+        deadline = _deadline(step, record)
+        if deadline is None or self.now < deadline:
             return False
-        if self.now < record.started_at + parse_duration(step.timeout):
-            return False
-        self._save(
-            step,
-            phase=StepPhase.FAILED,
-            reason="Timeout",
-            message=f"timed out after {step.timeout}: {record.message}".rstrip(": "),
-            finished_at=self.now,
-        )
-        for sub in step.sub_steps:
-            if not self.records[sub.name].done:
-                self._save(
-                    sub,
-                    phase=StepPhase.SKIPPED,
-                    reason="Skip",
-                    message="its group timed out",
-                    finished_at=self.now,
-                )
+        for sub in step.sub_steps:  # sub-steps a timed-out group was in the middle of time out with it
+            sub_record = self.records[sub.name]
+            if not sub_record.done and sub_record.started_at is not None:
+                self._fail(sub, "Timeout", f"its group timed out: {sub_record.message}".rstrip(": "))
+        self._fail(step, "Timeout", f"timed out after {step.timeout}: {record.message}".rstrip(": "))
         return True
 
     def _group(self, step: Step) -> None:
@@ -215,19 +217,14 @@ class _Pass:
             self._save(step, phase=StepPhase.RUNNING, started_at=self.now, attempts=1)
         self._walk(step.sub_steps, self.plan.sub_step_mode)
         subs = [self.records[s.name] for s in step.sub_steps]
-        if any(s.phase == StepPhase.SUSPENDING for s in subs):
+        if all(s.done for s in subs):
+            failed = next((s for s in subs if s.phase == StepPhase.FAILED), None)
+            if failed is None:
+                self._save(step, phase=StepPhase.SUCCEEDED, reason="", message="", finished_at=self.now)
+            else:
+                self._fail(step, "Failed", f"sub-step {failed.name} failed: {failed.message}")
+        elif any(s.phase == StepPhase.SUSPENDING for s in subs):
             self._save(step, phase=StepPhase.SUSPENDING, message="a sub-step is suspended")
-        elif all(s.done for s in subs):
-            failed = [s.name for s in subs if s.phase == StepPhase.FAILED]
-            phase = StepPhase.FAILED if failed else StepPhase.SUCCEEDED
-            message = f"failed: {', '.join(failed)}" if failed else ""
-            self._save(
-                step,
-                phase=phase,
-                message=message,
-                finished_at=self.now,
-                reason="" if not failed else "Failed",
-            )
         elif record.phase != StepPhase.RUNNING:
             self._save(step, phase=StepPhase.RUNNING, message="")
 
@@ -262,12 +259,10 @@ class _Pass:
         self._record(step, record, outcome)
 
     def _properties(self, step: Step) -> dict[str, Any] | None:
-        """Validated properties with defaults and inputs; None (step waits) if an input is not ready."""
+        """Validated properties with defaults and inputs (the gate started the step once its inputs were
+        published); None if they are invalid, and the step failed."""
         props: dict[str, Any] = thaw(step.properties)
         for inp in step.inputs:
-            if inp.source not in self.values:
-                self._save(step, message=f"waiting for input {inp.source!r}")
-                return None
             if inp.parameter_key:
                 _set_path(props, inp.parameter_key, self.values[inp.source])
         definition = self.ctx.registry.find(Kind.WORKFLOW_STEP, step.type)
@@ -276,9 +271,7 @@ class _Pass:
         try:
             return definition.parameters.resolve(props, self.ctx.app.locator((*step.path, "properties")))
         except VesselError as exc:
-            self._save(
-                step, phase=StepPhase.FAILED, reason="Validation", message=exc.render(), finished_at=self.now
-            )
+            self._fail(step, "Validation", exc.render())
             return None
 
     def _call(self, step: Step, record: StepRecord, properties: dict[str, Any]) -> Outcome:
@@ -308,24 +301,18 @@ class _Pass:
 
     def _record(self, step: Step, record: StepRecord, outcome: Outcome) -> None:
         if outcome.kind == "succeeded":
-            self._publish(step, outcome)
+            problems = self._publish(step, outcome)
             self._save(
                 step,
                 phase=StepPhase.SUCCEEDED,
                 reason="",
-                message=outcome.message,
+                message="; ".join(m for m in (outcome.message, *problems) if m),
                 errors=0,
                 finished_at=self.now,
                 outputs=dict(outcome.outputs),
             )
         elif outcome.kind == "failed":
-            self._save(
-                step,
-                phase=StepPhase.FAILED,
-                reason=outcome.reason or "Failed",
-                message=outcome.message,
-                finished_at=self.now,
-            )
+            self._fail(step, outcome.reason or "Failed", outcome.message)
         elif outcome.kind == "wait":
             self._save(
                 step,
@@ -349,14 +336,8 @@ class _Pass:
     def _retry(self, step: Step, record: StepRecord, outcome: Outcome) -> None:
         errors = record.errors + 1
         if errors >= backoff.MAX_ERRORS:
-            self._save(
-                step,
-                phase=StepPhase.FAILED,
-                reason="TooManyErrors",
-                errors=errors,
-                finished_at=self.now,
-                message=f"gave up after {errors} attempts: {outcome.message}",
-            )
+            message = f"gave up after {errors} attempts: {outcome.message}"
+            self._fail(step, "FailedAfterRetries", message, errors=errors)
             return
         wait = backoff.delay(errors)
         self._save(
@@ -367,15 +348,23 @@ class _Pass:
             message=f"{outcome.message} (attempt {errors}, retrying in {wait:g}s)",
         )
 
-    def _publish(self, step: Step, outcome: Outcome) -> None:
+    def _publish(self, step: Step, outcome: Outcome) -> list[str]:
+        """Publish what the step hands to the run and its declared outputs; say which could not be.
+
+        The values are written before the step is marked done: a crash in between runs the step again
+        (and publishes again), where the reverse order would lose them for good."""
+        before = dict(self.values)
+        self.values.update(outcome.values)
+        problems = []
         for output in step.outputs:
             try:
-                compiled = STATUS_ENV.compile_expression(output.value_from)
-                value = evaluate_with_limits(compiled, dict(outcome.outputs), DEFAULT_LIMITS)
+                self.values[output.name] = _evaluate(output.value_from, outcome.outputs)
             except Exception as exc:  # an author's expression error must not crash the run
-                self.ctx.event("OutputFailed", f"step {step.name}: output {output.name}: {exc}", True)
-                continue
-            self.values[output.name] = value if _is_data(value) else None
+                problems.append(f"output {output.name}: {exc}")
+                self.ctx.event("OutputFailed", f"step {step.name}: {problems[-1]}", True)
+        if self.values != before:
+            self.store.update_run(self.run.id, values=self.values)
+        return problems
 
     # --- persistence -----------------------------------------------------------------------------
 
@@ -388,20 +377,24 @@ class _Pass:
 
     def _conclude(self) -> None:
         tops = [self.records[s.name] for s in self.plan.steps]
-        if self.values != self.run.values:
-            self.store.update_run(self.run.id, values=self.values)
         if all(r.done for r in tops):
             failed = [r.name for r in tops if r.phase == StepPhase.FAILED]
             if failed:
                 first = self.records[failed[0]]
                 return self._finish(RunPhase.FAILED, f"step {first.name} failed: {first.message}")
             return self._finish(RunPhase.SUCCEEDED, "")
-        suspended = [r for r in self.records.values() if r.phase == StepPhase.SUSPENDING]
+        suspended = [
+            r for r in self.records.values() if r.phase == StepPhase.SUSPENDING and r.type != STEP_GROUP
+        ]
         if suspended:
             return self._set_phase(
                 RunPhase.SUSPENDING, suspended[0].message or f"{suspended[0].name} is suspended"
             )
-        waiting = [r for r in self.records.values() if r.phase == StepPhase.RUNNING and r.message]
+        waiting = [
+            r
+            for r in self.records.values()
+            if r.phase in (StepPhase.RUNNING, StepPhase.PENDING) and r.message and r.type != STEP_GROUP
+        ]
         return self._set_phase(RunPhase.EXECUTING, waiting[0].message if waiting else "")
 
     def _set_phase(self, phase: str, message: str) -> None:
@@ -419,5 +412,39 @@ def _set_path(target: dict[str, Any], dotted: str, value: Any) -> None:
     target[keys[-1]] = value
 
 
+def _evaluate(value_from: str, outputs: Mapping[str, Any]) -> Any:
+    """An output's `valueFrom`: a sandboxed expression over what the step returned; it must yield data."""
+    expression = STATUS_ENV.compile_expression(value_from, undefined_to_none=False)
+    value = evaluate_with_limits(expression, dict(outputs), DEFAULT_LIMITS)
+    if isinstance(value, jinja2.Undefined):
+        raise ValueError(
+            f"{value_from!r} is undefined (the step returned: {', '.join(outputs) or 'nothing'})"
+        )
+    if not _is_data(value):
+        raise ValueError(f"{value_from!r} is not data: {type(value).__name__}")
+    return value
+
+
 def _is_data(value: Any) -> bool:
     return value is None or isinstance(value, str | int | float | bool | list | dict)
+
+
+def _due_times(step: Step, record: StepRecord, now: float) -> list[float]:
+    """When this step can next change by itself: its deadline, and its retry, poll or resume time."""
+    if record.done:
+        return []
+    times = [deadline] if (deadline := _deadline(step, record)) is not None else []
+    if step.type == STEP_GROUP:
+        return times  # a group moves when its sub-steps do
+    if record.phase == StepPhase.RUNNING:
+        times.append(record.next_attempt_at or now)
+    elif record.phase == StepPhase.SUSPENDING and record.next_attempt_at is not None:
+        times.append(record.next_attempt_at)
+    return times
+
+
+def _deadline(step: Step, record: StepRecord) -> float | None:
+    """A step's timeout counts from its persisted start, so it holds across restarts of the controller."""
+    if not step.timeout or record.started_at is None:
+        return None
+    return record.started_at + parse_duration(step.timeout)

@@ -1,17 +1,18 @@
 """The effective workflow of a revision: the Application's own, or the default one.
 
 Default (DESIGN.md): one `deploy` step per topology policy (each also applying every override policy),
-else one `apply-component` step per component, in DAG mode honouring `dependsOn`. The plan is stored
+else one `apply-component` step per component, in DAG mode honouring `dependsOn` and the dependencies
+component inputs imply (a component taking another's output is applied after it). The plan is stored
 with the run as plain data, so a run always executes the workflow it started with.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from vessel.model.application import Application, Mode, Step
+from vessel.model.application import Application, Component, Mode, Step
 from vessel.model.frozen import thaw
 from vessel.model.parse import parse_step
 
@@ -50,16 +51,16 @@ def plan_for(app: Application) -> Plan:
             for p in topologies
         ]
         return Plan.from_json({"mode": "StepByStep", "subStepMode": "DAG", "steps": steps})
-    steps = [
-        {
-            "name": c.name,
-            "type": "apply-component",
-            "properties": {"component": c.name},
-            **({"dependsOn": list(c.depends_on)} if c.depends_on else {}),
-        }
-        for c in app.components
-    ]
+    steps = [_apply_component(c, app.components) for c in app.components]
     return Plan.from_json({"mode": "DAG", "subStepMode": "DAG", "steps": steps})
+
+
+def _apply_component(comp: Component, components: Sequence[Component]) -> dict[str, Any]:
+    producers = {o.name: c.name for c in components for o in c.outputs}
+    implied = [producers[i.source] for i in comp.inputs if i.source in producers]
+    needs = [n for n in dict.fromkeys((*comp.depends_on, *implied)) if n != comp.name]
+    step = {"name": comp.name, "type": "apply-component", "properties": {"component": comp.name}}
+    return {**step, "dependsOn": needs} if needs else step
 
 
 def step_to_json(step: Step) -> dict[str, Any]:

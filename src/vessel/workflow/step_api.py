@@ -24,10 +24,17 @@ class Outcome:
     retry_after: float | None = None  # wait/retry: seconds until the step is called again
     reason: str = ""
     resume_at: float | None = None  # suspend: resume by itself at this time
+    values: Mapping[str, Any] = field(default_factory=dict)  # published to the whole run by name (inputs)
 
     @classmethod
-    def succeeded(cls, outputs: Mapping[str, Any] | None = None, message: str = "") -> Outcome:
-        return cls("succeeded", message, outputs or {})
+    def succeeded(
+        cls,
+        outputs: Mapping[str, Any] | None = None,
+        message: str = "",
+        values: Mapping[str, Any] | None = None,
+    ) -> Outcome:
+        """`values` are published without an `outputs` entry: e.g. the outputs of the components applied."""
+        return cls("succeeded", message, outputs or {}, values=values or {})
 
     @classmethod
     def failed(cls, message: str, reason: str = "Failed") -> Outcome:

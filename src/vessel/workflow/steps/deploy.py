@@ -2,7 +2,9 @@
 
 `deploy` applies every component under its topology/override policies to each placement (up to
 `parallelism` placements at a time); with `auto: false` it first waits for approval (`vessel workflow
-resume`). A step waiting on an unhealthy component says which, where, and what its status says.
+resume`). A step waiting on an unhealthy component says which, where, and what its status says. The
+components' outputs are published to the run, so a later step's components (and steps) can take them as
+inputs; `apply-component` waits until its component's inputs are published.
 """
 
 from __future__ import annotations
@@ -44,6 +46,9 @@ def apply_component(ctx: StepContext) -> Outcome:
             f"apply-component: no component named {name!r}",
             hint=f"components: {', '.join(c.name for c in delivery.app.components)}",
         )
+    missing = [i.source for i in comps[0].inputs if i.source not in ctx.values]
+    if missing:  # published by another component's step; rendering without it would deliver a wrong object
+        return Outcome.wait(f"waiting for input {missing[0]!r} of component {name}", HEALTH_POLL_SECONDS)
     props = {"clusters": [ctx.properties["cluster"]]} if ctx.properties.get("cluster") else {}
     if ctx.properties.get("namespace"):
         props["namespace"] = ctx.properties["namespace"]
@@ -81,7 +86,7 @@ def _conclude(results: list[tuple[list[ComponentReport], dict[str, Any]] | Excep
     for r in results:
         if not isinstance(r, Exception):
             outputs.update(r[1])
-    return Outcome.succeeded({"outputs": outputs})
+    return Outcome.succeeded({"outputs": outputs}, values=outputs)
 
 
 STEPS = {"deploy": deploy, "apply-component": apply_component}

@@ -217,7 +217,10 @@ def send(
             raise ValidationError(f"{step_type}: header {name!r} is not a valid HTTP header", where)
         request.add_header(name, str(value))
     if json_body is not None:
-        request.data = json.dumps(thaw(json_body), separators=(",", ":")).encode()
+        try:
+            request.data = json.dumps(thaw(json_body), separators=(",", ":"), allow_nan=False).encode()
+        except (TypeError, ValueError) as exc:
+            raise ValidationError(f"{step_type}: the body cannot be sent as JSON: {exc}") from None
     if not request.has_header("Content-type"):  # urllib stores names capitalize()d
         request.add_header("Content-Type", "application/json")
     if not request.has_header("User-agent"):
@@ -238,7 +241,7 @@ def send(
                 return Response(exc.code, _header_lists(exc.headers), b"", "utf-8", False)
             answer = exc
         with answer:
-            body, truncated = _read(answer, deadline, what)
+            body, truncated = _read(answer, deadline)
             return Response(
                 status=answer.status or 0,
                 headers=_header_lists(answer.headers),
@@ -256,7 +259,8 @@ def send(
         raise ValidationError(f"{what}: the request is not valid") from None
 
 
-def _read(answer: Any, deadline: float, what: str) -> tuple[bytes, bool]:
+def _read(answer: Any, deadline: float) -> tuple[bytes, bool]:
+    """The body, stopping at MAX_BODY_BYTES; the socket timeout bounds each read, `deadline` them all."""
     chunks: list[bytes] = []
     size = 0
     while size <= MAX_BODY_BYTES:

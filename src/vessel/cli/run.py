@@ -1,0 +1,45 @@
+"""`vessel run`: the reconcile loop in the foreground, for every application.
+
+It resumes runs (also ones another process left behind, once their lease expires), honours suspend
+durations and retry backoff, re-applies drift and keeps judging health. Stop it with Ctrl-C or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from typing import Annotated, Any
+
+import typer
+
+from vessel.cli.report import err, out, reporting
+from vessel.cli.session import controller
+
+
+def run(
+    interval: Annotated[float, typer.Option(help="Seconds between passes.")] = 2.0,
+    once: Annotated[bool, typer.Option("--once", help="One pass over every application, then exit.")] = False,
+) -> None:
+    """Reconcile every application continuously (the controller loop)."""
+    stopping = {"now": False}
+
+    def stop(*_: Any) -> None:
+        stopping["now"] = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    with reporting(), controller() as ctl:
+        out.print(f"vessel run: reconciling every {interval:g}s (owner {ctl.owner})")
+        while not stopping["now"]:
+            started = time.monotonic()
+            for app in ctl.store.apps():
+                try:
+                    before = app.phase
+                    after = ctl.reconcile(app)
+                    if after.phase != before:
+                        out.print(f"{app.namespace}/{app.name}: {before} -> {after.phase} {after.message}")
+                except Exception as exc:  # one broken application must not stop the loop
+                    err.print(f"{app.namespace}/{app.name}: {type(exc).__name__}: {exc}")
+            if once:
+                break
+            time.sleep(max(0.0, interval - (time.monotonic() - started)))

@@ -1,0 +1,115 @@
+"""`vessel target add | list | remove`: where applications can be delivered."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from vessel.cli.report import out, reporting
+from vessel.cli.session import controller
+from vessel.errors import ConflictError, NotFoundError, ValidationError
+from vessel.targets import factory
+from vessel.targets.protocol import TargetInfo
+
+app = typer.Typer(help="Manage delivery targets.", no_args_is_help=True)
+
+
+def _pairs(items: list[str], option: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValidationError(f"{option} {item!r}: expected key=value")
+        pairs[key] = value
+    return pairs
+
+
+@app.command()
+def add(
+    name: Annotated[str, typer.Argument(help="Target name (what topology policies refer to).")],
+    type_: Annotated[str, typer.Option("--type", help="Target type: directory, memory, …")],
+    path: Annotated[str | None, typer.Option(help="directory: where manifests are written.")] = None,
+    label: Annotated[list[str] | None, typer.Option("--label", help="k=v; repeatable.")] = None,
+    config: Annotated[
+        list[str] | None, typer.Option("--config", help="Type-specific k=v; repeatable.")
+    ] = None,
+    default: Annotated[
+        bool, typer.Option("--default", help="Deliver here when nothing else is chosen.")
+    ] = False,
+) -> None:
+    """Register a target."""
+    with reporting(), controller() as ctl:
+        settings = _pairs(config or [], "--config")
+        if path is not None:
+            settings["path"] = str(Path(path).expanduser().resolve())
+        info = TargetInfo(name, type_, _pairs(label or [], "--label"), settings)
+        factory.create(info)  # validates the type and its settings before anything is stored
+        if any(existing.name == name for existing, _ in ctl.store.targets()):
+            raise ConflictError(f"target {name!r} already exists", hint="remove it first")
+        first = not ctl.store.targets()
+        ctl.store.add_target(info, default=default or first, now=ctl.clock.now())
+    out.print(f"target {name} added{' (default)' if default or first else ''}")
+
+
+@app.command("list")
+def list_(output: Annotated[str, typer.Option("-o", "--output", help="table or json")] = "table") -> None:
+    """List targets with their reachability."""
+    with reporting(), controller() as ctl:
+        rows: list[dict[str, Any]] = []
+        for info, is_default in ctl.store.targets():
+            status = factory.create(info).status()
+            rows.append(
+                {
+                    "name": info.name,
+                    "type": info.type,
+                    "labels": dict(info.labels),
+                    "default": is_default,
+                    "reachable": status.reachable,
+                    "version": status.version,
+                    "message": status.message,
+                }
+            )
+    if output == "json":
+        json.dump(rows, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return
+    table = Table("NAME", "TYPE", "DEFAULT", "REACHABLE", "VERSION", "LABELS", box=None, pad_edge=False)
+    for r in rows:
+        labels = ",".join(f"{k}={v}" for k, v in r["labels"].items())
+        table.add_row(
+            *(
+                Text(str(c))
+                for c in (
+                    r["name"],
+                    r["type"],
+                    "*" if r["default"] else "",
+                    "yes" if r["reachable"] else f"no: {r['message']}",
+                    r["version"],
+                    labels,
+                )
+            )
+        )
+    out.print(table)
+
+
+@app.command()
+def remove(name: Annotated[str, typer.Argument(help="Target name.")]) -> None:
+    """Unregister a target (refused while an application still has resources there)."""
+    with reporting(), controller() as ctl:
+        users = sorted(
+            {a.name for a in ctl.store.apps() for e in ctl.store.inventory(a.id) if e.target == name}
+        )
+        if users:
+            raise ConflictError(
+                f"target {name!r} still holds resources of {', '.join(users)}",
+                hint="delete those applications first",
+            )
+        if not ctl.store.remove_target(name):
+            raise NotFoundError(f"target {name!r} is not registered")
+    out.print(f"target {name} removed")

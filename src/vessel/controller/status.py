@@ -1,0 +1,99 @@
+"""An application's status as one document: what `vessel status -o json`, the API and the dashboard show.
+
+{"name", "namespace", "phase", "message", "revision", "latestRevision",
+ "workflow": {"phase", "message", "steps": [{"name", "type", "phase", "reason", "message", "subSteps"}]},
+ "services": [{"component", "target", "healthy", "message"}],
+ "resources": [{"target", "apiVersion", "kind", "namespace", "name", "component", "state"}]}
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from vessel.definitions.definition import Kind
+from vessel.errors import VesselError
+from vessel.render.health import evaluate_status
+from vessel.store.records import AppRecord, InventoryEntry, StepRecord
+from vessel.workflow.plan import Plan
+
+if TYPE_CHECKING:
+    from vessel.controller.controller import Controller
+
+
+def status_of(controller: Controller, app: AppRecord) -> dict[str, Any]:
+    run = controller.store.latest_run(app.id)
+    inventory = controller.store.inventory(app.id)
+    workflow: dict[str, Any] = {"phase": None, "message": "", "steps": []}
+    if run is not None:
+        records = controller.store.steps(run.id)
+        plan = Plan.from_json(run.steps)
+        workflow = {
+            "phase": run.phase,
+            "message": run.message,
+            "revision": run.revision,
+            "steps": [_step(records[s.name], [records[sub.name] for sub in s.sub_steps]) for s in plan.steps],
+        }
+    return {
+        "name": app.name,
+        "namespace": app.namespace,
+        "phase": app.phase,
+        "message": app.message,
+        "revision": app.revision,
+        "latestRevision": app.latest_revision,
+        "workflow": workflow,
+        "services": [
+            _service(controller, app, e)
+            for e in inventory
+            if not e.role and not e.component.startswith("step:")
+        ],
+        "resources": [_resource(e) for e in inventory],
+    }
+
+
+def _step(record: StepRecord, subs: list[StepRecord]) -> dict[str, Any]:
+    return {
+        "name": record.name,
+        "type": record.type,
+        "phase": record.phase,
+        "reason": record.reason,
+        "message": record.message,
+        "attempts": record.attempts,
+        "subSteps": [_step(s, []) for s in subs],
+    }
+
+
+def _service(controller: Controller, app: AppRecord, entry: InventoryEntry) -> dict[str, Any]:
+    out = {"component": entry.component, "target": entry.target, "healthy": False, "message": ""}
+    try:
+        live = controller.targets.get(entry.target).get(entry.key)
+    except VesselError as exc:
+        return {**out, "message": f"target unavailable: {exc.render()}"}
+    if live is None:
+        return {**out, "message": f"{entry.key} is missing"}
+    labels = (entry.manifest.get("metadata") or {}).get("labels") or {}
+    _, registry = controller.revision_context(app.id, entry.revision)
+    definition = registry.find(Kind.COMPONENT, str(labels.get("workload.oam.dev/type", "")))
+    if definition is None:
+        return {**out, "healthy": True}
+    status = evaluate_status(
+        definition,
+        live,
+        {},
+        {},
+        {"name": entry.component, "appName": app.name},
+        live_state=controller.targets.get(entry.target).live_state,
+    )
+    return {**out, "healthy": status.healthy, "message": status.message}
+
+
+def _resource(entry: InventoryEntry) -> dict[str, Any]:
+    key = entry.key
+    return {
+        "target": entry.target,
+        "apiVersion": key.api_version,
+        "kind": key.kind,
+        "namespace": key.namespace,
+        "name": key.name,
+        "component": entry.component,
+        "state": entry.state,
+    }
