@@ -172,3 +172,37 @@ def test_every_mistake_in_the_file_is_reported_in_one_run(app_file: Path) -> Non
         "spec.components[1].type: unknown component type 'golden-deploymnt'",
     ):
         assert expected in result.stderr
+
+
+MULTI = (
+    APP
+    + """\
+  policies:
+    - {name: stage, type: topology, properties: {clusters: [stage], namespace: staging}}
+    - {name: prod, type: topology, properties: {clusters: [prod-eu, prod-us], namespace: prod}}
+    - name: big
+      type: override
+      properties:
+        components: [{name: api, traits: [{type: scaler, properties: {replicas: 5}}]}]
+  workflow:
+    steps:
+      - {name: to-stage, type: deploy, properties: {policies: [stage]}}
+      - {name: to-prod, type: deploy, properties: {policies: [prod, big]}}
+"""
+)
+
+
+def test_dry_run_applies_topology_and_override_per_placement(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VESSEL_HOME", str(tmp_path / "empty-home"))
+    (tmp_path / "multi.yaml").write_text(MULTI)
+    result = invoke("dry-run", "-f", str(tmp_path / "multi.yaml"), "--definitions", str(FIXTURES))
+    assert result.exit_code == 0, result.output
+    docs = [d for d in yaml.safe_load_all(result.stdout) if d]
+    api = [
+        (d["metadata"]["namespace"], d["spec"]["replicas"]) for d in docs if d["metadata"]["name"] == "api"
+    ]
+    assert api == [("staging", 2), ("prod", 5), ("prod", 5)]
+    assert "-- target prod-us" in result.stdout
+    assert not (tmp_path / "empty-home").exists(), "dry-run must not create a store"

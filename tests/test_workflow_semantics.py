@@ -15,7 +15,7 @@ from vessel.controller.controller import Controller
 from vessel.errors import ConflictError
 from vessel.model.resource_key import ResourceKey
 from vessel.store import Phase, RunPhase
-from vessel.store.records import AppRecord, StepPhase, StepRecord
+from vessel.store.records import AppRecord, RunRecord, StepPhase, StepRecord
 from vessel.testing.engine import Harness
 from vessel.workflow import backoff
 from vessel.workflow.step_api import Outcome, StepContext
@@ -78,17 +78,15 @@ def group(name: str, *subs: dict[str, Any], **extra: Any) -> dict[str, Any]:
 # --- observing runs --------------------------------------------------------------------------------
 
 
-def steps(h: Harness, app: AppRecord | None = None) -> dict[str, StepRecord]:
-    run = h.store.latest_run((app or h.record("wf")).id)
-    assert run is not None
-    return h.store.steps(run.id)
+def steps(h: Harness) -> dict[str, StepRecord]:
+    return h.store.steps(run_of(h).id)
 
 
 def phases(h: Harness) -> dict[str, str]:
     return {name: r.phase for name, r in steps(h).items()}
 
 
-def run_of(h: Harness) -> Any:
+def run_of(h: Harness) -> RunRecord:
     run = h.store.latest_run(h.record("wf").id)
     assert run is not None
     return run
@@ -120,6 +118,8 @@ def run_for(h: Harness, seconds: float, controller: Controller | None = None) ->
             break
         h.clock.current = max(h.clock.current, due)
         app = ctl.reconcile(app)
+    else:
+        raise AssertionError("the run is due again and again without the clock moving")
     h.clock.current = max(h.clock.current, end)
     return ctl.reconcile(app)
 

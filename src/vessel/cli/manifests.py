@@ -20,9 +20,13 @@ def dump_yaml(data: Any) -> str:
 
 
 def write_yaml(resources: Iterable[tuple[str, Resource]], stream: TextIO) -> None:
-    """Each resource as its own document, headed by a comment saying where it came from."""
-    for app_name, res in resources:
-        stream.write(f"---\n# Application({app_name}) -- Component({res.component}) -- {res.origin}\n")
+    """Each resource as its own document, headed by a comment saying where it came from.
+
+    The first item of each pair is the application's name, optionally followed by ` @ target`."""
+    for source, res in resources:
+        app_name, _, target = source.partition(" @ ")
+        where = f" -- target {target}" if target else ""
+        stream.write(f"---\n# Application({app_name}) -- Component({res.component}) -- {res.origin}{where}\n")
         stream.write(dump_yaml(res.body))
 
 

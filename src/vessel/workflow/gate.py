@@ -68,9 +68,10 @@ def _failed_upstream(
 
 
 def _upstream(step: Step, siblings: Sequence[Step], mode: Mode) -> list[str]:
+    """Every earlier sibling in StepByStep mode, and the transitive dependencies in either mode."""
     by_name = {s.name: s for s in siblings}
-    earlier = [s.name for s in siblings[: [s.name for s in siblings].index(step.name)]]
-    seen = dict.fromkeys(earlier if mode == Mode.STEP_BY_STEP else [])
+    names = list(by_name)
+    seen = dict.fromkeys(names[: names.index(step.name)] if mode == Mode.STEP_BY_STEP else [])
     todo = [step]
     while todo:
         for name in dependencies(todo.pop(), siblings):

@@ -1,0 +1,42 @@
+"""What a revision would deliver where, without delivering: the placements `vessel dry-run` renders.
+
+Each `deploy` step of the effective workflow contributes its topology placements with its override
+policies applied, exactly as delivery will do; a workflow without deploy steps renders once, in the
+Application's namespace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from vessel.model.application import Application, Component
+from vessel.policies.override import apply_overrides
+from vessel.policies.topology import Labelled, Placement, place
+from vessel.workflow.plan import plan_for
+
+
+@dataclass(frozen=True)
+class Preview:
+    step: str | None
+    placement: Placement | None
+    components: tuple[Component, ...]
+
+
+def previews(app: Application, targets: Sequence[Labelled], default: str | None) -> list[Preview]:
+    policies = {p.name: p for p in app.policies}
+    found: list[Preview] = []
+    for step, _ in plan_for(app).all_steps():
+        if step.type != "deploy":
+            continue
+        chosen = [policies[n] for n in step.properties.get("policies", ()) if n in policies]
+        components = app.components
+        for policy in chosen:
+            if policy.type == "override":
+                components = apply_overrides(components, policy.properties)
+        topologies = [p for p in chosen if p.type == "topology"] or [None]
+        for topology in topologies:
+            props = topology.properties if topology else {}
+            for placement in place(props, targets, default, topology.name if topology else "topology"):
+                found.append(Preview(step.name, placement, components))
+    return found or [Preview(None, None, app.components)]
