@@ -309,6 +309,16 @@ class Store:
         with self.tx() as c:
             c.execute(sa.update(t.runs).where(t.runs.c.id == run_id).values(**values))
 
+    def update_active_run(self, run_id: int, **values: Any) -> bool:
+        """Update a run only while nobody has finished, terminated or suspended it meanwhile (a user's
+        terminate or suspend between a driver's read and write must win)."""
+        c_ = t.runs.c
+        active: list[Any] = [c_.phase.not_in(list(RunPhase.FINISHED)), c_.terminated.is_(False)]
+        if values.get("phase") != RunPhase.SUSPENDING:
+            active.append(c_.suspended.is_(False))
+        with self.tx() as c:
+            return c.execute(sa.update(t.runs).where(c_.id == run_id, *active).values(**values)).rowcount == 1
+
     def acquire_lease(self, run_id: int, owner: str, now: float, ttl: float) -> bool:
         """Take (or renew) the right to drive a run; False if another live process holds it."""
         free = sa.or_(

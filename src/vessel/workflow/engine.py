@@ -298,6 +298,10 @@ class _Pass:
             return Outcome.retry(exc.render())
         except VesselError as exc:
             return Outcome.failed(exc.render())
+        except Exception as exc:  # a bug in a step type: fail the step visibly instead of retrying forever
+            return Outcome.failed(
+                f"internal error in step type {step.type!r}: {type(exc).__name__}: {exc}", "InternalError"
+            )
 
     def _record(self, step: Step, record: StepRecord, outcome: Outcome) -> None:
         if outcome.kind == "succeeded":
@@ -399,10 +403,10 @@ class _Pass:
 
     def _set_phase(self, phase: str, message: str) -> None:
         if (phase, message) != (self.run.phase, self.run.message):
-            self.store.update_run(self.run.id, phase=phase, message=message)
+            self.store.update_active_run(self.run.id, phase=phase, message=message)
 
     def _finish(self, phase: str, message: str) -> None:
-        self.store.update_run(self.run.id, phase=phase, message=message, finished_at=self.now)
+        self.store.update_active_run(self.run.id, phase=phase, message=message, finished_at=self.now)
 
 
 def _set_path(target: dict[str, Any], dotted: str, value: Any) -> None:

@@ -7,8 +7,9 @@ Application's namespace.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from vessel.model.application import Application, Component
 from vessel.policies.override import apply_overrides
@@ -34,9 +35,10 @@ def previews(app: Application, targets: Sequence[Labelled], default: str | None)
         for policy in chosen:
             if policy.type == "override":
                 components = apply_overrides(components, policy.properties)
-        topologies = [p for p in chosen if p.type == "topology"] or [None]
-        for topology in topologies:
-            props = topology.properties if topology else {}
-            for placement in place(props, targets, default, topology.name if topology else "topology"):
+        topologies: list[tuple[str, Mapping[str, Any]]] = [
+            (p.name, p.properties) for p in chosen if p.type == "topology"
+        ] or [("topology", {})]
+        for name, props in topologies:
+            for placement in place(props, targets, default, name):
                 found.append(Preview(step.name, placement, components))
     return found or [Preview(None, None, app.components)]
