@@ -27,7 +27,7 @@ from vessel.store.records import AppRecord, InventoryEntry, Phase, RunPhase, Run
 from vessel.store.store import Store
 from vessel.workflow.clock import Clock, SystemClock
 from vessel.workflow.delivery import Delivery, TargetProvider
-from vessel.workflow.engine import STEP_GROUP, Engine, RunContext
+from vessel.workflow.engine import LEASE_SECONDS, STEP_GROUP, Engine, RunContext
 from vessel.workflow.plan import Plan, plan_for
 from vessel.workflow.steps import builtin_steps
 
@@ -61,7 +61,8 @@ class Controller:
         self.targets = targets or StoreTargets(store)
         self.live_registry = registry or build_registry()
         self.owner = owner or f"{socket.gethostname()}-{os.getpid()}"
-        self.engine = Engine(store, self.clock, builtin_steps(), self.owner)
+        lease = float(os.environ.get("VESSEL_LEASE_SECONDS", LEASE_SECONDS))
+        self.engine = Engine(store, self.clock, builtin_steps(), self.owner, lease)
         self._revisions: dict[tuple[int, int], tuple[Application, Registry]] = {}
 
     def close(self) -> None:

@@ -53,6 +53,10 @@ class RunContext:
     event: Callable[[str, str, bool], None] = field(default=lambda reason, message, warning: None)
 
 
+class LeaseLost(Exception):
+    """This process's lease expired and another process took the run over: stop this pass."""
+
+
 class Engine:
     def __init__(
         self,
@@ -77,6 +81,8 @@ class Engine:
             return run
         try:
             _Pass(self, run, context(run)).execute()
+        except LeaseLost:
+            pass  # the new holder carries on from the persisted state
         finally:
             run = self.store.run(run_id)
             if run.finished or run.phase == RunPhase.SUSPENDING:  # nothing to drive until a person acts
@@ -248,6 +254,9 @@ class _Pass:
         properties = self._properties(step)
         if properties is None:
             return
+        engine = self.engine
+        if not self.store.acquire_lease(self.run.id, engine.owner, engine.clock.now(), engine.lease_seconds):
+            raise LeaseLost(f"run {self.run.id} is now driven by another process")
         record = self._save(
             step,
             phase=StepPhase.RUNNING,
