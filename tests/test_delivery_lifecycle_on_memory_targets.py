@@ -3,11 +3,13 @@ rollback, deletion — with a real store (SQLite file here; PostgreSQL in the st
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from vessel.definitions import Registry, load_path
 from vessel.model.resource_key import ResourceKey
 from vessel.store import Phase, RunPhase
 from vessel.testing.engine import Harness
@@ -140,3 +142,66 @@ def test_failed_delete_stays_in_the_inventory_and_is_retried(h: Harness) -> None
     h.targets["mem"].unavailable = False
     assert h.controller.delete(h.store.app_by_id(app.id)) is True
     assert h.targets["mem"].objects == {}
+
+
+SCALER_V2 = """\
+apiVersion: core.oam.dev/v1beta1
+kind: TraitDefinition
+metadata: {name: scaler}
+spec:
+  appliesToWorkloads: [deployments.apps]
+  schematic:
+    jinja:
+      parameters: {type: object, properties: {replicas: {type: integer, default: 1}}}
+      templates:
+        kubernetes: |
+          patch:
+            metadata: {annotations: {scaled-by: platform-v2}}
+            spec: {replicas: {{ parameter.replicas * 10 }}}
+"""
+
+
+def _registry_with_new_scaler(h: Harness, tmp_path: Path) -> Registry:
+    (tmp_path / "scaler.yaml").write_text(SCALER_V2)
+    registry = Registry(h.registry.all())
+    registry.extend(load_path(tmp_path / "scaler.yaml"))
+    return registry
+
+
+def test_changed_definition_creates_a_revision_even_for_the_same_spec(h: Harness, tmp_path: Path) -> None:
+    h.up(APP)
+    submitted = h.controller.submit(h.app(APP), _registry_with_new_scaler(h, tmp_path))
+    assert submitted.revision == 2
+    h.controller.drive(submitted.app)
+    assert h.targets["mem"].objects[API]["spec"]["replicas"] == 20
+
+
+def test_rollback_is_byte_identical_even_after_a_definition_changed(h: Harness, tmp_path: Path) -> None:
+    app = h.up(APP)
+    first = {e.key: json.dumps(e.manifest, sort_keys=True) for e in h.store.inventory(app.id)}
+    app = h.controller.drive(h.controller.submit(h.app(APP), _registry_with_new_scaler(h, tmp_path)).app)
+    assert h.targets["mem"].objects[API]["metadata"]["annotations"] == {"scaled-by": "platform-v2"}
+    h.controller.rollback(app, 1)
+    app = h.controller.drive(h.record("shop"))
+    again = {e.key: json.dumps(e.manifest, sort_keys=True) for e in h.store.inventory(app.id)}
+    assert again == first
+    assert "annotations" not in h.targets["mem"].objects[API]["metadata"]
+
+
+def test_a_revision_that_delivers_nothing_never_prunes_everything(h: Harness) -> None:
+    h.up(APP)
+    empty = APP[: APP.index("  components:")] + "  components: []\n"
+    app = h.up(empty)
+    assert set(h.targets["mem"].objects) == {API, SERVICE, WORKER}
+    assert any(e.reason == "PruneRefused" for e in h.store.events(app.id))
+
+
+def test_depends_on_app_waits_until_the_other_application_runs(h: Harness) -> None:
+    waiting = APP.replace("name: shop", "name: frontend") + (
+        "  workflow:\n    steps:\n      - {name: wait-db, type: depends-on-app, properties: {name: db, namespace: data}}\n"
+        "      - {name: api, type: apply-component, properties: {component: api}}\n"
+    )
+    app = h.up(waiting, timeout=20)
+    assert app.phase == Phase.RUNNING_WORKFLOW and "waiting for application data/db" in app.message
+    h.up(APP.replace("metadata: {name: shop}", "metadata: {name: db, namespace: data}"))
+    assert h.controller.drive(h.record("frontend"), timeout=60).phase == Phase.RUNNING
