@@ -198,7 +198,8 @@ def test_a_revision_that_delivers_nothing_never_prunes_everything(h: Harness) ->
 
 def test_depends_on_app_waits_until_the_other_application_runs(h: Harness) -> None:
     waiting = APP.replace("name: shop", "name: frontend") + (
-        "  workflow:\n    steps:\n      - {name: wait-db, type: depends-on-app, properties: {name: db, namespace: data}}\n"
+        "  workflow:\n    steps:\n"
+        "      - {name: wait-db, type: depends-on-app, properties: {name: db, namespace: data}}\n"
         "      - {name: api, type: apply-component, properties: {component: api}}\n"
     )
     app = h.up(waiting, timeout=20)
