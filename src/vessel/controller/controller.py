@@ -79,6 +79,9 @@ class Controller:
         )
         if number is None:
             return Submitted(record, None, None)
+        # The snapshot is what this process just parsed: no need to read it back to run it.
+        documents = [doc for _, _, _, doc in snap.definitions]
+        self._revisions[(record.id, number)] = (app, registry_from_snapshot(documents, self.live_registry))
         self.event(record.id, "Revision", f"revision {number} created")
         return Submitted(record, number, self._start_run(record.id, number, snap.plan))
 

@@ -357,11 +357,7 @@ class Store:
     def save_step(self, run_id: int, step: StepRecord) -> None:
         row = _step_row(run_id, step)
         with self.tx() as c:
-            c.execute(
-                sa.update(t.steps)
-                .where(t.steps.c.run_id == run_id, t.steps.c.name == step.name)
-                .values(**{k: v for k, v in row.items() if k not in ("run_id", "name")})
-            )
+            c.execute(_SAVE_STEP, {"b_run_id": row.pop("run_id"), "b_name": row.pop("name"), **row})
 
     def unfinished_runs(self) -> list[RunRecord]:
         finished = list(RunPhase.FINISHED)
@@ -401,14 +397,10 @@ class Store:
             "role": entry.role,
             "updated_at": now,
         }
+        keys = {"app_id": app_id, **_key_values(entry.target, entry.key)}
         with self.tx() as c:
-            where = (t.inventory.c.app_id == app_id, *_key_where(entry.target, entry.key))
-            if c.execute(sa.update(t.inventory).where(*where).values(**values)).rowcount == 0:
-                c.execute(
-                    sa.insert(t.inventory).values(
-                        app_id=app_id, **_key_values(entry.target, entry.key), **values
-                    )
-                )
+            if c.execute(_UPDATE_ENTRY, {**{f"b_{k}": v for k, v in keys.items()}, **values}).rowcount == 0:
+                c.execute(t.inventory.insert(), {**keys, **values})
 
     def set_state(self, app_id: int, target: str, key: ResourceKey, state: str, now: float) -> None:
         with self.tx() as c:
@@ -427,7 +419,8 @@ class Store:
     def add_event(self, app_id: int, type_: str, reason: str, message: str, now: float) -> None:
         with self.tx() as c:
             c.execute(
-                sa.insert(t.events).values(app_id=app_id, at=now, type=type_, reason=reason, message=message)
+                t.events.insert(),
+                {"app_id": app_id, "at": now, "type": type_, "reason": reason, "message": message},
             )
 
     def events(self, app_id: int, limit: int = 200) -> list[Event]:
@@ -439,6 +432,20 @@ class Store:
                 .limit(limit)
             ).all()
         return [Event(r.id, r.at, r.type, r.reason, r.message) for r in reversed(rows)]
+
+
+# Hot-path statements, built once (building a statement costs more than executing it on SQLite).
+_SAVE_STEP = (
+    sa.update(t.steps)
+    .where(t.steps.c.run_id == sa.bindparam("b_run_id"), t.steps.c.name == sa.bindparam("b_name"))
+    .values({c.name: sa.bindparam(c.name) for c in t.steps.c if c.name not in ("run_id", "name")})
+)
+_ENTRY_KEY = ("app_id", "target", "api_version", "kind", "namespace", "name")
+_UPDATE_ENTRY = (
+    sa.update(t.inventory)
+    .where(*(t.inventory.c[k] == sa.bindparam(f"b_{k}") for k in _ENTRY_KEY))
+    .values({c.name: sa.bindparam(c.name) for c in t.inventory.c if c.name not in _ENTRY_KEY})
+)
 
 
 def _new_id(result: sa.CursorResult[Any]) -> int:

@@ -126,6 +126,7 @@ class _Pass:
         self.run = run
         self.ctx = context
         self.now = engine.clock.now()
+        self.lease_renewed = self.now  # advance() acquired it just now
         self.records = self.store.steps(run.id)
         self.plan = Plan.from_json(run.steps)
         self.values: dict[str, Any] = dict(run.values)
@@ -250,13 +251,20 @@ class _Pass:
 
     # --- executing one step ----------------------------------------------------------------------
 
+    def _renew_lease(self) -> None:
+        """Keep the lease before each step; renewing costs a write, so only once half of it is used."""
+        engine, now = self.engine, self.engine.clock.now()
+        if now < self.lease_renewed + engine.lease_seconds / 2:
+            return
+        if not self.store.acquire_lease(self.run.id, engine.owner, now, engine.lease_seconds):
+            raise LeaseLost(f"run {self.run.id} is now driven by another process")
+        self.lease_renewed = now
+
     def _execute(self, step: Step, record: StepRecord) -> None:
         properties = self._properties(step)
         if properties is None:
             return
-        engine = self.engine
-        if not self.store.acquire_lease(self.run.id, engine.owner, engine.clock.now(), engine.lease_seconds):
-            raise LeaseLost(f"run {self.run.id} is now driven by another process")
+        self._renew_lease()
         record = self._save(
             step,
             phase=StepPhase.RUNNING,
