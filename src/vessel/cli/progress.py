@@ -11,6 +11,7 @@ from rich.text import Text
 
 from vessel.controller.controller import Controller
 from vessel.store.records import AppRecord, RunRecord, StepPhase
+from vessel.workflow.plan import Plan
 
 _STYLE = {
     StepPhase.SUCCEEDED: "green",
@@ -30,7 +31,9 @@ class Progress:
     def __call__(self, app: AppRecord, run: RunRecord | None) -> None:
         if run is None:
             return
-        for record in self.controller.store.steps(run.id).values():
+        records = self.controller.store.steps(run.id)
+        order = [step.name for step, _ in Plan.from_json(run.steps).all_steps()]
+        for record in sorted(records.values(), key=lambda r: order.index(r.name) if r.name in order else 0):
             state = (record.phase, record.message)
             if record.phase == StepPhase.PENDING or self.seen.get((run.id, record.name)) == state:
                 continue
