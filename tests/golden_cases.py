@@ -5,6 +5,7 @@ Each file under tests/golden/<definition>/ is one case:
     description: what KubeVela behaviour this pins down
     app: {name: golden-app, namespace: default, labels: {}, annotations: {}}   # optional
     clusterVersion: "1.22"                                                 # optional, default 1.31
+    targetType: local                                                      # optional, default kubernetes
     component: {name: ..., type: ..., properties: ..., traits: [...]}      # one spec.components item
     expected: [ ...manifests, in render order... ]                         # or:
     expected_error: substring of the error message

@@ -25,7 +25,11 @@ def registry():  # type: ignore[no-untyped-def]
 def _render(case: Case, registry):  # type: ignore[no-untyped-def]
     text = yaml.safe_dump(case.application(), sort_keys=False)
     app = parse_application(read_text(text, str(case.path))[0])
-    options = RenderOptions(cluster_version=ClusterVersion(*case.cluster_version))
+    options = RenderOptions(
+        target_type=case.data.get("targetType", "kubernetes"),
+        target="local",
+        cluster_version=ClusterVersion(*case.cluster_version),
+    )
     return [r.body for r in resources(render_application(app, registry, options))]
 
 
@@ -43,6 +47,8 @@ def test_bad_properties_are_rejected(case: Case, registry) -> None:  # type: ign
 
 @pytest.mark.parametrize("case", [c for c in CASES if "expected" in c.data], ids=lambda c: c.id)
 def test_rendered_manifests_are_valid_kubernetes(case: Case, registry) -> None:  # type: ignore[no-untyped-def]
+    if case.data.get("targetType", "kubernetes") != "kubernetes":
+        pytest.skip("not a Kubernetes rendering")
     version = case.data.get("clusterVersion", K8S_VERSION)
     if version not in {".".join(v.split(".")[:2]) for v in kubernetes_validate.utils.all_versions()}:
         pytest.skip(f"kubernetes-validate has no schemas for Kubernetes {version}")

@@ -10,6 +10,7 @@ when it can, *what to do*. Whether an error is worth retrying is decided where i
     │   └── UnknownTypeError         a component/trait/policy/step type no definition provides
     ├── DefinitionError              a definition is malformed (bad schema, template syntax)
     ├── RenderError                  a template failed, timed out, grew too large, or produced bad data
+    │   ├── RenderRefusedError       the template refused on purpose (`fail("...")` in a definition)
     │   └── TraitNotApplicableError  a trait's appliesToWorkloads excludes the component
     ├── NotFoundError                an application, revision, run or target that does not exist
     ├── ConflictError                an operation that contradicts state (resume a terminated run,
@@ -100,6 +101,10 @@ class DefinitionError(VesselError):
 
 class RenderError(VesselError):
     """Rendering a template failed."""
+
+
+class RenderRefusedError(RenderError):
+    """A definition's template refused these inputs on purpose, with its own message."""
 
 
 class TraitNotApplicableError(RenderError):

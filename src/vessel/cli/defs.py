@@ -17,7 +17,7 @@ from vessel.cli.options import Definitions, Format, Output
 from vessel.cli.report import out, reporting
 from vessel.definitions.definition import Definition, Kind
 from vessel.definitions.registry import Registry, build_registry, directories_from_env, load_path
-from vessel.errors import UnknownTypeError, ValidationError
+from vessel.errors import RenderRefusedError, UnknownTypeError, ValidationError
 from vessel.model.yaml_source import read_file
 from vessel.render.context import RenderOptions
 from vessel.render.preview import example_properties, preview
@@ -102,16 +102,25 @@ def vet(files: Annotated[list[Path], typer.Argument(help="Definition YAML files 
     with reporting():
         found = [d for f in files for d in load_path(f)]
         registry = build_registry(documents=found, plugins=False)
-        for d in found:
-            if d.kind in (Kind.COMPONENT, Kind.TRAIT):
-                for target_type in d.target_types:
-                    _vet_render(d, registry, target_type)
+        notes = {
+            d.name: [_vet_render(d, registry, t) for t in d.target_types]
+            if d.kind in (Kind.COMPONENT, Kind.TRAIT)
+            else []
+            for d in found
+        }
     for d in found:
         out.print(f"[green]ok[/] {d.kind.noun} {d.name} ({d.origin})")
+        for note in filter(None, notes[d.name]):
+            out.print(Text(f"   {note}"))
 
 
-def _vet_render(d: Definition, registry: Registry, target_type: str) -> None:
-    preview(d, example_properties(d.parameters), registry, RenderOptions(target_type=target_type))
+def _vet_render(d: Definition, registry: Registry, target_type: str) -> str:
+    """Render with the schema's defaults; a deliberate `fail()` is a documented refusal, not a defect."""
+    try:
+        preview(d, example_properties(d.parameters), registry, RenderOptions(target_type=target_type))
+    except RenderRefusedError as exc:
+        return f"{target_type}: refuses the defaults on purpose: {exc.message}"
+    return ""
 
 
 @app.command()

@@ -69,8 +69,12 @@ def _current() -> _Budget | None:
     return _budget.get()
 
 
+class AuthorFailure(TemplateFailure):
+    """The template refused on purpose, with `fail("...")`."""
+
+
 def _fail(message: str) -> NoReturn:
-    raise TemplateFailure(str(message))
+    raise AuthorFailure(str(message))
 
 
 def _bounded_range(*args: int) -> Iterator[int]:

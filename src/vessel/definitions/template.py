@@ -18,13 +18,14 @@ from vessel.definitions.sandbox import (
     DATA_ENV,
     DEFAULT_LIMITS,
     STATUS_ENV,
+    AuthorFailure,
     RenderLimits,
     TemplateFailure,
     evaluate_with_limits,
     run_with_limits,
 )
 from vessel.definitions.slots import MARK, MISPLACED, Collecting, SlotError, fill
-from vessel.errors import DefinitionError, Location, RenderError
+from vessel.errors import DefinitionError, Location, RenderError, RenderRefusedError
 
 
 class Template(Protocol):
@@ -94,6 +95,9 @@ class JinjaTemplate:
     def _render_text(self, variables: Mapping[str, Any], limits: RenderLimits = DEFAULT_LIMITS) -> str:
         try:
             return run_with_limits(self.compile().generate(**variables), limits)
+        except AuthorFailure as exc:
+            where = _line_offset(self.origin, _template_line(exc, self.name))
+            raise RenderRefusedError(str(exc), where) from None
         except TemplateFailure as exc:
             raise RenderError(str(exc), _line_offset(self.origin, _template_line(exc, self.name))) from None
         except jinja2.UndefinedError as exc:

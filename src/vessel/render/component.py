@@ -101,8 +101,17 @@ def _resolve_or_report_all(
     raise combined(problems)
 
 
-def _template(definition: Definition, options: RenderOptions, where: Where) -> Template:
+# Trait patches are written against the pod-template shape (spec.replicas, spec.template.spec.containers),
+# which local objects share: a trait without a rendering of its own for a target type uses this one.
+TRAIT_FALLBACK = "kubernetes"
+
+
+def _template(
+    definition: Definition, options: RenderOptions, where: Where, fallback: str | None = None
+) -> Template:
     template = definition.templates.get(options.target_type)
+    if template is None and fallback is not None:
+        template = definition.templates.get(fallback)
     if template is None:
         has = ", ".join(definition.templates) or "none"
         raise RenderError(
@@ -124,7 +133,7 @@ def _render(
     try:
         return template.render({"parameter": parameter, "context": context}, limits)
     except RenderError as exc:
-        raise RenderError(f"{what}: {exc.message} [template at {exc.location}]", where, exc.hint) from None
+        raise type(exc)(f"{what}: {exc.message} [template at {exc.location}]", where, exc.hint) from None
 
 
 def _check_keys(
@@ -178,7 +187,8 @@ def _apply_trait(
         "outputs": {name: r.body for name, r in work.outputs.items()},
     }
     what = f"component {component.name!r} trait {trait.type!r}"
-    result = _render(_template(definition, options, where), parameter, trait_context, limits, where, what)
+    template = _template(definition, options, where, TRAIT_FALLBACK)
+    result = _render(template, parameter, trait_context, limits, where, what)
     _check_keys(result, TRAIT_RESULT_KEYS, definition, where)
     work.output = _patched(work.output, result, what, where)
     for name, patch in (result.get("patchOutputs") or {}).items():
