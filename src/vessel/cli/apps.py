@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -24,6 +25,7 @@ from vessel.cli.session import controller
 from vessel.controller.controller import Controller
 from vessel.controller.status import status_of
 from vessel.errors import ValidationError
+from vessel.model.application import Application
 from vessel.model.duration import parse_duration
 from vessel.render.application import render_application
 from vessel.store.records import AppRecord, Phase
@@ -49,12 +51,24 @@ def up(files: Files, definitions: Definitions = None, wait: Wait = True, timeout
         loaded, registry = load_inputs(files, definitions or [])
         if not loaded.applications:
             raise ValidationError("no Application found in the given files", hint="add a kind: Application")
-        for app in loaded.applications:
+        apps = [_with_source_dir(app) for app in loaded.applications]
+        for app in apps:
             render_application(app, registry)  # every mistake is reported before anything is stored
         with controller(registry) as ctl:
-            results = [_up_one(ctl, app, registry, wait, seconds) for app in loaded.applications]
+            results = [_up_one(ctl, app, registry, wait, seconds) for app in apps]
     if not all(r.phase in OK_PHASES for r in results) and wait:
         raise typer.Exit(1)
+
+
+SOURCE_DIR = "app.vessel.dev/source-dir"
+
+
+def _with_source_dir(app: Application) -> Application:
+    """Record where the Application file lives: local processes see it as $(VESSEL_SOURCE_DIR), so an
+    app can run scripts shipped next to its YAML."""
+    if app.source.file is None or SOURCE_DIR in app.annotations:
+        return app
+    return app.annotated(SOURCE_DIR, str(Path(app.source.file).resolve().parent))
 
 
 def _up_one(ctl: Controller, app: Any, registry: Any, wait: bool, seconds: float | None) -> AppRecord:
@@ -125,14 +139,16 @@ def _print_status(doc: dict[str, Any], tree: bool) -> None:
                 *(Text(str(c)) for c in ("  " + sub["name"], sub["type"], sub["phase"], sub["message"]))
             )
     out.print(steps)
-    services = Table("COMPONENT", "TARGET", "HEALTHY", "MESSAGE", box=None, pad_edge=False)
+    services = Table("COMPONENT", "TARGET", "HEALTHY", "ENDPOINT", "MESSAGE", box=None, pad_edge=False)
     for svc in doc["services"]:
-        services.add_row(
-            *(
-                Text(str(c))
-                for c in (svc["component"], svc["target"], "yes" if svc["healthy"] else "no", svc["message"])
-            )
+        cells = (
+            svc["component"],
+            svc["target"],
+            "yes" if svc["healthy"] else "no",
+            svc["endpoint"],
+            svc["message"],
         )
+        services.add_row(*(Text(str(c)) for c in cells))
     out.print(services)
     if tree:
         out.print(_tree(doc))

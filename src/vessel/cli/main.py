@@ -9,6 +9,7 @@ import typer
 from vessel import __version__
 from vessel.cli import apps, defs, targets, workflow_ops
 from vessel.cli.dry_run import dry_run
+from vessel.cli.logs import logs
 from vessel.cli.run import run
 
 app = typer.Typer(
@@ -24,6 +25,7 @@ app.command()(apps.status)
 app.command()(apps.ls)
 app.command()(apps.delete)
 app.command()(apps.events)
+app.command()(logs)
 app.command()(run)
 app.add_typer(apps.revision_app, name="revision")
 app.add_typer(workflow_ops.app, name="workflow")

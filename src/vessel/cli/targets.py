@@ -13,6 +13,7 @@ from rich.text import Text
 
 from vessel.cli.report import out, reporting
 from vessel.cli.session import controller
+from vessel.controller.targets import StoreTargets
 from vessel.errors import ConflictError, NotFoundError, ValidationError
 from vessel.targets import factory
 from vessel.targets.protocol import TargetInfo
@@ -62,7 +63,10 @@ def list_(output: Annotated[str, typer.Option("-o", "--output", help="table or j
     """List targets with their reachability."""
     with reporting(), controller() as ctl:
         rows: list[dict[str, Any]] = []
-        for info, is_default in ctl.store.targets():
+        provider = StoreTargets(ctl.store)
+        default = provider.default()
+        for info in provider.infos():
+            is_default = info.name == default
             status = factory.create(info).status()
             rows.append(
                 {

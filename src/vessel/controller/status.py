@@ -63,13 +63,20 @@ def _step(record: StepRecord, subs: list[StepRecord]) -> dict[str, Any]:
 
 
 def _service(controller: Controller, app: AppRecord, entry: InventoryEntry) -> dict[str, Any]:
-    out = {"component": entry.component, "target": entry.target, "healthy": False, "message": ""}
+    out: dict[str, Any] = {
+        "component": entry.component,
+        "target": entry.target,
+        "healthy": False,
+        "message": "",
+        "endpoint": "",
+    }
     try:
         live = controller.targets.get(entry.target).get(entry.key)
     except VesselError as exc:
         return {**out, "message": f"target unavailable: {exc.render()}"}
     if live is None:
         return {**out, "message": f"{entry.key} is missing"}
+    out["endpoint"] = str((live.get("status") or {}).get("endpoint") or "")
     labels = (entry.manifest.get("metadata") or {}).get("labels") or {}
     _, registry = controller.revision_context(app.id, entry.revision)
     definition = registry.find(Kind.COMPONENT, str(labels.get("workload.oam.dev/type", "")))

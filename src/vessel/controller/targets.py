@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from vessel.errors import NotFoundError
+from vessel.home import vessel_home
 from vessel.store.store import Store
 from vessel.targets import factory
 from vessel.targets.protocol import Target, TargetInfo
 
+LOCAL = "local"
+
+
+def implicit_local() -> TargetInfo:
+    """`local` is always present: this machine, with its state under VESSEL_HOME."""
+    return TargetInfo(LOCAL, "local", {}, {"path": str(vessel_home() / "local")})
+
 
 class StoreTargets:
-    """Targets registered in the store; live `Target` objects are created once per process."""
+    """Targets registered in the store (plus the implicit `local`); live `Target` objects are created once
+    per process."""
 
     def __init__(self, store: Store):
         self.store = store
@@ -25,11 +34,12 @@ class StoreTargets:
         self._records = None
 
     def infos(self) -> list[TargetInfo]:
-        return [info for info, _ in self._load()]
+        infos = [info for info, _ in self._load()]
+        return infos if any(i.name == LOCAL for i in infos) else [*infos, implicit_local()]
 
     def default(self) -> str | None:
         defaults = [info.name for info, is_default in self._load() if is_default]
-        return defaults[0] if defaults else None
+        return defaults[0] if defaults else LOCAL
 
     def info(self, name: str) -> TargetInfo:
         for info in self.infos():

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from vessel.errors import Location
-from vessel.model.frozen import EMPTY, FrozenDict
+from vessel.model.frozen import EMPTY, FrozenDict, freeze, thaw
 from vessel.model.paths import Path
 from vessel.model.yaml_source import SourceMap
 
@@ -102,6 +102,13 @@ class Application:
     workflow: Workflow | None = None
     document: FrozenDict = field(default=EMPTY, compare=False, repr=False)  # as written: what revisions store
     source: SourceMap = field(default_factory=lambda: SourceMap(None), compare=False, repr=False)
+
+    def annotated(self, key: str, value: str) -> Application:
+        """This Application with one more annotation (in its document too, so revisions record it)."""
+        annotations = freeze({**self.annotations, key: value})
+        document = thaw(self.document)
+        document.setdefault("metadata", {}).setdefault("annotations", {})[key] = value
+        return replace(self, annotations=annotations, document=freeze(document))
 
     def locate(self, path: Path) -> Location:
         """Where `path` (e.g. a component's path plus `("properties", "image")`) is in the user's file."""

@@ -19,6 +19,7 @@ from alembic.config import Config
 from sqlalchemy.engine import Connection, Engine
 
 from vessel.errors import NotFoundError
+from vessel.home import vessel_home
 from vessel.model.resource_key import ResourceKey
 from vessel.store import schema as t
 from vessel.store.records import (
@@ -41,7 +42,7 @@ def default_url() -> str:
     """VESSEL_DATABASE_URL, else a SQLite file under VESSEL_HOME (default ~/.vessel)."""
     if url := os.environ.get("VESSEL_DATABASE_URL"):
         return url
-    home = Path(os.environ.get("VESSEL_HOME", Path.home() / ".vessel"))
+    home = vessel_home()
     home.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{home / 'vessel.db'}"
 

@@ -1,0 +1,349 @@
+"""Bringing one object's processes to what its manifest asks for — the work behind `apply` and `get`.
+
+Service: `replicas` processes, each with its PORT; a change to the process spec (command, args, env,
+workingDir, ports, probes) replaces them all (stop, then start: a recreate, not a rolling update); scaling
+starts or stops only the difference, never restarting the replicas that stay. With a declared `port`, one
+replica listens on it itself and several sit behind a balancer listening there (going from one replica to
+several moves the first one off the declared port, a restart; going back down keeps the balancer until
+the next replacement). Crashed replicas restart after their backoff, replicas failing their
+liveness probe are restarted — both only on `apply` (`get` reports, it never restarts).
+
+Task: `count` runs at once, each until it exits 0; with `restart: OnFailure` a failed run is retried after
+a backoff (up to `backoffLimit` times), with `Never` it stays failed. A completed Task is not run again
+unless its process spec changes.
+
+CronTask: a Task started whenever its schedule falls due, checked on every `apply` and `get`. A run still
+active when the next one falls due makes that one skipped (concurrency "Forbid"); after a long gap only
+the latest missed time runs.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vessel.errors import Location, TargetRejectedError
+from vessel.targets.local import logs, procfs
+from vessel.targets.local.objects import CRON_TASK, SERVICE, Workload
+from vessel.targets.local.ports import PortBook, is_free
+from vessel.targets.local.state import (
+    BACKENDS_FILE,
+    BALANCER_LOG,
+    EXITED,
+    FAILED,
+    PENDING,
+    RUN_DIR,
+    RUNNING,
+    SUCCEEDED,
+    ObjectState,
+    Proc,
+    forget_exit,
+    log_file,
+    save,
+    work_dir,
+)
+from vessel.targets.local.status import liveness_failed, sync_backends
+from vessel.targets.local.supervisor import Launch, Supervisor, describe_exit
+
+Reservations = Callable[[Path], dict[int, str]]
+"""Every port reserved by the target's other objects (all but the given directory), with who holds it."""
+
+
+@dataclass
+class Pass:
+    """One call's bookkeeping: whether anything was started or stopped, and which replicas are brand new."""
+
+    acted: bool = False
+    started: set[str] = field(default_factory=set)
+
+
+class Runner:
+    def __init__(self, target: str, supervisor: Supervisor, ports: PortBook, reservations: Reservations):
+        self.target = target
+        self.supervisor = supervisor
+        self.ports = ports
+        self.reservations = reservations
+        self.boot = procfs.boot_id()
+
+    # -- every call ----------------------------------------------------------------------------------
+
+    def observe(self, directory: Path, state: ObjectState, workload: Workload, now: float) -> None:
+        """Notice processes that ended since the last call and record how (nothing is restarted here)."""
+        procs = [*state.replicas, *([state.balancer] if state.balancer else [])]
+        table = procfs.snapshot(p.pid for p in procs if p.pid is not None)
+        same_boot = state.boot_id == self.boot
+        for proc in state.replicas:
+            if self.supervisor.observe(proc, directory, table, same_boot):
+                self._ended(proc, workload, now)
+        balancer = state.balancer
+        if balancer is not None and balancer.phase == RUNNING:
+            ref = balancer.ref()
+            if not (same_boot and ref is not None and procfs.alive_among([ref], table)):
+                balancer.phase, balancer.ready, balancer.message = (
+                    EXITED,
+                    False,
+                    "the balancer is not running",
+                )
+        state.boot_id = self.boot
+        if (
+            workload.kind == CRON_TASK
+            and state.replicas
+            and all(p.phase == SUCCEEDED for p in state.replicas)
+        ):
+            state.last_successful = max(p.finished_at or now for p in state.replicas)
+
+    def _ended(self, proc: Proc, workload: Workload, now: float) -> None:
+        if workload.kind == SERVICE:
+            self.supervisor.plan_restart(proc, now)
+        elif proc.exit_code == 0:
+            proc.phase, proc.message = SUCCEEDED, "completed"
+        elif workload.restart == "OnFailure" and proc.restarts < workload.backoff_limit:
+            self.supervisor.plan_restart(proc, now)
+            proc.message = (
+                f"{proc.message}; retry {proc.restarts + 1} of {workload.backoff_limit} after a back-off"
+            )
+        else:
+            proc.phase = FAILED
+            if workload.restart == "OnFailure":
+                proc.message = f"{proc.message}; gave up after {proc.restarts} retries"
+
+    # -- Service -------------------------------------------------------------------------------------
+
+    def service(self, directory: Path, state: ObjectState, workload: Workload, now: float, run: Pass) -> None:
+        declared = workload.port if workload.replicas > 0 else None
+        balancer = state.balancer
+        # Scaling down to one replica keeps the balancer in front of the survivor rather than restart it on
+        # the declared port; the next replacement (a spec change) moves it there.
+        keep_balancer = (
+            declared is not None
+            and workload.replicas == 1
+            and balancer is not None
+            and balancer.port == declared
+            and balancer.phase == RUNNING
+            and state.fingerprint == workload.fingerprint
+            and bool(state.replicas)
+            and state.replicas[0].phase == RUNNING
+        )
+        direct = declared if workload.replicas == 1 and not keep_balancer else None
+        wants_balancer = declared is not None and (workload.replicas > 1 or keep_balancer)
+        if declared is not None:
+            self._check_declared(directory, state, workload, declared)  # before anything is changed
+
+        if state.fingerprint != workload.fingerprint:
+            self._stop(directory, state.replicas, run)
+            for proc in state.replicas:
+                proc.reset()
+                proc.restarts = proc.crashes = 0
+            state.fingerprint = workload.fingerprint
+        if len(state.replicas) > workload.replicas:
+            extra = state.replicas[workload.replicas :]
+            self._stop(directory, extra, run)
+            for proc in extra:
+                logs.remove(log_file(directory, proc.name))
+            self._forget(directory, extra)
+            del state.replicas[workload.replicas :]
+            run.acted = True
+        if balancer is not None and (not wants_balancer or balancer.port != declared):
+            self._stop(directory, [balancer], run)
+            state.balancer = None
+            run.acted = True
+        while len(state.replicas) < workload.replicas:
+            state.replicas.append(Proc(name=f"{workload.key.name}-{len(state.replicas)}"))
+        for proc in state.replicas:
+            in_range = proc.port in self.ports.ports and proc.port != declared
+            wanted = direct if direct is not None else (proc.port if in_range else None)
+            if proc.port != wanted:
+                self._stop(directory, [proc], run)
+                proc.reset()
+                proc.port = wanted
+        for proc in state.replicas:
+            if liveness_failed(proc, workload):
+                failures = proc.liveness.failures
+                self._stop(directory, [proc], run)
+                proc.message = f"killed after failing its liveness probe {failures} times"
+                self.supervisor.plan_restart(proc, now)
+        self._start(directory, state, workload, self._due(state.replicas, now), now, run)
+        if wants_balancer and (state.balancer is None or state.balancer.phase != RUNNING):
+            assert declared is not None
+            self._start_balancer(directory, state, workload, declared, run)
+
+    def _check_declared(self, directory: Path, state: ObjectState, workload: Workload, port: int) -> None:
+        """A declared port must be ours already, or free: TargetRejectedError naming port and component."""
+        held = self.reservations(directory).get(port)
+        hint = f"target {self.target!r}: stop what holds it, or declare another port"
+        if held is not None:
+            raise TargetRejectedError(
+                f"port {port} of component {workload.component!r} is already used by {held}",
+                Location(path="spec.port"),
+                hint=hint,
+            )
+        ours = [p for p in [*state.replicas, state.balancer] if p is not None and p.port == port]
+        if any(p.phase == RUNNING for p in ours) or any(
+            self.supervisor.members(p, procfs.scan()) for p in ours
+        ):
+            return  # held by this object (or by what is left of one of its crashed replicas: stopped first)
+        if not is_free(port):
+            raise TargetRejectedError(
+                f"port {port} of component {workload.component!r} is already in use by another program",
+                Location(path="spec.port"),
+                hint=hint,
+            )
+
+    def _start_balancer(
+        self, directory: Path, state: ObjectState, workload: Workload, port: int, run: Pass
+    ) -> None:
+        if state.balancer is not None:
+            self._stop(directory, [state.balancer], run)
+        balancer = state.balancer = Proc(name=BALANCER_LOG, port=port)
+        sync_backends(directory, state)
+        error = self.supervisor.start_balancer(
+            balancer, port, directory / BACKENDS_FILE, log_file(directory, BALANCER_LOG)
+        )
+        save(directory, state)
+        run.acted = True
+        if error is not None:
+            raise TargetRejectedError(
+                f"port {port} of component {workload.component!r}: the balancer cannot listen: {error}",
+                Location(path="spec.port"),
+                hint=f"target {self.target!r}: stop what holds the port, or declare another port",
+            )
+
+    # -- Task and CronTask ---------------------------------------------------------------------------
+
+    def task(self, directory: Path, state: ObjectState, workload: Workload, now: float, run: Pass) -> None:
+        if state.fingerprint != workload.fingerprint:
+            self._stop(directory, state.replicas, run)
+            self._forget(directory, state.replicas)
+            state.replicas = []
+            state.fingerprint = workload.fingerprint
+        if len(state.replicas) > workload.replicas:
+            extra = state.replicas[workload.replicas :]
+            self._stop(directory, extra, run)
+            self._forget(directory, extra)
+            del state.replicas[workload.replicas :]
+        while len(state.replicas) < workload.replicas:
+            state.replicas.append(Proc(name=f"{workload.key.name}-{len(state.replicas)}"))
+        self._start(directory, state, workload, self._due(state.replicas, now), now, run)
+
+    def cron_task(
+        self, directory: Path, state: ObjectState, workload: Workload, now: float, run: Pass, *, retry: bool
+    ) -> None:
+        """Retry failed runs (on apply only) and start a new run when the schedule says so."""
+        state.fingerprint = workload.fingerprint  # the next run uses the new spec; the current one goes on
+        if retry:
+            self._start(
+                directory,
+                state,
+                workload,
+                [p for p in self._due(state.replicas, now) if p.phase == EXITED],
+                now,
+                run,
+            )
+        if workload.suspend or workload.schedule is None:
+            return
+        due = workload.schedule.latest_due(state.last_schedule or state.created_at, now, workload.zone)
+        if due is None:
+            return
+        state.last_schedule = due
+        if any(p.phase in (RUNNING, EXITED, PENDING) for p in state.replicas):
+            at = time.strftime("%Y-%m-%d %H:%M", time.localtime(due))
+            state.message = f"skipped the run due at {at}: the previous run is still active"
+            return
+        state.message = ""
+        state.last_run = due
+        self._forget(directory, state.replicas)
+        state.replicas = [Proc(name=f"{workload.key.name}-{i}") for i in range(workload.replicas)]
+        self._start(directory, state, workload, state.replicas, now, run)
+
+    # -- starting and stopping -----------------------------------------------------------------------
+
+    @staticmethod
+    def _due(procs: Iterable[Proc], now: float) -> list[Proc]:
+        return [
+            p for p in procs if p.phase == PENDING or (p.phase == EXITED and (p.next_restart or 0) <= now)
+        ]
+
+    def _start(
+        self,
+        directory: Path,
+        state: ObjectState,
+        workload: Workload,
+        procs: Sequence[Proc],
+        now: float,
+        run: Pass,
+    ) -> None:
+        if not procs:
+            return
+        cwd = work_dir(directory, workload.container.working_dir, workload.component)
+        self._stop(directory, [p for p in procs if p.pgid is not None], run)  # leftovers of a crashed run
+        if workload.uses_ports:
+            self._assign_ports(directory, state, workload, procs)
+        for proc in procs:
+            if proc.phase == EXITED:
+                proc.restarts += 1
+            old_token = proc.token
+            env = workload.container.environment(proc.port if workload.uses_ports else None)
+            launch = Launch(
+                argv=workload.container.argv(env),
+                env=workload.container.process_env(proc.port if workload.uses_ports else None),
+                cwd=cwd,
+                log=log_file(directory, proc.name),
+                run_dir=directory / RUN_DIR,
+            )
+            self.supervisor.start(proc, launch, secrets.token_hex(8))
+            forget_exit(directory, old_token)
+            run.acted = True
+            run.started.add(proc.name)
+            if proc.phase == EXITED:  # it could not even start
+                self._ended(proc, workload, now)
+            save(directory, state)  # every started process is on disk before the next one starts
+
+    def _assign_ports(
+        self, directory: Path, state: ObjectState, workload: Workload, procs: Sequence[Proc]
+    ) -> None:
+        """Give every replica about to start a port that is free right now; reserve them on disk under the
+        target-wide port lock, so that no other object or process can pick the same ones."""
+        declared = workload.port
+        starting = {id(p) for p in procs}
+        with self.ports.locked():
+            reserved = set(self.reservations(directory))
+            reserved |= {p.port for p in state.replicas if p.port is not None and id(p) not in starting}
+            if declared is not None:
+                reserved.add(declared)
+            needy = []
+            for proc in procs:
+                if proc.port is not None and proc.port == declared:
+                    continue  # the declared port, checked already
+                if proc.port is None or proc.port in reserved or not is_free(proc.port):
+                    needy.append(proc)
+                else:
+                    reserved.add(proc.port)
+            identities = [f"{directory}/{p.name}" for p in needy]  # a replica tends to get its port again
+            for proc, port in zip(needy, self.ports.allocate(identities, reserved), strict=True):
+                proc.port = port
+            save(directory, state)
+
+    def _stop(self, directory: Path, procs: Sequence[Proc], run: Pass) -> None:
+        """Stop whatever of `procs` still runs (graceful), recording how their workloads ended."""
+        started = [p for p in procs if p.pgid is not None]
+        if not started:
+            return
+        if any(p.phase == RUNNING for p in started):
+            run.acted = True
+        self.supervisor.stop(started)
+        for proc in started:
+            if proc.phase == RUNNING:
+                self.supervisor.observe(proc, directory, {}, True)
+                proc.message = f"stopped ({describe_exit(proc.exit_code)})"
+
+    def stop_all(self, directory: Path, state: ObjectState) -> None:
+        procs = [*state.replicas, *([state.balancer] if state.balancer else [])]
+        self._stop(directory, procs, Pass())
+
+    @staticmethod
+    def _forget(directory: Path, procs: Iterable[Proc]) -> None:
+        for proc in procs:
+            forget_exit(directory, proc.token)

@@ -1,0 +1,330 @@
+"""`local`: run applications as processes on this machine, no container engine needed.
+
+    targets:
+      - name: laptop
+        type: local
+        config: {path: ~/.vessel/local, ports: "20000-20999", grace: 5}
+
+It takes `Service`, `Task` and `CronTask` objects of `local.vessel.dev/v1` (see `objects`), keeps each
+object's state in its own directory under `path` (see `state`), and starts the processes detached, so
+they outlive the `vessel` command that started them; every later call — from this process or another —
+adopts them again from the state file. Calls on one object are serialised by a thread lock and an flock,
+so two `vessel` processes applying at once never start a replica twice.
+
+`apply` converges (starts, stops, replaces, restarts after back-off); `get` observes (probes, crashes,
+log rotation) and starts only what a CronTask schedule says is due; `delete` stops everything gracefully
+and removes the state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from vessel.errors import Location, TargetRejectedError, TargetUnavailableError, ValidationError
+from vessel.model.resource_key import ResourceKey
+from vessel.targets.local import logs, objects, procfs, status
+from vessel.targets.local.objects import CRON_TASK, SERVICE, TASK, Workload
+from vessel.targets.local.ports import DEFAULT_RANGE, PortBook, parse_range
+from vessel.targets.local.reconcile import Pass, Runner
+from vessel.targets.local.state import STATE_FILE, ObjectState, load, log_file, object_lock, save
+from vessel.targets.local.supervisor import Supervisor
+from vessel.targets.protocol import APP_LABEL, APP_NAMESPACE_LABEL, ApplyResult, TargetInfo, TargetStatus
+
+DEFAULT_GRACE = 5.0
+DEFAULT_NAMESPACE = "default"
+NO_APP = "_none"
+_NAME_MAX = 200
+_SERVER_META = ("generation", "resourceVersion", "uid", "creationTimestamp", "managedFields")
+
+
+class LocalTarget:
+    live_state = True
+
+    def __init__(self, info: TargetInfo):
+        path = info.config.get("path")
+        if not isinstance(path, str | os.PathLike) or not str(path):
+            raise ValidationError(
+                f"target {info.name!r} needs a directory for its state", Location(path="config.path")
+            )
+        grace = info.config.get("grace", DEFAULT_GRACE)
+        if isinstance(grace, bool) or not isinstance(grace, int | float) or grace < 0:
+            raise ValidationError(
+                f"target {info.name!r}: grace must be a number of seconds, not {grace!r}",
+                Location(path="config.grace"),
+            )
+        self.info = info
+        self.root = Path(path).expanduser()
+        self._supervisor = Supervisor(float(grace))
+        self._ports = PortBook(self.root, parse_range(info.config.get("ports", DEFAULT_RANGE), info.name))
+        self._runner = Runner(info.name, self._supervisor, self._ports, self._reservations)
+        self._dirs: dict[ResourceKey, Path] = {}
+        self._lock = threading.Lock()
+        with contextlib.suppress(OSError):  # status() reports the problem; calls raise it
+            self.root.mkdir(parents=True, exist_ok=True)
+
+    # -- the Target protocol -------------------------------------------------------------------------
+
+    def apply(self, manifest: Mapping[str, Any], *, force: bool = False) -> ApplyResult:
+        """Converge the object's processes on the manifest. `force` changes nothing here: the target has no
+        other field managers to override."""
+        self._require_proc()
+        workload = objects.parse(manifest, self.info.name)
+        desired = _plain(manifest)
+        with self._claimed(workload) as (directory, found):
+            now = time.time()
+            state = found or ObjectState(manifest=desired, boot_id=self._runner.boot)
+            before = None if found is None else state.to_json()
+            changed = found is None or state.manifest != desired
+            if found is not None and changed:
+                state.generation += 1
+            state.manifest = desired
+            run = Pass()
+            try:
+                self._runner.observe(directory, state, workload, now)
+                if workload.kind == SERVICE:
+                    self._runner.service(directory, state, workload, now, run)
+                elif workload.kind == TASK:
+                    self._runner.task(directory, state, workload, now, run)
+                else:
+                    self._runner.cron_task(directory, state, workload, now, run, retry=True)
+            except TargetRejectedError:
+                if found is None and load(directory) is None:
+                    self._remove(directory)
+                raise
+            live = self._finish(directory, state, workload, now, run, before)
+        return ApplyResult(changed or run.acted, live)
+
+    def get(self, key: ResourceKey) -> dict[str, Any] | None:
+        """The live object: processes observed, due probes run, crashes reported (never restarted), logs
+        rotated; a CronTask whose schedule fell due starts its run."""
+        if key.api_version != objects.API_VERSION or key.kind not in objects.KINDS:
+            return None
+        self._require_proc()
+        directory = self._find(key)
+        if directory is None:
+            return None
+        with object_lock(directory, create=False) as present:
+            state = load(directory) if present else None
+            if state is None or ResourceKey.of(state.manifest) != key:
+                self._forget(key)
+                return None
+            workload = objects.parse(state.manifest, self.info.name)
+            now, run, before = time.time(), Pass(), state.to_json()
+            self._runner.observe(directory, state, workload, now)
+            if workload.kind == CRON_TASK:
+                self._runner.cron_task(directory, state, workload, now, run, retry=False)
+            return self._finish(directory, state, workload, now, run, before)
+
+    def delete(self, key: ResourceKey) -> bool:
+        """Stop every process of the object (SIGTERM to each process group, SIGKILL after the grace
+        period), check /proc that none is left, then remove its directory."""
+        if key.api_version != objects.API_VERSION or key.kind not in objects.KINDS:
+            return False
+        self._require_proc()
+        directory = self._find(key)
+        if directory is None:
+            return False
+        with object_lock(directory, create=False) as present:
+            state = load(directory) if present else None
+            if state is None or ResourceKey.of(state.manifest) != key:
+                self._forget(key)
+                return False
+            self._runner.stop_all(directory, state)
+            self._remove(directory)
+            self._forget(key)
+        return True
+
+    def list_owned(self, app: str, namespace: str) -> list[dict[str, Any]]:
+        owned = []
+        for _, state in self._states():
+            labels = (state.manifest.get("metadata") or {}).get("labels") or {}
+            if labels.get(APP_LABEL) == app and labels.get(APP_NAMESPACE_LABEL, namespace) == namespace:
+                live = self.get(ResourceKey.of(state.manifest))
+                if live is not None:
+                    owned.append(live)
+        return owned
+
+    def logs(self, key: ResourceKey, tail: int | None = None) -> Iterator[str]:
+        """Each replica's log lines, prefixed with the replica's name (`web-0 | …`), replica after replica;
+        `tail` applies to each replica."""
+        directory = self._find(key)
+        state = load(directory) if directory is not None else None
+        if directory is None or state is None:
+            return iter(())
+        names = [p.name for p in state.replicas]
+        return (f"{name} | {line}" for name in names for line in logs.lines(log_file(directory, name), tail))
+
+    def status(self) -> TargetStatus:
+        if not procfs.available():
+            return TargetStatus(False, "local", "needs /proc (Linux or WSL) to keep track of processes")
+        if not self.root.is_dir():
+            return TargetStatus(False, "local", f"{self.root} does not exist or is not a directory")
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            return TargetStatus(False, "local", f"{self.root} is not writable")
+        return TargetStatus(True, "local", str(self.root))
+
+    def close(self) -> None:
+        """Nothing to stop: the processes are meant to outlive this object. Children that ended are reaped."""
+        self._supervisor.reap()
+
+    # -- internals -----------------------------------------------------------------------------------
+
+    def _finish(
+        self,
+        directory: Path,
+        state: ObjectState,
+        workload: Workload,
+        now: float,
+        run: Pass,
+        before: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        status.run_probes(directory, state, workload, now, run.started)
+        status.sync_backends(directory, state)
+        status.rotate_logs(directory)
+        self._supervisor.reap()
+        if before is None or state.to_json() != before:
+            save(directory, state)
+        with self._lock:
+            self._dirs[workload.key] = directory
+        return status.live(state, workload)
+
+    @contextlib.contextmanager
+    def _claimed(self, workload: Workload) -> Iterator[tuple[Path, ObjectState | None]]:
+        """The object's directory, locked, with its state (None for a new object). A new object takes
+        `<namespace>/<app>/<component>`, or a longer name when another object holds that one."""
+        known = self._find(workload.key)
+        candidates = [known] if known is not None else []
+        candidates += [c for c in self._candidates(workload) if c != known]
+        for directory in candidates:
+            with object_lock(directory, create=True):
+                state = load(directory)
+                if state is not None and ResourceKey.of(state.manifest) != workload.key:
+                    continue
+                yield directory, state
+                return
+        raise TargetRejectedError(f"{workload.key}: no directory left for it under {self.root}")
+
+    def _candidates(self, workload: Workload) -> list[Path]:
+        key = workload.key
+        base = (
+            self.root
+            / _segment(key.namespace or DEFAULT_NAMESPACE, "metadata.namespace")
+            / _segment(workload.app or NO_APP, f"metadata.labels.{APP_LABEL}")
+        )
+        component = _segment(workload.component, f"metadata.labels.{objects.COMPONENT_LABEL}")
+        kind = key.kind.lower()
+        name = _segment(key.name, "metadata.name")
+        return [base / component, base / f"{component}.{kind}", base / f"{component}.{kind}.{name}"]
+
+    def _find(self, key: ResourceKey) -> Path | None:
+        """The directory holding the object's state, if there is one."""
+        with self._lock:
+            cached = self._dirs.get(key)
+        if cached is not None and _key_at(cached) == key:
+            return cached
+        namespace = key.namespace or DEFAULT_NAMESPACE
+        if not namespace or "/" in namespace or namespace.startswith("."):
+            return None
+        for path in sorted((self.root / namespace).glob(f"*/*/{STATE_FILE}")):
+            if _key_at(path.parent) == key:
+                with self._lock:
+                    self._dirs[key] = path.parent
+                return path.parent
+        return None
+
+    def _forget(self, key: ResourceKey) -> None:
+        with self._lock:
+            self._dirs.pop(key, None)
+
+    def _states(self) -> Iterator[tuple[Path, ObjectState]]:
+        for path in sorted(self.root.glob(f"*/*/*/{STATE_FILE}")):
+            try:
+                state = load(path.parent)
+            except TargetUnavailableError:
+                continue
+            if state is not None:
+                yield path.parent, state
+
+    def _reservations(self, exclude: Path) -> dict[int, str]:
+        """Ports held by the other objects of this target: replicas', balancers' and declared ones."""
+        held: dict[int, str] = {}
+        for directory, state in self._states():
+            if directory == exclude:
+                continue
+            meta = state.manifest.get("metadata") or {}
+            labels = meta.get("labels") or {}
+            who = (
+                f"component {labels.get(objects.COMPONENT_LABEL) or meta.get('name')!r}"
+                f" of application {labels.get(APP_LABEL) or '?'!r}"
+            )
+            declared = (state.manifest.get("spec") or {}).get("port")
+            if isinstance(declared, int):
+                held[declared] = who
+            if state.balancer is not None and state.balancer.port is not None:
+                held[state.balancer.port] = f"the balancer of {who}"
+            for proc in state.replicas:
+                if proc.port is not None:
+                    held.setdefault(proc.port, f"replica {proc.name} of {who}")
+        return held
+
+    def _remove(self, directory: Path) -> None:
+        try:
+            shutil.rmtree(directory)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise TargetUnavailableError(f"{directory} cannot be removed: {exc.strerror or exc}") from exc
+        for parent in (directory.parent, directory.parent.parent):  # empty app and namespace folders
+            try:
+                parent.rmdir()
+            except OSError:
+                break
+
+    def _require_proc(self) -> None:
+        if not procfs.available():
+            raise TargetRejectedError(
+                f"target {self.info.name!r}: the local target needs /proc (Linux or WSL) to track processes"
+            )
+
+
+def _key_at(directory: Path) -> ResourceKey | None:
+    try:
+        raw = json.loads((directory / STATE_FILE).read_bytes())
+        return ResourceKey.of(raw["manifest"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _plain(manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """The manifest as stored: plain JSON data, without status and server-set metadata."""
+    data = json.loads(json.dumps(dict(manifest), default=str))
+    data.pop("status", None)
+    meta = data.get("metadata")
+    if isinstance(meta, dict):
+        for field in _SERVER_META:
+            meta.pop(field, None)
+    return dict(data)
+
+
+def _segment(value: str, field: str) -> str:
+    """One directory name taken from a field: non-empty, no separators, no leading dot, not too long."""
+    if (
+        not value
+        or value.startswith(".")
+        or any(c in value for c in "/\\\0")
+        or len(value.encode()) > _NAME_MAX
+    ):
+        raise TargetRejectedError(
+            f"{value!r} cannot be used as a directory name",
+            Location(path=field),
+            hint="it must be non-empty, without '/', '\\' or NUL, must not start with '.', and be short",
+        )
+    return value

@@ -1,0 +1,164 @@
+"""The local target through the whole engine and CLI, with real processes and real sockets: examples/hello
+comes up healthy and answers on its endpoint; scaling, env changes, crashes (restarted by `vessel run`),
+removed components and deletion all leave exactly the processes they should; values stay literal."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from vessel.cli.main import app as cli
+
+HELLO = Path(__file__).parent.parent / "examples" / "hello"
+runner = CliRunner()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def vessel(*args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(cli, list(args))
+
+
+def status(name: str = "hello") -> dict:  # type: ignore[type-arg]
+    return json.loads(vessel("status", name, "-o", "json").stdout)  # type: ignore[no-any-return]
+
+
+def alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def get(url: str) -> dict:  # type: ignore[type-arg]
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return json.loads(response.read())  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("VESSEL_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("VESSEL_DATABASE_URL", raising=False)
+    first = free_port()
+    monkeypatch.setenv("VESSEL_TEST_PORT", str(first))
+    yield tmp_path
+    for app in json.loads(vessel("ls", "-o", "json").stdout or "[]"):
+        vessel("delete", app["name"], "-n", app["namespace"])
+    for stat in Path("/proc").glob("[0-9]*/environ"):  # anything this test started and delete missed
+        try:
+            if str(tmp_path).encode() in stat.read_bytes():
+                os.kill(int(stat.parent.name), signal.SIGKILL)
+        except OSError:
+            continue
+
+
+def app_file(home: Path, replicas: int = 2, greeting: str = "Hello from Vessel", extra: str = "") -> Path:
+    port = os.environ["VESSEL_TEST_PORT"]
+    text = (HELLO / "app.yaml").read_text().replace("8080", port)
+    text = text.replace("replicas: 2", f"replicas: {replicas}").replace("Hello from Vessel", greeting)
+    text = text.replace('"$(VESSEL_SOURCE_DIR)/server.py"', f'"{HELLO / "server.py"}"')
+    path = home / "app.yaml"
+    path.write_text(text + extra)
+    return path
+
+
+def processes(name: str = "hello") -> list[dict]:  # type: ignore[type-arg]
+    from vessel.controller.controller import Controller
+    from vessel.model.resource_key import ResourceKey
+    from vessel.store.store import Store
+
+    store = Store.open()
+    try:
+        ctl = Controller(store)
+        app = ctl.find("default", name)
+        entry = next(e for e in store.inventory(app.id) if not e.role)
+        live = ctl.targets.get(entry.target).get(ResourceKey.of(entry.manifest))
+        return list((live or {}).get("status", {}).get("processes", []))
+    finally:
+        store.close()
+
+
+def test_hello_comes_up_healthy_and_answers_on_one_endpoint(home: Path) -> None:
+    result = vessel("up", "-f", str(app_file(home)), "--timeout", "60s")
+    assert result.exit_code == 0, result.output
+    doc = status()
+    assert doc["phase"] == "running"
+    (svc,) = doc["services"]
+    assert svc["healthy"] and svc["endpoint"] == f"http://127.0.0.1:{os.environ['VESSEL_TEST_PORT']}"
+    answers = {get(svc["endpoint"] + "/")["replica"] for _ in range(6)}
+    assert len(answers) == 2, "the endpoint balances across both replicas"
+    assert get(svc["endpoint"] + "/")["greeting"] == "Hello from Vessel"
+
+
+def test_scale_up_and_down_changes_the_running_processes(home: Path) -> None:
+    vessel("up", "-f", str(app_file(home, replicas=2)), "--timeout", "60s")
+    assert len(processes()) == 2
+    assert vessel("up", "-f", str(app_file(home, replicas=3)), "--timeout", "60s").exit_code == 0
+    assert len([p for p in processes() if alive(p["pid"])]) == 3
+    before = {p["pid"] for p in processes()}
+    assert vessel("up", "-f", str(app_file(home, replicas=1)), "--timeout", "60s").exit_code == 0
+    after = processes()
+    assert len(after) == 1 and after[0]["pid"] in before
+    assert sum(alive(pid) for pid in before) == 1
+
+
+def test_env_change_replaces_processes_with_the_new_env(home: Path) -> None:
+    vessel("up", "-f", str(app_file(home)), "--timeout", "60s")
+    old = {p["pid"] for p in processes()}
+    assert vessel("up", "-f", str(app_file(home, greeting="Hej")), "--timeout", "60s").exit_code == 0
+    assert get(status()["services"][0]["endpoint"] + "/")["greeting"] == "Hej"
+    assert not any(alive(pid) for pid in old)
+
+
+def test_killed_replica_is_reported_and_restarted_by_vessel_run(home: Path) -> None:
+    vessel("up", "-f", str(app_file(home)), "--timeout", "60s")
+    victim = processes()[0]["pid"]
+    os.kill(victim, signal.SIGKILL)
+    time.sleep(0.3)
+    assert not status()["services"][0]["healthy"] or not alive(victim)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        subprocess.run(
+            [sys.executable, "-m", "vessel", "run", "--once"],
+            env=os.environ.copy(),
+            check=True,
+            capture_output=True,
+        )
+        if len([p for p in processes() if alive(p["pid"])]) == 2 and status()["phase"] == "running":
+            break
+        time.sleep(0.5)
+    live = [p["pid"] for p in processes() if alive(p["pid"])]
+    assert len(live) == 2 and victim not in live
+
+
+def test_delete_leaves_nothing_running(home: Path) -> None:
+    vessel("up", "-f", str(app_file(home)), "--timeout", "60s")
+    started = [p["pid"] for p in processes()]
+    assert started and all(alive(pid) for pid in started)
+    assert vessel("delete", "hello").exit_code == 0
+    assert not any(alive(pid) for pid in started)
+
+
+def test_shell_syntax_in_values_stays_literal(home: Path) -> None:
+    canary = home / "canary"
+    canary.write_text("still here")
+    path = app_file(home, greeting=f"; rm -rf {canary}")
+    assert vessel("up", "-f", str(path), "--timeout", "60s").exit_code == 0
+    assert get(status()["services"][0]["endpoint"] + "/")["greeting"] == f"; rm -rf {canary}"
+    assert canary.read_text() == "still here"
