@@ -162,3 +162,116 @@ def test_shell_syntax_in_values_stays_literal(home: Path) -> None:
     assert vessel("up", "-f", str(path), "--timeout", "60s").exit_code == 0
     assert get(status()["services"][0]["endpoint"] + "/")["greeting"] == f"; rm -rf {canary}"
     assert canary.read_text() == "still here"
+
+
+WORKER = """\
+    - name: ticker
+      type: worker
+      properties:
+        image: unused
+        cmd: ["python3", "-c", "import time\\nwhile True: time.sleep(1)"]
+"""
+
+
+def test_removed_component_stops_after_the_new_workflow_succeeds(home: Path) -> None:
+    with_worker = app_file(home).read_text().replace("  workflow:", WORKER + "  workflow:")
+    (home / "app.yaml").write_text(with_worker)
+    assert vessel("up", "-f", str(home / "app.yaml"), "--timeout", "60s").exit_code == 0
+    ticker = processes_of("ticker")
+    assert len(ticker) == 1 and alive(ticker[0]["pid"])
+    assert vessel("up", "-f", str(app_file(home)), "--timeout", "60s").exit_code == 0
+    assert not alive(ticker[0]["pid"])
+    assert len([p for p in processes() if alive(p["pid"])]) == 2
+
+
+def test_engine_killed_mid_deploy_readopts_without_duplicates(home: Path) -> None:
+    path = app_file(home)
+    env = {**os.environ, "VESSEL_LEASE_SECONDS": "0.5"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vessel", "up", "-f", str(path)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not list((home / "home" / "local").rglob("state.json")):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)  # processes were (being) started; the engine dies mid-deploy
+    proc.wait()
+    done = subprocess.run(
+        [sys.executable, "-m", "vessel", "up", "-f", str(path), "--timeout", "60s"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    servers = [p for p in _all_processes() if str(HELLO / "server.py") in p and str(home) in _environ_of(p)]
+    assert len(servers) == 2, servers
+    assert len([p for p in processes() if alive(p["pid"])]) == 2
+
+
+def processes_of(component: str) -> list[dict]:  # type: ignore[type-arg]
+    from vessel.controller.controller import Controller
+    from vessel.model.resource_key import ResourceKey
+    from vessel.store.store import Store
+
+    store = Store.open()
+    try:
+        ctl = Controller(store)
+        app = ctl.find("default", "hello")
+        entry = next(e for e in store.inventory(app.id) if not e.role and e.component == component)
+        live = ctl.targets.get(entry.target).get(ResourceKey.of(entry.manifest))
+        return list((live or {}).get("status", {}).get("processes", []))
+    finally:
+        store.close()
+
+
+def _all_processes() -> list[str]:
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if args and not args[0].endswith(b"shim.py") and b"shim.py" not in b" ".join(args):
+            found.append(f"{cmdline.parent.name} " + b" ".join(args).decode(errors="replace"))
+    return found
+
+
+def _environ_of(line: str) -> str:
+    try:
+        return Path(f"/proc/{line.split()[0]}/environ").read_bytes().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def test_two_stage_delivery_on_two_local_targets_waits_for_approval(home: Path) -> None:
+    for name, ports in (("staging", "23000-23049"), ("production", "23050-23099")):
+        result = vessel(
+            "target", "add", name, "--type", "local", "--path", str(home / name), "--config", f"ports={ports}"
+        )
+        assert result.exit_code == 0, result.output
+    stage_port, prod_port = free_port(), free_port()
+    text = (HELLO.parent / "two-stage" / "app.yaml").read_text()
+    text = text.replace("8180", str(stage_port)).replace("8280", str(prod_port))
+    text = text.replace('"$(VESSEL_SOURCE_DIR)/../hello/server.py"', f'"{HELLO / "server.py"}"')
+    (home / "stages.yaml").write_text(text)
+
+    result = vessel("up", "-f", str(home / "stages.yaml"), "--timeout", "60s")
+    assert result.exit_code == 0, result.output
+    assert status("hello-stages")["phase"] == "workflowSuspending"
+    assert get(f"http://127.0.0.1:{stage_port}/")["greeting"] == "Hello from staging"
+    with pytest.raises(OSError):
+        get(f"http://127.0.0.1:{prod_port}/")
+
+    assert vessel("workflow", "resume", "hello-stages", "--timeout", "60s").exit_code == 0
+    doc = status("hello-stages")
+    assert doc["phase"] == "running"
+    assert {s["target"]: s["endpoint"] for s in doc["services"]} == {
+        "staging": f"http://127.0.0.1:{stage_port}",
+        "production": f"http://127.0.0.1:{prod_port}",
+    }
+    answers = {get(f"http://127.0.0.1:{prod_port}/")["replica"] for _ in range(6)}
+    assert len(answers) == 2 and all(23050 <= p <= 23099 for p in answers)
+    assert get(f"http://127.0.0.1:{prod_port}/")["greeting"] == "Hello from production"

@@ -30,7 +30,7 @@ from typing import Any
 
 from vessel.errors import Location, TargetRejectedError, TargetUnavailableError, ValidationError
 from vessel.model.resource_key import ResourceKey
-from vessel.targets.local import logs, objects, procfs, status
+from vessel.targets.local import logs, objects, orphans, procfs, status
 from vessel.targets.local.objects import CRON_TASK, SERVICE, TASK, Workload
 from vessel.targets.local.ports import DEFAULT_RANGE, PortBook, parse_range
 from vessel.targets.local.reconcile import Pass, Runner
@@ -81,6 +81,7 @@ class LocalTarget:
         with self._claimed(workload) as (directory, found):
             now = time.time()
             state = found or ObjectState(manifest=desired, boot_id=self._runner.boot)
+            orphans.sweep(directory, state)  # left by an apply that was killed before it could record them
             before = None if found is None else state.to_json()
             changed = found is None or state.manifest != desired
             if found is not None and changed:
