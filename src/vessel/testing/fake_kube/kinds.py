@@ -1,0 +1,108 @@
+"""The resource kinds the fake API server knows: built-ins, plus whatever CRDs register."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    group: str  # "" for the core group
+    version: str
+    kind: str
+    plural: str
+    singular: str
+    namespaced: bool
+    status: bool = False  # has a /status subresource (status is ignored on main-resource writes)
+    keyed_lists: bool = True  # lists merge by key (built-ins) rather than atomically (CRs)
+    short_names: tuple[str, ...] = field(default=())
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    @property
+    def group_resource(self) -> str:
+        """How Kubernetes names the resource in messages: `deployments.apps`, `configmaps`."""
+        return f"{self.plural}.{self.group}" if self.group else self.plural
+
+    def discovery(self) -> list[dict[str, Any]]:
+        main: dict[str, Any] = {
+            "name": self.plural,
+            "singularName": self.singular,
+            "namespaced": self.namespaced,
+            "kind": self.kind,
+            "verbs": VERBS,
+        }
+        if self.short_names:
+            main["shortNames"] = list(self.short_names)
+        out = [main]
+        if self.status:
+            out.append(
+                {
+                    "name": f"{self.plural}/status",
+                    "singularName": "",
+                    "namespaced": self.namespaced,
+                    "kind": self.kind,
+                    "verbs": ["get", "patch", "update"],
+                }
+            )
+        return out
+
+
+def _rt(
+    api_version: str, kind: str, plural: str, namespaced: bool = True, status: bool = False, *short: str
+) -> ResourceType:
+    group, _, version = api_version.rpartition("/")
+    return ResourceType(group, version, kind, plural, kind.lower(), namespaced, status, True, short)
+
+
+BUILTIN: tuple[ResourceType, ...] = (
+    _rt("v1", "Namespace", "namespaces", False, True, "ns"),
+    _rt("v1", "ConfigMap", "configmaps", True, False, "cm"),
+    _rt("v1", "Secret", "secrets"),
+    _rt("v1", "Service", "services", True, True, "svc"),
+    _rt("v1", "ServiceAccount", "serviceaccounts", True, False, "sa"),
+    _rt("v1", "PersistentVolumeClaim", "persistentvolumeclaims", True, True, "pvc"),
+    _rt("apps/v1", "Deployment", "deployments", True, True, "deploy"),
+    _rt("apps/v1", "StatefulSet", "statefulsets", True, True, "sts"),
+    _rt("apps/v1", "DaemonSet", "daemonsets", True, True, "ds"),
+    _rt("apps/v1", "ReplicaSet", "replicasets", True, True, "rs"),
+    _rt("batch/v1", "Job", "jobs", True, True),
+    _rt("batch/v1", "CronJob", "cronjobs", True, True, "cj"),
+    _rt("networking.k8s.io/v1", "Ingress", "ingresses", True, True, "ing"),
+    _rt("autoscaling/v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", True, True, "hpa"),
+    _rt("rbac.authorization.k8s.io/v1", "ClusterRole", "clusterroles", False),
+    _rt("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "clusterrolebindings", False),
+    _rt(
+        "apiextensions.k8s.io/v1", "CustomResourceDefinition", "customresourcedefinitions", False, True, "crd"
+    ),
+)
+
+
+def from_crd(crd: dict[str, Any]) -> list[ResourceType]:
+    """The served versions of a CustomResourceDefinition as resource types."""
+    spec = crd.get("spec") or {}
+    names = spec.get("names") or {}
+    kind = str(names.get("kind", ""))
+    out = []
+    for v in spec.get("versions") or []:
+        if not v.get("served", True):
+            continue
+        out.append(
+            ResourceType(
+                group=str(spec.get("group", "")),
+                version=str(v.get("name", "")),
+                kind=kind,
+                plural=str(names.get("plural") or kind.lower() + "s"),
+                singular=str(names.get("singular") or kind.lower()),
+                namespaced=spec.get("scope", "Namespaced") == "Namespaced",
+                status="status" in (v.get("subresources") or {}),
+                keyed_lists=False,
+                short_names=tuple(names.get("shortNames") or ()),
+            )
+        )
+    return out
