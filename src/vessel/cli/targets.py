@@ -34,8 +34,13 @@ def _pairs(items: list[str], option: str) -> dict[str, str]:
 @app.command()
 def add(
     name: Annotated[str, typer.Argument(help="Target name (what topology policies refer to).")],
-    type_: Annotated[str, typer.Option("--type", help="Target type: directory, memory, …")],
-    path: Annotated[str | None, typer.Option(help="directory: where manifests are written.")] = None,
+    type_: Annotated[
+        str, typer.Option("--type", help="Target type: local, directory, kubernetes, memory, …")
+    ],
+    path: Annotated[str | None, typer.Option(help="local/directory: where state or manifests live.")] = None,
+    kubeconfig: Annotated[str | None, typer.Option(help="kubernetes: kubeconfig file (read at use).")] = None,
+    context: Annotated[str | None, typer.Option(help="kubernetes: kubeconfig context.")] = None,
+    namespace: Annotated[str | None, typer.Option(help="kubernetes: default namespace.")] = None,
     label: Annotated[list[str] | None, typer.Option("--label", help="k=v; repeatable.")] = None,
     config: Annotated[
         list[str] | None, typer.Option("--config", help="Type-specific k=v; repeatable.")
@@ -49,6 +54,9 @@ def add(
         settings = _pairs(config or [], "--config")
         if path is not None:
             settings["path"] = str(Path(path).expanduser().resolve())
+        if kubeconfig is not None:  # the path only: credentials stay in the kubeconfig, never in the store
+            settings["kubeconfig"] = str(Path(kubeconfig).expanduser().resolve())
+        settings.update({k: v for k, v in (("context", context), ("namespace", namespace)) if v})
         info = TargetInfo(name, type_, _pairs(label or [], "--label"), settings)
         factory.create(info)  # validates the type and its settings before anything is stored
         if any(existing.name == name for existing, _ in ctl.store.targets()):

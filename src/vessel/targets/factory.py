@@ -9,6 +9,7 @@ from importlib import metadata
 
 from vessel.errors import ValidationError
 from vessel.targets.directory import DirectoryTarget
+from vessel.targets.kubernetes import KubernetesTarget
 from vessel.targets.local import LocalTarget
 from vessel.targets.memory import MemoryTarget
 from vessel.targets.protocol import Target, TargetInfo
@@ -40,6 +41,7 @@ def _builders() -> dict[str, Callable[[TargetInfo], Target]]:
         "memory": memory_target,
         "directory": DirectoryTarget,
         "local": LocalTarget,
+        "kubernetes": KubernetesTarget,
     }
     for ep in metadata.entry_points(group="vessel.targets"):
         builders[ep.name] = ep.load()
