@@ -24,6 +24,7 @@ from vessel.cli.report import err, out, reporting
 from vessel.cli.session import controller
 from vessel.controller.controller import Controller
 from vessel.controller.status import status_of
+from vessel.definitions.registry import Registry
 from vessel.errors import ValidationError
 from vessel.model.application import Application
 from vessel.model.duration import parse_duration
@@ -71,7 +72,9 @@ def _with_source_dir(app: Application) -> Application:
     return app.annotated(SOURCE_DIR, str(Path(app.source.file).resolve().parent))
 
 
-def _up_one(ctl: Controller, app: Any, registry: Any, wait: bool, seconds: float | None) -> AppRecord:
+def _up_one(
+    ctl: Controller, app: Application, registry: Registry, wait: bool, seconds: float | None
+) -> AppRecord:
     submitted = ctl.submit(app, registry)
     if submitted.revision is None:
         out.print(f"{app.name}: unchanged (revision {submitted.app.revision})")

@@ -16,13 +16,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from vessel.controller import gc, statekeep
+from vessel.controller.health import workload_status
 from vessel.controller.revisions import application_from_snapshot, registry_from_snapshot, snapshot
 from vessel.controller.targets import StoreTargets
-from vessel.definitions.definition import Kind
 from vessel.definitions.registry import Registry, build_registry
 from vessel.errors import ConflictError, NotFoundError, VesselError
 from vessel.model.application import Application
-from vessel.render.health import evaluate_status
 from vessel.store.records import AppRecord, InventoryEntry, Phase, RunPhase, RunRecord, StepPhase, StepRecord
 from vessel.store.store import Store
 from vessel.workflow.clock import Clock, SystemClock
@@ -148,20 +147,8 @@ class Controller:
             return Phase.UNHEALTHY, problems[0]
         return Phase.RUNNING, ""
 
-    def _unhealthy(self, app: AppRecord, entry: InventoryEntry, live: dict[str, object]) -> list[str]:
-        labels = (entry.manifest.get("metadata") or {}).get("labels") or {}
-        _, registry = self.revision_context(app.id, entry.revision)
-        definition = registry.find(Kind.COMPONENT, str(labels.get("workload.oam.dev/type", "")))
-        if definition is None:
-            return []
-        status = evaluate_status(
-            definition,
-            live,
-            {},
-            {},
-            {"name": entry.component, "appName": app.name},
-            live_state=self.targets.get(entry.target).live_state,
-        )
+    def _unhealthy(self, app: AppRecord, entry: InventoryEntry, live: dict[str, Any]) -> list[str]:
+        status = workload_status(self, app, entry, live)
         return (
             []
             if status.healthy

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from vessel.definitions.definition import Kind
+from vessel.controller.health import workload_status
 from vessel.errors import VesselError
-from vessel.render.health import evaluate_status
 from vessel.store.records import AppRecord, InventoryEntry, StepRecord
 from vessel.workflow.plan import Plan
 
@@ -77,19 +76,7 @@ def _service(controller: Controller, app: AppRecord, entry: InventoryEntry) -> d
     if live is None:
         return {**out, "message": f"{entry.key} is missing"}
     out["endpoint"] = str((live.get("status") or {}).get("endpoint") or "")
-    labels = (entry.manifest.get("metadata") or {}).get("labels") or {}
-    _, registry = controller.revision_context(app.id, entry.revision)
-    definition = registry.find(Kind.COMPONENT, str(labels.get("workload.oam.dev/type", "")))
-    if definition is None:
-        return {**out, "healthy": True}
-    status = evaluate_status(
-        definition,
-        live,
-        {},
-        {},
-        {"name": entry.component, "appName": app.name},
-        live_state=controller.targets.get(entry.target).live_state,
-    )
+    status = workload_status(controller, app, entry, live)
     return {**out, "healthy": status.healthy, "message": status.message}
 
 

@@ -2,7 +2,43 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Set
+from collections.abc import Iterable, Mapping, Sequence, Set
+from typing import Protocol
+
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+class _Input(Protocol):
+    @property
+    def source(self) -> str: ...
+
+
+class Node(Protocol):
+    """A component or a workflow step: what dependsOn and inputs/outputs are declared on."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def depends_on(self) -> tuple[str, ...]: ...
+
+    @property
+    def inputs(self) -> Sequence[_Input]: ...
+
+    @property
+    def outputs(self) -> Sequence[_Named]: ...
+
+
+def dependencies(node: Node, siblings: Iterable[Node]) -> list[str]:
+    """The siblings `node` waits for: its `dependsOn`, and the producers of its inputs."""
+    siblings = list(siblings)
+    names = {s.name for s in siblings}
+    producers = {o.name: s.name for s in siblings for o in s.outputs}
+    implied = [producers[i.source] for i in node.inputs if i.source in producers]
+    return [d for d in dict.fromkeys((*node.depends_on, *implied)) if d in names and d != node.name]
 
 
 def find_cycle(edges: Mapping[str, Set[str]]) -> list[str] | None:

@@ -19,13 +19,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from vessel.definitions.definition import Kind
 from vessel.definitions.registry import Registry
 from vessel.definitions.sandbox import DEFAULT_LIMITS, STATUS_ENV, evaluate_with_limits
 from vessel.errors import ConflictError, TransientError, VesselError
 from vessel.model.application import Application, Component
 from vessel.model.frozen import freeze, thaw
+from vessel.model.graph import dependencies, topological_order
 from vessel.model.parse import parse_application
+from vessel.model.paths import set_dotted
 from vessel.model.yaml_source import Document, SourceMap
 from vessel.policies.override import apply_overrides
 from vessel.policies.resources import ON_UPDATE, WHOLE_OBJECT, ResourcePolicies, keep_live_fields
@@ -107,7 +108,7 @@ class Delivery:
         reports: dict[str, ComponentReport] = {}
         published: dict[str, Any] = {}
         for comp in _dependency_order(components):
-            waiting = [d for d in _needs(comp, components) if not (d in reports and reports[d].healthy)]
+            waiting = [d for d in dependencies(comp, components) if not (d in reports and reports[d].healthy)]
             if waiting:
                 reports[comp.name] = ComponentReport(
                     comp.name, placement.target, False, f"waiting for {', '.join(waiting)}"
@@ -236,18 +237,9 @@ class Delivery:
             )
 
 
-def _needs(comp: Component, components: Sequence[Component]) -> list[str]:
-    producers = {o.name: c.name for c in components for o in c.outputs}
-    names = {c.name for c in components}
-    implied = [producers[i.source] for i in comp.inputs if i.source in producers]
-    return [d for d in dict.fromkeys((*comp.depends_on, *implied)) if d in names and d != comp.name]
-
-
 def _dependency_order(components: Sequence[Component]) -> list[Component]:
-    from vessel.model.graph import topological_order
-
     by_name = {c.name: c for c in components}
-    edges = {c.name: set(_needs(c, components)) for c in components}
+    edges = {c.name: set(dependencies(c, components)) for c in components}
     return [by_name[n] for n in topological_order(edges)]
 
 
@@ -257,11 +249,7 @@ def _with_inputs(comp: Component, values: Mapping[str, Any]) -> Component:
     props = thaw(comp.properties)
     for inp in comp.inputs:
         if inp.source in values and inp.parameter_key:
-            target = props
-            keys = inp.parameter_key.split(".")
-            for key in keys[:-1]:
-                target = target.setdefault(key, {})
-            target[keys[-1]] = values[inp.source]
+            set_dotted(props, inp.parameter_key, values[inp.source])
     return replace(comp, properties=freeze(props))
 
 
@@ -280,10 +268,3 @@ def _component_outputs(
                 f"component {comp.name!r} output {out.name!r}: cannot evaluate {out.value_from!r}: {exc}"
             ) from None
     return published
-
-
-def check_definition_exists(registry: Registry, type_name: str) -> None:
-    registry.get(Kind.COMPONENT, type_name)
-
-
-__all__ = ["ComponentReport", "Delivery", "TargetProvider", "TransientError", "manifest_digest"]

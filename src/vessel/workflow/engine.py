@@ -31,11 +31,13 @@ from vessel.errors import TransientError, VesselError
 from vessel.model.application import Application, Mode, Step
 from vessel.model.duration import parse_duration
 from vessel.model.frozen import thaw
+from vessel.model.graph import dependencies
+from vessel.model.paths import set_dotted
 from vessel.store.records import RunPhase, RunRecord, StepPhase, StepRecord
 from vessel.store.store import Store
 from vessel.workflow import backoff
 from vessel.workflow.clock import Clock
-from vessel.workflow.gate import FAIL, SKIP, START, WAIT, dependencies, gate
+from vessel.workflow.gate import FAIL, SKIP, START, WAIT, gate
 from vessel.workflow.plan import Plan
 from vessel.workflow.step_api import Outcome, StepContext, StepFunction
 
@@ -281,7 +283,7 @@ class _Pass:
         props: dict[str, Any] = thaw(step.properties)
         for inp in step.inputs:
             if inp.parameter_key:
-                _set_path(props, inp.parameter_key, self.values[inp.source])
+                set_dotted(props, inp.parameter_key, self.values[inp.source])
         definition = self.ctx.registry.find(Kind.WORKFLOW_STEP, step.type)
         if definition is None:
             return props
@@ -424,13 +426,6 @@ class _Pass:
 
     def _finish(self, phase: str, message: str) -> None:
         self.store.update_active_run(self.run.id, phase=phase, message=message, finished_at=self.now)
-
-
-def _set_path(target: dict[str, Any], dotted: str, value: Any) -> None:
-    keys = dotted.split(".")
-    for key in keys[:-1]:
-        target = target.setdefault(key, {})
-    target[keys[-1]] = value
 
 
 def _evaluate(value_from: str, outputs: Mapping[str, Any]) -> Any:

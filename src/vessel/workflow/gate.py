@@ -18,6 +18,7 @@ from typing import Any
 
 from vessel.errors import VesselError
 from vessel.model.application import Mode, Step
+from vessel.model.graph import dependencies
 from vessel.store.records import StepPhase, StepRecord
 from vessel.workflow.conditions import ALWAYS, holds, step_status
 
@@ -29,14 +30,6 @@ class Gate:
     verdict: str  # start | wait | skip | fail
     message: str = ""
     reason: str = ""
-
-
-def dependencies(step: Step, siblings: Sequence[Step]) -> list[str]:
-    """The siblings `step` waits for: its `dependsOn`, and the producers of its inputs."""
-    names = {s.name for s in siblings}
-    producers = {o.name: s.name for s in siblings for o in s.outputs}
-    implied = [producers[i.source] for i in step.inputs if i.source in producers]
-    return [d for d in dict.fromkeys((*step.depends_on, *implied)) if d in names and d != step.name]
 
 
 def gate(

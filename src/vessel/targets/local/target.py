@@ -103,20 +103,32 @@ class LocalTarget:
             live = self._finish(directory, state, workload, now, run, before)
         return ApplyResult(changed or run.acted, live)
 
-    def get(self, key: ResourceKey) -> dict[str, Any] | None:
-        """The live object: processes observed, due probes run, crashes reported (never restarted), logs
-        rotated; a CronTask whose schedule fell due starts its run."""
+    @contextlib.contextmanager
+    def _existing(self, key: ResourceKey) -> Iterator[tuple[Path, ObjectState] | None]:
+        """The object's directory and state, locked, or None if this target holds no such object."""
         if key.api_version != objects.API_VERSION or key.kind not in objects.KINDS:
-            return None
+            yield None
+            return
         self._require_proc()
         directory = self._find(key)
         if directory is None:
-            return None
+            yield None
+            return
         with object_lock(directory, create=False) as present:
             state = load(directory) if present else None
             if state is None or ResourceKey.of(state.manifest) != key:
                 self._forget(key)
+                yield None
+                return
+            yield directory, state
+
+    def get(self, key: ResourceKey) -> dict[str, Any] | None:
+        """The live object: processes observed, due probes run, crashes reported (never restarted), logs
+        rotated; a CronTask whose schedule fell due starts its run."""
+        with self._existing(key) as found:
+            if found is None:
                 return None
+            directory, state = found
             workload = objects.parse(state.manifest, self.info.name)
             now, run, before = time.time(), Pass(), state.to_json()
             self._runner.observe(directory, state, workload, now)
@@ -127,17 +139,10 @@ class LocalTarget:
     def delete(self, key: ResourceKey) -> bool:
         """Stop every process of the object (SIGTERM to each process group, SIGKILL after the grace
         period), check /proc that none is left, then remove its directory."""
-        if key.api_version != objects.API_VERSION or key.kind not in objects.KINDS:
-            return False
-        self._require_proc()
-        directory = self._find(key)
-        if directory is None:
-            return False
-        with object_lock(directory, create=False) as present:
-            state = load(directory) if present else None
-            if state is None or ResourceKey.of(state.manifest) != key:
-                self._forget(key)
+        with self._existing(key) as found:
+            if found is None:
                 return False
+            directory, state = found
             self._runner.stop_all(directory, state)
             self._remove(directory)
             self._forget(key)
