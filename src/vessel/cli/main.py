@@ -8,6 +8,7 @@ import typer
 
 from vessel import __version__
 from vessel.cli import apps, defs, targets, workflow_ops
+from vessel.cli.diff import diff
 from vessel.cli.dry_run import dry_run
 from vessel.cli.logs import logs
 from vessel.cli.run import run
@@ -22,6 +23,7 @@ app = typer.Typer(
 app.command("dry-run")(dry_run)
 app.command()(apps.up)
 app.command()(apps.status)
+app.command()(diff)
 app.command()(apps.ls)
 app.command()(apps.delete)
 app.command()(apps.events)
