@@ -109,7 +109,7 @@ def status(
 ) -> None:
     """Show an application's phase, workflow steps and services."""
     with reporting(), controller() as ctl:
-        doc = status_of(ctl, ctl.find(namespace, name))
+        doc = status_of(ctl, ctl.find(namespace, name), instances=tree)
     if output == "json":
         json.dump(doc, sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -158,18 +158,22 @@ def _print_status(doc: dict[str, Any], tree: bool) -> None:
 
 
 def _tree(doc: dict[str, Any]) -> Tree:
+    """target → component → resource → instance (pod, process) → container."""
     root = Tree(f"{doc['namespace']}/{doc['name']}")
     targets: dict[str, Tree] = {}
     components: dict[tuple[str, str], Tree] = {}
     for res in doc["resources"]:
         node = targets.setdefault(res["target"], root.add(f"target {res['target']}"))
         comp = components.setdefault((res["target"], res["component"]), node.add(res["component"]))
-        comp.add(
-            Text(
-                f"{res['kind']} {res['namespace'] + '/' if res['namespace'] else ''}{res['name']}"
-                f"  [{res['state']}]"
-            )
-        )
+        where = f"{res['namespace']}/" if res["namespace"] else ""
+        line = f"{res['kind']} {where}{res['name']}  [{res['state']}]"
+        leaf = comp.add(Text(line + (f"  {res['message']}" if res.get("message") else "")))
+        for inst in res.get("instances", []):
+            ready = "ready" if inst["ready"] else "not ready"
+            text = f"{inst['name']}  {inst['phase']}  {ready}  restarts {inst['restarts']}"
+            pod = leaf.add(Text(text + (f"  {inst['message']}" if inst["message"] else "")))
+            for c in inst["containers"] if len(inst["containers"]) > 1 or not inst["ready"] else []:
+                pod.add(Text(f"{c['name']}  {c['state']}  restarts {c['restarts']}"))
     return root
 
 

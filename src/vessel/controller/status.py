@@ -3,23 +3,30 @@
 {"name", "namespace", "phase", "message", "revision", "latestRevision",
  "workflow": {"phase", "message", "steps": [{"name", "type", "phase", "reason", "message", "subSteps"}]},
  "services": [{"component", "target", "healthy", "message"}],
- "resources": [{"target", "apiVersion", "kind", "namespace", "name", "component", "state"}]}
+ "resources": [{"target", "apiVersion", "kind", "namespace", "name", "component", "state",
+                "instances"?: [{"name", "phase", "ready", "restarts", "message",
+                                "containers": [{"name", "ready", "restarts", "state"}]}]}]}
+
+`instances` (pods, processes) are asked of the targets only when wanted (`vessel status --tree`), for
+the workload of each component: one more request per workload.
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from vessel.controller.health import workload_status
 from vessel.errors import VesselError
 from vessel.store.records import AppRecord, InventoryEntry, StepRecord
+from vessel.targets.protocol import Instance
 from vessel.workflow.plan import Plan
 
 if TYPE_CHECKING:
     from vessel.controller.controller import Controller
 
 
-def status_of(controller: Controller, app: AppRecord) -> dict[str, Any]:
+def status_of(controller: Controller, app: AppRecord, *, instances: bool = False) -> dict[str, Any]:
     run = controller.store.latest_run(app.id)
     inventory = controller.store.inventory(app.id)
     workflow: dict[str, Any] = {"phase": None, "message": "", "steps": []}
@@ -45,7 +52,7 @@ def status_of(controller: Controller, app: AppRecord) -> dict[str, Any]:
             for e in inventory
             if not e.role and not e.component.startswith("step:")
         ],
-        "resources": [_resource(e) for e in inventory],
+        "resources": [_resource(controller, e, instances) for e in inventory],
     }
 
 
@@ -80,9 +87,9 @@ def _service(controller: Controller, app: AppRecord, entry: InventoryEntry) -> d
     return {**out, "healthy": status.healthy, "message": status.message}
 
 
-def _resource(entry: InventoryEntry) -> dict[str, Any]:
+def _resource(controller: Controller, entry: InventoryEntry, instances: bool) -> dict[str, Any]:
     key = entry.key
-    return {
+    out: dict[str, Any] = {
         "target": entry.target,
         "apiVersion": key.api_version,
         "kind": key.kind,
@@ -90,4 +97,22 @@ def _resource(entry: InventoryEntry) -> dict[str, Any]:
         "name": key.name,
         "component": entry.component,
         "state": entry.state,
+    }
+    if instances and not entry.role and not entry.component.startswith("step:"):
+        try:
+            found = controller.targets.get(entry.target).instances(key)
+        except VesselError as exc:
+            return {**out, "instances": [], "message": f"target unavailable: {exc.render()}"}
+        out["instances"] = [_instance(i) for i in found]
+    return out
+
+
+def _instance(instance: Instance) -> dict[str, Any]:
+    return {
+        "name": instance.name,
+        "phase": instance.phase,
+        "ready": instance.ready,
+        "restarts": instance.restarts,
+        "message": instance.message,
+        "containers": [asdict(c) for c in instance.containers],
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,16 +11,31 @@ from vessel.model.application import Application, Component
 
 @dataclass(frozen=True)
 class ClusterVersion:
+    """What templates see as `context.clusterVersion` (minor as a number, so `minor < 23` works)."""
+
     major: str = "1"
     minor: str = "31"
+    git_version: str = ""
+
+    @classmethod
+    def parse(cls, version: str) -> ClusterVersion:
+        """From a server's gitVersion (`v1.27.3`, `v1.29.1+k3s1`, `1.30`); ValueError if it is not one."""
+        match = _VERSION.match(version.strip())
+        if match is None:
+            raise ValueError(f"not a Kubernetes version: {version!r}")
+        major, minor, patch = match.group(1), match.group(2), match.group(3) or ".0"
+        return cls(major, minor, version if version.startswith("v") else f"v{major}.{minor}{patch}")
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "major": self.major,
             "minor": int(self.minor),
-            "gitVersion": f"v{self.major}.{self.minor}.0",
+            "gitVersion": self.git_version or f"v{self.major}.{self.minor}.0",
             "platform": "linux/amd64",
         }
+
+
+_VERSION = re.compile(r"v?(\d+)\.(\d+)(\.\d+)?")
 
 
 @dataclass(frozen=True)

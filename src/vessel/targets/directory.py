@@ -22,7 +22,15 @@ import yaml
 
 from vessel.errors import Location, TargetRejectedError, TargetUnavailableError, ValidationError
 from vessel.model.resource_key import ResourceKey
-from vessel.targets.protocol import APP_LABEL, APP_NAMESPACE_LABEL, ApplyResult, TargetInfo, TargetStatus
+from vessel.targets.protocol import (
+    APP_LABEL,
+    APP_NAMESPACE_LABEL,
+    ApplyResult,
+    Instance,
+    TargetInfo,
+    TargetStatus,
+    configured_version,
+)
 
 _Dumper: type[Any] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -43,6 +51,7 @@ class DirectoryTarget:
         if not isinstance(info.config.get("path"), str | os.PathLike) or not str(info.config["path"]):
             raise ValidationError(f"target {info.name!r} needs a directory", Location(path="config.path"))
         self.info = info
+        self.version = configured_version(info)
         self.root = Path(info.config["path"]).expanduser()
         self._lock = threading.Lock()
         with contextlib.suppress(OSError):  # status() reports the problem; writes raise it
@@ -111,6 +120,12 @@ class DirectoryTarget:
 
     def logs(self, key: ResourceKey, tail: int | None = None) -> Iterator[str]:
         return iter(())
+
+    def instances(self, key: ResourceKey) -> list[Instance]:
+        return []
+
+    def cluster_version(self) -> str | None:
+        return self.version
 
     def status(self) -> TargetStatus:
         if not self.root.is_dir():

@@ -17,7 +17,16 @@ from typing import Any
 
 from vessel.errors import TargetRejectedError, TargetUnavailableError, TransientError
 from vessel.model.resource_key import ResourceKey
-from vessel.targets.protocol import APP_LABEL, APP_NAMESPACE_LABEL, ApplyResult, TargetInfo, TargetStatus
+from vessel.targets.protocol import (
+    APP_LABEL,
+    APP_NAMESPACE_LABEL,
+    ApplyResult,
+    ContainerState,
+    Instance,
+    TargetInfo,
+    TargetStatus,
+    configured_version,
+)
 
 _SERVER_FIELDS = ("status",)
 _SERVER_META = ("generation", "resourceVersion", "uid", "creationTimestamp", "managedFields")
@@ -104,6 +113,27 @@ class MemoryTarget:
 
     def logs(self, key: ResourceKey, tail: int | None = None) -> Iterator[str]:
         return iter(())
+
+    def instances(self, key: ResourceKey) -> list[Instance]:
+        """One instance per replica a workload reports (named `<name>-<n>`), ready as its status says."""
+        live = self.get(key)
+        status = (live or {}).get("status") or {}
+        if live is None or "replicas" not in status:
+            return []
+        ready = int(status.get("readyReplicas", 0))
+        containers = ((live.get("spec") or {}).get("template") or {}).get("spec", {}).get("containers") or []
+        return [
+            Instance(
+                f"{key.name}-{i}",
+                "Running",
+                i < ready,
+                tuple(ContainerState(str(c.get("name", "")), i < ready, 0, "running") for c in containers),
+            )
+            for i in range(int(status["replicas"]))
+        ]
+
+    def cluster_version(self) -> str | None:
+        return configured_version(self.info)
 
     def status(self) -> TargetStatus:
         if self.unavailable:

@@ -6,10 +6,12 @@ something is healthy — the workflow decides, from the live objects a target re
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from vessel.errors import Location, ValidationError
 from vessel.model.resource_key import ResourceKey
 
 FIELD_MANAGER = "vessel"
@@ -33,6 +35,31 @@ class ApplyResult:
 
     changed: bool
     live: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ContainerState:
+    """One container of an instance: `state` is `running`, `waiting: <reason>` or `terminated: <reason>`."""
+
+    name: str
+    ready: bool
+    restarts: int
+    state: str
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One running copy of a workload: a pod on Kubernetes, a replica process on the local target."""
+
+    name: str
+    phase: str
+    ready: bool
+    containers: tuple[ContainerState, ...] = ()
+    message: str = ""
+
+    @property
+    def restarts(self) -> int:
+        return sum(c.restarts for c in self.containers)
 
 
 @dataclass(frozen=True)
@@ -66,7 +93,16 @@ class Target(Protocol):
         ...
 
     def logs(self, key: ResourceKey, tail: int | None = None) -> Iterator[str]:
-        """Log lines of the object's workload, where the target has any."""
+        """Log lines of the object's workload, where the target has any, each prefixed with the
+        instance (and container) it came from: `web-0 | line`."""
+        ...
+
+    def instances(self, key: ResourceKey) -> list[Instance]:
+        """The running copies of the object's workload (pods, processes); empty for other objects."""
+        ...
+
+    def cluster_version(self) -> str | None:
+        """The Kubernetes version templates render for here (`v1.27.3`), or None for the default."""
         ...
 
     def status(self) -> TargetStatus:
@@ -74,3 +110,20 @@ class Target(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+_VERSION = re.compile(r"v?(\d+)\.(\d+)(\.\d+)?([-+].*)?")
+
+
+def configured_version(info: TargetInfo) -> str | None:
+    """A target's `clusterVersion` setting (`1.27` or `v1.27.3`): what a target without a cluster of
+    its own (directory, memory) renders for. Checked when the target is created."""
+    raw = info.config.get("clusterVersion")
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or not _VERSION.fullmatch(raw):
+        raise ValidationError(
+            f"target {info.name!r}: clusterVersion must look like 1.27 or v1.27.3, not {raw!r}",
+            Location(path="config.clusterVersion"),
+        )
+    return raw

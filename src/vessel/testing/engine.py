@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from vessel.controller.controller import Controller
 from vessel.definitions.files import load_files
@@ -41,6 +42,11 @@ class Harness:
             harness.targets[name] = factory.memory_target(TargetInfo(name, "memory", label_map))
         harness.controller.targets.refresh()  # type: ignore[attr-defined]
         return harness
+
+    def add_target(self, name: str, type_: str, config: dict[str, Any], **labels: str) -> None:
+        """Register another target (e.g. `kubernetes` with `{"kubeconfig": …}` of a FakeKubeServer)."""
+        self.store.add_target(TargetInfo(name, type_, labels, config), default=False, now=self.clock.now())
+        self.controller.targets.refresh()  # type: ignore[attr-defined]
 
     def app(self, text: str) -> Application:
         return parse_application(read_text(text, "app.yaml")[0])

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from vessel.definitions.registry import Registry
 from vessel.definitions.sandbox import DEFAULT_LIMITS, STATUS_ENV, evaluate_with_limits
-from vessel.errors import ConflictError, TransientError, VesselError
+from vessel.errors import ConflictError, TargetRejectedError, TransientError, VesselError
 from vessel.model.application import Application, Component
 from vessel.model.frozen import freeze, thaw
 from vessel.model.graph import dependencies, topological_order
@@ -32,7 +32,7 @@ from vessel.policies.override import apply_overrides
 from vessel.policies.resources import ON_UPDATE, WHOLE_OBJECT, ResourcePolicies, keep_live_fields
 from vessel.policies.topology import Placement, place
 from vessel.render.component import render_component
-from vessel.render.context import RenderOptions
+from vessel.render.context import ClusterVersion, RenderOptions
 from vessel.render.health import evaluate_status
 from vessel.render.resource import WORKLOAD, Resource
 from vessel.store.records import EntryState, InventoryEntry
@@ -103,6 +103,7 @@ class Delivery:
             target_type=self.targets.render_type(placement.target),
             revision=self.revision,
             namespace=placement.namespace,
+            cluster_version=_cluster_version(target),
             target=placement.target,
         )
         reports: dict[str, ComponentReport] = {}
@@ -235,6 +236,19 @@ class Delivery:
                 f"{where} belongs to application {name}, which does not share it",
                 hint=f"add a shared-resource policy selecting it to {name} too",
             )
+
+
+def _cluster_version(target: Target) -> ClusterVersion:
+    """The version the target reports (templates pick API versions by it), else the default."""
+    version = target.cluster_version()
+    if version is None:
+        return ClusterVersion()
+    try:
+        return ClusterVersion.parse(version)
+    except ValueError:
+        raise TargetRejectedError(
+            f"target {target.info.name!r} reports version {version!r}, which is not a Kubernetes version"
+        ) from None
 
 
 def _dependency_order(components: Sequence[Component]) -> list[Component]:

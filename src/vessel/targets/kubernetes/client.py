@@ -27,7 +27,7 @@ JSON = "application/json"
 @dataclass(frozen=True)
 class Reply:
     code: int
-    body: Any  # the decoded JSON answer (a Status object for errors), or None
+    body: Any  # the decoded JSON answer (a Status object for errors), the text of a text answer, or None
 
     @property
     def ok(self) -> bool:
@@ -58,21 +58,28 @@ class ApiClient:
         params: Mapping[str, str] | None = None,
         body: Any = None,
         content_type: str = JSON,
+        accept: str = JSON,
         allow: frozenset[int] = frozenset(),
     ) -> Reply:
         import httpx2
 
         http = self._client()
         content = None if body is None else json.dumps(body).encode()
-        headers = {"Accept": JSON} | ({"Content-Type": content_type} if content is not None else {})
+        headers = {"Accept": accept} | ({"Content-Type": content_type} if content is not None else {})
         try:
             response = http.request(method, path, params=dict(params or {}), content=content, headers=headers)
         except httpx2.TransportError as exc:
             raise unreachable(self.target, what, exc) from None
-        try:
-            decoded = response.json() if response.content else None
-        except ValueError:
-            decoded = None
+        decoded: Any = None
+        if not response.content:
+            pass
+        elif response.headers.get("content-type", "").startswith(JSON):
+            try:
+                decoded = response.json()
+            except ValueError:
+                decoded = None
+        else:
+            decoded = response.text
         reply = Reply(response.status_code, decoded)
         if reply.ok or reply.code in allow:
             return reply

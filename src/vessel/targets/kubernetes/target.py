@@ -15,7 +15,10 @@ namespaced objects that name none; default: the context's namespace, else `defau
   a fixed set of common kinds (workloads, services, config, ingresses, autoscalers), selecting
   `app.oam.dev/name=<app>,app.oam.dev/namespace=<namespace>`. Listing every discoverable kind would cost
   dozens of requests per call; the engine's own inventory (in the store) is what pruning relies on.
-- logs: nothing yet (pod logs need pod selection per workload kind and streaming); yields no lines.
+- instances and logs: the workload's pods (see `pods`); logs are read per pod and container (`tailLines`),
+  prefixed `pod | ` (`pod/container | ` when a pod has several containers); they are not streamed.
+- cluster_version: the server's `gitVersion`, asked once per `VERSION_TTL` seconds, so templates render
+  for the cluster they land on (`context.clusterVersion`).
 - Errors: see `failures`. A kind the server does not serve (yet) is transient: a CRD applied in the same
   delivery may not be established at once.
 """
@@ -24,12 +27,14 @@ from __future__ import annotations
 
 import copy
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import quote
 
 from vessel.errors import Location, TargetRejectedError, TargetUnavailableError, ValidationError
 from vessel.model.resource_key import ResourceKey
+from vessel.targets.kubernetes import pods
 from vessel.targets.kubernetes.client import APPLY, ApiClient, Reply
 from vessel.targets.kubernetes.discovery import ApiResource, Discovery
 from vessel.targets.protocol import (
@@ -37,11 +42,14 @@ from vessel.targets.protocol import (
     APP_NAMESPACE_LABEL,
     FIELD_MANAGER,
     ApplyResult,
+    Instance,
     TargetInfo,
     TargetStatus,
 )
 
 NOT_FOUND = frozenset({404})
+VERSION_TTL = 300.0
+_NO_LOGS = frozenset({400, 404})  # a container not started yet, a pod just deleted: no lines
 _SERVER_META = ("resourceVersion", "uid", "generation", "creationTimestamp", "managedFields", "selfLink")
 
 # Listed by list_owned besides the kinds applied in this process (skipped when not served).
@@ -90,6 +98,7 @@ class KubernetesTarget:
         self.discovery = Discovery(self._discover)
         self._applied: set[ApiResource] = set()
         self._namespaces: set[str] = set()  # known to exist
+        self._version: tuple[float, str] | None = None  # (asked at, gitVersion)
         self._lock = threading.Lock()
 
     # -- the protocol ------------------------------------------------------------------------------
@@ -165,15 +174,34 @@ class KubernetesTarget:
         return sorted(owned, key=lambda obj: ResourceKey.of(obj))
 
     def logs(self, key: ResourceKey, tail: int | None = None) -> Iterator[str]:
-        return iter(())
+        for pod in self._pods(key):
+            meta = pod.get("metadata") or {}
+            name, namespace = str(meta.get("name", "")), str(meta.get("namespace", ""))
+            containers = pods.container_names(pod)
+            for container in containers:
+                prefix = name if len(containers) == 1 else f"{name}/{container}"
+                params = {"container": container} | ({"tailLines": str(tail)} if tail is not None else {})
+                path = f"/api/v1/namespaces/{quote(namespace, safe='')}/pods/{quote(name, safe='')}/log"
+                what = f"logs of pod {namespace}/{name} container {container}"
+                reply = self.api.call("GET", path, what, params=params, accept="*/*", allow=_NO_LOGS)
+                text = reply.body if reply.ok and isinstance(reply.body, str) else ""
+                yield from (f"{prefix} | {line}" for line in text.splitlines())
+
+    def instances(self, key: ResourceKey) -> list[Instance]:
+        return [pods.instance(pod) for pod in self._pods(key)]
+
+    def cluster_version(self) -> str:
+        with self._lock:
+            if self._version is not None and time.monotonic() - self._version[0] < VERSION_TTL:
+                return self._version[1]
+        return self._ask_version()
 
     def status(self) -> TargetStatus:
         try:
-            reply = self.api.call("GET", "/version", "version")
+            version = self._ask_version()
         except (TargetUnavailableError, TargetRejectedError) as exc:
             return TargetStatus(False, message=exc.render())
-        version = reply.body.get("gitVersion") if isinstance(reply.body, Mapping) else None
-        return TargetStatus(True, str(version or "unknown"), self.api.kubeconfig or "")
+        return TargetStatus(True, version, self.api.kubeconfig or "")
 
     def close(self) -> None:
         self.api.close()
@@ -214,6 +242,46 @@ class KubernetesTarget:
         with self._lock:
             found |= self._applied
         return sorted(res for res in found if "list" in res.verbs)
+
+    def _ask_version(self) -> str:
+        reply = self.api.call("GET", "/version", "version")
+        version = reply.body.get("gitVersion") if isinstance(reply.body, Mapping) else None
+        if not isinstance(version, str) or not version:
+            raise TargetUnavailableError(f"target {self.info.name!r}: /version did not name a gitVersion")
+        with self._lock:
+            self._version = (time.monotonic(), version)
+        return version
+
+    def _pods(self, key: ResourceKey) -> list[dict[str, Any]]:
+        """The workload's pods (see `pods`), by name."""
+        live = self.get(key)
+        if live is None:
+            return []
+        if key.kind == "Pod" and key.api_version == "v1":
+            return [live]
+        namespace = str((live.get("metadata") or {}).get("namespace") or "")
+        owners = [live]
+        if key.kind == "CronJob":
+            owners = [job for job in self._list("batch/v1", "Job", namespace) if pods.owned_by(job, live)]
+        found: dict[str, dict[str, Any]] = {}
+        for owner in owners:
+            selector = pods.label_selector((owner.get("spec") or {}).get("selector"))
+            if selector is not None:
+                for pod in self._list("v1", "Pod", namespace, selector):
+                    found[str((pod.get("metadata") or {}).get("name"))] = pod
+        return [found[name] for name in sorted(found)]
+
+    def _list(
+        self, api_version: str, kind: str, namespace: str, selector: str | None = None
+    ) -> list[dict[str, Any]]:
+        res = self.discovery.find(api_version, kind)
+        if res is None:
+            return []
+        what = f"{kind} objects in namespace {namespace}"
+        params = {"labelSelector": selector} if selector else {}
+        reply = self.api.call("GET", res.path(namespace), what, params=params)
+        items = reply.body.get("items") if isinstance(reply.body, Mapping) else None
+        return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
 
     def _live(self, reply: Reply, res: ApiResource, what: str) -> dict[str, Any]:
         if not isinstance(reply.body, dict):

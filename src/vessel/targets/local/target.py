@@ -36,7 +36,15 @@ from vessel.targets.local.ports import DEFAULT_RANGE, PortBook, parse_range
 from vessel.targets.local.reconcile import Pass, Runner
 from vessel.targets.local.state import STATE_FILE, ObjectState, load, log_file, object_lock, save
 from vessel.targets.local.supervisor import Supervisor
-from vessel.targets.protocol import APP_LABEL, APP_NAMESPACE_LABEL, ApplyResult, TargetInfo, TargetStatus
+from vessel.targets.protocol import (
+    APP_LABEL,
+    APP_NAMESPACE_LABEL,
+    ApplyResult,
+    ContainerState,
+    Instance,
+    TargetInfo,
+    TargetStatus,
+)
 
 DEFAULT_GRACE = 5.0
 DEFAULT_NAMESPACE = "default"
@@ -167,6 +175,24 @@ class LocalTarget:
             return iter(())
         names = [p.name for p in state.replicas]
         return (f"{name} | {line}" for name in names for line in logs.lines(log_file(directory, name), tail))
+
+    def instances(self, key: ResourceKey) -> list[Instance]:
+        """Each replica (or task run) as an instance with one container, its process."""
+        live = self.get(key)
+        procs = ((live or {}).get("status") or {}).get("processes") or []
+        return [
+            Instance(
+                p["name"],
+                p["phase"],
+                p["ready"],
+                (ContainerState(p["name"], p["ready"], p["restarts"], p["phase"]),),
+                p["message"],
+            )
+            for p in procs
+        ]
+
+    def cluster_version(self) -> str | None:
+        return None
 
     def status(self) -> TargetStatus:
         if not procfs.available():

@@ -69,8 +69,12 @@ def _conclude(results: list[tuple[list[ComponentReport], dict[str, Any]] | Excep
     terminal = [e for e in errors if not isinstance(e, TransientError)]
     if terminal:
         raise terminal[0]
-    if errors:
-        raise errors[0]
+    if errors:  # retried with backoff; every placement that worked is applied again (a no-op) meanwhile
+        delivered = len(results) - len(errors)
+        if delivered == 0 and len(errors) == 1:
+            raise errors[0]
+        others = f" ({delivered} other placement{'s' * (delivered != 1)} delivered)" if delivered else ""
+        raise TransientError("; ".join(str(e) for e in errors) + others)
     reports = [rep for r in results if not isinstance(r, Exception) for rep in r[0]]
     unhealthy = [r for r in reports if not r.healthy]
     if unhealthy:
