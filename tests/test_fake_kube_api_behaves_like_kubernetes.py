@@ -21,9 +21,9 @@ from lightkube.codecs import from_dict
 from lightkube.generic_resource import create_namespaced_resource
 from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.apps_v1 import Deployment
-from lightkube.resources.core_v1 import ConfigMap
+from lightkube.resources.core_v1 import ConfigMap, Pod
 
-from vessel.testing.fake_kube import FakeKubeServer
+from vessel.testing.fake_kube import FakeKubeServer, KubeError, workloads
 
 APPLY = "application/apply-patch+yaml"
 
@@ -69,6 +69,7 @@ def deployment(replicas: int = 2, image: str = "nginx:1.27", **labels: str) -> d
 
 
 DEPLOY = "/apis/apps/v1/namespaces/default/deployments"
+REVISION = "deployment.kubernetes.io/revision"
 
 
 def apply(
@@ -380,3 +381,366 @@ def test_kubectl_applies_server_side_and_client_side(kube: FakeKubeServer, tmp_p
     managers = {e["manager"] for e in kube.get("deployments", "default", "web")["metadata"]["managedFields"]}
     assert {"kubectl", "kubectl-client-side-apply"} <= managers
     assert "deleted" in kubectl("delete", "deploy", "web", "--wait=false")
+
+
+# -- version, defaults, no-op writes ---------------------------------------------------------------
+
+
+def read(kube: FakeKubeServer, path: str) -> tuple[int, str, str]:
+    """GET `path` as text: the status code, the content type and the body."""
+    try:
+        with urllib.request.urlopen(kube.url + path, timeout=5) as resp:
+            return resp.status, resp.headers["Content-Type"], resp.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers["Content-Type"], e.read().decode()
+
+
+def test_the_version_asked_for_is_the_version_served() -> None:
+    with FakeKubeServer(version="1.27") as kube:
+        version = call(kube, "GET", "/version")[1]
+        assert version.items() >= {"major": "1", "minor": "27", "gitVersion": "v1.27.0"}.items()
+        assert version["platform"] == "linux/amd64" and version["compiler"] == "gc"
+        assert call(kube, "GET", "/openapi/v3/apis/apps/v1")[1]["info"]["version"] == "v1.27.0"
+        node = call(kube, "GET", "/api/v1/nodes/fake-node")[1]
+        assert node["status"]["nodeInfo"]["kubeletVersion"] == "v1.27.0"
+    with pytest.raises(ValueError, match="not a Kubernetes version"):
+        FakeKubeServer(version="latest")
+
+
+def test_replicas_default_to_one_and_belong_to_no_manager(kube: FakeKubeServer) -> None:
+    kube.controller = False
+    web = deployment()
+    del web["spec"]["replicas"]
+    obj = apply(kube, web, "vessel")[1]
+    assert obj["spec"]["replicas"] == 1
+    assert "f:replicas" not in obj["metadata"]["managedFields"][0]["fieldsV1"]["f:spec"]
+    sts = {**deployment(), "kind": "StatefulSet", "metadata": {"name": "db"}}
+    del sts["spec"]["replicas"]
+    code, created = call(kube, "POST", "/apis/apps/v1/namespaces/default/statefulsets", sts)
+    assert code == 201 and created["spec"]["replicas"] == 1
+    rs = {**sts, "kind": "ReplicaSet", "metadata": {"name": "rs"}}
+    assert call(kube, "POST", "/apis/apps/v1/namespaces/default/replicasets", rs)[1]["spec"]["replicas"] == 1
+    assert call(kube, "PUT", f"{DEPLOY}/web", {**web, "spec": {**web["spec"], "replicas": 4}})[0] == 200
+    code, put = call(kube, "PUT", f"{DEPLOY}/web", web)  # a replace without replicas: defaulted again
+    assert code == 200 and put["spec"]["replicas"] == 1 and put["metadata"]["generation"] == 3
+
+
+def test_writes_that_change_nothing_keep_the_resource_version(
+    kube: FakeKubeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = apply(kube, deployment(), "vessel")[1]
+    rv = first["metadata"]["resourceVersion"]
+    monkeypatch.setattr(workloads, "now", lambda: "2099-01-01T00:00:00Z")  # timestamps written anew differ
+    again = apply(kube, deployment(), "vessel")[1]
+    assert again == first
+    merge = "application/merge-patch+json"
+    assert call(kube, "PATCH", f"{DEPLOY}/web", {"spec": {"replicas": 2}}, merge)[1] == first
+    code, put = call(kube, "PUT", f"{DEPLOY}/web", first)
+    assert code == 200 and put["metadata"]["resourceVersion"] == rv
+    assert call(kube, "PUT", f"{DEPLOY}/web/status", first)[1]["metadata"]["resourceVersion"] == rv
+    pod = kube.pods("default")[0]
+    name, pod_rv = pod["metadata"]["name"], pod["metadata"]["resourceVersion"]
+    assert kube.set_status("pods", "default", name, pod["status"])["metadata"]["resourceVersion"] == pod_rv
+    assert kube.get("deployments", "default", "web") == first
+
+    changed = apply(kube, deployment(replicas=3), "vessel")[1]
+    assert int(changed["metadata"]["resourceVersion"]) > int(rv) and changed["metadata"]["generation"] == 2
+    labelled = apply(kube, deployment(replicas=3, team="a"), "vessel")[1]
+    assert labelled["metadata"]["resourceVersion"] != changed["metadata"]["resourceVersion"]
+    assert labelled["metadata"]["generation"] == 2  # metadata is not spec
+
+
+# -- pods, workloads and logs ----------------------------------------------------------------------
+
+
+def owner_of(obj: dict[str, Any]) -> tuple[str, str]:
+    (ref,) = obj["metadata"]["ownerReferences"]
+    assert ref["controller"] is True and ref["blockOwnerDeletion"] is True and ref["uid"]
+    return ref["kind"], ref["name"]
+
+
+def test_a_deployment_runs_ready_pods_through_a_replicaset(kube: FakeKubeServer, client: Client) -> None:
+    code, web = apply(kube, deployment(replicas=2), "vessel")
+    assert code == 201
+    status = web["status"]  # reconciled before the answer
+    assert status.items() >= {"observedGeneration": 1, "replicas": 2, "readyReplicas": 2}.items()
+    assert (
+        status["updatedReplicas"] == status["availableReplicas"] == 2 and "unavailableReplicas" not in status
+    )
+    conditions = {c["type"]: c for c in status["conditions"]}
+    assert conditions["Available"].items() >= {"status": "True", "reason": "MinimumReplicasAvailable"}.items()
+    assert conditions["Progressing"]["reason"] == "NewReplicaSetAvailable"
+
+    (rs,) = call(kube, "GET", "/apis/apps/v1/namespaces/default/replicasets")[1]["items"]
+    digest = rs["metadata"]["labels"]["pod-template-hash"]
+    assert (
+        len(digest) == 10
+        and rs["metadata"]["name"] == f"web-{digest}"
+        and owner_of(rs) == ("Deployment", "web")
+    )
+    assert rs["spec"]["selector"]["matchLabels"] == {"app": "web", "pod-template-hash": digest}
+    assert rs["metadata"]["annotations"][REVISION] == "1"
+    assert rs["status"].items() >= {"replicas": 2, "readyReplicas": 2, "availableReplicas": 2}.items()
+
+    pods = kube.pods("default", "app=web")
+    assert len(pods) == 2 and all(owner_of(p) == ("ReplicaSet", rs["metadata"]["name"]) for p in pods)
+    pod = pods[0]
+    assert pod["metadata"]["name"].startswith(f"web-{digest}-") and len(pod["metadata"]["name"]) == 20
+    assert pod["metadata"]["labels"] == {"app": "web", "pod-template-hash": digest}
+    assert pod["spec"]["nodeName"] == "fake-node" and pod["spec"]["containers"][0]["image"] == "nginx:1.27"
+    assert pod["status"]["phase"] == "Running" and pod["status"]["podIP"].startswith("10.0.0.")
+    assert pod["status"]["hostIP"] and len({p["status"]["podIP"] for p in pods}) == 2
+    assert {c["type"]: c["status"] for c in pod["status"]["conditions"]} == dict.fromkeys(
+        ("Initialized", "Ready", "ContainersReady", "PodScheduled"), "True"
+    )
+    (container,) = pod["status"]["containerStatuses"]
+    assert container.items() >= {"name": "web", "image": "nginx:1.27", "imageID": "", "ready": True}.items()
+    assert container["started"] is True and container["restartCount"] == 0
+    assert container["state"]["running"]["startedAt"]
+    assert [p.metadata.name for p in client.list(Pod, namespace="default") if p.metadata] == [
+        p["metadata"]["name"] for p in pods
+    ]
+
+    kept = {p["metadata"]["name"] for p in pods}
+    assert apply(kube, deployment(replicas=3), "vessel")[1]["status"]["readyReplicas"] == 3
+    assert kept < {p["metadata"]["name"] for p in kube.pods("default")}  # scaling up keeps the pods
+    assert apply(kube, deployment(replicas=1), "vessel")[1]["status"]["replicas"] == 1
+    assert len(kube.pods("default")) == 1
+
+    rolled = apply(kube, deployment(replicas=2, image="nginx:1.28"), "vessel")[1]  # an instant rollout
+    assert rolled["status"]["updatedReplicas"] == rolled["status"]["replicas"] == 2
+    sets = {
+        r["metadata"]["name"]: r
+        for r in call(kube, "GET", "/apis/apps/v1/namespaces/default/replicasets")[1]["items"]
+    }
+    new = next(r for n, r in sets.items() if n != rs["metadata"]["name"])
+    assert sets[rs["metadata"]["name"]]["spec"]["replicas"] == 0 and new["spec"]["replicas"] == 2
+    assert new["metadata"]["annotations"][REVISION] == "2"
+    assert {p["metadata"]["labels"]["pod-template-hash"] for p in kube.pods("default")} == {
+        new["metadata"]["labels"]["pod-template-hash"]
+    }
+    assert {p["spec"]["containers"][0]["image"] for p in kube.pods("default")} == {"nginx:1.28"}
+    apply(kube, deployment(replicas=2), "vessel")  # back to the first template: its ReplicaSet returns
+    back = call(kube, "GET", f"/apis/apps/v1/namespaces/default/replicasets/{rs['metadata']['name']}")[1]
+    assert back["spec"]["replicas"] == 2 and back["metadata"]["annotations"][REVISION] == "3"
+
+
+def test_a_statefulset_numbers_its_pods_and_scales_down_from_the_top(kube: FakeKubeServer) -> None:
+    sts = {**deployment(replicas=3), "kind": "StatefulSet", "metadata": {"name": "db"}}
+    sts["spec"]["serviceName"] = "db"
+    path = "/apis/apps/v1/namespaces/default/statefulsets"
+    status = apply(kube, sts, "vessel", path=path)[1]["status"]
+    revision = status["updateRevision"]
+    assert revision.startswith("db-") and status["currentRevision"] == revision
+    assert (
+        status.items()
+        >= {"replicas": 3, "readyReplicas": 3, "currentReplicas": 3, "updatedReplicas": 3}.items()
+    )
+    assert status["availableReplicas"] == 3 and status["observedGeneration"] == 1
+    pods = kube.pods("default")
+    assert [p["metadata"]["name"] for p in pods] == ["db-0", "db-1", "db-2"]
+    assert pods[1]["metadata"]["labels"] == {
+        "app": "web",
+        "controller-revision-hash": revision,
+        "statefulset.kubernetes.io/pod-name": "db-1",
+        "apps.kubernetes.io/pod-index": "1",
+    }
+    assert pods[1]["spec"]["hostname"] == "db-1" and pods[1]["spec"]["subdomain"] == "db"
+    assert owner_of(pods[0]) == ("StatefulSet", "db")
+    sts["spec"]["template"]["spec"]["containers"][0]["image"] = "nginx:1.28"
+    updated = apply(kube, sts, "vessel", path=path)[1]["status"]
+    assert updated["updateRevision"] != revision and updated["updatedReplicas"] == 3
+    (db0,) = kube.pods("default", "statefulset.kubernetes.io/pod-name=db-0")
+    assert db0["metadata"]["uid"] != pods[0]["metadata"]["uid"]  # replaced under the same name
+    assert db0["metadata"]["labels"]["controller-revision-hash"] == updated["updateRevision"]
+    sts["spec"]["replicas"] = 1
+    assert apply(kube, sts, "vessel", path=path)[1]["status"]["replicas"] == 1
+    assert [p["metadata"]["name"] for p in kube.pods("default")] == ["db-0"]
+
+
+def test_daemonsets_jobs_and_bare_replicasets_run_their_pods(kube: FakeKubeServer) -> None:
+    ds = {**deployment(), "kind": "DaemonSet", "metadata": {"name": "agent"}}
+    del ds["spec"]["replicas"]
+    status = apply(kube, ds, "vessel", path="/apis/apps/v1/namespaces/default/daemonsets")[1]["status"]
+    assert status == {
+        "currentNumberScheduled": 1,
+        "numberMisscheduled": 0,
+        "desiredNumberScheduled": 1,
+        "numberReady": 1,
+        "observedGeneration": 1,
+        "updatedNumberScheduled": 1,
+        "numberAvailable": 1,
+    }
+    (pod,) = kube.pods("default")
+    assert owner_of(pod) == ("DaemonSet", "agent") and pod["spec"]["nodeName"] == "fake-node"
+    assert {"controller-revision-hash", "pod-template-generation"} <= set(pod["metadata"]["labels"])
+
+    template = {"spec": {"restartPolicy": "Never", "containers": [{"name": "m", "image": "migrate"}]}}
+    job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "migrate"}}
+    job["spec"] = {"completions": 2, "template": template}
+    code, done = call(kube, "POST", "/apis/batch/v1/namespaces/default/jobs", job)
+    assert code == 201 and done["status"]["succeeded"] == 2 and "active" not in done["status"]
+    assert done["status"]["startTime"] and done["status"]["completionTime"]
+    ((kind, status_),) = [(c["type"], c["status"]) for c in done["status"]["conditions"]]
+    assert (kind, status_) == ("Complete", "True")
+    uid = done["metadata"]["uid"]
+    assert done["spec"]["selector"] == {"matchLabels": {"batch.kubernetes.io/controller-uid": uid}}
+    job_pods = kube.pods("default", f"batch.kubernetes.io/controller-uid={uid}")
+    assert len(job_pods) == 2 and {p["status"]["phase"] for p in job_pods} == {"Succeeded"}
+    assert job_pods[0]["metadata"]["labels"]["job-name"] == "migrate"
+    assert "terminated" in job_pods[0]["status"]["containerStatuses"][0]["state"]
+
+    rs = {**deployment(replicas=2), "kind": "ReplicaSet", "metadata": {"name": "bare"}}
+    status = apply(kube, rs, "vessel", path="/apis/apps/v1/namespaces/default/replicasets")[1]["status"]
+    assert status.items() >= {"replicas": 2, "readyReplicas": 2, "observedGeneration": 1}.items()
+    assert sum(owner_of(p) == ("ReplicaSet", "bare") for p in kube.pods("default")) == 2
+
+
+def test_a_pod_status_written_by_a_test_reaches_its_workloads(kube: FakeKubeServer) -> None:
+    apply(kube, deployment(replicas=2), "vessel")
+    name = kube.pods("default")[0]["metadata"]["name"]
+    crashing = {
+        "phase": "Running",
+        "conditions": [{"type": "Ready", "status": "False", "reason": "ContainersNotReady"}],
+        "containerStatuses": [
+            {
+                "name": "web",
+                "image": "nginx:1.27",
+                "imageID": "",
+                "ready": False,
+                "started": False,
+                "restartCount": 3,
+                "state": {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 40s"}},
+            }
+        ],
+    }
+    kube.set_status("pods", "default", name, crashing)
+    (rs,) = call(kube, "GET", "/apis/apps/v1/namespaces/default/replicasets")[1]["items"]
+    assert rs["status"]["readyReplicas"] == 1 and rs["status"]["replicas"] == 2
+    web = kube.get("deployments", "default", "web")
+    assert (
+        web["status"].items()
+        >= {"readyReplicas": 1, "availableReplicas": 1, "unavailableReplicas": 1}.items()
+    )
+    conditions = {c["type"]: c for c in web["status"]["conditions"]}
+    assert (
+        conditions["Available"].items() >= {"status": "False", "reason": "MinimumReplicasUnavailable"}.items()
+    )
+    assert conditions["Progressing"]["reason"] == "ReplicaSetUpdated"
+    again = apply(kube, deployment(replicas=2), "vessel")[1]  # a re-apply leaves the crashing pod be
+    assert again["status"]["readyReplicas"] == 1 and kube.get("pods", "default", name)["status"] == crashing
+
+
+def test_a_deleted_pod_is_replaced_and_a_deleted_owner_takes_its_dependents(kube: FakeKubeServer) -> None:
+    apply(kube, deployment(replicas=2), "vessel")
+    before = {p["metadata"]["name"] for p in kube.pods("default")}
+    gone = sorted(before)[0]
+    assert call(kube, "DELETE", f"/api/v1/namespaces/default/pods/{gone}")[0] == 200
+    after = {p["metadata"]["name"] for p in kube.pods("default")}
+    assert (
+        len(after) == 2
+        and gone not in after
+        and kube.get("deployments", "default", "web")["status"]["readyReplicas"] == 2
+    )
+    assert call(kube, "DELETE", f"{DEPLOY}/web")[0] == 200
+    assert kube.pods(None) == [] and call(kube, "GET", "/apis/apps/v1/replicasets")[1]["items"] == []
+
+    kube.controller = False  # garbage collection does not depend on the workload controllers
+    cms = "/api/v1/namespaces/default/configmaps"
+
+    def configmap(name: str, owner: dict[str, Any] | None = None) -> dict[str, Any]:
+        md: dict[str, Any] = {"name": name}
+        if owner:
+            ref = {"apiVersion": "v1", "kind": "ConfigMap", "name": owner["metadata"]["name"]}
+            md["ownerReferences"] = [{**ref, "uid": owner["metadata"]["uid"]}]
+        return call(kube, "POST", cms, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": md})[1]
+
+    root = configmap("root")
+    configmap("grandchild", configmap("child", root))
+    configmap("other")
+    assert call(kube, "DELETE", f"{cms}/root")[0] == 200
+    assert [c["metadata"]["name"] for c in call(kube, "GET", cms)[1]["items"]] == ["other"]
+
+
+def test_with_the_controller_off_nothing_runs(kube: FakeKubeServer) -> None:
+    kube.controller = False
+    assert "status" not in apply(kube, deployment(), "vessel")[1]
+    assert kube.pods("default") == [] and call(kube, "GET", "/apis/apps/v1/replicasets")[1]["items"] == []
+    kube.set_status("deployments", "default", "web", {"readyReplicas": 1})
+    assert apply(kube, deployment(team="a"), "vessel")[1]["status"] == {"readyReplicas": 1}
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}}
+    pod["spec"] = {"containers": [{"name": "c", "image": "busybox"}]}
+    assert "status" not in call(kube, "POST", "/api/v1/namespaces/default/pods", pod)[1]
+
+
+def test_pod_logs_are_plain_text_lines_of_a_named_container(kube: FakeKubeServer, client: Client) -> None:
+    resources = {r["name"]: r for r in call(kube, "GET", "/api/v1")[1]["resources"]}
+    assert resources["pods"]["shortNames"] == ["po"] and resources["pods/log"]["verbs"] == ["get"]
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}}
+    pod["spec"] = {
+        "initContainers": [{"name": "init", "image": "busybox"}],
+        "containers": [{"name": "a", "image": "busybox"}, {"name": "b", "image": "busybox"}],
+    }
+    created = call(kube, "POST", "/api/v1/namespaces/default/pods", pod)[1]
+    assert created["status"]["phase"] == "Running" and created["spec"]["nodeName"] == "fake-node"
+    kube.write_log("default", "p", "a", "one", "two")
+    kube.write_log("default", "p", "a", "three")
+    logs = "/api/v1/namespaces/default/pods/p/log"
+    assert read(kube, f"{logs}?container=a") == (200, "text/plain", "one\ntwo\nthree\n")
+    assert read(kube, f"{logs}?container=a&tailLines=2&timestamps=true")[2] == "two\nthree\n"
+    assert read(kube, f"{logs}?container=a&follow=true")[2] == "one\ntwo\nthree\n"  # answered, not streamed
+    assert read(kube, f"{logs}?container=b") == (200, "text/plain", "")
+    assert read(kube, f"{logs}?container=init")[0] == 200
+    assert list(client.log("p", namespace="default", container="a", tail_lines=1)) == ["three\n"]
+
+    code, ctype, body = read(kube, logs)
+    assert (code, ctype) == (400, "application/json")
+    assert json.loads(body)["message"] == (
+        "a container name must be specified for pod p, choose one of: [a b]"
+        " or one of the init containers: [init]"
+    )
+    code, _, body = read(kube, f"{logs}?container=nope")
+    assert code == 400 and json.loads(body)["message"] == "container nope is not valid for pod p"
+    assert read(kube, "/api/v1/namespaces/default/pods/nope/log")[0] == 404
+    assert read(kube, f"{logs}?container=a&tailLines=x")[0] == 400
+    assert call(kube, "DELETE", f"{logs}")[0] == 405
+    with pytest.raises(KubeError, match="not valid"):
+        kube.write_log("default", "p", "nope", "x")
+
+    kube.set_status(
+        "pods",
+        "default",
+        "p",
+        {
+            "containerStatuses": [
+                {"name": "a", "restartCount": 0, "state": {"waiting": {"reason": "ContainerCreating"}}}
+            ]
+        },
+    )
+    code, _, body = read(kube, f"{logs}?container=a")
+    assert (
+        code == 400
+        and json.loads(body)["message"] == 'container "a" in pod "p" is waiting to start: ContainerCreating'
+    )
+    call(kube, "DELETE", "/api/v1/namespaces/default/pods/p")
+    call(kube, "POST", "/api/v1/namespaces/default/pods", pod)
+    assert read(kube, f"{logs}?container=a")[2] == ""  # a pod's log goes with it
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
+def test_kubectl_lists_pods_and_reads_a_deployments_logs(kube: FakeKubeServer, tmp_path: Path) -> None:
+    config = str(kube.kubeconfig(tmp_path / "kubeconfig"))
+    apply(kube, deployment(replicas=1), "vessel")
+    (pod,) = kube.pods("default")
+    kube.write_log("default", pod["metadata"]["name"], "web", "listening on :80", "GET / 200")
+
+    def kubectl(*args: str) -> str:
+        run = subprocess.run(
+            ["kubectl", "--kubeconfig", config, *args], capture_output=True, text=True, timeout=20
+        )
+        assert run.returncode == 0, run.stderr
+        return run.stdout
+
+    phases = kubectl("get", "pods", "-l", "app=web", "-o", "jsonpath={.items[*].status.phase}")
+    assert phases == "Running" and pod["metadata"]["name"] in kubectl("get", "po")
+    assert kubectl("logs", "deploy/web", "--tail=1") == "GET / 200\n"

@@ -1,5 +1,6 @@
-"""The fake cluster's state and the API semantics of each write: resourceVersion, generation, status,
-managed fields and server-side apply. Thread-safe: every operation holds one lock."""
+"""The fake cluster's state and the API semantics of each write: resourceVersion, generation, defaults,
+status, managed fields, server-side apply, garbage collection and pod logs. Thread-safe: every operation
+holds one lock, and the simulated controllers (`workloads`) run under it before a write is answered."""
 
 from __future__ import annotations
 
@@ -7,24 +8,19 @@ import copy
 import json
 import threading
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import jsonpatch
 
-from vessel.testing.fake_kube import fields
+from vessel.testing.fake_kube import fields, workloads
 from vessel.testing.fake_kube.errors import KubeError, not_found
-from vessel.testing.fake_kube.kinds import BUILTIN, ResourceType, from_crd
+from vessel.testing.fake_kube.kinds import BUILTIN, ResourceType, from_crd, set_defaults
 from vessel.testing.fake_kube.selectors import field_matcher, label_matcher
 
 Obj = dict[str, Any]
 Key = tuple[str, str, str, str]  # group, plural, namespace ("" when cluster-scoped), name
 Ident = tuple[str, str, str]  # manager, operation, subresource
 CRD_PLURAL = "customresourcedefinitions"
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _entries(obj: Obj | None) -> dict[Ident, set[fields.Path]]:
@@ -39,20 +35,39 @@ def _spec(obj: Obj) -> Obj:
     return {k: v for k, v in obj.items() if k not in ("apiVersion", "kind", "metadata", "status")}
 
 
-class Cluster:
-    """Objects by (group, plural, namespace, name); resource types by (group, version, plural)."""
+def _comparable(obj: Obj) -> Obj:
+    """`obj` without what every write changes anyway: its resourceVersion and managed-field times."""
+    md = {k: v for k, v in obj["metadata"].items() if k != "resourceVersion"}
+    md["managedFields"] = [{k: v for k, v in e.items() if k != "time"} for e in md.get("managedFields") or []]
+    return {**obj, "metadata": md}
 
-    def __init__(self) -> None:
+
+def _owner_uids(obj: Obj) -> set[str]:
+    refs = (obj.get("metadata") or {}).get("ownerReferences")
+    return {str(r.get("uid")) for r in refs if isinstance(r, dict)} if isinstance(refs, list) else set()
+
+
+def _container_names(pod: Obj, field: str) -> list[str]:
+    return [str(c.get("name")) for c in (pod.get("spec") or {}).get(field) or [] if isinstance(c, dict)]
+
+
+class Cluster:
+    """Objects by (group, plural, namespace, name); resource types by (group, version, plural); pod logs
+    by (namespace, pod, container). `controller` switches the simulated controllers on and off."""
+
+    def __init__(self, kubelet_version: str = "v1.31.0") -> None:
         self.lock = threading.RLock()
         self.resource_version = 0
         self.controller = True
         self.types: dict[tuple[str, str, str], ResourceType] = {}
         self.objects: dict[Key, Obj] = {}
+        self.logs: dict[tuple[str, str, str], list[str]] = {}
         for rt in BUILTIN:
             self.types[(rt.group, rt.version, rt.plural)] = rt
         ns_type = self.types[("", "v1", "namespaces")]
         for ns in ("default", "kube-system", "kube-public"):
             self.create(ns_type, "", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+        workloads.add_node(self, kubelet_version)
 
     # -- reads -------------------------------------------------------------------------------------
 
@@ -79,6 +94,11 @@ class Cluster:
     def get(self, rt: ResourceType, ns: str, name: str) -> Obj:
         with self.lock:
             return self._out(rt, self._live(rt, ns, name))
+
+    def stored(self, rt: ResourceType, ns: str, name: str) -> Obj:
+        """The object in the apiVersion it was written in (`get` answers in `rt`'s)."""
+        with self.lock:
+            return copy.deepcopy(self._live(rt, ns, name))
 
     def list_objects(
         self, rt: ResourceType, ns: str | None, labels: str | None = None, flds: str | None = None
@@ -147,45 +167,76 @@ class Cluster:
             )
 
     def _commit(self, rt: ResourceType, ns: str, new: Obj, old: Obj | None, sub: str) -> Obj:
+        """Store `new` in place of `old` and return the stored object; a write that changes nothing
+        (apart from managed-field times) is skipped, as Kubernetes does, keeping the resourceVersion."""
         md = new.setdefault("metadata", {})
         if rt.namespaced:
             md["namespace"] = ns
         else:
             md.pop("namespace", None)
         if old is None:
-            md.update(uid=str(uuid.uuid4()), creationTimestamp=_now(), generation=1)
+            md.update(uid=str(uuid.uuid4()), creationTimestamp=workloads.now())
             if rt.status:
                 new.pop("status", None)
         else:
             old_md = old["metadata"]
             for k in ("uid", "creationTimestamp", "name"):
                 md[k] = old_md[k]
-            md["generation"] = old_md["generation"] + (_spec(new) != _spec(old))
             if rt.status and sub != "status":
                 new.pop("status", None)
                 if "status" in old:
                     new["status"] = copy.deepcopy(old["status"])
+        set_defaults(rt, new)
+        md["generation"] = 1 if old is None else old["metadata"]["generation"] + (_spec(new) != _spec(old))
         for k in ("selfLink", "deletionTimestamp"):
             md.pop(k, None)
         if rt.plural == "namespaces" and old is None:
             new["status"] = {"phase": "Active"}
         if rt.plural == CRD_PLURAL:
             self._register_crd(new, old)
-        if self.controller and sub != "status" and rt.plural in ("deployments", "statefulsets"):
-            replicas = (new.get("spec") or {}).get("replicas", 1)
-            new["status"] = {
-                "observedGeneration": md["generation"],
-                "replicas": replicas,
-                "readyReplicas": replicas,
-                "updatedReplicas": replicas,
-                "availableReplicas": replicas,
-                **({"currentReplicas": replicas} if rt.plural == "statefulsets" else {}),
-            }
+        new["apiVersion"], new["kind"] = rt.api_version, rt.kind
+        if old is not None and _comparable(new) == _comparable(old):
+            return old
         self.resource_version += 1
         md["resourceVersion"] = str(self.resource_version)
-        new["apiVersion"], new["kind"] = rt.api_version, rt.kind
         self.objects[(rt.group, rt.plural, ns, md["name"])] = new
-        return self._out(rt, new)
+        return new
+
+    def _settle(self, rt: ResourceType, ns: str, name: str, sub: str) -> Obj:
+        """Let the controllers react to an API write, then answer with the object as they left it."""
+        workloads.on_write(self, rt, ns, name, sub)
+        return self._out(rt, self._live(rt, ns, name))
+
+    def store(self, rt: ResourceType, ns: str, obj: Obj, manager: str | None, sub: str = "") -> Obj:
+        """A controller's write (an Update by `manager`, or by no manager if None): no validation, no
+        controllers run. Returns the stored object, which callers must not change."""
+        new = copy.deepcopy(obj)
+        old = self.objects.get((rt.group, rt.plural, ns, new["metadata"]["name"]))
+        self._record_update(rt, old, new, manager, sub)
+        return self._commit(rt, ns, new, old, sub)
+
+    def dependents(self, uid: str) -> list[tuple[Key, Obj]]:
+        """The objects whose ownerReferences name `uid`, oldest first."""
+        return [(k, o) for k, o in self.objects.items() if uid in _owner_uids(o)]
+
+    def remove(self, key: Key) -> Obj:
+        """Delete one object and, as the garbage collector would (background propagation, at once),
+        everything it owns, transitively. No controllers run. Returns the deleted object."""
+        live = self.objects.pop(key)
+        self.resource_version += 1
+        group, plural, ns, name = key
+        if (group, plural) == ("", "namespaces"):
+            for k in [k for k in self.objects if k[2] == name]:
+                del self.objects[k]
+            self.logs = {k: v for k, v in self.logs.items() if k[0] != name}
+        if (group, plural) == ("", "pods"):
+            self.logs = {k: v for k, v in self.logs.items() if k[:2] != (ns, name)}
+        if plural == CRD_PLURAL:
+            self._unregister_crd(live)
+        for k, _ in self.dependents(live["metadata"]["uid"]):
+            if k in self.objects:
+                self.remove(k)
+        return live
 
     def _write_entries(self, rt: ResourceType, obj: Obj, entries: dict[Ident, set[fields.Path]]) -> None:
         view = {**fields.owned_view(obj), **fields.owned_view(obj, "status")}
@@ -202,7 +253,7 @@ class Cluster:
                 "manager": manager,
                 "operation": operation,
                 "apiVersion": rt.api_version,
-                "time": _now(),
+                "time": workloads.now(),
             }
             entry.update(fieldsType="FieldsV1", fieldsV1=fields.to_fields_v1(frozenset(owned)))
             prior = before.get((manager, operation, sub))
@@ -213,8 +264,11 @@ class Cluster:
             out.append(entry)
         obj["metadata"]["managedFields"] = out
 
-    def _record_update(self, rt: ResourceType, old: Obj | None, new: Obj, manager: str, sub: str) -> None:
-        """A non-apply write: its manager takes (operation Update) every field whose value it changed."""
+    def _record_update(
+        self, rt: ResourceType, old: Obj | None, new: Obj, manager: str | None, sub: str
+    ) -> None:
+        """A non-apply write: its manager takes (operation Update) every field whose value it changed;
+        with no manager, those fields just leave their previous managers."""
         old_view, new_view = fields.owned_view(old or {}, sub), fields.owned_view(new, sub)
         changed = set()
         for p in fields.paths(new_view, rt.keyed_lists):
@@ -224,7 +278,8 @@ class Cluster:
         entries = _entries(old)
         for owned in entries.values():
             owned -= changed
-        entries.setdefault((manager, "Update", sub), set()).update(changed)
+        if manager is not None:
+            entries.setdefault((manager, "Update", sub), set()).update(changed)
         self._write_entries(rt, new, entries)
 
     def create(self, rt: ResourceType, ns: str, body: Any, manager: str = "unknown") -> Obj:
@@ -244,7 +299,8 @@ class Cluster:
             for k in ("uid", "resourceVersion", "creationTimestamp", "generation", "managedFields"):
                 obj["metadata"].pop(k, None)
             self._record_update(rt, None, obj, manager, "")
-            return self._commit(rt, ns, obj, None, "")
+            self._commit(rt, ns, obj, None, "")
+            return self._settle(rt, ns, name, "")
 
     def replace(
         self, rt: ResourceType, ns: str, name: str, body: Any, sub: str = "", manager: str = "unknown"
@@ -267,7 +323,8 @@ class Cluster:
                 new = obj
                 new["metadata"]["managedFields"] = live["metadata"].get("managedFields", [])
             self._record_update(rt, live, new, manager, sub)
-            return self._commit(rt, ns, new, live, sub)
+            self._commit(rt, ns, new, live, sub)
+            return self._settle(rt, ns, name, sub)
 
     def _conflict(self, rt: ResourceType, name: str, why: str, causes: list[Obj] | None = None) -> KubeError:
         details: Obj = {"name": name, "group": rt.group, "kind": rt.plural}
@@ -317,7 +374,8 @@ class Cluster:
                     new["status"] = status
             new["metadata"]["managedFields"] = live["metadata"].get("managedFields", [])
             self._record_update(rt, live, new, manager, sub)
-            return self._commit(rt, ns, new, live, sub)
+            self._commit(rt, ns, new, live, sub)
+            return self._settle(rt, ns, name, sub)
 
     def apply(
         self, rt: ResourceType, ns: str, name: str, body: Any, manager: str, force: bool, sub: str = ""
@@ -360,7 +418,7 @@ class Cluster:
             else:
                 kept = ("apiVersion", "kind", "metadata", "status") if not sub else tuple(live)
                 new = copy.deepcopy({k: v for k, v in live.items() if k in kept})
-                merged = fields.merge(live_view, cfg_view, keyed)
+                merged = copy.deepcopy(fields.merge(live_view, cfg_view, keyed))  # shares nothing with live
                 new["metadata"].update(merged.pop("metadata", {}))
                 new.update(merged)
             others: set[fields.Path] = set().union(*(o for i, o in entries.items() if i != me))
@@ -372,7 +430,8 @@ class Cluster:
                 fields.remove(new, p)
             entries[me] = applied
             self._write_entries(rt, new, entries)
-            return self._commit(rt, ns, new, live, sub)
+            self._commit(rt, ns, new, live, sub)
+            return self._settle(rt, ns, name, sub)
 
     def _apply_conflict(
         self, rt: ResourceType, name: str, conflicts: dict[fields.Path, list[str]]
@@ -396,14 +455,9 @@ class Cluster:
 
     def delete(self, rt: ResourceType, ns: str, name: str) -> Obj:
         with self.lock:
-            live = self._live(rt, ns, name)
-            del self.objects[(rt.group, rt.plural, ns, name)]
-            self.resource_version += 1
-            if rt.plural == "namespaces":
-                for key in [k for k in self.objects if k[2] == name]:
-                    del self.objects[key]
-            if rt.plural == CRD_PLURAL:
-                self._unregister_crd(live)
+            self._live(rt, ns, name)
+            live = self.remove((rt.group, rt.plural, ns, name))
+            workloads.on_delete(self, live)
             details = {"name": name, "group": rt.group, "kind": rt.plural, "uid": live["metadata"]["uid"]}
             return {
                 "kind": "Status",
@@ -420,7 +474,9 @@ class Cluster:
             listed = self.list_objects(rt, ns, labels, flds)
             for item in listed["items"]:
                 md = item["metadata"]
-                self.delete(rt, md.get("namespace", ""), md["name"])
+                ns_name = (md.get("namespace", ""), md["name"])
+                if (rt.group, rt.plural, *ns_name) in self.objects:  # not garbage-collected meanwhile
+                    self.delete(rt, *ns_name)
             return listed
 
     def set_status(self, rt: ResourceType, ns: str, name: str, status: Obj) -> Obj:
@@ -429,7 +485,48 @@ class Cluster:
             new = copy.deepcopy(live)
             new["status"] = copy.deepcopy(status)
             self._record_update(rt, live, new, "fake-kube-controller", "status")
-            return self._commit(rt, ns, new, live, "status")
+            self._commit(rt, ns, new, live, "status")
+            return self._settle(rt, ns, name, "status")
+
+    # -- pod logs ----------------------------------------------------------------------------------
+
+    def _log_container(self, ns: str, pod: str, container: str | None) -> str:
+        """The container whose log is asked for, chosen and checked as the API server does."""
+        live = self._live(self.types[("", "v1", "pods")], ns, pod)
+        containers, init = _container_names(live, "containers"), _container_names(live, "initContainers")
+        if not container:
+            if len(containers) == 1:
+                return containers[0]
+            message = f"a container name must be specified for pod {pod}"
+            if containers:
+                message += f", choose one of: [{' '.join(containers)}]"
+            if containers and init:
+                message += f" or one of the init containers: [{' '.join(init)}]"
+            raise KubeError(400, "BadRequest", message)
+        if container not in containers + init:
+            raise KubeError(400, "BadRequest", f"container {container} is not valid for pod {pod}")
+        return container
+
+    def write_log(self, ns: str, pod: str, container: str, lines: tuple[str, ...]) -> None:
+        with self.lock:
+            self.logs.setdefault((ns, pod, self._log_container(ns, pod, container)), []).extend(lines)
+
+    def read_log(self, ns: str, pod: str, container: str | None, tail: int | None) -> str:
+        """A container's log lines, each ending in a newline; 400 if it has not started yet (waiting,
+        never restarted), as the kubelet answers."""
+        with self.lock:
+            name = self._log_container(ns, pod, container)
+            statuses = (self.objects[("", "pods", ns, pod)].get("status") or {}).get("containerStatuses")
+            for cs in statuses or []:
+                waiting = (cs.get("state") or {}).get("waiting") if isinstance(cs, dict) else None
+                if isinstance(waiting, dict) and cs.get("name") == name and not cs.get("restartCount"):
+                    reason = waiting.get("reason") or "ContainerCreating"
+                    why = f'container "{name}" in pod "{pod}" is waiting to start: {reason}'
+                    raise KubeError(400, "BadRequest", why)
+            lines = self.logs.get((ns, pod, name), [])
+            if tail is not None:
+                lines = lines[len(lines) - tail :] if tail > 0 else []
+            return "".join(line + "\n" for line in lines)
 
     # -- CustomResourceDefinitions -----------------------------------------------------------------
 
@@ -465,13 +562,11 @@ class Cluster:
         spec = crd.get("spec") or {}
         crd["status"] = {
             "acceptedNames": spec.get("names") or {},
-            "conditions": [
-                {"type": t, "status": "True", "reason": r, "lastTransitionTime": _now(), "message": m}
-                for t, r, m in (
-                    ("NamesAccepted", "NoConflicts", "no conflicts found"),
-                    ("Established", "InitialNamesAccepted", "the initial names have been accepted"),
-                )
-            ],
+            "conditions": workloads.conditions(
+                ((old or {}).get("status") or {}).get("conditions"),
+                ("NamesAccepted", "True", "NoConflicts", "no conflicts found"),
+                ("Established", "True", "InitialNamesAccepted", "the initial names have been accepted"),
+            ),
             "storedVersions": [v["name"] for v in spec.get("versions") or [] if v.get("storage")],
         }
 

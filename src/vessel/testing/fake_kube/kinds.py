@@ -1,8 +1,9 @@
-"""The resource kinds the fake API server knows: built-ins, plus whatever CRDs register."""
+"""The resource kinds the fake API server knows (built-ins, plus whatever CRDs register), and the
+defaults the API server fills into them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
@@ -19,6 +20,7 @@ class ResourceType:
     status: bool = False  # has a /status subresource (status is ignored on main-resource writes)
     keyed_lists: bool = True  # lists merge by key (built-ins) rather than atomically (CRs)
     short_names: tuple[str, ...] = field(default=())
+    logs: bool = False  # has a /log subresource (pods)
 
     @property
     def api_version(self) -> str:
@@ -28,6 +30,10 @@ class ResourceType:
     def group_resource(self) -> str:
         """How Kubernetes names the resource in messages: `deployments.apps`, `configmaps`."""
         return f"{self.plural}.{self.group}" if self.group else self.plural
+
+    @property
+    def subresources(self) -> tuple[str, ...]:
+        return ("status",) * self.status + ("log",) * self.logs
 
     def discovery(self) -> list[dict[str, Any]]:
         main: dict[str, Any] = {
@@ -40,14 +46,14 @@ class ResourceType:
         if self.short_names:
             main["shortNames"] = list(self.short_names)
         out = [main]
-        if self.status:
+        for sub in self.subresources:
             out.append(
                 {
-                    "name": f"{self.plural}/status",
+                    "name": f"{self.plural}/{sub}",
                     "singularName": "",
                     "namespaced": self.namespaced,
                     "kind": self.kind,
-                    "verbs": ["get", "patch", "update"],
+                    "verbs": ["get", "patch", "update"] if sub == "status" else ["get"],
                 }
             )
         return out
@@ -62,6 +68,8 @@ def _rt(
 
 BUILTIN: tuple[ResourceType, ...] = (
     _rt("v1", "Namespace", "namespaces", False, True, "ns"),
+    _rt("v1", "Node", "nodes", False, True, "no"),
+    replace(_rt("v1", "Pod", "pods", True, True, "po"), logs=True),
     _rt("v1", "ConfigMap", "configmaps", True, False, "cm"),
     _rt("v1", "Secret", "secrets"),
     _rt("v1", "Service", "services", True, True, "svc"),
@@ -81,6 +89,31 @@ BUILTIN: tuple[ResourceType, ...] = (
         "apiextensions.k8s.io/v1", "CustomResourceDefinition", "customresourcedefinitions", False, True, "crd"
     ),
 )
+
+
+def set_defaults(rt: ResourceType, obj: dict[str, Any]) -> None:
+    """Fill in the fields the API server defaults on every write (after the object has its uid): owned
+    by no field manager, and part of the spec when generation is counted."""
+    replicated = rt.group == "apps" and rt.plural in ("deployments", "statefulsets", "replicasets")
+    job = (rt.group, rt.plural) == ("batch", "jobs")
+    spec = obj.setdefault("spec", {}) if replicated or job else None
+    if not isinstance(spec, dict):
+        return
+    if replicated:
+        spec.setdefault("replicas", 1)
+    if job and not spec.get("manualSelector") and not spec.get("selector"):
+        md = obj["metadata"]
+        uid, name = md["uid"], md["name"]
+        spec["selector"] = {"matchLabels": {"batch.kubernetes.io/controller-uid": uid}}
+        template = spec.setdefault("template", {})
+        template_md = template.setdefault("metadata", {})
+        template_md["labels"] = {
+            **(template_md.get("labels") or {}),
+            "batch.kubernetes.io/controller-uid": uid,
+            "batch.kubernetes.io/job-name": name,
+            "controller-uid": uid,
+            "job-name": name,
+        }
 
 
 def from_crd(crd: dict[str, Any]) -> list[ResourceType]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -16,18 +17,9 @@ from vessel.testing.fake_kube.cluster import Cluster, Obj
 from vessel.testing.fake_kube.errors import KubeError
 from vessel.testing.fake_kube.kinds import ResourceType
 
-VERSION = {
-    "major": "1",
-    "minor": "31",
-    "gitVersion": "v1.31.0",
-    "gitCommit": "0000000000000000000000000000000000000000",
-    "gitTreeState": "clean",
-    "buildDate": "2024-08-13T00:00:00Z",
-    "goVersion": "go1.22.5",
-    "compiler": "gc",
-    "platform": "linux/amd64",
-}
+DEFAULT_VERSION = "1.31"
 APPLY = "application/apply-patch+yaml"
+Body = Obj | str  # an answer: an object (sent as JSON) or text (sent as text/plain)
 PATCH_TYPES = (
     APPLY,
     "application/merge-patch+json",
@@ -36,16 +28,46 @@ PATCH_TYPES = (
 )
 
 
+def version_info(version: str = DEFAULT_VERSION) -> dict[str, str]:
+    """What `/version` answers for a `major.minor[.patch]` version such as "1.27"."""
+    match = re.fullmatch(r"v?(\d+)\.(\d+)(?:\.(\d+))?", version)
+    if match is None:
+        raise ValueError(f"not a Kubernetes version: {version!r}")
+    major, minor, patch = match.groups(default="0")
+    return {
+        "major": major,
+        "minor": minor,
+        "gitVersion": f"v{major}.{minor}.{patch}",
+        "gitCommit": "0000000000000000000000000000000000000000",
+        "gitTreeState": "clean",
+        "buildDate": "2024-08-13T00:00:00Z",
+        "goVersion": "go1.22.5",
+        "compiler": "gc",
+        "platform": "linux/amd64",
+    }
+
+
 class FakeKubeServer:
     """A Kubernetes API server in a thread on 127.0.0.1, for tests.
 
     ``with FakeKubeServer() as kube: kube.kubeconfig(path)`` then point lightkube or kubectl at `path`.
-    Simulation: `set_status`, `controller` (marks Deployments/StatefulSets ready on each write),
-    `fail_next(count, code)`, and `unreachable` (connections are closed without an answer).
+    It serves discovery, CRUD, server-side apply (managed fields, conflicts), selectors, CRDs, status
+    subresources and pod logs (`GET .../pods/{name}/log`, with `container` and `tailLines`; `follow`
+    answers the lines written so far and ends: nothing streams). `version` sets what `/version` says.
+
+    Like a real API server it defaults `spec.replicas` to 1 (Deployments, StatefulSets, ReplicaSets) and
+    a Job's selector, skips writes that change nothing (the resourceVersion stays), and deletes an
+    object's dependents with it. While `controller` is on (the default) it also plays the controllers
+    and the kubelet (see `workloads`): workloads get running pods on the node `fake-node` and a status
+    derived from them before a write is answered.
+
+    Simulation: `set_status` (on a pod, it also updates the owning workload's status), `write_log`,
+    `controller`, `fail_next(count, code)`, and `unreachable` (connections close without an answer).
     """
 
-    def __init__(self, port: int = 0) -> None:
-        self.cluster = Cluster()
+    def __init__(self, port: int = 0, version: str = DEFAULT_VERSION) -> None:
+        self.version_info = version_info(version)
+        self.cluster = Cluster(kubelet_version=self.version_info["gitVersion"])
         self.unreachable = False
         self.requests: list[tuple[str, str]] = []  # (method, path?query), for assertions
         self._failures: list[int] = []
@@ -69,7 +91,7 @@ class FakeKubeServer:
     def start(self) -> FakeKubeServer:
         if self._thread is None:
             self._thread = threading.Thread(
-                target=self._httpd.serve_forever, args=(0.05,), name="fake-kube", daemon=True
+                target=self._httpd.serve_forever, args=(0.01,), name="fake-kube", daemon=True
             )
             self._thread.start()
         return self
@@ -116,22 +138,38 @@ class FakeKubeServer:
             return self._failures.pop(0) if self._failures else None
 
     def set_status(self, kind_plural: str, namespace: str | None, name: str, status: Obj) -> Obj:
-        """Write an object's status as a controller would (bumps resourceVersion)."""
+        """Write an object's status as a controller would (bumps resourceVersion unless unchanged). A
+        pod's new status is reflected in its owners' (ReplicaSet, Deployment...) while `controller` is on."""
         rt = self.cluster.type_by_plural(kind_plural)
         return self.cluster.set_status(rt, namespace or "" if rt.namespaced else "", name, status)
 
     def get(self, kind_plural: str, namespace: str | None, name: str) -> Obj:
+        """The object as last written, in the apiVersion it was written in."""
         rt = self.cluster.type_by_plural(kind_plural)
-        return self.cluster.get(rt, namespace or "" if rt.namespaced else "", name)
+        return self.cluster.stored(rt, namespace or "" if rt.namespaced else "", name)
+
+    def pods(self, namespace: str | None, selector: str | None = None) -> list[Obj]:
+        """The pods in `namespace` (None: every namespace) matching a label `selector`, by name."""
+        items: list[Obj] = self.cluster.list_objects(self._pods, namespace, selector)["items"]
+        return items
+
+    def write_log(self, namespace: str, pod: str, container: str, *lines: str) -> None:
+        """Append `lines` to a container's log (the pod must exist; its log goes when it does)."""
+        self.cluster.write_log(namespace, pod, container, lines)
+
+    @property
+    def _pods(self) -> ResourceType:
+        return self.cluster.types[("", "v1", "pods")]
 
     # -- routing -----------------------------------------------------------------------------------
 
-    def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> tuple[int, Obj]:
+    def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> tuple[int, Body]:
+        """Serve one request: the status code and the answer (an object as JSON, a str as plain text)."""
         split = urlsplit(target)
         query = {k: v[-1] for k, v in parse_qs(split.query).items()}
         parts = [p for p in split.path.split("/") if p]
         if parts == ["version"]:
-            return 200, dict(VERSION)
+            return 200, dict(self.version_info)
         if parts[:1] == ["openapi"]:
             return self._openapi(parts[1:])
         if parts and parts[0] == "api":
@@ -166,7 +204,7 @@ class FakeKubeServer:
             raise KubeError(404, "NotFound", "the server could not find the requested resource")
         name = rest[1] if len(rest) > 1 else None
         sub = rest[2] if len(rest) > 2 else ""
-        if sub not in ("", "status") or (sub and not rt.status):
+        if sub and sub not in rt.subresources:
             raise KubeError(404, "NotFound", "the server could not find the requested resource")
         if rt.namespaced and name is not None and ns is None:
             raise KubeError(404, "NotFound", "the server could not find the requested resource")
@@ -182,7 +220,7 @@ class FakeKubeServer:
         query: dict[str, str],
         headers: dict[str, str],
         body: bytes,
-    ) -> tuple[int, Obj]:
+    ) -> tuple[int, Body]:
         c = self.cluster
         manager = query.get("fieldManager") or headers.get("user-agent", "unknown").split("/")[0] or "unknown"
         if name is None:
@@ -200,6 +238,13 @@ class FakeKubeServer:
                 405, "MethodNotAllowed", f"the server does not allow this method on {rt.group_resource}"
             )
         assert ns is not None
+        if sub == "log":
+            if method != "GET":
+                raise KubeError(405, "MethodNotAllowed", "the server does not allow this method on pods/log")
+            tail = query.get("tailLines")
+            if tail is not None and not tail.isdigit():
+                raise KubeError(400, "BadRequest", f"tailLines: invalid value {tail!r}")
+            return 200, c.read_log(ns, name, query.get("container"), None if tail is None else int(tail))
         if method == "GET":
             return 200, c.get(rt, ns, name)
         if method == "PUT":
@@ -250,7 +295,7 @@ class FakeKubeServer:
                 op: Obj = {"x-kubernetes-group-version-kind": gvk, "parameters": [param], "responses": {}}
                 ops[f"{prefix}{scope}/{rt.plural}/{{name}}"] = {"patch": op, "put": op}
                 ops[f"{prefix}{scope}/{rt.plural}"] = {"post": op}
-            info = {"title": "Kubernetes", "version": VERSION["gitVersion"]}
+            info = {"title": "Kubernetes", "version": self.version_info["gitVersion"]}
             return 200, {"openapi": "3.0.0", "info": info, "paths": ops, "components": {"schemas": {}}}
         raise KubeError(404, "NotFound", "the server could not find the requested resource")
 
@@ -348,9 +393,10 @@ class _Handler(BaseHTTPRequestHandler):
                 500,
                 KubeError(500, "InternalError", f"fake kube: {type(e).__name__}: {e}").status(),
             )
-        data = json.dumps(payload).encode()
+        text = payload if isinstance(payload, str) else None
+        data = (json.dumps(payload) if text is None else text).encode()
         self.send_response(code)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", "application/json" if text is None else "text/plain")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
