@@ -163,13 +163,18 @@ def _tree(doc: dict[str, Any]) -> Tree:
     targets: dict[str, Tree] = {}
     components: dict[tuple[str, str], Tree] = {}
     for res in doc["resources"]:
-        node = targets.setdefault(res["target"], root.add(f"target {res['target']}"))
-        comp = components.setdefault((res["target"], res["component"]), node.add(res["component"]))
+        if res["target"] not in targets:
+            targets[res["target"]] = root.add(f"target {res['target']}")
+        at = (res["target"], res["component"])
+        if at not in components:
+            components[at] = targets[res["target"]].add(res["component"])
+        comp = components[at]
         where = f"{res['namespace']}/" if res["namespace"] else ""
         line = f"{res['kind']} {where}{res['name']}  [{res['state']}]"
         leaf = comp.add(Text(line + (f"  {res['message']}" if res.get("message") else "")))
         for inst in res.get("instances", []):
-            ready = "ready" if inst["ready"] else "not ready"
+            done = inst["phase"].lower() == "succeeded"
+            ready = "ready" if inst["ready"] else "completed" if done else "not ready"
             text = f"{inst['name']}  {inst['phase']}  {ready}  restarts {inst['restarts']}"
             pod = leaf.add(Text(text + (f"  {inst['message']}" if inst["message"] else "")))
             for c in inst["containers"] if len(inst["containers"]) > 1 or not inst["ready"] else []:
