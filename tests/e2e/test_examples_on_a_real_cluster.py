@@ -61,7 +61,7 @@ def test_the_clusters_example_runs_on_a_real_cluster(cluster: KubernetesTarget) 
 
     status = json.loads(vessel("status", "web-shop", "-n", NAMESPACE, "--tree", "-o", "json").stdout)
     assert status["phase"] == "running", status["message"]
-    workloads = {r["name"]: r for r in status["resources"] if "instances" in r}
+    workloads = {r["component"]: r for r in status["resources"] if "instances" in r}
     pods = workloads["web"]["instances"]
     assert len(pods) == 3 and all(p["ready"] for p in pods), pods  # region=eu: three replicas
     assert all(p["containers"][0]["restarts"] == 0 for p in pods)
