@@ -275,3 +275,30 @@ def test_two_stage_delivery_on_two_local_targets_waits_for_approval(home: Path) 
     answers = {get(f"http://127.0.0.1:{prod_port}/")["replica"] for _ in range(6)}
     assert len(answers) == 2 and all(23050 <= p <= 23099 for p in answers)
     assert get(f"http://127.0.0.1:{prod_port}/")["greeting"] == "Hello from production"
+
+
+def test_local_and_kubernetes_targets_mix_in_one_application(home: Path) -> None:
+    from vessel.testing.fake_kube import FakeKubeServer
+
+    with FakeKubeServer() as kube:
+        config = kube.kubeconfig(home / "kubeconfig")
+        added = vessel("target", "add", "k8s", "--type", "kubernetes", "--kubeconfig", str(config))
+        assert added.exit_code == 0, added.output
+        both = "  policies:\n    - {name: both, type: topology, properties: {clusters: [local, k8s]}}\n"
+        path = app_file(home, extra=both)
+        path.write_text(path.read_text().replace("policies: []", "policies: [both]"))
+        result = vessel("up", "-f", str(path), "--timeout", "60s")
+        assert result.exit_code == 0, result.output
+
+        services = {s["target"]: s for s in status()["services"]}
+        assert services["local"]["healthy"] and services["k8s"]["healthy"]
+        assert get(services["local"]["endpoint"] + "/")["greeting"] == "Hello from Vessel"
+        deployment = kube.get("deployments", "default", "hello")
+        assert deployment["status"]["readyReplicas"] == 2
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        assert container["image"] == "not-used-on-this-machine" and container["command"][0] == "python3"
+        assert len({get(services["local"]["endpoint"] + "/")["replica"] for _ in range(6)}) == 2
+
+        deleted = vessel("delete", "hello")
+        assert deleted.exit_code == 0, deleted.output
+        assert kube.pods("default") == []
