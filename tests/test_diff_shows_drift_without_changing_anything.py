@@ -15,9 +15,10 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from vessel.cli.main import app as cli
-from vessel.controller.diff import DiffState, ResourceDiff, diff_app, project, unified_diff
+from vessel.controller.diff import DiffState, ResourceDiff, diff_app, unified_diff
 from vessel.model.resource_key import ResourceKey
 from vessel.store import EntryState, Phase
+from vessel.targets.applied import project
 from vessel.testing.engine import Harness
 from vessel.testing.fake_kube import FakeKubeServer
 

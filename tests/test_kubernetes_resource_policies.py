@@ -113,9 +113,11 @@ def test_drift_in_rendered_fields_is_corrected_and_other_managers_fields_stay(
     assert live["metadata"]["annotations"]["team"] == "payments"  # not Vessel's field: left alone
 
     version = live["metadata"]["resourceVersion"]
+    kube.requests.clear()
     for _ in range(3):
         h.controller.reconcile(record)
     assert kube.get("deployments", "default", "api")["metadata"]["resourceVersion"] == version
+    assert writes(kube, f"{DEPLOYMENTS}/api") == [], "a steady state is read, not written"
 
 
 def test_apply_once_paths_are_left_to_the_autoscaler(h: Harness, kube: FakeKubeServer) -> None:

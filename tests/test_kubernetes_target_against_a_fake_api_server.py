@@ -310,3 +310,26 @@ def test_an_application_is_delivered_to_the_cluster_through_the_engine(
         assert h.targets["mem"].objects == {}
     finally:
         h.store.close()
+
+
+def test_reapplying_what_still_holds_writes_nothing(
+    kube: FakeKubeServer, target: KubernetesTarget, kubeconfig: Path
+) -> None:
+    def patches() -> int:
+        return sum(1 for m, p in kube.requests if m == "PATCH" and "/deployments/web" in p)
+
+    target.apply(deployment())
+    assert patches() == 1
+    again = target.apply(deployment())
+    assert patches() == 1 and not again.changed and again.live["status"]["readyReplicas"] == 2
+
+    kube.cluster.objects[("apps", "deployments", "default", "web")]["spec"]["replicas"] = 7  # drift
+    assert target.apply(deployment()).changed and patches() == 2
+    assert target.apply(deployment(replicas=3)).changed and patches() == 3  # a new manifest is sent
+
+    fresh = KubernetesTarget(TargetInfo("k8s", "kubernetes", {}, {"kubeconfig": str(kubeconfig)}))
+    try:
+        fresh.apply(deployment(replicas=3))  # a process sends a manifest once before trusting it
+        assert patches() == 4
+    finally:
+        fresh.close()

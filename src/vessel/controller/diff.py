@@ -17,7 +17,7 @@ mirrors `statekeep.keep` decision by decision and only ever *reads* targets and 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -25,10 +25,10 @@ import yaml
 
 from vessel.controller import gc
 from vessel.errors import VesselError
-from vessel.model.frozen import thaw
 from vessel.model.resource_key import ResourceKey
 from vessel.policies.resources import ON_STATE_KEEP, WHOLE_OBJECT, ResourcePolicies, keep_live_fields
 from vessel.store.records import AppRecord, EntryState, InventoryEntry
+from vessel.targets.applied import desired_state, project
 
 if TYPE_CHECKING:
     from vessel.controller.controller import Controller
@@ -44,10 +44,6 @@ class DiffState:
     APPLY_ONCE = "apply-once"  # drift (if any) is kept on purpose
     UNREACHABLE = "unreachable"
     DIFFERENT = frozenset({DRIFTED, MISSING, DELETING})
-
-
-_SERVER_FIELDS = ("status",)
-_SERVER_META = ("resourceVersion", "uid", "generation", "creationTimestamp", "managedFields", "selfLink")
 
 
 @dataclass(frozen=True)
@@ -147,57 +143,6 @@ def _written_by_others(controller: Controller, app: AppRecord, entry: InventoryE
 # --- the pure part ---------------------------------------------------------------------------------
 
 
-def desired_state(manifest: Mapping[str, Any]) -> dict[str, Any]:
-    """The manifest as a target applies it: without status and server-managed metadata."""
-    body: dict[str, Any] = {k: thaw(v) for k, v in manifest.items() if k not in _SERVER_FIELDS}
-    meta = manifest.get("metadata")
-    if isinstance(meta, Mapping):
-        body["metadata"] = {k: thaw(v) for k, v in meta.items() if k not in _SERVER_META}
-    return body
-
-
-def project(live: Any, desired: Any) -> Any:
-    """`live` restricted to the shape of `desired`: what the fields `desired` sets look like live.
-
-    Equal to `desired` exactly when applying `desired` would change nothing (server-side apply):
-    keys the desired object does not set are dropped, named list items are matched by name."""
-    if isinstance(desired, Mapping):
-        if not isinstance(live, Mapping):
-            return thaw(live)
-        return {k: _project_field(live, k, v) for k, v in desired.items() if k in live or _empty(v)}
-    if isinstance(desired, Sequence) and not isinstance(desired, str):
-        if not isinstance(live, Sequence) or isinstance(live, str):
-            return thaw(live)
-        if _names(desired) is not None and _names(live) is not None:
-            return _project_by_name(live, desired)
-        extra = [thaw(item) for item in live[len(desired) :]]
-        return [project(a, b) for a, b in zip(live, desired, strict=False)] + extra
-    return thaw(live)
-
-
-def _project_field(live: Mapping[str, Any], key: str, desired: Any) -> Any:
-    # an empty value the server omits (`resources: {}`, `args: []`, `x: null`) is the same as absent
-    return project(live[key], desired) if key in live else thaw(desired)
-
-
-def _empty(value: Any) -> bool:
-    return value is None or (isinstance(value, Mapping | list | tuple) and not value)
-
-
-def _names(items: Sequence[Any]) -> list[Any] | None:
-    """The items' `name`s when there are items and every one is a mapping with a distinct name."""
-    if not items or not all(isinstance(i, Mapping) and "name" in i for i in items):
-        return None
-    names = [i["name"] for i in items]
-    return names if len(set(map(str, names))) == len(names) else None
-
-
-def _project_by_name(live: Sequence[Any], desired: Sequence[Any]) -> list[Any]:
-    by_name = {str(item["name"]): item for item in live}
-    found = [(by_name.get(str(item["name"])), item) for item in desired]
-    return [project(live_item, item) for live_item, item in found if live_item is not None]
-
-
 def unified_diff(live: Mapping[str, Any] | None, desired: Mapping[str, Any]) -> str:
     """A unified diff from the live projection to `desired` (all additions when `live` is None);
     empty when they are equal."""
@@ -215,4 +160,4 @@ def _yaml(value: Any) -> str:
     return yaml.safe_dump(value, sort_keys=True, default_flow_style=False, allow_unicode=True)
 
 
-__all__ = ["DiffState", "ResourceDiff", "desired_state", "diff_app", "project", "unified_diff"]
+__all__ = ["DiffState", "ResourceDiff", "diff_app", "unified_diff"]

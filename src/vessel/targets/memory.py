@@ -17,6 +17,7 @@ from typing import Any
 
 from vessel.errors import TargetRejectedError, TargetUnavailableError, TransientError
 from vessel.model.resource_key import ResourceKey
+from vessel.targets.applied import matches
 from vessel.targets.protocol import (
     APP_LABEL,
     APP_NAMESPACE_LABEL,
@@ -27,9 +28,6 @@ from vessel.targets.protocol import (
     TargetStatus,
     configured_version,
 )
-
-_SERVER_FIELDS = ("status",)
-_SERVER_META = ("generation", "resourceVersion", "uid", "creationTimestamp", "managedFields")
 
 
 @dataclass
@@ -75,7 +73,7 @@ class MemoryTarget:
                 raise TargetRejectedError(f"{key}: {self.reject[key]}")
             self.counters.applies += 1
             live = self.objects.get(key)
-            if live is not None and _contains(live, _desired(manifest)):
+            if live is not None and matches(live, manifest):
                 return ApplyResult(False, copy.deepcopy(self._with_status(key, live)))
             self.counters.changing_applies += 1
             self._version += 1
@@ -177,26 +175,5 @@ def _defaulted(obj: dict[str, Any]) -> dict[str, Any]:
     return obj
 
 
-def _contains(live: Any, desired: Any) -> bool:
-    """Server-side-apply equality: every field the manifest sets has that value live (defaults aside)."""
-    if isinstance(desired, Mapping):
-        return isinstance(live, Mapping) and all(
-            k in live and _contains(live[k], v) for k, v in desired.items()
-        )
-    if isinstance(desired, list):
-        return (
-            isinstance(live, list)
-            and len(live) == len(desired)
-            and all(_contains(a, b) for a, b in zip(live, desired, strict=True))
-        )
-    return bool(live == desired)
-
-
 def _labels(obj: Mapping[str, Any]) -> Mapping[str, str]:
     return (obj.get("metadata") or {}).get("labels") or {}
-
-
-def _desired(obj: Mapping[str, Any]) -> dict[str, Any]:
-    """What the user controls: the object without server-managed fields."""
-    meta = {k: v for k, v in (obj.get("metadata") or {}).items() if k not in _SERVER_META}
-    return {**{k: v for k, v in obj.items() if k not in _SERVER_FIELDS}, "metadata": meta}

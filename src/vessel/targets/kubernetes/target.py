@@ -8,9 +8,12 @@ namespaced objects that name none; default: the context's namespace, else `defau
 
 - apply: server-side apply with field manager `vessel`, always forced — Vessel owns the fields it renders,
   like KubeVela (the protocol's `force` flag is therefore moot). Any kind the API server's discovery
-  lists works, including kinds of CRDs applied earlier. `changed` means the resourceVersion moved (the
-  object is read first) and more than status and managedFields differ; the live object is the server's
-  answer, status included.
+  lists works, including kinds of CRDs applied earlier. The object is read first: when this process
+  already applied this exact manifest and the live object still matches it (`targets.applied`), nothing
+  is written — so the steady-state loop costs one GET per object, not a write. The first apply of a
+  manifest in a process is always sent, so fields a changed manifest dropped are removed by the server.
+  `changed` means the resourceVersion moved and more than status and managedFields differ; the live
+  object is the server's answer, status included.
 - list_owned: lists, across all namespaces, the kinds this target applied since the process started plus
   a fixed set of common kinds (workloads, services, config, ingresses, autoscalers), selecting
   `app.oam.dev/name=<app>,app.oam.dev/namespace=<namespace>`. Listing every discoverable kind would cost
@@ -26,6 +29,8 @@ namespaced objects that name none; default: the context's namespace, else `defau
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -34,6 +39,7 @@ from urllib.parse import quote
 
 from vessel.errors import Location, TargetRejectedError, TargetUnavailableError, ValidationError
 from vessel.model.resource_key import ResourceKey
+from vessel.targets.applied import matches
 from vessel.targets.kubernetes import pods
 from vessel.targets.kubernetes.client import APPLY, ApiClient, Reply
 from vessel.targets.kubernetes.discovery import ApiResource, Discovery
@@ -99,6 +105,7 @@ class KubernetesTarget:
         self._applied: set[ApiResource] = set()
         self._namespaces: set[str] = set()  # known to exist
         self._version: tuple[float, str] | None = None  # (asked at, gitVersion)
+        self._digests: dict[str, str] = {}  # object path -> digest of the manifest this process applied
         self._lock = threading.Lock()
 
     # -- the protocol ------------------------------------------------------------------------------
@@ -119,7 +126,12 @@ class KubernetesTarget:
             meta.pop("namespace", None)
         path = res.path(namespace, key.name)
         before = self.api.call("GET", path, what, allow=NOT_FOUND)
-        previous = before.body if before.ok and isinstance(before.body, dict) else None
+        previous = self._live(before, res, what) if before.ok else None
+        digest = _digest(body)
+        with self._lock:
+            applied_before = self._digests.get(path) == digest
+        if previous is not None and applied_before and matches(previous, body):
+            return ApplyResult(False, previous)  # this very manifest was applied, and still holds
         params = {"fieldManager": FIELD_MANAGER, "force": "true"}
         reply = self.api.call(
             "PATCH", path, what, params=params, body=body, content_type=APPLY, allow=NOT_FOUND
@@ -138,6 +150,7 @@ class KubernetesTarget:
         live = self._live(reply, res, what)
         with self._lock:
             self._applied.add(res)
+            self._digests[path] = digest
         return ApplyResult(_changed(previous, live), live)
 
     def get(self, key: ResourceKey) -> dict[str, Any] | None:
@@ -156,7 +169,10 @@ class KubernetesTarget:
             return False
         namespace = self._namespace_of(key) if res.namespaced else ""
         params = {"propagationPolicy": "Background"}
-        reply = self.api.call("DELETE", res.path(namespace, key.name), what, params=params, allow=NOT_FOUND)
+        path = res.path(namespace, key.name)
+        with self._lock:
+            self._digests.pop(path, None)
+        reply = self.api.call("DELETE", path, what, params=params, allow=NOT_FOUND)
         return reply.code != 404
 
     def list_owned(self, app: str, namespace: str) -> list[dict[str, Any]]:
@@ -300,6 +316,10 @@ def _desired(manifest: Mapping[str, Any]) -> dict[str, Any]:
         k: v for k, v in (meta.items() if isinstance(meta, Mapping) else ()) if k not in _SERVER_META
     }
     return body
+
+
+def _digest(body: Mapping[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 def _changed(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> bool:
