@@ -66,8 +66,9 @@ def test_apply_creates_then_is_unchanged_then_changes(kube: FakeKubeServer, targ
     assert again.live["metadata"]["generation"] == created.live["metadata"]["generation"] == 1
     changed = target.apply(deployment(replicas=3))
     assert changed.changed and changed.live["spec"]["replicas"] == 3
-    managers = {e["manager"] for e in kube.get("deployments", "default", "web")["metadata"]["managedFields"]}
-    assert managers == {"vessel"}
+    entries = kube.get("deployments", "default", "web")["metadata"]["managedFields"]
+    assert {e["manager"] for e in entries if e.get("subresource") != "status"} == {"vessel"}
+    assert {e["manager"] for e in entries if e.get("subresource") == "status"} == {"kube-controller-manager"}
     assert any(m == "PATCH" and "force=true" in p for m, p in kube.requests)
 
 

@@ -36,8 +36,7 @@ Obj = dict[str, Any]
 NODE = "fake-node"
 HOST_IP = "172.18.0.2"
 MANAGER = "kube-controller-manager"
-KUBELET = "kubelet"
-STATUS_MANAGER = None  # status the simulation writes is nobody's, so a workload's only manager is its author
+KUBELET = "kubelet"  # writes pod and node status; workload status is the controller manager's
 TEMPLATE_HASH = "pod-template-hash"
 REVISION_HASH = "controller-revision-hash"
 REVISION = "deployment.kubernetes.io/revision"
@@ -92,7 +91,7 @@ def add_node(c: Cluster, kubelet_version: str) -> None:
             "architecture": "amd64",
         },
     }
-    c.store(node, "", {**obj, "status": status}, STATUS_MANAGER, "status")
+    c.store(node, "", {**obj, "status": status}, KUBELET, "status")
 
 
 # -- hooks the cluster calls -----------------------------------------------------------------------
@@ -182,7 +181,7 @@ def _write_status(c: Cluster, obj: Obj) -> Obj:
     key = _key(obj)
     live = c.objects[key]
     status = _CONTROLLERS[live["kind"]][1](c, live)
-    return c.store(_TYPES[live["kind"]], key[2], {**live, "status": status}, STATUS_MANAGER, "status")
+    return c.store(_TYPES[live["kind"]], key[2], {**live, "status": status}, MANAGER, "status")
 
 
 def _refresh_owners(c: Cluster, obj: Obj) -> None:
@@ -275,7 +274,7 @@ def _run(c: Cluster, pod: Obj, done: bool = False) -> None:
         "startTime": t,
         "containerStatuses": containers,
     }
-    c.store(PODS, ns, {**pod, "status": status}, STATUS_MANAGER, "status")
+    c.store(PODS, ns, {**pod, "status": status}, KUBELET, "status")
 
 
 def _free_ip(c: Cluster) -> str:
