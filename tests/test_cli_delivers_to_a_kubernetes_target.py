@@ -75,3 +75,25 @@ def test_target_add_list_and_up_deliver_to_the_cluster(
     db = sqlite3.connect(tmp_path / "home" / "vessel.db")
     stored = db.execute("select config from targets where name = 'eu-1'").fetchone()[0]
     assert "token" not in stored.lower() and str(kubeconfig) in stored
+
+
+def test_a_cluster_that_is_down_can_be_added_and_is_listed_as_unreachable(
+    cluster: tuple[FakeKubeServer, Path], tmp_path: Path
+) -> None:
+    server, kubeconfig = cluster
+    added = runner.invoke(
+        cli, ["target", "add", "eu-1", "--type", "kubernetes", "--kubeconfig", str(kubeconfig)]
+    )
+    assert added.exit_code == 0 and "reachable, v1.31.0" in added.output
+    server.unreachable = True
+    down = runner.invoke(
+        cli, ["target", "add", "eu-2", "--type", "kubernetes", "--kubeconfig", str(kubeconfig)]
+    )
+    assert down.exit_code == 0 and "not reachable now" in down.output and "fake-token" not in down.output
+
+    listed = {t["name"]: t for t in json.loads(runner.invoke(cli, ["target", "list", "-o", "json"]).stdout)}
+    assert not listed["eu-1"]["reachable"] and "unreachable" in listed["eu-1"]["message"]
+    assert listed["local"]["reachable"]
+    server.unreachable = False
+    listed = {t["name"]: t for t in json.loads(runner.invoke(cli, ["target", "list", "-o", "json"]).stdout)}
+    assert listed["eu-2"]["reachable"] and listed["eu-2"]["version"] == "v1.31.0"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,12 +12,12 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from vessel.cli.report import out, reporting
+from vessel.cli.report import err, out, reporting
 from vessel.cli.session import controller
 from vessel.controller.targets import StoreTargets
 from vessel.errors import ConflictError, NotFoundError, ValidationError
 from vessel.targets import factory
-from vessel.targets.protocol import TargetInfo
+from vessel.targets.protocol import TargetInfo, TargetStatus
 
 app = typer.Typer(help="Manage delivery targets.", no_args_is_help=True)
 
@@ -58,12 +59,18 @@ def add(
             settings["kubeconfig"] = str(Path(kubeconfig).expanduser().resolve())
         settings.update({k: v for k, v in (("context", context), ("namespace", namespace)) if v})
         info = TargetInfo(name, type_, _pairs(label or [], "--label"), settings)
-        factory.create(info)  # validates the type and its settings before anything is stored
+        target = factory.create(info)  # validates the type and its settings before anything is stored
         if any(existing.name == name for existing, _ in ctl.store.targets()):
             raise ConflictError(f"target {name!r} already exists", hint="remove it first")
         first = not ctl.store.targets()
         ctl.store.add_target(info, default=default or first, now=ctl.clock.now())
+        status = target.status()
+        target.close()
     out.print(f"target {name} added{' (default)' if default or first else ''}")
+    if status.reachable:
+        out.print(Text(f"  reachable{', ' + status.version if status.version else ''}"))
+    else:  # registered anyway: a cluster may well be down or not yet created when it is added
+        err.print(Text(f"  not reachable now: {status.message}"))
 
 
 @app.command("list")
@@ -73,9 +80,11 @@ def list_(output: Annotated[str, typer.Option("-o", "--output", help="table or j
         rows: list[dict[str, Any]] = []
         provider = StoreTargets(ctl.store)
         default = provider.default()
-        for info in provider.infos():
+        infos = provider.infos()
+        with ThreadPoolExecutor(max_workers=min(8, len(infos))) as pool:  # unreachable ones time out at once
+            statuses = list(pool.map(_status, infos))
+        for info, status in zip(infos, statuses, strict=True):
             is_default = info.name == default
-            status = factory.create(info).status()
             rows.append(
                 {
                     "name": info.name,
@@ -108,6 +117,14 @@ def list_(output: Annotated[str, typer.Option("-o", "--output", help="table or j
             )
         )
     out.print(table)
+
+
+def _status(info: TargetInfo) -> TargetStatus:
+    target = factory.create(info)
+    try:
+        return target.status()
+    finally:
+        target.close()
 
 
 @app.command()
