@@ -5,6 +5,7 @@ retries with backoff until it is back. Templates render for each cluster's own v
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -175,3 +176,38 @@ def test_what_a_new_revision_no_longer_renders_is_pruned_on_every_cluster(
 
     assert h.controller.delete(h.record("shop"))
     assert all(deployment(kubes[n]) is None for n in ("eu-1", "eu-2"))
+
+
+@pytest.mark.parametrize("parallelism", [1, 3])
+def test_deploy_reaches_at_most_parallelism_clusters_at_once(
+    h: Harness, kubes: dict[str, FakeKubeServer], parallelism: int
+) -> None:
+    spans: list[tuple[str, float, float]] = []  # (cluster, start, end) of every apply
+
+    def slow(name: str, handle: Any) -> Any:
+        def handler(method: str, target: str, headers: dict[str, str], body: bytes) -> Any:
+            if method != "PATCH":
+                return handle(method, target, headers, body)
+            start = time.monotonic()
+            time.sleep(0.05)
+            try:
+                return handle(method, target, headers, body)
+            finally:
+                spans.append((name, start, time.monotonic()))
+
+        return handler
+
+    for name, kube in kubes.items():
+        kube.handle = slow(name, kube.handle)  # type: ignore[method-assign]
+    policy = "    - {name: all, type: topology, properties: {clusters: [eu-1, eu-2, us-1]}}"
+    step = f"{{name: d, type: deploy, properties: {{policies: [all], parallelism: {parallelism}}}}}"
+    workflow = f"  workflow:\n    steps: [{step}]"
+    record = h.up(app(policy, workflow))
+    assert record.phase == Phase.RUNNING, record.message
+
+    def busy_at(moment: float) -> int:
+        return len({name for name, start, end in spans if start <= moment < end})
+
+    most = max(busy_at(start) for _, start, _ in spans)
+    assert len({name for name, _, _ in spans}) == 3
+    assert most == parallelism if parallelism == 1 else 1 < most <= parallelism
