@@ -97,3 +97,21 @@ def test_a_cluster_that_is_down_can_be_added_and_is_listed_as_unreachable(
     server.unreachable = False
     listed = {t["name"]: t for t in json.loads(runner.invoke(cli, ["target", "list", "-o", "json"]).stdout)}
     assert listed["eu-2"]["reachable"] and listed["eu-2"]["version"] == "v1.31.0"
+
+
+def test_config_values_are_typed_and_namespaces_are_not_created_when_told(
+    cluster: tuple[FakeKubeServer, Path], tmp_path: Path
+) -> None:
+    server, kubeconfig = cluster
+    args = ["target", "add", "eu-1", "--type", "kubernetes", "--kubeconfig", str(kubeconfig)]
+    added = runner.invoke(cli, [*args, "--config", "createNamespaces=false", "--config", "timeout=2.5"])
+    assert added.exit_code == 0, added.output
+    db = sqlite3.connect(tmp_path / "home" / "vessel.db")
+    stored = json.loads(db.execute("select config from targets where name = 'eu-1'").fetchone()[0])
+    assert stored["createNamespaces"] is False and stored["timeout"] == 2.5
+
+    (tmp_path / "app.yaml").write_text(APP)
+    result = runner.invoke(cli, ["up", "-f", str(tmp_path / "app.yaml"), "--timeout", "30s"])
+    assert result.exit_code == 1
+    assert 'namespaces "shop" not found' in result.output and "createNamespaces" in result.output
+    assert not any(m == "POST" and p.startswith("/api/v1/namespaces") for m, p in server.requests)

@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import yaml
 from rich.table import Table
 from rich.text import Text
 
-from vessel.cli.report import err, out, reporting
+from vessel.cli.report import out, reporting
 from vessel.cli.session import controller
 from vessel.controller.targets import StoreTargets
 from vessel.errors import ConflictError, NotFoundError, ValidationError
@@ -30,6 +31,19 @@ def _pairs(items: list[str], option: str) -> dict[str, str]:
             raise ValidationError(f"{option} {item!r}: expected key=value")
         pairs[key] = value
     return pairs
+
+
+def _settings(items: list[str]) -> dict[str, Any]:
+    """`--config` values typed as YAML reads a plain scalar: `true`, `5`, `0.5` are a boolean and
+    numbers, anything else (`20000-20999`, `~/x`) stays text."""
+    settings: dict[str, Any] = {}
+    for key, value in _pairs(items, "--config").items():
+        try:
+            typed = yaml.safe_load(value)
+        except yaml.YAMLError:
+            typed = value
+        settings[key] = typed if isinstance(typed, bool | int | float) else value
+    return settings
 
 
 @app.command()
@@ -52,7 +66,7 @@ def add(
 ) -> None:
     """Register a target."""
     with reporting(), controller() as ctl:
-        settings = _pairs(config or [], "--config")
+        settings = _settings(config or [])
         if path is not None:
             settings["path"] = str(Path(path).expanduser().resolve())
         if kubeconfig is not None:  # the path only: credentials stay in the kubeconfig, never in the store
@@ -70,7 +84,7 @@ def add(
     if status.reachable:
         out.print(Text(f"  reachable{', ' + status.version if status.version else ''}"))
     else:  # registered anyway: a cluster may well be down or not yet created when it is added
-        err.print(Text(f"  not reachable now: {status.message}"))
+        out.print(Text(f"  not reachable now: {status.message}", style="yellow"))
 
 
 @app.command("list")
