@@ -99,7 +99,7 @@ def test_a_cluster_that_is_down_can_be_added_and_is_listed_as_unreachable(
     assert listed["eu-2"]["reachable"] and listed["eu-2"]["version"] == "v1.31.0"
 
 
-def test_config_values_are_typed_and_namespaces_are_not_created_when_told(
+def test_config_given_as_text_is_honoured_and_namespaces_are_not_created_when_told(
     cluster: tuple[FakeKubeServer, Path], tmp_path: Path
 ) -> None:
     server, kubeconfig = cluster
@@ -108,7 +108,9 @@ def test_config_values_are_typed_and_namespaces_are_not_created_when_told(
     assert added.exit_code == 0, added.output
     db = sqlite3.connect(tmp_path / "home" / "vessel.db")
     stored = json.loads(db.execute("select config from targets where name = 'eu-1'").fetchone()[0])
-    assert stored["createNamespaces"] is False and stored["timeout"] == 2.5
+    assert stored["createNamespaces"] == "false" and stored["timeout"] == "2.5"  # as written
+    bad = runner.invoke(cli, ["target", "add", "eu-2", "--type", "kubernetes", "--config", "timeout=soon"])
+    assert bad.exit_code == 1 and "config.timeout" in bad.output and "'soon'" in bad.output
 
     (tmp_path / "app.yaml").write_text(APP)
     result = runner.invoke(cli, ["up", "-f", str(tmp_path / "app.yaml"), "--timeout", "30s"])

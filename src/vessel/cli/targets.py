@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 from rich.table import Table
 from rich.text import Text
 
@@ -33,19 +32,6 @@ def _pairs(items: list[str], option: str) -> dict[str, str]:
     return pairs
 
 
-def _settings(items: list[str]) -> dict[str, Any]:
-    """`--config` values typed as YAML reads a plain scalar: `true`, `5`, `0.5` are a boolean and
-    numbers, anything else (`20000-20999`, `~/x`) stays text."""
-    settings: dict[str, Any] = {}
-    for key, value in _pairs(items, "--config").items():
-        try:
-            typed = yaml.safe_load(value)
-        except yaml.YAMLError:
-            typed = value
-        settings[key] = typed if isinstance(typed, bool | int | float) else value
-    return settings
-
-
 @app.command()
 def add(
     name: Annotated[str, typer.Argument(help="Target name (what topology policies refer to).")],
@@ -66,7 +52,7 @@ def add(
 ) -> None:
     """Register a target."""
     with reporting(), controller() as ctl:
-        settings = _settings(config or [])
+        settings: dict[str, Any] = _pairs(config or [], "--config")
         if path is not None:
             settings["path"] = str(Path(path).expanduser().resolve())
         if kubeconfig is not None:  # the path only: credentials stay in the kubeconfig, never in the store

@@ -39,6 +39,7 @@ from urllib.parse import quote
 
 from vessel.errors import Location, TargetRejectedError, TargetUnavailableError, ValidationError
 from vessel.model.resource_key import ResourceKey
+from vessel.targets import settings
 from vessel.targets.applied import matches
 from vessel.targets.kubernetes import pods
 from vessel.targets.kubernetes.client import APPLY, ApiClient, Reply
@@ -85,22 +86,12 @@ class KubernetesTarget:
                 raise ValidationError(
                     f"target {info.name!r}: {key} must be a non-empty string", Location(path=f"config.{key}")
                 )
-        create = config.get("createNamespaces", True)
-        if not isinstance(create, bool):
-            raise ValidationError(
-                f"target {info.name!r}: createNamespaces must be true or false",
-                Location(path="config.createNamespaces"),
-            )
-        timeout = config.get("timeout", 10)
-        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-            raise ValidationError(
-                f"target {info.name!r}: timeout must be a positive number of seconds",
-                Location(path="config.timeout"),
-            )
+        create = settings.flag(info, "createNamespaces", True)
+        timeout = settings.seconds(info, "timeout", 10.0)
         self.info = info
         self.namespace: str | None = config.get("namespace")
         self.create_namespaces = create
-        self.api = ApiClient(info.name, config.get("kubeconfig"), config.get("context"), float(timeout))
+        self.api = ApiClient(info.name, config.get("kubeconfig"), config.get("context"), timeout)
         self.discovery = Discovery(self._discover)
         self._applied: set[ApiResource] = set()
         self._namespaces: set[str] = set()  # known to exist

@@ -30,6 +30,7 @@ from typing import Any
 
 from vessel.errors import Location, TargetRejectedError, TargetUnavailableError, ValidationError
 from vessel.model.resource_key import ResourceKey
+from vessel.targets import settings
 from vessel.targets.local import logs, objects, orphans, procfs, status
 from vessel.targets.local.objects import CRON_TASK, SERVICE, TASK, Workload
 from vessel.targets.local.ports import DEFAULT_RANGE, PortBook, parse_range
@@ -62,15 +63,10 @@ class LocalTarget:
             raise ValidationError(
                 f"target {info.name!r} needs a directory for its state", Location(path="config.path")
             )
-        grace = info.config.get("grace", DEFAULT_GRACE)
-        if isinstance(grace, bool) or not isinstance(grace, int | float) or grace < 0:
-            raise ValidationError(
-                f"target {info.name!r}: grace must be a number of seconds, not {grace!r}",
-                Location(path="config.grace"),
-            )
+        grace = settings.seconds(info, "grace", DEFAULT_GRACE, allow_zero=True)
         self.info = info
         self.root = Path(path).expanduser()
-        self._supervisor = Supervisor(float(grace))
+        self._supervisor = Supervisor(grace)
         self._ports = PortBook(self.root, parse_range(info.config.get("ports", DEFAULT_RANGE), info.name))
         self._runner = Runner(info.name, self._supervisor, self._ports, self._reservations)
         self._dirs: dict[ResourceKey, Path] = {}
