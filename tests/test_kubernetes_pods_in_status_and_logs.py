@@ -104,7 +104,8 @@ def test_a_crashing_pod_shows_its_restarts_and_why(kube: FakeKubeServer) -> None
     text = vessel("status", "shop", "-n", "shop", "--tree").stdout
     assert "not ready" in text and "api  waiting: CrashLoopBackOff  restarts 4" in text
     status = json.loads(vessel("status", "shop", "-n", "shop", "-o", "json").stdout)
-    assert status["phase"] == "unhealthy" or not status["services"][0]["healthy"]
+    api = next(s for s in status["services"] if s["component"] == "api")
+    assert not api["healthy"] and api["message"] == "Ready:1/2"  # the health rule, on the live object
 
 
 def test_logs_come_from_every_pod_and_container_of_the_component(kube: FakeKubeServer) -> None:
