@@ -688,7 +688,6 @@ def test_pod_logs_are_plain_text_lines_of_a_named_container(kube: FakeKubeServer
     logs = "/api/v1/namespaces/default/pods/p/log"
     assert read(kube, f"{logs}?container=a") == (200, "text/plain", "one\ntwo\nthree\n")
     assert read(kube, f"{logs}?container=a&tailLines=2&timestamps=true")[2] == "two\nthree\n"
-    assert read(kube, f"{logs}?container=a&follow=true")[2] == "one\ntwo\nthree\n"  # answered, not streamed
     assert read(kube, f"{logs}?container=b") == (200, "text/plain", "")
     assert read(kube, f"{logs}?container=init")[0] == 200
     assert list(client.log("p", namespace="default", container="a", tail_lines=1)) == ["three\n"]
@@ -727,6 +726,53 @@ def test_pod_logs_are_plain_text_lines_of_a_named_container(kube: FakeKubeServer
     assert read(kube, f"{logs}?container=a")[2] == ""  # a pod's log goes with it
 
 
+def test_a_followed_log_streams_new_lines_until_its_pod_is_deleted(kube: FakeKubeServer) -> None:
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}}
+    pod["spec"] = {"containers": [{"name": "a", "image": "busybox"}]}
+    call(kube, "POST", "/api/v1/namespaces/default/pods", pod)
+    kube.write_log("default", "p", "a", "one", "two")
+    connection = http.client.HTTPConnection(kube.url.removeprefix("http://"), timeout=5)
+    connection.request("GET", "/api/v1/namespaces/default/pods/p/log?follow=true&tailLines=1")
+    response = connection.getresponse()
+    assert response.status == 200 and response.getheader("Transfer-Encoding") == "chunked"
+    assert response.getheader("Content-Length") is None
+    assert response.readline() == b"two\n"  # the tail, then what is written while the answer is open
+    assert kube.following == 1
+    kube.write_log("default", "p", "a", "three")
+    assert response.readline() == b"three\n"
+    kube.write_log("default", "p", "a", "four", "five")
+    assert response.readline() + response.readline() == b"four\nfive\n"
+
+    call(kube, "DELETE", "/api/v1/namespaces/default/pods/p")
+    assert response.read() == b""  # the pod is gone: the last chunk ends the answer
+    assert kube.following == 0
+    connection.request("GET", "/api/v1/namespaces/default/pods/p/log")  # the connection is still usable
+    assert connection.getresponse().status == 404
+    connection.close()
+
+    call(kube, "POST", "/api/v1/namespaces/default/pods", pod)
+    assert read(kube, "/api/v1/namespaces/default/pods/p/log?follow=true&container=nope")[0] == 400
+    with urllib.request.urlopen(kube.url + "/api/v1/namespaces/default/pods/p/log?follow=1", timeout=5) as r:
+        kube.stop()  # a stopping server ends its followed logs too
+        assert r.read() == b""
+
+
+def test_a_client_that_hangs_up_ends_its_followed_log(kube: FakeKubeServer) -> None:
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}}
+    pod["spec"] = {"containers": [{"name": "a", "image": "busybox"}]}
+    call(kube, "POST", "/api/v1/namespaces/default/pods", pod)
+
+    def following(count: int) -> bool:
+        deadline = time.monotonic() + 3
+        while kube.following != count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return kube.following == count
+
+    with urllib.request.urlopen(kube.url + "/api/v1/namespaces/default/pods/p/log?follow=true", timeout=5):
+        assert following(1)
+    assert following(0)  # the server noticed the client had gone, and stopped streaming
+
+
 @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
 def test_kubectl_lists_pods_and_reads_a_deployments_logs(kube: FakeKubeServer, tmp_path: Path) -> None:
     config = str(kube.kubeconfig(tmp_path / "kubeconfig"))
@@ -744,3 +790,18 @@ def test_kubectl_lists_pods_and_reads_a_deployments_logs(kube: FakeKubeServer, t
     phases = kubectl("get", "pods", "-l", "app=web", "-o", "jsonpath={.items[*].status.phase}")
     assert phases == "Running" and pod["metadata"]["name"] in kubectl("get", "po")
     assert kubectl("logs", "deploy/web", "--tail=1") == "GET / 200\n"
+
+    follow = subprocess.Popen(
+        ["kubectl", "--kubeconfig", config, "logs", "-f", "deploy/web", "--tail=1"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert follow.stdout is not None and follow.stdout.readline() == "GET / 200\n"
+        kube.write_log("default", pod["metadata"]["name"], "web", "GET /later 200")
+        assert follow.stdout.readline() == "GET /later 200\n"  # streamed to kubectl as it is written
+        call(kube, "DELETE", f"{DEPLOY}/web")  # its pod goes with it, and the stream ends
+        assert follow.wait(timeout=10) == 0
+    finally:
+        follow.kill()
+        follow.wait()

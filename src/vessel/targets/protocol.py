@@ -92,9 +92,14 @@ class Target(Protocol):
         """Every live object labelled as belonging to the application."""
         ...
 
-    def logs(self, key: ResourceKey, tail: int | None = None) -> Iterator[str]:
+    def logs(self, key: ResourceKey, tail: int | None = None, follow: bool = False) -> Iterator[str]:
         """Log lines of the object's workload, where the target has any, each prefixed with the
-        instance (and container) it came from: `web-0 | line`."""
+        instance (and container) it came from: `web-0 | line`; `tail` keeps the last N of each.
+
+        With `follow`, the iterator goes on yielding lines as they are written, blocking in between,
+        until the caller stops: close it (`generator.close()`, or leave a `with closing(...)` block)
+        to release what it holds (open files, streams, threads). It also ends by itself when there is
+        nothing left to follow (the workload is gone; targets without logs end at once)."""
         ...
 
     def instances(self, key: ResourceKey) -> list[Instance]:

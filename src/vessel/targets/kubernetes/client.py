@@ -4,13 +4,18 @@ lightkube reads the kubeconfig (context, server, CA, client certificates, tokens
 builds the authenticated HTTP client; requests are plain REST calls, so any kind the API server serves
 can be handled without generated classes. The kubeconfig is read when the first request is made, not
 when the target is created, and credentials only ever travel in request headers — never in messages.
+
+`stream` keeps an answer open and reads it as it comes (pod logs with `follow=true`); any thread may
+`abort` such a stream: its socket is shut down, which wakes the thread blocked reading it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -70,20 +75,43 @@ class ApiClient:
             response = http.request(method, path, params=dict(params or {}), content=content, headers=headers)
         except httpx2.TransportError as exc:
             raise unreachable(self.target, what, exc) from None
-        decoded: Any = None
-        if not response.content:
-            pass
-        elif response.headers.get("content-type", "").startswith(JSON):
-            try:
-                decoded = response.json()
-            except ValueError:
-                decoded = None
-        else:
-            decoded = response.text
-        reply = Reply(response.status_code, decoded)
+        reply = Reply(response.status_code, _decoded(response))
         if reply.ok or reply.code in allow:
             return reply
         raise from_status(self.target, what, reply.code, reply.body)
+
+    def stream(
+        self,
+        path: str,
+        what: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        accept: str = "*/*",
+        allow: frozenset[int] = frozenset(),
+    ) -> Stream:
+        """GET `path` and keep the answer open, to be read line by line as the server writes it. Only
+        the read timeout is lifted (a followed log may stay quiet for hours); connecting still times
+        out. Errors as `call`; an allowed code is a stream with no lines. Close it (`with`) when done."""
+        import httpx2
+
+        http = self._client()
+        timeout = httpx2.Timeout(self.timeout, read=None)
+        request = http.build_request(
+            "GET", path, params=dict(params or {}), headers={"Accept": accept}, timeout=timeout
+        )
+        try:
+            response = http.send(request, stream=True)
+            if response.is_success:
+                return Stream(self.target, what, response)
+            try:
+                response.read()
+            finally:
+                response.close()
+        except httpx2.TransportError as exc:
+            raise unreachable(self.target, what, exc) from None
+        if response.status_code in allow:
+            return Stream(self.target, what, None)
+        raise from_status(self.target, what, response.status_code, _decoded(response))
 
     @property
     def default_namespace(self) -> str:
@@ -127,3 +155,58 @@ class ApiClient:
                 f"target {self.target!r}: cannot use {where}{context}: {why}",
                 hint="check the target's kubeconfig and context",
             ) from None
+
+
+class Stream:
+    """An answer being read as it arrives. `lines()` yields its lines (the last one even without a
+    newline) and ends with the answer; `abort()`, from any thread, ends it early and quietly."""
+
+    def __init__(self, target: str, what: str, response: httpx2.Response | None) -> None:
+        self.target = target
+        self.what = what
+        self._response = response
+        self._aborted = threading.Event()
+
+    def lines(self) -> Iterator[str]:
+        import httpx2
+
+        if self._response is None:
+            return
+        try:
+            yield from self._response.iter_lines()
+        except httpx2.TransportError as exc:
+            if not self._aborted.is_set():
+                raise unreachable(self.target, self.what, exc) from None
+
+    def abort(self) -> None:
+        """Shut the connection down: a thread blocked in `lines()` wakes up, and its loop ends."""
+        self._aborted.set()
+        stream = self._response.extensions.get("network_stream") if self._response is not None else None
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if isinstance(sock, socket.socket):
+            with contextlib.suppress(OSError):
+                # the plain socket's shutdown, also under TLS: SSLSocket.shutdown would unset its SSL
+                # object under the reading thread's feet
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        if self._response is not None:
+            self._response.close()
+
+    def __enter__(self) -> Stream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _decoded(response: httpx2.Response) -> Any:
+    """The answer's JSON, or its text when it is not JSON; None when empty or undecodable."""
+    if not response.content:
+        return None
+    if response.headers.get("content-type", "").startswith(JSON):
+        try:
+            return response.json()
+        except ValueError:
+            return None
+    return response.text

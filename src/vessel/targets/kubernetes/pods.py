@@ -3,13 +3,22 @@
 A workload's pods are found the way kubectl finds them: by the workload's own label selector
 (`spec.selector` of Deployments, StatefulSets, DaemonSets, ReplicaSets and Jobs), in its namespace; a
 CronJob's are those of the Jobs it owns; a Pod is its own. Other objects have none.
+
+Logs are read per pod and container (`LogSource`). Followed, they are streamed all at once — a thread
+per stream, one queue — so a quiet container never holds up a busy one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import queue
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
+from vessel.targets.kubernetes.client import ApiClient, Stream
 from vessel.targets.protocol import ContainerState, Instance
 
 Obj = Mapping[str, Any]
@@ -71,3 +80,90 @@ def _state(container: Obj) -> str:
 
 def container_names(pod: Obj) -> list[str]:
     return [str(c.get("name", "")) for c in (pod.get("spec") or {}).get("containers") or []]
+
+
+@dataclass(frozen=True)
+class LogSource:
+    """One container's log: where to read it and the prefix its lines get (`pod`, or `pod/container`
+    when the pod has several containers)."""
+
+    prefix: str
+    path: str
+    container: str
+    what: str
+
+
+def log_sources(pod: Obj) -> list[LogSource]:
+    meta = pod.get("metadata") or {}
+    name, namespace = str(meta.get("name", "")), str(meta.get("namespace", ""))
+    path = f"/api/v1/namespaces/{quote(namespace, safe='')}/pods/{quote(name, safe='')}/log"
+    containers = container_names(pod)
+    return [
+        LogSource(
+            name if len(containers) == 1 else f"{name}/{container}",
+            path,
+            container,
+            f"logs of pod {namespace}/{name} container {container}",
+        )
+        for container in containers
+    ]
+
+
+STOP_WAIT = 2.0  # seconds a closed follow waits for its threads to notice
+
+
+def follow(
+    api: ApiClient, sources: list[LogSource], tail: int | None, allow: frozenset[int]
+) -> Iterator[str]:
+    """Every source streamed at once (`follow=true`), prefixed lines yielded as they arrive. Ends when
+    every stream has ended (the pods are gone); a stream that cannot be opened raises its error (codes in
+    `allow` are a stream with no lines). Closing the generator aborts the streams and waits (up to
+    `STOP_WAIT`) for their threads to end."""
+    arrived: queue.Queue[str | Exception | None] = queue.Queue()
+    opened: list[Stream] = []
+    lock = threading.Lock()
+    stopped = threading.Event()
+
+    def pump(source: LogSource) -> None:
+        params = {"container": source.container, "follow": "true"}
+        params |= {"tailLines": str(tail)} if tail is not None else {}
+        try:
+            with api.stream(source.path, source.what, params=params, allow=allow) as stream:
+                with lock:
+                    if stopped.is_set():
+                        return
+                    opened.append(stream)
+                try:
+                    for line in stream.lines():
+                        arrived.put(f"{source.prefix} | {line}")
+                finally:
+                    with lock:  # before its connection can go back to the pool, where abort must not reach it
+                        opened.remove(stream)
+        except Exception as exc:  # handed to the consumer, who raises it
+            arrived.put(exc)
+        finally:
+            arrived.put(None)
+
+    threads = [
+        threading.Thread(target=pump, args=(s,), name=f"vessel-logs {s.prefix}", daemon=True) for s in sources
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        running = len(threads)
+        while running:
+            item = arrived.get()
+            if item is None:
+                running -= 1
+            elif isinstance(item, Exception):
+                raise item
+            else:
+                yield item
+    finally:
+        with lock:
+            stopped.set()
+            for stream in opened:
+                stream.abort()
+        deadline = time.monotonic() + STOP_WAIT
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))

@@ -19,7 +19,8 @@ namespaced objects that name none; default: the context's namespace, else `defau
   `app.oam.dev/name=<app>,app.oam.dev/namespace=<namespace>`. Listing every discoverable kind would cost
   dozens of requests per call; the engine's own inventory (in the store) is what pruning relies on.
 - instances and logs: the workload's pods (see `pods`); logs are read per pod and container (`tailLines`),
-  prefixed `pod | ` (`pod/container | ` when a pod has several containers); they are not streamed.
+  prefixed `pod | ` (`pod/container | ` when a pod has several containers). Followed, each is streamed
+  (`follow=true`, no read timeout) in a thread of its own, merged as lines arrive.
 - cluster_version: the server's `gitVersion`, asked once per `VERSION_TTL` seconds, so templates render
   for the cluster they land on (`context.clusterVersion`).
 - Errors: see `failures`. A kind the server does not serve (yet) is transient: a CRD applied in the same
@@ -180,19 +181,22 @@ class KubernetesTarget:
                         owned.append({"apiVersion": res.api_version, "kind": res.kind, **item})
         return sorted(owned, key=lambda obj: ResourceKey.of(obj))
 
-    def logs(self, key: ResourceKey, tail: int | None = None) -> Iterator[str]:
-        for pod in self._pods(key):
-            meta = pod.get("metadata") or {}
-            name, namespace = str(meta.get("name", "")), str(meta.get("namespace", ""))
-            containers = pods.container_names(pod)
-            for container in containers:
-                prefix = name if len(containers) == 1 else f"{name}/{container}"
-                params = {"container": container} | ({"tailLines": str(tail)} if tail is not None else {})
-                path = f"/api/v1/namespaces/{quote(namespace, safe='')}/pods/{quote(name, safe='')}/log"
-                what = f"logs of pod {namespace}/{name} container {container}"
-                reply = self.api.call("GET", path, what, params=params, accept="*/*", allow=_NO_LOGS)
-                text = reply.body if reply.ok and isinstance(reply.body, str) else ""
-                yield from (f"{prefix} | {line}" for line in text.splitlines())
+    def logs(self, key: ResourceKey, tail: int | None = None, follow: bool = False) -> Iterator[str]:
+        """Each pod's (and container's) log, pod after pod; `tail` applies to each. Followed, every
+        container of the pods found now is streamed at once until the pods are gone: pods created
+        later (a rollout) are not picked up."""
+        sources = [source for pod in self._pods(key) for source in pods.log_sources(pod)]
+        if follow:
+            return pods.follow(self.api, sources, tail, _NO_LOGS)
+        return self._read_logs(sources, tail)
+
+    def _read_logs(self, sources: list[pods.LogSource], tail: int | None) -> Iterator[str]:
+        for source in sources:
+            params = {"container": source.container} | ({"tailLines": str(tail)} if tail is not None else {})
+            what = source.what
+            reply = self.api.call("GET", source.path, what, params=params, accept="*/*", allow=_NO_LOGS)
+            text = reply.body if reply.ok and isinstance(reply.body, str) else ""
+            yield from (f"{source.prefix} | {line}" for line in text.splitlines())
 
     def instances(self, key: ResourceKey) -> list[Instance]:
         return [pods.instance(pod) for pod in self._pods(key)]

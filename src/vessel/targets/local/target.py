@@ -162,13 +162,22 @@ class LocalTarget:
                     owned.append(live)
         return owned
 
-    def logs(self, key: ResourceKey, tail: int | None = None) -> Iterator[str]:
+    def logs(self, key: ResourceKey, tail: int | None = None, follow: bool = False) -> Iterator[str]:
         """Each replica's log lines, prefixed with the replica's name (`web-0 | …`), replica after replica;
-        `tail` applies to each replica."""
+        `tail` applies to each replica. Followed, the replicas' files are read like `tail -F` (see
+        `logs.follow`: rotation survived, replicas started later included) until the object is deleted."""
         directory = self._find(key)
         state = load(directory) if directory is not None else None
         if directory is None or state is None:
             return iter(())
+        if follow:
+            found = directory
+
+            def replicas() -> dict[str, Path] | None:  # asked again at every look: scaling is followed
+                now = load(found)
+                return None if now is None else {p.name: log_file(found, p.name) for p in now.replicas}
+
+            return (f"{name} | {line}" for name, line in logs.follow(replicas, tail))
         names = [p.name for p in state.replicas]
         return (f"{name} | {line}" for name in names for line in logs.lines(log_file(directory, name), tail))
 

@@ -8,6 +8,7 @@ import copy
 import json
 import threading
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import jsonpatch
@@ -21,6 +22,7 @@ Obj = dict[str, Any]
 Key = tuple[str, str, str, str]  # group, plural, namespace ("" when cluster-scoped), name
 Ident = tuple[str, str, str]  # manager, operation, subresource
 CRD_PLURAL = "customresourcedefinitions"
+LOG_WAIT = 0.1  # seconds a followed log waits for new lines before answering an empty batch
 
 
 def _entries(obj: Obj | None) -> dict[Ident, set[fields.Path]]:
@@ -62,6 +64,9 @@ class Cluster:
         self.types: dict[tuple[str, str, str], ResourceType] = {}
         self.objects: dict[Key, Obj] = {}
         self.logs: dict[tuple[str, str, str], list[str]] = {}
+        self.log_written = threading.Condition(self.lock)  # notified by write_log and pod deletions
+        self.logs_followed = True  # False once the server stops: followed logs end
+        self.log_followers = 0  # followed logs being streamed right now
         for rt in BUILTIN:
             self.types[(rt.group, rt.version, rt.plural)] = rt
         ns_type = self.types[("", "v1", "namespaces")]
@@ -231,6 +236,8 @@ class Cluster:
             self.logs = {k: v for k, v in self.logs.items() if k[0] != name}
         if (group, plural) == ("", "pods"):
             self.logs = {k: v for k, v in self.logs.items() if k[:2] != (ns, name)}
+            with self.lock:
+                self.log_written.notify_all()  # its followed logs end
         if plural == CRD_PLURAL:
             self._unregister_crd(live)
         for k, _ in self.dependents(live["metadata"]["uid"]):
@@ -510,10 +517,59 @@ class Cluster:
     def write_log(self, ns: str, pod: str, container: str, lines: tuple[str, ...]) -> None:
         with self.lock:
             self.logs.setdefault((ns, pod, self._log_container(ns, pod, container)), []).extend(lines)
+            self.log_written.notify_all()
 
     def read_log(self, ns: str, pod: str, container: str | None, tail: int | None) -> str:
         """A container's log lines, each ending in a newline; 400 if it has not started yet (waiting,
         never restarted), as the kubelet answers."""
+        return "".join(line + "\n" for line in self._log_lines(ns, pod, container, tail)[1])
+
+    def follow_log(self, ns: str, pod: str, container: str | None, tail: int | None) -> Iterator[list[str]]:
+        """`read_log` with `follow=true`: checked at once (the same errors), then the lines in batches —
+        what exists, then what `write_log` adds, as it is written. An empty batch means nothing new for
+        `LOG_WAIT` seconds (the server then checks that its client is still there). Ends when the pod is
+        deleted (a new pod of the same name has a log of its own) or `stop_following` is called."""
+        with self.lock:
+            name, lines = self._log_lines(ns, pod, container, tail)
+            uid = self.objects[("", "pods", ns, pod)]["metadata"]["uid"]
+            seen = len(self.logs.get((ns, pod, name), []))
+        return self._log_batches((ns, pod, name), uid, lines, seen)
+
+    def stop_following(self) -> None:
+        with self.lock:
+            self.logs_followed = False
+            self.log_written.notify_all()
+
+    def _log_batches(
+        self, key: tuple[str, str, str], uid: str, first: list[str], seen: int
+    ) -> Iterator[list[str]]:
+        with self.lock:
+            self.log_followers += 1
+        try:
+            yield first
+            written: list[str] = []  # the container's lines; kept when its pod goes, so none is lost
+            while True:
+                with self.lock:
+                    if self._same_pod(key, uid) and len(self.logs.get(key, ())) <= seen:
+                        self.log_written.wait(LOG_WAIT)
+                    ended = not (self.logs_followed and self._same_pod(key, uid))
+                    if self._same_pod(key, uid):
+                        written = self.logs.get(key, written)
+                    batch, seen = written[seen:], len(written)
+                if batch or not ended:
+                    yield batch
+                if ended:
+                    return
+        finally:
+            with self.lock:
+                self.log_followers -= 1
+
+    def _same_pod(self, key: tuple[str, str, str], uid: str) -> bool:
+        pod = self.objects.get(("", "pods", key[0], key[1]))
+        return pod is not None and pod["metadata"]["uid"] == uid
+
+    def _log_lines(self, ns: str, pod: str, container: str | None, tail: int | None) -> tuple[str, list[str]]:
+        """The container's name and its (last `tail`) lines, checked as the kubelet does."""
         with self.lock:
             name = self._log_container(ns, pod, container)
             statuses = (self.objects[("", "pods", ns, pod)].get("status") or {}).get("containerStatuses")
@@ -523,10 +579,10 @@ class Cluster:
                     reason = waiting.get("reason") or "ContainerCreating"
                     why = f'container "{name}" in pod "{pod}" is waiting to start: {reason}'
                     raise KubeError(400, "BadRequest", why)
-            lines = self.logs.get((ns, pod, name), [])
+            lines = list(self.logs.get((ns, pod, name), []))
             if tail is not None:
-                lines = lines[len(lines) - tail :] if tail > 0 else []
-            return "".join(line + "\n" for line in lines)
+                lines = lines[max(0, len(lines) - tail) :] if tail > 0 else []
+            return name, lines
 
     # -- CustomResourceDefinitions -----------------------------------------------------------------
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import select
+import socket
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -19,7 +22,7 @@ from vessel.testing.fake_kube.kinds import ResourceType
 
 DEFAULT_VERSION = "1.31"
 APPLY = "application/apply-patch+yaml"
-Body = Obj | str  # an answer: an object (sent as JSON) or text (sent as text/plain)
+Body = Obj | str | Iterator[list[str]]  # an object (sent as JSON), text, or a followed log's line batches
 PATCH_TYPES = (
     APPLY,
     "application/merge-patch+json",
@@ -52,8 +55,9 @@ class FakeKubeServer:
 
     ``with FakeKubeServer() as kube: kube.kubeconfig(path)`` then point lightkube or kubectl at `path`.
     It serves discovery, CRUD, server-side apply (managed fields, conflicts), selectors, CRDs, status
-    subresources and pod logs (`GET .../pods/{name}/log`, with `container` and `tailLines`; `follow`
-    answers the lines written so far and ends: nothing streams). `version` sets what `/version` says.
+    subresources and pod logs (`GET .../pods/{name}/log`, with `container` and `tailLines`; with
+    `follow=true` the answer is chunked and streams the lines `write_log` adds until the pod is deleted,
+    the client hangs up or the server stops). `version` sets what `/version` says.
 
     Like a real API server it defaults `spec.replicas` to 1 (Deployments, StatefulSets, ReplicaSets) and
     a Job's selector, skips writes that change nothing (the resourceVersion stays), and deletes an
@@ -61,7 +65,8 @@ class FakeKubeServer:
     and the kubelet (see `workloads`): workloads get running pods on the node `fake-node` and a status
     derived from them before a write is answered.
 
-    Simulation: `set_status` (on a pod, it also updates the owning workload's status), `write_log`,
+    Simulation: `set_status` (on a pod, it also updates the owning workload's status), `write_log`
+    (`following` counts the followed logs being streamed),
     `controller`, `fail_next(count, code)`, and `unreachable` (connections close without an answer).
     """
 
@@ -97,6 +102,7 @@ class FakeKubeServer:
         return self
 
     def stop(self) -> None:
+        self.cluster.stop_following()
         if self._thread is not None:
             self._httpd.shutdown()
             self._thread.join()
@@ -153,6 +159,11 @@ class FakeKubeServer:
         items: list[Obj] = self.cluster.list_objects(self._pods, namespace, selector)["items"]
         return items
 
+    @property
+    def following(self) -> int:
+        """How many followed logs (`follow=true`) are being streamed right now."""
+        return self.cluster.log_followers
+
     def write_log(self, namespace: str, pod: str, container: str, *lines: str) -> None:
         """Append `lines` to a container's log (the pod must exist; its log goes when it does)."""
         self.cluster.write_log(namespace, pod, container, lines)
@@ -164,7 +175,8 @@ class FakeKubeServer:
     # -- routing -----------------------------------------------------------------------------------
 
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> tuple[int, Body]:
-        """Serve one request: the status code and the answer (an object as JSON, a str as plain text)."""
+        """Serve one request: the status code and the answer (an object as JSON, a str as plain text,
+        an iterator as a followed log: chunked text, a chunk per batch of lines)."""
         split = urlsplit(target)
         query = {k: v[-1] for k, v in parse_qs(split.query).items()}
         parts = [p for p in split.path.split("/") if p]
@@ -244,7 +256,10 @@ class FakeKubeServer:
             tail = query.get("tailLines")
             if tail is not None and not tail.isdigit():
                 raise KubeError(400, "BadRequest", f"tailLines: invalid value {tail!r}")
-            return 200, c.read_log(ns, name, query.get("container"), None if tail is None else int(tail))
+            lines = int(tail) if tail is not None else None
+            if query.get("follow") in ("true", "1"):
+                return 200, c.follow_log(ns, name, query.get("container"), lines)
+            return 200, c.read_log(ns, name, query.get("container"), lines)
         if method == "GET":
             return 200, c.get(rt, ns, name)
         if method == "PUT":
@@ -394,6 +409,9 @@ class _Handler(BaseHTTPRequestHandler):
                 500,
                 KubeError(500, "InternalError", f"fake kube: {type(e).__name__}: {e}").status(),
             )
+        if isinstance(payload, Iterator):
+            self._stream(payload)
+            return
         text = payload if isinstance(payload, str) else None
         data = (json.dumps(payload) if text is None else text).encode()
         self.send_response(code)
@@ -401,6 +419,39 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+    def _stream(self, batches: Iterator[list[str]]) -> None:
+        """A followed log: a chunk per batch, as the batches come, until they end (the final chunk is
+        sent and the connection stays usable) or the client hangs up."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        try:
+            for batch in batches:
+                if batch:
+                    data = "".join(line + "\n" for line in batch).encode()
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                elif self._hung_up():
+                    self.close_connection = True
+                    return
+            self.wfile.write(b"0\r\n\r\n")
+        except OSError:
+            self.close_connection = True
+        finally:
+            close = getattr(batches, "close", None)
+            if close is not None:
+                close()
+        if not self.server.fake.cluster.logs_followed:
+            self.close_connection = True  # the server stops: do not wait for another request
+
+    def _hung_up(self) -> bool:
+        """Whether the client closed its side (readable, yet nothing to read)."""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return bool(readable) and not self.connection.recv(1, socket.MSG_PEEK)
+        except OSError:
+            return True
 
 
 _REASONS = {
