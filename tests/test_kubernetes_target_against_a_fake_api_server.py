@@ -5,11 +5,14 @@ delivery through the engine."""
 from __future__ import annotations
 
 import socket
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from vessel.errors import TargetRejectedError, TargetUnavailableError, ValidationError
 from vessel.model.resource_key import ResourceKey
@@ -334,3 +337,60 @@ def test_reapplying_what_still_holds_writes_nothing(
         assert patches() == 4
     finally:
         fresh.close()
+
+
+def test_a_cluster_that_does_not_answer_costs_one_timeout_per_pause(tmp_path: Path) -> None:
+    """A silent API server (accepts, reads, never answers) must not cost a timeout per object: after
+    one, calls fail at once naming the pause, until it ends."""
+    asked: list[bytes] = []
+    server = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            held.append(conn)
+            data = conn.recv(65536)
+            if data:
+                asked.append(data)
+
+    threading.Thread(target=accept, daemon=True).start()
+    port = server.getsockname()[1]
+    config = tmp_path / "silent"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "clusters": [{"name": "c", "cluster": {"server": f"http://127.0.0.1:{port}"}}],
+                "users": [{"name": "u", "user": {"token": "t0ken"}}],
+                "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}],
+                "current-context": "c",
+            }
+        )
+    )
+    target = KubernetesTarget(
+        TargetInfo("silent", "kubernetes", {}, {"kubeconfig": str(config), "timeout": 0.3})
+    )
+    try:
+        with pytest.raises(TargetUnavailableError, match="'silent'.*unreachable"):
+            target.get(WEB)
+        assert len(asked) == 1
+        for _ in range(5):
+            with pytest.raises(TargetUnavailableError, match="did not answer within 0.3s; not asked again"):
+                target.apply(deployment())
+        assert len(asked) == 1, "no request while the pause lasts"
+        time.sleep(0.35)
+        with pytest.raises(TargetUnavailableError):
+            target.get(WEB)
+        assert len(asked) == 2, "asked again once the pause is over"
+        with pytest.raises(TargetUnavailableError, match=r"of a 0.6s pause"):
+            target.get(WEB)  # and the next pause is twice as long
+    finally:
+        target.close()
+        server.close()
+        for conn in held:
+            conn.close()

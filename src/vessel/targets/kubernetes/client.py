@@ -5,6 +5,9 @@ builds the authenticated HTTP client; requests are plain REST calls, so any kind
 can be handled without generated classes. The kubeconfig is read when the first request is made, not
 when the target is created, and credentials only ever travel in request headers — never in messages.
 
+A cluster that does not answer within the timeout is not asked again for a pause (see `_Quiet`): one
+silent cluster costs one timeout per pause, not one per object, so the others are not held up.
+
 `stream` keeps an answer open and reads it as it comes (pod logs with `follow=true`); any thread may
 `abort` such a stream: its socket is shut down, which wakes the thread blocked reading it.
 """
@@ -15,6 +18,7 @@ import contextlib
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -25,6 +29,7 @@ from vessel.targets.kubernetes.failures import from_status, unreachable
 if TYPE_CHECKING:
     import httpx2
 
+QUIET_MAX = 60.0
 APPLY = "application/apply-patch+yaml"
 JSON = "application/json"
 
@@ -37,6 +42,37 @@ class Reply:
     @property
     def ok(self) -> bool:
         return 200 <= self.code < 300
+
+
+class _Quiet:
+    """A cluster that does not answer costs one timeout, not one per request: after a timeout, calls
+    fail at once for a pause (the timeout, doubling with each further timeout up to 60 s), so one
+    silent cluster cannot stall the loop over every application. Any answer ends the pause."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self.pause = 0.0
+        self.until = 0.0
+        self._lock = threading.Lock()
+
+    def check(self, target: str, what: str) -> None:
+        with self._lock:
+            left = self.until - time.monotonic()
+            pause = self.pause
+        if left > 0:
+            raise TargetUnavailableError(
+                f"target {target!r}: {what}: API server unreachable: it did not answer within "
+                f"{self.timeout:g}s; not asked again for {left:.0f}s (of a {pause:g}s pause)"
+            )
+
+    def timed_out(self) -> None:
+        with self._lock:
+            self.pause = min(QUIET_MAX, self.pause * 2 if self.pause else self.timeout)
+            self.until = time.monotonic() + self.pause
+
+    def answered(self) -> None:
+        with self._lock:
+            self.pause = self.until = 0.0
 
 
 class ApiClient:
@@ -53,6 +89,7 @@ class ApiClient:
         self._http: httpx2.Client | None = None
         self._default_namespace = "default"
         self._lock = threading.Lock()
+        self._quiet = _Quiet(timeout)
 
     def call(
         self,
@@ -68,13 +105,18 @@ class ApiClient:
     ) -> Reply:
         import httpx2
 
+        self._quiet.check(self.target, what)
         http = self._client()
         content = None if body is None else json.dumps(body).encode()
         headers = {"Accept": accept} | ({"Content-Type": content_type} if content is not None else {})
         try:
             response = http.request(method, path, params=dict(params or {}), content=content, headers=headers)
+        except httpx2.TimeoutException as exc:
+            self._quiet.timed_out()
+            raise unreachable(self.target, what, exc) from None
         except httpx2.TransportError as exc:
             raise unreachable(self.target, what, exc) from None
+        self._quiet.answered()
         reply = Reply(response.status_code, _decoded(response))
         if reply.ok or reply.code in allow:
             return reply
