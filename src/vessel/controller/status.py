@@ -2,7 +2,7 @@
 
 {"name", "namespace", "phase", "message", "revision", "latestRevision",
  "workflow": {"phase", "message", "steps": [{"name", "type", "phase", "reason", "message", "subSteps"}]},
- "services": [{"component", "target", "healthy", "message"}],
+ "services": [{"component", "target", "healthy", "message", "endpoint", "endpoints"}],
  "resources": [{"target", "apiVersion", "kind", "namespace", "name", "component", "state",
                 "instances"?: [{"name", "phase", "ready", "restarts", "message",
                                 "containers": [{"name", "ready", "restarts", "state"}]}]}]}
@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
+from vessel.controller.endpoints import endpoints
 from vessel.controller.health import workload_status
 from vessel.errors import VesselError
 from vessel.store.records import AppRecord, InventoryEntry, StepRecord
@@ -24,6 +25,8 @@ from vessel.workflow.plan import Plan
 
 if TYPE_CHECKING:
     from vessel.controller.controller import Controller
+
+EXPOSING = ("Service", "Ingress")  # kinds whose live objects say where a component is reached
 
 
 def status_of(controller: Controller, app: AppRecord, *, instances: bool = False) -> dict[str, Any]:
@@ -48,7 +51,7 @@ def status_of(controller: Controller, app: AppRecord, *, instances: bool = False
         "latestRevision": app.latest_revision,
         "workflow": workflow,
         "services": [
-            _service(controller, app, e)
+            _service(controller, app, e, inventory)
             for e in inventory
             if not e.role and not e.component.startswith("step:")
         ],
@@ -68,23 +71,40 @@ def _step(record: StepRecord, subs: list[StepRecord]) -> dict[str, Any]:
     }
 
 
-def _service(controller: Controller, app: AppRecord, entry: InventoryEntry) -> dict[str, Any]:
+def _service(
+    controller: Controller, app: AppRecord, entry: InventoryEntry, inventory: list[InventoryEntry]
+) -> dict[str, Any]:
     out: dict[str, Any] = {
         "component": entry.component,
         "target": entry.target,
         "healthy": False,
         "message": "",
         "endpoint": "",
+        "endpoints": [],
     }
+    target = controller.targets.get(entry.target)
     try:
-        live = controller.targets.get(entry.target).get(entry.key)
+        live = target.get(entry.key)
+        if live is None:
+            return {**out, "message": f"{entry.key} is missing"}
+        exposing = [
+            target.get(e.key)
+            for e in inventory
+            if (e.component, e.target) == (entry.component, entry.target)
+            and e.key != entry.key
+            and e.key.kind in EXPOSING
+        ]
     except VesselError as exc:
         return {**out, "message": f"target unavailable: {exc.render()}"}
-    if live is None:
-        return {**out, "message": f"{entry.key} is missing"}
-    out["endpoint"] = str((live.get("status") or {}).get("endpoint") or "")
+    found = endpoints([live, *(obj for obj in exposing if obj is not None)])
     status = workload_status(controller, app, entry, live)
-    return {**out, "healthy": status.healthy, "message": status.message}
+    return {
+        **out,
+        "healthy": status.healthy,
+        "message": status.message,
+        "endpoint": found[0] if found else "",
+        "endpoints": found,
+    }
 
 
 def _resource(controller: Controller, entry: InventoryEntry, instances: bool) -> dict[str, Any]:
