@@ -29,7 +29,6 @@ namespaced objects that name none; default: the context's namespace, else `defau
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import threading
@@ -41,7 +40,7 @@ from urllib.parse import quote
 from vessel.errors import Location, TargetRejectedError, TargetUnavailableError, ValidationError
 from vessel.model.resource_key import ResourceKey
 from vessel.targets import settings
-from vessel.targets.applied import matches
+from vessel.targets.applied import desired_state, matches
 from vessel.targets.kubernetes import pods
 from vessel.targets.kubernetes.client import APPLY, ApiClient, Reply
 from vessel.targets.kubernetes.discovery import ApiResource, Discovery
@@ -58,7 +57,6 @@ from vessel.targets.protocol import (
 NOT_FOUND = frozenset({404})
 VERSION_TTL = 300.0
 _NO_LOGS = frozenset({400, 404})  # a container not started yet, a pod just deleted: no lines
-_SERVER_META = ("resourceVersion", "uid", "generation", "creationTimestamp", "managedFields", "selfLink")
 
 # Listed by list_owned besides the kinds applied in this process (skipped when not served).
 COMMON_KINDS = (
@@ -108,7 +106,7 @@ class KubernetesTarget:
         if not key.name:
             raise TargetRejectedError(f"{what}: the object has no name", Location(path="metadata.name"))
         res = self._resource(key, what)
-        body = _desired(manifest)
+        body = desired_state(manifest)  # a stale resourceVersion would turn the apply into a conflict check
         meta = body["metadata"]
         namespace = ""
         if res.namespaced:
@@ -302,25 +300,14 @@ class KubernetesTarget:
         return {"apiVersion": res.api_version, "kind": res.kind, **reply.body}
 
 
-def _desired(manifest: Mapping[str, Any]) -> dict[str, Any]:
-    """The manifest as applied: no status, no server-managed metadata (a stale resourceVersion would
-    turn the apply into a conflict check)."""
-    body = {k: copy.deepcopy(v) for k, v in manifest.items() if k != "status"}
-    meta = body.get("metadata")
-    body["metadata"] = {
-        k: v for k, v in (meta.items() if isinstance(meta, Mapping) else ()) if k not in _SERVER_META
-    }
-    return body
-
-
 def _digest(body: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 def _changed(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> bool:
     """Whether the apply wrote something: the resourceVersion moved, and not merely for bookkeeping —
-    some API servers (and the fake one) store a new version for an apply that changed nothing, and a
-    controller may have written status meanwhile, so the object is compared without those too."""
+    some API servers store a new version for an apply that changed nothing, and a controller may have
+    written status meanwhile, so the object is compared without those too."""
     if before is None:
         return True
     if _resource_version(before) == _resource_version(after):
