@@ -211,3 +211,20 @@ def test_deploy_reaches_at_most_parallelism_clusters_at_once(
     most = max(busy_at(start) for _, start, _ in spans)
     assert len({name for name, _, _ in spans}) == 3
     assert most == parallelism if parallelism == 1 else 1 < most <= parallelism
+
+
+def test_a_throttled_cluster_is_retried_no_sooner_than_it_asked(
+    h: Harness, kubes: dict[str, FakeKubeServer]
+) -> None:
+    kubes["eu-1"].fail_next(1, 429, retry_after=7)  # API Priority and Fairness: "come back in 7 s"
+    text = app("    - {name: one, type: topology, properties: {clusters: [eu-1]}}")
+    record = h.controller.reconcile(h.submit(text))
+    run = h.store.latest_run(record.id)
+    assert run is not None
+    step = next(iter(h.store.steps(run.id).values()))
+    assert step.reason == "Retrying" and "(429 TooManyRequests)" in step.message
+    assert step.next_attempt_at is not None and step.next_attempt_at - h.clock.now() == 7
+    assert "retrying in 7s" in step.message  # not the 1 s its first backoff would be
+
+    record = h.controller.drive(record, timeout=60)
+    assert record.phase == Phase.RUNNING, record.message

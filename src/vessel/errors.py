@@ -124,9 +124,20 @@ class TargetRejectedError(VesselError):
 
 
 class TransientError(VesselError):
-    """An I/O failure that may succeed later."""
+    """An I/O failure that may succeed later; `retry_after` is how long the other side asked to be left
+    alone (an HTTP Retry-After), if it said."""
 
     terminal = False
+
+    def __init__(
+        self,
+        message: str,
+        location: Where | None = None,
+        hint: str | None = None,
+        retry_after: float | None = None,
+    ):
+        super().__init__(message, location, hint)
+        self.retry_after = retry_after
 
 
 class TargetUnavailableError(TransientError):

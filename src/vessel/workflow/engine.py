@@ -314,7 +314,7 @@ class _Pass:
         try:
             return function(ctx)
         except TransientError as exc:
-            return Outcome.retry(exc.render())
+            return Outcome.retry(exc.render(), exc.retry_after)
         except VesselError as exc:
             return Outcome.failed(exc.render())
         except Exception as exc:  # a bug in a step type: fail the step visibly instead of retrying forever
@@ -362,7 +362,7 @@ class _Pass:
             message = f"gave up after {errors} attempts: {outcome.message}"
             self._fail(step, "FailedAfterRetries", message, errors=errors)
             return
-        wait = backoff.delay(errors)
+        wait = max(backoff.delay(errors), min(outcome.retry_after or 0.0, backoff.CAP_SECONDS))
         self._save(
             step,
             reason="Retrying",

@@ -45,8 +45,9 @@ class Outcome:
         return cls("wait", message, retry_after=retry_after)
 
     @classmethod
-    def retry(cls, message: str) -> Outcome:
-        return cls("retry", message, reason="Retrying")
+    def retry(cls, message: str, retry_after: float | None = None) -> Outcome:
+        """A transient failure: called again after the backoff, or `retry_after` if that is longer."""
+        return cls("retry", message, reason="Retrying", retry_after=retry_after)
 
     @classmethod
     def suspend(cls, message: str = "", resume_at: float | None = None) -> Outcome:

@@ -120,7 +120,7 @@ class ApiClient:
         reply = Reply(response.status_code, _decoded(response))
         if reply.ok or reply.code in allow:
             return reply
-        raise from_status(self.target, what, reply.code, reply.body)
+        raise from_status(self.target, what, reply.code, reply.body, response.headers.get("retry-after"))
 
     def stream(
         self,
@@ -153,7 +153,8 @@ class ApiClient:
             raise unreachable(self.target, what, exc) from None
         if response.status_code in allow:
             return Stream(self.target, what, None)
-        raise from_status(self.target, what, response.status_code, _decoded(response))
+        retry_after = response.headers.get("retry-after")
+        raise from_status(self.target, what, response.status_code, _decoded(response), retry_after)
 
     @property
     def default_namespace(self) -> str:

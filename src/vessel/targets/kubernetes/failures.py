@@ -16,14 +16,17 @@ from vessel.errors import Location, TargetRejectedError, TargetUnavailableError,
 _TRANSIENT = frozenset({409, 429})
 
 
-def from_status(target: str, what: str, code: int, body: Any) -> VesselError:
-    """The error for a non-2xx answer `body` (a `Status` object, or whatever the server sent)."""
+def from_status(target: str, what: str, code: int, body: Any, retry_after: str | None = None) -> VesselError:
+    """The error for a non-2xx answer `body` (a `Status` object, or whatever the server sent); a
+    transient one carries the answer's Retry-After (seconds), so the retry waits at least that long."""
     status: Mapping[str, Any] = body if isinstance(body, Mapping) else {}
     message = str(status.get("message") or "").strip() or f"HTTP {code}"
     reason = str(status.get("reason") or "")
     where = f"target {target!r}: {what}"
     if code >= 500 or code in _TRANSIENT:
-        return TargetUnavailableError(f"{where}: {message} ({code}{' ' + reason if reason else ''})")
+        return TargetUnavailableError(
+            f"{where}: {message} ({code}{' ' + reason if reason else ''})", retry_after=_seconds(retry_after)
+        )
     fields = _fields(status)
     if fields:
         return TargetRejectedError(
@@ -35,6 +38,14 @@ def from_status(target: str, what: str, code: int, body: Any) -> VesselError:
         403: "the kubeconfig's user is not allowed to do this (RBAC)",
     }.get(code)
     return TargetRejectedError(f"{where}: {message} ({code}{' ' + reason if reason else ''})", hint=hint)
+
+
+def _seconds(header: str | None) -> float | None:
+    """Retry-After as Kubernetes sends it: whole seconds (the HTTP-date form is not used by it)."""
+    try:
+        return max(0.0, float(header)) if header is not None else None
+    except ValueError:
+        return None
 
 
 def unreachable(target: str, what: str, exc: BaseException) -> TargetUnavailableError:

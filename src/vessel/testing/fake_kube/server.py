@@ -75,7 +75,7 @@ class FakeKubeServer:
         self.cluster = Cluster(kubelet_version=self.version_info["gitVersion"])
         self.unreachable = False
         self.requests: list[tuple[str, str]] = []  # (method, path?query), for assertions
-        self._failures: list[int] = []
+        self._failures: list[tuple[int, int | None]] = []  # (code, Retry-After seconds)
         self._fail_lock = threading.Lock()
         self._httpd = _HTTPServer(("127.0.0.1", port), _Handler, self)
         self._thread: threading.Thread | None = None
@@ -134,12 +134,13 @@ class FakeKubeServer:
         target.write_text(yaml.safe_dump(config, sort_keys=False))
         return target
 
-    def fail_next(self, count: int = 1, code: int = 503) -> None:
-        """Answer the next `count` requests with a `code` Status instead of serving them."""
+    def fail_next(self, count: int = 1, code: int = 503, retry_after: int | None = None) -> None:
+        """Answer the next `count` requests with a `code` Status instead of serving them (with a
+        Retry-After header if given, as API Priority and Fairness does with its 429s)."""
         with self._fail_lock:
-            self._failures.extend([code] * count)
+            self._failures.extend([(code, retry_after)] * count)
 
-    def _take_failure(self) -> int | None:
+    def _take_failure(self) -> tuple[int, int | None] | None:
         with self._fail_lock:
             return self._failures.pop(0) if self._failures else None
 
@@ -396,9 +397,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         fake.requests.append((method, self.path))
-        code = fake._take_failure()
+        failure = fake._take_failure()
+        retry_after = failure[1] if failure is not None else None
         try:
-            if code is not None:
+            if failure is not None:
+                code = failure[0]
                 raise KubeError(code, _REASONS.get(code, "InternalError"), f"injected failure ({code})")
             headers = {k.lower(): v for k, v in self.headers.items()}
             code, payload = fake.handle(method, self.path, headers, body)
@@ -417,6 +420,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(code)
         self.send_header("Content-Type", "application/json" if text is None else "text/plain")
         self.send_header("Content-Length", str(len(data)))
+        if retry_after is not None:
+            self.send_header("Retry-After", str(retry_after))
         self.end_headers()
         self.wfile.write(data)
 

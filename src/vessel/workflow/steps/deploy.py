@@ -74,7 +74,8 @@ def _conclude(results: list[tuple[list[ComponentReport], dict[str, Any]] | Excep
         if delivered == 0 and len(errors) == 1:
             raise errors[0]
         others = f" ({delivered} other placement{'s' * (delivered != 1)} delivered)" if delivered else ""
-        raise TransientError("; ".join(str(e) for e in errors) + others)
+        asked = [e.retry_after for e in errors if isinstance(e, TransientError) and e.retry_after]
+        raise TransientError("; ".join(str(e) for e in errors) + others, retry_after=max(asked, default=None))
     reports = [rep for r in results if not isinstance(r, Exception) for rep in r[0]]
     unhealthy = [r for r in reports if not r.healthy]
     if unhealthy:
