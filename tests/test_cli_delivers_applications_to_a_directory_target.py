@@ -168,3 +168,33 @@ def test_targets_can_be_listed_and_removed_only_when_unused(env: Path) -> None:
 def test_unknown_application_is_a_clear_error(env: Path) -> None:
     result = vessel("status", "nope")
     assert result.exit_code == 1 and "application default/nope does not exist" in result.stderr
+
+
+def test_a_directory_target_renders_for_the_cluster_version_it_is_given(env: Path) -> None:
+    old = env / "old"
+    added = vessel(
+        "target", "add", "old", "--type", "directory", "--path", str(old), "--config", "clusterVersion=1.22"
+    )
+    assert added.exit_code == 0, added.output
+    bad = vessel(
+        "target",
+        "add",
+        "bad",
+        "--type",
+        "directory",
+        "--path",
+        str(env / "bad"),
+        "--config",
+        "clusterVersion=new",
+    )
+    assert bad.exit_code == 1 and "config.clusterVersion" in bad.output
+    app = APP.split("  workflow:")[0].replace(
+        "type: scaler, properties: {replicas: 2}", "type: hpa, properties: {max: 4}"
+    )
+    (env / "hpa.yaml").write_text(
+        app + "  policies: [{name: old, type: topology, properties: {clusters: [old]}}]\n"
+    )
+    result = vessel("up", "-f", str(env / "hpa.yaml"))
+    assert result.exit_code == 0, result.output
+    hpa = yaml.safe_load((old / "default/horizontalpodautoscaler.autoscaling/api.yaml").read_text())
+    assert hpa["apiVersion"] == "autoscaling/v2beta2"  # the hpa trait's choice below Kubernetes 1.23

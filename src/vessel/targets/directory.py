@@ -22,6 +22,7 @@ import yaml
 
 from vessel.errors import Location, TargetRejectedError, TargetUnavailableError, ValidationError
 from vessel.model.resource_key import ResourceKey
+from vessel.targets import settings
 from vessel.targets.protocol import (
     APP_LABEL,
     APP_NAMESPACE_LABEL,
@@ -29,7 +30,6 @@ from vessel.targets.protocol import (
     Instance,
     TargetInfo,
     TargetStatus,
-    configured_version,
 )
 
 _Dumper: type[Any] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -51,7 +51,7 @@ class DirectoryTarget:
         if not isinstance(info.config.get("path"), str | os.PathLike) or not str(info.config["path"]):
             raise ValidationError(f"target {info.name!r} needs a directory", Location(path="config.path"))
         self.info = info
-        self.version = configured_version(info)
+        self.version = settings.cluster_version(info)
         self.root = Path(info.config["path"]).expanduser()
         self._lock = threading.Lock()
         with contextlib.suppress(OSError):  # status() reports the problem; writes raise it

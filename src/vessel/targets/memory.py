@@ -17,6 +17,7 @@ from typing import Any
 
 from vessel.errors import TargetRejectedError, TargetUnavailableError, TransientError
 from vessel.model.resource_key import ResourceKey
+from vessel.targets import settings
 from vessel.targets.applied import matches
 from vessel.targets.protocol import (
     APP_LABEL,
@@ -26,7 +27,6 @@ from vessel.targets.protocol import (
     Instance,
     TargetInfo,
     TargetStatus,
-    configured_version,
 )
 
 
@@ -131,7 +131,7 @@ class MemoryTarget:
         ]
 
     def cluster_version(self) -> str | None:
-        return configured_version(self.info)
+        return settings.cluster_version(self.info)
 
     def status(self) -> TargetStatus:
         if self.unavailable:

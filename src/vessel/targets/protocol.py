@@ -6,12 +6,10 @@ something is healthy — the workflow decides, from the live objects a target re
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from vessel.errors import Location, ValidationError
 from vessel.model.resource_key import ResourceKey
 
 FIELD_MANAGER = "vessel"
@@ -115,20 +113,3 @@ class Target(Protocol):
         ...
 
     def close(self) -> None: ...
-
-
-_VERSION = re.compile(r"v?(\d+)\.(\d+)(\.\d+)?([-+].*)?")
-
-
-def configured_version(info: TargetInfo) -> str | None:
-    """A target's `clusterVersion` setting (`1.27` or `v1.27.3`): what a target without a cluster of
-    its own (directory, memory) renders for. Checked when the target is created."""
-    raw = info.config.get("clusterVersion")
-    if raw is None:
-        return None
-    if not isinstance(raw, str) or not _VERSION.fullmatch(raw):
-        raise ValidationError(
-            f"target {info.name!r}: clusterVersion must look like 1.27 or v1.27.3, not {raw!r}",
-            Location(path="config.clusterVersion"),
-        )
-    return raw

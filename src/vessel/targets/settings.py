@@ -4,10 +4,13 @@ setting — so each target owns its settings' types, and `1.30` stays the text i
 
 from __future__ import annotations
 
+import re
+
 from vessel.errors import Location, ValidationError
 from vessel.targets.protocol import TargetInfo
 
 _TRUE, _FALSE = ("true",), ("false",)
+_VERSION = re.compile(r"v?(\d+)\.(\d+)(\.\d+)?([-+].*)?")
 
 
 def flag(info: TargetInfo, key: str, default: bool) -> bool:
@@ -38,3 +41,17 @@ def seconds(info: TargetInfo, key: str, default: float, *, allow_zero: bool = Fa
             Location(path=f"config.{key}"),
         )
     return number
+
+
+def cluster_version(info: TargetInfo) -> str | None:
+    """The `clusterVersion` setting (`1.27`, `v1.27.3`): what a target without a cluster of its own
+    (directory, memory) renders for; None when not set."""
+    raw = info.config.get("clusterVersion")
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or not _VERSION.fullmatch(raw):
+        raise ValidationError(
+            f"target {info.name!r}: clusterVersion must look like 1.27 or v1.27.3, not {raw!r}",
+            Location(path="config.clusterVersion"),
+        )
+    return raw
