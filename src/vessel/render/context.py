@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from vessel.model.application import Application, Component
+from vessel.model.kube_version import parse_kube_version
 
 
 @dataclass(frozen=True)
@@ -20,11 +20,16 @@ class ClusterVersion:
     @classmethod
     def parse(cls, version: str) -> ClusterVersion:
         """From a server's gitVersion (`v1.27.3`, `v1.29.1+k3s1`, `1.30`); ValueError if it is not one."""
-        match = _VERSION.match(version.strip())
-        if match is None:
+        parsed = parse_kube_version(version)
+        if parsed is None:
             raise ValueError(f"not a Kubernetes version: {version!r}")
-        major, minor, patch = match.group(1), match.group(2), match.group(3) or ".0"
-        return cls(major, minor, version if version.startswith("v") else f"v{major}.{minor}{patch}")
+        major, minor, patch = parsed
+        git_version = version.strip()
+        return cls(
+            str(major),
+            str(minor),
+            git_version if git_version.startswith("v") else f"v{major}.{minor}.{patch}",
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -33,9 +38,6 @@ class ClusterVersion:
             "gitVersion": self.git_version or f"v{self.major}.{self.minor}.0",
             "platform": "linux/amd64",
         }
-
-
-_VERSION = re.compile(r"v?(\d+)\.(\d+)(\.\d+)?")
 
 
 @dataclass(frozen=True)

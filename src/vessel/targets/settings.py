@@ -4,13 +4,11 @@ setting — so each target owns its settings' types, and `1.30` stays the text i
 
 from __future__ import annotations
 
-import re
-
 from vessel.errors import Location, ValidationError
+from vessel.model.kube_version import parse_kube_version
 from vessel.targets.protocol import TargetInfo
 
 _TRUE, _FALSE = ("true",), ("false",)
-_VERSION = re.compile(r"v?(\d+)\.(\d+)(\.\d+)?([-+].*)?")
 
 
 def flag(info: TargetInfo, key: str, default: bool) -> bool:
@@ -49,7 +47,7 @@ def cluster_version(info: TargetInfo) -> str | None:
     raw = info.config.get("clusterVersion")
     if raw is None:
         return None
-    if not isinstance(raw, str) or not _VERSION.fullmatch(raw):
+    if not isinstance(raw, str) or parse_kube_version(raw) is None:
         raise ValidationError(
             f"target {info.name!r}: clusterVersion must look like 1.27 or v1.27.3, not {raw!r}",
             Location(path="config.clusterVersion"),

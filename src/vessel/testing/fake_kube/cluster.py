@@ -315,14 +315,7 @@ class Cluster:
         with self.lock:
             obj = self._check_body(rt, ns, body, name)
             live = self._live(rt, ns, name)
-            rv = obj["metadata"].get("resourceVersion")
-            if rv and rv != live["metadata"]["resourceVersion"]:
-                raise self._conflict(
-                    rt,
-                    name,
-                    "the object has been modified; please apply your changes to the latest "
-                    "version and try again",
-                )
+            self._check_version(rt, name, obj["metadata"].get("resourceVersion"), live)
             if sub == "status":
                 new = copy.deepcopy(live)
                 new["status"] = obj.get("status", {})
@@ -332,6 +325,15 @@ class Cluster:
             self._record_update(rt, live, new, manager, sub)
             self._commit(rt, ns, new, live, sub)
             return self._settle(rt, ns, name, sub)
+
+    def _check_version(self, rt: ResourceType, name: str, expected: Any, live: Obj) -> None:
+        """A write naming a resourceVersion is refused once the object has moved past it."""
+        if expected and expected != live["metadata"]["resourceVersion"]:
+            raise self._conflict(
+                rt,
+                name,
+                "the object has been modified; please apply your changes to the latest version and try again",
+            )
 
     def _conflict(self, rt: ResourceType, name: str, why: str, causes: list[Obj] | None = None) -> KubeError:
         details: Obj = {"name": name, "group": rt.group, "kind": rt.plural}
@@ -366,13 +368,7 @@ class Cluster:
                 raise KubeError(400, "BadRequest", "the patch did not produce an object")
             new = self._check_body(rt, ns, patched, name)
             rv = (patch.get("metadata") or {}).get("resourceVersion") if isinstance(patch, dict) else None
-            if rv and rv != live["metadata"]["resourceVersion"]:
-                raise self._conflict(
-                    rt,
-                    name,
-                    "the object has been modified; please apply your changes to the latest "
-                    "version and try again",
-                )
+            self._check_version(rt, name, rv, live)
             if sub == "status":
                 status = new.get("status")
                 new = copy.deepcopy(live)
