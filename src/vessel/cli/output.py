@@ -1,0 +1,45 @@
+"""`-o table|json|yaml` for every read command, declared once.
+
+A read command builds one plain document (the same shape the REST API returns for that resource) and
+hands it to `show` with a function that draws it as a table; `-o json` and `-o yaml` print the document
+itself. Typer checks the value against `View`, so an unknown format is a usage error (exit 2) naming the
+choices.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Annotated, Any, TypeVar
+
+import typer
+import yaml
+
+
+class View(StrEnum):
+    table = "table"
+    json = "json"
+    yaml = "yaml"
+
+
+ViewOption = Annotated[View, typer.Option("-o", "--output", help="Output format: table, json or yaml.")]
+
+Doc = TypeVar("Doc")
+
+
+def show(document: Doc, view: View, table: Callable[[Doc], None]) -> None:
+    """Print `document` as JSON or YAML, or draw it with `table`."""
+    if view == View.json:
+        json.dump(document, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    elif view == View.yaml:
+        yaml.safe_dump(_plain(document), sys.stdout, sort_keys=False, allow_unicode=True)
+    else:
+        table(document)
+
+
+def _plain(value: Any) -> Any:
+    """YAML of the same document JSON would print (tuples as lists, no Python tags)."""
+    return json.loads(json.dumps(value))
