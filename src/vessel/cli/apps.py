@@ -80,6 +80,8 @@ def _up_one(
         out.print(f"{app.name}: unchanged (revision {submitted.app.revision})")
     else:
         out.print(f"{app.name}: revision {submitted.revision} created")
+    if submitted.moved is not None:
+        out.print(Text(f"  placement changes: {submitted.moved.describe()}", style="yellow"))
     record = submitted.app
     if wait:
         record = ctl.drive(record, timeout=seconds, progress=Progress(ctl, out))

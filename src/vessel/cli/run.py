@@ -32,6 +32,7 @@ def run(
         out.print(f"vessel run: reconciling every {interval:g}s (owner {ctl.owner})")
         while not stopping["now"]:
             started = time.monotonic()
+            ctl.targets.refresh()  # targets added, changed or removed by other commands since the last pass
             for app in ctl.store.apps():
                 try:
                     before = app.phase

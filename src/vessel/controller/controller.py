@@ -15,8 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from vessel.controller import gc, statekeep
+from vessel.controller import gc, placement, statekeep
 from vessel.controller.health import workload_status
+from vessel.controller.placement import Move
 from vessel.controller.revisions import application_from_snapshot, registry_from_snapshot, snapshot
 from vessel.controller.targets import StoreTargets
 from vessel.definitions.registry import Registry, build_registry
@@ -43,6 +44,7 @@ class Submitted:
     app: AppRecord
     revision: int | None  # None: identical to the current revision, nothing new
     run_id: int | None
+    moved: Move | None = None  # the new revision delivers to other targets than the one before
 
 
 class Controller:
@@ -62,27 +64,45 @@ class Controller:
         self.owner = owner or f"{socket.gethostname()}-{os.getpid()}"
         lease = float(os.environ.get("VESSEL_LEASE_SECONDS", LEASE_SECONDS))
         self.engine = Engine(store, self.clock, builtin_steps(), self.owner, lease)
-        self._revisions: dict[tuple[int, int], tuple[Application, Registry]] = {}
+        self._revisions: dict[tuple[int, int], tuple[Application, Registry, str | None]] = {}
 
     def close(self) -> None:
         """Release this process's leases so another process can drive its runs right away."""
         self.store.release_leases(self.owner)
+        self.targets.close()
 
     # --- submitting ------------------------------------------------------------------------------
 
     def submit(self, app: Application, registry: Registry | None = None) -> Submitted:
         """Store a new revision (unless identical to the current one) and start its workflow run."""
         snap = snapshot(app, registry or self.live_registry)
+        self.targets.refresh()
+        default = self.targets.default()  # recorded with the revision: where "no topology" places it
+        before = self.store.app(app.namespace, app.name)
         record, number = self.store.create_revision(
-            app.namespace, app.name, snap.digest, snap.spec, snap.definitions, self.clock.now()
+            app.namespace, app.name, snap.digest, snap.spec, snap.definitions, self.clock.now(), default
         )
         if number is None:
             return Submitted(record, None, None)
         # The snapshot is what this process just parsed: no need to read it back to run it.
         documents = [doc for _, _, _, doc in snap.definitions]
-        self._revisions[(record.id, number)] = (app, registry_from_snapshot(documents, self.live_registry))
+        self._revisions[(record.id, number)] = (
+            app,
+            registry_from_snapshot(documents, self.live_registry),
+            default,
+        )
         self.event(record.id, "Revision", f"revision {number} created")
-        return Submitted(record, number, self._start_run(record.id, number, snap.plan))
+        moved = self._moved(record.id, before, number)
+        return Submitted(record, number, self._start_run(record.id, number, snap.plan), moved)
+
+    def _moved(self, app_id: int, before: AppRecord | None, number: int) -> Move | None:
+        """Whether revision `number` delivers elsewhere than the one the application had (recorded)."""
+        if before is None or before.deleting or before.revision < 1:
+            return None
+        moved = placement.move(self, app_id, before.revision, number)
+        if moved is not None:
+            self.event(app_id, "Placement", f"revision {number} moves: {moved.describe()}")
+        return moved
 
     def _start_run(self, app_id: int, revision: int, plan: Plan) -> int:
         """A new run; an unfinished earlier one is stopped, so no run is left executing unseen."""
@@ -120,6 +140,8 @@ class Controller:
         return app
 
     def reconcile_all(self) -> list[AppRecord]:
+        """One pass over every application, with the target registry as it is now."""
+        self.targets.refresh()
         return [self.reconcile(app) for app in self.store.apps()]
 
     def _phase(self, app: AppRecord, run: RunRecord | None) -> tuple[str, str]:
@@ -157,18 +179,34 @@ class Controller:
 
     # --- run contexts ----------------------------------------------------------------------------
 
-    def revision_context(self, app_id: int, revision: int) -> tuple[Application, Registry]:
+    def _revision(self, app_id: int, revision: int) -> tuple[Application, Registry, str | None]:
         key = (app_id, revision)
         if key not in self._revisions:
             record = self.store.revision(app_id, revision)
             registry = registry_from_snapshot(record.definitions, self.live_registry)
-            self._revisions[key] = (application_from_snapshot(record.spec), registry)
+            self._revisions[key] = (application_from_snapshot(record.spec), registry, record.default_target)
         return self._revisions[key]
+
+    def revision_context(self, app_id: int, revision: int) -> tuple[Application, Registry]:
+        app, registry, _ = self._revision(app_id, revision)
+        return app, registry
+
+    def placed_default(self, app_id: int, revision: int) -> str:
+        """Where "no topology" places this revision: the default recorded when it was made (the
+        current default only for a revision made before defaults were recorded)."""
+        return self._revision(app_id, revision)[2] or self.targets.default()
 
     def _run_context(self, run: RunRecord) -> RunContext:
         app, registry = self.revision_context(run.app_id, run.revision)
         delivery = Delivery(
-            self.store, self.targets, run.app_id, app, registry, run.revision, self.clock.now()
+            self.store,
+            self.targets,
+            run.app_id,
+            app,
+            registry,
+            run.revision,
+            self.clock.now(),
+            self.placed_default(run.app_id, run.revision),
         )
         return RunContext(app, registry, delivery, functools.partial(self.event, run.app_id))
 
@@ -186,6 +224,7 @@ class Controller:
         """Reconcile until the run is finished, suspended or failed (or `timeout` seconds pass)."""
         deadline = None if timeout is None else self.clock.now() + timeout
         while True:
+            self.targets.refresh()  # a long wait sees targets changed meanwhile
             app = self.reconcile(app)
             run = self.store.latest_run(app.id)
             if progress:
