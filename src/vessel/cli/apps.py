@@ -1,4 +1,5 @@
-"""`vessel up | status | ls | delete | revision | events`: the application lifecycle from the shell.
+"""`vessel up | status | ls | revision | events`: the application lifecycle from the shell (`delete`
+has a module of its own).
 
 Embedded mode: `up` (and the workflow operations) drive the workflow in this process until it finishes,
 suspends, fails or `--timeout` passes; `vessel run` keeps everything reconciled in the foreground.
@@ -206,23 +207,6 @@ def ls(output: Annotated[str, typer.Option("-o", "--output", help="table or json
     for r in rows:
         table.add_row(*(Text(str(r[k])) for k in ("namespace", "name", "phase", "revision", "message")))
     out.print(table)
-
-
-def delete(name: Name, namespace: Namespace = "default", wait: Wait = True, timeout: Timeout = "2m") -> None:
-    """Delete an application and everything it delivered (or orphan, per its garbage-collect policy)."""
-    with reporting(), controller() as ctl:
-        seconds = timeout_seconds(timeout) or 0
-        app = ctl.find(namespace, name)
-        deadline = time.monotonic() + seconds
-        while not ctl.delete(app):
-            if not wait or time.monotonic() > deadline:
-                err.print(
-                    f"{name}: deletion started; some resources could not be deleted yet (see vessel events)"
-                )
-                raise typer.Exit(1)
-            time.sleep(1.0)
-            app = ctl.find(namespace, name)
-    out.print(f"{name} deleted")
 
 
 revision_app = typer.Typer(help="Inspect revisions.", no_args_is_help=True)

@@ -336,12 +336,27 @@ class Controller:
         return run_id
 
     def delete(self, app: AppRecord) -> bool:
-        """Start deleting; True when nothing is left (the application record is gone)."""
-        if not app.deleting:
-            self.store.set_app(app.id, self.clock.now(), deleting=True, phase=Phase.DELETING, message="")
-            self.event(app.id, "Delete", "deleting the application's resources")
-            app = self.store.app_by_id(app.id)
-        return self._continue_delete(app)
+        """Start (or go on) deleting; True when nothing is left (the application record is gone).
+        A failed delete is retried on a later call once its backoff has passed (`next_delete_due`)."""
+        return self._continue_delete(self._deleting(app))
+
+    def delete_orphaning(self, app: AppRecord) -> list[InventoryEntry]:
+        """Delete what can be deleted now and forget the rest, leaving it in place (a target that is
+        gone or unreachable); the application is gone afterwards. Returns what was left in place."""
+        app = self._deleting(app)
+        if self._continue_delete(app):
+            return []
+        return gc.orphan_undeletable(self, app)
+
+    def next_delete_due(self, app: AppRecord) -> float | None:
+        return gc.next_delete_due(self, app)
+
+    def _deleting(self, app: AppRecord) -> AppRecord:
+        if app.deleting:
+            return app
+        self.store.set_app(app.id, self.clock.now(), deleting=True, phase=Phase.DELETING, message="")
+        self.event(app.id, "Delete", "deleting the application's resources")
+        return self.store.app_by_id(app.id)
 
     def _continue_delete(self, app: AppRecord) -> bool:
         return gc.delete_all(self, app)
