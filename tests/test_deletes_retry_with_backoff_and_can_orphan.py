@@ -61,6 +61,7 @@ def test_a_failing_delete_backs_off_like_delivery_with_one_event_per_change_of_s
         h.clock.advance(due - h.clock.now())
     assert waits == [backoff.delay(n) for n in range(1, 6)] == [1, 2, 4, 8, 16]
     assert reasons(h, app).count("DeleteFailed") == entries  # one per resource, not one per attempt
+    assert reasons(h, app).count("Delete") == 1
     record = h.store.app_by_id(app.id)
     assert record.phase == "deleting" and "target 'mem' is unreachable (attempt 5)" in record.message
 

@@ -352,6 +352,8 @@ class Controller:
         return gc.next_delete_due(self, app)
 
     def _deleting(self, app: AppRecord) -> AppRecord:
+        """The application marked as being deleted (once: the caller's record may be an old one)."""
+        app = self.store.app_by_id(app.id)
         if app.deleting:
             return app
         self.store.set_app(app.id, self.clock.now(), deleting=True, phase=Phase.DELETING, message="")
