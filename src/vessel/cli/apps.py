@@ -19,6 +19,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from vessel.cli.inputs import load_inputs
+from vessel.cli.interrupt import Interrupted, interruptible
 from vessel.cli.options import Definitions, Files, Format, Name, Namespace, Output
 from vessel.cli.progress import Progress
 from vessel.cli.report import err, out, reporting
@@ -57,9 +58,36 @@ def up(files: Files, definitions: Definitions = None, wait: Wait = True, timeout
         for app in apps:
             render_application(app, registry)  # every mistake is reported before anything is stored
         with controller(registry) as ctl:
-            results = [_up_one(ctl, app, registry, wait, seconds) for app in apps]
+            results = _up_all(ctl, apps, registry, wait, seconds, files)
     if not all(r.phase in OK_PHASES for r in results) and wait:
         raise typer.Exit(1)
+
+
+def _up_all(
+    ctl: Controller,
+    apps: list[Application],
+    registry: Registry,
+    wait: bool,
+    seconds: float | None,
+    files: list[Path],
+) -> list[AppRecord]:
+    """Submit and drive each application in turn; on Ctrl-C, leave them saying how to go on."""
+    results: list[AppRecord] = []
+    submitted: list[AppRecord] = []
+
+    def stopped(stop: Interrupted) -> None:
+        err.print(f"\n{stop.signal}: stopped driving")
+        for record in submitted:
+            message = ctl.interrupted(record)
+            if message:
+                err.print(Text(f"{record.name}: {message}"))
+        again = " ".join(f"-f {f}" for f in files)
+        err.print(Text(f"  continue with: vessel up {again}   (or keep `vessel run` running)"))
+
+    with interruptible(stopped):
+        for app in apps:
+            results.append(_up_one(ctl, app, registry, wait, seconds, submitted))
+    return results
 
 
 SOURCE_DIR = "app.vessel.dev/source-dir"
@@ -74,9 +102,15 @@ def _with_source_dir(app: Application) -> Application:
 
 
 def _up_one(
-    ctl: Controller, app: Application, registry: Registry, wait: bool, seconds: float | None
+    ctl: Controller,
+    app: Application,
+    registry: Registry,
+    wait: bool,
+    seconds: float | None,
+    driven: list[AppRecord],
 ) -> AppRecord:
     submitted = ctl.submit(app, registry)
+    driven.append(submitted.app)
     if submitted.revision is None:
         out.print(f"{app.name}: unchanged (revision {submitted.app.revision})")
     else:

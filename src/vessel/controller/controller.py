@@ -15,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from vessel.controller import gc, placement, statekeep
+from vessel.controller import driving, gc, placement, statekeep
+from vessel.controller.driving import RUN_PHASES
 from vessel.controller.health import workload_status
 from vessel.controller.placement import Move
 from vessel.controller.revisions import application_from_snapshot, registry_from_snapshot, snapshot
@@ -30,13 +31,6 @@ from vessel.workflow.delivery import Delivery, TargetProvider
 from vessel.workflow.engine import LEASE_SECONDS, STEP_GROUP, Engine, RunContext
 from vessel.workflow.plan import Plan, plan_for
 from vessel.workflow.steps import builtin_steps
-
-RUN_PHASES = {
-    RunPhase.EXECUTING: Phase.RUNNING_WORKFLOW,
-    RunPhase.SUSPENDING: Phase.SUSPENDING,
-    RunPhase.TERMINATED: Phase.TERMINATED,
-    RunPhase.FAILED: Phase.FAILED,
-}
 
 
 @dataclass(frozen=True)
@@ -260,8 +254,32 @@ class Controller:
 
     def suspend(self, app: AppRecord) -> None:
         run = self._unfinished_run(app, "suspend")
-        self.store.update_run(run.id, suspended=True)
+        message = "suspended by the user"
+        self.store.update_run(run.id, suspended=True, phase=RunPhase.SUSPENDING, message=message)
+        self._mirror_run(app)
         self.event(app.id, "Suspend", "workflow suspended by the user")
+
+    def _mirror_run(self, app: AppRecord) -> None:
+        """Show an operation's effect on the run in the application at once (status and `ls` read it),
+        not only after the next pass of whoever drives it."""
+        run = self.store.latest_run(app.id)
+        if run is not None and run.phase in RUN_PHASES:
+            self.store.set_app(app.id, self.clock.now(), phase=RUN_PHASES[run.phase], message=run.message)
+
+    def interrupted(self, app: AppRecord) -> str:
+        """This process stops driving (Ctrl-C, SIGTERM): release its leases at once, and say in the
+        application what now holds — interrupted, with what to do — rather than leave "running" a
+        workflow nothing runs. Returns that message."""
+        self.store.release_leases(self.owner)
+        app = self.store.app_by_id(app.id)
+        run = self.store.latest_run(app.id)
+        if run is None or run.finished:
+            return ""
+        view = driving.shown(app, run, self.store.steps(run.id), self.clock.now())
+        if view.driver is None and (view.phase, view.message) != (app.phase, app.message):
+            self.store.set_app(app.id, self.clock.now(), phase=view.phase, message=view.message)
+            self.event(app.id, "Interrupted", view.message, True)
+        return view.message
 
     def resume(self, app: AppRecord) -> None:
         """Resume the run: end every suspension, approving steps that wait for it (deploy `auto: false`)."""
@@ -288,11 +306,13 @@ class Controller:
                 )
             self.store.save_step(run.id, resumed)
         self.store.update_run(run.id, suspended=False, phase=RunPhase.EXECUTING, message="")
+        self._mirror_run(app)
         self.event(app.id, "Resume", "workflow resumed")
 
     def terminate(self, app: AppRecord) -> None:
         """Stop the run for good: it cannot be resumed (restart starts a new one)."""
         self._stop(self._unfinished_run(app, "terminate"), "terminated by the user")
+        self._mirror_run(app)
         self.event(app.id, "Terminate", "workflow terminated by the user", True)
 
     def _stop(self, run: RunRecord, message: str) -> None:
