@@ -226,6 +226,7 @@ class Controller:
             if run is None or run.finished or app.deleting or self._needs_a_person(run):
                 return app
             if deadline is not None and self.clock.now() >= deadline:
+                self.store.release_lease(run.id, self.owner)  # this process stops driving it now
                 return app
             due = self.engine.next_due(run.id) or self.clock.now() + 1.0
             wake = min(due, deadline) if deadline is not None else due

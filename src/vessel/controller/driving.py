@@ -6,8 +6,8 @@ or `--no-wait` was used without a `vessel run` — the row stays as it was last 
 nobody runs, or "suspended for 1m" long after that minute. So status is worked out when it is read,
 from the run, its steps, its lease and the clock (`shown`):
 
-- a run is driven while a process holds a live lease on it (unexpired, and — when the holder is on this
-  machine — its process still exists); a driven run shows its own phase and message;
+- a run is driven while a process holds its lease: a process of this machine for as long as it exists,
+  another machine's while the lease is unexpired; a driven run shows its own phase and message;
 - a finished run shows how it finished (terminated, failed) whatever the row says;
 - a run suspended until a person acts (`resume`) shows that, driven or not: resuming is what it needs;
 - a timed suspension nobody drives says it will not resume by itself, and once its time has passed,
@@ -47,17 +47,24 @@ class Shown:
 
 
 def driver(run: RunRecord, now: float) -> str | None:
-    """The process driving the run: the holder of a live lease, or None."""
-    if run.finished or run.lease_owner is None or run.lease_expires is None or run.lease_expires <= now:
+    """The process driving the run, or None. A holder on this machine counts while its process exists
+    (a step may outlast the lease; `vessel run --interval` may exceed it) and not a moment after; a
+    holder elsewhere counts while its lease is live."""
+    owner = run.lease_owner
+    if run.finished or owner is None:
         return None
-    return run.lease_owner if _may_be_alive(run.lease_owner) else None
+    alive = _local_process_alive(owner)
+    if alive is not None:
+        return owner if alive else None
+    return owner if run.lease_expires is not None and run.lease_expires > now else None
 
 
-def _may_be_alive(owner: str) -> bool:
-    """False only when the owner (`host-pid`, see Controller) is a process of this machine that is gone."""
+def _local_process_alive(owner: str) -> bool | None:
+    """Whether the owner (`host-pid`, see Controller) is a live process of this machine; None when it is
+    not one of this machine's processes (then its lease expiring is what tells)."""
     host, _, pid = owner.rpartition("-")
     if host != socket.gethostname() or not pid.isdigit():
-        return True  # another machine's, or not a process: its lease expiring is what tells
+        return None
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:
