@@ -84,6 +84,16 @@ def test_after_terminate_status_and_ls_show_terminated_as_resume_does(home: Path
 # --- a timed suspension ---------------------------------------------------------------------------
 
 
+def test_up_that_stops_waiting_for_a_timed_suspension_says_nothing_will_resume_it(home: Path) -> None:
+    (home / "app.yaml").write_text(TIMED)
+    up = vessel("up", "-f", str(home / "app.yaml"), "--timeout", "1s")
+    assert up.exit_code == 0, up.output
+    assert "shop is suspended: suspended for 30s, until " in up.stdout
+    assert "nothing will resume it then" in up.stdout and "resume with" not in up.stdout
+    doc = status()
+    assert doc["phase"] == "workflowSuspending" and "nothing will resume it then" in doc["message"]
+
+
 @pytest.fixture
 def h(store_url: str) -> Iterator[Harness]:
     harness = Harness.create(store_url)
@@ -213,14 +223,14 @@ def test_stopping_up_mid_step_releases_its_lease_says_how_to_continue_and_exits_
         up.kill()
     assert up.returncode == 130, stdout + stderr
     assert "Traceback" not in stderr and f"{stop.name}: stopped driving" in stderr
-    assert "shop: interrupted: nothing drives the workflow (step hook was running)" in stderr
+    assert "shop: interrupted: nothing drives the workflow (step hook was in progress)" in stderr
     assert f"continue with: vessel up -f {home / 'app.yaml'}" in stderr
     assert lease_owner(home) is None  # released at once, not left to expire
 
     doc = status()
     assert doc["phase"] == "runningWorkflow" and doc["workflow"]["driver"] is None
     assert doc["message"] == (
-        "interrupted: nothing drives the workflow (step hook was running): "
+        "interrupted: nothing drives the workflow (step hook was in progress): "
         "continue with `vessel up` or `vessel run`"
     )
 
@@ -250,4 +260,4 @@ def test_a_killed_up_is_shown_as_interrupted_at_once(home: Path, receiver: tuple
     assert lease_owner(home) is not None  # a killed process cannot release its lease…
     doc = status()  # …but it is gone, and status says so without waiting for the lease to expire
     assert doc["phase"] == "runningWorkflow" and doc["workflow"]["driver"] is None
-    assert doc["message"].startswith("interrupted: nothing drives the workflow (step hook was running)")
+    assert doc["message"].startswith("interrupted: nothing drives the workflow (step hook was in progress)")

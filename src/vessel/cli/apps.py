@@ -128,12 +128,15 @@ def print_summary(ctl: Controller, app: AppRecord, seconds: float | None) -> Non
     if app.phase == Phase.RUNNING:
         out.print(f"[green]{app.name} is running[/] (revision {app.revision})")
     elif app.phase == Phase.SUSPENDING:
-        out.print(f"[yellow]{app.name} is suspended[/]: {app.message}")
-        out.print(f"  resume with: vessel workflow resume {app.name} -n {app.namespace}")
+        view = ctl.shown(app)  # a timed suspension this command stopped waiting for says so
+        out.print(f"[yellow]{app.name} is suspended[/]: ", Text(view.message), sep="")
+        if ctl.waits_for_a_person(app):
+            out.print(f"  resume with: vessel workflow resume {app.name} -n {app.namespace}")
     elif app.phase == Phase.RUNNING_WORKFLOW:
-        err.print(
-            f"{app.name}: still delivering after {seconds:g}s: {app.message}" if seconds else app.message
-        )
+        late = f"{app.name}: still delivering after {seconds:g}s: {app.message}" if seconds else app.message
+        err.print(Text(late))
+        if ctl.shown(app).driver is None:
+            err.print("  nothing drives it now: continue with `vessel up` or `vessel run`")
     else:
         err.print(f"[red]{app.name}: {app.phase}[/] {app.message}")
 

@@ -232,6 +232,18 @@ class Controller:
             wake = min(due, deadline) if deadline is not None else due
             self.clock.sleep(min(max(wake - self.clock.now(), 0.05), 1.0))
 
+    def shown(self, app: AppRecord) -> driving.Shown:
+        """The application's phase and message as they truly are now (see `driving`)."""
+        app = self.store.app_by_id(app.id)
+        run = self.store.latest_run(app.id)
+        steps = self.store.steps(run.id) if run is not None else {}
+        return driving.shown(app, run, steps, self.clock.now())
+
+    def waits_for_a_person(self, app: AppRecord) -> bool:
+        """Whether the application's workflow is suspended until someone resumes it."""
+        run = self.store.latest_run(app.id)
+        return run is not None and not run.finished and self._needs_a_person(run)
+
     def _needs_a_person(self, run: RunRecord) -> bool:
         """Suspended until someone resumes it (a timed suspension ends by itself: keep driving)."""
         return run.phase == RunPhase.SUSPENDING and not self.engine.resumes_by_itself(run.id)

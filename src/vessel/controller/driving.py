@@ -117,7 +117,7 @@ def _not_driven(run: RunRecord, steps: dict[str, StepRecord], now: float) -> Sho
     if all(r.phase == StepPhase.PENDING and r.started_at is None for r in steps.values()):
         return Shown(Phase.RUNNING_WORKFLOW, f"waiting to be driven: {CONTINUE}")
     running = [r.name for r in steps.values() if r.phase == StepPhase.RUNNING and r.type != STEP_GROUP]
-    during = f" (step {running[0]} was running)" if running else ""
+    during = f" (step {running[0]} was in progress)" if running else ""
     return Shown(Phase.RUNNING_WORKFLOW, f"interrupted: nothing drives the workflow{during}: {CONTINUE}")
 
 
