@@ -49,7 +49,7 @@ def timeout_seconds(timeout: str | None) -> float | None:
 
 def up(files: Files, definitions: Definitions = None, wait: Wait = True, timeout: Timeout = None) -> None:
     """Deliver the Applications in FILE(s): store a revision and run its workflow."""
-    with reporting():
+    with reporting(), interruptible(lambda stop: err.print(f"\n{stop.signal}: stopped")):
         seconds = timeout_seconds(timeout)
         loaded, registry = load_inputs(files, definitions or [])
         if not loaded.applications:

@@ -6,7 +6,8 @@ for it to expire), the application saying it is interrupted and how to continue,
 traceback. SIGTERM is handled like Ctrl-C. The signal arrives as `Interrupted`, a BaseException (as
 KeyboardInterrupt is), so no `except Exception` on the way — a step's error handling, a deploy's
 thread pool — mistakes it for a failure of the step in flight. Once stopping has begun, further
-signals are ignored until the cleanup is done, so a second Ctrl-C cannot leave a traceback either.
+signals are ignored while `on_stop` cleans up, so a second Ctrl-C cannot cut it short. Blocks may nest
+(`up` guards its loading too); the innermost one handles the signal.
 """
 
 from __future__ import annotations
