@@ -40,7 +40,7 @@ class StoreTargets:
 
     def __init__(self, store: Store):
         self.store = store
-        self._live: dict[str, Target] = {}
+        self._live: dict[str, tuple[TargetInfo, Target]] = {}  # with the record it was built from
         self._records: list[tuple[TargetInfo, bool]] | None = None
         self._lock = threading.Lock()  # deploy reaches several targets from threads
 
@@ -57,14 +57,14 @@ class StoreTargets:
             self._records = None
 
     def _drop_stale(self, current: dict[str, TargetInfo]) -> None:
-        for name, target in list(self._live.items()):
-            if current.get(name) != target.info:
+        for name, (info, target) in list(self._live.items()):
+            if current.get(name) != info:
                 del self._live[name]
                 target.close()
 
     def close(self) -> None:
         with self._lock:
-            for target in self._live.values():
+            for _, target in self._live.values():
                 target.close()
             self._live.clear()
 
@@ -93,8 +93,8 @@ class StoreTargets:
         info = self.info(name)
         with self._lock:
             if name not in self._live:
-                self._live[name] = factory.create(info)
-            return self._live[name]
+                self._live[name] = (info, factory.create(info))
+            return self._live[name][1]
 
     def render_type(self, name: str) -> str:
         return factory.RENDER_TYPES.get(self.info(name).type, "kubernetes")
