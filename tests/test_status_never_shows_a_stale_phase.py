@@ -201,7 +201,7 @@ def lease_owner(home: Path) -> str | None:
 
 
 @pytest.mark.timeout(120)
-@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_stopping_up_mid_step_releases_its_lease_says_how_to_continue_and_exits_130(
     home: Path, receiver: tuple[Receiver, str], stop: signal.Signals
 ) -> None:
