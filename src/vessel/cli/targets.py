@@ -28,7 +28,7 @@ from vessel.targets.protocol import TargetInfo, TargetStatus
 def _settings_help() -> str:
     lines = ["Settings per type (--config KEY=VALUE):"]
     for type_, declared in settings.DECLARED.items():
-        lines.append(f"{type_}: " + "; ".join(f"{s.key} ({s.meaning})" for s in declared))
+        lines.append(f"{type_}: " + "; ".join(f"{s.key}: {s.meaning}" for s in declared))
     return "\n\n".join(lines)
 
 
