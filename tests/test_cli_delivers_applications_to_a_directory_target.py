@@ -41,7 +41,9 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("VESSEL_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("VESSEL_DATABASE_URL", raising=False)
     out = tmp_path / "out"
-    assert vessel("target", "add", "out", "--type", "directory", "--path", str(out)).exit_code == 0
+    assert (
+        vessel("target", "add", "out", "--type", "directory", "--path", str(out), "--default").exit_code == 0
+    )
     (tmp_path / "app.yaml").write_text(APP)
     return tmp_path
 
@@ -160,7 +162,7 @@ def test_targets_can_be_listed_and_removed_only_when_unused(env: Path) -> None:
     assert listed[0] | {"labels": {}} == listed[0] and listed[0]["name"] == "out" and listed[0]["reachable"]
     vessel("up", "-f", str(env / "app.yaml"))
     refused = vessel("target", "remove", "out")
-    assert refused.exit_code == 1 and "still holds resources of shop" in refused.stderr
+    assert refused.exit_code == 1 and "still holds resources of default/shop (2 objects)" in refused.stderr
     vessel("delete", "shop")
     assert vessel("target", "remove", "out").exit_code == 0
 

@@ -120,7 +120,10 @@ def test_sigkill_at_random_points_never_reruns_finished_steps(
     app = tmp_path / "app.yaml"
     app.write_text(APP.format(url=url))
     out = tmp_path / "out"
-    assert vessel(env, "target", "add", "out", "--type", "directory", "--path", str(out)).wait() == 0
+    assert (
+        vessel(env, "target", "add", "out", "--type", "directory", "--path", str(out), "--default").wait()
+        == 0
+    )
 
     rng = random.Random(20261122)
     kills = 0

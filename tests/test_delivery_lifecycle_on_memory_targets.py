@@ -140,6 +140,7 @@ def test_failed_delete_stays_in_the_inventory_and_is_retried(h: Harness) -> None
     assert h.controller.delete(app) is False
     assert len(h.store.inventory(app.id)) == 3
     h.targets["mem"].unavailable = False
+    h.clock.advance(1.0)  # the first retry is due after a second (backoff)
     assert h.controller.delete(h.store.app_by_id(app.id)) is True
     assert h.targets["mem"].objects == {}
 

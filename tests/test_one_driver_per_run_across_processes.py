@@ -104,7 +104,9 @@ def test_two_runners_never_drive_one_run_and_the_survivor_takes_over(
     }
     (tmp_path / "app.yaml").write_text(APP.replace("URL", url))
     assert (
-        _cli(env, "target", "add", "out", "--type", "directory", "--path", str(tmp_path / "out")).returncode
+        _cli(
+            env, "target", "add", "out", "--type", "directory", "--path", str(tmp_path / "out"), "--default"
+        ).returncode
         == 0
     )
     assert _cli(env, "up", "--no-wait", "-f", str(tmp_path / "app.yaml")).returncode == 0

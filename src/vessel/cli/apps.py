@@ -1,4 +1,5 @@
-"""`vessel up | status | ls | delete | revision | events`: the application lifecycle from the shell.
+"""`vessel up | status | ls | revision | events`: the application lifecycle from the shell (`delete`
+has a module of its own).
 
 Embedded mode: `up` (and the workflow operations) drive the workflow in this process until it finishes,
 suspends, fails or `--timeout` passes; `vessel run` keeps everything reconciled in the foreground.
@@ -18,6 +19,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from vessel.cli.inputs import load_inputs
+from vessel.cli.interrupt import Interrupted, interruptible
 from vessel.cli.options import Definitions, Files, Format, Name, Namespace, Output
 from vessel.cli.progress import Progress
 from vessel.cli.report import err, out, reporting
@@ -47,7 +49,7 @@ def timeout_seconds(timeout: str | None) -> float | None:
 
 def up(files: Files, definitions: Definitions = None, wait: Wait = True, timeout: Timeout = None) -> None:
     """Deliver the Applications in FILE(s): store a revision and run its workflow."""
-    with reporting():
+    with reporting(), interruptible(lambda stop: err.print(f"\n{stop.signal}: stopped")):
         seconds = timeout_seconds(timeout)
         loaded, registry = load_inputs(files, definitions or [])
         if not loaded.applications:
@@ -56,9 +58,36 @@ def up(files: Files, definitions: Definitions = None, wait: Wait = True, timeout
         for app in apps:
             render_application(app, registry)  # every mistake is reported before anything is stored
         with controller(registry) as ctl:
-            results = [_up_one(ctl, app, registry, wait, seconds) for app in apps]
+            results = _up_all(ctl, apps, registry, wait, seconds, files)
     if not all(r.phase in OK_PHASES for r in results) and wait:
         raise typer.Exit(1)
+
+
+def _up_all(
+    ctl: Controller,
+    apps: list[Application],
+    registry: Registry,
+    wait: bool,
+    seconds: float | None,
+    files: list[Path],
+) -> list[AppRecord]:
+    """Submit and drive each application in turn; on Ctrl-C, leave them saying how to go on."""
+    results: list[AppRecord] = []
+    submitted: list[AppRecord] = []
+
+    def stopped(stop: Interrupted) -> None:
+        err.print(f"\n{stop.signal}: stopped driving")
+        for record in submitted:
+            message = ctl.interrupted(record)
+            if message:
+                err.print(Text(f"{record.name}: {message}"))
+        again = " ".join(f"-f {f}" for f in files)
+        err.print(Text(f"  continue with: vessel up {again}   (or keep `vessel run` running)"))
+
+    with interruptible(stopped):
+        for app in apps:
+            results.append(_up_one(ctl, app, registry, wait, seconds, submitted))
+    return results
 
 
 SOURCE_DIR = "app.vessel.dev/source-dir"
@@ -73,13 +102,21 @@ def _with_source_dir(app: Application) -> Application:
 
 
 def _up_one(
-    ctl: Controller, app: Application, registry: Registry, wait: bool, seconds: float | None
+    ctl: Controller,
+    app: Application,
+    registry: Registry,
+    wait: bool,
+    seconds: float | None,
+    driven: list[AppRecord],
 ) -> AppRecord:
     submitted = ctl.submit(app, registry)
+    driven.append(submitted.app)
     if submitted.revision is None:
         out.print(f"{app.name}: unchanged (revision {submitted.app.revision})")
     else:
         out.print(f"{app.name}: revision {submitted.revision} created")
+    if submitted.moved is not None:
+        out.print(Text(f"  placement changes: {submitted.moved.describe()}", style="yellow"))
     record = submitted.app
     if wait:
         record = ctl.drive(record, timeout=seconds, progress=Progress(ctl, out))
@@ -91,12 +128,15 @@ def print_summary(ctl: Controller, app: AppRecord, seconds: float | None) -> Non
     if app.phase == Phase.RUNNING:
         out.print(f"[green]{app.name} is running[/] (revision {app.revision})")
     elif app.phase == Phase.SUSPENDING:
-        out.print(f"[yellow]{app.name} is suspended[/]: {app.message}")
-        out.print(f"  resume with: vessel workflow resume {app.name} -n {app.namespace}")
+        view = ctl.shown(app)  # a timed suspension this command stopped waiting for says so
+        out.print(f"[yellow]{app.name} is suspended[/]: ", Text(view.message), sep="")
+        if ctl.waits_for_a_person(app):
+            out.print(f"  resume with: vessel workflow resume {app.name} -n {app.namespace}")
     elif app.phase == Phase.RUNNING_WORKFLOW:
-        err.print(
-            f"{app.name}: still delivering after {seconds:g}s: {app.message}" if seconds else app.message
-        )
+        late = f"{app.name}: still delivering after {seconds:g}s: {app.message}" if seconds else app.message
+        err.print(Text(late))
+        if ctl.shown(app).driver is None:
+            err.print("  nothing drives it now: continue with `vessel up` or `vessel run`")
     else:
         err.print(f"[red]{app.name}: {app.phase}[/] {app.message}")
 
@@ -204,23 +244,6 @@ def ls(output: Annotated[str, typer.Option("-o", "--output", help="table or json
     for r in rows:
         table.add_row(*(Text(str(r[k])) for k in ("namespace", "name", "phase", "revision", "message")))
     out.print(table)
-
-
-def delete(name: Name, namespace: Namespace = "default", wait: Wait = True, timeout: Timeout = "2m") -> None:
-    """Delete an application and everything it delivered (or orphan, per its garbage-collect policy)."""
-    with reporting(), controller() as ctl:
-        seconds = timeout_seconds(timeout) or 0
-        app = ctl.find(namespace, name)
-        deadline = time.monotonic() + seconds
-        while not ctl.delete(app):
-            if not wait or time.monotonic() > deadline:
-                err.print(
-                    f"{name}: deletion started; some resources could not be deleted yet (see vessel events)"
-                )
-                raise typer.Exit(1)
-            time.sleep(1.0)
-            app = ctl.find(namespace, name)
-    out.print(f"{name} deleted")
 
 
 revision_app = typer.Typer(help="Inspect revisions.", no_args_is_help=True)

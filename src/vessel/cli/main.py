@@ -8,6 +8,7 @@ import typer
 
 from vessel import __version__
 from vessel.cli import apps, defs, targets, workflow_ops
+from vessel.cli.delete import delete
 from vessel.cli.diff import diff
 from vessel.cli.dry_run import dry_run
 from vessel.cli.logs import logs
@@ -25,7 +26,7 @@ app.command()(apps.up)
 app.command()(apps.status)
 app.command()(diff)
 app.command()(apps.ls)
-app.command()(apps.delete)
+app.command()(delete)
 app.command()(apps.events)
 app.command()(logs)
 app.command()(run)

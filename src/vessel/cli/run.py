@@ -1,7 +1,9 @@
 """`vessel run`: the reconcile loop in the foreground, for every application.
 
 It resumes runs (also ones another process left behind, once their lease expires), honours suspend
-durations and retry backoff, re-applies drift and keeps judging health. Stop it with Ctrl-C or SIGTERM.
+durations and retry backoff, re-applies drift, goes on with failed deletes and keeps judging health. It
+reads the target registry again at every pass, so targets added, changed or removed by other commands
+while it runs are seen. Stop it with Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ def run(
         out.print(f"vessel run: reconciling every {interval:g}s (owner {ctl.owner})")
         while not stopping["now"]:
             started = time.monotonic()
+            ctl.targets.refresh()  # targets added, changed or removed by other commands since the last pass
             for app in ctl.store.apps():
                 try:
                     before = app.phase

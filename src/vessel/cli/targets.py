@@ -1,9 +1,13 @@
-"""`vessel target add | list | remove`: where applications can be delivered."""
+"""`vessel target add | list | set-default | remove`: where applications can be delivered.
+
+The default target is explicit: `local` until someone says otherwise (`target add --default`,
+`target set-default`). Adding a target never changes it, and changing it never moves an application
+already delivered: each revision records the default it was placed with (see `controller.placement`);
+the next revision of an application goes to the new default, and `vessel up` says so.
+"""
 
 from __future__ import annotations
 
-import json
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,12 +16,21 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from vessel.cli.output import View, ViewOption, show
 from vessel.cli.report import out, reporting
 from vessel.cli.session import controller
-from vessel.controller.targets import StoreTargets
-from vessel.errors import ConflictError, NotFoundError, ValidationError
-from vessel.targets import factory
+from vessel.controller import targets as target_registry
+from vessel.errors import ValidationError
+from vessel.targets import factory, settings
 from vessel.targets.protocol import TargetInfo, TargetStatus
+
+
+def _settings_help() -> str:
+    lines = ["Settings per type (--config KEY=VALUE):"]
+    for type_, declared in settings.DECLARED.items():
+        lines.append(f"{type_}: " + "; ".join(f"{s.key}: {s.meaning}" for s in declared))
+    return "\n\n".join(lines)
+
 
 app = typer.Typer(help="Manage delivery targets.", no_args_is_help=True)
 
@@ -32,7 +45,7 @@ def _pairs(items: list[str], option: str) -> dict[str, str]:
     return pairs
 
 
-@app.command()
+@app.command(epilog=_settings_help())
 def add(
     name: Annotated[str, typer.Argument(help="Target name (what topology policies refer to).")],
     type_: Annotated[
@@ -44,29 +57,25 @@ def add(
     namespace: Annotated[str | None, typer.Option(help="kubernetes: default namespace.")] = None,
     label: Annotated[list[str] | None, typer.Option("--label", help="k=v; repeatable.")] = None,
     config: Annotated[
-        list[str] | None, typer.Option("--config", help="Type-specific k=v; repeatable.")
+        list[str] | None, typer.Option("--config", help="Type-specific k=v; repeatable (listed below).")
     ] = None,
     default: Annotated[
-        bool, typer.Option("--default", help="Deliver here when nothing else is chosen.")
+        bool,
+        typer.Option("--default", help="Make it the default: new revisions without a topology go here."),
     ] = False,
 ) -> None:
-    """Register a target."""
+    """Register a target (the default stays where it is unless --default)."""
     with reporting(), controller() as ctl:
-        settings: dict[str, Any] = _pairs(config or [], "--config")
+        values: dict[str, Any] = _pairs(config or [], "--config")
         if path is not None:
-            settings["path"] = str(Path(path).expanduser().resolve())
+            values["path"] = str(Path(path).expanduser().resolve())
         if kubeconfig is not None:  # the path only: credentials stay in the kubeconfig, never in the store
-            settings["kubeconfig"] = str(Path(kubeconfig).expanduser().resolve())
-        settings.update({k: v for k, v in (("context", context), ("namespace", namespace)) if v})
-        info = TargetInfo(name, type_, _pairs(label or [], "--label"), settings)
-        target = factory.create(info)  # validates the type and its settings before anything is stored
-        if any(existing.name == name for existing, _ in ctl.store.targets()):
-            raise ConflictError(f"target {name!r} already exists", hint="remove it first")
-        first = not ctl.store.targets()
-        ctl.store.add_target(info, default=default or first, now=ctl.clock.now())
-        status = target.status()
-        target.close()
-    out.print(f"target {name} added{' (default)' if default or first else ''}")
+            values["kubeconfig"] = str(Path(kubeconfig).expanduser().resolve())
+        values.update({k: v for k, v in (("context", context), ("namespace", namespace)) if v})
+        info = TargetInfo(name, type_, _pairs(label or [], "--label"), values)
+        previous = target_registry.add(ctl, info, default=default)
+        status = _status(info)
+    out.print(f"target {name} added" + (f" (the default now; was {previous})" if default else ""))
     if status.reachable:
         out.print(Text(f"  reachable{', ' + status.version if status.version else ''}"))
     else:  # registered anyway: a cluster may well be down or not yet created when it is added
@@ -74,48 +83,36 @@ def add(
 
 
 @app.command("list")
-def list_(output: Annotated[str, typer.Option("-o", "--output", help="table or json")] = "table") -> None:
-    """List targets with their reachability."""
+def list_(output: ViewOption = View.table) -> None:
+    """List targets with their settings and reachability."""
     with reporting(), controller() as ctl:
-        rows: list[dict[str, Any]] = []
-        provider = StoreTargets(ctl.store)
-        default = provider.default()
-        infos = provider.infos()
+        infos, default = target_registry.registered(ctl)
         with ThreadPoolExecutor(max_workers=min(8, len(infos))) as pool:  # unreachable ones time out at once
             statuses = list(pool.map(_status, infos))
-        for info, status in zip(infos, statuses, strict=True):
-            is_default = info.name == default
-            rows.append(
-                {
-                    "name": info.name,
-                    "type": info.type,
-                    "labels": dict(info.labels),
-                    "default": is_default,
-                    "reachable": status.reachable,
-                    "version": status.version,
-                    "message": status.message,
-                }
-            )
-    if output == "json":
-        json.dump(rows, sys.stdout, indent=2)
-        sys.stdout.write("\n")
-        return
+    rows = [_row(info, info.name == default, status) for info, status in zip(infos, statuses, strict=True)]
+    show(rows, output, _table)
+
+
+def _row(info: TargetInfo, is_default: bool, status: TargetStatus) -> dict[str, Any]:
+    return {
+        "name": info.name,
+        "type": info.type,
+        "labels": dict(info.labels),
+        "config": dict(info.config),
+        "default": is_default,
+        "reachable": status.reachable,
+        "version": status.version,
+        "message": status.message,
+    }
+
+
+def _table(rows: list[dict[str, Any]]) -> None:
     table = Table("NAME", "TYPE", "DEFAULT", "REACHABLE", "VERSION", "LABELS", box=None, pad_edge=False)
     for r in rows:
         labels = ",".join(f"{k}={v}" for k, v in r["labels"].items())
-        table.add_row(
-            *(
-                Text(str(c))
-                for c in (
-                    r["name"],
-                    r["type"],
-                    "*" if r["default"] else "",
-                    "yes" if r["reachable"] else f"no: {r['message']}",
-                    r["version"],
-                    labels,
-                )
-            )
-        )
+        reachable = "yes" if r["reachable"] else f"no: {r['message']}"
+        cells = (r["name"], r["type"], "*" if r["default"] else "", reachable, r["version"], labels)
+        table.add_row(*(Text(str(c)) for c in cells))
     out.print(table)
 
 
@@ -127,18 +124,25 @@ def _status(info: TargetInfo) -> TargetStatus:
         target.close()
 
 
+@app.command("set-default")
+def set_default(name: Annotated[str, typer.Argument(help="Target name (`local` included).")]) -> None:
+    """Make a target the default: where new revisions without a topology policy are delivered.
+
+    Applications already delivered stay where they are until their next revision."""
+    with reporting(), controller() as ctl:
+        previous = target_registry.set_default(ctl, name)
+    if previous == name:
+        out.print(f"{name} is already the default target")
+        return
+    out.print(f"default target: {name} (was {previous})")
+    out.print("  applications already delivered stay where they are; their next revision goes to " + name)
+
+
 @app.command()
 def remove(name: Annotated[str, typer.Argument(help="Target name.")]) -> None:
-    """Unregister a target (refused while an application still has resources there)."""
+    """Unregister a target (refused while applications still have resources there)."""
     with reporting(), controller() as ctl:
-        users = sorted(
-            {a.name for a in ctl.store.apps() for e in ctl.store.inventory(a.id) if e.target == name}
-        )
-        if users:
-            raise ConflictError(
-                f"target {name!r} still holds resources of {', '.join(users)}",
-                hint="delete those applications first",
-            )
-        if not ctl.store.remove_target(name):
-            raise NotFoundError(f"target {name!r} is not registered")
+        new_default = target_registry.remove(ctl, name)
     out.print(f"target {name} removed")
+    if new_default is not None:
+        out.print(f"  it was the default: the default target is {new_default} again")

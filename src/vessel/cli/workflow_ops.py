@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from vessel.cli.apps import Timeout, Wait, print_summary, timeout_seconds
+from vessel.cli.interrupt import Interrupted, interruptible
 from vessel.cli.options import Name, Namespace
 from vessel.cli.progress import Progress
-from vessel.cli.report import out, reporting
+from vessel.cli.report import err, out, reporting
 from vessel.cli.session import controller
 from vessel.controller.controller import Controller
 from vessel.store.records import AppRecord
@@ -18,8 +20,14 @@ app = typer.Typer(help="Control an application's workflow.", no_args_is_help=Tru
 
 
 def _drive(ctl: Controller, record: AppRecord, wait: bool, timeout: str | None) -> None:
-    if wait:
-        seconds = timeout_seconds(timeout)
+    if not wait:
+        return
+    seconds = timeout_seconds(timeout)
+
+    def stopped(stop: Interrupted) -> None:
+        err.print(Text(f"\n{stop.signal}: stopped driving; {record.name}: {ctl.interrupted(record)}"))
+
+    with interruptible(stopped):
         print_summary(ctl, ctl.drive(record, timeout=seconds, progress=Progress(ctl, out)), seconds)
 
 

@@ -15,8 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from vessel.controller import gc, statekeep
+from vessel.controller import driving, gc, placement, statekeep
+from vessel.controller.driving import RUN_PHASES
 from vessel.controller.health import workload_status
+from vessel.controller.placement import Move
 from vessel.controller.revisions import application_from_snapshot, registry_from_snapshot, snapshot
 from vessel.controller.targets import StoreTargets
 from vessel.definitions.registry import Registry, build_registry
@@ -30,19 +32,13 @@ from vessel.workflow.engine import LEASE_SECONDS, STEP_GROUP, Engine, RunContext
 from vessel.workflow.plan import Plan, plan_for
 from vessel.workflow.steps import builtin_steps
 
-RUN_PHASES = {
-    RunPhase.EXECUTING: Phase.RUNNING_WORKFLOW,
-    RunPhase.SUSPENDING: Phase.SUSPENDING,
-    RunPhase.TERMINATED: Phase.TERMINATED,
-    RunPhase.FAILED: Phase.FAILED,
-}
-
 
 @dataclass(frozen=True)
 class Submitted:
     app: AppRecord
     revision: int | None  # None: identical to the current revision, nothing new
     run_id: int | None
+    moved: Move | None = None  # the new revision delivers to other targets than the one before
 
 
 class Controller:
@@ -62,27 +58,45 @@ class Controller:
         self.owner = owner or f"{socket.gethostname()}-{os.getpid()}"
         lease = float(os.environ.get("VESSEL_LEASE_SECONDS", LEASE_SECONDS))
         self.engine = Engine(store, self.clock, builtin_steps(), self.owner, lease)
-        self._revisions: dict[tuple[int, int], tuple[Application, Registry]] = {}
+        self._revisions: dict[tuple[int, int], tuple[Application, Registry, str | None]] = {}
 
     def close(self) -> None:
         """Release this process's leases so another process can drive its runs right away."""
         self.store.release_leases(self.owner)
+        self.targets.close()
 
     # --- submitting ------------------------------------------------------------------------------
 
     def submit(self, app: Application, registry: Registry | None = None) -> Submitted:
         """Store a new revision (unless identical to the current one) and start its workflow run."""
         snap = snapshot(app, registry or self.live_registry)
+        self.targets.refresh()
+        default = self.targets.default()  # recorded with the revision: where "no topology" places it
+        before = self.store.app(app.namespace, app.name)
         record, number = self.store.create_revision(
-            app.namespace, app.name, snap.digest, snap.spec, snap.definitions, self.clock.now()
+            app.namespace, app.name, snap.digest, snap.spec, snap.definitions, self.clock.now(), default
         )
         if number is None:
             return Submitted(record, None, None)
         # The snapshot is what this process just parsed: no need to read it back to run it.
         documents = [doc for _, _, _, doc in snap.definitions]
-        self._revisions[(record.id, number)] = (app, registry_from_snapshot(documents, self.live_registry))
+        self._revisions[(record.id, number)] = (
+            app,
+            registry_from_snapshot(documents, self.live_registry),
+            default,
+        )
         self.event(record.id, "Revision", f"revision {number} created")
-        return Submitted(record, number, self._start_run(record.id, number, snap.plan))
+        moved = self._moved(record.id, before, number)
+        return Submitted(record, number, self._start_run(record.id, number, snap.plan), moved)
+
+    def _moved(self, app_id: int, before: AppRecord | None, number: int) -> Move | None:
+        """Whether revision `number` delivers elsewhere than the one the application had (recorded)."""
+        if before is None or before.deleting or before.revision < 1:
+            return None
+        moved = placement.move(self, app_id, before.revision, number)
+        if moved is not None:
+            self.event(app_id, "Placement", f"revision {number} moves: {moved.describe()}")
+        return moved
 
     def _start_run(self, app_id: int, revision: int, plan: Plan) -> int:
         """A new run; an unfinished earlier one is stopped, so no run is left executing unseen."""
@@ -120,6 +134,8 @@ class Controller:
         return app
 
     def reconcile_all(self) -> list[AppRecord]:
+        """One pass over every application, with the target registry as it is now."""
+        self.targets.refresh()
         return [self.reconcile(app) for app in self.store.apps()]
 
     def _phase(self, app: AppRecord, run: RunRecord | None) -> tuple[str, str]:
@@ -157,18 +173,34 @@ class Controller:
 
     # --- run contexts ----------------------------------------------------------------------------
 
-    def revision_context(self, app_id: int, revision: int) -> tuple[Application, Registry]:
+    def _revision(self, app_id: int, revision: int) -> tuple[Application, Registry, str | None]:
         key = (app_id, revision)
         if key not in self._revisions:
             record = self.store.revision(app_id, revision)
             registry = registry_from_snapshot(record.definitions, self.live_registry)
-            self._revisions[key] = (application_from_snapshot(record.spec), registry)
+            self._revisions[key] = (application_from_snapshot(record.spec), registry, record.default_target)
         return self._revisions[key]
+
+    def revision_context(self, app_id: int, revision: int) -> tuple[Application, Registry]:
+        app, registry, _ = self._revision(app_id, revision)
+        return app, registry
+
+    def placed_default(self, app_id: int, revision: int) -> str:
+        """Where "no topology" places this revision: the default recorded when it was made (the
+        current default only for a revision made before defaults were recorded)."""
+        return self._revision(app_id, revision)[2] or self.targets.default()
 
     def _run_context(self, run: RunRecord) -> RunContext:
         app, registry = self.revision_context(run.app_id, run.revision)
         delivery = Delivery(
-            self.store, self.targets, run.app_id, app, registry, run.revision, self.clock.now()
+            self.store,
+            self.targets,
+            run.app_id,
+            app,
+            registry,
+            run.revision,
+            self.clock.now(),
+            self.placed_default(run.app_id, run.revision),
         )
         return RunContext(app, registry, delivery, functools.partial(self.event, run.app_id))
 
@@ -186,6 +218,7 @@ class Controller:
         """Reconcile until the run is finished, suspended or failed (or `timeout` seconds pass)."""
         deadline = None if timeout is None else self.clock.now() + timeout
         while True:
+            self.targets.refresh()  # a long wait sees targets changed meanwhile
             app = self.reconcile(app)
             run = self.store.latest_run(app.id)
             if progress:
@@ -193,10 +226,23 @@ class Controller:
             if run is None or run.finished or app.deleting or self._needs_a_person(run):
                 return app
             if deadline is not None and self.clock.now() >= deadline:
+                self.store.release_lease(run.id, self.owner)  # this process stops driving it now
                 return app
             due = self.engine.next_due(run.id) or self.clock.now() + 1.0
             wake = min(due, deadline) if deadline is not None else due
             self.clock.sleep(min(max(wake - self.clock.now(), 0.05), 1.0))
+
+    def shown(self, app: AppRecord) -> driving.Shown:
+        """The application's phase and message as they truly are now (see `driving`)."""
+        app = self.store.app_by_id(app.id)
+        run = self.store.latest_run(app.id)
+        steps = self.store.steps(run.id) if run is not None else {}
+        return driving.shown(app, run, steps, self.clock.now())
+
+    def waits_for_a_person(self, app: AppRecord) -> bool:
+        """Whether the application's workflow is suspended until someone resumes it."""
+        run = self.store.latest_run(app.id)
+        return run is not None and not run.finished and self._needs_a_person(run)
 
     def _needs_a_person(self, run: RunRecord) -> bool:
         """Suspended until someone resumes it (a timed suspension ends by itself: keep driving)."""
@@ -221,8 +267,32 @@ class Controller:
 
     def suspend(self, app: AppRecord) -> None:
         run = self._unfinished_run(app, "suspend")
-        self.store.update_run(run.id, suspended=True)
+        message = "suspended by the user"
+        self.store.update_run(run.id, suspended=True, phase=RunPhase.SUSPENDING, message=message)
+        self._mirror_run(app)
         self.event(app.id, "Suspend", "workflow suspended by the user")
+
+    def _mirror_run(self, app: AppRecord) -> None:
+        """Show an operation's effect on the run in the application at once (status and `ls` read it),
+        not only after the next pass of whoever drives it."""
+        run = self.store.latest_run(app.id)
+        if run is not None and run.phase in RUN_PHASES:
+            self.store.set_app(app.id, self.clock.now(), phase=RUN_PHASES[run.phase], message=run.message)
+
+    def interrupted(self, app: AppRecord) -> str:
+        """This process stops driving (Ctrl-C, SIGTERM): release its leases at once, and say in the
+        application what now holds — interrupted, with what to do — rather than leave "running" a
+        workflow nothing runs. Returns that message."""
+        self.store.release_leases(self.owner)
+        app = self.store.app_by_id(app.id)
+        run = self.store.latest_run(app.id)
+        if run is None or run.finished:
+            return ""
+        view = driving.shown(app, run, self.store.steps(run.id), self.clock.now())
+        if view.driver is None and (view.phase, view.message) != (app.phase, app.message):
+            self.store.set_app(app.id, self.clock.now(), phase=view.phase, message=view.message)
+            self.event(app.id, "Interrupted", view.message, True)
+        return view.message
 
     def resume(self, app: AppRecord) -> None:
         """Resume the run: end every suspension, approving steps that wait for it (deploy `auto: false`)."""
@@ -249,11 +319,13 @@ class Controller:
                 )
             self.store.save_step(run.id, resumed)
         self.store.update_run(run.id, suspended=False, phase=RunPhase.EXECUTING, message="")
+        self._mirror_run(app)
         self.event(app.id, "Resume", "workflow resumed")
 
     def terminate(self, app: AppRecord) -> None:
         """Stop the run for good: it cannot be resumed (restart starts a new one)."""
         self._stop(self._unfinished_run(app, "terminate"), "terminated by the user")
+        self._mirror_run(app)
         self.event(app.id, "Terminate", "workflow terminated by the user", True)
 
     def _stop(self, run: RunRecord, message: str) -> None:
@@ -297,12 +369,29 @@ class Controller:
         return run_id
 
     def delete(self, app: AppRecord) -> bool:
-        """Start deleting; True when nothing is left (the application record is gone)."""
-        if not app.deleting:
-            self.store.set_app(app.id, self.clock.now(), deleting=True, phase=Phase.DELETING, message="")
-            self.event(app.id, "Delete", "deleting the application's resources")
-            app = self.store.app_by_id(app.id)
-        return self._continue_delete(app)
+        """Start (or go on) deleting; True when nothing is left (the application record is gone).
+        A failed delete is retried on a later call once its backoff has passed (`next_delete_due`)."""
+        return self._continue_delete(self._deleting(app))
+
+    def delete_orphaning(self, app: AppRecord) -> list[InventoryEntry]:
+        """Delete what can be deleted now and forget the rest, leaving it in place (a target that is
+        gone or unreachable); the application is gone afterwards. Returns what was left in place."""
+        app = self._deleting(app)
+        if self._continue_delete(app):
+            return []
+        return gc.orphan_undeletable(self, app)
+
+    def next_delete_due(self, app: AppRecord) -> float | None:
+        return gc.next_delete_due(self, app)
+
+    def _deleting(self, app: AppRecord) -> AppRecord:
+        """The application marked as being deleted (once: the caller's record may be an old one)."""
+        app = self.store.app_by_id(app.id)
+        if app.deleting:
+            return app
+        self.store.set_app(app.id, self.clock.now(), deleting=True, phase=Phase.DELETING, message="")
+        self.event(app.id, "Delete", "deleting the application's resources")
+        return self.store.app_by_id(app.id)
 
     def _continue_delete(self, app: AppRecord) -> bool:
         return gc.delete_all(self, app)

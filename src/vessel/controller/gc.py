@@ -1,9 +1,18 @@
 """Garbage collection: pruning what a revision no longer renders, and deleting an application.
 
 Rules: prune only after the new revision's workflow succeeded; mark an entry `deleting` before deleting
-its object, and forget it only once the delete succeeded (a failed delete stays and is retried by the
-steady-state loop); a revision that renders nothing never prunes everything. The `garbage-collect`
-policy can keep legacy resources (`keepLegacyResource`), orphan everything on delete
+its object, and forget it only once the delete succeeded; a revision that renders nothing never prunes
+everything.
+
+A failed delete stays `deleting` and is retried with the backoff delivery uses (`workflow.backoff`: 1 s
+doubling to 60 s, or longer if the target asked), by whichever process comes next — `vessel delete`,
+`vessel run`, the steady-state pass — since the failure count and the next attempt's time are kept in
+the entry itself. It is never given up: a target may come back. Events record changes of state only —
+an entry starts failing, an entry that had failed is deleted at last — never one per attempt; the last
+failure of each entry is kept for `vessel delete` and `status` to show. `orphan_undeletable` is the way
+out when a target is gone for good: it forgets what still cannot be deleted, leaving it in place.
+
+The `garbage-collect` policy can keep legacy resources (`keepLegacyResource`), orphan everything on delete
 (`onAppDelete: orphan`), and per resource (`rules`) prune on update (`onAppUpdate`, the default), keep
 until the application is deleted (`onAppDelete`) or never delete (`never`). An object this application
 only reads (read-only), or shares with applications that still hold it, is never deleted: it is let go.
@@ -13,9 +22,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from vessel.errors import VesselError
+from vessel.errors import TransientError, VesselError
 from vessel.policies.resources import NEVER, ON_APP_UPDATE, ResourcePolicies
 from vessel.store.records import AppRecord, EntryState, InventoryEntry, RunRecord
+from vessel.workflow import backoff
 
 if TYPE_CHECKING:
     from vessel.controller.controller import Controller
@@ -68,18 +78,37 @@ def remove_entry(controller: Controller, app: AppRecord, entry: InventoryEntry) 
 
 
 def delete_entry(controller: Controller, app: AppRecord, entry: InventoryEntry) -> bool:
-    """Mark, delete, forget. False (entry kept as `deleting`, retried later) if the delete failed."""
+    """Mark, delete, forget. False when the entry is still there: its delete failed (failure count and
+    next attempt persisted) or it is waiting for its next attempt."""
     store, now = controller.store, controller.clock.now()
+    if entry.next_attempt_at is not None and now < entry.next_attempt_at:
+        return False
     if entry.state != EntryState.DELETING:
         store.set_state(app.id, entry.target, entry.key, EntryState.DELETING, now)
     try:
         controller.targets.get(entry.target).delete(entry.key)
     except VesselError as exc:
-        controller.event(app.id, "DeleteFailed", f"{entry.key} on {entry.target}: {exc.render()}", True)
+        _delete_failed(controller, app, entry, exc)
         return False
     store.forget(app.id, entry.target, entry.key)
-    controller.event(app.id, "Pruned", f"deleted {entry.key} from {entry.target}")
+    after = f" after {entry.errors} failed attempt{'s' * (entry.errors != 1)}" if entry.errors else ""
+    controller.event(app.id, "Pruned", f"deleted {entry.key} from {entry.target}{after}")
     return True
+
+
+def _delete_failed(controller: Controller, app: AppRecord, entry: InventoryEntry, exc: VesselError) -> None:
+    errors, now = entry.errors + 1, controller.clock.now()
+    asked = exc.retry_after if isinstance(exc, TransientError) and exc.retry_after else 0.0
+    wait = max(backoff.delay(errors), min(asked, backoff.CAP_SECONDS))
+    controller.store.delete_failed(app.id, entry, errors, now + wait, exc.render(), now)
+    if entry.errors == 0:  # it starts failing: one event, not one per attempt
+        controller.event(
+            app.id,
+            "DeleteFailed",
+            f"cannot delete {entry.key} on {entry.target}: {exc.render()} (retrying with backoff, "
+            f"{backoff.BASE_SECONDS:g}s doubling to {backoff.CAP_SECONDS:g}s)",
+            True,
+        )
 
 
 def delete_all(controller: Controller, app: AppRecord) -> bool:
@@ -94,6 +123,35 @@ def delete_all(controller: Controller, app: AppRecord) -> bool:
                 continue
             remaining += 0 if remove_entry(controller, app, entry) else 1
     if remaining:
+        _say_what_is_left(controller, app)
         return False
     controller.store.delete_app(app.id)
     return True
+
+
+def _say_what_is_left(controller: Controller, app: AppRecord) -> None:
+    """The application's message while deleting: how much is left and the first failure."""
+    left = controller.store.inventory(app.id)
+    failing = [e for e in left if e.last_error]
+    message = f"{len(left)} resource(s) left to delete"
+    if failing:
+        first = failing[0]
+        message += f"; {first.key} on {first.target}: {first.last_error} (attempt {first.errors})"
+    if message != app.message:
+        controller.store.set_app(app.id, controller.clock.now(), message=message)
+
+
+def next_delete_due(controller: Controller, app: AppRecord) -> float | None:
+    """When the next failed delete of the application is due (None: none is waiting)."""
+    due = [e.next_attempt_at for e in controller.store.inventory(app.id) if e.next_attempt_at is not None]
+    return min(due, default=None)
+
+
+def orphan_undeletable(controller: Controller, app: AppRecord) -> list[InventoryEntry]:
+    """After a deleting pass: forget every entry still left (its object stays where it is) and drop the
+    application; return those entries, each with why it could not be deleted (`last_error`)."""
+    left = controller.store.inventory(app.id)
+    for entry in left:
+        controller.store.forget(app.id, entry.target, entry.key)
+    controller.store.delete_app(app.id)
+    return left

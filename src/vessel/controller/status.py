@@ -1,11 +1,16 @@
 """An application's status as one document: what `vessel status -o json`, the API and the dashboard show.
 
 {"name", "namespace", "phase", "message", "revision", "latestRevision",
- "workflow": {"phase", "message", "steps": [{"name", "type", "phase", "reason", "message", "subSteps"}]},
+ "workflow": {"phase", "message", "driver", "steps": [{"name", "type", "phase", "reason", "message",
+              "subSteps"}]},
  "services": [{"component", "target", "healthy", "message", "endpoint", "endpoints"}],
  "resources": [{"target", "apiVersion", "kind", "namespace", "name", "component", "state",
                 "instances"?: [{"name", "phase", "ready", "restarts", "message",
                                 "containers": [{"name", "ready", "restarts", "state"}]}]}]}
+
+`phase` and `message` are the application's as they truly are now (`driving.shown`): a workflow nothing
+drives any more says it is interrupted and what to do, whatever was last written; `workflow.driver` is
+the process driving the run (None: nothing does).
 
 `instances` (pods, processes) are asked of the targets only when wanted (`vessel status --tree`), for
 the workload of each component: one more request per workload.
@@ -16,6 +21,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
+from vessel.controller import driving
 from vessel.controller.endpoints import endpoints
 from vessel.controller.health import workload_status
 from vessel.errors import VesselError
@@ -32,21 +38,23 @@ EXPOSING = ("Service", "Ingress")  # kinds whose live objects say where a compon
 def status_of(controller: Controller, app: AppRecord, *, instances: bool = False) -> dict[str, Any]:
     run = controller.store.latest_run(app.id)
     inventory = controller.store.inventory(app.id)
-    workflow: dict[str, Any] = {"phase": None, "message": "", "steps": []}
+    workflow: dict[str, Any] = {"phase": None, "message": "", "driver": None, "steps": []}
+    records = controller.store.steps(run.id) if run is not None else {}
+    view = driving.shown(app, run, records, controller.clock.now())
     if run is not None:
-        records = controller.store.steps(run.id)
         plan = Plan.from_json(run.steps)
         workflow = {
             "phase": run.phase,
             "message": run.message,
             "revision": run.revision,
+            "driver": view.driver,
             "steps": [_step(records[s.name], [records[sub.name] for sub in s.sub_steps]) for s in plan.steps],
         }
     return {
         "name": app.name,
         "namespace": app.namespace,
-        "phase": app.phase,
-        "message": app.message,
+        "phase": view.phase,
+        "message": view.message,
         "revision": app.revision,
         "latestRevision": app.latest_revision,
         "workflow": workflow,

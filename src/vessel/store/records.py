@@ -61,6 +61,7 @@ class RevisionRecord:
     spec: dict[str, Any]
     definitions: list[dict[str, Any]]  # the snapshotted definition documents
     created_at: float
+    default_target: str | None = None  # where "no topology" placed it (None: not recorded)
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,10 @@ class InventoryEntry:
     digest: str
     manifest: dict[str, Any] = field(default_factory=dict, compare=False)
     role: str = ""  # "" for the component's workload, else the output name
+    # While it is being deleted: consecutive failures, when the next attempt is due, the last failure.
+    errors: int = field(default=0, compare=False)
+    next_attempt_at: float | None = field(default=None, compare=False)
+    last_error: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,9 @@ revisions = Table(
     Column("spec", JSON, nullable=False),
     Column("definitions", JSON, nullable=False),  # [digest, ...] of definition_snapshots
     Column("created_at", Float, nullable=False),
+    # The default target when the revision was made: where "no topology" places it, for every run of it
+    # (restart, rollback, a crash's resume), whatever the default is later. NULL: made before it was kept.
+    Column("default_target", String(253)),
 )
 
 runs = Table(
@@ -125,6 +128,10 @@ inventory = Table(
     Column("manifest", JSON, nullable=False),  # what was applied: drift correction re-applies this
     Column("role", String(253), nullable=False),  # "" for the workload, else the output name
     Column("updated_at", Float, nullable=False),
+    # Deleting it: consecutive failures, when the next attempt is due (backoff), the last failure.
+    Column("errors", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", Float),
+    Column("last_error", Text, nullable=False, server_default=""),
     Index("ix_inventory_object", "target", "api_version", "kind", "namespace", "name"),
 )
 

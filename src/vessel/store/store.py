@@ -105,6 +105,24 @@ class Store:
             rows = c.execute(sa.select(t.targets).order_by(t.targets.c.name)).all()
         return [(TargetInfo(r.name, r.type, r.labels, r.config), r.is_default) for r in rows]
 
+    def set_default_target(self, name: str | None) -> None:
+        """Make the registered target `name` the only default (None: none, so `local` is)."""
+        with self.tx() as c:
+            c.execute(sa.update(t.targets).values(is_default=t.targets.c.name == name if name else False))
+
+    def holdings(self, target: str) -> list[tuple[str, str, int]]:
+        """(namespace, name, object count) of every application with objects on `target`."""
+        a, i = t.applications.c, t.inventory.c
+        with self.tx() as c:
+            rows = c.execute(
+                sa.select(a.namespace, a.name, sa.func.count())
+                .join_from(t.inventory, t.applications, i.app_id == a.id)
+                .where(i.target == target)
+                .group_by(a.namespace, a.name)
+                .order_by(a.namespace, a.name)
+            ).all()
+        return [(r[0], r[1], int(r[2])) for r in rows]
+
     def remove_target(self, name: str) -> bool:
         with self.tx() as c:
             return c.execute(sa.delete(t.targets).where(t.targets.c.name == name)).rowcount > 0
@@ -142,8 +160,10 @@ class Store:
         spec: Mapping[str, Any],
         definitions: Sequence[tuple[str, str, str, Mapping[str, Any]]],
         now: float,
+        default_target: str | None = None,
     ) -> tuple[AppRecord, int | None]:
-        """Store revision N+1 unless the latest has the same digest (then None): one transaction."""
+        """Store revision N+1 unless the latest has the same digest (then None): one transaction.
+        `default_target` is recorded with it: where "no topology" places this revision, for good."""
         with self.tx() as c:
             row = c.execute(
                 sa.select(t.applications)
@@ -186,6 +206,7 @@ class Store:
                     spec=dict(spec),
                     definitions=[d[0] for d in definitions],
                     created_at=now,
+                    default_target=default_target,
                 )
             )
             c.execute(
@@ -236,7 +257,13 @@ class Store:
                 )
             }
         return RevisionRecord(
-            row.app_id, row.number, row.digest, row.spec, [docs[d] for d in row.definitions], row.created_at
+            row.app_id,
+            row.number,
+            row.digest,
+            row.spec,
+            [docs[d] for d in row.definitions],
+            row.created_at,
+            row.default_target,
         )
 
     def revisions(self, app_id: int) -> list[tuple[int, str, float]]:
@@ -397,6 +424,9 @@ class Store:
             "manifest": entry.manifest,
             "role": entry.role,
             "updated_at": now,
+            "errors": 0,  # (re)recorded: no delete is failing
+            "next_attempt_at": None,
+            "last_error": "",
         }
         keys = {"app_id": app_id, **_key_values(entry.target, entry.key)}
         with self.tx() as c:
@@ -409,6 +439,17 @@ class Store:
                 sa.update(t.inventory)
                 .where(t.inventory.c.app_id == app_id, *_key_where(target, key))
                 .values(state=state, updated_at=now)
+            )
+
+    def delete_failed(
+        self, app_id: int, entry: InventoryEntry, errors: int, next_attempt_at: float, error: str, now: float
+    ) -> None:
+        """Record a failed delete of `entry`: its consecutive failures, the next attempt, the failure."""
+        with self.tx() as c:
+            c.execute(
+                sa.update(t.inventory)
+                .where(t.inventory.c.app_id == app_id, *_key_where(entry.target, entry.key))
+                .values(errors=errors, next_attempt_at=next_attempt_at, last_error=error, updated_at=now)
             )
 
     def forget(self, app_id: int, target: str, key: ResourceKey) -> None:
@@ -543,6 +584,9 @@ def _entry(r: Any) -> InventoryEntry:
         r.digest,
         r.manifest,
         r.role,
+        r.errors,
+        r.next_attempt_at,
+        r.last_error,
     )
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from importlib import metadata
 
 from vessel.errors import ValidationError
+from vessel.targets import settings
 from vessel.targets.directory import DirectoryTarget
 from vessel.targets.kubernetes import KubernetesTarget
 from vessel.targets.local import LocalTarget
@@ -49,12 +50,25 @@ def _builders() -> dict[str, Callable[[TargetInfo], Target]]:
 
 
 def create(info: TargetInfo) -> Target:
+    """A live target for a registered one; its settings are checked against its type's declaration."""
     builders = _builders()
     if info.type not in builders:
         raise ValidationError(
             f"unknown target type {info.type!r}", hint=f"known: {', '.join(sorted(builders))}"
         )
+    declared = declared_settings(info.type, builders[info.type])
+    if declared is not None:
+        settings.check(info, declared)
     return builders[info.type](info)
+
+
+def declared_settings(type_: str, builder: object = None) -> tuple[settings.Setting, ...] | None:
+    """The settings a target type takes (None: a plugin type that declares none, so unchecked)."""
+    if type_ in settings.DECLARED:
+        return settings.DECLARED[type_]
+    builder = builder if builder is not None else _builders().get(type_)
+    declared = getattr(builder, "settings", None)
+    return tuple(declared) if declared is not None else None
 
 
 def known_types() -> list[str]:

@@ -40,13 +40,13 @@ class Harness:
             label_map = dict(p.split("=", 1) for p in labels.split(",") if p)
             store.add_target(TargetInfo(name, "memory", label_map), default=i == 0, now=clock.now())
             harness.targets[name] = factory.memory_target(TargetInfo(name, "memory", label_map))
-        harness.controller.targets.refresh()  # type: ignore[attr-defined]
+        harness.controller.targets.refresh()
         return harness
 
     def add_target(self, name: str, type_: str, config: dict[str, Any], **labels: str) -> None:
         """Register another target (e.g. `kubernetes` with `{"kubeconfig": …}` of a FakeKubeServer)."""
         self.store.add_target(TargetInfo(name, type_, labels, config), default=False, now=self.clock.now())
-        self.controller.targets.refresh()  # type: ignore[attr-defined]
+        self.controller.targets.refresh()
 
     def app(self, text: str) -> Application:
         return parse_application(read_text(text, "app.yaml")[0])

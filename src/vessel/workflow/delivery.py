@@ -41,13 +41,20 @@ from vessel.targets.protocol import APP_LABEL, APP_NAMESPACE_LABEL, Target, Targ
 
 
 class TargetProvider(Protocol):
+    """The registered targets. `default` is the default now (new revisions record it); `refresh` reads
+    the registry again at the next use (the controller calls it once per pass)."""
+
     def get(self, name: str) -> Target: ...
 
     def infos(self) -> list[TargetInfo]: ...
 
-    def default(self) -> str | None: ...
+    def default(self) -> str: ...
 
     def render_type(self, name: str) -> str: ...
+
+    def refresh(self) -> None: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -64,7 +71,10 @@ def manifest_digest(manifest: Mapping[str, Any]) -> str:
 
 @dataclass
 class Delivery:
-    """The services built-in steps use to deliver one revision of one application."""
+    """The services built-in steps use to deliver one revision of one application.
+
+    `default_target` is where "no topology" places this revision: the default recorded with it when it
+    was made, not the default now — so changing the default never moves what is already delivered."""
 
     store: Store
     targets: TargetProvider
@@ -73,6 +83,11 @@ class Delivery:
     registry: Registry
     revision: int
     now: float
+    default_target: str
+
+    def target_or_default(self, cluster: str | None) -> str:
+        """A step's `cluster`, else this revision's default target."""
+        return cluster or self.default_target
 
     def placements(self, policy_names: Sequence[str]) -> list[tuple[Placement, tuple[Component, ...]]]:
         """Where to deliver and which components (after overrides), for a deploy step's policies."""
@@ -88,7 +103,7 @@ class Delivery:
             if policy.type == "override":
                 components = apply_overrides(components, policy.properties)
         topologies = [p for p in chosen if p.type == "topology"]
-        infos, default = self.targets.infos(), self.targets.default()
+        infos, default = self.targets.infos(), self.default_target
         if not topologies:
             return [(p, components) for p in place({}, infos, default)]
         return [(p, components) for t in topologies for p in place(t.properties, infos, default, t.name)]

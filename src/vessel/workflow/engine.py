@@ -87,9 +87,14 @@ class Engine:
             pass  # the new holder carries on from the persisted state
         finally:
             run = self.store.run(run_id)
-            if run.finished or run.phase == RunPhase.SUSPENDING:  # nothing to drive until a person acts
+            if run.finished or self._waits_for_a_person(run):  # nothing to drive until a person acts
                 self.store.release_lease(run_id, self.owner)
         return run
+
+    def _waits_for_a_person(self, run: RunRecord) -> bool:
+        """Suspended until someone resumes it. A timed suspension keeps its lease: the holder resumes it
+        when its time comes, and others can tell that something will."""
+        return run.phase == RunPhase.SUSPENDING and not self.resumes_by_itself(run.id)
 
     def next_due(self, run_id: int) -> float | None:
         """When something in the run can next make progress without outside help (None: never).

@@ -37,7 +37,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import quote
 
-from vessel.errors import Location, TargetRejectedError, TargetUnavailableError, ValidationError
+from vessel.errors import Location, TargetRejectedError, TargetUnavailableError
 from vessel.model.resource_key import ResourceKey
 from vessel.targets import settings
 from vessel.targets.applied import desired_state, matches
@@ -79,18 +79,12 @@ class KubernetesTarget:
     live_state = True
 
     def __init__(self, info: TargetInfo):
-        config = info.config
-        for key in ("kubeconfig", "context", "namespace"):
-            if config.get(key) is not None and (not isinstance(config[key], str) or not config[key]):
-                raise ValidationError(
-                    f"target {info.name!r}: {key} must be a non-empty string", Location(path=f"config.{key}")
-                )
-        create = settings.flag(info, "createNamespaces", True)
+        kubeconfig, context = settings.text(info, "kubeconfig"), settings.text(info, "context")
+        self.namespace = settings.text(info, "namespace")
+        self.create_namespaces = settings.flag(info, "createNamespaces", True)
         timeout = settings.seconds(info, "timeout", 10.0)
         self.info = info
-        self.namespace: str | None = config.get("namespace")
-        self.create_namespaces = create
-        self.api = ApiClient(info.name, config.get("kubeconfig"), config.get("context"), timeout)
+        self.api = ApiClient(info.name, kubeconfig, context, timeout)
         self.discovery = Discovery(self._discover)
         self._applied: set[ApiResource] = set()
         self._namespaces: set[str] = set()  # known to exist

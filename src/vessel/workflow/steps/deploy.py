@@ -52,7 +52,7 @@ def apply_component(ctx: StepContext) -> Outcome:
     props = {"clusters": [ctx.properties["cluster"]]} if ctx.properties.get("cluster") else {}
     if ctx.properties.get("namespace"):
         props["namespace"] = ctx.properties["namespace"]
-    placements = place(props, delivery.targets.infos(), delivery.targets.default())
+    placements = place(props, delivery.targets.infos(), delivery.default_target)
     results: list[tuple[list[ComponentReport], dict[str, Any]] | Exception] = []
     for placement in placements:
         try:

@@ -18,13 +18,6 @@ from vessel.workflow.step_api import Outcome, StepContext
 OAM_APPLICATION = ("core.oam.dev/v1beta1", "Application")
 
 
-def _target_name(delivery: Delivery, cluster: str) -> str:
-    name = cluster or delivery.targets.default()
-    if not name:
-        raise ValidationError("no target to use: set `cluster` or register a default target")
-    return name
-
-
 def apply_object(ctx: StepContext) -> Outcome:
     delivery: Delivery = ctx.services
     value: dict[str, Any] = dict(ctx.properties["value"])
@@ -33,7 +26,7 @@ def apply_object(ctx: StepContext) -> Outcome:
         raise ValidationError("apply-object: value needs apiVersion, kind and metadata.name")
     meta.setdefault("namespace", delivery.app.namespace)
     value["metadata"] = meta
-    target_name = _target_name(delivery, ctx.properties.get("cluster", ""))
+    target_name = delivery.target_or_default(ctx.properties.get("cluster"))
     entry = InventoryEntry(
         target_name,
         ResourceKey.of(value),
@@ -55,7 +48,7 @@ def read_object(ctx: StepContext) -> Outcome:
     if (p["apiVersion"], p["kind"]) == OAM_APPLICATION:
         return Outcome.succeeded({"value": _application(delivery, p["namespace"], p["name"])})
     key = ResourceKey(p["apiVersion"], p["kind"], p.get("namespace", ""), p["name"])
-    live = delivery.targets.get(_target_name(delivery, p.get("cluster", ""))).get(key)
+    live = delivery.targets.get(delivery.target_or_default(p.get("cluster"))).get(key)
     if live is None:
         raise TransientError(f"read-object: {key} does not exist (yet)")
     return Outcome.succeeded({"value": live})

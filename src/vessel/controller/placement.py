@@ -1,0 +1,85 @@
+"""Where a revision delivers, and saying so when a new revision moves an application.
+
+Placement is decided per revision, never per pass: a revision records the default target when it is
+made (`revisions.default_target`), and every run of it — the first, a restart, a rollback to it, a run
+resumed after a crash — places "no topology" (deploy without a topology policy, `apply-component` or
+`apply-object` without `cluster`) there. So changing the default (`vessel target set-default`) never
+moves an application already delivered; its next revision goes to the new default, and `vessel up`
+shows the change (`Move`) instead of letting anyone guess.
+
+`targets_of` predicts the targets a revision's workflow reaches from its steps, the same way the steps
+place themselves (`Delivery.placements`, `target_or_default`). A placement that cannot be worked out
+(an unknown target, a selector matching nothing) is left out here: the step itself fails with the cause.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from vessel.errors import VesselError
+from vessel.model.application import Step
+from vessel.workflow.delivery import Delivery
+from vessel.workflow.plan import plan_for
+
+if TYPE_CHECKING:
+    from vessel.controller.controller import Controller
+
+PLACING_STEPS = ("deploy", "apply-component", "apply-object")
+
+
+@dataclass(frozen=True)
+class Move:
+    """A new revision delivers to other targets than the one before."""
+
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+    default_before: str
+    default_after: str
+
+    def describe(self) -> str:
+        why = (
+            f"the default target is now {self.default_after} (was {self.default_before})"
+            if self.default_before != self.default_after
+            else "its placement policies changed"
+        )
+        return f"{', '.join(self.before) or 'nowhere'} -> {', '.join(self.after) or 'nowhere'} ({why})"
+
+
+def targets_of(controller: Controller, app_id: int, revision: int) -> tuple[str, ...]:
+    """The targets the revision's workflow places components or objects on, sorted."""
+    model, registry = controller.revision_context(app_id, revision)
+    delivery = Delivery(
+        controller.store,
+        controller.targets,
+        app_id,
+        model,
+        registry,
+        revision,
+        controller.clock.now(),
+        controller.placed_default(app_id, revision),
+    )
+    found: set[str] = set()
+    for step, _ in plan_for(model).all_steps():
+        if step.type in PLACING_STEPS:
+            found.update(_step_targets(delivery, step))
+    return tuple(sorted(found))
+
+
+def _step_targets(delivery: Delivery, step: Step) -> Iterable[str]:
+    properties = step.properties
+    try:
+        if step.type == "deploy":
+            return [p.target for p, _ in delivery.placements(properties.get("policies", []))]
+    except VesselError:
+        return []
+    return [delivery.target_or_default(properties.get("cluster"))]
+
+
+def move(controller: Controller, app_id: int, before: int, after: int) -> Move | None:
+    """The change of targets from revision `before` to `after`, if any."""
+    old, new = targets_of(controller, app_id, before), targets_of(controller, app_id, after)
+    if old == new:
+        return None
+    return Move(old, new, controller.placed_default(app_id, before), controller.placed_default(app_id, after))
