@@ -73,26 +73,39 @@ class Controller:
     def submit(self, app: Application, registry: Registry | None = None) -> Submitted:
         """Store a new revision (unless identical to the current one) and start its workflow run."""
         snap = snapshot(app, registry or self.live_registry)
-        record, number = self.store.create_revision(
-            app.namespace, app.name, snap.digest, snap.spec, snap.definitions, self.clock.now()
+        existing = self.store.app(app.namespace, app.name)
+        previous = self.store.latest_run(existing.id) if existing else None
+        record, number, run_id = self.store.create_revision(
+            app.namespace,
+            app.name,
+            snap.digest,
+            snap.spec,
+            snap.definitions,
+            self.clock.now(),
+            run=(snap.plan.to_json(), _step_records(snap.plan)),
         )
-        if number is None:
+        if number is None or run_id is None:
             return Submitted(record, None, None)
         # The snapshot is what this process just parsed: no need to read it back to run it.
         documents = [doc for _, _, _, doc in snap.definitions]
         self._revisions[(record.id, number)] = (app, registry_from_snapshot(documents, self.live_registry))
+        self._supersede(previous, run_id)
         self.event(record.id, "Revision", f"revision {number} created")
-        return Submitted(record, number, self._start_run(record.id, number, snap.plan))
+        return Submitted(record, number, run_id)
 
     def _start_run(self, app_id: int, revision: int, plan: Plan) -> int:
         """A new run; an unfinished earlier one is stopped, so no run is left executing unseen."""
         previous = self.store.latest_run(app_id)
-        steps = [StepRecord(step.name, step.type, parent) for step, parent in plan.all_steps()]
-        run_id = self.store.create_run(app_id, revision, plan.to_json(), steps, self.clock.now())
-        if previous is not None and not previous.finished:
-            self._stop(previous, f"superseded by run {run_id}")
+        run_id = self.store.create_run(
+            app_id, revision, plan.to_json(), _step_records(plan), self.clock.now()
+        )
+        self._supersede(previous, run_id)
         self.store.set_app(app_id, self.clock.now(), phase=Phase.RUNNING_WORKFLOW, message="")
         return run_id
+
+    def _supersede(self, previous: RunRecord | None, run_id: int) -> None:
+        if previous is not None and not previous.finished:
+            self._stop(previous, f"superseded by run {run_id}")
 
     # --- reconciling -----------------------------------------------------------------------------
 
@@ -306,3 +319,7 @@ class Controller:
 
     def _continue_delete(self, app: AppRecord) -> bool:
         return gc.delete_all(self, app)
+
+
+def _step_records(plan: Plan) -> list[StepRecord]:
+    return [StepRecord(step.name, step.type, parent) for step, parent in plan.all_steps()]
