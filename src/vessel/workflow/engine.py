@@ -81,10 +81,11 @@ class Engine:
             run_id, self.owner, self.clock.now(), self.lease_seconds
         ):
             return run
+        ctx = context(run)
         try:
-            _Pass(self, run, context(run)).execute()
-        except LeaseLost:
-            pass  # the new holder carries on from the persisted state
+            _Pass(self, run, ctx).execute()
+        except LeaseLost as lost:  # the new holder carries on from the persisted state
+            ctx.event("LeaseLost", str(lost), True)
         finally:
             run = self.store.run(run_id)
             if run.finished or run.phase == RunPhase.SUSPENDING:  # nothing to drive until a person acts
@@ -254,12 +255,16 @@ class _Pass:
     # --- executing one step ----------------------------------------------------------------------
 
     def _renew_lease(self) -> None:
-        """Keep the lease before each step; renewing costs a write, so only once half of it is used."""
+        """Keep the lease before each step and before recording its outcome; renewing costs a write, so
+        only once half of it is used. Raises LeaseLost once another process holds it."""
         engine, now = self.engine, self.engine.clock.now()
         if now < self.lease_renewed + engine.lease_seconds / 2:
             return
         if not self.store.acquire_lease(self.run.id, engine.owner, now, engine.lease_seconds):
-            raise LeaseLost(f"run {self.run.id} is now driven by another process")
+            raise LeaseLost(
+                f"{engine.owner} lost the lease on run {self.run.id} to another process (it was not renewed "
+                f"within {engine.lease_seconds:g}s) and stopped driving it; the other process carries on"
+            )
         self.lease_renewed = now
 
     def _execute(self, step: Step, record: StepRecord) -> None:
@@ -275,6 +280,7 @@ class _Pass:
             next_attempt_at=None,
         )
         outcome = self._call(step, record, properties)
+        self._renew_lease()  # a step that outlasted the lease may have been taken over: then write nothing
         self._record(step, record, outcome)
 
     def _properties(self, step: Step) -> dict[str, Any] | None:
