@@ -1,7 +1,10 @@
-"""Crash safety with real process kills: `vessel up` is SIGKILLed again and again, each time at a point
-chosen on evidence, and each time the next `vessel up` picks the run up. A step that finished is never
-executed again, the step in flight runs again (with the same idempotency key), and the run ends as an
-undisturbed one would.
+"""Crash safety: a step that finished is never executed again, the step in flight runs again (with the
+same idempotency key and its attempt counted), and the run ends as an undisturbed one would.
+
+First in process, on both stores: a step type of the test's own makes the process "die" (ProcessKilled)
+at the two moments the guarantee hangs on, and a restarted controller carries on. Then with real
+process kills: `vessel up` is SIGKILLed again and again, each time at a point chosen on evidence, and
+each time the next `vessel up` picks the run up.
 
 The kills land where they matter, whatever the machine's load: while a webhook call is in flight (the
 receiver holds the request until the caller is dead), right after a step's success is committed, and
@@ -24,8 +27,72 @@ from typing import Any
 import pytest
 
 from kill_points import Events, StopAt, VesselProcess, next_event, register_directory_target
-from vessel.store.records import StepPhase
+from vessel.store.records import StepPhase, StepRecord
 from vessel.store.store import Store
+from vessel.testing.engine import Harness, ProcessKilled
+from vessel.workflow.step_api import Outcome, StepContext
+
+PROBES = """\
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: probes}
+spec:
+  components: [{name: api, type: worker, properties: {image: "api:1"}}]
+  workflow:
+    steps: [{name: first, type: probe}, {name: second, type: probe}]
+"""
+
+
+@pytest.fixture
+def h(store_url: str) -> Iterator[Harness]:
+    harness = Harness.create(store_url)
+    yield harness
+    harness.store.close()
+
+
+def _install_probe(h: Harness, probe: Any) -> None:
+    """Register the step type `probe` (a plugin step, as far as the engine knows)."""
+    h.controller.engine.step_functions = {**h.controller.engine.step_functions, "probe": probe}
+
+
+def test_a_finished_steps_success_is_committed_before_the_next_step_starts(h: Harness) -> None:
+    calls: list[str] = []
+
+    def probe(ctx: StepContext) -> Outcome:
+        calls.append(ctx.step.name)
+        if calls == ["first", "second"]:
+            raise ProcessKilled  # dies while `second` runs, after `first` succeeded
+        return Outcome.succeeded()
+
+    _install_probe(h, probe)
+    with pytest.raises(ProcessKilled):
+        h.up(PROBES)
+    h.restart().drive(h.record("probes"))
+    assert calls == ["first", "second", "second"]
+    run = h.store.latest_run(h.record("probes").id)
+    assert run is not None and run.phase == "succeeded"
+
+
+def test_a_steps_running_mark_is_committed_before_it_executes(h: Harness) -> None:
+    seen: list[tuple[int, str, StepRecord]] = []  # (ctx.attempt, ctx.idempotency_key, the stored record)
+
+    def probe(ctx: StepContext) -> Outcome:
+        seen.append((ctx.attempt, ctx.idempotency_key, h.store.steps(ctx.run_id)[ctx.step.name]))
+        if len(seen) == 1:
+            raise ProcessKilled  # dies in the middle of `first`
+        return Outcome.succeeded()
+
+    _install_probe(h, probe)
+    start = h.clock.now()
+    with pytest.raises(ProcessKilled):
+        h.up(PROBES)
+    h.restart().drive(h.record("probes"))
+    (attempt_1, key_1, during_1), (attempt_2, key_2, during_2), _ = seen
+    assert (during_1.phase, during_1.attempts, during_1.started_at) == (StepPhase.RUNNING, 1, start)
+    assert (attempt_1, attempt_2, during_2.attempts) == (1, 2, 2), "the attempt in flight was not counted"
+    assert during_2.started_at == start, "a timeout counts from the first start, across crashes"
+    assert key_1 == key_2
+
 
 APP = """\
 apiVersion: core.oam.dev/v1beta1
