@@ -293,6 +293,14 @@ class Store:
             ).first()
         return _run(row) if row else None
 
+    def holds(self, run_id: int) -> tuple[bool, bool]:
+        """(suspended, terminated) as a person last set them; a driver reads them before each step."""
+        with self.tx() as c:
+            row = c.execute(
+                sa.select(t.runs.c.suspended, t.runs.c.terminated).where(t.runs.c.id == run_id)
+            ).one()
+        return bool(row.suspended), bool(row.terminated)
+
     def update_run(self, run_id: int, **values: Any) -> None:
         with self.tx() as c:
             c.execute(sa.update(t.runs).where(t.runs.c.id == run_id).values(**values))

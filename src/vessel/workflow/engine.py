@@ -5,7 +5,10 @@ next decision. A step is marked `running` (attempt + 1, start time) *before* it 
 is written right after — so after a crash a finished step is never run again, and the step that was in
 flight runs again at most once. Timeouts count from the persisted start time; retries wait
 `backoff.delay(errors)` with `errors` persisted; one process drives a run at a time (a lease in the run
-row, with expiry, so a dead driver's runs are taken over).
+row, with expiry, so a dead driver's runs are taken over; renewed before a step starts and before its
+outcome is written, so a driver that lost it writes nothing more). A person's suspend or terminate,
+written by another process mid-pass, is read before each step: the step in flight finishes, no other
+starts, and the run-row writes of the pass never undo it (`Store.update_active_run`).
 
 Semantics follow KubeVela: StepByStep or DAG for steps and sub-steps; `step-group`; `dependsOn` (and the
 dependencies inputs imply); `if` (incl. `always`); `suspend` with or without `duration`; inputs/outputs
@@ -57,6 +60,13 @@ class RunContext:
 
 class LeaseLost(Exception):
     """This process's lease expired and another process took the run over: stop this pass."""
+
+
+class _HeldByAPerson(Exception):
+    """Someone suspended or terminated the run while this pass was running: start no further step."""
+
+    def __init__(self, run: RunRecord):
+        self.run = run
 
 
 class Engine:
@@ -140,7 +150,11 @@ class _Pass:
             return self._finish(RunPhase.TERMINATED, "terminated")
         if self.run.suspended:
             return self._set_phase(RunPhase.SUSPENDING, "suspended by the user")
-        self._walk(self.plan.steps, self.plan.mode)
+        try:
+            self._walk(self.plan.steps, self.plan.mode)
+        except _HeldByAPerson as held:
+            self.run = held.run
+            return self.execute()
         self._conclude()
         return None
 
@@ -267,11 +281,19 @@ class _Pass:
             )
         self.lease_renewed = now
 
+    def _check_not_held(self) -> None:
+        """A person's suspend or terminate may have landed since the pass began (another process wrote
+        it): read it before each step, so it takes effect once the step in flight has finished."""
+        suspended, terminated = self.store.holds(self.run.id)
+        if suspended or terminated:
+            raise _HeldByAPerson(self.store.run(self.run.id))
+
     def _execute(self, step: Step, record: StepRecord) -> None:
         properties = self._properties(step)
         if properties is None:
             return
         self._renew_lease()
+        self._check_not_held()
         record = self._save(
             step,
             phase=StepPhase.RUNNING,
