@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kill_points import StopAt, VesselProcess, next_event, register_directory_target
+from kill_points import Events, StopAt, VesselProcess, next_event, register_directory_target
 
 APP = """\
 apiVersion: core.oam.dev/v1beta1
@@ -31,7 +31,7 @@ def test_killed_right_after_storing_the_revision_the_next_up_delivers_it(tmp_pat
     register_directory_target(home, out)
     app.write_text(APP)
 
-    events: queue.Queue[tuple[str, object]] = queue.Queue()
+    events: Events = queue.Queue()
     up = VesselProcess(env, ("up", "-f", str(app)), events, STORED)
     assert next_event(events) == ("stopped", STORED.point)
     up.kill()

@@ -3,10 +3,11 @@ file and on PostgreSQL:
 
 - renewal: the driver keeps the lease through a pass longer than the lease (it renews before steps),
   so the other process never drives meanwhile;
-- lease lost: when one step outlasts the lease, the other process takes the run over; the old driver,
-  once its step returns, writes nothing more and starts no further step;
-- takeover: SIGKILLing the process that holds the lease (found from the store, not from which process
-  started first) lets the survivor take the run over after the lease expires and finish it.
+- takeover: when one step outlasts the lease, the other process takes the run over and runs the step
+  again; that process, the lease holder (found from the store, not from which process started first),
+  is then SIGKILLed mid-step;
+- lease lost: the old driver's long step returns while the dead holder's lease is still valid: it writes
+  nothing more and starts no further step; once that lease expires it takes the run over and finishes.
 
 The oracle is the webhook receiver: it logs every call with the process that made it (the peer socket's
 owner, from /proc), and holds calls so that each of the above happens on evidence, not on a timer.
@@ -230,20 +231,23 @@ def test_one_driver_renews_loses_and_hands_over_its_lease(
         assert lease.lease_owner == _owner(driver)
         assert lease.lease_expires is not None and lease.lease_expires > call.at, "it drives on a stale lease"
 
-        # Lease lost: this step outlasts the lease, so the other runner takes the run over and runs it again.
+        # This step outlasts the lease: the other runner takes the run over and runs the step again.
         held = call
         takeover = r.next_call()
         assert (takeover.step, takeover.pid) == (held.step, other)
+
+        # Kill the process holding the lease (per the store), mid-step, while its lease is still valid.
         assert run().lease_owner == _owner(other)
-        held.verdict.put(True)  # the old driver's step returns: it must notice and stop
+        runners[0].kill(other)
+        takeover.verdict.put(False)
+
+        # Lease lost: the old driver's step returns now; it must write nothing and start nothing.
+        held.verdict.put(True)
         _wait_for("the old driver reporting its lost lease", lambda: _lease_lost(store, app.id, driver))
         record = store.steps(run().id)[held.step]
         assert (record.phase, record.attempts) == (StepPhase.RUNNING, 2), "the old driver wrote after losing"
 
-        # Takeover: kill the process holding the lease, mid-step; the survivor finishes the run.
-        assert run().lease_owner == _owner(other)
-        runners[0].kill(other)
-        takeover.verdict.put(False)
+        # Takeover: once the dead holder's lease expires, the survivor runs the step again and finishes.
         retry = r.next_call()
         assert (retry.step, retry.pid) == (held.step, driver)
         retry.verdict.put(True)
