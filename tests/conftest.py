@@ -15,6 +15,16 @@ if TYPE_CHECKING:
 sys.path.insert(0, str(Path(__file__).parent))
 
 
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own empty VESSEL_HOME and no VESSEL_DATABASE_URL: the suite never reads or
+    writes the store of the person running it (~/.vessel, or a database their shell points at)."""
+    home = tmp_path_factory.mktemp("vessel-home")
+    monkeypatch.setenv("VESSEL_HOME", str(home))
+    monkeypatch.delenv("VESSEL_DATABASE_URL", raising=False)
+    return home
+
+
 @pytest.fixture(scope="session")
 def postgres_cluster() -> Iterator[PostgresCluster]:
     """One throwaway PostgreSQL 15 cluster per test session, started only if a test asks for it.

@@ -73,6 +73,18 @@ def test_traits_merge_by_type_can_be_disabled_or_added() -> None:
     ]
 
 
+def test_a_trait_override_merges_into_a_multi_key_base_of_the_same_type() -> None:
+    base = "{type: labels, properties: {tier: web, team: shop, zone: a}}"
+    text = APP.replace("{type: labels, properties: {tier: web}}", base)
+    patch = {"name": "api", "traits": [{"type": "labels", "properties": {"zone": "b", "release": "beta"}}]}
+    patched = apply_overrides(parse_application(read_text(text)[0]).components, {"components": [patch]})
+    api = next(c for c in patched if c.name == "api")
+    assert [(t.type, dict(t.properties)) for t in api.traits] == [
+        ("scaler", {"replicas": 1}),
+        ("labels", {"tier": "web", "team": "shop", "zone": "b", "release": "beta"}),
+    ]
+
+
 def test_name_patterns_and_types_select_components() -> None:
     result = override({"name": "api*", "properties": {"image": "x"}})
     assert result["api"].properties["image"] == result["api-admin"].properties["image"] == "x"
@@ -116,6 +128,15 @@ TARGETS = [
 )
 def test_topology_selects_targets(properties: dict[str, Any], expected: list[Placement]) -> None:
     assert place(properties, TARGETS, default="eu-2") == expected
+
+
+def test_a_label_selector_with_several_keys_needs_every_label_to_match() -> None:
+    both = {"clusterLabelSelector": {"region": "eu", "tier": "prod"}}
+    assert place(both, TARGETS, default="eu-2") == [Placement("eu-1", None)]
+    assert (
+        place({"clusterSelector": {"region": "us", "tier": "stage"}, "allowEmpty": True}, TARGETS, "eu-2")
+        == []
+    )
 
 
 def test_topology_errors_name_what_is_wrong() -> None:

@@ -505,6 +505,19 @@ def test_garbage_collect_rules_decide_when_an_object_goes(
     assert set(mem.objects) == ({WORKER} if after_delete else set())
 
 
+def test_keep_legacy_resource_keeps_what_a_new_revision_no_longer_renders_until_delete(h: Harness) -> None:
+    mem, keep = (
+        h.targets["mem"],
+        "- {name: gc, type: garbage-collect, properties: {keepLegacyResource: true}}",
+    )
+    h.up(with_policies(APP, keep))
+    app = h.up(with_policies(WITHOUT_WORKER, keep))
+    assert app.phase == Phase.RUNNING and app.revision == 2
+    assert WORKER in mem.objects and states(h, "shop")[WORKER] == EntryState.APPLIED
+    assert h.controller.delete(app) is True
+    assert mem.objects == {}, "a kept legacy object still goes with the application"
+
+
 def test_a_read_only_reader_does_not_keep_the_writer_from_deleting(h: Harness) -> None:
     mem = h.targets["mem"]
     assert h.up(config_app("writer", "writer")).phase == Phase.RUNNING

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from vessel.definitions import Definition, Kind, Parameters, StatusRules
 from vessel.errors import Location
 from vessel.render import evaluate_status
@@ -52,6 +54,17 @@ def test_missing_workload_is_unhealthy_and_says_so() -> None:
 def test_failing_expression_is_unhealthy_with_the_reason() -> None:
     status = evaluate_status(definition("context.output.spec.replicas + 'x'", None), deployment(ready=2))
     assert not status.healthy and "status evaluation failed" in status.message
+
+
+@pytest.mark.parametrize(
+    "policy",
+    ["context.output.status.healthy", "context.output.status.conditions[0].ready", "parameter.nothing"],
+)
+def test_a_health_policy_that_evaluates_to_undefined_is_unhealthy(policy: str) -> None:
+    """A field the live object lacks (yet) is not a verdict: undefined must never read as healthy."""
+    assert not evaluate_status(definition(policy, None), deployment(ready=2)).healthy
+    live = {**deployment(ready=2), "status": {"healthy": True, "conditions": [{"ready": True}]}}
+    assert evaluate_status(definition(policy, None), live, parameter={"nothing": True}).healthy
 
 
 def test_no_health_policy_means_healthy_once_it_exists() -> None:

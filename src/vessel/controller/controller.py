@@ -73,10 +73,18 @@ class Controller:
         self.targets.refresh()
         default = self.targets.default()  # recorded with the revision: where "no topology" places it
         before = self.store.app(app.namespace, app.name)
-        record, number = self.store.create_revision(
-            app.namespace, app.name, snap.digest, snap.spec, snap.definitions, self.clock.now(), default
+        previous = self.store.latest_run(before.id) if before else None
+        record, number, run_id = self.store.create_revision(
+            app.namespace,
+            app.name,
+            snap.digest,
+            snap.spec,
+            snap.definitions,
+            self.clock.now(),
+            default,
+            run=(snap.plan.to_json(), _step_records(snap.plan)),
         )
-        if number is None:
+        if number is None or run_id is None:
             return Submitted(record, None, None)
         # The snapshot is what this process just parsed: no need to read it back to run it.
         documents = [doc for _, _, _, doc in snap.definitions]
@@ -85,9 +93,10 @@ class Controller:
             registry_from_snapshot(documents, self.live_registry),
             default,
         )
+        self._supersede(previous, run_id)
         self.event(record.id, "Revision", f"revision {number} created")
         moved = self._moved(record.id, before, number)
-        return Submitted(record, number, self._start_run(record.id, number, snap.plan), moved)
+        return Submitted(record, number, run_id, moved)
 
     def _moved(self, app_id: int, before: AppRecord | None, number: int) -> Move | None:
         """Whether revision `number` delivers elsewhere than the one the application had (recorded)."""
@@ -101,12 +110,16 @@ class Controller:
     def _start_run(self, app_id: int, revision: int, plan: Plan) -> int:
         """A new run; an unfinished earlier one is stopped, so no run is left executing unseen."""
         previous = self.store.latest_run(app_id)
-        steps = [StepRecord(step.name, step.type, parent) for step, parent in plan.all_steps()]
-        run_id = self.store.create_run(app_id, revision, plan.to_json(), steps, self.clock.now())
-        if previous is not None and not previous.finished:
-            self._stop(previous, f"superseded by run {run_id}")
+        run_id = self.store.create_run(
+            app_id, revision, plan.to_json(), _step_records(plan), self.clock.now()
+        )
+        self._supersede(previous, run_id)
         self.store.set_app(app_id, self.clock.now(), phase=Phase.RUNNING_WORKFLOW, message="")
         return run_id
+
+    def _supersede(self, previous: RunRecord | None, run_id: int) -> None:
+        if previous is not None and not previous.finished:
+            self._stop(previous, f"superseded by run {run_id}")
 
     # --- reconciling -----------------------------------------------------------------------------
 
@@ -395,3 +408,7 @@ class Controller:
 
     def _continue_delete(self, app: AppRecord) -> bool:
         return gc.delete_all(self, app)
+
+
+def _step_records(plan: Plan) -> list[StepRecord]:
+    return [StepRecord(step.name, step.type, parent) for step, parent in plan.all_steps()]

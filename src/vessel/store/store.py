@@ -161,9 +161,14 @@ class Store:
         definitions: Sequence[tuple[str, str, str, Mapping[str, Any]]],
         now: float,
         default_target: str | None = None,
-    ) -> tuple[AppRecord, int | None]:
-        """Store revision N+1 unless the latest has the same digest (then None): one transaction.
-        `default_target` is recorded with it: where "no topology" places this revision, for good."""
+        run: tuple[Mapping[str, Any], Sequence[StepRecord]] | None = None,
+    ) -> tuple[AppRecord, int | None, int | None]:
+        """Store revision N+1 unless the latest has the same digest (then None), and with `run` (its
+        plan and step records) the revision's first run; returns the app, the number and the run id.
+        `default_target` is recorded with it: where "no topology" places this revision, for good.
+
+        One transaction: a crash can never leave a revision without its run — an identical re-submit
+        creates nothing, so that revision's workflow would never run."""
         with self.tx() as c:
             row = c.execute(
                 sa.select(t.applications)
@@ -177,7 +182,7 @@ class Store:
                     )
                 ).scalar()
                 if latest == digest and row.revision == row.latest_revision:
-                    return _app(row), None
+                    return _app(row), None, None
             if row is None:
                 app_id = _new_id(
                     c.execute(
@@ -221,8 +226,9 @@ class Store:
                     updated_at=now,
                 )
             )
+            run_id = None if run is None else _insert_run(c, app_id, number, run[0], run[1], now)
             new = c.execute(sa.select(t.applications).where(t.applications.c.id == app_id)).one()
-        return _app(new), number
+        return _app(new), number, run_id
 
     def _snapshot_definitions(self, c: Connection, definitions: Iterable[tuple[str, str, str, Any]]) -> None:
         wanted = {d[0]: d for d in definitions}
@@ -295,29 +301,10 @@ class Store:
     # --- runs and steps ----------------------------------------------------------------------------
 
     def create_run(
-        self, app_id: int, revision: int, plan: dict[str, Any], steps: Iterable[StepRecord], now: float
+        self, app_id: int, revision: int, plan: Mapping[str, Any], steps: Iterable[StepRecord], now: float
     ) -> int:
         with self.tx() as c:
-            run_id = _new_id(
-                c.execute(
-                    sa.insert(t.runs).values(
-                        app_id=app_id,
-                        revision=revision,
-                        phase=RunPhase.EXECUTING,
-                        message="",
-                        steps=plan,
-                        suspended=False,
-                        terminated=False,
-                        pruned=False,
-                        values={},
-                        created_at=now,
-                    )
-                )
-            )
-            rows = [_step_row(run_id, s) for s in steps]
-            if rows:
-                c.execute(sa.insert(t.steps), rows)
-        return run_id
+            return _insert_run(c, app_id, revision, plan, steps, now)
 
     def run(self, run_id: int) -> RunRecord:
         with self.tx() as c:
@@ -332,6 +319,14 @@ class Store:
                 sa.select(t.runs).where(t.runs.c.app_id == app_id).order_by(t.runs.c.id.desc()).limit(1)
             ).first()
         return _run(row) if row else None
+
+    def holds(self, run_id: int) -> tuple[bool, bool]:
+        """(suspended, terminated) as a person last set them; a driver reads them before each step."""
+        with self.tx() as c:
+            row = c.execute(
+                sa.select(t.runs.c.suspended, t.runs.c.terminated).where(t.runs.c.id == run_id)
+            ).one()
+        return bool(row.suspended), bool(row.terminated)
 
     def update_run(self, run_id: int, **values: Any) -> None:
         with self.tx() as c:
@@ -488,6 +483,36 @@ _UPDATE_ENTRY = (
     .where(*(t.inventory.c[k] == sa.bindparam(f"b_{k}") for k in _ENTRY_KEY))
     .values({c.name: sa.bindparam(c.name) for c in t.inventory.c if c.name not in _ENTRY_KEY})
 )
+
+
+def _insert_run(
+    c: Connection,
+    app_id: int,
+    revision: int,
+    plan: Mapping[str, Any],
+    steps: Iterable[StepRecord],
+    now: float,
+) -> int:
+    run_id = _new_id(
+        c.execute(
+            sa.insert(t.runs).values(
+                app_id=app_id,
+                revision=revision,
+                phase=RunPhase.EXECUTING,
+                message="",
+                steps=dict(plan),
+                suspended=False,
+                terminated=False,
+                pruned=False,
+                values={},
+                created_at=now,
+            )
+        )
+    )
+    rows = [_step_row(run_id, s) for s in steps]
+    if rows:
+        c.execute(sa.insert(t.steps), rows)
+    return run_id
 
 
 def _new_id(result: sa.CursorResult[Any]) -> int:

@@ -1,4 +1,9 @@
-"""An engine on a real store with in-memory targets and a fake clock: what most engine tests use."""
+"""An engine on a real store with in-memory targets and a fake clock: what most engine tests use.
+
+Crashes are simulated in process: a test's fake (a step function, a target method) raises
+`ProcessKilled` where the process should die, and `Harness.restart()` then carries on as the next
+process would — a new controller on the same store, once the dead one's lease has expired.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,11 @@ from vessel.targets import factory
 from vessel.targets.memory import MemoryTarget
 from vessel.targets.protocol import TargetInfo
 from vessel.workflow.clock import FakeClock
+
+
+class ProcessKilled(BaseException):
+    """The process dies here. A BaseException, so no `except Exception` in Vessel can handle it and
+    nothing after it runs, as after a SIGKILL (only what was committed to the store survives)."""
 
 
 @dataclass
@@ -57,6 +67,17 @@ class Harness:
     def up(self, text: str, timeout: float = 600) -> AppRecord:
         record = self.submit(text)
         return self.controller.drive(record, timeout=timeout)
+
+    def restart(self) -> Controller:
+        """Replace the controller with a new one, as a new process after this one was killed: same store,
+        targets and step types, another lease owner, and the clock moved past the dead one's lease."""
+        old = self.controller
+        self.clock.advance(old.engine.lease_seconds + 1)
+        self.controller = Controller(
+            self.store, clock=self.clock, registry=self.registry, owner=f"{old.owner}-restarted"
+        )
+        self.controller.engine.step_functions = old.engine.step_functions
+        return self.controller
 
     def record(self, name: str, namespace: str = "default") -> AppRecord:
         return self.controller.find(namespace, name)

@@ -5,7 +5,10 @@ next decision. A step is marked `running` (attempt + 1, start time) *before* it 
 is written right after — so after a crash a finished step is never run again, and the step that was in
 flight runs again at most once. Timeouts count from the persisted start time; retries wait
 `backoff.delay(errors)` with `errors` persisted; one process drives a run at a time (a lease in the run
-row, with expiry, so a dead driver's runs are taken over).
+row, with expiry, so a dead driver's runs are taken over; renewed before a step starts and before its
+outcome is written, so a driver that lost it writes nothing more). A person's suspend or terminate,
+written by another process mid-pass, is read before each step: the step in flight finishes, no other
+starts, and the run-row writes of the pass never undo it (`Store.update_active_run`).
 
 Semantics follow KubeVela: StepByStep or DAG for steps and sub-steps; `step-group`; `dependsOn` (and the
 dependencies inputs imply); `if` (incl. `always`); `suspend` with or without `duration`; inputs/outputs
@@ -59,6 +62,13 @@ class LeaseLost(Exception):
     """This process's lease expired and another process took the run over: stop this pass."""
 
 
+class _HeldByAPerson(Exception):
+    """Someone suspended or terminated the run while this pass was running: start no further step."""
+
+    def __init__(self, run: RunRecord):
+        self.run = run
+
+
 class Engine:
     def __init__(
         self,
@@ -81,10 +91,11 @@ class Engine:
             run_id, self.owner, self.clock.now(), self.lease_seconds
         ):
             return run
+        ctx = context(run)
         try:
-            _Pass(self, run, context(run)).execute()
-        except LeaseLost:
-            pass  # the new holder carries on from the persisted state
+            _Pass(self, run, ctx).execute()
+        except LeaseLost as lost:  # the new holder carries on from the persisted state
+            ctx.event("LeaseLost", str(lost), True)
         finally:
             run = self.store.run(run_id)
             if run.finished or self._waits_for_a_person(run):  # nothing to drive until a person acts
@@ -144,7 +155,11 @@ class _Pass:
             return self._finish(RunPhase.TERMINATED, "terminated")
         if self.run.suspended:
             return self._set_phase(RunPhase.SUSPENDING, "suspended by the user")
-        self._walk(self.plan.steps, self.plan.mode)
+        try:
+            self._walk(self.plan.steps, self.plan.mode)
+        except _HeldByAPerson as held:
+            self.run = held.run
+            return self.execute()
         self._conclude()
         return None
 
@@ -259,19 +274,31 @@ class _Pass:
     # --- executing one step ----------------------------------------------------------------------
 
     def _renew_lease(self) -> None:
-        """Keep the lease before each step; renewing costs a write, so only once half of it is used."""
+        """Keep the lease before each step and before recording its outcome; renewing costs a write, so
+        only once half of it is used. Raises LeaseLost once another process holds it."""
         engine, now = self.engine, self.engine.clock.now()
         if now < self.lease_renewed + engine.lease_seconds / 2:
             return
         if not self.store.acquire_lease(self.run.id, engine.owner, now, engine.lease_seconds):
-            raise LeaseLost(f"run {self.run.id} is now driven by another process")
+            raise LeaseLost(
+                f"{engine.owner} lost the lease on run {self.run.id} to another process (it was not renewed "
+                f"within {engine.lease_seconds:g}s) and stopped driving it; the other process carries on"
+            )
         self.lease_renewed = now
+
+    def _check_not_held(self) -> None:
+        """A person's suspend or terminate may have landed since the pass began (another process wrote
+        it): read it before each step, so it takes effect once the step in flight has finished."""
+        suspended, terminated = self.store.holds(self.run.id)
+        if suspended or terminated:
+            raise _HeldByAPerson(self.store.run(self.run.id))
 
     def _execute(self, step: Step, record: StepRecord) -> None:
         properties = self._properties(step)
         if properties is None:
             return
         self._renew_lease()
+        self._check_not_held()
         record = self._save(
             step,
             phase=StepPhase.RUNNING,
@@ -280,6 +307,7 @@ class _Pass:
             next_attempt_at=None,
         )
         outcome = self._call(step, record, properties)
+        self._renew_lease()  # a step that outlasted the lease may have been taken over: then write nothing
         self._record(step, record, outcome)
 
     def _properties(self, step: Step) -> dict[str, Any] | None:

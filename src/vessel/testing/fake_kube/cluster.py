@@ -15,7 +15,7 @@ import jsonpatch
 
 from vessel.testing.fake_kube import fields, workloads
 from vessel.testing.fake_kube.errors import KubeError, not_found
-from vessel.testing.fake_kube.kinds import BUILTIN, ResourceType, from_crd, set_defaults
+from vessel.testing.fake_kube.kinds import BUILTIN, ResourceType, canonical_quantities, from_crd, set_defaults
 from vessel.testing.fake_kube.selectors import field_matcher, label_matcher
 
 Obj = dict[str, Any]
@@ -163,7 +163,9 @@ class Cluster:
                 "BadRequest",
                 "the namespace of the provided object does not match the namespace sent on the request",
             )
-        return copy.deepcopy(body)
+        obj = copy.deepcopy(body)
+        canonical_quantities(rt, obj)  # stored as a real API server stores them
+        return obj
 
     def _require_namespace(self, rt: ResourceType, ns: str) -> None:
         if rt.namespaced and ("", "namespaces", "", ns) not in self.objects:

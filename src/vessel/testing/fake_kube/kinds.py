@@ -1,10 +1,13 @@
-"""The resource kinds the fake API server knows (built-ins, plus whatever CRDs register), and the
-defaults the API server fills into them."""
+"""The resource kinds the fake API server knows (built-ins, plus whatever CRDs register), the defaults
+the API server fills into them, and the canonical form it stores their resource quantities in."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from typing import Any
+
+from vessel.model.quantity import canonical_text, is_quantity_field
+from vessel.testing.fake_kube.errors import KubeError
 
 VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
 
@@ -21,6 +24,7 @@ class ResourceType:
     keyed_lists: bool = True  # lists merge by key (built-ins) rather than atomically (CRs)
     short_names: tuple[str, ...] = field(default=())
     logs: bool = False  # has a /log subresource (pods)
+    typed: bool = True  # Kubernetes' own schema (quantities are canonicalised); False: a CR, kept as sent
 
     @property
     def api_version(self) -> str:
@@ -75,6 +79,8 @@ BUILTIN: tuple[ResourceType, ...] = (
     _rt("v1", "Service", "services", True, True, "svc"),
     _rt("v1", "ServiceAccount", "serviceaccounts", True, False, "sa"),
     _rt("v1", "PersistentVolumeClaim", "persistentvolumeclaims", True, True, "pvc"),
+    _rt("v1", "ResourceQuota", "resourcequotas", True, True, "quota"),
+    _rt("v1", "LimitRange", "limitranges", True, False, "limits"),
     _rt("apps/v1", "Deployment", "deployments", True, True, "deploy"),
     _rt("apps/v1", "StatefulSet", "statefulsets", True, True, "sts"),
     _rt("apps/v1", "DaemonSet", "daemonsets", True, True, "ds"),
@@ -116,6 +122,31 @@ def set_defaults(rt: ResourceType, obj: dict[str, Any]) -> None:
         }
 
 
+def canonical_quantities(rt: ResourceType, obj: dict[str, Any]) -> None:
+    """Rewrite, in place, every resource quantity of a built-in object in the canonical form a real API
+    server stores (`0.5` -> "500m", `1024Mi` -> "1Gi"); a value that is not a quantity is refused as an
+    API server refuses it, with 400 and the Quantity grammar."""
+    if rt.typed:
+        _canonical(rt, obj, ())
+
+
+def _canonical(rt: ResourceType, value: Any, keys: tuple[str, ...]) -> Any:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            value[k] = _canonical(rt, v, (*keys, str(k)))
+        return value
+    if isinstance(value, list):
+        return [_canonical(rt, item, keys) for item in value]
+    if value is None or not is_quantity_field(rt.kind, keys):
+        return value
+    try:
+        return canonical_text(value)
+    except ValueError as exc:
+        raise KubeError(
+            400, "BadRequest", f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: {exc}'
+        ) from None
+
+
 def from_crd(crd: dict[str, Any]) -> list[ResourceType]:
     """The served versions of a CustomResourceDefinition as resource types."""
     spec = crd.get("spec") or {}
@@ -136,6 +167,7 @@ def from_crd(crd: dict[str, Any]) -> list[ResourceType]:
                 status="status" in (v.get("subresources") or {}),
                 keyed_lists=False,
                 short_names=tuple(names.get("shortNames") or ()),
+                typed=False,
             )
         )
     return out

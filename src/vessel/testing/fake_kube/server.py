@@ -60,10 +60,11 @@ class FakeKubeServer:
     the client hangs up or the server stops). `version` sets what `/version` says.
 
     Like a real API server it defaults `spec.replicas` to 1 (Deployments, StatefulSets, ReplicaSets) and
-    a Job's selector, skips writes that change nothing (the resourceVersion stays), and deletes an
-    object's dependents with it. While `controller` is on (the default) it also plays the controllers
-    and the kubelet (see `workloads`): workloads get running pods on the node `fake-node` and a status
-    derived from them before a write is answered.
+    a Job's selector, stores the resource quantities of built-in kinds in canonical form (`0.5` as
+    "500m", `1024Mi` as "1Gi"; custom resources keep what was sent), skips writes that change nothing (the
+    resourceVersion stays), and deletes an object's dependents with it. While `controller` is on (the
+    default) it also plays the controllers and the kubelet (see `workloads`): workloads get running pods
+    on the node `fake-node` and a status derived from them before a write is answered.
 
     Simulation: `set_status` (on a pod, it also updates the owning workload's status), `write_log`
     (`following` counts the followed logs being streamed),
