@@ -7,11 +7,14 @@ from typing import Annotated
 import typer
 
 from vessel import __version__
-from vessel.cli import apps, defs, targets, workflow_ops
+from vessel.cli import apps, defs, revisions, targets, workflow_ops
 from vessel.cli.diff import diff
 from vessel.cli.dry_run import dry_run
+from vessel.cli.events import events
 from vessel.cli.logs import logs
+from vessel.cli.ls import ls
 from vessel.cli.run import run
+from vessel.cli.status import status
 
 app = typer.Typer(
     name="vessel",
@@ -22,14 +25,14 @@ app = typer.Typer(
 )
 app.command("dry-run")(dry_run)
 app.command()(apps.up)
-app.command()(apps.status)
+app.command()(status)
 app.command()(diff)
-app.command()(apps.ls)
+app.command()(ls)
 app.command()(apps.delete)
-app.command()(apps.events)
+app.command()(events)
 app.command()(logs)
 app.command()(run)
-app.add_typer(apps.revision_app, name="revision")
+app.add_typer(revisions.app, name="revision")
 app.add_typer(workflow_ops.app, name="workflow")
 app.add_typer(targets.app, name="target")
 app.add_typer(defs.app, name="def")

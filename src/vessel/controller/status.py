@@ -1,7 +1,8 @@
 """An application's status as one document: what `vessel status -o json`, the API and the dashboard show.
 
 {"name", "namespace", "phase", "message", "revision", "latestRevision",
- "workflow": {"phase", "message", "steps": [{"name", "type", "phase", "reason", "message", "subSteps"}]},
+ "workflow": {"phase", "message", "revision",
+              "steps": [{"name", "type", "phase", "reason", "message", "attempts", "subSteps"}]},
  "services": [{"component", "target", "healthy", "message", "endpoint", "endpoints"}],
  "resources": [{"target", "apiVersion", "kind", "namespace", "name", "component", "state",
                 "instances"?: [{"name", "phase", "ready", "restarts", "message",
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from vessel.controller.endpoints import endpoints
 from vessel.controller.health import workload_status
 from vessel.errors import VesselError
-from vessel.store.records import AppRecord, InventoryEntry, StepRecord
+from vessel.store.records import AppRecord, InventoryEntry, RunRecord, StepRecord
 from vessel.targets.protocol import Instance
 from vessel.workflow.plan import Plan
 
@@ -30,18 +31,8 @@ EXPOSING = ("Service", "Ingress")  # kinds whose live objects say where a compon
 
 
 def status_of(controller: Controller, app: AppRecord, *, instances: bool = False) -> dict[str, Any]:
-    run = controller.store.latest_run(app.id)
     inventory = controller.store.inventory(app.id)
-    workflow: dict[str, Any] = {"phase": None, "message": "", "steps": []}
-    if run is not None:
-        records = controller.store.steps(run.id)
-        plan = Plan.from_json(run.steps)
-        workflow = {
-            "phase": run.phase,
-            "message": run.message,
-            "revision": run.revision,
-            "steps": [_step(records[s.name], [records[sub.name] for sub in s.sub_steps]) for s in plan.steps],
-        }
+    workflow = workflow_of(controller, controller.store.latest_run(app.id))
     return {
         "name": app.name,
         "namespace": app.namespace,
@@ -56,6 +47,25 @@ def status_of(controller: Controller, app: AppRecord, *, instances: bool = False
             if not e.role and not e.component.startswith("step:")
         ],
         "resources": [_resource(controller, e, instances) for e in inventory],
+    }
+
+
+def current_workflow(controller: Controller, app: AppRecord) -> dict[str, Any]:
+    return workflow_of(controller, controller.store.latest_run(app.id))
+
+
+def workflow_of(controller: Controller, run: RunRecord | None) -> dict[str, Any]:
+    """The `workflow` part of the status document: the run's steps in the plan's order (what `vessel up`
+    prints as it drives). Reads the store only: no target is asked."""
+    if run is None:
+        return {"phase": None, "message": "", "steps": []}
+    records = controller.store.steps(run.id)
+    plan = Plan.from_json(run.steps)
+    return {
+        "phase": run.phase,
+        "message": run.message,
+        "revision": run.revision,
+        "steps": [_step(records[s.name], [records[sub.name] for sub in s.sub_steps]) for s in plan.steps],
     }
 
 
