@@ -15,13 +15,14 @@ from vessel.cli.logs import logs
 from vessel.cli.ls import ls
 from vessel.cli.run import run
 from vessel.cli.status import status
+from vessel.cli.version import version
 
 app = typer.Typer(
     name="vessel",
     help="Vessel: deliver Open Application Model applications (KubeVela format) with Jinja2 definitions.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,
 )
 app.command("dry-run")(dry_run)
 app.command()(apps.up)
@@ -32,6 +33,7 @@ app.command()(apps.delete)
 app.command()(events)
 app.command()(logs)
 app.command()(run)
+app.command()(version)
 app.add_typer(revisions.app, name="revision")
 app.add_typer(workflow_ops.app, name="workflow")
 app.add_typer(targets.app, name="target")

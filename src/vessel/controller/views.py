@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from vessel.definitions.definition import Definition
 from vessel.store.records import AppRecord
+from vessel.store.store import Store, existing_url
 
 if TYPE_CHECKING:
     from vessel.controller.controller import Controller
@@ -100,3 +101,16 @@ def definition(d: Definition) -> dict[str, Any]:
         ],
         "schema": d.parameters.schema,
     }
+
+
+def application_names(prefix: str = "") -> list[str]:
+    """The names of the applications (of every namespace) starting with `prefix`, from the store if one
+    exists already — never creating one (shell completion asks this on every Tab press)."""
+    url = existing_url()
+    if url is None:
+        return []
+    store = Store.open(url)
+    try:
+        return sorted({a.name for a in store.apps() if a.name.startswith(prefix)})
+    finally:
+        store.close()
