@@ -15,6 +15,14 @@ if TYPE_CHECKING:
 sys.path.insert(0, str(Path(__file__).parent))
 
 
+@pytest.fixture(autouse=True)
+def _no_test_reads_the_users_vessel_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test that does not choose a VESSEL_HOME gets an empty one of its own: nothing in the suite reads
+    or writes `~/.vessel` (a store there, perhaps from another Vessel version, must not change results)."""
+    monkeypatch.setenv("VESSEL_HOME", str(tmp_path / "vessel-home"))
+    monkeypatch.delenv("VESSEL_DATABASE_URL", raising=False)
+
+
 @pytest.fixture(scope="session")
 def postgres_cluster() -> Iterator[PostgresCluster]:
     """One throwaway PostgreSQL 15 cluster per test session, started only if a test asks for it.

@@ -55,7 +55,8 @@ def print_summary(ctl: Controller, app: AppRecord, timeout: str) -> None:
         out.print(f"[green]{app.name} is running[/] (revision {app.revision})")
     elif app.phase == Phase.SUSPENDING:
         out.print(f"[yellow]{app.name} is suspended[/]: {app.message}")
-        out.print(f"  resume with: vessel workflow resume {app.name} -n {app.namespace}")
+        if "vessel workflow resume" not in app.message:
+            out.print(f"  resume with: vessel workflow resume {app.name} -n {app.namespace}")
     elif app.phase == Phase.RUNNING_WORKFLOW:
         _gave_up(ctl, app, timeout)
     else:

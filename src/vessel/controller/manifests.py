@@ -6,7 +6,8 @@ applied, the placement's namespace — and return `(source, resource)` pairs, `s
 application's name followed by ` @ target` when a deploy step placed it. They differ in what they know:
 
 - dry-run renders files that were never submitted, for Kubernetes (as `vela dry-run` does), and reads
-  the registered targets only if a store already exists (it never creates one);
+  the registered targets only if a store already exists (it never creates one); it names a placement's
+  target only when a topology policy chose it (the default target renders nothing target-specific);
 - a revision is rendered from its own snapshot (its definitions as they were), for each target's type
   (`local` targets render their local form) and the Kubernetes version the target reports, so it shows
   what delivering that revision applies.
@@ -45,9 +46,17 @@ class Named:
 
 
 def render_placements(
-    app: Application, registry: Registry, targets: Sequence[Labelled], default: str | None, options: Options
+    app: Application,
+    registry: Registry,
+    targets: Sequence[Labelled],
+    default: str | None,
+    options: Options,
+    *,
+    name_default: bool = True,
 ) -> Manifests:
-    """Every component of `app`, once per deploy placement, with `options(placement)`."""
+    """Every component of `app`, once per deploy placement, with `options(placement)`. The source names
+    the target of each deploy placement — unless `name_default` is False and the step went to the
+    default target only because its topology chose none."""
     known = {t.name for t in targets}
     mentioned = [  # names a policy mentions count as targets: rendering needs no registration
         Named(n) for p in app.policies for n in p.properties.get("clusters", ()) if n not in known
@@ -56,7 +65,8 @@ def render_placements(
     for preview in previews(app, [*targets, *mentioned], default or "local"):
         variant = replace(app, components=preview.components)
         placement = preview.placement
-        where = f" @ {placement.target}" if placement and preview.step else ""
+        named = preview.step is not None and (preview.selected or name_default)
+        where = f" @ {placement.target}" if placement is not None and named else ""
         for comp in variant.components:
             for res in render_component(variant, comp, registry, options(placement)).resources:
                 found.append((f"{app.name}{where}", res))
@@ -74,7 +84,7 @@ def dry_run(app: Application, registry: Registry) -> Manifests:
             target=placement.target if placement else "local",
         )
 
-    return render_placements(app, registry, targets, default, options)
+    return render_placements(app, registry, targets, default, options, name_default=False)
 
 
 def registered_targets() -> tuple[list[Named], str | None]:
