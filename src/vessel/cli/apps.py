@@ -20,11 +20,11 @@ from vessel.cli.report import err, out, reporting
 from vessel.cli.session import controller
 from vessel.cli.waiting import DEFAULT_TIMEOUT, OK_PHASES, Timeout, Wait, drive, timeout_seconds
 from vessel.controller.controller import Controller
+from vessel.controller.manifests import check_renders
 from vessel.definitions.registry import Registry
 from vessel.errors import ValidationError
 from vessel.model.application import Application
 from vessel.model.application_schema import NAME
-from vessel.render.application import render_application
 from vessel.store.records import AppRecord
 
 IntoNamespace = Annotated[
@@ -50,7 +50,7 @@ def up(
             raise ValidationError("no Application found in the given files", hint="add a kind: Application")
         apps = [_placed(_with_source_dir(app), namespace) for app in loaded.applications]
         for app in apps:
-            render_application(app, registry)  # every mistake is reported before anything is stored
+            check_renders(app, registry)  # every mistake is reported before anything is stored
         with controller(registry) as ctl:
             results = [_up_one(ctl, app, registry, wait, timeout) for app in apps]
     if not all(r.phase in OK_PHASES for r in results) and wait:

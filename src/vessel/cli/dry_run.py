@@ -14,10 +14,9 @@ from vessel.cli.inputs import load_inputs
 from vessel.cli.manifests import write_json, write_yaml
 from vessel.cli.options import Definitions, Files, Format, Output
 from vessel.cli.report import reporting
-from vessel.controller.manifests import Manifests
+from vessel.controller.manifests import Manifests, check_renders
 from vessel.controller.manifests import dry_run as render_dry_run
 from vessel.errors import ValidationError
-from vessel.render.application import render_application
 
 
 def dry_run(files: Files, definitions: Definitions = None, output: Output = Format.yaml) -> None:
@@ -28,6 +27,6 @@ def dry_run(files: Files, definitions: Definitions = None, output: Output = Form
             raise ValidationError("no Application found in the given files", hint="add a kind: Application")
         rendered: Manifests = []
         for app in loaded.applications:
-            render_application(app, registry)  # every mistake, reported before anything is printed
+            check_renders(app, registry)
             rendered += render_dry_run(app, registry)
     (write_json if output == Format.json else write_yaml)(rendered, sys.stdout)

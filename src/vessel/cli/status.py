@@ -64,8 +64,8 @@ def _watch(ctl: Controller, namespace: str, name: str, view: View, tree: bool, s
     last: Change | None = None
     try:
         for last in watch(ctl, namespace, name, instances=tree, timeout=seconds):
-            if last.document is None:
-                out.print(f"{namespace}/{name} was deleted")
+            if last.document is None:  # on stderr when stdout carries documents
+                (out if view == View.table else err).print(f"{namespace}/{name} was deleted")
                 return 0
             show(last.document, view, lambda d: print_status(d, tree), stream=True)
             if not last.driven and not told:

@@ -23,6 +23,7 @@ from vessel.definitions.registry import Registry
 from vessel.errors import NotFoundError, TargetRejectedError
 from vessel.model.application import Application
 from vessel.policies.topology import Labelled, Placement
+from vessel.render.application import render_application
 from vessel.render.component import render_component
 from vessel.render.context import ClusterVersion, RenderOptions
 from vessel.render.resource import Resource
@@ -71,6 +72,12 @@ def render_placements(
             for res in render_component(variant, comp, registry, options(placement)).resources:
                 found.append((f"{app.name}{where}", res))
     return found
+
+
+def check_renders(app: Application, registry: Registry) -> None:
+    """Render every component of `app` once, so that every mistake in it (or in a definition it uses)
+    is reported — all of them, with file, line and field — before anything is stored or printed."""
+    render_application(app, registry)
 
 
 def dry_run(app: Application, registry: Registry) -> Manifests:
