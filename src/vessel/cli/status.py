@@ -26,7 +26,7 @@ from vessel.controller.status import status_of
 from vessel.controller.watch import Change, watch
 
 INTERRUPTED = 130  # 128 + SIGINT
-Tree_ = Annotated[bool, typer.Option("--tree", help="Show resources per target and component.")]
+ShowTree = Annotated[bool, typer.Option("--tree", help="Show resources per target and component.")]
 Watch = Annotated[
     bool, typer.Option("--watch", "-w", help="Print the status again whenever it changes, until it settles.")
 ]
@@ -39,7 +39,7 @@ def status(
     name: Name,
     namespace: Namespace = "default",
     output: ViewOption = View.table,
-    tree: Tree_ = False,
+    tree: ShowTree = False,
     watching: Watch = False,
     timeout: WatchTimeout = None,
 ) -> None:
