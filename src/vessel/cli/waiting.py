@@ -66,8 +66,13 @@ def print_summary(ctl: Controller, app: AppRecord, timeout: str) -> None:
 def _gave_up(ctl: Controller, app: AppRecord, timeout: str) -> None:
     workflow = current_workflow(ctl, app)
     err.print(Text(f"{app.name}: gave up waiting after {timeout}; still waiting for:", style="yellow"))
-    for step in waiting_steps(workflow["steps"]):
+    waiting = waiting_steps(workflow["steps"])
+    for step in waiting:
         err.print(Text(f"  {step['name']}: {step['message'] or step['phase']}"))
+    if not waiting:
+        err.print(
+            Text(f"  the workflow ({workflow['phase']}): {workflow['message'] or 'no step has started yet'}")
+        )
     err.print(
         f"The workflow goes on whenever a Vessel process drives it: keep `vessel run` running (or run "
         f"`vessel up` again). Follow it with: vessel status {app.name} -n {app.namespace} -w"
