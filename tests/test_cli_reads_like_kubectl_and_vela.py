@@ -39,7 +39,10 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("VESSEL_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("VESSEL_DATABASE_URL", raising=False)
     assert (
-        vessel("target", "add", "out", "--type", "directory", "--path", str(tmp_path / "out")).exit_code == 0
+        vessel(
+            "target", "add", "out", "--type", "directory", "--path", str(tmp_path / "out"), "--default"
+        ).exit_code
+        == 0
     )
     (tmp_path / "app.yaml").write_text(APP)
     up = vessel("up", "-f", str(tmp_path / "app.yaml"))

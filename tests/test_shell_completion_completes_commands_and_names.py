@@ -31,7 +31,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("VESSEL_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("VESSEL_DATABASE_URL", raising=False)
     runner = CliRunner()
-    target = ["target", "add", "out", "--type", "directory", "--path", str(tmp_path / "out")]
+    target = ["target", "add", "out", "--type", "directory", "--path", str(tmp_path / "out"), "--default"]
     assert runner.invoke(cli, target).exit_code == 0
     for name in ("shop", "shipping", "web"):
         (tmp_path / f"{name}.yaml").write_text(APP % (name, name))

@@ -53,7 +53,10 @@ def stuck(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeKubeS
         kube.controller = False
         config = kube.kubeconfig(tmp_path / "kubeconfig")
         assert (
-            vessel("target", "add", "k8s", "--type", "kubernetes", "--kubeconfig", str(config)).exit_code == 0
+            vessel(
+                "target", "add", "k8s", "--type", "kubernetes", "--kubeconfig", str(config), "--default"
+            ).exit_code
+            == 0
         )
         yield kube
 
