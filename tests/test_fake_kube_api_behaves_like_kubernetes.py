@@ -673,6 +673,24 @@ def test_with_the_controller_off_nothing_runs(kube: FakeKubeServer) -> None:
     assert "status" not in call(kube, "POST", "/api/v1/namespaces/default/pods", pod)[1]
 
 
+def test_pod_logs_honour_since_seconds_and_timestamps_as_the_kubelet_does(kube: FakeKubeServer) -> None:
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}}
+    pod["spec"] = {"containers": [{"name": "a", "image": "busybox"}]}
+    call(kube, "POST", "/api/v1/namespaces/default/pods", pod)
+    now = time.time()
+    kube.write_log("default", "p", "a", "old", at=now - 600)
+    kube.write_log("default", "p", "a", "recent", at=now - 30)
+    kube.write_log("default", "p", "a", "new", at=1_700_000_000.5)
+    logs = "/api/v1/namespaces/default/pods/p/log"
+    assert read(kube, f"{logs}?sinceSeconds=60")[2] == "recent\n"  # `new` was written in 2023
+    assert read(kube, f"{logs}?sinceSeconds=3600&tailLines=1")[2] == ""  # tail first, then since
+    stamped = read(kube, f"{logs}?timestamps=true&tailLines=1")[2]
+    assert stamped == "2023-11-14T22:13:20.5Z new\n"  # RFC3339Nano: trailing zeros dropped
+    for bad in ("sinceSeconds=0", "sinceSeconds=x", "tailLines=-1"):
+        code, _, body = read(kube, f"{logs}?{bad}")
+        assert code == 400 and bad.split("=")[0] in json.loads(body)["message"]
+
+
 def test_pod_logs_are_plain_text_lines_of_a_named_container(kube: FakeKubeServer, client: Client) -> None:
     resources = {r["name"]: r for r in call(kube, "GET", "/api/v1")[1]["resources"]}
     assert resources["pods"]["shortNames"] == ["po"] and resources["pods/log"]["verbs"] == ["get"]
@@ -687,7 +705,7 @@ def test_pod_logs_are_plain_text_lines_of_a_named_container(kube: FakeKubeServer
     kube.write_log("default", "p", "a", "three")
     logs = "/api/v1/namespaces/default/pods/p/log"
     assert read(kube, f"{logs}?container=a") == (200, "text/plain", "one\ntwo\nthree\n")
-    assert read(kube, f"{logs}?container=a&tailLines=2&timestamps=true")[2] == "two\nthree\n"
+    assert read(kube, f"{logs}?container=a&tailLines=2")[2] == "two\nthree\n"
     assert read(kube, f"{logs}?container=b") == (200, "text/plain", "")
     assert read(kube, f"{logs}?container=init")[0] == 200
     assert list(client.log("p", namespace="default", container="a", tail_lines=1)) == ["three\n"]

@@ -14,7 +14,9 @@ from rich.text import Text
 
 from vessel.cli.manifests import write_json, write_yaml
 from vessel.cli.options import Definitions, Format, Output
+from vessel.cli.output import View, ViewOption, show
 from vessel.cli.report import out, reporting
+from vessel.controller.views import definition, definition_list
 from vessel.definitions.definition import Definition, Kind
 from vessel.definitions.registry import Registry, build_registry, directories_from_env, load_path
 from vessel.errors import RenderRefusedError, UnknownTypeError, ValidationError
@@ -41,56 +43,48 @@ def _find(registry: Registry, name: str, kind: str | None) -> Definition:
 
 
 @app.command("list")
-def list_(
-    definitions: Definitions = None,
-    output: Annotated[str, typer.Option("-o", "--output", help="table or json")] = "table",
-) -> None:
+def list_(definitions: Definitions = None, output: ViewOption = View.table) -> None:
     """List every definition: kind, name, where it comes from, and what it does."""
     with reporting():
-        defs = _registry(definitions).all()
-    if output == "json":
-        rows = [
-            {
-                "kind": d.kind.value,
-                "name": d.name,
-                "description": d.description,
-                "origin": d.origin,
-                "targetTypes": list(d.target_types),
-            }
-            for d in defs
-        ]
-        json.dump(rows, sys.stdout, indent=2)
-        sys.stdout.write("\n")
-        return
+        found = definition_list(_registry(definitions).all())
+    show(found, output, _list_table)
+
+
+def _list_table(rows: list[dict[str, Any]]) -> None:
     table = Table("KIND", "NAME", "TARGETS", "DESCRIPTION", box=None, pad_edge=False)
-    for d in defs:
-        cells = (d.kind.noun, d.name, ",".join(d.target_types) or "-", d.description)
+    for d in rows:
+        cells = (Kind(d["kind"]).noun, d["name"], ",".join(d["targetTypes"]) or "-", d["description"])
         table.add_row(*(Text(cell) for cell in cells))
     out.print(table)
 
 
-@app.command()
-def show(
+@app.command("show")
+def show_(
     name: str,
     kind: Annotated[str | None, typer.Option(help="component, trait, policy or 'workflow step'")] = None,
     definitions: Definitions = None,
+    output: ViewOption = View.table,
 ) -> None:
     """Describe one definition and its parameters."""
     with reporting():
-        d = _find(_registry(definitions), name, kind)
-    out.print(f"[bold]{d.name}[/] ({d.kind.value}, from {d.origin})")
-    if d.description:
-        out.print(d.description, markup=False)
-    if d.workload and d.workload.type:
-        out.print(f"workload: {d.workload.type}")
-    if d.applies_to_workloads:
-        out.print(f"applies to: {', '.join(d.applies_to_workloads)}")
-    if d.target_types:
-        out.print(f"target types: {', '.join(d.target_types)}")
+        doc = definition(_find(_registry(definitions), name, kind))
+    show(doc, output, _describe)
+
+
+def _describe(d: dict[str, Any]) -> None:
+    out.print(f"[bold]{d['name']}[/] ({d['kind']}, from {d['origin']})")
+    if d["description"]:
+        out.print(d["description"], markup=False)
+    if d["workload"]:
+        out.print(f"workload: {d['workload']}")
+    if d["appliesToWorkloads"]:
+        out.print(f"applies to: {', '.join(d['appliesToWorkloads'])}")
+    if d["targetTypes"]:
+        out.print(f"target types: {', '.join(d['targetTypes'])}")
     table = Table("PARAMETER", "TYPE", "REQUIRED", "DEFAULT", "DESCRIPTION", box=None, pad_edge=False)
-    for f in d.parameters.fields():
-        default = "" if f.default is None else json.dumps(f.default)
-        cells = (f.name, f.type, "yes" if f.required else "", default, f.description)
+    for f in d["parameters"]:
+        default = "" if f["default"] is None else json.dumps(f["default"])
+        cells = (f["name"], f["type"], "yes" if f["required"] else "", default, f["description"])
         table.add_row(*(Text(cell) for cell in cells))
     out.print()
     out.print(table)

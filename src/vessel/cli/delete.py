@@ -16,10 +16,10 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from vessel.cli.apps import Timeout, Wait, timeout_seconds
 from vessel.cli.options import Name, Namespace
 from vessel.cli.report import err, out, reporting
 from vessel.cli.session import controller
+from vessel.cli.waiting import Timeout, Wait, timeout_seconds
 from vessel.controller.controller import Controller
 from vessel.store.records import AppRecord, InventoryEntry
 

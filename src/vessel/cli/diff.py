@@ -6,29 +6,18 @@ missing object, a pending delete), 2 on trouble (an error, or a target that coul
 
 from __future__ import annotations
 
-import json
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from enum import StrEnum
-from typing import Annotated, Any
 
 import typer
 from rich.text import Text
 
 from vessel.cli.options import Name, Namespace
+from vessel.cli.output import View, ViewOption, show
 from vessel.cli.report import out, reporting
-from vessel.cli.session import live_registry
-from vessel.controller.controller import Controller
+from vessel.cli.session import reader
 from vessel.controller.diff import DiffState, ResourceDiff, diff_app
-from vessel.store.store import Store
-
-
-class DiffFormat(StrEnum):
-    text = "text"
-    json = "json"
-
 
 DIFFERS, TROUBLE = 1, 2
 STATE_STYLES = {
@@ -40,37 +29,18 @@ STATE_STYLES = {
 }
 
 
-def diff(
-    name: Name,
-    namespace: Namespace = "default",
-    output: Annotated[DiffFormat, typer.Option("-o", "--output", help="Output format.")] = DiffFormat.text,
-) -> None:
+def diff(name: Name, namespace: Namespace = "default", output: ViewOption = View.table) -> None:
     """Show how each resource's live state differs from the desired one; changes nothing.
 
     Exits 0 when nothing differs, 1 when something drifted or is missing, 2 on errors (an unreachable
-    target included)."""
-    with _trouble_exits_2():
-        results = _diff(namespace, name)
-    if output == DiffFormat.json:
-        json.dump([_json(r) for r in results], sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    else:
-        _print(results)
+    target included). The table view is a unified YAML diff per resource."""
+    with _trouble_exits_2(), reader() as ctl:
+        results = diff_app(ctl, ctl.find(namespace, name))
+    show([r.document() for r in results], output, lambda _: _print(results))
     if any(r.state == DiffState.UNREACHABLE for r in results):
         raise typer.Exit(TROUBLE)
     if any(r.differs for r in results):
         raise typer.Exit(DIFFERS)
-
-
-def _diff(namespace: str, name: str) -> list[ResourceDiff]:
-    """A controller of its own, not `session.controller()`: nothing is driven, so there are no leases
-    to release on the way out, and the store sees no write at all."""
-    store = Store.open()
-    try:
-        ctl = Controller(store, registry=live_registry())
-        return diff_app(ctl, ctl.find(namespace, name))
-    finally:
-        store.close()
 
 
 @contextmanager
@@ -81,20 +51,6 @@ def _trouble_exits_2() -> Iterator[None]:
             yield
     except typer.Exit:
         raise typer.Exit(TROUBLE) from None
-
-
-def _json(r: ResourceDiff) -> dict[str, Any]:
-    return {
-        "target": r.target,
-        "apiVersion": r.key.api_version,
-        "kind": r.key.kind,
-        "namespace": r.key.namespace,
-        "name": r.key.name,
-        "component": r.component,
-        "state": r.state,
-        "message": r.message,
-        "diff": r.diff,
-    }
 
 
 def _print(results: list[ResourceDiff]) -> None:

@@ -1,4 +1,9 @@
-"""`vessel logs NAME [--component C] [--follow] [--tail N]`: what an application's processes printed.
+"""`vessel logs NAME [-c C] [-f] [--tail N] [--since 5m] [--timestamps]`: what an application's
+processes (local) or pods (Kubernetes) printed, as `kubectl logs` prints it.
+
+`--since` and `--timestamps` rely on each line's time: the local target's shim stamps every line as the
+workload writes it; Kubernetes' log API has `sinceSeconds` and `timestamps`. As the kubelet does,
+`--tail` picks each instance's last lines first and `--since` then keeps the recent ones among them.
 
 Without `--follow`, each workload's log is printed in turn (the last N lines of each instance). With it,
 every workload is followed at once: the targets' own follow (`Target.logs(..., follow=True)`, which
@@ -20,10 +25,10 @@ from rich.text import Text
 
 from vessel.cli.options import Name, Namespace
 from vessel.cli.report import out, reporting
-from vessel.cli.session import controller
-from vessel.controller.controller import Controller
-from vessel.errors import NotFoundError
-from vessel.store.records import AppRecord, InventoryEntry
+from vessel.cli.session import reader
+from vessel.controller.logs import LogOptions, log_streams
+from vessel.errors import ValidationError
+from vessel.model.duration import parse_duration
 
 INTERRUPTED = 130  # 128 + SIGINT
 
@@ -33,25 +38,42 @@ def logs(
     namespace: Namespace = "default",
     component: Annotated[str | None, typer.Option("--component", "-c", help="Only this component.")] = None,
     follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing new lines.")] = False,
-    tail: Annotated[int | None, typer.Option("--tail", help="Only the last N lines of each.")] = None,
+    tail: Annotated[
+        int | None, typer.Option("--tail", help="Only the last N lines of each (-1: all).", min=-1)
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only lines newer than this (a duration: 5s, 2m, 3h).")
+    ] = None,
+    timestamps: Annotated[
+        bool, typer.Option("--timestamps", help="Start each line with the time it was written (RFC 3339).")
+    ] = False,
 ) -> None:
     """Print the logs of an application's workloads (on targets that keep logs)."""
-    with reporting(), controller() as ctl:
-        app = ctl.find(namespace, name)
-        workloads = _workloads(ctl, app, component)
-        if not follow:
-            for entry in workloads:
-                for line in ctl.targets.get(entry.target).logs(entry.key, tail):
-                    _print(entry.component, line)
-            return
-        followed = [
-            (entry.component, ctl.targets.get(entry.target).logs(entry.key, tail, follow=True))
-            for entry in workloads
-        ]
-        try:
-            _follow(followed)
-        except KeyboardInterrupt:
-            raise typer.Exit(INTERRUPTED) from None
+    with reporting():
+        options = LogOptions(None if tail == -1 else tail, _seconds(since), timestamps, follow)
+        with reader() as ctl:
+            streams = log_streams(ctl, ctl.find(namespace, name), component, options)
+            if not follow:
+                for comp, lines in streams:
+                    for line in lines:
+                        _print(comp, line)
+                return
+            try:
+                _follow(streams)
+            except KeyboardInterrupt:
+                raise typer.Exit(INTERRUPTED) from None
+
+
+def _seconds(since: str | None) -> float | None:
+    if since is None:
+        return None
+    try:
+        seconds = parse_duration(since)
+    except ValueError as exc:
+        raise ValidationError(f"--since: {exc}") from None
+    if seconds <= 0:
+        raise ValidationError(f"--since: {since!r} is not a positive duration", hint="e.g. 5s, 2m, 3h")
+    return seconds
 
 
 def _print(component: str, line: str) -> None:
@@ -109,15 +131,3 @@ def _close(lines: Iterator[str]) -> None:
     if close is not None and not getattr(lines, "gi_running", False):
         with contextlib.suppress(ValueError):  # it started running meanwhile
             close()
-
-
-def _workloads(ctl: Controller, app: AppRecord, component: str | None) -> list[InventoryEntry]:
-    found = [
-        e
-        for e in ctl.store.inventory(app.id)
-        if not e.role and (component is None or e.component == component)
-    ]
-    if not found:
-        what = f"component {component!r} of " if component else ""
-        raise NotFoundError(f"no running workload for {what}{app.namespace}/{app.name}")
-    return found

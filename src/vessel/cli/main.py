@@ -7,30 +7,35 @@ from typing import Annotated
 import typer
 
 from vessel import __version__
-from vessel.cli import apps, defs, targets, workflow_ops
+from vessel.cli import apps, defs, revisions, targets, workflow_ops
 from vessel.cli.delete import delete
 from vessel.cli.diff import diff
 from vessel.cli.dry_run import dry_run
+from vessel.cli.events import events
 from vessel.cli.logs import logs
+from vessel.cli.ls import ls
 from vessel.cli.run import run
+from vessel.cli.status import status
+from vessel.cli.version import version
 
 app = typer.Typer(
     name="vessel",
     help="Vessel: deliver Open Application Model applications (KubeVela format) with Jinja2 definitions.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,
 )
 app.command("dry-run")(dry_run)
 app.command()(apps.up)
-app.command()(apps.status)
+app.command()(status)
 app.command()(diff)
-app.command()(apps.ls)
+app.command()(ls)
 app.command()(delete)
-app.command()(apps.events)
+app.command()(events)
 app.command()(logs)
 app.command()(run)
-app.add_typer(apps.revision_app, name="revision")
+app.command()(version)
+app.add_typer(revisions.app, name="revision")
 app.add_typer(workflow_ops.app, name="workflow")
 app.add_typer(targets.app, name="target")
 app.add_typer(defs.app, name="def")

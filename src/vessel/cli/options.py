@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from vessel.cli.completion import complete_application
+
 
 class Format(StrEnum):
     yaml = "yaml"
@@ -26,4 +28,4 @@ Definitions = Annotated[
 ]
 Output = Annotated[Format, typer.Option("-o", "--output", help="Output format.")]
 Namespace = Annotated[str, typer.Option("-n", "--namespace", help="The application's namespace.")]
-Name = Annotated[str, typer.Argument(help="Application name.")]
+Name = Annotated[str, typer.Argument(help="Application name.", autocompletion=complete_application)]

@@ -29,15 +29,21 @@ ViewOption = Annotated[View, typer.Option("-o", "--output", help="Output format:
 Doc = TypeVar("Doc")
 
 
-def show(document: Doc, view: View, table: Callable[[Doc], None]) -> None:
-    """Print `document` as JSON or YAML, or draw it with `table`."""
+def show(document: Doc, view: View, table: Callable[[Doc], None], *, stream: bool = False) -> None:
+    """Print `document` as JSON or YAML, or draw it with `table`. `stream`: one of several documents
+    printed in turn (a watch): YAML documents then start with `---`, tables are followed by a blank line."""
     if view == View.json:
         json.dump(document, sys.stdout, indent=2)
         sys.stdout.write("\n")
     elif view == View.yaml:
-        yaml.safe_dump(_plain(document), sys.stdout, sort_keys=False, allow_unicode=True)
+        yaml.safe_dump(
+            _plain(document), sys.stdout, sort_keys=False, allow_unicode=True, explicit_start=stream
+        )
     else:
         table(document)
+        if stream:
+            sys.stdout.write("\n")
+    sys.stdout.flush()
 
 
 def _plain(value: Any) -> Any:

@@ -24,3 +24,14 @@ def controller(registry: Registry | None = None) -> Iterator[Controller]:
     finally:
         ctl.close()
         store.close()
+
+
+@contextmanager
+def reader() -> Iterator[Controller]:
+    """A controller for a command that only reads (status, ls, diff, logs…): it drives nothing, so it
+    holds no lease to release on the way out, and the store sees no write at all."""
+    store = Store.open()
+    try:
+        yield Controller(store, registry=live_registry())
+    finally:
+        store.close()

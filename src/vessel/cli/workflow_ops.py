@@ -7,28 +7,26 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from vessel.cli.apps import Timeout, Wait, print_summary, timeout_seconds
 from vessel.cli.interrupt import Interrupted, interruptible
 from vessel.cli.options import Name, Namespace
-from vessel.cli.progress import Progress
 from vessel.cli.report import err, out, reporting
 from vessel.cli.session import controller
+from vessel.cli.waiting import DEFAULT_TIMEOUT, Timeout, Wait, drive
 from vessel.controller.controller import Controller
 from vessel.store.records import AppRecord
 
 app = typer.Typer(help="Control an application's workflow.", no_args_is_help=True)
 
 
-def _drive(ctl: Controller, record: AppRecord, wait: bool, timeout: str | None) -> None:
+def _drive(ctl: Controller, record: AppRecord, wait: bool, timeout: str) -> None:
     if not wait:
         return
-    seconds = timeout_seconds(timeout)
 
     def stopped(stop: Interrupted) -> None:
         err.print(Text(f"\n{stop.signal}: stopped driving; {record.name}: {ctl.interrupted(record)}"))
 
     with interruptible(stopped):
-        print_summary(ctl, ctl.drive(record, timeout=seconds, progress=Progress(ctl, out)), seconds)
+        drive(ctl, record, timeout)
 
 
 @app.command()
@@ -40,7 +38,9 @@ def suspend(name: Name, namespace: Namespace = "default") -> None:
 
 
 @app.command()
-def resume(name: Name, namespace: Namespace = "default", wait: Wait = True, timeout: Timeout = None) -> None:
+def resume(
+    name: Name, namespace: Namespace = "default", wait: Wait = True, timeout: Timeout = DEFAULT_TIMEOUT
+) -> None:
     """Resume a suspended workflow (this also approves a deploy step with auto: false)."""
     with reporting(), controller() as ctl:
         record = ctl.find(namespace, name)
@@ -58,7 +58,9 @@ def terminate(name: Name, namespace: Namespace = "default") -> None:
 
 
 @app.command()
-def restart(name: Name, namespace: Namespace = "default", wait: Wait = True, timeout: Timeout = None) -> None:
+def restart(
+    name: Name, namespace: Namespace = "default", wait: Wait = True, timeout: Timeout = DEFAULT_TIMEOUT
+) -> None:
     """Run the current revision's workflow again from the start."""
     with reporting(), controller() as ctl:
         record = ctl.find(namespace, name)
@@ -75,7 +77,7 @@ def rollback(
         int | None, typer.Option(help="Revision to deliver (default: the previous one).")
     ] = None,
     wait: Wait = True,
-    timeout: Timeout = None,
+    timeout: Timeout = DEFAULT_TIMEOUT,
 ) -> None:
     """Deliver an earlier revision again, exactly as it rendered."""
     with reporting(), controller() as ctl:

@@ -58,6 +58,20 @@ class ResourceDiff:
     diff: str = ""
     message: str = ""
 
+    def document(self) -> dict[str, Any]:
+        """As `vessel diff -o json|yaml` prints it (and the API returns it): a list of these."""
+        return {
+            "target": self.target,
+            "apiVersion": self.key.api_version,
+            "kind": self.key.kind,
+            "namespace": self.key.namespace,
+            "name": self.key.name,
+            "component": self.component,
+            "state": self.state,
+            "message": self.message,
+            "diff": self.diff,
+        }
+
     @property
     def differs(self) -> bool:
         """Whether reconciling would change the object (create, update or delete it)."""

@@ -1,8 +1,8 @@
 """An application's status as one document: what `vessel status -o json`, the API and the dashboard show.
 
 {"name", "namespace", "phase", "message", "revision", "latestRevision",
- "workflow": {"phase", "message", "driver", "steps": [{"name", "type", "phase", "reason", "message",
-              "subSteps"}]},
+ "workflow": {"phase", "message", "revision", "driver",
+              "steps": [{"name", "type", "phase", "reason", "message", "attempts", "subSteps"}]},
  "services": [{"component", "target", "healthy", "message", "endpoint", "endpoints"}],
  "resources": [{"target", "apiVersion", "kind", "namespace", "name", "component", "state",
                 "instances"?: [{"name", "phase", "ready", "restarts", "message",
@@ -25,7 +25,7 @@ from vessel.controller import driving
 from vessel.controller.endpoints import endpoints
 from vessel.controller.health import workload_status
 from vessel.errors import VesselError
-from vessel.store.records import AppRecord, InventoryEntry, StepRecord
+from vessel.store.records import AppRecord, InventoryEntry, RunRecord, StepRecord
 from vessel.targets.protocol import Instance
 from vessel.workflow.plan import Plan
 
@@ -38,18 +38,8 @@ EXPOSING = ("Service", "Ingress")  # kinds whose live objects say where a compon
 def status_of(controller: Controller, app: AppRecord, *, instances: bool = False) -> dict[str, Any]:
     run = controller.store.latest_run(app.id)
     inventory = controller.store.inventory(app.id)
-    workflow: dict[str, Any] = {"phase": None, "message": "", "driver": None, "steps": []}
     records = controller.store.steps(run.id) if run is not None else {}
     view = driving.shown(app, run, records, controller.clock.now())
-    if run is not None:
-        plan = Plan.from_json(run.steps)
-        workflow = {
-            "phase": run.phase,
-            "message": run.message,
-            "revision": run.revision,
-            "driver": view.driver,
-            "steps": [_step(records[s.name], [records[sub.name] for sub in s.sub_steps]) for s in plan.steps],
-        }
     return {
         "name": app.name,
         "namespace": app.namespace,
@@ -57,13 +47,37 @@ def status_of(controller: Controller, app: AppRecord, *, instances: bool = False
         "message": view.message,
         "revision": app.revision,
         "latestRevision": app.latest_revision,
-        "workflow": workflow,
+        "workflow": _workflow(run, records, view.driver),
         "services": [
             _service(controller, app, e, inventory)
             for e in inventory
             if not e.role and not e.component.startswith("step:")
         ],
         "resources": [_resource(controller, e, instances) for e in inventory],
+    }
+
+
+def current_workflow(controller: Controller, app: AppRecord) -> dict[str, Any]:
+    return workflow_of(controller, controller.store.latest_run(app.id))
+
+
+def workflow_of(controller: Controller, run: RunRecord | None) -> dict[str, Any]:
+    """The `workflow` part of the status document: the run's steps in the plan's order (what `vessel up`
+    prints as it drives). Reads the store only: no target is asked."""
+    records = controller.store.steps(run.id) if run is not None else {}
+    return _workflow(run, records, driving.driver(run, controller.clock.now()) if run is not None else None)
+
+
+def _workflow(run: RunRecord | None, records: dict[str, StepRecord], driver: str | None) -> dict[str, Any]:
+    if run is None:
+        return {"phase": None, "message": "", "driver": None, "steps": []}
+    plan = Plan.from_json(run.steps)
+    return {
+        "phase": run.phase,
+        "message": run.message,
+        "revision": run.revision,
+        "driver": driver,
+        "steps": [_step(records[s.name], [records[sub.name] for sub in s.sub_steps]) for s in plan.steps],
     }
 
 

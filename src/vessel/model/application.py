@@ -110,6 +110,13 @@ class Application:
         document.setdefault("metadata", {}).setdefault("annotations", {})[key] = value
         return replace(self, annotations=annotations, document=freeze(document))
 
+    def in_namespace(self, namespace: str) -> Application:
+        """This Application delivered into `namespace` instead of its file's (`vessel up -n`, like `vela
+        up -n`); its document says so too, so the revision records where it went."""
+        document = thaw(self.document)
+        document.setdefault("metadata", {})["namespace"] = namespace
+        return replace(self, namespace=namespace, document=freeze(document))
+
     def locate(self, path: Path) -> Location:
         """Where `path` (e.g. a component's path plus `("properties", "image")`) is in the user's file."""
         return self.source.locate(path)

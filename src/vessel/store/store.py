@@ -47,6 +47,15 @@ def default_url() -> str:
     return f"sqlite:///{home / 'vessel.db'}"
 
 
+def existing_url() -> str | None:
+    """The default store's URL if it already exists (a database URL is assumed to), else None: for
+    commands that read targets when there are some but must not create a store (`vessel dry-run`)."""
+    if url := os.environ.get("VESSEL_DATABASE_URL"):
+        return url
+    db = vessel_home() / "vessel.db"
+    return f"sqlite:///{db}" if db.exists() else None
+
+
 class Store:
     def __init__(self, engine: Engine):
         self.engine = engine

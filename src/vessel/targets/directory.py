@@ -118,7 +118,15 @@ class DirectoryTarget:
                 owned.append(obj)
         return owned
 
-    def logs(self, key: ResourceKey, tail: int | None = None, follow: bool = False) -> Iterator[str]:
+    def logs(
+        self,
+        key: ResourceKey,
+        tail: int | None = None,
+        follow: bool = False,
+        *,
+        since: float | None = None,
+        timestamps: bool = False,
+    ) -> Iterator[str]:
         return iter(())
 
     def instances(self, key: ResourceKey) -> list[Instance]:

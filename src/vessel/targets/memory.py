@@ -109,7 +109,15 @@ class MemoryTarget:
                 and _labels(obj).get(APP_NAMESPACE_LABEL, namespace) == namespace
             ]
 
-    def logs(self, key: ResourceKey, tail: int | None = None, follow: bool = False) -> Iterator[str]:
+    def logs(
+        self,
+        key: ResourceKey,
+        tail: int | None = None,
+        follow: bool = False,
+        *,
+        since: float | None = None,
+        timestamps: bool = False,
+    ) -> Iterator[str]:
         return iter(())
 
     def instances(self, key: ResourceKey) -> list[Instance]:

@@ -90,9 +90,20 @@ class Target(Protocol):
         """Every live object labelled as belonging to the application."""
         ...
 
-    def logs(self, key: ResourceKey, tail: int | None = None, follow: bool = False) -> Iterator[str]:
+    def logs(
+        self,
+        key: ResourceKey,
+        tail: int | None = None,
+        follow: bool = False,
+        *,
+        since: float | None = None,
+        timestamps: bool = False,
+    ) -> Iterator[str]:
         """Log lines of the object's workload, where the target has any, each prefixed with the
-        instance (and container) it came from: `web-0 | line`; `tail` keeps the last N of each.
+        instance (and container) it came from: `web-0 | line`; `tail` keeps the last N of each, and
+        `since` (seconds) of those only the ones written that recently (`kubectl logs --tail --since`:
+        tail first, as the kubelet does). `timestamps` heads each line's text with the time it was
+        written, RFC 3339 in UTC: `web-0 | 2024-05-01T12:00:00.123456Z line`.
 
         With `follow`, the iterator goes on yielding lines as they are written, blocking in between,
         until the caller stops: close it (`generator.close()`, or leave a `with closing(...)` block)

@@ -16,12 +16,15 @@ from vessel.policies.override import apply_overrides
 from vessel.policies.topology import Labelled, Placement, place
 from vessel.workflow.plan import plan_for
 
+SELECTING = ("clusters", "clusterLabelSelector", "clusterSelector")
+
 
 @dataclass(frozen=True)
 class Preview:
     step: str | None
     placement: Placement | None
     components: tuple[Component, ...]
+    selected: bool = False  # a topology named or selected the target (else it is the default target)
 
 
 def previews(app: Application, targets: Sequence[Labelled], default: str | None) -> list[Preview]:
@@ -39,6 +42,7 @@ def previews(app: Application, targets: Sequence[Labelled], default: str | None)
             (p.name, p.properties) for p in chosen if p.type == "topology"
         ] or [("topology", {})]
         for name, props in topologies:
+            selected = any(props.get(key) for key in SELECTING)
             for placement in place(props, targets, default, name):
-                found.append(Preview(step.name, placement, components))
+                found.append(Preview(step.name, placement, components, selected))
     return found or [Preview(None, None, app.components)]

@@ -10,6 +10,7 @@ per stream, one queue — so a quiet container never holds up a busy one.
 
 from __future__ import annotations
 
+import math
 import queue
 import threading
 import time
@@ -109,11 +110,23 @@ def log_sources(pod: Obj) -> list[LogSource]:
     ]
 
 
+def log_params(tail: int | None, since: float | None, timestamps: bool) -> dict[str, str]:
+    """The log API's query parameters; `sinceSeconds` is whole seconds, at least 1 (as kubectl sends it)."""
+    params: dict[str, str] = {}
+    if tail is not None:
+        params["tailLines"] = str(tail)
+    if since is not None:
+        params["sinceSeconds"] = str(max(1, math.ceil(since)))
+    if timestamps:
+        params["timestamps"] = "true"
+    return params
+
+
 STOP_WAIT = 2.0  # seconds a closed follow waits for its threads to notice
 
 
 def follow(
-    api: ApiClient, sources: list[LogSource], tail: int | None, allow: frozenset[int]
+    api: ApiClient, sources: list[LogSource], params: Mapping[str, str], allow: frozenset[int]
 ) -> Iterator[str]:
     """Every source streamed at once (`follow=true`), prefixed lines yielded as they arrive. Ends when
     every stream has ended (the pods are gone); a stream that cannot be opened raises its error (codes in
@@ -125,10 +138,9 @@ def follow(
     stopped = threading.Event()
 
     def pump(source: LogSource) -> None:
-        params = {"container": source.container, "follow": "true"}
-        params |= {"tailLines": str(tail)} if tail is not None else {}
+        query = {"container": source.container, "follow": "true", **params}
         try:
-            with api.stream(source.path, source.what, params=params, allow=allow) as stream:
+            with api.stream(source.path, source.what, params=query, allow=allow) as stream:
                 with lock:
                     if stopped.is_set():
                         return

@@ -173,20 +173,36 @@ class KubernetesTarget:
                         owned.append({"apiVersion": res.api_version, "kind": res.kind, **item})
         return sorted(owned, key=lambda obj: ResourceKey.of(obj))
 
-    def logs(self, key: ResourceKey, tail: int | None = None, follow: bool = False) -> Iterator[str]:
-        """Each pod's (and container's) log, pod after pod; `tail` applies to each. Followed, every
-        container of the pods found now is streamed at once until the pods are gone: pods created
-        later (a rollout) are not picked up."""
+    def logs(
+        self,
+        key: ResourceKey,
+        tail: int | None = None,
+        follow: bool = False,
+        *,
+        since: float | None = None,
+        timestamps: bool = False,
+    ) -> Iterator[str]:
+        """Each pod's (and container's) log, pod after pod; `tail`, `since` and `timestamps` are the log
+        API's `tailLines`, `sinceSeconds` and `timestamps`, applied to each. Followed, every container of
+        the pods found now is streamed at once until the pods are gone: pods created later (a rollout)
+        are not picked up."""
         sources = [source for pod in self._pods(key) for source in pods.log_sources(pod)]
+        params = pods.log_params(tail, since, timestamps)
         if follow:
-            return pods.follow(self.api, sources, tail, _NO_LOGS)
-        return self._read_logs(sources, tail)
+            return pods.follow(self.api, sources, params, _NO_LOGS)
+        return self._read_logs(sources, params)
 
-    def _read_logs(self, sources: list[pods.LogSource], tail: int | None) -> Iterator[str]:
+    def _read_logs(self, sources: list[pods.LogSource], params: dict[str, str]) -> Iterator[str]:
         for source in sources:
-            params = {"container": source.container} | ({"tailLines": str(tail)} if tail is not None else {})
             what = source.what
-            reply = self.api.call("GET", source.path, what, params=params, accept="*/*", allow=_NO_LOGS)
+            reply = self.api.call(
+                "GET",
+                source.path,
+                what,
+                params={"container": source.container, **params},
+                accept="*/*",
+                allow=_NO_LOGS,
+            )
             text = reply.body if reply.ok and isinstance(reply.body, str) else ""
             yield from (f"{source.prefix} | {line}" for line in text.splitlines())
 

@@ -10,6 +10,12 @@ copy-truncate by the file shrinking (and then reads the bytes it had not seen ye
 line is lost), and follows a file that is created — or re-created — later from its first byte. Were a
 file truncated and then written past the point reading had reached between two looks, the lines
 before that point would be missed, as `tail -F` misses them.
+
+Each line starts with the time it was written (the shim stamps it: `2024-05-01T12:00:00.123456Z text`).
+`shown` turns a stored line into what `vessel logs` prints: the text alone, or with its time
+(`--timestamps`), and nothing when it is older than a `--since` cutoff. Fixed-width UTC stamps compare
+as strings, so filtering parses no dates. A line without a stamp (written before replicas' lines were
+stamped) is shown as it is, and left out by `--since`, since when it was written is unknown.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import shutil
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -213,3 +220,32 @@ def _last_lines(path: Path, count: int, end: int | None = None) -> list[str]:
     if position > 0:
         pieces = pieces[1:]  # the first piece is the end of a line that started before it
     return [_decode(p) for p in pieces[-count:]] if count else []
+
+
+STAMP_WIDTH = len("2024-05-01T12:00:00.123456Z")
+
+
+def stamp_of(moment: float) -> str:
+    """The stamp of a line written at `moment` (seconds since the epoch)."""
+    return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def split_stamp(line: str) -> tuple[str | None, str]:
+    """(when the line was written, its text); None when the line carries no stamp."""
+    head = line[:STAMP_WIDTH]
+    stamped = (
+        len(line) > STAMP_WIDTH
+        and line[STAMP_WIDTH] == " "
+        and head.endswith("Z")
+        and head[10] == "T"
+        and head[:4].isdigit()
+    )
+    return (head, line[STAMP_WIDTH + 1 :]) if stamped else (None, line)
+
+
+def shown(line: str, cutoff: str | None, timestamps: bool) -> str | None:
+    """What `vessel logs` prints of a stored line: None if it is older than `cutoff` (a stamp)."""
+    stamp, text = split_stamp(line)
+    if cutoff is not None and (stamp is None or stamp < cutoff):
+        return None
+    return f"{stamp} {text}" if timestamps and stamp is not None else text

@@ -7,6 +7,14 @@ shell), reports `ok <pid> <start time>` or `error <exit code> <reason>` on REPOR
 `{"pid", "exitCode", "finishedAt"}` to EXIT_FILE atomically. It leads the replica's process group and
 ignores SIGTERM/SIGINT/SIGHUP (the group's workload gets them and decides), so a graceful stop of the group
 still lets it record how the workload ended; SIGKILL ends it like everything else in the group.
+
+The workload's stdout and stderr are pipes the shim relays to the log file (its own stdout), each line
+headed by the time it began to arrive, RFC 3339 in UTC with microseconds (`2024-05-01T12:00:00.123456Z
+text`): that is what `vessel logs --since` filters on and `--timestamps` shows, as the kubelet stamps
+container logs. A line is written whole (a line without its newline waits for it, up to `LINE_MAX`
+bytes, or for the end of the stream), so stdout and stderr never interleave within a line. After the
+workload ends, what is still in the pipes is relayed (for at most `DRAIN` seconds) before the exit is
+recorded; the shim itself stays until the last process holding a pipe (a grandchild) has closed it.
 """
 
 from __future__ import annotations
@@ -17,7 +25,15 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from datetime import UTC, datetime
+
+LINE_MAX = 64 * 1024  # a longer line without a newline is written in pieces of this size
+# Seconds the pipes may take to empty after the workload ended, before the exit is recorded. They empty at
+# once unless a grandchild still holds them; kept well below the half second the supervisor waits for an
+# exit record, so such a grandchild never costs the exit code.
+DRAIN = 0.2
 
 
 def _ignore(signum: int, frame: object) -> None:
@@ -39,6 +55,53 @@ def _record(path: str, pid: int | None, code: int) -> None:
         pass
 
 
+def stamp() -> bytes:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ ").encode()
+
+
+class Relay(threading.Thread):
+    """Copies one of the workload's pipes into the log, a stamped line at a time; `last_line` is the
+    last one it relayed (without its stamp)."""
+
+    def __init__(self, pipe: int, lock: threading.Lock) -> None:
+        super().__init__(name=f"relay-{pipe}")
+        self.pipe, self.lock = pipe, lock
+        self.last_line = b""
+
+    def run(self) -> None:
+        pending, began = b"", b""
+        while chunk := _read(self.pipe):
+            began = began if pending else stamp()
+            pending += chunk
+            while b"\n" in pending or len(pending) >= LINE_MAX:
+                cut = pending.find(b"\n") + 1 or LINE_MAX
+                self._write(began, pending[:cut])
+                pending, began = pending[cut:], stamp()
+        if pending:
+            self._write(began, pending)
+        os.close(self.pipe)
+
+    def _write(self, began: bytes, line: bytes) -> None:
+        self.last_line = line.rstrip(b"\r\n") or self.last_line
+        write_log(began + line + (b"" if line.endswith(b"\n") else b"\n"), self.lock)
+
+
+def _read(fd: int) -> bytes:
+    try:
+        return os.read(fd, 65536)
+    except OSError:
+        return b""
+
+
+def write_log(data: bytes, lock: threading.Lock) -> None:
+    with lock:
+        while data:
+            try:
+                data = data[os.write(1, data) :]
+            except OSError:  # the log is gone (the object was deleted): nobody is left to read it
+                return
+
+
 def main(argv: list[str]) -> int:
     if len(argv) < 4 or argv[2] != "--":
         print("usage: shim.py EXIT_FILE REPORT_FD -- ARGV...", file=sys.stderr)
@@ -46,20 +109,32 @@ def main(argv: list[str]) -> int:
     exit_file, report_fd, command = argv[0], int(argv[1]), argv[3:]
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, _ignore)
+    lock = threading.Lock()
     with os.fdopen(report_fd, "w", encoding="utf-8") as report:
         try:
-            child = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+            child = subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            )
         except OSError as exc:
             code = 126 if exc.errno in (errno.EACCES, errno.ENOEXEC, errno.EISDIR) else 127
             reason = f"{exc.strerror or exc}: {command[0]!r}"
-            print(f"vessel: cannot start {reason}", file=sys.stderr, flush=True)
+            write_log(stamp() + f"vessel: cannot start {reason}\n".encode(), lock)
             _record(exit_file, None, code)
             report.write(f"error {code} {reason}\n")
             return 0
+        assert child.stdout is not None and child.stderr is not None
+        relays = [Relay(os.dup(pipe.fileno()), lock) for pipe in (child.stdout, child.stderr)]
+        child.stdout.close()
+        child.stderr.close()
+        for relay in relays:
+            relay.start()
         report.write(f"ok {child.pid} {_start_time(child.pid)}\n")
     status = child.wait()
+    deadline = time.monotonic() + DRAIN
+    for relay in relays:
+        relay.join(max(0.0, deadline - time.monotonic()))
     _record(exit_file, child.pid, 128 - status if status < 0 else status)
-    return 0
+    return 0  # the relays (not daemons) keep the shim until every writer has closed the pipes
 
 
 if __name__ == "__main__":

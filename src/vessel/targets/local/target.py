@@ -162,14 +162,24 @@ class LocalTarget:
                     owned.append(live)
         return owned
 
-    def logs(self, key: ResourceKey, tail: int | None = None, follow: bool = False) -> Iterator[str]:
+    def logs(
+        self,
+        key: ResourceKey,
+        tail: int | None = None,
+        follow: bool = False,
+        *,
+        since: float | None = None,
+        timestamps: bool = False,
+    ) -> Iterator[str]:
         """Each replica's log lines, prefixed with the replica's name (`web-0 | …`), replica after replica;
-        `tail` applies to each replica. Followed, the replicas' files are read like `tail -F` (see
-        `logs.follow`: rotation survived, replicas started later included) until the object is deleted."""
+        `tail` applies to each replica, then `since` (as the kubelet does). Followed, the replicas' files
+        are read like `tail -F` (see `logs.follow`: rotation survived, replicas started later included)
+        until the object is deleted. Lines carry the shim's stamps (see `logs.shown`)."""
         directory = self._find(key)
         state = load(directory) if directory is not None else None
         if directory is None or state is None:
             return iter(())
+        cutoff = None if since is None else logs.stamp_of(time.time() - since)
         if follow:
             found = directory
 
@@ -177,9 +187,15 @@ class LocalTarget:
                 now = load(found)
                 return None if now is None else {p.name: log_file(found, p.name) for p in now.replicas}
 
-            return (f"{name} | {line}" for name, line in logs.follow(replicas, tail))
-        names = [p.name for p in state.replicas]
-        return (f"{name} | {line}" for name in names for line in logs.lines(log_file(directory, name), tail))
+            pairs: Iterator[tuple[str, str]] = logs.follow(replicas, tail)
+        else:
+            names = [p.name for p in state.replicas]
+            pairs = ((name, line) for name in names for line in logs.lines(log_file(directory, name), tail))
+        return (
+            f"{name} | {text}"
+            for name, line in pairs
+            if (text := logs.shown(line, cutoff, timestamps)) is not None
+        )
 
     def instances(self, key: ResourceKey) -> list[Instance]:
         """Each replica (or task run) as an instance with one container, its process."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import json
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -16,6 +17,7 @@ import jsonpatch
 from vessel.testing.fake_kube import fields, workloads
 from vessel.testing.fake_kube.errors import KubeError, not_found
 from vessel.testing.fake_kube.kinds import BUILTIN, ResourceType, canonical_quantities, from_crd, set_defaults
+from vessel.testing.fake_kube.logs import LogLine, LogQuery
 from vessel.testing.fake_kube.selectors import field_matcher, label_matcher
 
 Obj = dict[str, Any]
@@ -63,7 +65,7 @@ class Cluster:
         self.controller = True
         self.types: dict[tuple[str, str, str], ResourceType] = {}
         self.objects: dict[Key, Obj] = {}
-        self.logs: dict[tuple[str, str, str], list[str]] = {}
+        self.logs: dict[tuple[str, str, str], list[LogLine]] = {}
         self.log_written = threading.Condition(self.lock)  # notified by write_log and pod deletions
         self.logs_followed = True  # False once the server stops: followed logs end
         self.log_followers = 0  # followed logs being streamed right now
@@ -512,26 +514,28 @@ class Cluster:
             raise KubeError(400, "BadRequest", f"container {container} is not valid for pod {pod}")
         return container
 
-    def write_log(self, ns: str, pod: str, container: str, lines: tuple[str, ...]) -> None:
+    def write_log(self, ns: str, pod: str, container: str, lines: tuple[str, ...], at: float | None) -> None:
         with self.lock:
-            self.logs.setdefault((ns, pod, self._log_container(ns, pod, container)), []).extend(lines)
+            written = [LogLine(time.time() if at is None else at, line) for line in lines]
+            self.logs.setdefault((ns, pod, self._log_container(ns, pod, container)), []).extend(written)
             self.log_written.notify_all()
 
-    def read_log(self, ns: str, pod: str, container: str | None, tail: int | None) -> str:
+    def read_log(self, ns: str, pod: str, container: str | None, query: LogQuery) -> str:
         """A container's log lines, each ending in a newline; 400 if it has not started yet (waiting,
         never restarted), as the kubelet answers."""
-        return "".join(line + "\n" for line in self._log_lines(ns, pod, container, tail)[1])
+        lines = query.select(self._log_lines(ns, pod, container)[1])
+        return "".join(query.render(line) + "\n" for line in lines)
 
-    def follow_log(self, ns: str, pod: str, container: str | None, tail: int | None) -> Iterator[list[str]]:
+    def follow_log(self, ns: str, pod: str, container: str | None, query: LogQuery) -> Iterator[list[str]]:
         """`read_log` with `follow=true`: checked at once (the same errors), then the lines in batches —
         what exists, then what `write_log` adds, as it is written. An empty batch means nothing new for
         `LOG_WAIT` seconds (the server then checks that its client is still there). Ends when the pod is
         deleted (a new pod of the same name has a log of its own) or `stop_following` is called."""
         with self.lock:
-            name, lines = self._log_lines(ns, pod, container, tail)
+            name, lines = self._log_lines(ns, pod, container)
             uid = self.objects[("", "pods", ns, pod)]["metadata"]["uid"]
-            seen = len(self.logs.get((ns, pod, name), []))
-        return self._log_batches((ns, pod, name), uid, lines, seen)
+        first = [query.render(line) for line in query.select(lines)]
+        return self._log_batches((ns, pod, name), uid, first, len(lines), query)
 
     def stop_following(self) -> None:
         with self.lock:
@@ -539,13 +543,13 @@ class Cluster:
             self.log_written.notify_all()
 
     def _log_batches(
-        self, key: tuple[str, str, str], uid: str, first: list[str], seen: int
+        self, key: tuple[str, str, str], uid: str, first: list[str], seen: int, query: LogQuery
     ) -> Iterator[list[str]]:
         with self.lock:
             self.log_followers += 1
         try:
             yield first
-            written: list[str] = []  # the container's lines; kept when its pod goes, so none is lost
+            written: list[LogLine] = []  # the container's lines; kept when its pod goes, so none is lost
             while True:
                 with self.lock:
                     if self._same_pod(key, uid) and len(self.logs.get(key, ())) <= seen:
@@ -555,7 +559,7 @@ class Cluster:
                         written = self.logs.get(key, written)
                     batch, seen = written[seen:], len(written)
                 if batch or not ended:
-                    yield batch
+                    yield [query.render(line) for line in batch]
                 if ended:
                     return
         finally:
@@ -566,8 +570,8 @@ class Cluster:
         pod = self.objects.get(("", "pods", key[0], key[1]))
         return pod is not None and pod["metadata"]["uid"] == uid
 
-    def _log_lines(self, ns: str, pod: str, container: str | None, tail: int | None) -> tuple[str, list[str]]:
-        """The container's name and its (last `tail`) lines, checked as the kubelet does."""
+    def _log_lines(self, ns: str, pod: str, container: str | None) -> tuple[str, list[LogLine]]:
+        """The container's name and its lines, checked as the kubelet does."""
         with self.lock:
             name = self._log_container(ns, pod, container)
             statuses = (self.objects[("", "pods", ns, pod)].get("status") or {}).get("containerStatuses")
@@ -577,10 +581,7 @@ class Cluster:
                     reason = waiting.get("reason") or "ContainerCreating"
                     why = f'container "{name}" in pod "{pod}" is waiting to start: {reason}'
                     raise KubeError(400, "BadRequest", why)
-            lines = list(self.logs.get((ns, pod, name), []))
-            if tail is not None:
-                lines = lines[max(0, len(lines) - tail) :] if tail > 0 else []
-            return name, lines
+            return name, list(self.logs.get((ns, pod, name), []))
 
     # -- CustomResourceDefinitions -----------------------------------------------------------------
 

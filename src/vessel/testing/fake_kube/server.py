@@ -19,6 +19,7 @@ import yaml
 from vessel.testing.fake_kube.cluster import Cluster, Obj
 from vessel.testing.fake_kube.errors import KubeError
 from vessel.testing.fake_kube.kinds import ResourceType
+from vessel.testing.fake_kube.logs import LogQuery
 
 DEFAULT_VERSION = "1.31"
 APPLY = "application/apply-patch+yaml"
@@ -55,7 +56,8 @@ class FakeKubeServer:
 
     ``with FakeKubeServer() as kube: kube.kubeconfig(path)`` then point lightkube or kubectl at `path`.
     It serves discovery, CRUD, server-side apply (managed fields, conflicts), selectors, CRDs, status
-    subresources and pod logs (`GET .../pods/{name}/log`, with `container` and `tailLines`; with
+    subresources and pod logs (`GET .../pods/{name}/log`, with `container`, `tailLines`, `sinceSeconds` and
+    `timestamps` (see `logs`); with
     `follow=true` the answer is chunked and streams the lines `write_log` adds until the pod is deleted,
     the client hangs up or the server stops). `version` sets what `/version` says.
 
@@ -166,9 +168,12 @@ class FakeKubeServer:
         """How many followed logs (`follow=true`) are being streamed right now."""
         return self.cluster.log_followers
 
-    def write_log(self, namespace: str, pod: str, container: str, *lines: str) -> None:
-        """Append `lines` to a container's log (the pod must exist; its log goes when it does)."""
-        self.cluster.write_log(namespace, pod, container, lines)
+    def write_log(
+        self, namespace: str, pod: str, container: str, *lines: str, at: float | None = None
+    ) -> None:
+        """Append `lines` to a container's log (the pod must exist; its log goes when it does), written
+        now or at the time `at` says (seconds since the epoch, for `sinceSeconds`)."""
+        self.cluster.write_log(namespace, pod, container, lines, at)
 
     @property
     def _pods(self) -> ResourceType:
@@ -255,13 +260,10 @@ class FakeKubeServer:
         if sub == "log":
             if method != "GET":
                 raise KubeError(405, "MethodNotAllowed", "the server does not allow this method on pods/log")
-            tail = query.get("tailLines")
-            if tail is not None and not tail.isdigit():
-                raise KubeError(400, "BadRequest", f"tailLines: invalid value {tail!r}")
-            lines = int(tail) if tail is not None else None
+            asked = LogQuery.parse(query)
             if query.get("follow") in ("true", "1"):
-                return 200, c.follow_log(ns, name, query.get("container"), lines)
-            return 200, c.read_log(ns, name, query.get("container"), lines)
+                return 200, c.follow_log(ns, name, query.get("container"), asked)
+            return 200, c.read_log(ns, name, query.get("container"), asked)
         if method == "GET":
             return 200, c.get(rt, ns, name)
         if method == "PUT":

@@ -1,0 +1,116 @@
+"""The documents read commands print: one shape per resource, built here once.
+
+`vessel … -o json|yaml` prints these documents as they are, the table view draws them, and the REST API
+(`/api/v1`) will return the same ones, so a field means the same thing everywhere. They read the store
+only (no target is asked), so listing is cheap whatever the targets' state. Times are RFC 3339 in UTC
+(`2024-05-01T12:00:00Z`), as the Kubernetes API writes them. The status document lives in `status.py`,
+a diff's in `diff.py`.
+
+    application list   [{"name", "namespace", "phase", "message", "revision", "latestRevision",
+                          "createdAt", "updatedAt"}]
+    revision list      [{"revision", "digest", "createdAt", "current"}]
+    event list         [{"time", "type", "reason", "message"}]    oldest first
+    definition list    [{"kind", "name", "description", "origin", "targetTypes"}]
+    definition         {"kind", "name", "description", "origin", "targetTypes", "workload",
+                        "appliesToWorkloads", "parameters": [{"name", "type", "required", "default",
+                        "description"}], "schema"}
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from vessel.definitions.definition import Definition
+from vessel.store.records import AppRecord
+from vessel.store.store import Store, existing_url
+
+if TYPE_CHECKING:
+    from vessel.controller.controller import Controller
+
+
+def rfc3339(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def application_list(controller: Controller, namespace: str | None) -> list[dict[str, Any]]:
+    """The applications of one namespace, or of every namespace (None), by namespace and name."""
+    found = [a for a in controller.store.apps() if namespace is None or a.namespace == namespace]
+    return [_application(a) for a in sorted(found, key=lambda a: (a.namespace, a.name))]
+
+
+def _application(app: AppRecord) -> dict[str, Any]:
+    return {
+        "name": app.name,
+        "namespace": app.namespace,
+        "phase": app.phase,
+        "message": app.message,
+        "revision": app.revision,
+        "latestRevision": app.latest_revision,
+        "createdAt": rfc3339(app.created_at),
+        "updatedAt": rfc3339(app.updated_at),
+    }
+
+
+def revision_list(controller: Controller, app: AppRecord) -> list[dict[str, Any]]:
+    """Every revision of `app`, oldest first; `current` marks the one delivered (after a rollback, not
+    the latest)."""
+    return [
+        {"revision": number, "digest": digest, "createdAt": rfc3339(at), "current": number == app.revision}
+        for number, digest, at in controller.store.revisions(app.id)
+    ]
+
+
+def event_list(controller: Controller, app: AppRecord) -> list[dict[str, Any]]:
+    return [
+        {"time": rfc3339(e.at), "type": e.type, "reason": e.reason, "message": e.message}
+        for e in controller.store.events(app.id)
+    ]
+
+
+def definition_list(definitions: list[Definition]) -> list[dict[str, Any]]:
+    return [_definition_summary(d) for d in definitions]
+
+
+def _definition_summary(d: Definition) -> dict[str, Any]:
+    return {
+        "kind": d.kind.value,
+        "name": d.name,
+        "description": d.description,
+        "origin": d.origin,
+        "targetTypes": list(d.target_types),
+    }
+
+
+def definition(d: Definition) -> dict[str, Any]:
+    """One definition as `vessel def show` describes it: its parameters as a table of fields, and the
+    JSON Schema itself (what validation, generated docs and forms use)."""
+    return {
+        **_definition_summary(d),
+        "workload": d.workload.type if d.workload and d.workload.type else None,
+        "appliesToWorkloads": list(d.applies_to_workloads),
+        "parameters": [
+            {
+                "name": f.name,
+                "type": f.type,
+                "required": f.required,
+                "default": f.default,
+                "description": f.description,
+            }
+            for f in d.parameters.fields()
+        ],
+        "schema": d.parameters.schema,
+    }
+
+
+def application_names(prefix: str = "") -> list[str]:
+    """The names of the applications (of every namespace) starting with `prefix`, from the store if one
+    exists already — never creating one (shell completion asks this on every Tab press)."""
+    url = existing_url()
+    if url is None:
+        return []
+    store = Store.open(url)
+    try:
+        return sorted({a.name for a in store.apps() if a.name.startswith(prefix)})
+    finally:
+        store.close()
