@@ -23,7 +23,8 @@ from vessel.render.application import render_application
 from vessel.render.component import render_component
 from vessel.render.context import RenderOptions
 from vessel.render.resource import Resource
-from vessel.store.store import Store, default_url
+from vessel.store.connect import default_url
+from vessel.store.store import Store
 from vessel.targets.protocol import TargetInfo
 from vessel.workflow.preview import previews
 

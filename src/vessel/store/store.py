@@ -7,7 +7,6 @@ several Vessel processes can share one file; PostgreSQL is the production store.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,12 +15,14 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
 from vessel.errors import NotFoundError
-from vessel.home import vessel_home
 from vessel.model.resource_key import ResourceKey
 from vessel.store import schema as t
+from vessel.store.connect import create_engine, default_url, translating
 from vessel.store.records import (
     AppRecord,
     Event,
@@ -35,39 +36,44 @@ from vessel.store.records import (
 from vessel.targets.protocol import TargetInfo
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 0x76657373  # PostgreSQL advisory lock held while migrating ("vess")
 _WRITES = ("INSERT", "UPDATE", "DELETE")
-
-
-def default_url() -> str:
-    """VESSEL_DATABASE_URL, else a SQLite file under VESSEL_HOME (default ~/.vessel)."""
-    if url := os.environ.get("VESSEL_DATABASE_URL"):
-        return url
-    home = vessel_home()
-    home.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{home / 'vessel.db'}"
 
 
 class Store:
     def __init__(self, engine: Engine):
         self.engine = engine
         self.writes = 0
+        self._sqlite = engine.dialect.name == "sqlite"
         sa.event.listen(engine, "before_cursor_execute", self._count)
 
     @classmethod
     def open(cls, url: str | None = None) -> Store:
-        """Connect and bring the schema up to date (Alembic migrations)."""
-        url = url or default_url()
-        engine = sa.create_engine(url, future=True, pool_pre_ping=not url.startswith("sqlite"))
-        if url.startswith("sqlite"):
-            sa.event.listen(engine, "connect", _sqlite_pragmas)
-        store = cls(engine)
-        store.migrate()
+        """Connect and bring the schema up to date (Alembic migrations). Any problem doing so is one
+        StoreUnavailableError naming the cause and what to do (store/connect.py)."""
+        text = url or default_url()
+        with translating(text):
+            engine = create_engine(text)
+            try:
+                store = cls(engine)
+                store.migrate()
+            except BaseException:
+                engine.dispose()
+                raise
         return store
 
     def migrate(self) -> None:
+        """Upgrade the schema to head. Processes opening a new store at once migrate it once: the first
+        takes a lock, the others wait for it and then find the schema at head."""
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
-        with self.engine.begin() as conn:
+        head = ScriptDirectory.from_config(config).get_current_head()
+        with self.engine.connect() as conn:
+            if MigrationContext.configure(conn).get_current_revision() == head:
+                return  # reading the version writes nothing: opening an up-to-date store is free
+        with self.write_tx() as conn:
+            if not self._sqlite:
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK)))
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
 
@@ -81,6 +87,16 @@ class Store:
     @contextmanager
     def tx(self) -> Iterator[Connection]:
         with self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def write_tx(self) -> Iterator[Connection]:
+        """A transaction that decides what to write from what it reads. On SQLite it takes the write lock
+        up front (BEGIN IMMEDIATE): a concurrent one waits for it, then reads what it committed. On
+        PostgreSQL the transaction locks the rows it reads (FOR UPDATE) or an advisory lock."""
+        with self.engine.begin() as conn:
+            if self._sqlite:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
             yield conn
 
     # --- targets ---------------------------------------------------------------------------------
@@ -453,15 +469,6 @@ def _new_id(result: sa.CursorResult[Any]) -> int:
     key = result.inserted_primary_key
     assert key is not None, "an INSERT returns its new primary key"
     return int(key[0])
-
-
-def _sqlite_pragmas(dbapi_conn: Any, _: Any) -> None:
-    cursor = dbapi_conn.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
 
 
 def _app(r: Any) -> AppRecord:
