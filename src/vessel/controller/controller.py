@@ -71,10 +71,21 @@ class Controller:
     # --- submitting ------------------------------------------------------------------------------
 
     def submit(self, app: Application, registry: Registry | None = None) -> Submitted:
-        """Store a new revision (unless identical to the current one) and start its workflow run."""
+        """Store a new revision (unless identical to the current one) and start its workflow run.
+
+        Several processes may submit the same application at once: one stores the revision and its run,
+        the others get `revision=None` and find that run to watch (the run's lease decides who drives)."""
         snap = snapshot(app, registry or self.live_registry)
-        record, number = self.store.create_revision(
-            app.namespace, app.name, snap.digest, snap.spec, snap.definitions, self.clock.now()
+        steps = [StepRecord(step.name, step.type, parent) for step, parent in snap.plan.all_steps()]
+        record, number, run_id = self.store.create_revision(
+            app.namespace,
+            app.name,
+            snap.digest,
+            snap.spec,
+            snap.definitions,
+            self.clock.now(),
+            snap.plan.to_json(),
+            steps,
         )
         if number is None:
             return Submitted(record, None, None)
@@ -82,17 +93,21 @@ class Controller:
         documents = [doc for _, _, _, doc in snap.definitions]
         self._revisions[(record.id, number)] = (app, registry_from_snapshot(documents, self.live_registry))
         self.event(record.id, "Revision", f"revision {number} created")
-        return Submitted(record, number, self._start_run(record.id, number, snap.plan))
+        self._stop_others(record.id, run_id)
+        return Submitted(record, number, run_id)
 
     def _start_run(self, app_id: int, revision: int, plan: Plan) -> int:
-        """A new run; an unfinished earlier one is stopped, so no run is left executing unseen."""
-        previous = self.store.latest_run(app_id)
+        """A new run of `revision`, now the current one; an unfinished earlier run is stopped, so no run
+        is left executing unseen."""
         steps = [StepRecord(step.name, step.type, parent) for step, parent in plan.all_steps()]
-        run_id = self.store.create_run(app_id, revision, plan.to_json(), steps, self.clock.now())
-        if previous is not None and not previous.finished:
-            self._stop(previous, f"superseded by run {run_id}")
-        self.store.set_app(app_id, self.clock.now(), phase=Phase.RUNNING_WORKFLOW, message="")
+        run_id = self.store.start_run(app_id, revision, plan.to_json(), steps, self.clock.now())
+        self._stop_others(app_id, run_id)
         return run_id
+
+    def _stop_others(self, app_id: int, run_id: int | None) -> None:
+        for run in self.store.unfinished_runs(app_id):
+            if run.id != run_id:
+                self._stop(run, f"superseded by run {run_id}")
 
     # --- reconciling -----------------------------------------------------------------------------
 
@@ -290,7 +305,6 @@ class Controller:
                 f"{app.name} has no revision {number} to roll back to",
                 hint=f"revisions: 1..{app.latest_revision}",
             )
-        self.store.set_app(app.id, self.clock.now(), revision=number)
         model, _ = self.revision_context(app.id, number)
         run_id = self._start_run(app.id, number, plan_for(model))
         self.event(app.id, "Rollback", f"rolling back to revision {number}")

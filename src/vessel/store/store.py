@@ -17,6 +17,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from vessel.errors import NotFoundError
@@ -158,45 +159,31 @@ class Store:
         spec: Mapping[str, Any],
         definitions: Sequence[tuple[str, str, str, Mapping[str, Any]]],
         now: float,
-    ) -> tuple[AppRecord, int | None]:
-        """Store revision N+1 unless the latest has the same digest (then None): one transaction."""
-        with self.tx() as c:
-            row = c.execute(
-                sa.select(t.applications)
-                .where(t.applications.c.namespace == namespace, t.applications.c.name == name)
-                .with_for_update()
-            ).first()
-            if row is not None and not row.deleting:
+        plan: dict[str, Any],
+        steps: Iterable[StepRecord],
+    ) -> tuple[AppRecord, int | None, int | None]:
+        """Store revision N+1 and start its workflow run, in one transaction: (app, N+1, run id). If the
+        latest revision has the same digest nothing is stored: (app, None, None).
+
+        Safe when several processes submit the same application at once: the application row is
+        inserted if absent and then locked (SQLite: the write lock is taken up front), so the first
+        creates the revision and the others find it and store nothing. The run is created with its
+        revision, so whoever sees the revision also sees the run to watch."""
+        with self.write_tx() as c:
+            row = self._locked_app(c, namespace, name, now)
+            if not row.deleting and row.latest_revision and row.revision == row.latest_revision:
                 latest = c.execute(
                     sa.select(t.revisions.c.digest).where(
                         t.revisions.c.app_id == row.id, t.revisions.c.number == row.latest_revision
                     )
                 ).scalar()
-                if latest == digest and row.revision == row.latest_revision:
-                    return _app(row), None
-            if row is None:
-                app_id = _new_id(
-                    c.execute(
-                        sa.insert(t.applications).values(
-                            namespace=namespace,
-                            name=name,
-                            revision=0,
-                            latest_revision=0,
-                            phase=Phase.RUNNING_WORKFLOW,
-                            message="",
-                            deleting=False,
-                            created_at=now,
-                            updated_at=now,
-                        )
-                    )
-                )
-                number = 1
-            else:
-                app_id, number = row.id, row.latest_revision + 1
+                if latest == digest:
+                    return _app(row), None, None
+            number = row.latest_revision + 1
             self._snapshot_definitions(c, definitions)
             c.execute(
                 sa.insert(t.revisions).values(
-                    app_id=app_id,
+                    app_id=row.id,
                     number=number,
                     digest=digest,
                     spec=dict(spec),
@@ -206,18 +193,35 @@ class Store:
             )
             c.execute(
                 sa.update(t.applications)
-                .where(t.applications.c.id == app_id)
-                .values(
-                    revision=number,
-                    latest_revision=number,
-                    phase=Phase.RUNNING_WORKFLOW,
-                    message="",
-                    deleting=False,
-                    updated_at=now,
-                )
+                .where(t.applications.c.id == row.id)
+                .values(latest_revision=number, deleting=False)
             )
-            new = c.execute(sa.select(t.applications).where(t.applications.c.id == app_id)).one()
-        return _app(new), number
+            run_id = self._insert_run(c, row.id, number, plan, steps, now)
+            new = c.execute(sa.select(t.applications).where(t.applications.c.id == row.id)).one()
+        return _app(new), number, run_id
+
+    def _locked_app(self, c: Connection, namespace: str, name: str, now: float) -> Any:
+        """The application's row, inserted first if absent, locked until the transaction ends."""
+        insert = (postgresql.insert if not self._sqlite else sqlite.insert)(t.applications)
+        c.execute(
+            insert.on_conflict_do_nothing(index_elements=["namespace", "name"]),
+            {
+                "namespace": namespace,
+                "name": name,
+                "revision": 0,
+                "latest_revision": 0,
+                "phase": Phase.RUNNING_WORKFLOW,
+                "message": "",
+                "deleting": False,
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
+        return c.execute(
+            sa.select(t.applications)
+            .where(t.applications.c.namespace == namespace, t.applications.c.name == name)
+            .with_for_update()
+        ).one()
 
     def _snapshot_definitions(self, c: Connection, definitions: Iterable[tuple[str, str, str, Any]]) -> None:
         wanted = {d[0]: d for d in definitions}
@@ -283,29 +287,56 @@ class Store:
 
     # --- runs and steps ----------------------------------------------------------------------------
 
-    def create_run(
+    def start_run(
         self, app_id: int, revision: int, plan: dict[str, Any], steps: Iterable[StepRecord], now: float
     ) -> int:
-        with self.tx() as c:
-            run_id = _new_id(
-                c.execute(
-                    sa.insert(t.runs).values(
-                        app_id=app_id,
-                        revision=revision,
-                        phase=RunPhase.EXECUTING,
-                        message="",
-                        steps=plan,
-                        suspended=False,
-                        terminated=False,
-                        pruned=False,
-                        values={},
-                        created_at=now,
-                    )
+        """Make `revision` the application's current one and start a run of it (restart, rollback), in one
+        transaction; NotFoundError if the revision does not exist (any more)."""
+        with self.write_tx() as c:
+            c.execute(sa.select(t.applications.c.id).where(t.applications.c.id == app_id).with_for_update())
+            exists = c.execute(
+                sa.select(t.revisions.c.number).where(
+                    t.revisions.c.app_id == app_id, t.revisions.c.number == revision
+                )
+            ).first()
+            if exists is None:
+                raise NotFoundError(f"revision {revision} does not exist", hint="see `vessel revision list`")
+            return self._insert_run(c, app_id, revision, plan, steps, now)
+
+    def _insert_run(
+        self,
+        c: Connection,
+        app_id: int,
+        revision: int,
+        plan: dict[str, Any],
+        steps: Iterable[StepRecord],
+        now: float,
+    ) -> int:
+        """A new executing run of `revision`, which becomes the application's current revision."""
+        run_id = _new_id(
+            c.execute(
+                sa.insert(t.runs).values(
+                    app_id=app_id,
+                    revision=revision,
+                    phase=RunPhase.EXECUTING,
+                    message="",
+                    steps=plan,
+                    suspended=False,
+                    terminated=False,
+                    pruned=False,
+                    values={},
+                    created_at=now,
                 )
             )
-            rows = [_step_row(run_id, s) for s in steps]
-            if rows:
-                c.execute(sa.insert(t.steps), rows)
+        )
+        rows = [_step_row(run_id, s) for s in steps]
+        if rows:
+            c.execute(sa.insert(t.steps), rows)
+        c.execute(
+            sa.update(t.applications)
+            .where(t.applications.c.id == app_id)
+            .values(revision=revision, phase=Phase.RUNNING_WORKFLOW, message="", updated_at=now)
+        )
         return run_id
 
     def run(self, run_id: int) -> RunRecord:
@@ -376,12 +407,13 @@ class Store:
         with self.tx() as c:
             c.execute(_SAVE_STEP, {"b_run_id": row.pop("run_id"), "b_name": row.pop("name"), **row})
 
-    def unfinished_runs(self) -> list[RunRecord]:
-        finished = list(RunPhase.FINISHED)
+    def unfinished_runs(self, app_id: int | None = None) -> list[RunRecord]:
+        """Every run not finished yet (of one application, if given), oldest first."""
+        where: list[sa.ColumnElement[bool]] = [t.runs.c.phase.not_in(list(RunPhase.FINISHED))]
+        if app_id is not None:
+            where.append(t.runs.c.app_id == app_id)
         with self.tx() as c:
-            rows = c.execute(
-                sa.select(t.runs).where(t.runs.c.phase.not_in(finished)).order_by(t.runs.c.id)
-            ).all()
+            rows = c.execute(sa.select(t.runs).where(*where).order_by(t.runs.c.id)).all()
         return [_run(r) for r in rows]
 
     # --- inventory ----------------------------------------------------------------------------------
