@@ -94,6 +94,7 @@ class Controller:
         self._revisions[(record.id, number)] = (app, registry_from_snapshot(documents, self.live_registry))
         self.event(record.id, "Revision", f"revision {number} created")
         self._stop_others(record.id, run_id)
+        gc.prune_revisions(self, record.id, app)
         return Submitted(record, number, run_id)
 
     def _start_run(self, app_id: int, revision: int, plan: Plan) -> int:
@@ -119,7 +120,7 @@ class Controller:
         run = self.store.latest_run(app.id)
         if run is not None and not run.finished:
             run = self.engine.advance(run.id, self._run_context)
-        if run is not None and run.phase == RunPhase.SUCCEEDED and not run.pruned:
+        if run is not None and run.phase in (RunPhase.SUCCEEDED, RunPhase.FAILED) and not run.pruned:
             gc.prune(self, app, run)
         phase, message = self._phase(app, run)
         if (phase, message) != (app.phase, app.message):
@@ -171,6 +172,11 @@ class Controller:
         )
 
     # --- run contexts ----------------------------------------------------------------------------
+
+    def forget_revisions(self, app_id: int, numbers: list[int]) -> None:
+        """Drop cached revisions that were pruned from the store."""
+        for number in numbers:
+            self._revisions.pop((app_id, number), None)
 
     def revision_context(self, app_id: int, revision: int) -> tuple[Application, Registry]:
         key = (app_id, revision)
@@ -300,10 +306,16 @@ class Controller:
     def rollback(self, app: AppRecord, revision: int | None = None) -> int:
         """Deliver revision N again (default: the one before the current), exactly as it rendered."""
         number = revision if revision is not None else app.revision - 1
-        if number < 1 or number > app.latest_revision:
+        kept = [n for n, _, _ in self.store.revisions(app.id)]
+        if number not in kept:
+            pruned = (
+                " (older ones were pruned: garbage-collect applicationRevisionLimit)"
+                if kept and kept[0] > 1
+                else ""
+            )
             raise ConflictError(
                 f"{app.name} has no revision {number} to roll back to",
-                hint=f"revisions: 1..{app.latest_revision}",
+                hint=f"revisions: {', '.join(map(str, kept))}{pruned}",
             )
         model, _ = self.revision_context(app.id, number)
         run_id = self._start_run(app.id, number, plan_for(model))

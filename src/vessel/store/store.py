@@ -17,11 +17,11 @@ from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from vessel.errors import NotFoundError
 from vessel.model.resource_key import ResourceKey
+from vessel.store import pruning
 from vessel.store import schema as t
 from vessel.store.connect import create_engine, default_url, translating
 from vessel.store.records import (
@@ -180,7 +180,6 @@ class Store:
                 if latest == digest:
                     return _app(row), None, None
             number = row.latest_revision + 1
-            self._snapshot_definitions(c, definitions)
             c.execute(
                 sa.insert(t.revisions).values(
                     app_id=row.id,
@@ -191,6 +190,11 @@ class Store:
                     created_at=now,
                 )
             )
+            documents = {
+                dg: {"digest": dg, "kind": k, "name": n, "document": dict(doc)}
+                for dg, k, n, doc in definitions
+            }
+            pruning.snapshot_definitions(c, row.id, number, documents)
             c.execute(
                 sa.update(t.applications)
                 .where(t.applications.c.id == row.id)
@@ -202,9 +206,8 @@ class Store:
 
     def _locked_app(self, c: Connection, namespace: str, name: str, now: float) -> Any:
         """The application's row, inserted first if absent, locked until the transaction ends."""
-        insert = (postgresql.insert if not self._sqlite else sqlite.insert)(t.applications)
         c.execute(
-            insert.on_conflict_do_nothing(index_elements=["namespace", "name"]),
+            pruning.insert_if_absent(c, t.applications, ["namespace", "name"]),
             {
                 "namespace": namespace,
                 "name": name,
@@ -223,22 +226,24 @@ class Store:
             .with_for_update()
         ).one()
 
-    def _snapshot_definitions(self, c: Connection, definitions: Iterable[tuple[str, str, str, Any]]) -> None:
-        wanted = {d[0]: d for d in definitions}
-        if not wanted:
-            return
-        have = set(
-            c.execute(
-                sa.select(t.definition_snapshots.c.digest).where(t.definition_snapshots.c.digest.in_(wanted))
+    def prune_revisions(self, app_id: int, keep: int) -> list[int]:
+        """Delete the application's revisions beyond the `keep` newest of those not in use, with their
+        runs and the definition snapshots nothing else uses (store/pruning.py); the numbers deleted."""
+        with self.write_tx() as c:
+            app = c.execute(
+                sa.select(t.applications).where(t.applications.c.id == app_id).with_for_update()
+            ).first()
+            if app is None:
+                return []
+            in_use = pruning.revisions_in_use(c, app_id, app.revision, app.latest_revision)
+            numbers = c.execute(
+                sa.select(t.revisions.c.number)
+                .where(t.revisions.c.app_id == app_id)
+                .order_by(t.revisions.c.number.desc())
             ).scalars()
-        )
-        rows = [
-            {"digest": dg, "kind": k, "name": n, "document": dict(doc)}
-            for dg, (_, k, n, doc) in wanted.items()
-            if dg not in have
-        ]
-        if rows:
-            c.execute(sa.insert(t.definition_snapshots), rows)
+            doomed = [n for n in numbers if n not in in_use][keep:]
+            pruning.prune_revisions(c, app_id, doomed)
+        return sorted(doomed)
 
     def revision(self, app_id: int, number: int) -> RevisionRecord:
         with self.tx() as c:
@@ -277,9 +282,13 @@ class Store:
             )
 
     def delete_app(self, app_id: int) -> None:
-        with self.tx() as c:
-            for table in (t.events, t.inventory, t.revisions):
+        """Forget the application and its history; definition snapshots only it used go too."""
+        with self.write_tx() as c:
+            links = t.revision_definitions.c
+            digests = set(c.execute(sa.select(links.digest).where(links.app_id == app_id)).scalars())
+            for table in (t.events, t.inventory, t.revision_definitions, t.revisions):
                 c.execute(sa.delete(table).where(table.c.app_id == app_id))
+            pruning.prune_snapshots(c, digests)
             run_ids = sa.select(t.runs.c.id).where(t.runs.c.app_id == app_id)
             c.execute(sa.delete(t.steps).where(t.steps.c.run_id.in_(run_ids)))
             c.execute(sa.delete(t.runs).where(t.runs.c.app_id == app_id))
