@@ -155,3 +155,14 @@ def test_continue_on_failure_prunes_what_the_failed_run_outdated(h: Harness) -> 
     assert WORKER not in objects  # the component is gone from the application
     assert objects[CACHE]["spec"]["template"]["spec"]["containers"][0]["image"] == "c:1"  # never reached
     assert API in objects
+
+
+def test_a_revision_an_unfinished_run_delivers_is_never_pruned(h: Harness) -> None:
+    record = h.submit(app("api:1"))
+    h.store.start_run(record.id, 1, {}, [], h.clock.now())  # still executing
+    for i in range(2, 5):
+        _, _, run_id = h.store.create_revision("default", "shop", f"d{i}", {}, [], h.clock.now(), {}, [])
+        assert run_id is not None
+        h.store.update_run(run_id, phase=RunPhase.SUCCEEDED)
+    assert h.store.prune_revisions(record.id, keep=0) == [2, 3]
+    assert numbers(h) == [1, 4]
