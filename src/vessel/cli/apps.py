@@ -80,6 +80,9 @@ def _up_one(
         out.print(f"{app.name}: unchanged (revision {submitted.app.revision})")
     else:
         out.print(f"{app.name}: revision {submitted.revision} created")
+    for warning in submitted.warnings:
+        err.print(f"[yellow]warning:[/] {app.name}: ", end="", markup=True)
+        err.print(warning, markup=False)
     record = submitted.app
     if wait:
         record = ctl.drive(record, timeout=seconds, progress=Progress(ctl, out))

@@ -56,6 +56,7 @@ def list_(
                 "description": d.description,
                 "origin": d.origin,
                 "targetTypes": list(d.target_types),
+                **_trait_fields(d),
             }
             for d in defs
         ]
@@ -67,6 +68,17 @@ def list_(
         cells = (d.kind.noun, d.name, ",".join(d.target_types) or "-", d.description)
         table.add_row(*(Text(cell) for cell in cells))
     out.print(table)
+
+
+def _trait_fields(d: Definition) -> dict[str, Any]:
+    """What only traits have, in `def list -o json`."""
+    if d.kind != Kind.TRAIT:
+        return {}
+    return {
+        "appliesToWorkloads": list(d.applies_to_workloads),
+        "conflictsWith": list(d.conflicts_with),
+        "podDisruptive": d.pod_disruptive,
+    }
 
 
 @app.command()
@@ -85,6 +97,14 @@ def show(
         out.print(f"workload: {d.workload.type}")
     if d.applies_to_workloads:
         out.print(f"applies to: {', '.join(d.applies_to_workloads)}")
+    if d.conflicts_with:
+        out.print(f"conflicts with: {', '.join(d.conflicts_with)}", markup=False)
+    if d.kind == Kind.TRAIT:
+        out.print(
+            "pod-disruptive: yes (changing it on a delivered component restarts its pods)"
+            if d.pod_disruptive
+            else "pod-disruptive: no"
+        )
     if d.target_types:
         out.print(f"target types: {', '.join(d.target_types)}")
     table = Table("PARAMETER", "TYPE", "REQUIRED", "DEFAULT", "DESCRIPTION", box=None, pad_edge=False)

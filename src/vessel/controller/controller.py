@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from vessel.controller import gc, statekeep
+from vessel.controller.disruption import disruptive_changes
 from vessel.controller.health import workload_status
 from vessel.controller.revisions import application_from_snapshot, registry_from_snapshot, snapshot
 from vessel.controller.targets import StoreTargets
@@ -43,6 +44,7 @@ class Submitted:
     app: AppRecord
     revision: int | None  # None: identical to the current revision, nothing new
     run_id: int | None
+    warnings: tuple[str, ...] = ()  # what the new revision will disrupt (pod-disruptive traits)
 
 
 class Controller:
@@ -77,6 +79,7 @@ class Controller:
         the others get `revision=None` and find that run to watch (the run's lease decides who drives)."""
         snap = snapshot(app, registry or self.live_registry)
         steps = [StepRecord(step.name, step.type, parent) for step, parent in snap.plan.all_steps()]
+        before = self.store.app(app.namespace, app.name)
         record, number, run_id = self.store.create_revision(
             app.namespace,
             app.name,
@@ -93,9 +96,22 @@ class Controller:
         documents = [doc for _, _, _, doc in snap.definitions]
         self._revisions[(record.id, number)] = (app, registry_from_snapshot(documents, self.live_registry))
         self.event(record.id, "Revision", f"revision {number} created")
+        warnings = self._disruptions(before, record.id, number)
         self._stop_others(record.id, run_id)
         gc.prune_revisions(self, record.id, app)
-        return Submitted(record, number, run_id)
+        return Submitted(record, number, run_id, warnings)
+
+    def _disruptions(self, before: AppRecord | None, app_id: int, number: int) -> tuple[str, ...]:
+        """Warnings (and Warning events) for pod-disruptive changes from the delivered revision."""
+        if before is None or before.id != app_id or before.revision < 1 or before.deleting:
+            return ()
+        old, old_registry = self.revision_context(app_id, before.revision)
+        new, new_registry = self.revision_context(app_id, number)
+        delivered = {entry.component for entry in self.store.inventory(app_id)}
+        warnings = disruptive_changes(old, old_registry, new, new_registry, delivered)
+        for message in warnings:
+            self.event(app_id, "PodDisruptive", message, warning=True)
+        return tuple(warnings)
 
     def _start_run(self, app_id: int, revision: int, plan: Plan) -> int:
         """A new run of `revision`, now the current one; an unfinished earlier run is stopped, so no run
