@@ -165,13 +165,23 @@ def test_changing_a_pod_disruptive_trait_of_a_delivered_component_warns(h: Harne
     assert [e.type for e in events] == ["Warning"]
 
 
-def test_a_new_component_with_a_pod_disruptive_trait_is_not_warned_about(h: Harness) -> None:
-    h.up(shop("{team: a}", 1))
-    worker = (
-        "    - {name: worker, type: worker, properties: {image: w},"
-        " traits: [{type: labels, properties: {a: b}}]}\n"
+def test_components_not_delivered_yet_are_not_warned_about(h: Harness) -> None:
+    """No pods to restart: a component new in this revision, or one the last run never reached."""
+    waiting = (
+        "    - {name: worker, type: worker, properties: {image: w},\n"
+        "       traits: [{type: labels, properties: LABELS}]}\n"
+        "  workflow:\n"
+        "    steps:\n"
+        "      - {name: api, type: apply-component, properties: {component: api}}\n"
+        "      - {name: approve, type: suspend}\n"
+        "      - {name: worker, type: apply-component, properties: {component: worker}}\n"
     )
-    assert h.controller.submit(h.app(shop("{team: a}", 1, worker)), h.registry).warnings == ()
+    h.up(shop("{team: a}", 1))
+    first = h.controller.submit(h.app(shop("{team: a}", 1, waiting.replace("LABELS", "{a: b}"))), h.registry)
+    assert first.warnings == ()  # worker is new
+    assert h.controller.drive(first.app).phase == "workflowSuspending"  # worker never delivered
+    second = h.controller.submit(h.app(shop("{team: a}", 1, waiting.replace("LABELS", "{a: c}"))), h.registry)
+    assert second.revision == 3 and second.warnings == ()
 
 
 def test_vessel_up_prints_the_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
