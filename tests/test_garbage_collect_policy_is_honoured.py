@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from vessel.errors import ConflictError, ValidationError
 from vessel.model.resource_key import ResourceKey
+from vessel.render.application import render_application
 from vessel.store import Phase, RunPhase
 from vessel.store import schema as t
 from vessel.testing.engine import Harness
@@ -109,8 +110,6 @@ def test_a_snapshot_another_application_uses_is_kept(h: Harness) -> None:
 
 
 def test_a_negative_limit_is_rejected(h: Harness) -> None:
-    from vessel.render.application import render_application
-
     with pytest.raises(ValidationError, match="applicationRevisionLimit"):
         render_application(h.app(app("api:1", "{applicationRevisionLimit: -1}")), h.registry)
 
@@ -166,3 +165,10 @@ def test_a_revision_an_unfinished_run_delivers_is_never_pruned(h: Harness) -> No
         h.store.update_run(run_id, phase=RunPhase.SUCCEEDED)
     assert h.store.prune_revisions(record.id, keep=0) == [2, 3]
     assert numbers(h) == [1, 4]
+
+
+def test_an_orphan_propagation_vessel_cannot_honour_is_refused(h: Harness) -> None:
+    rules = "{rules: [{selector: {componentNames: [api]}, propagation: PROPAGATION}]}"
+    render_application(h.app(app("api:1", rules.replace("PROPAGATION", "cascading"))), h.registry)
+    with pytest.raises(ValidationError, match=r"rules\[0\]\.propagation: expected one of 'cascading'"):
+        render_application(h.app(app("api:1", rules.replace("PROPAGATION", "orphan"))), h.registry)
