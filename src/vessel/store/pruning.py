@@ -58,7 +58,8 @@ def prune_snapshots(c: Connection, digests: Collection[str]) -> None:
     if not digests:
         return
     snapshots = t.definition_snapshots.c
-    c.execute(sa.select(snapshots.digest).where(snapshots.digest.in_(digests)).with_for_update()).all()
+    locking = sa.select(snapshots.digest).where(snapshots.digest.in_(digests)).order_by(snapshots.digest)
+    c.execute(locking.with_for_update()).all()  # in digest order: two pruners never deadlock
     used = sa.select(t.revision_definitions.c.digest).where(t.revision_definitions.c.digest.in_(digests))
     c.execute(
         sa.delete(t.definition_snapshots).where(snapshots.digest.in_(digests), snapshots.digest.not_in(used))
@@ -74,7 +75,10 @@ def snapshot_definitions(
     snapshots = t.definition_snapshots.c
     have = set(
         c.execute(
-            sa.select(snapshots.digest).where(snapshots.digest.in_(definitions)).with_for_update(read=True)
+            sa.select(snapshots.digest)
+            .where(snapshots.digest.in_(definitions))
+            .order_by(snapshots.digest)
+            .with_for_update(read=True)
         ).scalars()
     )
     missing = [row for digest, row in definitions.items() if digest not in have]
