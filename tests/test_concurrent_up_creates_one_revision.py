@@ -11,6 +11,7 @@ together."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import subprocess
@@ -64,20 +65,39 @@ def released_together(
         for fifo in fifos
     ]
     try:
-        # Opening a FIFO for writing returns once its reader has opened it: when the last open returns,
-        # every process is blocked reading. Then all five get the Application at once.
-        writers = [os.open(fifo, os.O_WRONLY) for fifo in fifos]
+        # A FIFO opens for writing once its reader has opened it: when the last one is open, every
+        # process is blocked reading. Then all five get the Application at once.
+        writers = [open_when_read(fifo, proc) for fifo, proc in zip(fifos, procs, strict=True)]
         for fd in writers:
             os.write(fd, APP.encode())
         for fd in writers:
             os.close(fd)
         then()
-        return [(p.wait(timeout=90), *p.communicate(timeout=10)) for p in procs]
+        results = []
+        for p in procs:
+            stdout, stderr = p.communicate(timeout=90)
+            results.append((p.returncode, stdout, stderr))
+        return results
     finally:
         for p in procs:
             if p.poll() is None:
                 p.kill()
                 p.wait()
+
+
+def open_when_read(fifo: Path, proc: subprocess.Popen[str]) -> int:
+    """The FIFO's write end, once `proc` has opened it for reading; fails at once if `proc` died first."""
+    while True:
+        try:
+            fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)  # ENXIO until a reader has it open
+        except OSError as exc:
+            if exc.errno != errno.ENXIO:
+                raise
+            assert proc.poll() is None, f"vessel up exited before reading its file: {proc.communicate()}"
+            time.sleep(0.01)
+            continue
+        os.set_blocking(fd, True)
+        return fd
 
 
 @contextmanager
