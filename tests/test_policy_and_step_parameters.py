@@ -64,13 +64,11 @@ VALID: list[dict[str, Any]] = yaml.safe_load("""
 - policy: garbage-collect
   properties:
     rules:
-      - {selector: {componentNames: [orphan-gc]}, propagation: orphan}
       - {selector: {componentNames: [cascading-gc]}, propagation: cascading}
   expected:
     keepLegacyResource: false
     continueOnFailure: false
     rules:
-      - {selector: {componentNames: [orphan-gc]}, propagation: orphan, strategy: onAppUpdate}
       - {selector: {componentNames: [cascading-gc]}, propagation: cascading, strategy: onAppUpdate}
 - policy: garbage-collect
   properties: {keepLegacyResource: true, applicationRevisionLimit: 5}
@@ -219,6 +217,9 @@ INVALID: list[dict[str, Any]] = yaml.safe_load("""
 - policy: garbage-collect
   properties: {rules: [{strategy: never}]}
   error: "rules[0].selector: required field is missing"
+- policy: garbage-collect  # KubeVela's orphan propagation: Vessel cannot honour it, so it refuses it
+  properties: {rules: [{selector: {componentNames: [orphan-gc]}, propagation: orphan}]}
+  error: "rules[0].propagation: expected one of 'cascading', got 'orphan'"
 - {policy: apply-once, properties: {enable: "true"}, error: "enable: expected boolean, got 'true'"}
 - policy: apply-once
   properties: {rules: [{selector: {}}]}

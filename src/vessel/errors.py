@@ -16,6 +16,8 @@ when it can, *what to do*. Whether an error is worth retrying is decided where i
     ├── ConflictError                an operation that contradicts state (resume a terminated run,
     │                                two applications owning one resource)
     ├── TargetRejectedError          a target refused an object as invalid (terminal: fix the input)
+    ├── StoreUnavailableError        the store cannot be opened: VESSEL_HOME unusable, a corrupt
+    │                                database, PostgreSQL unreachable, a malformed URL (CLI exit 2)
     └── TransientError               I/O that may work later: retried with backoff (terminal = False)
         └── TargetUnavailableError   a target could not be reached, or answered 5xx / conflict
 
@@ -121,6 +123,11 @@ class ConflictError(VesselError):
 
 class TargetRejectedError(VesselError):
     """A target refused an object as invalid."""
+
+
+class StoreUnavailableError(VesselError):
+    """The store cannot be opened or reached; nothing was read or changed. The command line exits 2
+    for it (1 is for errors in what the user asked), so scripts can tell "fix the setup" apart."""
 
 
 class TransientError(VesselError):

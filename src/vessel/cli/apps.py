@@ -118,4 +118,7 @@ def _up_one(
         out.print(f"{app.name}: revision {submitted.revision} created")
     if submitted.moved is not None:
         out.print(Text(f"  placement changes: {submitted.moved.describe()}", style="yellow"))
+    for warning in submitted.warnings:
+        err.print(f"[yellow]warning:[/] {app.name}: ", end="", markup=True)
+        err.print(warning, markup=False)
     return drive(ctl, submitted.app, timeout) if wait else submitted.app

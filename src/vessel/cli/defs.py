@@ -79,6 +79,14 @@ def _describe(d: dict[str, Any]) -> None:
         out.print(f"workload: {d['workload']}")
     if d["appliesToWorkloads"]:
         out.print(f"applies to: {', '.join(d['appliesToWorkloads'])}")
+    if d.get("conflictsWith"):
+        out.print(f"conflicts with: {', '.join(d['conflictsWith'])}", markup=False)
+    if d["kind"] == Kind.TRAIT.value:
+        out.print(
+            "pod-disruptive: yes (changing it on a delivered component restarts its pods)"
+            if d.get("podDisruptive")
+            else "pod-disruptive: no"
+        )
     if d["targetTypes"]:
         out.print(f"target types: {', '.join(d['targetTypes'])}")
     table = Table("PARAMETER", "TYPE", "REQUIRED", "DEFAULT", "DESCRIPTION", box=None, pad_edge=False)

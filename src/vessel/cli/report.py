@@ -1,4 +1,8 @@
-"""How the CLI talks to people: results on stdout, errors on stderr, never a traceback for our errors."""
+"""How the CLI talks to people: results on stdout, errors on stderr, never a traceback for our errors.
+
+Exit codes: 1 when what the user asked for is wrong or failed; 2 when Vessel itself cannot work here
+(the store cannot be opened: fix the setup, not the input). `EXIT_CODES` is the one place that says so.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +12,22 @@ from contextlib import contextmanager
 import typer
 from rich.console import Console
 
-from vessel.errors import MultipleErrors, VesselError
+from vessel.errors import MultipleErrors, StoreUnavailableError, VesselError
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
+EXIT_CODES: dict[type[VesselError], int] = {StoreUnavailableError: 2}
+"""Exit codes other than 1, by error class (the first class in the error's MRO found here wins)."""
+
+
+def exit_code(exc: VesselError) -> int:
+    return next((EXIT_CODES[c] for c in type(exc).__mro__ if c in EXIT_CODES), 1)
+
 
 @contextmanager
 def reporting() -> Iterator[None]:
-    """Turn a VesselError into a readable message on stderr and exit code 1."""
+    """Turn a VesselError into a readable message on stderr and its exit code (1 unless EXIT_CODES says)."""
     try:
         yield
     except MultipleErrors as exc:
@@ -27,4 +38,4 @@ def reporting() -> Iterator[None]:
     except VesselError as exc:
         err.print("[bold red]error:[/] ", end="", markup=True)
         err.print(exc.render(), markup=False)
-        raise typer.Exit(1) from None
+        raise typer.Exit(exit_code(exc)) from None

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from vessel.controller import driving, gc, placement, statekeep
+from vessel.controller.disruption import disruptive_changes
 from vessel.controller.driving import RUN_PHASES
 from vessel.controller.health import workload_status
 from vessel.controller.placement import Move
@@ -39,6 +40,7 @@ class Submitted:
     revision: int | None  # None: identical to the current revision, nothing new
     run_id: int | None
     moved: Move | None = None  # the new revision delivers to other targets than the one before
+    warnings: tuple[str, ...] = ()  # what the new revision will disrupt (pod-disruptive traits)
 
 
 class Controller:
@@ -68,12 +70,14 @@ class Controller:
     # --- submitting ------------------------------------------------------------------------------
 
     def submit(self, app: Application, registry: Registry | None = None) -> Submitted:
-        """Store a new revision (unless identical to the current one) and start its workflow run."""
+        """Store a new revision (unless identical to the current one) and start its workflow run.
+
+        Several processes may submit the same application at once: one stores the revision and its run,
+        the others get `revision=None` and find that run to watch (the run's lease decides who drives)."""
         snap = snapshot(app, registry or self.live_registry)
         self.targets.refresh()
         default = self.targets.default()  # recorded with the revision: where "no topology" places it
         before = self.store.app(app.namespace, app.name)
-        previous = self.store.latest_run(before.id) if before else None
         record, number, run_id = self.store.create_revision(
             app.namespace,
             app.name,
@@ -81,8 +85,9 @@ class Controller:
             snap.spec,
             snap.definitions,
             self.clock.now(),
+            snap.plan.to_json(),
+            _step_records(snap.plan),
             default,
-            run=(snap.plan.to_json(), _step_records(snap.plan)),
         )
         if number is None or run_id is None:
             return Submitted(record, None, None)
@@ -93,10 +98,12 @@ class Controller:
             registry_from_snapshot(documents, self.live_registry),
             default,
         )
-        self._supersede(previous, run_id)
         self.event(record.id, "Revision", f"revision {number} created")
         moved = self._moved(record.id, before, number)
-        return Submitted(record, number, run_id, moved)
+        warnings = self._disruptions(before, record.id, number)
+        self._stop_others(record.id, run_id)
+        gc.prune_revisions(self, record.id, app)
+        return Submitted(record, number, run_id, moved, warnings)
 
     def _moved(self, app_id: int, before: AppRecord | None, number: int) -> Move | None:
         """Whether revision `number` delivers elsewhere than the one the application had (recorded)."""
@@ -107,19 +114,29 @@ class Controller:
             self.event(app_id, "Placement", f"revision {number} moves: {moved.describe()}")
         return moved
 
+    def _disruptions(self, before: AppRecord | None, app_id: int, number: int) -> tuple[str, ...]:
+        """Warnings (and Warning events) for pod-disruptive changes from the delivered revision."""
+        if before is None or before.id != app_id or before.revision < 1 or before.deleting:
+            return ()
+        old, old_registry = self.revision_context(app_id, before.revision)
+        new, new_registry = self.revision_context(app_id, number)
+        delivered = {entry.component for entry in self.store.inventory(app_id)}
+        warnings = disruptive_changes(old, old_registry, new, new_registry, delivered)
+        for message in warnings:
+            self.event(app_id, "PodDisruptive", message, warning=True)
+        return tuple(warnings)
+
     def _start_run(self, app_id: int, revision: int, plan: Plan) -> int:
-        """A new run; an unfinished earlier one is stopped, so no run is left executing unseen."""
-        previous = self.store.latest_run(app_id)
-        run_id = self.store.create_run(
-            app_id, revision, plan.to_json(), _step_records(plan), self.clock.now()
-        )
-        self._supersede(previous, run_id)
-        self.store.set_app(app_id, self.clock.now(), phase=Phase.RUNNING_WORKFLOW, message="")
+        """A new run of `revision`, now the current one; an unfinished earlier run is stopped, so no run
+        is left executing unseen."""
+        run_id = self.store.start_run(app_id, revision, plan.to_json(), _step_records(plan), self.clock.now())
+        self._stop_others(app_id, run_id)
         return run_id
 
-    def _supersede(self, previous: RunRecord | None, run_id: int) -> None:
-        if previous is not None and not previous.finished:
-            self._stop(previous, f"superseded by run {run_id}")
+    def _stop_others(self, app_id: int, run_id: int | None) -> None:
+        for run in self.store.unfinished_runs(app_id):
+            if run.id != run_id:
+                self._stop(run, f"superseded by run {run_id}")
 
     # --- reconciling -----------------------------------------------------------------------------
 
@@ -131,7 +148,7 @@ class Controller:
         run = self.store.latest_run(app.id)
         if run is not None and not run.finished:
             run = self.engine.advance(run.id, self._run_context)
-        if run is not None and run.phase == RunPhase.SUCCEEDED and not run.pruned:
+        if run is not None and run.phase in (RunPhase.SUCCEEDED, RunPhase.FAILED) and not run.pruned:
             gc.prune(self, app, run)
         phase, message = self._phase(app, run)
         if (phase, message) != (app.phase, app.message):
@@ -185,6 +202,11 @@ class Controller:
         )
 
     # --- run contexts ----------------------------------------------------------------------------
+
+    def forget_revisions(self, app_id: int, numbers: list[int]) -> None:
+        """Drop cached revisions that were pruned from the store."""
+        for number in numbers:
+            self._revisions.pop((app_id, number), None)
 
     def _revision(self, app_id: int, revision: int) -> tuple[Application, Registry, str | None]:
         key = (app_id, revision)
@@ -370,12 +392,17 @@ class Controller:
     def rollback(self, app: AppRecord, revision: int | None = None) -> int:
         """Deliver revision N again (default: the one before the current), exactly as it rendered."""
         number = revision if revision is not None else app.revision - 1
-        if number < 1 or number > app.latest_revision:
+        kept = [n for n, _, _ in self.store.revisions(app.id)]
+        if number not in kept:
+            pruned = (
+                " (older ones were pruned: garbage-collect applicationRevisionLimit)"
+                if kept and kept[0] > 1
+                else ""
+            )
             raise ConflictError(
                 f"{app.name} has no revision {number} to roll back to",
-                hint=f"revisions: 1..{app.latest_revision}",
+                hint=f"revisions: {', '.join(map(str, kept))}{pruned}",
             )
-        self.store.set_app(app.id, self.clock.now(), revision=number)
         model, _ = self.revision_context(app.id, number)
         run_id = self._start_run(app.id, number, plan_for(model))
         self.event(app.id, "Rollback", f"rolling back to revision {number}")

@@ -1,8 +1,11 @@
-"""Garbage collection: pruning what a revision no longer renders, and deleting an application.
+"""Garbage collection: pruning what a revision no longer renders, old revisions, and deleting an
+application.
 
-Rules: prune only after the new revision's workflow succeeded; mark an entry `deleting` before deleting
-its object, and forget it only once the delete succeeded; a revision that renders nothing never prunes
-everything.
+Rules: prune only after the new revision's workflow succeeded — or, with `continueOnFailure`, after it
+failed, and then only what the run outdated: objects of older revisions of a component it delivered to
+that target, or of a component the revision no longer has (a component the failed run never reached
+keeps serving its older version); mark an entry `deleting` before deleting its object, and forget it
+only once the delete succeeded; a revision that renders nothing never prunes everything.
 
 A failed delete stays `deleting` and is retried with the backoff delivery uses (`workflow.backoff`: 1 s
 doubling to 60 s, or longer if the target asked), by whichever process comes next — `vessel delete`,
@@ -16,6 +19,11 @@ The `garbage-collect` policy can keep legacy resources (`keepLegacyResource`), o
 (`onAppDelete: orphan`), and per resource (`rules`) prune on update (`onAppUpdate`, the default), keep
 until the application is deleted (`onAppDelete`) or never delete (`never`). An object this application
 only reads (read-only), or shares with applications that still hold it, is never deleted: it is let go.
+
+Revisions: history beyond `applicationRevisionLimit` (default 10) older revisions kept for rollback is
+pruned when a revision is created (so failing submits cannot grow it without bound) and again once its
+run's objects were pruned (the previous revision is no longer in use then); revisions still in use are
+never pruned (store/pruning.py says which).
 """
 
 from __future__ import annotations
@@ -23,8 +31,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from vessel.errors import TransientError, VesselError
+from vessel.model.application import Application
 from vessel.policies.resources import NEVER, ON_APP_UPDATE, ResourcePolicies
-from vessel.store.records import AppRecord, EntryState, InventoryEntry, RunRecord
+from vessel.store.records import AppRecord, EntryState, InventoryEntry, RunPhase, RunRecord
 from vessel.workflow import backoff
 
 if TYPE_CHECKING:
@@ -36,10 +45,35 @@ def resource_policies(controller: Controller, app: AppRecord) -> ResourcePolicie
     return ResourcePolicies(model.policies)
 
 
+def prune_revisions(controller: Controller, app_id: int, model: Application) -> None:
+    """Delete revisions beyond the application's `applicationRevisionLimit` (those not in use)."""
+    limit = ResourcePolicies(model.policies).revision_limit
+    pruned = controller.store.prune_revisions(app_id, limit)
+    if pruned:
+        controller.forget_revisions(app_id, pruned)
+        numbers = ", ".join(map(str, pruned))
+        controller.event(
+            app_id,
+            "RevisionsPruned",
+            f"deleted revision(s) {numbers}: beyond applicationRevisionLimit {limit}",
+        )
+
+
 def prune(controller: Controller, app: AppRecord, run: RunRecord) -> None:
+    """Once `run` finished: delete what its revision no longer renders (see the module docstring)."""
+    policies = resource_policies(controller, app)
+    if run.phase == RunPhase.FAILED and not policies.continue_on_failure:
+        return
     entries = controller.store.inventory(app.id)
     stale = [e for e in entries if e.revision != run.revision]
-    policies = resource_policies(controller, app)
+    if run.phase == RunPhase.FAILED:
+        stale = _outdated_by_failed_run(controller, run, entries, stale)
+        if stale:
+            controller.event(
+                app.id,
+                "PruneAfterFailure",
+                f"run {run.id} failed; pruning {len(stale)} outdated resource(s) (continueOnFailure)",
+            )
     if stale and policies.keep_legacy:
         controller.event(
             app.id, "KeepLegacy", f"keeping {len(stale)} resource(s) of older revisions (policy)"
@@ -62,6 +96,16 @@ def prune(controller: Controller, app: AppRecord, run: RunRecord) -> None:
         if entry not in kept:
             remove_entry(controller, app, entry)
     controller.store.update_run(run.id, pruned=True)
+    prune_revisions(controller, app.id, controller.revision_context(app.id, run.revision)[0])
+
+
+def _outdated_by_failed_run(
+    controller: Controller, run: RunRecord, entries: list[InventoryEntry], stale: list[InventoryEntry]
+) -> list[InventoryEntry]:
+    model, _ = controller.revision_context(run.app_id, run.revision)
+    components = {c.name for c in model.components}
+    delivered = {(e.target, e.component) for e in entries if e.revision == run.revision}
+    return [e for e in stale if e.component not in components or (e.target, e.component) in delivered]
 
 
 def remove_entry(controller: Controller, app: AppRecord, entry: InventoryEntry) -> bool:

@@ -27,8 +27,9 @@ from vessel.render.application import render_application
 from vessel.render.component import render_component
 from vessel.render.context import ClusterVersion, RenderOptions
 from vessel.render.resource import Resource
+from vessel.store.connect import existing_url
 from vessel.store.records import AppRecord
-from vessel.store.store import Store, existing_url
+from vessel.store.store import Store
 from vessel.workflow.preview import previews
 
 if TYPE_CHECKING:

@@ -21,9 +21,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from vessel.definitions.definition import Definition
+from vessel.definitions.definition import Definition, Kind
+from vessel.store.connect import existing_url
 from vessel.store.records import AppRecord
-from vessel.store.store import Store, existing_url
+from vessel.store.store import Store
 
 if TYPE_CHECKING:
     from vessel.controller.controller import Controller
@@ -79,6 +80,18 @@ def _definition_summary(d: Definition) -> dict[str, Any]:
         "description": d.description,
         "origin": d.origin,
         "targetTypes": list(d.target_types),
+        **_trait_fields(d),
+    }
+
+
+def _trait_fields(d: Definition) -> dict[str, Any]:
+    """What only traits have: where they apply, what they conflict with, whether they restart pods."""
+    if d.kind != Kind.TRAIT:
+        return {}
+    return {
+        "appliesToWorkloads": list(d.applies_to_workloads),
+        "conflictsWith": list(d.conflicts_with),
+        "podDisruptive": d.pod_disruptive,
     }
 
 
@@ -89,6 +102,7 @@ def definition(d: Definition) -> dict[str, Any]:
         **_definition_summary(d),
         "workload": d.workload.type if d.workload and d.workload.type else None,
         "appliesToWorkloads": list(d.applies_to_workloads),
+        **_trait_fields(d),
         "parameters": [
             {
                 "name": f.name,

@@ -13,6 +13,7 @@ from vessel.definitions.definition import Definition, Kind, Workload
 from vessel.definitions.definition_schema import DEFINITION_SCHEMA
 from vessel.definitions.parameters import Parameters
 from vessel.definitions.template import JinjaTemplate, StatusRules, Template
+from vessel.definitions.trait_conflicts import check_rules
 from vessel.errors import DefinitionError
 from vessel.model.frozen import freeze
 from vessel.model.schema_check import check
@@ -43,6 +44,9 @@ def load_definition(doc: Document, origin: str, *, eager: bool = True) -> Defini
             f"a {kind.value} needs at least one template",
             doc.source.locate(("spec", "schematic", "jinja", "templates")),
         )
+    _check_fields_of_kind(doc, kind, spec)
+    conflicts = spec.get("conflictsWith", ())
+    check_rules(conflicts, lambda i: doc.source.locate(("spec", "conflictsWith", i)))
     return Definition(
         kind=kind,
         name=name,
@@ -61,6 +65,26 @@ def load_definition(doc: Document, origin: str, *, eager: bool = True) -> Defini
         digest=digest(data),
         document=freeze(data),
     )
+
+
+# Fields only some kinds have: anywhere else they would be accepted and never used.
+_FIELD_KINDS = {
+    "appliesToWorkloads": (Kind.TRAIT,),
+    "conflictsWith": (Kind.TRAIT,),
+    "podDisruptive": (Kind.TRAIT,),
+    "workload": (Kind.COMPONENT,),
+    "status": (Kind.COMPONENT, Kind.TRAIT),
+}
+
+
+def _check_fields_of_kind(doc: Document, kind: Kind, spec: Mapping[str, Any]) -> None:
+    for name, kinds in _FIELD_KINDS.items():
+        if name in spec and kind not in kinds:
+            raise DefinitionError(
+                f"spec.{name} means nothing in a {kind.value}: only a {' or '.join(kinds)} reads it",
+                doc.source.locate(("spec", name)),
+                hint=f"remove spec.{name}",
+            )
 
 
 def _templates(doc: Document, name: str, raw: Mapping[str, str], eager: bool) -> dict[str, Template]:

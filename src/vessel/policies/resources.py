@@ -35,6 +35,8 @@ ON_APP_UPDATE = "onAppUpdate"  # deleted once a revision no longer renders it (t
 ON_APP_DELETE = "onAppDelete"  # kept while the application lives; deleted with it
 NEVER = "never"  # never deleted by Vessel, not even with the application
 
+DEFAULT_REVISION_LIMIT = 10  # revisions kept for rollback beside those in use (KubeVela's default)
+
 WHOLE_OBJECT = "*"  # an apply-once path that keeps the whole live object
 
 
@@ -115,6 +117,9 @@ class ResourcePolicies:
         gc = [p.properties for p in policies if p.type == "garbage-collect"]
         self.keep_legacy = any(p.get("keepLegacyResource") for p in gc)
         self.orphan_on_delete = any(p.get("onAppDelete") == "orphan" for p in gc)
+        self.continue_on_failure = any(p.get("continueOnFailure") for p in gc)
+        limits = [p["applicationRevisionLimit"] for p in gc if p.get("applicationRevisionLimit") is not None]
+        self.revision_limit = int(limits[0]) if limits else DEFAULT_REVISION_LIMIT
 
     def apply_once_paths(self, manifest: Mapping[str, Any], stage: str) -> tuple[str, ...] | None:
         """The field paths whose live values are kept when applying `manifest` at `stage` (a deploy or
@@ -212,6 +217,7 @@ def _child(node: Any, seg: str | int) -> Any:
 
 
 __all__ = [
+    "DEFAULT_REVISION_LIMIT",
     "NEVER",
     "ON_APP_DELETE",
     "ON_APP_UPDATE",

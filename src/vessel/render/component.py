@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from vessel.definitions import trait_conflicts
 from vessel.definitions.definition import Definition, Kind
 from vessel.definitions.registry import Registry
 from vessel.definitions.sandbox import DEFAULT_LIMITS, RenderLimits
@@ -62,6 +63,7 @@ def render_component(
 ) -> RenderedComponent:
     options = options or RenderOptions()
     definition = registry.get(Kind.COMPONENT, component.type, app.where((*component.path, "type")))
+    _check_trait_conflicts(app, component, registry)
     parameter = _resolve_or_report_all(app, component, definition, registry)
     context = base_context(app, component, options)
     where = app.where(component.path)
@@ -80,6 +82,11 @@ def render_component(
     for trait in component.traits:
         _apply_trait(app, component, definition, trait, registry, options, limits, context, work)
     return RenderedComponent(component.name, definition, parameter, _stamped(app, component, options, work))
+
+
+def _check_trait_conflicts(app: Application, component: Component, registry: Registry) -> None:
+    found = {t.type: registry.find(Kind.TRAIT, t.type) for t in component.traits}
+    trait_conflicts.check_component(app, component, {k: d for k, d in found.items() if d is not None})
 
 
 def _resolve_or_report_all(

@@ -1,5 +1,6 @@
 """The store layer: persisted applications, revisions, runs, step records, inventory, targets, events."""
 
+from vessel.store.connect import default_url
 from vessel.store.records import (
     AppRecord,
     EntryState,
@@ -12,7 +13,7 @@ from vessel.store.records import (
     StepPhase,
     StepRecord,
 )
-from vessel.store.store import Store, default_url
+from vessel.store.store import Store
 
 __all__ = [
     "AppRecord",

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Column,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -67,11 +68,23 @@ revisions = Table(
     Column("number", Integer, primary_key=True),
     Column("digest", String(64), nullable=False),  # spec + every used definition: same digest = no revision
     Column("spec", JSON, nullable=False),
-    Column("definitions", JSON, nullable=False),  # [digest, ...] of definition_snapshots
+    Column("definitions", JSON, nullable=False),  # [digest, ...] of definition_snapshots, in order
     Column("created_at", Float, nullable=False),
     # The default target when the revision was made: where "no topology" places it, for every run of it
     # (restart, rollback, a crash's resume), whatever the default is later. NULL: made before it was kept.
     Column("default_target", String(253)),
+)
+
+# Which definition snapshots each revision uses, as rows: the same digests as `revisions.definitions`,
+# indexed by digest, so pruning revisions can tell which snapshots nothing refers to any more.
+revision_definitions = Table(
+    "revision_definitions",
+    metadata,
+    Column("app_id", Integer, primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("digest", String(64), ForeignKey("definition_snapshots.digest"), primary_key=True),
+    ForeignKeyConstraint(["app_id", "number"], ["revisions.app_id", "revisions.number"], ondelete="CASCADE"),
+    Index("ix_revision_definitions_digest", "digest"),
 )
 
 runs = Table(

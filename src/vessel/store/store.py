@@ -7,7 +7,6 @@ several Vessel processes can share one file; PostgreSQL is the production store.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,12 +15,15 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
 from vessel.errors import NotFoundError
-from vessel.home import vessel_home
 from vessel.model.resource_key import ResourceKey
+from vessel.store import pruning
 from vessel.store import schema as t
+from vessel.store.connect import create_engine, default_url, translating
 from vessel.store.records import (
     AppRecord,
     Event,
@@ -35,48 +37,44 @@ from vessel.store.records import (
 from vessel.targets.protocol import TargetInfo
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 0x76657373  # PostgreSQL advisory lock held while migrating ("vess")
 _WRITES = ("INSERT", "UPDATE", "DELETE")
-
-
-def default_url() -> str:
-    """VESSEL_DATABASE_URL, else a SQLite file under VESSEL_HOME (default ~/.vessel)."""
-    if url := os.environ.get("VESSEL_DATABASE_URL"):
-        return url
-    home = vessel_home()
-    home.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{home / 'vessel.db'}"
-
-
-def existing_url() -> str | None:
-    """The default store's URL if it already exists (a database URL is assumed to), else None: for
-    commands that read targets when there are some but must not create a store (`vessel dry-run`)."""
-    if url := os.environ.get("VESSEL_DATABASE_URL"):
-        return url
-    db = vessel_home() / "vessel.db"
-    return f"sqlite:///{db}" if db.exists() else None
 
 
 class Store:
     def __init__(self, engine: Engine):
         self.engine = engine
         self.writes = 0
+        self._sqlite = engine.dialect.name == "sqlite"
         sa.event.listen(engine, "before_cursor_execute", self._count)
 
     @classmethod
     def open(cls, url: str | None = None) -> Store:
-        """Connect and bring the schema up to date (Alembic migrations)."""
-        url = url or default_url()
-        engine = sa.create_engine(url, future=True, pool_pre_ping=not url.startswith("sqlite"))
-        if url.startswith("sqlite"):
-            sa.event.listen(engine, "connect", _sqlite_pragmas)
-        store = cls(engine)
-        store.migrate()
+        """Connect and bring the schema up to date (Alembic migrations). Any problem doing so is one
+        StoreUnavailableError naming the cause and what to do (store/connect.py)."""
+        text = url or default_url()
+        with translating(text):
+            engine = create_engine(text)
+            try:
+                store = cls(engine)
+                store.migrate()
+            except BaseException:
+                engine.dispose()
+                raise
         return store
 
     def migrate(self) -> None:
+        """Upgrade the schema to head. Processes opening a new store at once migrate it once: the first
+        takes a lock, the others wait for it and then find the schema at head."""
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
-        with self.engine.begin() as conn:
+        head = ScriptDirectory.from_config(config).get_current_head()
+        with self.engine.connect() as conn:
+            if MigrationContext.configure(conn).get_current_revision() == head:
+                return  # reading the version writes nothing: opening an up-to-date store is free
+        with self.write_tx() as conn:
+            if not self._sqlite:
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK)))
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
 
@@ -90,6 +88,16 @@ class Store:
     @contextmanager
     def tx(self) -> Iterator[Connection]:
         with self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def write_tx(self) -> Iterator[Connection]:
+        """A transaction that decides what to write from what it reads. On SQLite it takes the write lock
+        up front (BEGIN IMMEDIATE): a concurrent one waits for it, then reads what it committed. On
+        PostgreSQL the transaction locks the rows it reads (FOR UPDATE) or an advisory lock."""
+        with self.engine.begin() as conn:
+            if self._sqlite:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
             yield conn
 
     # --- targets ---------------------------------------------------------------------------------
@@ -169,52 +177,32 @@ class Store:
         spec: Mapping[str, Any],
         definitions: Sequence[tuple[str, str, str, Mapping[str, Any]]],
         now: float,
+        plan: dict[str, Any],
+        steps: Iterable[StepRecord],
         default_target: str | None = None,
-        run: tuple[Mapping[str, Any], Sequence[StepRecord]] | None = None,
     ) -> tuple[AppRecord, int | None, int | None]:
-        """Store revision N+1 unless the latest has the same digest (then None), and with `run` (its
-        plan and step records) the revision's first run; returns the app, the number and the run id.
-        `default_target` is recorded with it: where "no topology" places this revision, for good.
+        """Store revision N+1 and start its workflow run, in one transaction: (app, N+1, run id). If the
+        latest revision has the same digest nothing is stored: (app, None, None).
 
-        One transaction: a crash can never leave a revision without its run — an identical re-submit
-        creates nothing, so that revision's workflow would never run."""
-        with self.tx() as c:
-            row = c.execute(
-                sa.select(t.applications)
-                .where(t.applications.c.namespace == namespace, t.applications.c.name == name)
-                .with_for_update()
-            ).first()
-            if row is not None and not row.deleting:
+        Safe when several processes submit the same application at once: the application row is
+        inserted if absent and then locked (SQLite: the write lock is taken up front), so the first
+        creates the revision and the others find it and store nothing. The run is created with its
+        revision, so whoever sees the revision also sees the run to watch. `default_target` is
+        recorded with it: where "no topology" places this revision, for good."""
+        with self.write_tx() as c:
+            row = self._locked_app(c, namespace, name, now)
+            if not row.deleting and row.latest_revision and row.revision == row.latest_revision:
                 latest = c.execute(
                     sa.select(t.revisions.c.digest).where(
                         t.revisions.c.app_id == row.id, t.revisions.c.number == row.latest_revision
                     )
                 ).scalar()
-                if latest == digest and row.revision == row.latest_revision:
+                if latest == digest:
                     return _app(row), None, None
-            if row is None:
-                app_id = _new_id(
-                    c.execute(
-                        sa.insert(t.applications).values(
-                            namespace=namespace,
-                            name=name,
-                            revision=0,
-                            latest_revision=0,
-                            phase=Phase.RUNNING_WORKFLOW,
-                            message="",
-                            deleting=False,
-                            created_at=now,
-                            updated_at=now,
-                        )
-                    )
-                )
-                number = 1
-            else:
-                app_id, number = row.id, row.latest_revision + 1
-            self._snapshot_definitions(c, definitions)
+            number = row.latest_revision + 1
             c.execute(
                 sa.insert(t.revisions).values(
-                    app_id=app_id,
+                    app_id=row.id,
                     number=number,
                     digest=digest,
                     spec=dict(spec),
@@ -223,38 +211,60 @@ class Store:
                     default_target=default_target,
                 )
             )
+            documents = {
+                dg: {"digest": dg, "kind": k, "name": n, "document": dict(doc)}
+                for dg, k, n, doc in definitions
+            }
+            pruning.snapshot_definitions(c, row.id, number, documents)
             c.execute(
                 sa.update(t.applications)
-                .where(t.applications.c.id == app_id)
-                .values(
-                    revision=number,
-                    latest_revision=number,
-                    phase=Phase.RUNNING_WORKFLOW,
-                    message="",
-                    deleting=False,
-                    updated_at=now,
-                )
+                .where(t.applications.c.id == row.id)
+                .values(latest_revision=number, deleting=False)
             )
-            run_id = None if run is None else _insert_run(c, app_id, number, run[0], run[1], now)
-            new = c.execute(sa.select(t.applications).where(t.applications.c.id == app_id)).one()
+            run_id = self._insert_run(c, row.id, number, plan, steps, now)
+            new = c.execute(sa.select(t.applications).where(t.applications.c.id == row.id)).one()
         return _app(new), number, run_id
 
-    def _snapshot_definitions(self, c: Connection, definitions: Iterable[tuple[str, str, str, Any]]) -> None:
-        wanted = {d[0]: d for d in definitions}
-        if not wanted:
-            return
-        have = set(
-            c.execute(
-                sa.select(t.definition_snapshots.c.digest).where(t.definition_snapshots.c.digest.in_(wanted))
-            ).scalars()
+    def _locked_app(self, c: Connection, namespace: str, name: str, now: float) -> Any:
+        """The application's row, inserted first if absent, locked until the transaction ends."""
+        c.execute(
+            pruning.insert_if_absent(c, t.applications, ["namespace", "name"]),
+            {
+                "namespace": namespace,
+                "name": name,
+                "revision": 0,
+                "latest_revision": 0,
+                "phase": Phase.RUNNING_WORKFLOW,
+                "message": "",
+                "deleting": False,
+                "created_at": now,
+                "updated_at": now,
+            },
         )
-        rows = [
-            {"digest": dg, "kind": k, "name": n, "document": dict(doc)}
-            for dg, (_, k, n, doc) in wanted.items()
-            if dg not in have
-        ]
-        if rows:
-            c.execute(sa.insert(t.definition_snapshots), rows)
+        return c.execute(
+            sa.select(t.applications)
+            .where(t.applications.c.namespace == namespace, t.applications.c.name == name)
+            .with_for_update()
+        ).one()
+
+    def prune_revisions(self, app_id: int, keep: int) -> list[int]:
+        """Delete the application's revisions beyond the `keep` newest of those not in use, with their
+        runs and the definition snapshots nothing else uses (store/pruning.py); the numbers deleted."""
+        with self.write_tx() as c:
+            app = c.execute(
+                sa.select(t.applications).where(t.applications.c.id == app_id).with_for_update()
+            ).first()
+            if app is None:
+                return []
+            in_use = pruning.revisions_in_use(c, app_id, app.revision, app.latest_revision)
+            numbers = c.execute(
+                sa.select(t.revisions.c.number)
+                .where(t.revisions.c.app_id == app_id)
+                .order_by(t.revisions.c.number.desc())
+            ).scalars()
+            doomed = [n for n in numbers if n not in in_use][keep:]
+            pruning.prune_revisions(c, app_id, doomed)
+        return sorted(doomed)
 
     def revision(self, app_id: int, number: int) -> RevisionRecord:
         with self.tx() as c:
@@ -299,9 +309,13 @@ class Store:
             )
 
     def delete_app(self, app_id: int) -> None:
-        with self.tx() as c:
-            for table in (t.events, t.inventory, t.revisions):
+        """Forget the application and its history; definition snapshots only it used go too."""
+        with self.write_tx() as c:
+            links = t.revision_definitions.c
+            digests = set(c.execute(sa.select(links.digest).where(links.app_id == app_id)).scalars())
+            for table in (t.events, t.inventory, t.revision_definitions, t.revisions):
                 c.execute(sa.delete(table).where(table.c.app_id == app_id))
+            pruning.prune_snapshots(c, digests)
             run_ids = sa.select(t.runs.c.id).where(t.runs.c.app_id == app_id)
             c.execute(sa.delete(t.steps).where(t.steps.c.run_id.in_(run_ids)))
             c.execute(sa.delete(t.runs).where(t.runs.c.app_id == app_id))
@@ -309,11 +323,57 @@ class Store:
 
     # --- runs and steps ----------------------------------------------------------------------------
 
-    def create_run(
-        self, app_id: int, revision: int, plan: Mapping[str, Any], steps: Iterable[StepRecord], now: float
+    def start_run(
+        self, app_id: int, revision: int, plan: dict[str, Any], steps: Iterable[StepRecord], now: float
     ) -> int:
-        with self.tx() as c:
-            return _insert_run(c, app_id, revision, plan, steps, now)
+        """Make `revision` the application's current one and start a run of it (restart, rollback), in one
+        transaction; NotFoundError if the revision does not exist (any more)."""
+        with self.write_tx() as c:
+            c.execute(sa.select(t.applications.c.id).where(t.applications.c.id == app_id).with_for_update())
+            exists = c.execute(
+                sa.select(t.revisions.c.number).where(
+                    t.revisions.c.app_id == app_id, t.revisions.c.number == revision
+                )
+            ).first()
+            if exists is None:
+                raise NotFoundError(f"revision {revision} does not exist", hint="see `vessel revision list`")
+            return self._insert_run(c, app_id, revision, plan, steps, now)
+
+    def _insert_run(
+        self,
+        c: Connection,
+        app_id: int,
+        revision: int,
+        plan: dict[str, Any],
+        steps: Iterable[StepRecord],
+        now: float,
+    ) -> int:
+        """A new executing run of `revision`, which becomes the application's current revision."""
+        run_id = _new_id(
+            c.execute(
+                sa.insert(t.runs).values(
+                    app_id=app_id,
+                    revision=revision,
+                    phase=RunPhase.EXECUTING,
+                    message="",
+                    steps=plan,
+                    suspended=False,
+                    terminated=False,
+                    pruned=False,
+                    values={},
+                    created_at=now,
+                )
+            )
+        )
+        rows = [_step_row(run_id, s) for s in steps]
+        if rows:
+            c.execute(sa.insert(t.steps), rows)
+        c.execute(
+            sa.update(t.applications)
+            .where(t.applications.c.id == app_id)
+            .values(revision=revision, phase=Phase.RUNNING_WORKFLOW, message="", updated_at=now)
+        )
+        return run_id
 
     def run(self, run_id: int) -> RunRecord:
         with self.tx() as c:
@@ -391,12 +451,13 @@ class Store:
         with self.tx() as c:
             c.execute(_SAVE_STEP, {"b_run_id": row.pop("run_id"), "b_name": row.pop("name"), **row})
 
-    def unfinished_runs(self) -> list[RunRecord]:
-        finished = list(RunPhase.FINISHED)
+    def unfinished_runs(self, app_id: int | None = None) -> list[RunRecord]:
+        """Every run not finished yet (of one application, if given), oldest first."""
+        where: list[sa.ColumnElement[bool]] = [t.runs.c.phase.not_in(list(RunPhase.FINISHED))]
+        if app_id is not None:
+            where.append(t.runs.c.app_id == app_id)
         with self.tx() as c:
-            rows = c.execute(
-                sa.select(t.runs).where(t.runs.c.phase.not_in(finished)).order_by(t.runs.c.id)
-            ).all()
+            rows = c.execute(sa.select(t.runs).where(*where).order_by(t.runs.c.id)).all()
         return [_run(r) for r in rows]
 
     # --- inventory ----------------------------------------------------------------------------------
@@ -494,49 +555,10 @@ _UPDATE_ENTRY = (
 )
 
 
-def _insert_run(
-    c: Connection,
-    app_id: int,
-    revision: int,
-    plan: Mapping[str, Any],
-    steps: Iterable[StepRecord],
-    now: float,
-) -> int:
-    run_id = _new_id(
-        c.execute(
-            sa.insert(t.runs).values(
-                app_id=app_id,
-                revision=revision,
-                phase=RunPhase.EXECUTING,
-                message="",
-                steps=dict(plan),
-                suspended=False,
-                terminated=False,
-                pruned=False,
-                values={},
-                created_at=now,
-            )
-        )
-    )
-    rows = [_step_row(run_id, s) for s in steps]
-    if rows:
-        c.execute(sa.insert(t.steps), rows)
-    return run_id
-
-
 def _new_id(result: sa.CursorResult[Any]) -> int:
     key = result.inserted_primary_key
     assert key is not None, "an INSERT returns its new primary key"
     return int(key[0])
-
-
-def _sqlite_pragmas(dbapi_conn: Any, _: Any) -> None:
-    cursor = dbapi_conn.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
 
 
 def _app(r: Any) -> AppRecord:

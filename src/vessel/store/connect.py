@@ -1,0 +1,210 @@
+"""Opening the store: which database, how to reach it within a bounded time, and what to say when that
+fails.
+
+Every command opens the store first, so every way that can go wrong — VESSEL_HOME is a file or cannot
+be written, `vessel.db` is not a database, PostgreSQL is down or silent, VESSEL_DATABASE_URL is not a URL
+— becomes one `StoreUnavailableError`: one line naming the cause and what to do (the CLI exits 2 for it),
+never a driver traceback. A URL shown in a message always has its password masked, and the password is
+scrubbed from any driver text quoted.
+
+Bounded in time: PostgreSQL connections give up after `connect_timeout` seconds (default
+`CONNECT_TIMEOUT_S`; a `?connect_timeout=N` in the URL wins), so a server that accepts TCP and never
+answers costs one timeout, not a hung command. SQLite waits at most its busy timeout for a lock.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic.script.revision import RevisionError
+from alembic.util.exc import CommandError
+from sqlalchemy.engine import URL, Engine
+
+from vessel.errors import StoreUnavailableError
+from vessel.home import vessel_home
+
+URL_VARIABLE = "VESSEL_DATABASE_URL"
+CONNECT_TIMEOUT_S = 10
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+SUPPORTED = ("sqlite", "postgresql")
+_URL_HINT = "write it as postgresql+psycopg://USER:PASSWORD@HOST:5432/DATABASE or sqlite:////PATH/vessel.db"
+
+
+def default_url() -> str:
+    """VESSEL_DATABASE_URL, else a SQLite file under VESSEL_HOME (default ~/.vessel), created if needed."""
+    if url := os.environ.get(URL_VARIABLE):
+        return url
+    return f"sqlite:///{usable_home() / 'vessel.db'}"
+
+
+def existing_url() -> str | None:
+    """The default store's URL if it already exists (a database URL is assumed to), else None: for
+    commands that read targets when there are some but must not create a store (`vessel dry-run`)."""
+    if url := os.environ.get(URL_VARIABLE):
+        return url
+    db = vessel_home() / "vessel.db"
+    return f"sqlite:///{db}" if db.is_file() else None
+
+
+def usable_home() -> Path:
+    """VESSEL_HOME as a directory this process can write, or a StoreUnavailableError saying why not."""
+    home = vessel_home()
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise _home_error(home, "is a file, not a directory", "move the file away") from None
+    except NotADirectoryError:
+        raise _home_error(home, "cannot be created: a parent of it is a file", "") from None
+    except OSError as exc:
+        raise _home_error(home, f"cannot be created: {exc.strerror}", "") from None
+    if not home.is_dir():
+        raise _home_error(home, "is not a directory", "move it away")
+    if not os.access(home, os.W_OK | os.X_OK):
+        raise _home_error(home, "is not writable", "fix its permissions")
+    return home
+
+
+def _home_error(home: Path, problem: str, fix: str) -> StoreUnavailableError:
+    todo = (
+        f"{fix}, or set VESSEL_HOME to a writable directory"
+        if fix
+        else "set VESSEL_HOME to a writable directory"
+    )
+    return StoreUnavailableError(f"VESSEL_HOME {home} {problem}", hint=todo)
+
+
+def create_engine(text: str) -> Engine:
+    """An engine for `text` (SQLite or PostgreSQL), with timeouts; connects lazily."""
+    url = parse_url(text)
+    if url.get_backend_name() == "sqlite":
+        engine = sa.create_engine(url)
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    connect_args: dict[str, Any] = {}
+    if "connect_timeout" not in url.query:
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
+    return sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+
+
+def parse_url(text: str) -> URL:
+    """The URL, with `postgres://` read as `postgresql://`; only SQLite and PostgreSQL are accepted."""
+    try:
+        url = sa.make_url(text)
+    except (sa.exc.ArgumentError, ValueError):
+        raise StoreUnavailableError(
+            f"{URL_VARIABLE} is not a database URL: {mask(text)}", hint=_URL_HINT
+        ) from None
+    if url.get_backend_name() == "postgres":
+        url = url.set(drivername="postgresql" + url.drivername[len("postgres") :])
+    if url.get_backend_name() not in SUPPORTED:
+        raise StoreUnavailableError(
+            f"{URL_VARIABLE} names a {url.get_backend_name()!r} database ({mask(text)}); "
+            "Vessel keeps its state in SQLite or PostgreSQL",
+            hint=_URL_HINT,
+        )
+    return url
+
+
+def mask(text: str) -> str:
+    """A URL fit for a message: its password replaced by ***, even when the URL does not parse."""
+    return re.sub(r"(//[^/:@]*:)[^/@]*@", r"\1***@", text)
+
+
+@contextmanager
+def translating(text: str) -> Iterator[None]:
+    """Turn a failure to open the store at `text` into a StoreUnavailableError (one line, masked)."""
+    try:
+        yield
+    except ImportError as exc:
+        raise StoreUnavailableError(
+            f"{URL_VARIABLE} needs the database driver {exc.name!r}, which is not installed ({mask(text)})",
+            hint=_URL_HINT,
+        ) from None
+    except sa.exc.NoSuchModuleError:
+        raise StoreUnavailableError(
+            f"{URL_VARIABLE} names a driver Vessel does not have: {mask(text)}", hint=_URL_HINT
+        ) from None
+    except sa.exc.DBAPIError as exc:
+        raise _database_error(text, _driver_message(exc.orig, text)) from None
+    except (sqlite3.Error, CommandError, RevisionError) as exc:  # from a connect hook; from Alembic
+        raise _database_error(text, _driver_message(exc, text)) from None
+
+
+def _database_error(text: str, reason: str) -> StoreUnavailableError:
+    url = parse_url(text)
+    if url.get_backend_name() == "sqlite":
+        return _sqlite_error(url.database or "", reason)
+    where = f"{url.host or 'localhost'}:{url.port or 5432}"
+    what = f"cannot use PostgreSQL at {where} (database {url.database}, user {url.username})"
+    timeout = url.query.get("connect_timeout", CONNECT_TIMEOUT_S)
+    for pattern, message, hint in _PG_CAUSES:
+        if pattern in reason:
+            said = message.format(timeout=timeout) if message else reason
+            return StoreUnavailableError(f"{what}: {said}", hint=hint)
+    return StoreUnavailableError(f"{what}: {reason}", hint=f"check the server and {URL_VARIABLE}")
+
+
+_PG_CAUSES = (  # (text in the driver's reason, what to say instead ("" = the reason), what to do)
+    (
+        "timeout expired",
+        "it did not answer within {timeout} s",
+        "check that the server is up and reachable, or raise it with ?connect_timeout=30 in the URL",
+    ),
+    (
+        "Connection refused",
+        "connection refused",
+        f"is the server running? check host and port in {URL_VARIABLE}",
+    ),
+    ("password authentication failed", "", f"check the user and password in {URL_VARIABLE}"),
+    ("does not exist", "", "create it (createdb), or fix the name in the URL"),
+    ("failed to resolve host", "", f"check the host in {URL_VARIABLE}"),
+    ("Can't locate revision", "", "it was migrated by a newer Vessel: upgrade Vessel"),
+)
+
+
+def _sqlite_error(path: str, reason: str) -> StoreUnavailableError:
+    where = f"the SQLite store {path}"
+    if "file is not a database" in reason:
+        return StoreUnavailableError(
+            f"{where} is not a database (corrupt, or another file)",
+            hint="move it aside and Vessel starts an empty store, or restore it from a backup",
+        )
+    if "Can't locate revision" in reason:
+        return StoreUnavailableError(
+            f"{where} was migrated by a newer Vessel ({reason})", hint="upgrade Vessel"
+        )
+    if "locked" in reason:
+        return StoreUnavailableError(
+            f"{where} stayed locked by another process for {SQLITE_BUSY_TIMEOUT_MS // 1000} s",
+            hint="try again; look for a stuck vessel process",
+        )
+    return StoreUnavailableError(
+        f"cannot open {where}: {reason}",
+        hint="check that the file and its directory exist and are writable by this user",
+    )
+
+
+def _driver_message(exc: BaseException | None, text: str) -> str:
+    """The driver's reason, on one line, without its advice lines and without the password."""
+    lines = [line.strip() for line in str(exc or "unknown error").splitlines()]
+    useful = [ln for ln in lines if ln and not ln.startswith(("Is the server", "Multiple connection"))]
+    reason = (useful or ["unknown error"])[0].lstrip("- ")
+    reason = reason.rsplit(" failed: ", 1)[-1]  # "connection to server at ..., port 5432 failed: X" -> X
+    password = sa.make_url(text).password if "://" in text else None
+    return reason.replace(str(password), "***") if password else reason
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
