@@ -150,7 +150,9 @@ def test_five_concurrent_ups_make_one_revision_and_all_report_it_running(
     tmp_path: Path, store_url: str
 ) -> None:
     env = {**os.environ, "VESSEL_HOME": str(tmp_path / "home"), "VESSEL_DATABASE_URL": store_url}
-    added = vessel(env, "target", "add", "out", "--type", "directory", "--path", str(tmp_path / "out"))
+    added = vessel(
+        env, "target", "add", "out", "--type", "directory", "--path", str(tmp_path / "out"), "--default"
+    )
     assert added.returncode == 0, added.stderr
 
     with submits_held(store_url) as release:

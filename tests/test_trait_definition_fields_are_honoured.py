@@ -188,7 +188,9 @@ def test_vessel_up_prints_the_warning(tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.setenv("VESSEL_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("VESSEL_DATABASE_URL", raising=False)
     assert (
-        runner.invoke(cli, ["target", "add", "out", "--type", "directory", "--path", str(tmp_path)]).exit_code
+        runner.invoke(
+            cli, ["target", "add", "out", "--type", "directory", "--path", str(tmp_path), "--default"]
+        ).exit_code
         == 0
     )
     path = tmp_path / "app.yaml"
