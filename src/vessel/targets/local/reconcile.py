@@ -19,14 +19,13 @@ the latest missed time runs.
 
 from __future__ import annotations
 
-import secrets
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from vessel.errors import Location, TargetRejectedError
-from vessel.targets.local import logs, procfs
+from vessel.targets.local import logs, orphans, procfs
 from vessel.targets.local.objects import CRON_TASK, SERVICE, Workload
 from vessel.targets.local.ports import PortBook, is_free
 from vessel.targets.local.state import (
@@ -47,6 +46,7 @@ from vessel.targets.local.state import (
 )
 from vessel.targets.local.status import liveness_failed, sync_backends
 from vessel.targets.local.supervisor import Launch, Supervisor, describe_exit
+from vessel.targets.protocol import Action
 
 Reservations = Callable[[Path], dict[int, str]]
 """Every port reserved by the target's other objects (all but the given directory), with who holds it."""
@@ -54,10 +54,12 @@ Reservations = Callable[[Path], dict[int, str]]
 
 @dataclass
 class Pass:
-    """One call's bookkeeping: whether anything was started or stopped, and which replicas are brand new."""
+    """One call's bookkeeping: whether anything was started or stopped, which replicas are brand new, and
+    what was done that a person should hear about (restarts, kills, orphans swept)."""
 
     acted: bool = False
     started: set[str] = field(default_factory=set)
+    actions: list[Action] = field(default_factory=list)
 
 
 class Runner:
@@ -72,22 +74,20 @@ class Runner:
 
     def observe(self, directory: Path, state: ObjectState, workload: Workload, now: float) -> None:
         """Notice processes that ended since the last call and record how (nothing is restarted here)."""
+        for proc in self.forget_other_boot(state, now):
+            if proc is not state.balancer:
+                self._ended(proc, workload, now, failed=False)
         procs = [*state.replicas, *([state.balancer] if state.balancer else [])]
         table = procfs.snapshot(p.pid for p in procs if p.pid is not None)
-        same_boot = state.boot_id == self.boot
         for proc in state.replicas:
-            if self.supervisor.observe(proc, directory, table, same_boot):
+            if self.supervisor.observe(proc, directory, table):
                 self._ended(proc, workload, now)
         balancer = state.balancer
         if balancer is not None and balancer.phase == RUNNING:
             ref = balancer.ref()
-            if not (same_boot and ref is not None and procfs.alive_among([ref], table)):
-                balancer.phase, balancer.ready, balancer.message = (
-                    EXITED,
-                    False,
-                    "the balancer is not running",
-                )
-        state.boot_id = self.boot
+            if ref is None or not procfs.alive_among([ref], table):
+                balancer.phase, balancer.ready = EXITED, False
+                balancer.message = "the balancer is not running"
         if (
             workload.kind == CRON_TASK
             and state.replicas
@@ -95,18 +95,38 @@ class Runner:
         ):
             state.last_successful = max(p.finished_at or now for p in state.replicas)
 
-    def _ended(self, proc: Proc, workload: Workload, now: float) -> None:
+    def forget_other_boot(self, state: ObjectState, now: float) -> list[Proc]:
+        """Processes recorded during another boot are all gone, and their pids and start times may belong
+        to anyone now: forget them, so that they are never adopted or signalled. The ones that were
+        running are returned (to be restarted like crashed ones)."""
+        if state.boot_id == self.boot:
+            return []
+        ended = []
+        for proc in [*state.replicas, *([state.balancer] if state.balancer else [])]:
+            if proc.phase == RUNNING:
+                proc.phase, proc.ready, proc.exit_code, proc.finished_at = EXITED, False, None, now
+                proc.message = "not running (the machine restarted)"
+                ended.append(proc)
+            proc.pid = proc.start = proc.pgid = proc.pgid_start = None
+        state.boot_id = self.boot
+        return ended
+
+    def _ended(self, proc: Proc, workload: Workload, now: float, *, failed: bool = True) -> None:
+        """After a run of `proc` ended by itself (`failed`: not because the machine restarted). A Service's
+        replica is restarted after its back-off and is failing until it is ready again; a Task's run
+        succeeded, is retried, or has failed for good (only then is it failing: retries are its plan)."""
         if workload.kind == SERVICE:
+            proc.failure = proc.message if failed else ""
             self.supervisor.plan_restart(proc, now)
         elif proc.exit_code == 0:
-            proc.phase, proc.message = SUCCEEDED, "completed"
+            proc.phase, proc.message, proc.failure = SUCCEEDED, "completed", ""
         elif workload.restart == "OnFailure" and proc.restarts < workload.backoff_limit:
             self.supervisor.plan_restart(proc, now)
             proc.message = (
                 f"{proc.message}; retry {proc.restarts + 1} of {workload.backoff_limit} after a back-off"
             )
         else:
-            proc.phase = FAILED
+            proc.phase, proc.failure = FAILED, proc.message
             if workload.restart == "OnFailure":
                 proc.message = f"{proc.message}; gave up after {proc.restarts} retries"
 
@@ -161,9 +181,11 @@ class Runner:
                 proc.port = wanted
         for proc in state.replicas:
             if liveness_failed(proc, workload):
-                failures = proc.liveness.failures
+                failures, said = proc.liveness.failures, proc.liveness.message
                 self._stop(directory, [proc], run)
-                proc.message = f"killed after failing its liveness probe {failures} times"
+                proc.message = f"killed after failing its liveness probe {failures} times ({said})"
+                proc.failure = proc.message
+                run.actions.append(Action("Killed", f"replica {proc.name}: {proc.message}"))
                 self.supervisor.plan_restart(proc, now)
         self._start(directory, state, workload, self._due(state.replicas, now), now, run)
         if wants_balancer and (state.balancer is None or state.balancer.phase != RUNNING):
@@ -200,7 +222,12 @@ class Runner:
         balancer = state.balancer = Proc(name=BALANCER_LOG, port=port)
         sync_backends(directory, state)
         error = self.supervisor.start_balancer(
-            balancer, port, directory / BACKENDS_FILE, log_file(directory, BALANCER_LOG)
+            balancer,
+            port,
+            directory / BACKENDS_FILE,
+            log_file(directory, BALANCER_LOG),
+            directory / RUN_DIR,
+            orphans.new_token(),
         )
         save(directory, state)
         run.acted = True
@@ -284,16 +311,18 @@ class Runner:
         for proc in procs:
             if proc.phase == EXITED:
                 proc.restarts += 1
+                run.actions.append(_restarted(proc, workload))
             old_token = proc.token
-            env = workload.container.environment(proc.port if workload.uses_ports else None)
+            port = proc.port if workload.uses_ports else None
+            env = workload.container.environment(port, state.base_env())
             launch = Launch(
                 argv=workload.container.argv(env),
-                env=workload.container.process_env(proc.port if workload.uses_ports else None),
+                env=workload.container.process_env(port, state.base_env()),
                 cwd=cwd,
                 log=log_file(directory, proc.name),
                 run_dir=directory / RUN_DIR,
             )
-            self.supervisor.start(proc, launch, secrets.token_hex(8))
+            self.supervisor.start(proc, launch, orphans.new_token())
             forget_exit(directory, old_token)
             run.acted = True
             run.started.add(proc.name)
@@ -336,10 +365,11 @@ class Runner:
         self.supervisor.stop(started)
         for proc in started:
             if proc.phase == RUNNING:
-                self.supervisor.observe(proc, directory, {}, True)
+                self.supervisor.observe(proc, directory, {})
                 proc.message = f"stopped ({describe_exit(proc.exit_code)})"
 
     def stop_all(self, directory: Path, state: ObjectState) -> None:
+        self.forget_other_boot(state, time.time())
         procs = [*state.replicas, *([state.balancer] if state.balancer else [])]
         self._stop(directory, procs, Pass())
 
@@ -347,3 +377,13 @@ class Runner:
     def _forget(directory: Path, procs: Iterable[Proc]) -> None:
         for proc in procs:
             forget_exit(directory, proc.token)
+
+
+def _restarted(proc: Proc, workload: Workload) -> Action:
+    """What restarting an ended replica (or retrying a task run) is called in an event."""
+    why = proc.failure or proc.message.partition("; retry")[0] or describe_exit(proc.exit_code)
+    waited = max(0.0, (proc.next_restart or 0.0) - (proc.finished_at or 0.0))
+    after = f" after a {waited:.0f}s back-off" if proc.next_restart else ""
+    if workload.kind == SERVICE:
+        return Action("Restarted", f"restarted replica {proc.name} ({why}){after}")
+    return Action("Retried", f"retried run {proc.name} ({why}){after}")
