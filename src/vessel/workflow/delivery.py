@@ -27,6 +27,7 @@ from vessel.model.frozen import freeze, thaw
 from vessel.model.graph import dependencies, topological_order
 from vessel.model.parse import parse_application
 from vessel.model.paths import set_dotted
+from vessel.model.resource_key import ResourceKey
 from vessel.model.yaml_source import Document, SourceMap
 from vessel.policies.override import apply_overrides
 from vessel.policies.resources import ON_UPDATE, WHOLE_OBJECT, ResourcePolicies, keep_live_fields
@@ -38,6 +39,7 @@ from vessel.render.resource import WORKLOAD, Resource
 from vessel.store.records import EntryState, InventoryEntry
 from vessel.store.store import Store
 from vessel.targets.protocol import APP_LABEL, APP_NAMESPACE_LABEL, Target, TargetInfo
+from vessel.workflow.diagnosis import Diagnosis, diagnose
 
 
 class TargetProvider(Protocol):
@@ -56,6 +58,8 @@ class ComponentReport:
     target: str
     healthy: bool
     message: str
+    failing: str = ""  # why it is failing (crash loop, cannot start…), rather than not ready yet
+    cause: str = ""  # the latest reason it is not ready, from its instances
 
 
 def manifest_digest(manifest: Mapping[str, Any]) -> str:
@@ -73,6 +77,7 @@ class Delivery:
     registry: Registry
     revision: int
     now: float
+    source_dir: str | None = None  # where the Application file was applied from (local processes' scripts)
 
     def placements(self, policy_names: Sequence[str]) -> list[tuple[Placement, tuple[Component, ...]]]:
         """Where to deliver and which components (after overrides), for a deploy step's policies."""
@@ -137,6 +142,9 @@ class Delivery:
             reports[comp.name] = ComponentReport(comp.name, placement.target, status.healthy, status.message)
             if status.healthy:
                 published.update(_component_outputs(comp, workload, outputs))
+            elif target.live_state:
+                found = _diagnose(target, rendered.resources[0].key)
+                reports[comp.name] = replace(reports[comp.name], failing=found.failing, cause=found.cause)
         return list(reports.values()), published
 
     @functools.cached_property
@@ -197,7 +205,7 @@ class Delivery:
         manifest = body if live is None or not paths else keep_live_fields(body, live, paths)
         if known is None or (known.digest, known.revision) != (entry.digest, entry.revision):
             self.store.record(self.app_id, entry, self.now)
-        result = target.apply(manifest)
+        result = target.apply(manifest, source_dir=self.source_dir)
         self._remember(known, applied)
         return result.live
 
@@ -236,6 +244,15 @@ class Delivery:
                 f"{where} belongs to application {name}, which does not share it",
                 hint=f"add a shared-resource policy selecting it to {name} too",
             )
+
+
+def _diagnose(target: Target, key: ResourceKey) -> Diagnosis:
+    """Why the workload is unhealthy, from its instances; nothing when they cannot be listed now (the
+    component is then just waited for, as before)."""
+    try:
+        return diagnose(target.instances(key))
+    except VesselError:
+        return Diagnosis()
 
 
 def _cluster_version(target: Target) -> ClusterVersion:

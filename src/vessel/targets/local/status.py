@@ -97,7 +97,7 @@ def _decide(proc: Proc, workload: Workload, now: float, min_ready: float) -> Non
     elif proc.readiness.last is None:
         proc.message = "starting"
     else:
-        proc.message = f"not ready: readiness probe failed: {proc.readiness.message}"
+        proc.message = f"not ready (readiness probe): {proc.readiness.message}"
 
 
 def _probe_passing(proc: Proc, readiness: probes.Probe | None) -> bool:
