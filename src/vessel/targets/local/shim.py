@@ -11,10 +11,12 @@ of the group still lets it record how the workload ended; SIGKILL ends it like e
 
 Why stderr goes through the shim: "exited with code 3" is only half a cause; the workload's last stderr
 line ("fatal: no config") is the other half. The workload's stdout is the log file itself; its stderr is
-a pipe the shim copies to the same log file as each chunk arrives (so the two streams still interleave
-in the log as they were written, give or take the moment it takes to copy) while it keeps the last
-non-empty stderr line for the exit record. Once the workload has exited the shim copies what is left in
-the pipe and stops: a descendant that outlives the workload and still writes to stderr gets EPIPE.
+a pipe the shim copies to the same log file line by line as it arrives, keeping the last non-empty line
+for the exit record. So the log interleaves the two streams as they were written, each line whole —
+stdout written before a stderr line is always before it; a stderr line can land after stdout written
+just after it (by the moment it takes to copy), as with any runtime that captures the two streams apart,
+container engines included. Once the workload has exited the shim copies what is left in the pipe and
+stops: a descendant that outlives the workload and still writes to stderr gets EPIPE.
 """
 
 from __future__ import annotations
@@ -54,30 +56,42 @@ def _record(path: str, pid: int | None, code: int, last_error: str) -> None:
         pass
 
 
-class _LastLine:
-    """The last non-empty line of a byte stream fed in chunks."""
+class _Lines:
+    """Copies a byte stream to `out` in whole lines — a line half written when stdout writes one of its
+    own would otherwise be glued to it in the log — and remembers the last non-empty one. A partial
+    line is held until its newline comes, the stream goes quiet or ends, or it grows past `_CHUNK`."""
 
-    def __init__(self) -> None:
-        self.partial = b""
+    def __init__(self, out: int) -> None:
+        self.out = out
+        self.pending = b""
         self.last = b""
 
     def feed(self, chunk: bytes) -> None:
-        *complete, self.partial = (self.partial + chunk).split(b"\n")
-        for line in reversed(complete):
-            if line.strip():
-                self.last = line
-                break
-        self.partial = self.partial[-4 * LINE_MAX :]
+        data = self.pending + chunk
+        cut = data.rfind(b"\n") + 1
+        if len(data) - cut > _CHUNK:
+            cut = len(data)
+        whole, self.pending = data[:cut], data[cut:]
+        if whole:
+            _write_all(self.out, whole)
+            lines = [line for line in whole.split(b"\n") if line.strip()]
+            self.last = lines[-1] if lines else self.last
+
+    def flush(self) -> None:
+        if self.pending:
+            _write_all(self.out, self.pending)
+            if self.pending.strip():
+                self.last = self.pending
+            self.pending = b""
 
     def text(self) -> str:
-        line = self.partial if self.partial.strip() else self.last
-        return line.decode("utf-8", "replace").strip()[:LINE_MAX]
+        return self.last.decode("utf-8", "replace").strip()[:LINE_MAX]
 
 
 def _relay(source: int, child: subprocess.Popen[bytes]) -> str:
     """Copy the workload's stderr to ours (the log) until it closes or the workload has exited; the last
     line it wrote."""
-    last = _LastLine()
+    lines = _Lines(2)
     after_exit = 0  # chunks copied since the workload exited: a chatty descendant must not keep us here
     while after_exit < _DRAIN_MAX:
         exited = child.poll() is not None
@@ -86,11 +100,13 @@ def _relay(source: int, child: subprocess.Popen[bytes]) -> str:
             chunk = os.read(source, _CHUNK)
             if not chunk:
                 break  # closed: the workload (and whatever shared its stderr) is gone
-            last.feed(chunk)
-            _write_all(2, chunk)
+            lines.feed(chunk)
         elif exited:
             break  # nothing left in the pipe
-    return last.text()
+        else:
+            lines.flush()  # quiet for a while: a prompt or a progress bar without its newline yet
+    lines.flush()
+    return lines.text()
 
 
 def _write_all(fd: int, data: bytes) -> None:

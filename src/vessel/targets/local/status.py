@@ -80,10 +80,11 @@ def _decide(proc: Proc, workload: Workload, now: float, min_ready: float) -> Non
     if proc.phase != RUNNING:
         proc.ready = False
         if proc.phase == EXITED and workload.kind == SERVICE:
-            proc.message = f"{proc.failure or describe_exit(proc.exit_code)}; {_restart_when(proc, now)}"
+            ended = proc.failure or proc.message.split(_RESTARTS)[0] or describe_exit(proc.exit_code)
+            proc.message = f"{ended}{_RESTARTS}{_restart_when(proc, now)}"
         return
     passing = _probe_passing(proc, readiness)
-    stayed_up = now - (proc.started_at or now) >= min_ready
+    stayed_up = max(0.0, now - (proc.started_at or now)) >= min_ready  # started in this call: up for 0s
     proc.ready = passing and stayed_up
     if proc.ready and workload.kind == SERVICE:
         proc.failure = ""  # it works again: no longer failing
@@ -115,10 +116,13 @@ def liveness_failed(proc: Proc, workload: Workload) -> bool:
     return proc.phase == RUNNING and probe is not None and proc.liveness.failures >= probe.failure_threshold
 
 
+_RESTARTS = "; restarts "
+
+
 def _restart_when(proc: Proc, now: float) -> str:
     if proc.next_restart is None or proc.next_restart <= now:
-        return "restarts on the next apply"
-    return f"restarts in {proc.next_restart - now:.0f}s at the earliest (back-off)"
+        return "on the next apply"
+    return f"in {proc.next_restart - now:.0f}s at the earliest (back-off)"
 
 
 def sync_backends(directory: Path, state: ObjectState) -> None:
