@@ -4,8 +4,10 @@
  "workflow": {"phase", "message", "steps": [{"name", "type", "phase", "reason", "message", "subSteps"}]},
  "services": [{"component", "target", "healthy", "message", "endpoint", "endpoints"}],
  "resources": [{"target", "apiVersion", "kind", "namespace", "name", "component", "state",
-                "instances"?: [{"name", "phase", "ready", "restarts", "message",
+                "instances"?: [{"name", "phase", "ready", "restarts", "message", "failure",
                                 "containers": [{"name", "ready", "restarts", "state"}]}]}]}
+
+An instance's `failure` says why it is failing (crash loop, cannot start…), "" when it is not.
 
 `instances` (pods, processes) are asked of the targets only when wanted (`vessel status --tree`), for
 the workload of each component: one more request per workload.
@@ -134,5 +136,6 @@ def _instance(instance: Instance) -> dict[str, Any]:
         "ready": instance.ready,
         "restarts": instance.restarts,
         "message": instance.message,
+        "failure": instance.failure,
         "containers": [asdict(c) for c in instance.containers],
     }
