@@ -67,7 +67,8 @@ def checkout(base: Path, name: str) -> Path:
 
 def test_the_same_file_applied_from_two_checkouts_is_one_revision_without_machine_paths(home: Path) -> None:
     out = home / "out"
-    assert vessel("target", "add", "out", "--type", "directory", "--path", str(out), "--default").exit_code == 0
+    added = vessel("target", "add", "out", "--type", "directory", "--path", str(out), "--default")
+    assert added.exit_code == 0, added.output
     first, second = checkout(home, "first"), checkout(home, "second")
 
     dry = vessel("dry-run", "-f", str(first / "app.yaml"), "-o", "json")
@@ -112,7 +113,9 @@ def test_a_local_app_runs_the_script_next_to_its_yaml_also_when_vessel_run_resta
     (source / "app.yaml").write_text(APP.replace("PYTHON", json.dumps(sys.executable)))
     assert vessel("up", "-f", str(source / "app.yaml"), "--timeout", "60s").exit_code == 0
     first = replica_pid()
-    assert cmdline(first) == [sys.executable, str(source / "loop.py")]
+    assert first is not None and cmdline(first) == [sys.executable, str(source / "loop.py")]
+    (worker,) = json.loads(vessel("status", "looper", "-o", "json").stdout)["services"]
+    assert (worker["endpoint"], worker["endpoints"]) == ("", [])  # a worker declares no port
     assert str(home) not in json.dumps(stored())  # not in the revision, nor in what was applied
 
     os.kill(first, signal.SIGKILL)

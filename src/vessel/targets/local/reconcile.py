@@ -168,6 +168,7 @@ class Runner:
             run.acted = True
         if balancer is not None and (not wants_balancer or balancer.port != declared):
             self._stop(directory, [balancer], run)
+            self._forget(directory, [balancer])
             state.balancer = None
             run.acted = True
         while len(state.replicas) < workload.replicas:
@@ -190,6 +191,9 @@ class Runner:
         self._start(directory, state, workload, self._due(state.replicas, now), now, run)
         if wants_balancer and (state.balancer is None or state.balancer.phase != RUNNING):
             assert declared is not None
+            if state.balancer is not None and state.balancer.phase == EXITED:
+                why = f"restarted the balancer on port {declared} ({state.balancer.message})"
+                run.actions.append(Action("Restarted", why))
             self._start_balancer(directory, state, workload, declared, run)
 
     def _check_declared(self, directory: Path, state: ObjectState, workload: Workload, port: int) -> None:
@@ -219,6 +223,7 @@ class Runner:
     ) -> None:
         if state.balancer is not None:
             self._stop(directory, [state.balancer], run)
+            self._forget(directory, [state.balancer])
         balancer = state.balancer = Proc(name=BALANCER_LOG, port=port)
         sync_backends(directory, state)
         error = self.supervisor.start_balancer(
