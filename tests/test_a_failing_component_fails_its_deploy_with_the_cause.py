@@ -196,5 +196,16 @@ def test_vessel_up_of_a_component_that_exits_at_once_fails_with_its_exit_code_an
             " code 3: fatal: no config (restarted" in result.output
         )
         assert took < 60  # 2 s to notice, 15 s of retries: not minutes
+        store = Store.open()
+        try:
+            found = store.app("default", "crash")
+            assert found is not None
+            restarts = [e.message for e in store.events(found.id) if e.reason == "Restarted"]
+        finally:
+            store.close()
+        assert restarts  # each restart while the step retried is an event
+        assert restarts[0].startswith(
+            "crash on local: restarted replica crash-0 (exited with code 3: fatal: no config) after a"
+        )
     finally:
         runner.invoke(cli, ["delete", "crash"])

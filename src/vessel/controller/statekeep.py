@@ -56,14 +56,11 @@ def keep(controller: Controller, app: AppRecord, entry: InventoryEntry, policies
     return result.live
 
 
-_WARNINGS = frozenset({"Restarted", "Killed", "Retried", "Swept"})  # something had gone wrong
-
-
 def _tell(controller: Controller, app: AppRecord, entry: InventoryEntry, result: ApplyResult) -> None:
     """One event per action the target took, or one for the drift the apply corrected."""
     where = f"{entry.component} on {entry.target}"
     for action in result.actions:
-        controller.event(app.id, action.reason, f"{where}: {action.message}", action.reason in _WARNINGS)
+        controller.event(app.id, action.reason, f"{where}: {action.message}", action.warning)
     if result.changed and not result.actions:
         controller.event(app.id, "DriftCorrected", f"{where}: re-applied {entry.key}, which had drifted")
 

@@ -32,8 +32,9 @@ class Action:
     """Something a target did to bring an object to its manifest beyond writing it, worth telling a
     person: `Restarted` "replica web-1 (exited with code 3: no config) after a 2s back-off"."""
 
-    reason: str  # one CamelCase word, as events have: Started, Restarted, Stopped, Replaced, Swept
+    reason: str  # one CamelCase word, as events have: Restarted, Killed, Swept…
     message: str
+    warning: bool = False  # it repaired something that had gone wrong (a crash, an orphan)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 The order is what makes crashes harmless: each object is recorded in the inventory (`applying`) before
 it is applied and marked `applied` after, so whatever a crash interrupts is known and re-applied (applies
-are idempotent, by deterministic name). Another application's object is never overwritten.
+are idempotent, by deterministic name). Another application's object is never overwritten. What a target
+did beyond writing an object (restarting a crashed replica, sweeping orphans) is an event.
 
 Resource policies (`vessel.policies.resources`) shape each apply: `read-only` objects are only read
 (recorded `reading`); an object another application writes is only read (recorded `sharing`) if both
@@ -207,6 +208,10 @@ class Delivery:
             self.store.record(self.app_id, entry, self.now)
         result = target.apply(manifest, source_dir=self.source_dir)
         self._remember(known, applied)
+        for action in result.actions:  # a restart, an orphan swept: as the steady-state loop tells them
+            kind = "Warning" if action.warning else "Normal"
+            message = f"{component} on {target_name}: {action.message}"
+            self.store.add_event(self.app_id, kind, action.reason, message, self.now)
         return result.live
 
     def _remember(self, known: InventoryEntry | None, entry: InventoryEntry) -> None:

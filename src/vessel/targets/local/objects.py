@@ -17,7 +17,7 @@ The pod template is Kubernetes-shaped so that trait patches written for Deployme
 container, only what makes sense for a local process is used (image, resources, volume mounts are ignored).
 `$(VAR)` in command, args and env values expands from the container's env like Kubernetes (`$$` escapes).
 `$(VESSEL_SOURCE_DIR)` is the directory of the Application file, which the target is told at apply (it is
-never part of the manifest; see `LocalTarget.apply`). Anything the target could not honour is rejected
+never part of the manifest; see `source_dir`). Anything the target could not honour is rejected
 with a TargetRejectedError that names the field.
 """
 

@@ -25,14 +25,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vessel.errors import Location, TargetRejectedError
-from vessel.targets.local import logs, orphans, procfs
-from vessel.targets.local.objects import CRON_TASK, SERVICE, Workload
+from vessel.targets.local import exits, logs, orphans, procfs, source_dir
+from vessel.targets.local.objects import CRON_TASK, Workload
 from vessel.targets.local.ports import PortBook, is_free
 from vessel.targets.local.state import (
     BACKENDS_FILE,
     BALANCER_LOG,
     EXITED,
-    FAILED,
     PENDING,
     RUN_DIR,
     RUNNING,
@@ -74,14 +73,14 @@ class Runner:
 
     def observe(self, directory: Path, state: ObjectState, workload: Workload, now: float) -> None:
         """Notice processes that ended since the last call and record how (nothing is restarted here)."""
-        for proc in self.forget_other_boot(state, now):
+        for proc in exits.forget_other_boot(state, self.boot, now):
             if proc is not state.balancer:
-                self._ended(proc, workload, now, failed=False)
+                exits.ended(proc, workload, now, failed=False)
         procs = [*state.replicas, *([state.balancer] if state.balancer else [])]
         table = procfs.snapshot(p.pid for p in procs if p.pid is not None)
         for proc in state.replicas:
             if self.supervisor.observe(proc, directory, table):
-                self._ended(proc, workload, now)
+                exits.ended(proc, workload, now)
         balancer = state.balancer
         if balancer is not None and balancer.phase == RUNNING:
             ref = balancer.ref()
@@ -94,41 +93,6 @@ class Runner:
             and all(p.phase == SUCCEEDED for p in state.replicas)
         ):
             state.last_successful = max(p.finished_at or now for p in state.replicas)
-
-    def forget_other_boot(self, state: ObjectState, now: float) -> list[Proc]:
-        """Processes recorded during another boot are all gone, and their pids and start times may belong
-        to anyone now: forget them, so that they are never adopted or signalled. The ones that were
-        running are returned (to be restarted like crashed ones)."""
-        if state.boot_id == self.boot:
-            return []
-        ended = []
-        for proc in [*state.replicas, *([state.balancer] if state.balancer else [])]:
-            if proc.phase == RUNNING:
-                proc.phase, proc.ready, proc.exit_code, proc.finished_at = EXITED, False, None, now
-                proc.message = "not running (the machine restarted)"
-                ended.append(proc)
-            proc.pid = proc.start = proc.pgid = proc.pgid_start = None
-        state.boot_id = self.boot
-        return ended
-
-    def _ended(self, proc: Proc, workload: Workload, now: float, *, failed: bool = True) -> None:
-        """After a run of `proc` ended by itself (`failed`: not because the machine restarted). A Service's
-        replica is restarted after its back-off and is failing until it is ready again; a Task's run
-        succeeded, is retried, or has failed for good (only then is it failing: retries are its plan)."""
-        if workload.kind == SERVICE:
-            proc.failure = proc.message if failed else ""
-            self.supervisor.plan_restart(proc, now)
-        elif proc.exit_code == 0:
-            proc.phase, proc.message, proc.failure = SUCCEEDED, "completed", ""
-        elif workload.restart == "OnFailure" and proc.restarts < workload.backoff_limit:
-            self.supervisor.plan_restart(proc, now)
-            proc.message = (
-                f"{proc.message}; retry {proc.restarts + 1} of {workload.backoff_limit} after a back-off"
-            )
-        else:
-            proc.phase, proc.failure = FAILED, proc.message
-            if workload.restart == "OnFailure":
-                proc.message = f"{proc.message}; gave up after {proc.restarts} retries"
 
     # -- Service -------------------------------------------------------------------------------------
 
@@ -186,14 +150,14 @@ class Runner:
                 self._stop(directory, [proc], run)
                 proc.message = f"killed after failing its liveness probe {failures} times ({said})"
                 proc.failure = proc.message
-                run.actions.append(Action("Killed", f"replica {proc.name}: {proc.message}"))
+                run.actions.append(Action("Killed", f"replica {proc.name}: {proc.message}", warning=True))
                 self.supervisor.plan_restart(proc, now)
         self._start(directory, state, workload, self._due(state.replicas, now), now, run)
         if wants_balancer and (state.balancer is None or state.balancer.phase != RUNNING):
             assert declared is not None
             if state.balancer is not None and state.balancer.phase == EXITED:
                 why = f"restarted the balancer on port {declared} ({state.balancer.message})"
-                run.actions.append(Action("Restarted", why))
+                run.actions.append(Action("Restarted", why, warning=True))
             self._start_balancer(directory, state, workload, declared, run)
 
     def _check_declared(self, directory: Path, state: ObjectState, workload: Workload, port: int) -> None:
@@ -316,13 +280,14 @@ class Runner:
         for proc in procs:
             if proc.phase == EXITED:
                 proc.restarts += 1
-                run.actions.append(_restarted(proc, workload))
+                run.actions.append(exits.restarted(proc, workload))
             old_token = proc.token
             port = proc.port if workload.uses_ports else None
-            env = workload.container.environment(port, state.base_env())
+            provided = source_dir.variables(state.source_dir)
+            env = workload.container.environment(port, provided)
             launch = Launch(
                 argv=workload.container.argv(env),
-                env=workload.container.process_env(port, state.base_env()),
+                env=workload.container.process_env(port, provided),
                 cwd=cwd,
                 log=log_file(directory, proc.name),
                 run_dir=directory / RUN_DIR,
@@ -332,7 +297,7 @@ class Runner:
             run.acted = True
             run.started.add(proc.name)
             if proc.phase == EXITED:  # it could not even start
-                self._ended(proc, workload, now)
+                exits.ended(proc, workload, now)
             save(directory, state)  # every started process is on disk before the next one starts
 
     def _assign_ports(
@@ -374,7 +339,7 @@ class Runner:
                 proc.message = f"stopped ({describe_exit(proc.exit_code)})"
 
     def stop_all(self, directory: Path, state: ObjectState) -> None:
-        self.forget_other_boot(state, time.time())
+        exits.forget_other_boot(state, self.boot, time.time())
         procs = [*state.replicas, *([state.balancer] if state.balancer else [])]
         self._stop(directory, procs, Pass())
 
@@ -382,13 +347,3 @@ class Runner:
     def _forget(directory: Path, procs: Iterable[Proc]) -> None:
         for proc in procs:
             forget_exit(directory, proc.token)
-
-
-def _restarted(proc: Proc, workload: Workload) -> Action:
-    """What restarting an ended replica (or retrying a task run) is called in an event."""
-    why = proc.failure or proc.message.partition("; retry")[0] or describe_exit(proc.exit_code)
-    waited = max(0.0, (proc.next_restart or 0.0) - (proc.finished_at or 0.0))
-    after = f" after a {waited:.0f}s back-off" if proc.next_restart else ""
-    if workload.kind == SERVICE:
-        return Action("Restarted", f"restarted replica {proc.name} ({why}){after}")
-    return Action("Retried", f"retried run {proc.name} ({why}){after}")

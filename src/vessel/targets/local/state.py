@@ -41,7 +41,6 @@ LAUNCH_SUFFIX = ".launch"
 BACKENDS_FILE = "backends.json"
 BALANCER_LOG = "_balancer"  # not a valid replica name (those start with a letter or digit)
 LOCK_TIMEOUT = 60.0
-SOURCE_DIR_VAR = "VESSEL_SOURCE_DIR"
 
 # Phases of one replica (or task run).
 PENDING = "pending"  # to be started
@@ -155,10 +154,6 @@ class ObjectState:
     last_successful: float | None = None  # CronTask
     message: str = ""
     source_dir: str = ""  # the Application file's directory, as the last apply that knew it said
-
-    def base_env(self) -> dict[str, str]:
-        """What the target adds under the container's own variables."""
-        return {SOURCE_DIR_VAR: self.source_dir} if self.source_dir else {}
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from vessel.targets.local import logs, objects, probes
+from vessel.targets.local import logs, objects, probes, source_dir
 from vessel.targets.local.objects import SERVICE, Workload
 from vessel.targets.local.state import (
     BACKENDS_FILE,
@@ -61,7 +61,7 @@ def run_probes(
         def one(job: tuple[Proc, str, probes.Probe]) -> tuple[bool, str]:
             proc, _, probe = job
             port = proc.port if workload.uses_ports else None
-            env = container.process_env(port, state.base_env())
+            env = container.process_env(port, source_dir.variables(state.source_dir))
             return probes.run(probe, container.probe_port(probe, port, workload.port), cwd, env)
 
         if len(jobs) == 1:

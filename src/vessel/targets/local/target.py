@@ -20,10 +20,7 @@ schedule says is due; `delete` stops everything gracefully and removes the state
 replica must stay up before it counts as ready (an object's own `spec.minReadySeconds` wins).
 
 Where the Application file lives (`source_dir` of `apply`) is kept in the object's state, outside its
-manifest, and given to its processes as VESSEL_SOURCE_DIR — also when a later `vessel run` (re)starts
-them — so `$(VESSEL_SOURCE_DIR)/server.py` finds a script shipped next to the YAML while no machine path
-enters the Application, its revision digest or any delivered object. A new source directory is used from
-the next (re)start on; it restarts nothing by itself, just like an edited script.
+manifest, for `$(VESSEL_SOURCE_DIR)` (see `source_dir`).
 """
 
 from __future__ import annotations
@@ -45,8 +42,8 @@ from vessel.targets.local import logs, objects, orphans, procfs, status
 from vessel.targets.local.objects import CRON_TASK, SERVICE, TASK, Workload
 from vessel.targets.local.ports import DEFAULT_RANGE, PortBook, parse_range
 from vessel.targets.local.reconcile import Pass, Runner
+from vessel.targets.local.source_dir import check as check_source_dir
 from vessel.targets.local.state import (
-    SOURCE_DIR_VAR,
     STATE_FILE,
     ObjectState,
     load,
@@ -110,10 +107,10 @@ class LocalTarget:
             now, run = time.time(), Pass()
             state = found or ObjectState(manifest=desired, boot_id=self._runner.boot)
             state.source_dir = source_dir or state.source_dir
-            _check_source_dir(workload, state)
+            check_source_dir(workload, state.source_dir)
             swept = orphans.sweep(directory, state)  # left by an apply killed before it recorded them
             if swept:
-                run.actions.append(Action("Swept", _swept(swept)))
+                run.actions.append(Action("Swept", _swept(swept), warning=True))
             before = None if found is None else state.to_json()
             changed = found is None or state.manifest != desired
             if found is not None and changed:
@@ -360,19 +357,6 @@ class LocalTarget:
             raise TargetRejectedError(
                 f"target {self.info.name!r}: the local target needs /proc (Linux or WSL) to track processes"
             )
-
-
-def _check_source_dir(workload: Workload, state: ObjectState) -> None:
-    """`$(VESSEL_SOURCE_DIR)` with no directory to put there would start a command that cannot work."""
-    own = any(name == SOURCE_DIR_VAR for name, _ in workload.container.env)
-    if state.source_dir or own or not workload.container.refers_to(SOURCE_DIR_VAR):
-        return
-    raise TargetRejectedError(
-        f"component {workload.component!r} refers to $({SOURCE_DIR_VAR}), but the directory of its"
-        " Application file is not known",
-        Location(path="spec.template.spec.containers[0].command"),
-        hint="deliver it with `vessel up -f FILE`, or give the command an absolute path",
-    )
 
 
 def _swept(groups: list[int]) -> str:
