@@ -380,6 +380,15 @@ def test_a_crashed_replica_is_failing_with_its_last_stderr_line_until_it_is_read
     assert [i.failure for i in target.instances(key)] == [""]
 
 
+def test_a_command_that_cannot_start_is_failing_and_names_the_program(local: Local) -> None:
+    target = local.target()
+    typo = manifest(name="typo", command=["pyhton3-not-a-program", "server.py"])
+    target.apply(typo)
+    (instance,) = target.instances(ResourceKey.of(typo))
+    assert not instance.ready
+    assert instance.failure == "cannot start: No such file or directory: 'pyhton3-not-a-program'"
+
+
 def test_a_service_that_declares_no_port_shows_no_endpoint(local: Local) -> None:
     target = local.target(minReadySeconds=0)
     worker = manifest(name="worker", command=[sys.executable, "-c", "import time; time.sleep(60)"])
