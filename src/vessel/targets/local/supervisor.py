@@ -1,10 +1,11 @@
 """Starting, adopting, restarting and stopping the processes of the local target.
 
-Every replica starts detached — in a session of its own, stdin from /dev/null, stdout and stderr appended
-to its log file — under a small shim (`shim.py`) that leads its process group and records its exit code,
-so it outlives the `vessel` command that started it and any later `vessel` process can tell how it ended.
-A process is identified by pid *and* start time (`procfs`); one whose start time no longer matches was
-never ours and is left alone.
+Every replica starts detached — in a session of its own, stdin from /dev/null, stdout appended to its log
+file — under a small shim (`shim.py`) that leads its process group, copies the workload's stderr into the
+log line by line and records its exit code with the last stderr line, so it outlives the `vessel`
+command that started it and any later `vessel` process can tell how it ended and why. A process is
+identified by pid *and* start time (`procfs`); one whose start time no longer matches was never ours and
+is left alone. Everything started carries a launch token written down before the start (`orphans`).
 
 Stopping is graceful: SIGTERM to the process group, SIGKILL to whatever is left after the grace period,
 and then /proc is checked until nothing of the group remains. Crashed replicas are restarted after a capped
