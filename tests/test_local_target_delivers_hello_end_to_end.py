@@ -14,6 +14,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -127,11 +128,21 @@ def test_env_change_replaces_processes_with_the_new_env(home: Path) -> None:
 
 
 def test_killed_replica_is_reported_and_restarted_by_vessel_run(home: Path) -> None:
-    vessel("up", "-f", str(app_file(home)), "--timeout", "60s")
-    victim = processes()[0]["pid"]
-    os.kill(victim, signal.SIGKILL)
-    time.sleep(0.3)
-    assert not status()["services"][0]["healthy"] or not alive(victim)
+    assert vessel("up", "-f", str(app_file(home)), "--timeout", "60s").exit_code == 0
+    victim = processes()[0]
+    os.kill(victim["pid"], signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while alive(victim["pid"]):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+    # Reported: the service is unhealthy, and the replica says how it ended (nothing restarts it yet).
+    doc = json.loads(vessel("status", "hello", "--tree", "-o", "json").stdout)
+    (svc,) = doc["services"]
+    assert not svc["healthy"] and svc["message"] == "Ready:1/2"
+    (dead,) = [i for r in doc["resources"] for i in r.get("instances", []) if i["name"] == victim["name"]]
+    assert (dead["phase"], dead["ready"], dead["failure"]) == ("exited", False, "killed by SIGKILL")
+
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         subprocess.run(
@@ -144,7 +155,23 @@ def test_killed_replica_is_reported_and_restarted_by_vessel_run(home: Path) -> N
             break
         time.sleep(0.5)
     live = [p["pid"] for p in processes() if alive(p["pid"])]
-    assert len(live) == 2 and victim not in live
+    assert len(live) == 2 and victim["pid"] not in live
+    subprocess.run([sys.executable, "-m", "vessel", "run", "--once"], env=os.environ.copy(), check=True)
+    restarts = [e.message for e in events() if e.reason == "Restarted"]
+    assert restarts == [  # one event for the one restart, however many passes saw it
+        f"hello on local: restarted replica {victim['name']} (killed by SIGKILL) after a 1s back-off"
+    ]
+
+
+def events(name: str = "hello") -> list[Any]:
+    from vessel.controller.controller import Controller
+    from vessel.store.store import Store
+
+    store = Store.open()
+    try:
+        return list(store.events(Controller(store).find("default", name).id))
+    finally:
+        store.close()
 
 
 def test_delete_leaves_nothing_running(home: Path) -> None:

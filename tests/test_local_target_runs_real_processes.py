@@ -307,11 +307,112 @@ def test_a_killed_replica_is_reported_by_get_and_restarted_by_apply_after_its_ba
 
     restarted = wait_for(lambda: (r := target.apply(obj)).live["status"]["replicas"] == 1 and r, timeout=4)
     assert restarted.changed
+    (action,) = restarted.actions  # the apply says what it did, for the controller's event
+    assert action.reason == "Restarted"
+    assert action.message == "restarted replica web-0 (killed by SIGKILL) after a 1s back-off"
     process = restarted.live["status"]["processes"][0]
     assert process["restarts"] == 1
     assert process["pid"] != pid
     assert state_of(local)["replicas"][0]["crashes"] == 1
     ready(target, obj)
+    assert target.apply(obj).actions == ()  # nothing done, nothing to tell
+
+
+def test_a_replica_is_ready_only_once_it_stayed_up_its_minimum_uptime(local: Local) -> None:
+    target = local.target(minReadySeconds=0.6)
+    steady = manifest(name="steady", command=[sys.executable, "-c", "import time; time.sleep(60)"])
+    started = time.monotonic()
+    first = target.apply(steady).live["status"]["processes"][0]
+    assert not first["ready"] and first["message"] == "starting: counts as ready once up for 0.6s"
+    ready(target, steady)
+    assert time.monotonic() - started >= 0.6
+
+    # A process that ends before its minimum uptime was never ready, however often it was looked at.
+    quitter = manifest(name="quitter", command=[sys.executable, "-c", "import time; time.sleep(0.3)"])
+    key = ResourceKey.of(quitter)
+    seen = [target.apply(quitter).live["status"]["processes"][0]]
+    while seen[-1]["phase"] == "running":
+        seen.append(target.get(key)["status"]["processes"][0])
+    assert not any(p["ready"] for p in seen)
+    assert seen[-1]["failure"] == "exited with code 0"
+
+    # The object's own spec.minReadySeconds wins over the target's.
+    instant = manifest(name="instant", command=[sys.executable, "-c", "import time; time.sleep(60)"])
+    instant["spec"]["minReadySeconds"] = 0
+    assert target.apply(instant).live["status"]["readyReplicas"] == 1
+
+
+CRASH_ONCE = (
+    "import os, sys, time\n"
+    "if not os.path.exists('crashed'):\n"
+    "    open('crashed', 'w').close()\n"
+    "    print('loading config', flush=True)\n"
+    "    print('fatal: no config', file=sys.stderr, flush=True)\n"
+    "    print('bye', flush=True)\n"
+    "    sys.exit(3)\n"
+    "time.sleep(60)\n"
+)
+
+
+def test_a_crashed_replica_is_failing_with_its_last_stderr_line_until_it_is_ready_again(local: Local) -> None:
+    target = local.target(minReadySeconds=0.3)
+    obj = manifest(name="flaky", command=[sys.executable, "-c", CRASH_ONCE])
+    key = ResourceKey.of(obj)
+    target.apply(obj)
+    crashed = wait_for(
+        lambda: (live := target.get(key)) and live["status"]["processes"][0]["exitCode"] and live
+    )
+    process = crashed["status"]["processes"][0]
+    # The cause is the last line on stderr, not the last line in the log (stdout's "bye").
+    assert process["failure"] == "exited with code 3: fatal: no config"
+    assert [i.failure for i in target.instances(key)] == ["exited with code 3: fatal: no config"]
+    # Both streams reach the log in whole lines (each stream in its order; the two are captured apart,
+    # like any runtime, so lines written at the same moment may land in either order).
+    logged = list(target.logs(key))
+    assert sorted(logged) == ["flaky-0 | bye", "flaky-0 | fatal: no config", "flaky-0 | loading config"]
+    assert logged.index("flaky-0 | loading config") < logged.index("flaky-0 | bye")
+
+    restarted = wait_for(lambda: (r := target.apply(obj)).live["status"]["replicas"] == 1 and r, timeout=4)
+    assert restarted.live["status"]["processes"][0]["restarts"] == 1
+    (instance,) = target.instances(key)
+    assert not instance.ready and instance.failure == "exited with code 3: fatal: no config"  # still failing
+    assert ready(target, obj)["status"]["processes"][0]["failure"] == ""  # up and ready: no longer failing
+    assert [i.failure for i in target.instances(key)] == [""]
+
+
+def test_a_command_that_cannot_start_is_failing_and_names_the_program(local: Local) -> None:
+    target = local.target()
+    typo = manifest(name="typo", command=["pyhton3-not-a-program", "server.py"])
+    target.apply(typo)
+    (instance,) = target.instances(ResourceKey.of(typo))
+    assert not instance.ready
+    assert instance.failure == "cannot start: No such file or directory: 'pyhton3-not-a-program'"
+
+
+def test_a_service_that_declares_no_port_shows_no_endpoint(local: Local) -> None:
+    target = local.target(minReadySeconds=0)
+    worker = manifest(name="worker", command=[sys.executable, "-c", "import time; time.sleep(60)"])
+    live = target.apply(worker).live
+    assert live["status"]["processes"][0]["port"] is not None  # it gets a PORT, like every replica…
+    assert "endpoint" not in live["status"]  # …but nothing says it listens there
+
+
+def test_vessel_source_dir_comes_with_the_apply_and_never_enters_the_object(local: Local) -> None:
+    source = local.tmp / "checkout"
+    source.mkdir()
+    (source / "job.py").write_text("import os; print('ran from', os.environ['VESSEL_SOURCE_DIR'])\n")
+    job = manifest("Task", "job", command=[sys.executable, "$(VESSEL_SOURCE_DIR)/job.py"])
+    key = ResourceKey.of(job)
+    target = local.target()
+    with pytest.raises(TargetRejectedError, match=r"refers to \$\(VESSEL_SOURCE_DIR\).*vessel up -f FILE"):
+        target.apply(job)  # no directory known: refused rather than started to fail
+
+    target.apply(job, source_dir=str(source))
+    done = wait_for(lambda: (live := target.get(key)) and live["status"]["succeeded"] == 1 and live)
+    assert list(target.logs(key)) == [f"job-0 | ran from {source}"]
+    assert str(source) not in json.dumps(done)
+    assert str(source) not in json.dumps(state_of(local, "job")["manifest"])
+    assert target.apply(job).live["status"]["succeeded"] == 1  # later applies without it keep the one known
 
 
 def test_delete_stops_gracefully_then_kills_and_leaves_nothing_running(local: Local) -> None:
@@ -396,15 +497,19 @@ def test_a_reused_pid_is_never_adopted_or_signalled(local: Local) -> None:
     target.apply(obj)
     ready(target, obj)
 
-    # The replica dies (with its shim) while nobody watches, and its pid goes to an unrelated process.
+    # The replica dies (with its shim) while nobody watches, and its pid goes to an unrelated process —
+    # which necessarily started later than the recorded one. The decoy leads a process group of its own
+    # with the recorded group's number, as a reused pid would: only the leader's start time tells them
+    # apart (members of a group start no earlier than its leader, so that alone would not).
     state = state_of(local)
     replica = state["replicas"][0]
     os.killpg(replica["pgid"], signal.SIGKILL)
     wait_for(lambda: not alive(replica["pid"]) and not alive(replica["pgid"]))
     decoy = subprocess.Popen(["sleep", "30"], start_new_session=True)
     local.decoys.append(decoy)
-    decoy_start = int(Path(f"/proc/{decoy.pid}/stat").read_bytes().rpartition(b")")[2].split()[19])
-    replica.update(pid=decoy.pid, startTime=decoy_start + 1, pgid=decoy.pid, pgidStartTime=decoy_start + 1)
+    decoy_start = start_of(decoy.pid)
+    assert replica["pgidStartTime"] <= replica["startTime"] <= decoy_start  # a possible timeline
+    replica.update(pid=decoy.pid, pgid=decoy.pid)  # recorded start times stay those of the dead replica
     (local.object_dir() / "state.json").write_text(json.dumps(state))
 
     fresh = local.target(grace=0.2)
@@ -417,6 +522,39 @@ def test_a_reused_pid_is_never_adopted_or_signalled(local: Local) -> None:
     assert fresh.delete(ResourceKey.of(obj))
     assert decoy.poll() is None  # never signalled
     assert alive(decoy.pid)
+
+
+def start_of(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_bytes().rpartition(b")")[2].split()[19])
+
+
+def test_processes_recorded_during_another_boot_are_never_adopted_or_signalled(local: Local) -> None:
+    obj = web(local)
+    target = local.target()
+    target.apply(obj)
+    ready(target, obj)
+    state = state_of(local)
+    replica = state["replicas"][0]
+    os.killpg(replica["pgid"], signal.SIGKILL)
+    wait_for(lambda: not alive(replica["pid"]) and not alive(replica["pgid"]))
+
+    # After a reboot, pid and start time (ticks since boot) can both match an unrelated process exactly:
+    # only the boot id says the record is from another life.
+    decoy = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    local.decoys.append(decoy)
+    start = start_of(decoy.pid)
+    replica.update(pid=decoy.pid, startTime=start, pgid=decoy.pid, pgidStartTime=start)
+    state["bootId"] = "an-earlier-boot"
+    (local.object_dir() / "state.json").write_text(json.dumps(state))
+
+    fresh = local.target(grace=0.2)
+    live = fresh.get(ResourceKey.of(obj))
+    assert live is not None
+    process = live["status"]["processes"][0]
+    assert (process["phase"], process["pid"]) == ("exited", None)
+    assert process["message"].startswith("not running (the machine restarted)")
+    assert fresh.delete(ResourceKey.of(obj))
+    assert decoy.poll() is None and alive(decoy.pid)  # neither adopted nor signalled
 
 
 def test_shell_metacharacters_stay_literal_and_vars_expand_like_kubernetes(local: Local) -> None:

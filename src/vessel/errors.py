@@ -19,7 +19,9 @@ when it can, *what to do*. Whether an error is worth retrying is decided where i
     ├── StoreUnavailableError        the store cannot be opened: VESSEL_HOME unusable, a corrupt
     │                                database, PostgreSQL unreachable, a malformed URL (CLI exit 2)
     └── TransientError               I/O that may work later: retried with backoff (terminal = False)
-        └── TargetUnavailableError   a target could not be reached, or answered 5xx / conflict
+        ├── TargetUnavailableError   a target could not be reached, or answered 5xx / conflict
+        └── ComponentFailingError    a delivered workload crash-loops or cannot start: retried a few
+                                     times only (`give_up_after`), then the step fails with the cause
 
 Only TransientError and its subclasses are retried.
 """
@@ -132,7 +134,8 @@ class StoreUnavailableError(VesselError):
 
 class TransientError(VesselError):
     """An I/O failure that may succeed later; `retry_after` is how long the other side asked to be left
-    alone (an HTTP Retry-After), if it said."""
+    alone (an HTTP Retry-After), if it said; `give_up_after` how many consecutive failures like this one
+    are worth waiting through (None: the engine's default)."""
 
     terminal = False
 
@@ -142,13 +145,21 @@ class TransientError(VesselError):
         location: Where | None = None,
         hint: str | None = None,
         retry_after: float | None = None,
+        give_up_after: int | None = None,
     ):
         super().__init__(message, location, hint)
         self.retry_after = retry_after
+        self.give_up_after = give_up_after
 
 
 class TargetUnavailableError(TransientError):
     """A target could not be reached or failed temporarily."""
+
+
+class ComponentFailingError(TransientError):
+    """A delivered component's workload is failing (crash loop, cannot start, image pull), not merely
+    starting. It may still recover — a dependency comes up, an image is pushed — so it is retried, but
+    fewer times than an unreachable target: a crash loop rarely heals by itself."""
 
 
 @contextmanager

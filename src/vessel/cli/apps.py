@@ -49,7 +49,7 @@ def up(
         loaded, registry = load_inputs(files, definitions or [])
         if not loaded.applications:
             raise ValidationError("no Application found in the given files", hint="add a kind: Application")
-        apps = [_placed(_with_source_dir(app), namespace) for app in loaded.applications]
+        apps = [_placed(app, namespace) for app in loaded.applications]
         for app in apps:
             check_renders(app, registry)  # every mistake is reported before anything is stored
         with controller(registry) as ctl:
@@ -96,21 +96,17 @@ def _placed(app: Application, namespace: str | None) -> Application:
     return app.in_namespace(namespace)
 
 
-SOURCE_DIR = "app.vessel.dev/source-dir"
-
-
-def _with_source_dir(app: Application) -> Application:
-    """Record where the Application file lives: local processes see it as $(VESSEL_SOURCE_DIR), so an
-    app can run scripts shipped next to its YAML."""
-    if app.source.file is None or SOURCE_DIR in app.annotations:
-        return app
-    return app.annotated(SOURCE_DIR, str(Path(app.source.file).resolve().parent))
+def _source_dir(app: Application) -> str | None:
+    """The directory of the Application's file: local processes see it as $(VESSEL_SOURCE_DIR), so an app
+    can run scripts shipped next to its YAML. Handed to the controller beside the Application, never
+    written into it (no machine path in a revision, its digest or a delivered object)."""
+    return None if app.source.file is None else str(Path(app.source.file).resolve().parent)
 
 
 def _up_one(
     ctl: Controller, app: Application, registry: Registry, wait: bool, timeout: str, driven: list[AppRecord]
 ) -> AppRecord:
-    submitted = ctl.submit(app, registry)
+    submitted = ctl.submit(app, registry, source_dir=_source_dir(app))
     driven.append(submitted.app)
     if submitted.revision is None:
         out.print(f"{app.name}: unchanged (revision {submitted.app.revision})")

@@ -69,11 +69,17 @@ class Controller:
 
     # --- submitting ------------------------------------------------------------------------------
 
-    def submit(self, app: Application, registry: Registry | None = None) -> Submitted:
+    def submit(
+        self, app: Application, registry: Registry | None = None, *, source_dir: str | None = None
+    ) -> Submitted:
         """Store a new revision (unless identical to the current one) and start its workflow run.
 
         Several processes may submit the same application at once: one stores the revision and its run,
-        the others get `revision=None` and find that run to watch (the run's lease decides who drives)."""
+        the others get `revision=None` and find that run to watch (the run's lease decides who drives).
+
+        `source_dir` is the directory the Application file was read from, on this machine: remembered for
+        the application (the last one wins), outside the revision, so the same file applied from two
+        checkouts is one revision and no machine path reaches a digest or a delivered object."""
         snap = snapshot(app, registry or self.live_registry)
         self.targets.refresh()
         default = self.targets.default()  # recorded with the revision: where "no topology" places it
@@ -89,6 +95,9 @@ class Controller:
             _step_records(snap.plan),
             default,
         )
+        if source_dir is not None and source_dir != record.source_dir:
+            self.store.set_app(record.id, self.clock.now(), source_dir=source_dir)
+            record = replace(record, source_dir=source_dir)
         if number is None or run_id is None:
             return Submitted(record, None, None)
         # The snapshot is what this process just parsed: no need to read it back to run it.
@@ -227,6 +236,7 @@ class Controller:
 
     def _run_context(self, run: RunRecord) -> RunContext:
         app, registry = self.revision_context(run.app_id, run.revision)
+        source_dir = self.store.app_by_id(run.app_id).source_dir
         delivery = Delivery(
             self.store,
             self.targets,
@@ -236,6 +246,7 @@ class Controller:
             run.revision,
             self.clock.now(),
             self.placed_default(run.app_id, run.revision),
+            source_dir,
         )
         return RunContext(app, registry, delivery, functools.partial(self.event, run.app_id))
 

@@ -6,6 +6,12 @@ rule's field paths taken from the live object. A read-only object (`reading`) is
 shared one another application writes (`sharing`) — once no other application writes it, this one
 starts writing it (KubeVela hands a shared object over to the next sharer the same way). An object gone
 from its target is an error here when apply-once, read-only or sharing forbids re-creating it.
+
+What an apply changed is told as events, one per change and none for a pass that changed nothing: each
+action the target reports (a replica restarted after it crashed, killed for failing its liveness probe,
+orphans swept) is an event of its own; an apply that changed the object without any such action corrected
+drift (`DriftCorrected`). The application's source directory goes with every apply, so a replica
+restarted here finds the scripts next to its Application file.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from vessel.errors import NotFoundError
 from vessel.policies.resources import ON_STATE_KEEP, WHOLE_OBJECT, ResourcePolicies, keep_live_fields
 from vessel.store.records import AppRecord, EntryState, InventoryEntry
+from vessel.targets.protocol import ApplyResult
 
 if TYPE_CHECKING:
     from vessel.controller.controller import Controller
@@ -27,7 +34,7 @@ def keep(controller: Controller, app: AppRecord, entry: InventoryEntry, policies
         return _read(target.get(entry.key), entry, _READ_ONLY)
     if entry.state == EntryState.SHARING:
         if not _written_by_others(controller, app, entry):
-            live = target.apply(manifest).live
+            live = target.apply(manifest, source_dir=app.source_dir).live
             controller.store.set_state(
                 app.id, entry.target, entry.key, EntryState.APPLIED, controller.clock.now()
             )
@@ -44,7 +51,18 @@ def keep(controller: Controller, app: AppRecord, entry: InventoryEntry, policies
         if WHOLE_OBJECT in paths:
             return live
         manifest = keep_live_fields(manifest, live, paths)
-    return target.apply(manifest).live
+    result = target.apply(manifest, source_dir=app.source_dir)
+    _tell(controller, app, entry, result)
+    return result.live
+
+
+def _tell(controller: Controller, app: AppRecord, entry: InventoryEntry, result: ApplyResult) -> None:
+    """One event per action the target took, or one for the drift the apply corrected."""
+    where = f"{entry.component} on {entry.target}"
+    for action in result.actions:
+        controller.event(app.id, action.reason, f"{where}: {action.message}", action.warning)
+    if result.changed and not result.actions:
+        controller.event(app.id, "DriftCorrected", f"{where}: re-applied {entry.key}, which had drifted")
 
 
 _READ_ONLY = ("this application only reads it", "its owner has to create it again")

@@ -5,12 +5,14 @@
               "steps": [{"name", "type", "phase", "reason", "message", "attempts", "subSteps"}]},
  "services": [{"component", "target", "healthy", "message", "endpoint", "endpoints"}],
  "resources": [{"target", "apiVersion", "kind", "namespace", "name", "component", "state",
-                "instances"?: [{"name", "phase", "ready", "restarts", "message",
+                "instances"?: [{"name", "phase", "ready", "restarts", "message", "failure",
                                 "containers": [{"name", "ready", "restarts", "state"}]}]}]}
 
 `phase` and `message` are the application's as they truly are now (`driving.shown`): a workflow nothing
 drives any more says it is interrupted and what to do, whatever was last written; `workflow.driver` is
 the process driving the run (None: nothing does).
+
+An instance's `failure` says why it is failing (crash loop, cannot start…), "" when it is not.
 
 `instances` (pods, processes) are asked of the targets only when wanted (`vessel status --tree`), for
 the workload of each component: one more request per workload.
@@ -156,5 +158,6 @@ def _instance(instance: Instance) -> dict[str, Any]:
         "ready": instance.ready,
         "restarts": instance.restarts,
         "message": instance.message,
+        "failure": instance.failure,
         "containers": [asdict(c) for c in instance.containers],
     }

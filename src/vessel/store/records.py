@@ -51,6 +51,7 @@ class AppRecord:
     deleting: bool
     created_at: float
     updated_at: float
+    source_dir: str | None = None  # the directory its file was last applied from (not in any revision)
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,8 @@ applications = Table(
     Column("deleting", Boolean, nullable=False),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
+    # Where its file was last applied from, on the machine that applied it: not part of any revision.
+    Column("source_dir", Text),
     UniqueConstraint("namespace", "name", name="uq_applications_namespace_name"),
 )
 

@@ -573,6 +573,7 @@ def _app(r: Any) -> AppRecord:
         r.deleting,
         r.created_at,
         r.updated_at,
+        r.source_dir,
     )
 
 

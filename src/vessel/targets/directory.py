@@ -57,7 +57,9 @@ class DirectoryTarget:
         with contextlib.suppress(OSError):  # status() reports the problem; writes raise it
             self.root.mkdir(parents=True, exist_ok=True)
 
-    def apply(self, manifest: Mapping[str, Any], *, force: bool = False) -> ApplyResult:
+    def apply(
+        self, manifest: Mapping[str, Any], *, force: bool = False, source_dir: str | None = None
+    ) -> ApplyResult:
         path = self._path(ResourceKey.of(manifest))
         content = _render(manifest)
         with self._lock:

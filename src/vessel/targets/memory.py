@@ -3,8 +3,9 @@
 It behaves like a small, obedient cluster: applies compare like server-side apply (every field the
 manifest sets must hold live; server defaults such as `spec.replicas: 1` do not count) and bump
 `metadata.generation` only when the object really changed; workloads report themselves ready (unless
-told otherwise), and faults can be injected (`unavailable`, `reject`, `fail_next`) to exercise retries
-and error paths. Counters record every call, so tests can assert "no changing apply happened".
+told otherwise: `unhealthy` ones are not ready yet, `failing` ones crash-loop), and faults can be
+injected (`unavailable`, `reject`, `fail_next`) to exercise retries and error paths. Counters record
+every call, so tests can assert "no changing apply happened".
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ class MemoryTarget:
     counters: Counters = field(default_factory=Counters)
     unavailable: bool = False  # every call fails with TargetUnavailableError
     unhealthy: set[ResourceKey] = field(default_factory=set)  # these report not-ready status
+    failing: dict[ResourceKey, str] = field(default_factory=dict)  # not ready, instances failing with this
+    source_dirs: dict[ResourceKey, str | None] = field(default_factory=dict)  # as the last apply said
     reject: dict[ResourceKey, str] = field(default_factory=dict)  # apply fails terminally with the message
     _fail_next: list[TransientError] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -65,10 +68,13 @@ class MemoryTarget:
         if self._fail_next:
             raise self._fail_next.pop(0)
 
-    def apply(self, manifest: Mapping[str, Any], *, force: bool = False) -> ApplyResult:
+    def apply(
+        self, manifest: Mapping[str, Any], *, force: bool = False, source_dir: str | None = None
+    ) -> ApplyResult:
         with self._lock:
             self._check()
             key = ResourceKey.of(manifest)
+            self.source_dirs[key] = source_dir
             if key in self.reject:
                 raise TargetRejectedError(f"{key}: {self.reject[key]}")
             self.counters.applies += 1
@@ -121,12 +127,14 @@ class MemoryTarget:
         return iter(())
 
     def instances(self, key: ResourceKey) -> list[Instance]:
-        """One instance per replica a workload reports (named `<name>-<n>`), ready as its status says."""
+        """One instance per replica a workload reports (named `<name>-<n>`), ready as its status says;
+        a workload marked `failing` has instances that fail with its message."""
         live = self.get(key)
         status = (live or {}).get("status") or {}
         if live is None or "replicas" not in status:
             return []
         ready = int(status.get("readyReplicas", 0))
+        failure = self.failing.get(key, "")
         containers = ((live.get("spec") or {}).get("template") or {}).get("spec", {}).get("containers") or []
         return [
             Instance(
@@ -134,6 +142,7 @@ class MemoryTarget:
                 "Running",
                 i < ready,
                 tuple(ContainerState(str(c.get("name", "")), i < ready, 0, "running") for c in containers),
+                failure=failure if i >= ready else "",
             )
             for i in range(int(status["replicas"]))
         ]
@@ -153,7 +162,7 @@ class MemoryTarget:
         """The object as a cluster would report it: workloads ready, or not if marked unhealthy."""
         spec = obj.get("spec") or {}
         replicas = spec.get("replicas", 1)
-        ready = 0 if key in self.unhealthy else replicas
+        ready = 0 if key in self.unhealthy or key in self.failing else replicas
         generation = obj.get("metadata", {}).get("generation", 1)
         status: dict[str, Any] = {"observedGeneration": generation}
         if obj.get("kind") in ("Deployment", "StatefulSet", "ReplicaSet"):
@@ -163,7 +172,7 @@ class MemoryTarget:
             if obj.get("kind") == "StatefulSet":
                 status.update(currentReplicas=ready, currentRevision="r", updateRevision="r")
         elif obj.get("kind") == "DaemonSet":
-            wanted = 0 if key in self.unhealthy else 1
+            wanted = 0 if key in self.unhealthy or key in self.failing else 1
             status.update(
                 desiredNumberScheduled=1,
                 numberReady=wanted,
@@ -171,7 +180,8 @@ class MemoryTarget:
                 numberAvailable=wanted,
             )
         elif obj.get("kind") == "Job":
-            status.update(succeeded=0 if key in self.unhealthy else spec.get("completions", 1))
+            done = 0 if key in self.unhealthy or key in self.failing else spec.get("completions", 1)
+            status.update(succeeded=done)
         return {**obj, "status": status}
 
 

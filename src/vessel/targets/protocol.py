@@ -28,11 +28,23 @@ class TargetInfo:
 
 
 @dataclass(frozen=True)
+class Action:
+    """Something a target did to bring an object to its manifest beyond writing it, worth telling a
+    person: `Restarted` "replica web-1 (exited with code 3: no config) after a 2s back-off"."""
+
+    reason: str  # one CamelCase word, as events have: Restarted, Killed, Swept…
+    message: str
+    warning: bool = False  # it repaired something that had gone wrong (a crash, an orphan)
+
+
+@dataclass(frozen=True)
 class ApplyResult:
-    """What an apply did: whether the live object changed, and the live object afterwards."""
+    """What an apply did: whether the live object changed, the live object afterwards, and the actions
+    the target took on the way (restarts, replacements…; empty for targets that only store objects)."""
 
     changed: bool
     live: dict[str, Any]
+    actions: tuple[Action, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -47,13 +59,19 @@ class ContainerState:
 
 @dataclass(frozen=True)
 class Instance:
-    """One running copy of a workload: a pod on Kubernetes, a replica process on the local target."""
+    """One running copy of a workload: a pod on Kubernetes, a replica process on the local target.
+
+    `failure` says why the instance is *failing* — crash-looping, unable to start, unable to pull its
+    image — as opposed to merely not ready yet; "" when it is not failing. Each target decides, since
+    only it knows its own states (CrashLoopBackOff on Kubernetes, an exit before the minimum uptime on
+    the local target)."""
 
     name: str
     phase: str
     ready: bool
     containers: tuple[ContainerState, ...] = ()
     message: str = ""
+    failure: str = ""
 
     @property
     def restarts(self) -> int:
@@ -74,8 +92,14 @@ class Target(Protocol):
     info: TargetInfo
     live_state: bool  # False: the target only stores objects (no status), so existing means healthy
 
-    def apply(self, manifest: Mapping[str, Any], *, force: bool = False) -> ApplyResult:
-        """Create or update the object; `changed` is False when the live object already matched."""
+    def apply(
+        self, manifest: Mapping[str, Any], *, force: bool = False, source_dir: str | None = None
+    ) -> ApplyResult:
+        """Create or update the object; `changed` is False when the live object already matched.
+
+        `source_dir` is the directory of the Application file on this machine, when known: targets that
+        start processes here resolve `$(VESSEL_SOURCE_DIR)` with it; it is never written into the
+        object (so it reaches no cluster, digest or inventory). Others ignore it."""
         ...
 
     def get(self, key: ResourceKey) -> dict[str, Any] | None:

@@ -2,7 +2,8 @@
 
 The order is what makes crashes harmless: each object is recorded in the inventory (`applying`) before
 it is applied and marked `applied` after, so whatever a crash interrupts is known and re-applied (applies
-are idempotent, by deterministic name). Another application's object is never overwritten.
+are idempotent, by deterministic name). Another application's object is never overwritten. What a target
+did beyond writing an object (restarting a crashed replica, sweeping orphans) is an event.
 
 Resource policies (`vessel.policies.resources`) shape each apply: `read-only` objects are only read
 (recorded `reading`); an object another application writes is only read (recorded `sharing`) if both
@@ -27,6 +28,7 @@ from vessel.model.frozen import freeze, thaw
 from vessel.model.graph import dependencies, topological_order
 from vessel.model.parse import parse_application
 from vessel.model.paths import set_dotted
+from vessel.model.resource_key import ResourceKey
 from vessel.model.yaml_source import Document, SourceMap
 from vessel.policies.override import apply_overrides
 from vessel.policies.resources import ON_UPDATE, WHOLE_OBJECT, ResourcePolicies, keep_live_fields
@@ -38,6 +40,7 @@ from vessel.render.resource import WORKLOAD, Resource
 from vessel.store.records import EntryState, InventoryEntry
 from vessel.store.store import Store
 from vessel.targets.protocol import APP_LABEL, APP_NAMESPACE_LABEL, Target, TargetInfo
+from vessel.workflow.diagnosis import Diagnosis, diagnose
 
 
 class TargetProvider(Protocol):
@@ -63,6 +66,8 @@ class ComponentReport:
     target: str
     healthy: bool
     message: str
+    failing: str = ""  # why it is failing (crash loop, cannot start…), rather than not ready yet
+    cause: str = ""  # the latest reason it is not ready, from its instances
 
 
 def manifest_digest(manifest: Mapping[str, Any]) -> str:
@@ -84,6 +89,7 @@ class Delivery:
     revision: int
     now: float
     default_target: str
+    source_dir: str | None = None  # where the Application file was applied from (local processes' scripts)
 
     def target_or_default(self, cluster: str | None) -> str:
         """A step's `cluster`, else this revision's default target."""
@@ -152,6 +158,9 @@ class Delivery:
             reports[comp.name] = ComponentReport(comp.name, placement.target, status.healthy, status.message)
             if status.healthy:
                 published.update(_component_outputs(comp, workload, outputs))
+            elif target.live_state:
+                found = _diagnose(target, rendered.resources[0].key)
+                reports[comp.name] = replace(reports[comp.name], failing=found.failing, cause=found.cause)
         return list(reports.values()), published
 
     @functools.cached_property
@@ -212,8 +221,12 @@ class Delivery:
         manifest = body if live is None or not paths else keep_live_fields(body, live, paths)
         if known is None or (known.digest, known.revision) != (entry.digest, entry.revision):
             self.store.record(self.app_id, entry, self.now)
-        result = target.apply(manifest)
+        result = target.apply(manifest, source_dir=self.source_dir)
         self._remember(known, applied)
+        for action in result.actions:  # a restart, an orphan swept: as the steady-state loop tells them
+            kind = "Warning" if action.warning else "Normal"
+            message = f"{component} on {target_name}: {action.message}"
+            self.store.add_event(self.app_id, kind, action.reason, message, self.now)
         return result.live
 
     def _remember(self, known: InventoryEntry | None, entry: InventoryEntry) -> None:
@@ -251,6 +264,15 @@ class Delivery:
                 f"{where} belongs to application {name}, which does not share it",
                 hint=f"add a shared-resource policy selecting it to {name} too",
             )
+
+
+def _diagnose(target: Target, key: ResourceKey) -> Diagnosis:
+    """Why the workload is unhealthy, from its instances; nothing when they cannot be listed now (the
+    component is then just waited for, as before)."""
+    try:
+        return diagnose(target.instances(key))
+    except VesselError:
+        return Diagnosis()
 
 
 def _cluster_version(target: Target) -> ClusterVersion:

@@ -347,7 +347,7 @@ class _Pass:
         try:
             return function(ctx)
         except TransientError as exc:
-            return Outcome.retry(exc.render(), exc.retry_after)
+            return Outcome.retry(exc.render(), exc.retry_after, exc.give_up_after)
         except VesselError as exc:
             return Outcome.failed(exc.render())
         except Exception as exc:  # a bug in a step type: fail the step visibly instead of retrying forever
@@ -391,7 +391,7 @@ class _Pass:
 
     def _retry(self, step: Step, record: StepRecord, outcome: Outcome) -> None:
         errors = record.errors + 1
-        if errors >= backoff.MAX_ERRORS:
+        if errors >= (outcome.give_up_after or backoff.MAX_ERRORS):
             message = f"gave up after {errors} attempts: {outcome.message}"
             self._fail(step, "FailedAfterRetries", message, errors=errors)
             return

@@ -25,6 +25,7 @@ class Outcome:
     reason: str = ""
     resume_at: float | None = None  # suspend: resume by itself at this time
     values: Mapping[str, Any] = field(default_factory=dict)  # published to the whole run by name (inputs)
+    give_up_after: int | None = None  # retry: consecutive failures before the step fails (None: default)
 
     @classmethod
     def succeeded(
@@ -45,9 +46,12 @@ class Outcome:
         return cls("wait", message, retry_after=retry_after)
 
     @classmethod
-    def retry(cls, message: str, retry_after: float | None = None) -> Outcome:
-        """A transient failure: called again after the backoff, or `retry_after` if that is longer."""
-        return cls("retry", message, reason="Retrying", retry_after=retry_after)
+    def retry(
+        cls, message: str, retry_after: float | None = None, give_up_after: int | None = None
+    ) -> Outcome:
+        """A transient failure: called again after the backoff, or `retry_after` if that is longer; the
+        step fails once `give_up_after` (default `backoff.MAX_ERRORS`) such failures came in a row."""
+        return cls("retry", message, reason="Retrying", retry_after=retry_after, give_up_after=give_up_after)
 
     @classmethod
     def suspend(cls, message: str = "", resume_at: float | None = None) -> Outcome:

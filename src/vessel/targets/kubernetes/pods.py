@@ -4,6 +4,11 @@ A workload's pods are found the way kubectl finds them: by the workload's own la
 (`spec.selector` of Deployments, StatefulSets, DaemonSets, ReplicaSets and Jobs), in its namespace; a
 CronJob's are those of the Jobs it owns; a Pod is its own. Other objects have none.
 
+A pod that is not ready is *failing* (`Instance.failure`) rather than starting when one of its
+containers waits for a reason that does not pass by itself — CrashLoopBackOff, ImagePullBackOff,
+ErrImagePull, CreateContainerConfigError… — or, between two crashes, runs again unready after it last
+terminated with an error. The cause names the container, the reason and how it last ended.
+
 Logs are read per pod and container (`LogSource`). Followed, they are streamed all at once — a thread
 per stream, one queue — so a quiet container never holds up a busy one.
 """
@@ -23,6 +28,18 @@ from vessel.targets.kubernetes.client import ApiClient, Stream
 from vessel.targets.protocol import ContainerState, Instance
 
 Obj = Mapping[str, Any]
+FAILING_REASONS = frozenset(
+    {
+        "CrashLoopBackOff",
+        "ImagePullBackOff",
+        "ErrImagePull",
+        "ErrImageNeverPull",
+        "InvalidImageName",
+        "CreateContainerConfigError",
+        "CreateContainerError",
+        "RunContainerError",
+    }
+)
 
 
 def label_selector(selector: Any) -> str | None:
@@ -67,7 +84,31 @@ def instance(pod: Obj) -> Instance:
     if not message and not ready:
         waiting = [c.state for c in containers if c.state.startswith("waiting: ")]
         message = waiting[0] if waiting else str((conditions.get("Ready") or {}).get("message") or "")
-    return Instance(str(meta.get("name", "")), phase, ready, containers, message)
+    statuses = [*(status.get("initContainerStatuses") or []), *(status.get("containerStatuses") or [])]
+    failures = [] if ready else [f for f in (_failure(c) for c in statuses) if f]
+    return Instance(str(meta.get("name", "")), phase, ready, containers, message, "; ".join(failures))
+
+
+def _failure(container: Obj) -> str:
+    """Why this container is failing, or "" (see the module docstring)."""
+    name, restarts = container.get("name", ""), int(container.get("restartCount") or 0)
+    waiting = (container.get("state") or {}).get("waiting") or {}
+    last = (container.get("lastState") or {}).get("terminated") or {}
+    crashed = restarts > 0 and int(last.get("exitCode") or 0) != 0 and not container.get("ready")
+    if waiting.get("reason") not in FAILING_REASONS and not crashed:
+        return ""
+    parts = [f"container {name}"]
+    if waiting.get("reason") in FAILING_REASONS:
+        detail = str(waiting.get("message") or "").strip()
+        parts.append(f"{waiting['reason']}" + (f" ({detail})" if detail else ""))
+    if last:
+        said = str(last.get("message") or "").strip().splitlines()
+        code, reason = last.get("exitCode"), last.get("reason") or ""
+        ended = f"last exited with code {code}" + (f" ({reason})" if reason else "")
+        parts.append(ended + (f": {said[-1]}" if said else ""))
+    if restarts:
+        parts.append(f"restarted {restarts} time{'s' * (restarts != 1)}")
+    return ": ".join(parts[:2]) + "".join(f", {p}" for p in parts[2:])
 
 
 def _state(container: Obj) -> str:

@@ -94,7 +94,9 @@ class KubernetesTarget:
 
     # -- the protocol ------------------------------------------------------------------------------
 
-    def apply(self, manifest: Mapping[str, Any], *, force: bool = False) -> ApplyResult:
+    def apply(
+        self, manifest: Mapping[str, Any], *, force: bool = False, source_dir: str | None = None
+    ) -> ApplyResult:
         key = ResourceKey.of(manifest)
         what = str(key)
         if not key.name:

@@ -5,6 +5,8 @@
     spec:
       replicas: 2                 # Service (default 1)
       port: 8080                  # Service: the stable endpoint on 127.0.0.1
+      minReadySeconds: 1          # Service: how long a replica must stay up before it counts as ready
+                                  #   (default: the target's `minReadySeconds` setting, 1 s)
       count: 1                    # Task/CronTask: runs that must succeed (default 1), all at once
       restart: OnFailure          # Task/CronTask: Never (default) | OnFailure
       backoffLimit: 6             # Task/CronTask: retries with OnFailure
@@ -14,7 +16,9 @@
 The pod template is Kubernetes-shaped so that trait patches written for Deployments apply unchanged; of a
 container, only what makes sense for a local process is used (image, resources, volume mounts are ignored).
 `$(VAR)` in command, args and env values expands from the container's env like Kubernetes (`$$` escapes).
-Anything the target could not honour is rejected with a TargetRejectedError that names the field.
+`$(VESSEL_SOURCE_DIR)` is the directory of the Application file, which the target is told at apply (it is
+never part of the manifest; see `source_dir`). Anything the target could not honour is rejected
+with a TargetRejectedError that names the field.
 """
 
 from __future__ import annotations
@@ -59,23 +63,31 @@ class Container:
     readiness: probes.Probe | None
     liveness: probes.Probe | None
 
-    def environment(self, port: int | None) -> dict[str, str]:
-        """The variables the container sets, expanded in order; PORT, when the replica has one, wins."""
-        values: dict[str, str] = {} if port is None else {"PORT": str(port)}
+    def environment(self, port: int | None, base: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The variables the container sets, expanded in order, over `base` (what the target provides,
+        such as VESSEL_SOURCE_DIR); PORT, when the replica has one, wins."""
+        values: dict[str, str] = dict(base or {})
+        if port is not None:
+            values["PORT"] = str(port)
         for name, value in self.env:
             values[name] = expand(value, values)
         if port is not None:
             values["PORT"] = str(port)
         return values
 
-    def process_env(self, port: int | None) -> dict[str, str]:
+    def process_env(self, port: int | None, base: Mapping[str, str] | None = None) -> dict[str, str]:
         """The whole environment of a replica: this machine's (as `vessel` sees it, minus any PORT of its
-        own), then the container's variables."""
+        own), then the container's variables over `base`."""
         inherited = {k: v for k, v in os.environ.items() if k != "PORT"}
-        return {**inherited, **self.environment(port)}
+        return {**inherited, **self.environment(port, base)}
 
     def argv(self, env: Mapping[str, str]) -> list[str]:
         return [expand(part, env) for part in self.command]
+
+    def refers_to(self, name: str) -> bool:
+        """Whether the command, args or env values mention `$(name)`."""
+        texts = [*self.command, *(value for _, value in self.env)]
+        return any(m.group(1) == name for text in texts for m in _REFERENCE.finditer(text))
 
     def probe_port(self, probe: probes.Probe, replica_port: int | None, declared: int | None) -> int | None:
         """The port a probe checks. A replica listens on its PORT, so a probe naming the workload's port —
@@ -99,6 +111,7 @@ class Workload:
     component: str
     replicas: int  # Service replicas; Task/CronTask runs (`count`)
     port: int | None
+    min_ready: float | None  # seconds a replica must stay up to count as ready; None: the target's default
     restart: str
     backoff_limit: int
     schedule: Schedule | None
@@ -111,6 +124,12 @@ class Workload:
     def uses_ports(self) -> bool:
         """Service replicas always get a PORT; tasks only when they declare a port."""
         return self.kind == SERVICE or self.port is not None or bool(self.container.ports)
+
+    @property
+    def declares_port(self) -> bool:
+        """Whether it says it listens at all (a port, or container ports): only then is it reachable.
+        A worker gets a PORT like every replica, but nothing promises it listens there."""
+        return self.port is not None or bool(self.container.ports)
 
 
 def parse(manifest: Mapping[str, Any], target: str) -> Workload:
@@ -153,6 +172,7 @@ def parse(manifest: Mapping[str, Any], target: str) -> Workload:
             spec, "replicas" if kind == SERVICE else "count", key, minimum=0 if kind == SERVICE else 1
         ),
         port=_port(spec.get("port"), key, "spec.port"),
+        min_ready=_seconds(spec, "minReadySeconds", key),
         restart=restart,
         backoff_limit=_count(spec, "backoffLimit", key, minimum=0, default=6),
         schedule=schedule,
@@ -337,6 +357,18 @@ def _count(spec: Mapping[str, Any], name: str, key: ResourceKey, *, minimum: int
             Location(path=f"spec.{name}"),
         )
     return value
+
+
+def _seconds(spec: Mapping[str, Any], name: str, key: ResourceKey) -> float | None:
+    value = spec.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 86400:
+        raise TargetRejectedError(
+            f"{key}: {name} must be a number of seconds from 0 to 86399, not {value!r}",
+            Location(path=f"spec.{name}"),
+        )
+    return float(value)
 
 
 def _schedule(spec: Mapping[str, Any], key: ResourceKey) -> tuple[Schedule, tzinfo | None]:

@@ -19,21 +19,19 @@ the latest missed time runs.
 
 from __future__ import annotations
 
-import secrets
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from vessel.errors import Location, TargetRejectedError
-from vessel.targets.local import logs, procfs
-from vessel.targets.local.objects import CRON_TASK, SERVICE, Workload
+from vessel.targets.local import exits, logs, orphans, procfs, source_dir
+from vessel.targets.local.objects import CRON_TASK, Workload
 from vessel.targets.local.ports import PortBook, is_free
 from vessel.targets.local.state import (
     BACKENDS_FILE,
     BALANCER_LOG,
     EXITED,
-    FAILED,
     PENDING,
     RUN_DIR,
     RUNNING,
@@ -47,6 +45,7 @@ from vessel.targets.local.state import (
 )
 from vessel.targets.local.status import liveness_failed, sync_backends
 from vessel.targets.local.supervisor import Launch, Supervisor, describe_exit
+from vessel.targets.protocol import Action
 
 Reservations = Callable[[Path], dict[int, str]]
 """Every port reserved by the target's other objects (all but the given directory), with who holds it."""
@@ -54,10 +53,12 @@ Reservations = Callable[[Path], dict[int, str]]
 
 @dataclass
 class Pass:
-    """One call's bookkeeping: whether anything was started or stopped, and which replicas are brand new."""
+    """One call's bookkeeping: whether anything was started or stopped, which replicas are brand new, and
+    what was done that a person should hear about (restarts, kills, orphans swept)."""
 
     acted: bool = False
     started: set[str] = field(default_factory=set)
+    actions: list[Action] = field(default_factory=list)
 
 
 class Runner:
@@ -72,43 +73,26 @@ class Runner:
 
     def observe(self, directory: Path, state: ObjectState, workload: Workload, now: float) -> None:
         """Notice processes that ended since the last call and record how (nothing is restarted here)."""
+        for proc in exits.forget_other_boot(state, self.boot, now):
+            if proc is not state.balancer:
+                exits.ended(proc, workload, now, failed=False)
         procs = [*state.replicas, *([state.balancer] if state.balancer else [])]
         table = procfs.snapshot(p.pid for p in procs if p.pid is not None)
-        same_boot = state.boot_id == self.boot
         for proc in state.replicas:
-            if self.supervisor.observe(proc, directory, table, same_boot):
-                self._ended(proc, workload, now)
+            if self.supervisor.observe(proc, directory, table):
+                exits.ended(proc, workload, now)
         balancer = state.balancer
         if balancer is not None and balancer.phase == RUNNING:
             ref = balancer.ref()
-            if not (same_boot and ref is not None and procfs.alive_among([ref], table)):
-                balancer.phase, balancer.ready, balancer.message = (
-                    EXITED,
-                    False,
-                    "the balancer is not running",
-                )
-        state.boot_id = self.boot
+            if ref is None or not procfs.alive_among([ref], table):
+                balancer.phase, balancer.ready = EXITED, False
+                balancer.message = "the balancer is not running"
         if (
             workload.kind == CRON_TASK
             and state.replicas
             and all(p.phase == SUCCEEDED for p in state.replicas)
         ):
             state.last_successful = max(p.finished_at or now for p in state.replicas)
-
-    def _ended(self, proc: Proc, workload: Workload, now: float) -> None:
-        if workload.kind == SERVICE:
-            self.supervisor.plan_restart(proc, now)
-        elif proc.exit_code == 0:
-            proc.phase, proc.message = SUCCEEDED, "completed"
-        elif workload.restart == "OnFailure" and proc.restarts < workload.backoff_limit:
-            self.supervisor.plan_restart(proc, now)
-            proc.message = (
-                f"{proc.message}; retry {proc.restarts + 1} of {workload.backoff_limit} after a back-off"
-            )
-        else:
-            proc.phase = FAILED
-            if workload.restart == "OnFailure":
-                proc.message = f"{proc.message}; gave up after {proc.restarts} retries"
 
     # -- Service -------------------------------------------------------------------------------------
 
@@ -148,6 +132,7 @@ class Runner:
             run.acted = True
         if balancer is not None and (not wants_balancer or balancer.port != declared):
             self._stop(directory, [balancer], run)
+            self._forget(directory, [balancer])
             state.balancer = None
             run.acted = True
         while len(state.replicas) < workload.replicas:
@@ -161,13 +146,18 @@ class Runner:
                 proc.port = wanted
         for proc in state.replicas:
             if liveness_failed(proc, workload):
-                failures = proc.liveness.failures
+                failures, said = proc.liveness.failures, proc.liveness.message
                 self._stop(directory, [proc], run)
-                proc.message = f"killed after failing its liveness probe {failures} times"
+                proc.message = f"killed after failing its liveness probe {failures} times ({said})"
+                proc.failure = proc.message
+                run.actions.append(Action("Killed", f"replica {proc.name}: {proc.message}", warning=True))
                 self.supervisor.plan_restart(proc, now)
         self._start(directory, state, workload, self._due(state.replicas, now), now, run)
         if wants_balancer and (state.balancer is None or state.balancer.phase != RUNNING):
             assert declared is not None
+            if state.balancer is not None and state.balancer.phase == EXITED:
+                why = f"restarted the balancer on port {declared} ({state.balancer.message})"
+                run.actions.append(Action("Restarted", why, warning=True))
             self._start_balancer(directory, state, workload, declared, run)
 
     def _check_declared(self, directory: Path, state: ObjectState, workload: Workload, port: int) -> None:
@@ -197,10 +187,16 @@ class Runner:
     ) -> None:
         if state.balancer is not None:
             self._stop(directory, [state.balancer], run)
+            self._forget(directory, [state.balancer])
         balancer = state.balancer = Proc(name=BALANCER_LOG, port=port)
         sync_backends(directory, state)
         error = self.supervisor.start_balancer(
-            balancer, port, directory / BACKENDS_FILE, log_file(directory, BALANCER_LOG)
+            balancer,
+            port,
+            directory / BACKENDS_FILE,
+            log_file(directory, BALANCER_LOG),
+            directory / RUN_DIR,
+            orphans.new_token(),
         )
         save(directory, state)
         run.acted = True
@@ -284,21 +280,24 @@ class Runner:
         for proc in procs:
             if proc.phase == EXITED:
                 proc.restarts += 1
+                run.actions.append(exits.restarted(proc, workload))
             old_token = proc.token
-            env = workload.container.environment(proc.port if workload.uses_ports else None)
+            port = proc.port if workload.uses_ports else None
+            provided = source_dir.variables(state.source_dir)
+            env = workload.container.environment(port, provided)
             launch = Launch(
                 argv=workload.container.argv(env),
-                env=workload.container.process_env(proc.port if workload.uses_ports else None),
+                env=workload.container.process_env(port, provided),
                 cwd=cwd,
                 log=log_file(directory, proc.name),
                 run_dir=directory / RUN_DIR,
             )
-            self.supervisor.start(proc, launch, secrets.token_hex(8))
+            self.supervisor.start(proc, launch, orphans.new_token())
             forget_exit(directory, old_token)
             run.acted = True
             run.started.add(proc.name)
             if proc.phase == EXITED:  # it could not even start
-                self._ended(proc, workload, now)
+                exits.ended(proc, workload, now)
             save(directory, state)  # every started process is on disk before the next one starts
 
     def _assign_ports(
@@ -336,10 +335,11 @@ class Runner:
         self.supervisor.stop(started)
         for proc in started:
             if proc.phase == RUNNING:
-                self.supervisor.observe(proc, directory, {}, True)
+                self.supervisor.observe(proc, directory, {})
                 proc.message = f"stopped ({describe_exit(proc.exit_code)})"
 
     def stop_all(self, directory: Path, state: ObjectState) -> None:
+        exits.forget_other_boot(state, self.boot, time.time())
         procs = [*state.replicas, *([state.balancer] if state.balancer else [])]
         self._stop(directory, procs, Pass())
 

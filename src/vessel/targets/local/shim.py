@@ -1,12 +1,13 @@
-"""The small parent every replica runs under, so that its exit code is known even after the `vessel`
-process that started it has gone (a process's exit status only ever reaches its parent).
+"""The small parent every replica runs under, so that its exit code — and the last thing it said on
+stderr — is known even after the `vessel` process that started it has gone (a process's exit status only
+ever reaches its parent).
 
 Run as a script with the standard library only (`python -I -S shim.py EXIT_FILE REPORT_FD -- ARGV...`), in
 the replica's own session, working directory, environment and log file. It starts ARGV (never through a
 shell), reports `ok <pid> <start time>` or `error <exit code> <reason>` on REPORT_FD, waits, and writes
-`{"pid", "exitCode", "finishedAt"}` to EXIT_FILE atomically. It leads the replica's process group and
-ignores SIGTERM/SIGINT/SIGHUP (the group's workload gets them and decides), so a graceful stop of the group
-still lets it record how the workload ended; SIGKILL ends it like everything else in the group.
+`{"pid", "exitCode", "finishedAt", "lastError"}` to EXIT_FILE atomically. It leads the replica's process
+group and ignores SIGTERM/SIGINT/SIGHUP (the group's workload gets them and decides), so a graceful stop of
+the group still lets it record how the workload ended; SIGKILL ends it like everything else in the group.
 
 The workload's stdout and stderr are pipes the shim relays to the log file (its own stdout), each line
 headed by the time it began to arrive, RFC 3339 in UTC with microseconds (`2024-05-01T12:00:00.123456Z
@@ -15,6 +16,11 @@ container logs. A line is written whole (a line without its newline waits for it
 bytes, or for the end of the stream), so stdout and stderr never interleave within a line. After the
 workload ends, what is still in the pipes is relayed (for at most `DRAIN` seconds) before the exit is
 recorded; the shim itself stays until the last process holding a pipe (a grandchild) has closed it.
+
+`lastError` is the workload's last non-empty stderr line (or why it could not start): "exited with code
+3" is only half a cause, "fatal: no config" is the other half. Each pipe is relayed on its own, so a
+stderr line can land just after a stdout line written just after it (as with any runtime that captures
+the two streams apart, container engines included); within a stream the order is kept.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import time
 from datetime import UTC, datetime
 
 LINE_MAX = 64 * 1024  # a longer line without a newline is written in pieces of this size
+LAST_ERROR_MAX = 300  # characters of the last stderr line kept in the exit record
 # Seconds the pipes may take to empty after the workload ended, before the exit is recorded. They empty at
 # once unless a grandchild still holds them; kept well below the half second the supervisor waits for an
 # exit record, so such a grandchild never costs the exit code.
@@ -45,11 +52,12 @@ def _start_time(pid: int) -> int:
         return int(file.read().rpartition(b")")[2].split()[19])
 
 
-def _record(path: str, pid: int | None, code: int) -> None:
+def _record(path: str, pid: int | None, code: int, last_error: str) -> None:
     temp = f"{path}.{os.getpid()}.tmp"
+    record = {"pid": pid, "exitCode": code, "finishedAt": time.time(), "lastError": last_error}
     try:
         with open(temp, "w", encoding="utf-8") as file:
-            json.dump({"pid": pid, "exitCode": code, "finishedAt": time.time()}, file)
+            json.dump(record, file)
         os.replace(temp, path)
     except OSError:  # the object was deleted meanwhile: nobody is left to tell
         pass
@@ -82,7 +90,7 @@ class Relay(threading.Thread):
         os.close(self.pipe)
 
     def _write(self, began: bytes, line: bytes) -> None:
-        self.last_line = line.rstrip(b"\r\n") or self.last_line
+        self.last_line = line.strip() or self.last_line
         write_log(began + line + (b"" if line.endswith(b"\n") else b"\n"), self.lock)
 
 
@@ -119,7 +127,7 @@ def main(argv: list[str]) -> int:
             code = 126 if exc.errno in (errno.EACCES, errno.ENOEXEC, errno.EISDIR) else 127
             reason = f"{exc.strerror or exc}: {command[0]!r}"
             write_log(stamp() + f"vessel: cannot start {reason}\n".encode(), lock)
-            _record(exit_file, None, code)
+            _record(exit_file, None, code, f"cannot start: {reason}")
             report.write(f"error {code} {reason}\n")
             return 0
         assert child.stdout is not None and child.stderr is not None
@@ -133,7 +141,8 @@ def main(argv: list[str]) -> int:
     deadline = time.monotonic() + DRAIN
     for relay in relays:
         relay.join(max(0.0, deadline - time.monotonic()))
-    _record(exit_file, child.pid, 128 - status if status < 0 else status)
+    said = relays[1].last_line.decode("utf-8", "replace")[:LAST_ERROR_MAX]
+    _record(exit_file, child.pid, 128 - status if status < 0 else status, said)
     return 0  # the relays (not daemons) keep the shim until every writer has closed the pipes
 
 

@@ -7,7 +7,8 @@ Each object has a directory `<root>/<namespace>/<app>/<component>/` holding
     .lock          flock'ed for every change, so two processes never act on the object at once
     work/          the working directory the processes run in
     logs/          one log file per replica (`<replica>.log`, rotated `.1`…`.3`), and `_balancer.log`
-    run/           `<token>.exit` files, where each replica's shim records how it ended
+    run/           `<token>.launch`, written before a process carrying that token starts (see `orphans`),
+                   and `<token>.exit`, where each replica's shim records how it ended
     backends.json  the ports of the ready replicas, read by the balancer
 """
 
@@ -36,6 +37,7 @@ LOCK_FILE = ".lock"
 WORK_DIR = "work"
 LOGS_DIR = "logs"
 RUN_DIR = "run"
+LAUNCH_SUFFIX = ".launch"
 BACKENDS_FILE = "backends.json"
 BALANCER_LOG = "_balancer"  # not a valid replica name (those start with a letter or digit)
 LOCK_TIMEOUT = 60.0
@@ -67,6 +69,7 @@ class Proc:
     exit_code: int | None = None
     finished_at: float | None = None
     message: str = ""
+    failure: str = ""  # why it last ended abnormally, until it is ready (or done) again: it is failing
     ready: bool = False
     readiness: ProbeRecord = field(default_factory=ProbeRecord)
     liveness: ProbeRecord = field(default_factory=ProbeRecord)
@@ -86,7 +89,7 @@ class Proc:
         self.phase = PENDING
         self.started_at = self.finished_at = self.next_restart = self.exit_code = None
         self.ready = False
-        self.message = ""
+        self.message = self.failure = ""
         self.readiness, self.liveness = ProbeRecord(), ProbeRecord()
 
     def to_json(self) -> dict[str, Any]:
@@ -106,6 +109,7 @@ class Proc:
             "exitCode": self.exit_code,
             "finishedAt": self.finished_at,
             "message": self.message,
+            "failure": self.failure,
             "ready": self.ready,
             "readiness": self.readiness.to_json(),
             "liveness": self.liveness.to_json(),
@@ -129,6 +133,7 @@ class Proc:
             exit_code=raw.get("exitCode"),
             finished_at=raw.get("finishedAt"),
             message=str(raw.get("message") or ""),
+            failure=str(raw.get("failure") or ""),
             ready=bool(raw.get("ready")),
             readiness=ProbeRecord.from_json(raw.get("readiness")),
             liveness=ProbeRecord.from_json(raw.get("liveness")),
@@ -148,6 +153,7 @@ class ObjectState:
     last_run: float | None = None  # CronTask: the scheduled time of the last run started
     last_successful: float | None = None  # CronTask
     message: str = ""
+    source_dir: str = ""  # the Application file's directory, as the last apply that knew it said
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -163,6 +169,7 @@ class ObjectState:
             "lastScheduleTime": self.last_run,
             "lastSuccessfulTime": self.last_successful,
             "message": self.message,
+            "sourceDir": self.source_dir,
         }
 
     @classmethod
@@ -180,6 +187,7 @@ class ObjectState:
             last_run=raw.get("lastScheduleTime"),
             last_successful=raw.get("lastSuccessfulTime"),
             message=str(raw.get("message") or ""),
+            source_dir=str(raw.get("sourceDir") or ""),
         )
 
 
@@ -234,9 +242,11 @@ def exit_file(directory: Path, token: str) -> Path:
 
 
 def forget_exit(directory: Path, token: str) -> None:
+    """Forget an incarnation that is over: its exit record and its launch token."""
     if token:
-        with contextlib.suppress(OSError):
-            exit_file(directory, token).unlink()
+        for path in (exit_file(directory, token), directory / RUN_DIR / f"{token}{LAUNCH_SUFFIX}"):
+            with contextlib.suppress(OSError):
+                path.unlink()
 
 
 def log_file(directory: Path, name: str) -> Path:

@@ -1,5 +1,12 @@
 """What an object looks like live: its probes run (when due), readiness decided, and its status reported
 the way health policies expect (`status.readyReplicas == spec.replicas`, `status.succeeded == spec.count`).
+
+A replica is ready only once it has *stayed up* for the minimum uptime (`minReadySeconds`, the local
+analogue of the Kubernetes field: 1 s unless the object or the target says otherwise) and its readiness
+probe, if it has one, passed. Judged the instant a process starts, a program that exits at once would
+count as healthy: `vessel up` would report success for something that never worked. Until a replica that
+ended abnormally is ready again it is *failing* (`failure` holds why), which the deploy step tells apart
+from "not ready yet".
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from vessel.targets.local import logs, objects, probes
+from vessel.targets.local import logs, objects, probes, source_dir
 from vessel.targets.local.objects import SERVICE, Workload
 from vessel.targets.local.state import (
     BACKENDS_FILE,
@@ -31,7 +38,12 @@ _MAX_PROBE_THREADS = 8
 
 
 def run_probes(
-    directory: Path, state: ObjectState, workload: Workload, now: float, fresh: Collection[str]
+    directory: Path,
+    state: ObjectState,
+    workload: Workload,
+    now: float,
+    fresh: Collection[str],
+    min_ready: float,
 ) -> None:
     """Run the probes that are due and decide each replica's readiness. Replicas started in this very call
     (`fresh`) are not probed yet: they have had no time to come up."""
@@ -49,7 +61,7 @@ def run_probes(
         def one(job: tuple[Proc, str, probes.Probe]) -> tuple[bool, str]:
             proc, _, probe = job
             port = proc.port if workload.uses_ports else None
-            env = container.process_env(port)
+            env = container.process_env(port, source_dir.variables(state.source_dir))
             return probes.run(probe, container.probe_port(probe, port, workload.port), cwd, env)
 
         if len(jobs) == 1:
@@ -60,29 +72,43 @@ def run_probes(
         for (proc, kind, _), (ok, message) in zip(jobs, results, strict=True):
             getattr(proc, kind).record(ok, message, now)
     for proc in state.replicas:
-        _decide(proc, workload, now)
+        _decide(proc, workload, now, min_ready)
 
 
-def _decide(proc: Proc, workload: Workload, now: float) -> None:
+def _decide(proc: Proc, workload: Workload, now: float, min_ready: float) -> None:
     readiness, liveness = workload.container.readiness, workload.container.liveness
     if proc.phase != RUNNING:
         proc.ready = False
         if proc.phase == EXITED and workload.kind == SERVICE:
-            proc.message = f"{_exit_reason(proc)}; {_restart_when(proc, now)}"
+            ended = proc.failure or proc.message.split(_RESTARTS)[0] or describe_exit(proc.exit_code)
+            proc.message = f"{ended}{_RESTARTS}{_restart_when(proc, now)}"
         return
-    if readiness is None or proc.readiness.successes >= readiness.success_threshold:
-        proc.ready = True
-    elif proc.readiness.failures >= readiness.failure_threshold or proc.readiness.last is None:
-        proc.ready = False
+    passing = _probe_passing(proc, readiness)
+    stayed_up = max(0.0, now - (proc.started_at or now)) >= min_ready  # started in this call: up for 0s
+    proc.ready = passing and stayed_up
+    if proc.ready and workload.kind == SERVICE:
+        proc.failure = ""  # it works again: no longer failing
     if liveness is not None and proc.liveness.failures >= liveness.failure_threshold:
         failures, said = proc.liveness.failures, proc.liveness.message
         proc.message = f"liveness probe failed {failures} times ({said}); restarting on the next apply"
     elif proc.ready:
         proc.message = "ready" if readiness is not None else "running"
+    elif passing:
+        proc.message = f"starting: counts as ready once up for {min_ready:g}s"
     elif proc.readiness.last is None:
         proc.message = "starting"
     else:
-        proc.message = f"not ready: {proc.readiness.message}"
+        proc.message = f"not ready (readiness probe): {proc.readiness.message}"
+
+
+def _probe_passing(proc: Proc, readiness: probes.Probe | None) -> bool:
+    """The readiness probe's verdict: passing after `successThreshold` successes, failing after
+    `failureThreshold` failures (or before its first run), and unchanged in between."""
+    if readiness is None or proc.readiness.successes >= readiness.success_threshold:
+        return True
+    if proc.readiness.failures >= readiness.failure_threshold or proc.readiness.last is None:
+        return False
+    return proc.ready
 
 
 def liveness_failed(proc: Proc, workload: Workload) -> bool:
@@ -90,15 +116,13 @@ def liveness_failed(proc: Proc, workload: Workload) -> bool:
     return proc.phase == RUNNING and probe is not None and proc.liveness.failures >= probe.failure_threshold
 
 
-def _exit_reason(proc: Proc) -> str:
-    reason = proc.message.partition(";")[0]
-    return reason or describe_exit(proc.exit_code)
+_RESTARTS = "; restarts "
 
 
 def _restart_when(proc: Proc, now: float) -> str:
     if proc.next_restart is None or proc.next_restart <= now:
-        return "restarts on the next apply"
-    return f"restarts in {proc.next_restart - now:.0f}s at the earliest (back-off)"
+        return "on the next apply"
+    return f"in {proc.next_restart - now:.0f}s at the earliest (back-off)"
 
 
 def sync_backends(directory: Path, state: ObjectState) -> None:
@@ -139,7 +163,7 @@ def live(state: ObjectState, workload: Workload) -> dict[str, Any]:
             updatedReplicas=len(running),  # a spec change replaces every replica: all run the current spec
         )
         endpoint = workload.port
-        if endpoint is None and len(state.replicas) == 1:
+        if endpoint is None and workload.declares_port and len(state.replicas) == 1:
             endpoint = state.replicas[0].port
         if endpoint is not None:
             status["endpoint"] = f"http://127.0.0.1:{endpoint}"
@@ -180,6 +204,7 @@ def _process(proc: Proc) -> dict[str, Any]:
         "exitCode": proc.exit_code,
         "startedAt": _timestamp(proc.started_at),
         "message": proc.message,
+        "failure": proc.failure,
     }
 
 

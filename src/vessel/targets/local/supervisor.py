@@ -1,10 +1,11 @@
 """Starting, adopting, restarting and stopping the processes of the local target.
 
-Every replica starts detached — in a session of its own, stdin from /dev/null, stdout and stderr appended
-to its log file — under a small shim (`shim.py`) that leads its process group and records its exit code,
-so it outlives the `vessel` command that started it and any later `vessel` process can tell how it ended.
-A process is identified by pid *and* start time (`procfs`); one whose start time no longer matches was
-never ours and is left alone.
+Every replica starts detached — in a session of its own, stdin from /dev/null, stdout appended to its log
+file — under a small shim (`shim.py`) that leads its process group, copies the workload's stderr into the
+log line by line and records its exit code with the last stderr line, so it outlives the `vessel`
+command that started it and any later `vessel` process can tell how it ended and why. A process is
+identified by pid *and* start time (`procfs`); one whose start time no longer matches was never ours and
+is left alone. Everything started carries a launch token written down before the start (`orphans`).
 
 Stopping is graceful: SIGTERM to the process group, SIGKILL to whatever is left after the grace period,
 and then /proc is checked until nothing of the group remains. Crashed replicas are restarted after a capped
@@ -27,7 +28,7 @@ from pathlib import Path
 
 from vessel.errors import TargetUnavailableError
 from vessel.targets.local import balancer as balancer_module
-from vessel.targets.local import procfs
+from vessel.targets.local import orphans, procfs
 from vessel.targets.local import shim as shim_module
 from vessel.targets.local.probes import ProbeRecord
 from vessel.targets.local.state import EXITED, RUNNING, Proc, read_exit
@@ -57,15 +58,15 @@ def backoff(crashes: int) -> float:
     return float(min(BACKOFF_MAX, BACKOFF_BASE * 2.0 ** max(crashes - 1, 0)))
 
 
-def describe_exit(code: int | None) -> str:
+def describe_exit(code: int | None, last_error: str = "") -> str:
+    """`exited with code 3: fatal: no config` — the code (or signal) and the last line on stderr."""
     if code is None:
-        return "exited (exit code unknown)"
-    if code > 128:
-        try:
-            return f"killed by {signal.Signals(code - 128).name}"
-        except ValueError:
-            pass
-    return f"exited with code {code}"
+        how = "exited (exit code unknown)"
+    elif code > 128 and code - 128 in {s.value for s in signal.Signals}:
+        how = f"killed by {signal.Signals(code - 128).name}"
+    else:
+        how = f"exited with code {code}"
+    return f"{how}: {last_error}" if last_error else how
 
 
 class Supervisor:
@@ -77,12 +78,14 @@ class Supervisor:
     # -- starting ------------------------------------------------------------------------------------
 
     def start(self, proc: Proc, launch: Launch, token: str) -> None:
-        """Start `proc`; on return it is RUNNING, or EXITED with the reason it could not start."""
-        launch.run_dir.mkdir(parents=True, exist_ok=True)
+        """Start `proc` carrying the launch `token`; on return it is RUNNING, or EXITED with the reason it
+        could not start."""
         launch.log.parent.mkdir(parents=True, exist_ok=True)
+        orphans.intend(launch.run_dir, token)
         exit_path = launch.run_dir / f"{token}.exit"
         argv = [sys.executable, "-I", "-S", str(SHIM), str(exit_path), "{fd}", "--", *launch.argv]
-        child, report = self._spawn(argv, launch.env, launch.cwd, launch.log)
+        env = {**launch.env, orphans.ENV: token}
+        child, report = self._spawn(argv, env, launch.cwd, launch.log)
         now = time.time()
         proc.token = token
         proc.pgid, proc.pgid_start = child.pid, procfs.start_time(child.pid) or 0
@@ -105,9 +108,14 @@ class Supervisor:
             self._kill_now(proc)
             proc.exit_code, proc.message = None, "cannot start: the launcher did not report back"
 
-    def start_balancer(self, proc: Proc, port: int, backends: Path, log: Path) -> str | None:
-        """Start the balancer for `proc.port`; None on success, else why it could not listen."""
+    def start_balancer(
+        self, proc: Proc, port: int, backends: Path, log: Path, run_dir: Path, token: str
+    ) -> str | None:
+        """Start the balancer for `proc.port`, carrying the launch `token`; None on success, else why it
+        could not listen."""
         log.parent.mkdir(parents=True, exist_ok=True)
+        orphans.intend(run_dir, token)
+        proc.token = token
         argv = [
             sys.executable,
             "-I",
@@ -120,7 +128,7 @@ class Supervisor:
             "--ready-fd",
             "{fd}",
         ]
-        child, report = self._spawn(argv, dict(os.environ), backends.parent, log)
+        child, report = self._spawn(argv, {**os.environ, orphans.ENV: token}, backends.parent, log)
         proc.pid = proc.pgid = child.pid
         proc.start = proc.pgid_start = procfs.start_time(child.pid) or 0
         proc.started_at = time.time()
@@ -173,19 +181,17 @@ class Supervisor:
                 if child.poll() is not None:
                     del self._children[pid]
 
-    def observe(
-        self, proc: Proc, directory: Path, table: dict[int, procfs.ProcStat], same_boot: bool
-    ) -> bool:
+    def observe(self, proc: Proc, directory: Path, table: dict[int, procfs.ProcStat]) -> bool:
         """If `proc` was running and its process has ended, record how; True when that happened now."""
         if proc.phase != RUNNING:
             return False
         ref = proc.ref()
-        if same_boot and ref is not None and procfs.alive_among([ref], table):
+        if ref is not None and procfs.alive_among([ref], table):
             return False
-        outcome = read_exit(directory, proc.token) if same_boot else None
+        outcome = read_exit(directory, proc.token)
         leader = proc.leader()
         deadline = time.monotonic() + 0.5
-        while outcome is None and same_boot and leader is not None and time.monotonic() < deadline:
+        while outcome is None and leader is not None and time.monotonic() < deadline:
             self.reap()
             if not leader.alive():  # the shim is gone without a record (killed)
                 outcome = read_exit(directory, proc.token)
@@ -193,13 +199,15 @@ class Supervisor:
             time.sleep(POLL)  # the shim is writing the record right now
             outcome = read_exit(directory, proc.token)
         proc.phase, proc.ready = EXITED, False
+        said = ""
         if outcome is not None:
             code = outcome.get("exitCode")
             proc.exit_code = code if isinstance(code, int) else None
             proc.finished_at = float(outcome.get("finishedAt") or time.time())
+            said = str(outcome.get("lastError") or "")
         else:
             proc.exit_code, proc.finished_at = None, time.time()
-        proc.message = describe_exit(proc.exit_code) if same_boot else "not running (the machine restarted)"
+        proc.message = describe_exit(proc.exit_code, said)
         return True
 
     @staticmethod

@@ -3,7 +3,7 @@
     targets:
       - name: laptop
         type: local
-        config: {path: ~/.vessel/local, ports: "20000-20999", grace: 5}
+        config: {path: ~/.vessel/local, ports: "20000-20999", grace: 5, minReadySeconds: 1}
 
 It takes `Service`, `Task` and `CronTask` objects of `local.vessel.dev/v1` (see `objects`), keeps each
 object's state in its own directory under `path` (see `state`), and starts the processes detached, so
@@ -11,9 +11,16 @@ they outlive the `vessel` command that started them; every later call — from t
 adopts them again from the state file. Calls on one object are serialised by a thread lock and an flock,
 so two `vessel` processes applying at once never start a replica twice.
 
-`apply` converges (starts, stops, replaces, restarts after back-off); `get` observes (probes, crashes,
-log rotation) and starts only what a CronTask schedule says is due; `delete` stops everything gracefully
-and removes the state.
+`apply` converges (starts, stops, replaces, restarts after back-off) and says what it did beyond writing
+the object (`ApplyResult.actions`: restarts, liveness kills, orphans swept), so the controller can leave
+an event for each; `get` observes (probes, crashes, log rotation) and starts only what a CronTask
+schedule says is due; `delete` stops everything gracefully and removes the state.
+
+`grace` is how long a stopped process gets between SIGTERM and SIGKILL; `minReadySeconds` how long a
+replica must stay up before it counts as ready (an object's own `spec.minReadySeconds` wins).
+
+Where the Application file lives (`source_dir` of `apply`) is kept in the object's state, outside its
+manifest, for `$(VESSEL_SOURCE_DIR)` (see `source_dir`).
 """
 
 from __future__ import annotations
@@ -35,11 +42,20 @@ from vessel.targets.local import logs, objects, orphans, procfs, status
 from vessel.targets.local.objects import CRON_TASK, SERVICE, TASK, Workload
 from vessel.targets.local.ports import DEFAULT_RANGE, PortBook, parse_range
 from vessel.targets.local.reconcile import Pass, Runner
-from vessel.targets.local.state import STATE_FILE, ObjectState, load, log_file, object_lock, save
+from vessel.targets.local.source_dir import check as check_source_dir
+from vessel.targets.local.state import (
+    STATE_FILE,
+    ObjectState,
+    load,
+    log_file,
+    object_lock,
+    save,
+)
 from vessel.targets.local.supervisor import Supervisor
 from vessel.targets.protocol import (
     APP_LABEL,
     APP_NAMESPACE_LABEL,
+    Action,
     ApplyResult,
     ContainerState,
     Instance,
@@ -48,6 +64,7 @@ from vessel.targets.protocol import (
 )
 
 DEFAULT_GRACE = 5.0
+DEFAULT_MIN_READY = 1.0
 DEFAULT_NAMESPACE = "default"
 NO_APP = "_none"
 _NAME_MAX = 200
@@ -64,6 +81,7 @@ class LocalTarget:
                 f"target {info.name!r} needs a directory for its state", Location(path="config.path")
             )
         grace = settings.seconds(info, "grace", DEFAULT_GRACE, allow_zero=True)
+        self.min_ready = settings.seconds(info, "minReadySeconds", DEFAULT_MIN_READY, allow_zero=True)
         self.info = info
         self.root = Path(path).expanduser()
         self._supervisor = Supervisor(grace)
@@ -76,22 +94,28 @@ class LocalTarget:
 
     # -- the Target protocol -------------------------------------------------------------------------
 
-    def apply(self, manifest: Mapping[str, Any], *, force: bool = False) -> ApplyResult:
+    def apply(
+        self, manifest: Mapping[str, Any], *, force: bool = False, source_dir: str | None = None
+    ) -> ApplyResult:
         """Converge the object's processes on the manifest. `force` changes nothing here: the target has no
-        other field managers to override."""
+        other field managers to override. `source_dir` (when given) is what VESSEL_SOURCE_DIR is from now
+        on; without it the one recorded earlier stays."""
         self._require_proc()
         workload = objects.parse(manifest, self.info.name)
         desired = _plain(manifest)
         with self._claimed(workload) as (directory, found):
-            now = time.time()
+            now, run = time.time(), Pass()
             state = found or ObjectState(manifest=desired, boot_id=self._runner.boot)
-            orphans.sweep(directory, state)  # left by an apply that was killed before it could record them
+            state.source_dir = source_dir or state.source_dir
+            check_source_dir(workload, state.source_dir)
+            swept = orphans.sweep(directory, state)  # left by an apply killed before it recorded them
+            if swept:
+                run.actions.append(Action("Swept", _swept(swept), warning=True))
             before = None if found is None else state.to_json()
             changed = found is None or state.manifest != desired
             if found is not None and changed:
                 state.generation += 1
             state.manifest = desired
-            run = Pass()
             try:
                 self._runner.observe(directory, state, workload, now)
                 if workload.kind == SERVICE:
@@ -105,7 +129,7 @@ class LocalTarget:
                     self._remove(directory)
                 raise
             live = self._finish(directory, state, workload, now, run, before)
-        return ApplyResult(changed or run.acted, live)
+        return ApplyResult(changed or run.acted, live, tuple(run.actions))
 
     @contextlib.contextmanager
     def _existing(self, key: ResourceKey) -> Iterator[tuple[Path, ObjectState] | None]:
@@ -198,7 +222,8 @@ class LocalTarget:
         )
 
     def instances(self, key: ResourceKey) -> list[Instance]:
-        """Each replica (or task run) as an instance with one container, its process."""
+        """Each replica (or task run) as an instance with one container, its process; failing while it
+        is not ready after ending abnormally (see `status`)."""
         live = self.get(key)
         procs = ((live or {}).get("status") or {}).get("processes") or []
         return [
@@ -208,6 +233,7 @@ class LocalTarget:
                 p["ready"],
                 (ContainerState(p["name"], p["ready"], p["restarts"], p["phase"]),),
                 p["message"],
+                "" if p["ready"] else p["failure"],
             )
             for p in procs
         ]
@@ -239,7 +265,8 @@ class LocalTarget:
         run: Pass,
         before: dict[str, Any] | None,
     ) -> dict[str, Any]:
-        status.run_probes(directory, state, workload, now, run.started)
+        min_ready = self.min_ready if workload.min_ready is None else workload.min_ready
+        status.run_probes(directory, state, workload, now, run.started, min_ready)
         status.sync_backends(directory, state)
         status.rotate_logs(directory)
         self._supervisor.reap()
@@ -346,6 +373,11 @@ class LocalTarget:
             raise TargetRejectedError(
                 f"target {self.info.name!r}: the local target needs /proc (Linux or WSL) to track processes"
             )
+
+
+def _swept(groups: list[int]) -> str:
+    which = ", ".join(str(g) for g in groups)
+    return f"stopped process group(s) {which}: an interrupted apply started them but never recorded them"
 
 
 def _key_at(directory: Path) -> ResourceKey | None:

@@ -2,9 +2,13 @@
 
 `deploy` applies every component under its topology/override policies to each placement (up to
 `parallelism` placements at a time); with `auto: false` it first waits for approval (`vessel workflow
-resume`). A step waiting on an unhealthy component says which, where, and what its status says. The
-components' outputs are published to the run, so a later step's components (and steps) can take them as
-inputs; `apply-component` waits until its component's inputs are published.
+resume`). A step waiting on an unhealthy component says which, where, what its status says and the
+latest cause its instances give (probe failure, last exit, restarts). A component that is *failing* —
+crash-looping, unable to start (see `diagnosis`) — is not waited for: it is an error of the step
+(ComponentFailingError), retried with backoff `backoff.FAILING_WORKLOAD_ERRORS` times, after which the
+step fails with the cause. The components' outputs are published to the run, so a later step's
+components (and steps) can take them as inputs; `apply-component` waits until its component's inputs
+are published.
 """
 
 from __future__ import annotations
@@ -12,8 +16,9 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from vessel.errors import TransientError, ValidationError
+from vessel.errors import ComponentFailingError, TransientError, ValidationError
 from vessel.policies.topology import Placement, place
+from vessel.workflow import backoff
 from vessel.workflow.delivery import ComponentReport, Delivery
 from vessel.workflow.step_api import Outcome, StepContext
 
@@ -78,13 +83,20 @@ def _conclude(results: list[tuple[list[ComponentReport], dict[str, Any]] | Excep
         raise TransientError("; ".join(str(e) for e in errors) + others, retry_after=max(asked, default=None))
     reports = [rep for r in results if not isinstance(r, Exception) for rep in r[0]]
     unhealthy = [r for r in reports if not r.healthy]
+    failing = [r for r in unhealthy if r.failing]
+    if failing:
+        first = failing[0]
+        raise ComponentFailingError(
+            f"component {first.component} on target {first.target} is failing: {first.failing}"
+            + _more(failing),
+            give_up_after=backoff.FAILING_WORKLOAD_ERRORS,
+        )
     if unhealthy:
         first = unhealthy[0]
-        more = f" (and {len(unhealthy) - 1} more)" if len(unhealthy) > 1 else ""
-        detail = f": {first.message}" if first.message else ""
+        detail = "; ".join(d for d in (first.message, first.cause) if d)
         return Outcome.wait(
             f"waiting for component {first.component} on target {first.target} to become "
-            f"healthy{detail}{more}",
+            f"healthy{': ' + detail if detail else ''}{_more(unhealthy)}",
             HEALTH_POLL_SECONDS,
         )
     outputs: dict[str, Any] = {}
@@ -92,6 +104,10 @@ def _conclude(results: list[tuple[list[ComponentReport], dict[str, Any]] | Excep
         if not isinstance(r, Exception):
             outputs.update(r[1])
     return Outcome.succeeded({"outputs": outputs}, values=outputs)
+
+
+def _more(reports: list[ComponentReport]) -> str:
+    return f" (and {len(reports) - 1} more)" if len(reports) > 1 else ""
 
 
 STEPS = {"deploy": deploy, "apply-component": apply_component}
