@@ -37,8 +37,8 @@ def test_an_object_applied_just_before_a_crash_is_known_and_deleted_with_the_app
     mem = h.targets["mem"]
     apply = mem.apply
 
-    def apply_then_die(manifest: Mapping[str, Any], *, force: bool = False) -> ApplyResult:
-        apply(manifest, force=force)
+    def apply_then_die(manifest: Mapping[str, Any], **options: Any) -> ApplyResult:
+        apply(manifest, **options)
         raise ProcessKilled  # the object is live; the process dies before it can say so
 
     monkeypatch.setattr(mem, "apply", apply_then_die)
