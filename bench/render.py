@@ -32,7 +32,7 @@ import yaml
 
 from vessel.definitions import build_registry
 from vessel.definitions.definition import Kind
-from vessel.definitions.slots import plan
+from vessel.definitions.slots import SKELETONS
 from vessel.model import Document, SourceMap, parse_application
 from vessel.render import evaluate_status, render_application, resources
 
@@ -106,7 +106,7 @@ def render_figures(apps: list[Any], registry: Any, repeat: int) -> dict[str, flo
 
     def cold() -> None:
         for app in apps:
-            plan.cache_clear()  # every render parses its template skeleton again
+            SKELETONS.clear()  # every render parses its template skeleton again
             render_application(app, registry)
 
     cold_s, _ = best_of(repeat, cold)

@@ -11,13 +11,17 @@ when it can, *what to do*. Whether an error is worth retrying is decided where i
     ├── DefinitionError              a definition is malformed (bad schema, template syntax)
     ├── RenderError                  a template failed, timed out, grew too large, or produced bad data
     │   ├── RenderRefusedError       the template refused on purpose (`fail("...")` in a definition)
+    │   ├── OverCapError             a template or expression went over a cap (CPU time, memory, size);
+    │   │                            the message names the definition or step and the cap
     │   └── TraitNotApplicableError  a trait's appliesToWorkloads excludes the component
     ├── NotFoundError                an application, revision, run or target that does not exist
     ├── ConflictError                an operation that contradicts state (resume a terminated run,
     │                                two applications owning one resource)
     ├── TargetRejectedError          a target refused an object as invalid (terminal: fix the input)
     └── TransientError               I/O that may work later: retried with backoff (terminal = False)
-        └── TargetUnavailableError   a target could not be reached, or answered 5xx / conflict
+        ├── TargetUnavailableError   a target could not be reached, or answered 5xx / conflict
+        └── TemplateWorkerError      a template worker could not start, died, or was stuck (not a cap:
+                                     the machine may be out of memory or overloaded)
 
 Only TransientError and its subclasses are retried.
 """
@@ -107,6 +111,10 @@ class RenderRefusedError(RenderError):
     """A definition's template refused these inputs on purpose, with its own message."""
 
 
+class OverCapError(RenderError):
+    """A template or expression went over one of its caps (RenderLimits); retrying cannot help."""
+
+
 class TraitNotApplicableError(RenderError):
     """A trait was attached to a workload its definition does not apply to."""
 
@@ -142,6 +150,10 @@ class TransientError(VesselError):
 
 class TargetUnavailableError(TransientError):
     """A target could not be reached or failed temporarily."""
+
+
+class TemplateWorkerError(TransientError):
+    """A template worker process could not be started, died unexpectedly, or stopped answering."""
 
 
 @contextmanager

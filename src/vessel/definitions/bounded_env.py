@@ -1,0 +1,398 @@
+"""The bounded language at run time: every operation that builds a value is size-checked first.
+
+`bounded_check.py` admits only loop-free Jinja (no `for`, macros, recursion), so the number of
+operations an evaluation performs is fixed by its text. What is left to bound is how big each
+operation's result can be, and this module does that for every value-producing operation Jinja can
+compile from the admitted constructs:
+
+* arithmetic (`+ * ** %`, intercepted as the sandbox allows), and `~`, which Jinja compiles to a plain
+  join that no sandbox hook sees — so a code generator routes it through `environment.checked_concat`;
+* `{{ }}` output (converting a structure to text), through `finalize`;
+* filters: only a whitelist, each wrapped to estimate (before) or charge (after) what it builds;
+* calls: a few globals and whitelisted methods of str, dict and list, nothing else;
+* slices, charged by what they copy.
+
+Results that cannot be larger than their inputs are charged after they are built (a `split`, a
+`list` of a `selectattr`); those that can amplify (`'x' * n`, `replace`, `join`, `%` widths, `**`) are
+estimated and refused before. The charges of one evaluation are summed in an *allowance* of
+`expression_bytes`: a status rule cannot build more than that in total, however it combines
+operations. Constant folding at compile time is off (`optimized=False`), so nothing is evaluated
+before the allowance exists.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from jinja2 import ChainableUndefined, StrictUndefined, Undefined
+from jinja2 import filters as jinja_filters
+from jinja2 import tests as jinja_tests
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.exceptions import SecurityError
+from jinja2.nodes import Concat
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.utils import _PassArg
+
+from vessel.definitions.limits import current_limits, size_text
+from vessel.definitions.sandbox import (
+    GuardedEnvironment,
+    LimitExceeded,
+    binop_size,
+    bounded_range,
+    configure,
+    fail,
+    int_bytes,
+    too_large,
+)
+from vessel.definitions.slots import emit
+
+# --- the allowance: what one evaluation may still build ------------------------------------------------
+
+_allowance: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
+    "vessel_allowance", default=None
+)
+
+
+def open_allowance(total: int) -> contextvars.Token[list[int] | None]:
+    return _allowance.set([total])
+
+
+def close_allowance(token: contextvars.Token[list[int] | None]) -> None:
+    _allowance.reset(token)
+
+
+def charge(size: int, what: str) -> None:
+    """Count `size` bytes against this evaluation's allowance; refuse if it would go over."""
+    cap = current_limits().expression_bytes
+    if size > cap:
+        raise too_large(what, cap)
+    allowance = _allowance.get()
+    if allowance is None:
+        return
+    allowance[0] -= size
+    if allowance[0] < 0:
+        raise LimitExceeded(f"built more than {size_text(cap)} of values in one evaluation (the cap)")
+
+
+def text_size(value: Any, limit: int) -> int:
+    """An upper estimate of `len(str(value))`, found by a walk that stops once it passes `limit`."""
+    if type(value) is str:
+        return len(value)
+    total, stack = 0, [value]
+    while stack and total <= limit:
+        item = stack.pop()
+        if isinstance(item, str):
+            total += 4 * len(item) + 2  # repr() inside a structure may escape every character
+        elif isinstance(item, Mapping):
+            total += 2 + 4 * len(item)
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            total += 2 + 2 * len(item)
+            stack.extend(item)
+        elif isinstance(item, bool) or item is None:
+            total += 5
+        elif isinstance(item, int):
+            total += 3 * int_bytes(item) + 1
+        elif not isinstance(item, Undefined):
+            total += 32  # floats, and the repr of anything else
+    return total
+
+
+def shallow_size(value: Any) -> int:
+    """What building `value` itself took: its characters, or a pointer per item."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, list | tuple | dict):
+        return 8 * len(value)
+    return 0
+
+
+def _text(value: Any, what: str) -> Any:
+    """`finalize` of a status message: what `{{ value }}` will write, charged before it is written."""
+    if not isinstance(value, Undefined):
+        charge(text_size(value, current_limits().expression_bytes), what)
+    return value
+
+
+# --- filters -------------------------------------------------------------------------------------------
+
+Filter = Callable[..., Any]
+
+
+# Filters whose result is no larger than a small multiple of their input: charged after they run.
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+AFTER = _words(
+    "abs attr capitalize count d default dictsort e escape filesizeformat first float int items last "
+    "length list lower map max min reject rejectattr reverse round select selectattr sort title trim "
+    "truncate unique upper urlencode wordcount wordwrap b64encode b64decode"
+)
+
+
+def _charged_after(name: str, filter_: Filter) -> Filter:
+    @functools.wraps(filter_)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        result = filter_(*args, **kwargs)
+        if isinstance(result, list | tuple | str | dict):
+            charge(shallow_size(result), f"the filter '{name}'")
+        return result
+
+    return run
+
+
+def _split(filter_: Filter, args: tuple[Any, ...]) -> tuple[tuple[Any, ...], Any, tuple[Any, ...]]:
+    """(the context/environment argument Jinja passes, if any; the filtered value; the rest)."""
+    head = 1 if _PassArg.from_obj(filter_) is not None else 0
+    return args[:head], args[head], args[head + 1 :]
+
+
+def _join(filter_: Filter) -> Filter:
+    @functools.wraps(filter_)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        head, value, rest = _split(filter_, args)
+        items = value if isinstance(value, list | tuple) else list(value)
+        charge(8 * len(items), "the filter 'join'")
+        separator = str(rest[0] if rest else kwargs.get("d", ""))
+        limit = current_limits().expression_bytes
+        charge(sum(text_size(i, limit) for i in items) + len(separator) * len(items), "the filter 'join'")
+        return filter_(*head, items, *rest, **kwargs)
+
+    return run
+
+
+def _replace(filter_: Filter) -> Filter:
+    @functools.wraps(filter_)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        _, value, rest = _split(filter_, args)
+        old, new = (
+            str(rest[0] if rest else kwargs.get("old", "")),
+            str(rest[1] if len(rest) > 1 else kwargs.get("new", "")),
+        )
+        count = rest[2] if len(rest) > 2 else kwargs.get("count")
+        charge(
+            replaced_size(str(value), old, new, count if isinstance(count, int) else -1),
+            "the filter 'replace'",
+        )
+        return filter_(*args, **kwargs)
+
+    return run
+
+
+def replaced_size(text: str, old: str, new: str, count: int = -1) -> int:
+    hits = text.count(old) if old else len(text) + 1
+    if count >= 0:
+        hits = min(hits, count)
+    return len(text) + hits * max(len(new) - len(old), 0)
+
+
+def _estimated(name: str, filter_: Filter, factor: int) -> Filter:
+    """Filters that turn a value into text (`string`, `tojson`): the text is estimated first."""
+
+    @functools.wraps(filter_)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        _, value, _ = _split(filter_, args)
+        charge(factor * text_size(value, current_limits().expression_bytes), f"the filter '{name}'")
+        return filter_(*args, **kwargs)
+
+    return run
+
+
+def _indent(filter_: Filter) -> Filter:
+    @functools.wraps(filter_)
+    def run(value: Any, width: Any = 4, *args: Any, **kwargs: Any) -> Any:
+        pad = len(width) if isinstance(width, str) else int(width)
+        text = str(value)
+        charge(len(text) + (text.count("\n") + 1) * max(pad, 0), "the filter 'indent'")
+        return filter_(value, width, *args, **kwargs)
+
+    return run
+
+
+def _sum(filter_: Filter) -> Filter:
+    @functools.wraps(filter_)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        result = filter_(*args, **kwargs)
+        if not isinstance(result, int | float):
+            raise TypeError("the filter 'sum' adds numbers only in expressions")
+        return result
+
+    return run
+
+
+def bounded_filters(base: Mapping[str, Filter]) -> dict[str, Filter]:
+    """The whitelist of filters the bounded language offers, each wrapped to charge what it builds."""
+    chosen = {name: _charged_after(name, base[name]) for name in AFTER}
+    chosen |= {
+        "join": _join(base["join"]),
+        "replace": _replace(base["replace"]),
+        "string": _estimated("string", base["string"], 1),
+        "tojson": _estimated("tojson", base["tojson"], 6),
+        "indent": _indent(base["indent"]),
+        "sum": _sum(base["sum"]),
+    }
+    return chosen
+
+
+BOUNDED_TESTS = dict(jinja_tests.TESTS)
+
+# --- calls ---------------------------------------------------------------------------------------------
+
+METHODS: Mapping[type, frozenset[str]] = {
+    str: _words(
+        "startswith endswith lower upper strip lstrip rstrip split rsplit splitlines replace find "
+        "rfind index rindex count isdigit isalpha isalnum islower isupper isspace isdecimal isnumeric "
+        "title capitalize casefold swapcase partition rpartition removeprefix removesuffix join"
+    ),
+    dict: frozenset({"get", "items", "keys", "values"}),
+    list: frozenset({"index", "count"}),
+    tuple: frozenset({"index", "count"}),
+}
+METHOD_NAMES = frozenset().union(*METHODS.values())
+GLOBALS = frozenset({"range", "dict", "fail"})
+
+
+def _method_owner(method: Any) -> type | None:
+    owner = getattr(method, "__self__", None)
+    for kind in METHODS:
+        if isinstance(owner, kind) and getattr(method, "__name__", "") in METHODS[kind]:
+            return kind
+    return None
+
+
+def _checked_method(method: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    name = method.__name__
+    owner = method.__self__
+    if isinstance(owner, str) and name == "replace" and len(args) >= 2:
+        count = args[2] if len(args) > 2 and isinstance(args[2], int) else -1
+        charge(replaced_size(owner, str(args[0]), str(args[1]), count), "'.replace()'")
+    if isinstance(owner, str) and name == "join" and args:
+        items = list(args[0])
+        charge(8 * len(items) + sum(len(str(i)) if isinstance(i, str) else 0 for i in items), "'.join()'")
+        charge(len(owner) * len(items), "'.join()'")
+        args = (items, *args[1:])
+    result = method(*args, **kwargs)
+    charge(shallow_size(result), f"'.{name}()'")
+    return result
+
+
+# --- the environments ----------------------------------------------------------------------------------
+
+
+class _CheckedConcat(CodeGenerator):
+    """`a ~ b` calls `environment.checked_concat`, where it is size-checked, instead of a bare join."""
+
+    def visit_Concat(self, node: Concat, frame: Frame) -> None:
+        self.write("environment.checked_concat((")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
+
+
+class BoundedEnvironment(GuardedEnvironment):
+    """The guarded sandbox with every value-building operation checked against the allowance."""
+
+    code_generator_class = _CheckedConcat
+    intercepted_binops = frozenset({"+", "-", "*", "/", "//", "%", "**"})
+
+    def checked_concat(self, parts: tuple[Any, ...]) -> str:
+        limit = current_limits().expression_bytes
+        charge(sum(text_size(p, limit) for p in parts), "'~'")
+        return "".join(map(str, parts))
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        limits = current_limits()
+        if operator == "**" and isinstance(right, int | float) and abs(right) > limits.exponent:
+            raise LimitExceeded(f"'**' exponent {right:g} is larger than {limits.exponent} (the cap)")
+        size = binop_size(operator, left, right)
+        if operator == "%" and isinstance(left, str):
+            size = (size or 0) + text_size(right, limits.expression_bytes)
+        elif operator == "+":
+            size = _sum_size(left, right)
+        if size is not None:
+            charge(size, f"'{operator}'")
+        return ImmutableSandboxedEnvironment.call_binop(self, context, operator, left, right)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        if _method_owner(__obj) is not None:
+            return _checked_method(__obj, args, kwargs)
+        if __obj is bounded_range:
+            return bounded_range(*args)
+        if __obj is fail:
+            fail(*args)
+        if __obj is dict:
+            result = dict(*args, **kwargs)
+            charge(8 * len(result), "dict()")
+            return result
+        raise SecurityError(
+            f"calling {getattr(__obj, '__name__', type(__obj).__name__)!r} is not allowed here"
+        )
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        result = super().getitem(obj, argument)
+        if isinstance(argument, slice):
+            charge(shallow_size(result), "a slice")
+        return result
+
+
+def _sum_size(left: Any, right: Any) -> int | None:
+    if isinstance(left, str) and isinstance(right, str):
+        return len(left) + len(right)
+    if isinstance(left, list | tuple) and isinstance(right, list | tuple):
+        return 8 * (len(left) + len(right))
+    if isinstance(left, int) and isinstance(right, int):
+        return max(int_bytes(left), int_bytes(right)) + 1
+    return None
+
+
+def _bounded(env: BoundedEnvironment) -> BoundedEnvironment:
+    configure(env)
+    env.filters.clear()
+    env.filters.update(bounded_filters({**jinja_filters.FILTERS, **_extra_filters()}))
+    env.tests.clear()
+    env.tests.update(BOUNDED_TESTS)
+    return env
+
+
+def _extra_filters() -> dict[str, Filter]:
+    probe = ImmutableSandboxedEnvironment()
+    configure(probe)
+    return {name: probe.filters[name] for name in ("b64encode", "b64decode")}
+
+
+def status_environment() -> BoundedEnvironment:
+    """Expressions and status messages: undefined values chain (`a.b.c | default(0)`)."""
+    env = BoundedEnvironment(
+        undefined=ChainableUndefined,
+        finalize=lambda value: _text(value, "'{{ }}'"),
+        autoescape=False,
+        auto_reload=False,
+        cache_size=0,
+        optimized=False,
+    )
+    return _bounded(env)
+
+
+def data_environment() -> BoundedEnvironment:
+    """Loop-free definition templates rendered in-process: strict, and emitting slots like the worker's."""
+    env = BoundedEnvironment(
+        undefined=StrictUndefined,
+        finalize=emit,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+        auto_reload=False,
+        cache_size=0,
+        optimized=False,
+    )
+    return _bounded(env)
+
+
+STATUS_ENV = status_environment()
+BOUNDED_DATA_ENV = data_environment()
