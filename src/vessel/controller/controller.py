@@ -19,6 +19,8 @@ from vessel.controller import gc, statekeep
 from vessel.controller.health import workload_status
 from vessel.controller.revisions import application_from_snapshot, registry_from_snapshot, snapshot
 from vessel.controller.targets import StoreTargets
+from vessel.definitions.check import check_expressions
+from vessel.definitions.lru import BoundedCache
 from vessel.definitions.registry import Registry, build_registry
 from vessel.errors import ConflictError, NotFoundError, VesselError
 from vessel.model.application import Application
@@ -29,6 +31,9 @@ from vessel.workflow.delivery import Delivery, TargetProvider
 from vessel.workflow.engine import LEASE_SECONDS, STEP_GROUP, Engine, RunContext
 from vessel.workflow.plan import Plan, plan_for
 from vessel.workflow.steps import builtin_steps
+
+REVISION_CACHE = 512  # revisions (application + definitions) kept in memory per process
+RevisionContext = tuple[Application, Registry]
 
 RUN_PHASES = {
     RunPhase.EXECUTING: Phase.RUNNING_WORKFLOW,
@@ -62,7 +67,11 @@ class Controller:
         self.owner = owner or f"{socket.gethostname()}-{os.getpid()}"
         lease = float(os.environ.get("VESSEL_LEASE_SECONDS", LEASE_SECONDS))
         self.engine = Engine(store, self.clock, builtin_steps(), self.owner, lease)
-        self._revisions: dict[tuple[int, int], tuple[Application, Registry]] = {}
+        # The revisions this process works on, rebuilt from the store on a miss: a long-running process
+        # reconciles tens of thousands of applications, so this is an LRU, not a dict that only grows.
+        self._revisions: BoundedCache[tuple[Application, Registry]] = BoundedCache(
+            REVISION_CACHE, REVISION_CACHE
+        )
 
     def close(self) -> None:
         """Release this process's leases so another process can drive its runs right away."""
@@ -72,6 +81,7 @@ class Controller:
 
     def submit(self, app: Application, registry: Registry | None = None) -> Submitted:
         """Store a new revision (unless identical to the current one) and start its workflow run."""
+        check_expressions(app)  # a run must not find out later that an `if` can never be evaluated
         snap = snapshot(app, registry or self.live_registry)
         record, number = self.store.create_revision(
             app.namespace, app.name, snap.digest, snap.spec, snap.definitions, self.clock.now()
@@ -80,7 +90,8 @@ class Controller:
             return Submitted(record, None, None)
         # The snapshot is what this process just parsed: no need to read it back to run it.
         documents = [doc for _, _, _, doc in snap.definitions]
-        self._revisions[(record.id, number)] = (app, registry_from_snapshot(documents, self.live_registry))
+        context = (app, registry_from_snapshot(documents, self.live_registry))
+        self._revisions.put((record.id, number), context, 1)
         self.event(record.id, "Revision", f"revision {number} created")
         return Submitted(record, number, self._start_run(record.id, number, snap.plan))
 
@@ -158,12 +169,14 @@ class Controller:
     # --- run contexts ----------------------------------------------------------------------------
 
     def revision_context(self, app_id: int, revision: int) -> tuple[Application, Registry]:
-        key = (app_id, revision)
-        if key not in self._revisions:
-            record = self.store.revision(app_id, revision)
-            registry = registry_from_snapshot(record.definitions, self.live_registry)
-            self._revisions[key] = (application_from_snapshot(record.spec), registry)
-        return self._revisions[key]
+        return self._revisions.get_or_make(
+            (app_id, revision), lambda: self._load_revision(app_id, revision), lambda _: 1
+        )
+
+    def _load_revision(self, app_id: int, revision: int) -> tuple[Application, Registry]:
+        record = self.store.revision(app_id, revision)
+        registry = registry_from_snapshot(record.definitions, self.live_registry)
+        return application_from_snapshot(record.spec), registry
 
     def _run_context(self, run: RunRecord) -> RunContext:
         app, registry = self.revision_context(run.app_id, run.revision)

@@ -5,12 +5,12 @@ loop doubles a string through a join no sandbox hook sees, and C-level work (`'x
 huge `**`) cannot be interrupted by Python code. So such templates run here, where the kernel enforces
 the caps (`limits.py`):
 
-* memory: `RLIMIT_AS` = this process's size at start-up plus room for its template cache plus
-  `memory_bytes`; an allocation beyond it fails with MemoryError;
+* memory: `RLIMIT_AS` = this process's size before the render plus `memory_bytes`; an allocation
+  beyond it fails with MemoryError;
 * CPU time, counted for this process only — a busy machine does not make a render fail: an
   `ITIMER_PROF` timer raises inside the template after `cpu_seconds`, giving a clean error with its
-  line; for C-level work the timer cannot interrupt, `RLIMIT_CPU` (re-armed before each job) has the
-  kernel kill the process about a second later.
+  line; for C-level work the timer cannot interrupt, `RLIMIT_CPU` (re-armed before each job, in whole
+  seconds) has the kernel kill the process within a second more.
 
 After any breach the worker answers once and exits; its parent starts a new one for the next render
 (`worker_pool.py`). Idle, it blocks reading its stdin and exits when the parent closes it or dies.
@@ -49,7 +49,6 @@ from vessel.definitions.worker_protocol import (
 )
 
 CACHE_BYTES = 4 * MIB  # compiled templates kept, by source size
-CACHE_ROOM = 48 * MIB  # what they may take in memory (compiled code is about ten times the source)
 JOB_LIMIT = 256 * MIB  # the largest job frame accepted (the parent is trusted; this catches bugs)
 
 
@@ -66,8 +65,9 @@ class Worker:
 
     def __init__(self) -> None:
         self.compiled: BoundedCache[jinja2.Template] = BoundedCache(512, CACHE_BYTES)
-        self.base_size = _address_space()
         self.memory_cap = -1
+        self.compiles = 0  # templates compiled so far: compiling is what makes a worker grow
+        self.sized_at = -1
 
     def serve(self, fd_in: int, fd_out: int) -> None:
         while True:
@@ -95,11 +95,13 @@ class Worker:
         return reply
 
     def _arm(self, limits: RenderLimits) -> None:
-        if limits.memory_bytes != self.memory_cap:
-            self.memory_cap = limits.memory_bytes
-            _set_soft(resource.RLIMIT_AS, self.base_size + CACHE_ROOM + limits.memory_bytes)
-        used = time.process_time()
-        _set_soft(resource.RLIMIT_CPU, math.ceil(used + limits.cpu_seconds) + 1)
+        if limits.memory_bytes != self.memory_cap or self.compiles != self.sized_at:
+            # Room for `memory_bytes` beyond what this process holds now (measured again only when it
+            # may have grown: after compiling a template into its cache).
+            self.memory_cap, self.sized_at = limits.memory_bytes, self.compiles
+            _set_soft(resource.RLIMIT_AS, _address_space() + limits.memory_bytes)
+        used = time.process_time()  # RLIMIT_CPU counts whole seconds of the process's life
+        _set_soft(resource.RLIMIT_CPU, math.ceil(used + limits.cpu_seconds))
         signal.setitimer(signal.ITIMER_PROF, limits.cpu_seconds)
 
     def _render(self, job: Job) -> Reply:
@@ -121,6 +123,7 @@ class Worker:
 
     def _compiled(self, job: Job) -> jinja2.Template:
         def compile_() -> jinja2.Template:
+            self.compiles += 1
             template = DATA_ENV.from_string(job.source)
             template.name = template.filename = job.name
             return template

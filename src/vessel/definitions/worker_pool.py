@@ -7,7 +7,9 @@ whose kernel-enforced limits are what keep this process healthy, whatever a temp
   never pay the ~60 ms a worker takes to start;
 * lends a worker to one render at a time, starting up to `size` of them for renders on several threads;
 * replaces a worker after any breach (it exits by itself after answering), and after it died or was
-  stuck: the next render gets a fresh one;
+  stuck: the next render gets a fresh one. A worker killed from outside (an administrator, the
+  out-of-memory killer; perhaps while idle) costs its render one retry on a fresh worker, so a render
+  only fails when its worker dies twice;
 * waits for an answer at most `wall_backstop_seconds`: the CPU cap is the real one, this only catches a
   worker that cannot run at all (stopped, or starved for minutes on an overloaded machine);
 * stops its workers when this process exits; they also exit by themselves when it dies (their stdin
@@ -42,6 +44,25 @@ DEFAULT_SIZE = max(1, min(4, os.cpu_count() or 1))
 _SRC = str(Path(__file__).resolve().parents[2])  # where `vessel` is imported from, for the child
 
 
+class Died(Exception):
+    """A worker ended without answering; `error` says why. `retry`: not this job's doing (it was
+    killed from outside, perhaps while idle), so the job may run once more on a fresh worker."""
+
+    def __init__(self, error: Exception, retry: bool = False):
+        super().__init__(str(error))
+        self.error = error
+        self.retry = retry
+
+
+def _how(code: int) -> str:
+    if code >= 0:
+        return f"exit status {code}"
+    try:
+        return f"signal {signal.Signals(-code).name}"
+    except ValueError:
+        return f"signal {-code}"
+
+
 class WorkerProcess:
     """One worker: its process and the two pipe ends this side uses."""
 
@@ -70,27 +91,27 @@ class WorkerProcess:
         except Lost as lost:
             raise self._lost(job, lost.timed_out) from None
         except (OSError, ValueError):  # a broken pipe, or an answer that is not a reply
-            raise self._lost(job, False) from None
+            raise self._lost(job, timed_out=False) from None
         self.cpu = reply.cpu
         if reply.leaving:
             self.stop()
         return reply
 
-    def _lost(self, job: Job, timed_out: bool) -> Exception:
+    def _lost(self, job: Job, timed_out: bool) -> Died:
         if timed_out:
             self.stop(kill=True)
-            return TemplateWorkerError(
-                f"template {job.name} did not finish within {job.limits.wall_backstop_seconds:g} s of "
-                "wall-clock time; its worker was stopped (is the machine overloaded?)"
+            return Died(
+                TemplateWorkerError(
+                    f"template {job.name} did not finish within {job.limits.wall_backstop_seconds:g} s of "
+                    "wall-clock time; its worker was stopped (is the machine overloaded?)"
+                )
             )
         code = self.stop()
-        if code == -signal.SIGXCPU:
-            return OverCapError(
-                f"template {job.name} used more than {job.limits.cpu_seconds:g} s of CPU time (the cap)"
-            )
-        how = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
-        return TemplateWorkerError(
-            f"the template worker rendering {job.name} died ({how}); the next render starts a new one"
+        if code == -signal.SIGXCPU:  # the kernel enforced the CPU cap (RLIMIT_CPU)
+            cap = job.limits.cpu_seconds
+            return Died(OverCapError(f"template {job.name}: used more than {cap:g} s of CPU time (the cap)"))
+        return Died(
+            TemplateWorkerError(f"the template worker rendering {job.name} died ({_how(code)})"), retry=True
         )
 
     def stop(self, kill: bool = False) -> int:
@@ -124,24 +145,38 @@ class WorkerPool:
         self._at_exit = False
 
     def render(self, job: Job) -> Reply:
-        worker = self._borrow()
-        try:
-            reply = worker.run(job)
-        except BaseException:
-            self._drop(worker)
-            raise
-        if reply.leaving:
-            self._drop(worker)
-        else:
-            self._give_back(worker)
-        return reply
+        """Render `job` on a worker; a worker killed from outside costs one retry on a fresh one."""
+        for attempt in (1, 2):
+            worker = self._borrow()
+            try:
+                reply = worker.run(job)
+            except Died as died:
+                self._drop(worker)
+                if died.retry and attempt == 1:
+                    continue
+                raise died.error from None
+            except BaseException:
+                self._drop(worker)
+                raise
+            if reply.leaving:
+                self._drop(worker)
+            else:
+                self._give_back(worker)
+            return reply
+        raise AssertionError("unreachable")
 
     def _borrow(self) -> WorkerProcess:
         with self._lock:
-            while not self._idle and len(self._all) + self._starting >= self.size:
-                self._lock.wait()
-            if self._idle:
-                return self._idle.pop()
+            while True:
+                while not self._idle and len(self._all) + self._starting >= self.size:
+                    self._lock.wait()
+                if not self._idle:
+                    break
+                worker = self._idle.pop()
+                if worker.alive:
+                    return worker
+                self._all.discard(worker)  # it died while idle (killed from outside): start another
+                worker.stop()
             self._starting += 1  # counts towards the size while it starts, outside the lock
         try:
             worker = WorkerProcess()

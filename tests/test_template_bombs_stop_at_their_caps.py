@@ -1,0 +1,249 @@
+"""A definition template cannot take more than its caps of CPU time and memory, whatever it contains.
+
+Loop-free templates render in this process in the bounded language, where every operation that builds a
+value is size-checked; any other template renders in a template worker process under kernel limits.
+Each bomb listed in issue 9 fails with an error naming the template and the cap, the engine process's
+memory stays flat, a worker that breached or died is replaced, and the CPU cap counts CPU time, not
+wall-clock time. Caps are small and the bombs just over them, so a regression fails fast.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from vessel.definitions import JinjaTemplate, RenderLimits
+from vessel.definitions.limits import KIB, MIB
+from vessel.definitions.worker_pool import POOL
+from vessel.errors import Location, OverCapError, RenderError, TemplateWorkerError
+
+SMALL = RenderLimits(
+    cpu_seconds=0.5,
+    memory_bytes=64 * MIB,
+    output_bytes=64 * KIB,
+    expression_bytes=64 * KIB,
+    sequence_items=1000,
+)
+IN_A_LOOP = "{{% for _ in [1] %}}x: {{{{ {} }}}}\n{{% endfor %}}"  # a loop: only a worker may render it
+
+
+def template(source: str) -> JinjaTemplate:
+    return JinjaTemplate(source, "bomb", Location("bomb.yaml", 10))
+
+
+def render(source: str, limits: RenderLimits = SMALL, **parameter: Any) -> dict[str, Any]:
+    return template(source).render({"parameter": parameter, "context": {}}, limits)
+
+
+# (expression, what the error says): the bombs of issue 9, each just over its (small) cap.
+BOMBS = [
+    ("'x'.ljust(70000)", r"'ljust' would build a value larger than 64 KiB \(the cap\)"),
+    ("'x'.center(70000)", r"'center' would build a value larger than 64 KiB \(the cap\)"),
+    ("'1'.zfill(70000)", r"'zfill' would build a value larger than 64 KiB \(the cap\)"),
+    ("('\\t' * 10).expandtabs(7000)", r"'expandtabs' would build a value larger than 64 KiB \(the cap\)"),
+    ("'%*s' % (70000, 'x')", r"'%' would build a value larger than 64 KiB \(the cap\)"),
+    ("'{:>100000000}'.format(1) | length", r"used more than 64 MiB of memory \(the cap\)"),
+    ("7 ** 1001", r"'\*\*' exponent 1001 is larger than 1000 \(the cap\)"),
+    ("(7 ** 1000) ** 200", r"'\*\*' would build a value larger than 64 KiB \(the cap\)"),
+    ("[0] * 10000", r"'\*' would build a value larger than 64 KiB \(the cap\)"),
+    (  # a billion items as text: whichever cap it reaches first
+        "([[[0] * 1000] * 1000] * 1000) | string | length",
+        r"used more than (64 MiB of memory|0.5 s of CPU time) \(the cap\)",
+    ),
+    ("dict.fromkeys(range(1001)) | length", r"range\(\) of more than 1000 items \(the cap\)"),
+]
+
+
+@pytest.mark.parametrize(("bomb", "error"), BOMBS, ids=[b for b, _ in BOMBS])
+def test_a_bomb_in_a_worker_template_fails_with_its_cap(bomb: str, error: str) -> None:
+    source = IN_A_LOOP.format(bomb)
+    assert template(source).runs_in_worker
+    with pytest.raises(OverCapError, match=rf"bomb.yaml:11: template bomb: {error}"):
+        render(source)
+
+
+IN_PROCESS = [
+    ("'%*s' % (70000, 'x')", r"'%' would build a value larger than 64 KiB \(the cap\)"),
+    ("7 ** 1001", r"'\*\*' exponent 1001 is larger than 1000 \(the cap\)"),
+    ("(7 ** 1000) ** 200", r"'\*\*' would build a value larger than 64 KiB \(the cap\)"),
+    ("[0] * 10000", r"'\*' would build a value larger than 64 KiB \(the cap\)"),
+    ("([[[0] * 1000] * 1000] * 1000) | string", r"the filter 'string' would build a value larger than 64"),
+    ("range(1001) | list", r"range\(\) of more than 1000 items \(the cap\)"),
+    ("parameter.s ~ parameter.s", r"'~' would build a value larger than 64 KiB \(the cap\)"),
+    ("parameter.s | replace('x', 'xx')", r"the filter 'replace' would build a value larger than 64 KiB"),
+    ("[parameter.s, parameter.s] | join", r"the filter 'join' would build a value larger than 64 KiB"),
+    ("parameter.s.replace('x', 'xx')", r"'.replace\(\)' would build a value larger than 64 KiB"),
+    ("'-'.join([parameter.s, parameter.s])", r"'.join\(\)' would build a value larger than 64 KiB"),
+]
+
+
+@pytest.mark.parametrize(("bomb", "error"), IN_PROCESS, ids=[b for b, _ in IN_PROCESS])
+def test_a_bomb_in_a_loop_free_template_fails_in_process_with_its_cap(bomb: str, error: str) -> None:
+    source = f"x: {{{{ {bomb} }}}}"
+    assert not template(source).runs_in_worker
+    with pytest.raises(OverCapError, match=rf"bomb.yaml:11: template bomb: {error}"):
+        render(source, s="x" * 40_000)  # an input: what is built from it is charged, not the input
+
+
+def test_set_variables_doubling_a_string_stop_at_the_allowance() -> None:
+    doubling = "".join(f"{{% set s{i + 1} = s{i} ~ s{i} %}}" for i in range(8))
+    source = "{% set s0 = 'x' * 1000 %}" + doubling + "x: {{ s8 | length }}"
+    assert not template(source).runs_in_worker
+    with pytest.raises(OverCapError, match=r"built more than 64 KiB of values in one evaluation \(the cap\)"):
+        render(source)
+
+
+def test_a_string_doubling_in_a_loop_stops_at_the_memory_cap() -> None:
+    source = (
+        "{% set ns = namespace(s='x' * 1024) %}{% for i in range(17) %}{% set ns.s = ns.s ~ ns.s %}"
+        "{% endfor %}x: {{ ns.s | length }}"
+    )  # 1 KiB doubled 17 times: 128 MiB, twice the cap
+    with pytest.raises(OverCapError, match=r"template bomb: used more than 64 MiB of memory \(the cap\)"):
+        render(source)
+
+
+def test_a_recursive_macro_stops_at_the_cpu_cap() -> None:
+    source = (
+        "{% macro f(n) %}{% if n < 40 %}{% set _ = f(n + 1) %}{% set _ = f(n + 1) %}{% endif %}{% endmacro %}"
+        "{% set _ = f(0) %}x: 1"
+    )
+    with pytest.raises(OverCapError, match=r"template bomb: used more than 0.5 s of CPU time \(the cap\)"):
+        render(source)
+
+
+def test_a_macro_recursing_without_end_is_a_render_error() -> None:
+    with pytest.raises(RenderError, match="recursion too deep"):
+        render("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}x: {{ f(1) }}")
+
+
+@pytest.mark.timeout(30)
+def test_c_level_work_the_timer_cannot_interrupt_is_killed_by_the_kernel() -> None:
+    # One `**` of C work, far longer than the cap, under the default output cap (its result is < 4 MiB).
+    source = IN_A_LOOP.format("(((2 ** 1000) ** 33 + 1) ** 1000) > 1")
+    limits = RenderLimits(cpu_seconds=0.2)
+    with pytest.raises(OverCapError, match=r"template bomb: used more than 0.2 s of CPU time \(the cap\)"):
+        render(source, limits)
+    assert render("x: {{ 1 }}\n{% for _ in [1] %}{% endfor %}", limits) == {"x": 1}
+
+
+def _peak_rss() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def test_the_engine_process_memory_stays_flat_while_bombs_are_evaluated() -> None:
+    gigabyte_bombs = [
+        IN_A_LOOP.format("'x'.ljust(10 ** 9)"),
+        IN_A_LOOP.format("'{:>1000000000}'.format(1) | length"),
+        IN_A_LOOP.format("([[[0] * 1000] * 1000] * 1000) | string | length"),
+        "x: {{ ([[[0] * 1000] * 1000] * 1000) | string }}",
+        "x: {{ 'x' * 10 ** 9 }}",
+    ]
+    render("x: 1\n{% for _ in [1] %}{% endfor %}")  # a worker is up before measuring
+    before = _peak_rss()
+    for source in gigabyte_bombs:
+        with pytest.raises(OverCapError):
+            render(source, RenderLimits(memory_bytes=64 * MIB))
+    assert _peak_rss() - before < 32 * MIB
+
+
+def test_a_worker_that_breached_a_cap_is_replaced_and_the_next_render_works() -> None:
+    loop = "{% for _ in [1] %}{% endfor %}"
+    render(f"x: 1\n{loop}")
+    started = POOL.started
+    with pytest.raises(OverCapError, match="memory"):
+        render(IN_A_LOOP.format("'{:>100000000}'.format(1) | length"))
+    assert render(f"x: 2\n{loop}") == {"x": 2}
+    assert POOL.started == started + 1
+
+
+def _wait_until(condition: Any, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.01)
+
+
+def test_a_worker_killed_while_idle_is_replaced_without_failing_a_render() -> None:
+    loop = "{% for _ in [1] %}{% endfor %}"
+    render(f"x: 1\n{loop}")
+    for pid in POOL.pids():
+        os.kill(pid, signal.SIGKILL)
+    assert render(f"x: 2\n{loop}") == {"x": 2}
+
+
+def _render_while_killing_its_workers(kills: int) -> list[Any]:
+    """Render ~0.3 s of CPU work in a thread, SIGKILLing the worker running it `kills` times."""
+    work = "{% for i in range(3000) %}{% for j in range(300) %}{% endfor %}{% endfor %}x: done"
+    outcome: list[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.append(render(work, RenderLimits(cpu_seconds=30)))
+        except BaseException as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    killed: set[int] = set()
+    for _ in range(kills):
+        _wait_until(lambda: (_busy_worker(set()) or 0) not in (0, *killed) or not thread.is_alive())
+        pid = _busy_worker(set())
+        if pid and thread.is_alive():
+            os.kill(pid, signal.SIGKILL)
+            killed.add(pid)
+    thread.join(20)
+    assert len(killed) == kills, "the render finished before its workers could be killed"
+    return outcome
+
+
+def test_a_render_whose_worker_is_killed_runs_again_on_a_fresh_worker() -> None:
+    render("x: 1\n{% for _ in [1] %}{% endfor %}")
+    assert _render_while_killing_its_workers(1) == [{"x": "done"}]
+
+
+def test_a_render_whose_workers_keep_dying_fails_as_a_transient_error_naming_the_signal() -> None:
+    render("x: 1\n{% for _ in [1] %}{% endfor %}")
+    [failure] = _render_while_killing_its_workers(2)
+    assert isinstance(failure, TemplateWorkerError) and not failure.terminal
+    assert "the template worker rendering bomb died (signal SIGKILL)" in str(failure)
+    assert render("x: 2\n{% for _ in [1] %}{% endfor %}") == {"x": 2}
+
+
+def _busy_worker(pids: set[int]) -> int | None:
+    """A worker that is running (not sleeping on its pipe)."""
+    for pid in POOL.pids() or pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                if stat.read().rsplit(")", 1)[1].split()[0] == "R":
+                    return pid
+        except FileNotFoundError:
+            continue
+    return None
+
+
+def test_the_cpu_cap_counts_cpu_time_not_wall_clock_time() -> None:
+    """A worker stopped (as a busy machine would starve it) for longer than its cap still finishes."""
+    loop = "{% for _ in [1] %}{% endfor %}"
+    render(f"x: 1\n{loop}")
+    work = "{% for i in range(1000) %}{% for j in range(300) %}{% endfor %}{% endfor %}x: done"  # ~0.1 s
+    limits = RenderLimits(cpu_seconds=0.5)
+    result: list[Any] = []
+    before = set(POOL.pids())
+    start = time.monotonic()
+    thread = threading.Thread(target=lambda: result.append(render(work, limits)))
+    thread.start()
+    _wait_until(lambda: _busy_worker(before) is not None)
+    pid = _busy_worker(before) or 0
+    os.kill(pid, signal.SIGSTOP)
+    time.sleep(2 * limits.cpu_seconds)  # the worker gets no CPU for twice the cap
+    assert thread.is_alive()  # evidence: the render was under way all that time
+    os.kill(pid, signal.SIGCONT)
+    thread.join(20)
+    assert result == [{"x": "done"}]
+    assert time.monotonic() - start > 2 * limits.cpu_seconds
