@@ -69,9 +69,7 @@ class Controller:
         self.engine = Engine(store, self.clock, builtin_steps(), self.owner, lease)
         # The revisions this process works on, rebuilt from the store on a miss: a long-running process
         # reconciles tens of thousands of applications, so this is an LRU, not a dict that only grows.
-        self._revisions: BoundedCache[tuple[Application, Registry]] = BoundedCache(
-            REVISION_CACHE, REVISION_CACHE
-        )
+        self.revision_cache: BoundedCache[RevisionContext] = BoundedCache(REVISION_CACHE, REVISION_CACHE)
 
     def close(self) -> None:
         """Release this process's leases so another process can drive its runs right away."""
@@ -91,7 +89,7 @@ class Controller:
         # The snapshot is what this process just parsed: no need to read it back to run it.
         documents = [doc for _, _, _, doc in snap.definitions]
         context = (app, registry_from_snapshot(documents, self.live_registry))
-        self._revisions.put((record.id, number), context, 1)
+        self.revision_cache.put((record.id, number), context, 1)
         self.event(record.id, "Revision", f"revision {number} created")
         return Submitted(record, number, self._start_run(record.id, number, snap.plan))
 
@@ -169,7 +167,7 @@ class Controller:
     # --- run contexts ----------------------------------------------------------------------------
 
     def revision_context(self, app_id: int, revision: int) -> tuple[Application, Registry]:
-        return self._revisions.get_or_make(
+        return self.revision_cache.get_or_make(
             (app_id, revision), lambda: self._load_revision(app_id, revision), lambda _: 1
         )
 

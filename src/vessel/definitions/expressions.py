@@ -170,18 +170,18 @@ class _bounded(evaluation):
         raise EvaluationFailed(f"{type(exc).__name__}: {exc}") from None
 
 
-_EXPRESSIONS: BoundedCache[Expression] = BoundedCache(CACHE_ENTRIES, CACHE_BYTES)
-_MESSAGES: BoundedCache[Message] = BoundedCache(CACHE_ENTRIES, CACHE_BYTES)
+EXPRESSIONS: BoundedCache[Expression] = BoundedCache(CACHE_ENTRIES, CACHE_BYTES)
+MESSAGES: BoundedCache[Message] = BoundedCache(CACHE_ENTRIES, CACHE_BYTES)
 
 
 def expression(source: str) -> Expression:
     """The compiled expression for `source` (cached); NotBounded if it is not in the language."""
-    return _EXPRESSIONS.get_or_make(source, lambda: Expression(source), lambda _: len(source) + 512)
+    return EXPRESSIONS.get_or_make(source, lambda: Expression(source), lambda _: len(source) + 512)
 
 
 def message(source: str) -> Message:
     """The compiled status message for `source` (cached); NotBounded if it is not in the language."""
-    return _MESSAGES.get_or_make(source, lambda: Message(source), lambda _: len(source) + 512)
+    return MESSAGES.get_or_make(source, lambda: Message(source), lambda _: len(source) + 512)
 
 
 # `if: status.deploy-prod.phase`: step names may contain dashes, which Jinja would read as minus.
