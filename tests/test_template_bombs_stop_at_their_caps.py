@@ -12,15 +12,17 @@ from __future__ import annotations
 import os
 import resource
 import signal
+import sys
 import threading
 import time
 from typing import Any
 
 import pytest
 
-from vessel.definitions import JinjaTemplate, RenderLimits
-from vessel.definitions.limits import KIB, MIB
-from vessel.definitions.worker_pool import POOL
+from vessel.definitions import JinjaTemplate, RenderLimits, slots
+from vessel.definitions.limits import DEFAULT_LIMITS, KIB, MIB
+from vessel.definitions.worker_pool import POOL, WorkerPool
+from vessel.definitions.worker_protocol import Job
 from vessel.errors import Location, OverCapError, RenderError, TemplateWorkerError
 
 SMALL = RenderLimits(
@@ -73,7 +75,7 @@ IN_PROCESS = [
     ("7 ** 1001", r"'\*\*' exponent 1001 is larger than 1000 \(the cap\)"),
     ("(7 ** 1000) ** 200", r"'\*\*' would build a value larger than 64 KiB \(the cap\)"),
     ("[0] * 10000", r"'\*' would build a value larger than 64 KiB \(the cap\)"),
-    ("([[[0] * 1000] * 1000] * 1000) | string", r"the filter 'string' would build a value larger than 64"),
+    ("([[[0] * 1000] * 1000] * 1000) | string", r"'\*' would build a value larger than 64 KiB \(the cap\)"),
     ("range(1001) | list", r"range\(\) of more than 1000 items \(the cap\)"),
     ("parameter.s ~ parameter.s", r"'~' would build a value larger than 64 KiB \(the cap\)"),
     ("parameter.s | replace('x', 'xx')", r"the filter 'replace' would build a value larger than 64 KiB"),
@@ -91,12 +93,34 @@ def test_a_bomb_in_a_loop_free_template_fails_in_process_with_its_cap(bomb: str,
         render(source, s="x" * 40_000)  # an input: what is built from it is charged, not the input
 
 
+@pytest.mark.parametrize("where", ["x: {{{{ {} }}}}", IN_A_LOOP], ids=["in-process", "worker"])
+def test_the_exponent_and_range_caps_admit_their_limit_and_refuse_one_more(where: str) -> None:
+    assert render(where.format("2 ** 1000 > 1 and (range(1000) | list | length) == 1000")) == {"x": True}
+    with pytest.raises(OverCapError, match=r"'\*\*' exponent 1001 is larger than 1000 \(the cap\)"):
+        render(where.format("2 ** 1001"))
+    with pytest.raises(OverCapError, match=r"range\(\) of more than 1000 items \(the cap\)"):
+        render(where.format("range(1001) | list | length"))
+
+
 def test_set_variables_doubling_a_string_stop_at_the_allowance() -> None:
     doubling = "".join(f"{{% set s{i + 1} = s{i} ~ s{i} %}}" for i in range(8))
     source = "{% set s0 = 'x' * 1000 %}" + doubling + "x: {{ s8 | length }}"
     assert not template(source).runs_in_worker
     with pytest.raises(OverCapError, match=r"built more than 64 KiB of values in one evaluation \(the cap\)"):
         render(source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{% set s = parameter.s %}x: {{ [" + ", ".join(["s"] * 20) + "] }}",
+        "{% for _ in range(20) %}- {{ parameter.s }}\n{% endfor %}",
+    ],
+    ids=["in-process", "worker"],
+)
+def test_what_a_template_emits_counts_towards_the_output_cap(source: str) -> None:
+    with pytest.raises(OverCapError, match=r"template bomb: output is larger than 64 KiB \(the cap\)"):
+        render(source, s="x" * 10_000)  # 20 values of 10 KB: a small text, 200 KB emitted
 
 
 def test_a_string_doubling_in_a_loop_stops_at_the_memory_cap() -> None:
@@ -113,7 +137,8 @@ def test_a_recursive_macro_stops_at_the_cpu_cap() -> None:
         "{% macro f(n) %}{% if n < 40 %}{% set _ = f(n + 1) %}{% set _ = f(n + 1) %}{% endif %}{% endmacro %}"
         "{% set _ = f(0) %}x: 1"
     )
-    with pytest.raises(OverCapError, match=r"template bomb: used more than 0.5 s of CPU time \(the cap\)"):
+    # bomb.yaml:11: the CPU timer stops it inside the template, so its line is known
+    with pytest.raises(OverCapError, match=r"bomb.yaml:11: template bomb: used more than 0.5 s of CPU time"):
         render(source)
 
 
@@ -122,14 +147,29 @@ def test_a_macro_recursing_without_end_is_a_render_error() -> None:
         render("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}x: {{ f(1) }}")
 
 
+# A worker whose CPU timer never fires, as if stuck in C code that checks no signals (CPython's own long
+# operations do check them; C extensions and future code may not).
+TIMER_BLOCKED = (
+    sys.executable,
+    "-c",
+    "import signal; signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGPROF}); "
+    "from vessel.definitions.worker import main; main()",
+)
+
+
 @pytest.mark.timeout(30)
-def test_c_level_work_the_timer_cannot_interrupt_is_killed_by_the_kernel() -> None:
-    # One `**` of C work, far longer than the cap, under the default output cap (its result is < 4 MiB).
-    source = IN_A_LOOP.format("(((2 ** 1000) ** 33 + 1) ** 1000) > 1")
-    limits = RenderLimits(cpu_seconds=0.2)
-    with pytest.raises(OverCapError, match=r"template bomb: used more than 0.2 s of CPU time \(the cap\)"):
-        render(source, limits)
-    assert render("x: {{ 1 }}\n{% for _ in [1] %}{% endfor %}", limits) == {"x": 1}
+def test_work_the_cpu_timer_cannot_interrupt_is_killed_by_the_kernel() -> None:
+    pool = WorkerPool(1, TIMER_BLOCKED)
+    busy = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}x: 1"
+    job = Job("bomb", busy, {}, RenderLimits(cpu_seconds=0.2), slots.MARK)
+    try:
+        with pytest.raises(
+            OverCapError, match=r"^template bomb: used more than 0.2 s of CPU time \(the cap\)$"
+        ):
+            pool.render(job)  # RLIMIT_CPU: SIGXCPU within a second of CPU past the cap
+        assert pool.render(Job("next", "x: 1", {}, DEFAULT_LIMITS, slots.MARK)).text == "x: 1"
+    finally:
+        pool.close()
 
 
 def _peak_rss() -> int:

@@ -313,8 +313,10 @@ class BoundedEnvironment(GuardedEnvironment):
         size = binop_size(operator, left, right)
         if operator == "%" and isinstance(left, str):
             size = (size or 0) + text_size(right, limits.expression_bytes)
+        elif operator == "*":
+            size = _repeat_size(left, right, limits.expression_bytes) or size
         elif operator == "+":
-            size = _sum_size(left, right)
+            size = _sum_size(left, right, limits.expression_bytes)
         if size is not None:
             charge(size, f"'{operator}'")
         return ImmutableSandboxedEnvironment.call_binop(self, context, operator, left, right)
@@ -341,11 +343,23 @@ class BoundedEnvironment(GuardedEnvironment):
         return result
 
 
-def _sum_size(left: Any, right: Any) -> int | None:
+# Repeating or adding sequences shares their items: `[[0] * 1000] * 1000` takes 8 KB, yet compares or
+# prints as a million items. So these are charged by what the result *expands* to (`text_size`), which
+# keeps the expanded size of everything an evaluation builds within its allowance.
+
+
+def _repeat_size(left: Any, right: Any, limit: int) -> int | None:
+    sized, count = (left, right) if isinstance(right, int) else (right, left)
+    if isinstance(sized, list | tuple) and isinstance(count, int):
+        return max(count, 0) * text_size(sized, limit // max(count, 1) + 1)
+    return None
+
+
+def _sum_size(left: Any, right: Any, limit: int) -> int | None:
     if isinstance(left, str) and isinstance(right, str):
         return len(left) + len(right)
     if isinstance(left, list | tuple) and isinstance(right, list | tuple):
-        return 8 * (len(left) + len(right))
+        return text_size(left, limit) + text_size(right, limit)
     if isinstance(left, int) and isinstance(right, int):
         return max(int_bytes(left), int_bytes(right)) + 1
     return None

@@ -198,5 +198,5 @@ def checked_data(value: Any, limits: RenderLimits = DEFAULT_LIMITS) -> Any:
     """An expression's result that is going to be kept (an output): no larger than the cap as text."""
     if text_size(value, limits.expression_bytes) > limits.expression_bytes:
         cap = size_text(limits.expression_bytes)
-        raise EvaluationFailed(f"built a value larger than {cap} (the cap)", over_cap=True)
+        raise EvaluationFailed(f"gives a value larger than {cap} (the cap)", over_cap=True)
     return value

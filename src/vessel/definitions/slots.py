@@ -32,7 +32,7 @@ from typing import Any
 import yaml
 from jinja2 import Undefined
 
-from vessel.definitions.limits import MIB, current_limits, size_text
+from vessel.definitions.limits import MIB, size_text
 from vessel.definitions.lru import BoundedCache
 
 _LOADER: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -49,6 +49,10 @@ _slots: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar("vesse
 
 class SlotError(Exception):
     """A slot was used where no whole value fits, or holds something that is not data."""
+
+
+class OverBudget(SlotError):
+    """What a template emitted is over the output cap (values or bytes)."""
 
 
 def emit(value: Any) -> str:
@@ -97,7 +101,7 @@ def plan(text: str) -> Filler:
 
 def fill(text: str, values: list[Any], max_values: int, max_bytes: int) -> Any:
     """The data a skeleton describes, with every marker replaced by (a copy of) its value."""
-    return plan(text)(values, [max_values, max_bytes - len(text)])
+    return plan(text)(values, [max_values, max_bytes - len(text), max_values, max_bytes])
 
 
 def _has_slot(node: Any) -> bool:
@@ -150,12 +154,13 @@ _SCALARS = frozenset({str, int, float, bool, type(None)})
 def as_data(value: Any, budget: list[int]) -> Any:
     """A deep copy of `value` as plain YAML data (dict, list, str, int, float, bool, None).
 
-    `budget` is [values, bytes] still allowed; each value costs one, and its text (or 8) bytes."""
+    `budget` is [values, bytes] still allowed, then the caps themselves (for the message); each value
+    costs one, and its text (or 8) bytes."""
     budget[0] -= 1
     kind = type(value)
     budget[1] -= len(value) if kind is str else 8
     if budget[0] < 0 or budget[1] < 0:
-        raise SlotError(_over_budget(budget))
+        raise OverBudget(_over_budget(budget))
     if kind in _SCALARS:
         return value
     if kind is dict or (kind is not str and isinstance(value, Mapping)):
@@ -172,7 +177,6 @@ def as_data(value: Any, budget: list[int]) -> Any:
 
 
 def _over_budget(budget: list[int]) -> str:
-    limits = current_limits()
     if budget[0] < 0:
-        return f"output has more than {limits.values} values (the cap)"
-    return f"output is larger than {size_text(limits.output_bytes)} (the cap)"
+        return f"output has more than {budget[2]} values (the cap)"
+    return f"output is larger than {size_text(budget[3])} (the cap)"

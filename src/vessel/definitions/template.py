@@ -44,10 +44,17 @@ from vessel.definitions.sandbox import (
     run_with_limits,
     template_line,
 )
-from vessel.definitions.slots import MISPLACED, Collecting, SlotError, fill
+from vessel.definitions.slots import MISPLACED, Collecting, OverBudget, SlotError, fill
 from vessel.definitions.worker_pool import POOL
 from vessel.definitions.worker_protocol import OVER_CAP, REFUSED, SYNTAX, Job, Reply
-from vessel.errors import DefinitionError, Location, OverCapError, RenderError, RenderRefusedError
+from vessel.errors import (
+    DefinitionError,
+    Location,
+    OverCapError,
+    RenderError,
+    RenderRefusedError,
+    TemplateWorkerError,
+)
 
 
 class Template(Protocol):
@@ -97,6 +104,8 @@ class JinjaTemplate:
             data = fill(text, values, limits.values, limits.output_bytes)
         except yaml.MarkedYAMLError as exc:
             raise self._bad_output(text, exc) from None
+        except OverBudget as exc:
+            raise OverCapError(f"template {self.name}: {exc}", self.origin) from None
         except SlotError as exc:
             raise RenderError(f"template {self.name}: {exc}", self.origin) from None
         except jinja2.UndefinedError as exc:
@@ -133,7 +142,10 @@ class JinjaTemplate:
         return _line_offset(self.origin, template_line(exc, self.name))
 
     def _render_in_worker(self, variables: Mapping[str, Any], limits: RenderLimits) -> tuple[str, list[Any]]:
-        reply = POOL.render(Job(self.name, self.source, dict(variables), limits, slots.MARK))
+        try:
+            reply = POOL.render(Job(self.name, self.source, dict(variables), limits, slots.MARK))
+        except (OverCapError, TemplateWorkerError) as exc:  # the worker died: where is this template
+            raise type(exc)(exc.message, self.origin, exc.hint) from None
         if reply.failure:
             raise self._failed(reply)
         return reply.text, reply.values

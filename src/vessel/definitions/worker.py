@@ -33,7 +33,7 @@ import jinja2
 from vessel.definitions.limits import MIB, RenderLimits, reset_limits, size_text, with_limits
 from vessel.definitions.lru import BoundedCache
 from vessel.definitions.sandbox import DATA_ENV, AuthorFailure, LimitExceeded, run_with_limits, template_line
-from vessel.definitions.slots import Collecting, SlotError, as_data, use_mark
+from vessel.definitions.slots import Collecting, OverBudget, SlotError, as_data, use_mark
 from vessel.definitions.worker_protocol import (
     ERROR,
     OVER_CAP,
@@ -140,6 +140,8 @@ class Worker:
             return self._reply(SYNTAX, f"template syntax error: {exc.message}", exc.lineno)
         if isinstance(exc, jinja2.UndefinedError):
             return self._reply(UNDEFINED, f"undefined value: {exc.message}", line)
+        if isinstance(exc, OverBudget):
+            return self._reply(OVER_CAP, str(exc), None)
         if isinstance(exc, SlotError):
             return self._reply(ERROR, str(exc), None)
         if isinstance(exc, RecursionError):
@@ -155,7 +157,7 @@ class Worker:
 
 def _plain(values: list[Any], limits: RenderLimits, text_size: int) -> list[Any]:
     """The emitted values as plain data, within the output caps (what the parent will parse)."""
-    budget = [limits.values, limits.output_bytes - text_size]
+    budget = [limits.values, limits.output_bytes - text_size, limits.values, limits.output_bytes]
     return [as_data(value, budget) for value in values]
 
 

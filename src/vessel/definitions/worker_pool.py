@@ -25,6 +25,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from vessel.definitions.limits import DEFAULT_LIMITS
@@ -63,14 +64,17 @@ def _how(code: int) -> str:
         return f"signal {-code}"
 
 
+COMMAND = (sys.executable, "-S", "-m", "vessel.definitions.worker")
+
+
 class WorkerProcess:
     """One worker: its process and the two pipe ends this side uses."""
 
-    def __init__(self) -> None:
+    def __init__(self, command: Sequence[str] = COMMAND) -> None:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([_SRC, *sys.path])}
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-S", "-m", "vessel.definitions.worker"],
+                list(command),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
@@ -135,8 +139,9 @@ class WorkerProcess:
 class WorkerPool:
     """Lends workers to renders, one render per worker at a time; see the module docstring."""
 
-    def __init__(self, size: int = DEFAULT_SIZE):
+    def __init__(self, size: int = DEFAULT_SIZE, command: Sequence[str] = COMMAND):
         self.size = size
+        self.command = command
         self.started = 0  # workers started so far (replacements included)
         self._idle: list[WorkerProcess] = []
         self._all: set[WorkerProcess] = set()
@@ -179,7 +184,7 @@ class WorkerPool:
                 worker.stop()
             self._starting += 1  # counts towards the size while it starts, outside the lock
         try:
-            worker = WorkerProcess()
+            worker = WorkerProcess(self.command)
         finally:
             with self._lock:
                 self._starting -= 1
