@@ -139,7 +139,7 @@ def test_huge_output_hits_the_size_cap() -> None:
 
 
 def test_string_multiplication_bomb_is_refused() -> None:
-    with pytest.raises(RenderError, match=r"'\*' would build a value larger than 1 MiB \(the cap\)"):
+    with pytest.raises(RenderError, match=r"'\*' would build a value larger than 4 MiB \(the cap\)"):
         render("x: {{ 'x' * 10000000000 }}")
 
 

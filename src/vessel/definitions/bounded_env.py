@@ -14,10 +14,16 @@ compile from the admitted constructs:
 
 Results that cannot be larger than their inputs are charged after they are built (a `split`, a
 `list` of a `selectattr`); those that can amplify (`'x' * n`, `replace`, `join`, `%` widths, `**`) are
-estimated and refused before. The charges of one evaluation are summed in an *allowance* of
-`expression_bytes`: a status rule cannot build more than that in total, however it combines
-operations. Constant folding at compile time is off (`optimized=False`), so nothing is evaluated
-before the allowance exists.
+estimated and refused before. Repetition and list concatenation share items, so they are charged by
+what they expand to. The charges of one evaluation are summed in an *allowance* (`expression_bytes`
+for an expression or status rule, `output_bytes` for a loop-free template): it cannot build more than
+that in total, however it combines operations. Constant folding at compile time is off
+(`optimized=False`), so nothing is evaluated before the allowance exists.
+
+What bounds the time: at most `expression_nodes` operations (`bounded_check.py`), each on values no
+larger than the inputs or the allowance — so CPU time is at most proportional to `expression_nodes`
+times the size of the inputs plus the allowance (a live object, step outputs of at most
+`expression_bytes`), whatever the text does. Nothing here needs a clock.
 """
 
 from __future__ import annotations
@@ -57,16 +63,22 @@ _allowance: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
 
 
 def open_allowance(total: int) -> contextvars.Token[list[int] | None]:
-    return _allowance.set([total])
+    """A fresh allowance of `total` bytes for one evaluation (also the cap on any one value)."""
+    return _allowance.set([total, total])
 
 
 def close_allowance(token: contextvars.Token[list[int] | None]) -> None:
     _allowance.reset(token)
 
 
+def allowance_cap() -> int:
+    allowance = _allowance.get()
+    return allowance[1] if allowance is not None else allowance_cap()
+
+
 def charge(size: int, what: str) -> None:
     """Count `size` bytes against this evaluation's allowance; refuse if it would go over."""
-    cap = current_limits().expression_bytes
+    cap = allowance_cap()
     if size > cap:
         raise too_large(what, cap)
     allowance = _allowance.get()
@@ -114,7 +126,7 @@ def shallow_size(value: Any) -> int:
 def _text(value: Any, what: str) -> Any:
     """`finalize` of a status message: what `{{ value }}` will write, charged before it is written."""
     if not isinstance(value, Undefined):
-        charge(text_size(value, current_limits().expression_bytes), what)
+        charge(text_size(value, allowance_cap()), what)
     return value
 
 
@@ -159,7 +171,7 @@ def _join(filter_: Filter) -> Filter:
         items = value if isinstance(value, list | tuple) else list(value)
         charge(8 * len(items), "the filter 'join'")
         separator = str(rest[0] if rest else kwargs.get("d", ""))
-        limit = current_limits().expression_bytes
+        limit = allowance_cap()
         charge(sum(text_size(i, limit) for i in items) + len(separator) * len(items), "the filter 'join'")
         return filter_(*head, items, *rest, **kwargs)
 
@@ -197,7 +209,7 @@ def _estimated(name: str, filter_: Filter, factor: int) -> Filter:
     @functools.wraps(filter_)
     def run(*args: Any, **kwargs: Any) -> Any:
         _, value, _ = _split(filter_, args)
-        charge(factor * text_size(value, current_limits().expression_bytes), f"the filter '{name}'")
+        charge(factor * text_size(value, allowance_cap()), f"the filter '{name}'")
         return filter_(*args, **kwargs)
 
     return run
@@ -302,21 +314,21 @@ class BoundedEnvironment(GuardedEnvironment):
     intercepted_binops = frozenset({"+", "-", "*", "/", "//", "%", "**"})
 
     def checked_concat(self, parts: tuple[Any, ...]) -> str:
-        limit = current_limits().expression_bytes
+        limit = allowance_cap()
         charge(sum(text_size(p, limit) for p in parts), "'~'")
         return "".join(map(str, parts))
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        limits = current_limits()
+        limits, cap = current_limits(), allowance_cap()
         if operator == "**" and isinstance(right, int | float) and abs(right) > limits.exponent:
             raise LimitExceeded(f"'**' exponent {right:g} is larger than {limits.exponent} (the cap)")
         size = binop_size(operator, left, right)
         if operator == "%" and isinstance(left, str):
-            size = (size or 0) + text_size(right, limits.expression_bytes)
+            size = (size or 0) + text_size(right, cap)
         elif operator == "*":
-            size = _repeat_size(left, right, limits.expression_bytes) or size
+            size = _repeat_size(left, right, cap) or size
         elif operator == "+":
-            size = _sum_size(left, right, limits.expression_bytes)
+            size = _sum_size(left, right, cap)
         if size is not None:
             charge(size, f"'{operator}'")
         return ImmutableSandboxedEnvironment.call_binop(self, context, operator, left, right)

@@ -138,14 +138,16 @@ def bounded_template(ast: nodes.Template, name: str) -> BoundedTemplate | None:
 
 
 class evaluation:
-    """Context manager: these limits and a fresh allowance for one bounded evaluation."""
+    """Context manager: these limits and a fresh allowance for one bounded evaluation (by default
+    `expression_bytes`; a loop-free template gets `output_bytes`, what a worker could build)."""
 
-    def __init__(self, limits: RenderLimits):
+    def __init__(self, limits: RenderLimits, allowance: int | None = None):
         self.limits = limits
+        self.allowance = limits.expression_bytes if allowance is None else allowance
 
     def __enter__(self) -> None:
         self._limits = with_limits(self.limits)
-        self._allowance = open_allowance(self.limits.expression_bytes)
+        self._allowance = open_allowance(self.allowance)
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
         close_allowance(self._allowance)

@@ -37,7 +37,7 @@ class RenderLimits:
     sequence_items: int = 100_000  # one range()
     exponent: int = 1000  # the right-hand side of `**`
     expression_bytes: int = 1 * MIB  # what one bounded evaluation may build, in total
-    expression_nodes: int = 10_000  # a bounded expression's size, `{% set %}` variables expanded
+    expression_nodes: int = 2_000  # a bounded expression's size, `{% set %}` variables expanded
     expression_source: int = 64 * KIB  # the text of one expression or status rule
 
 

@@ -124,7 +124,7 @@ class JinjaTemplate:
         self, template: BoundedTemplate, variables: Mapping[str, Any], limits: RenderLimits
     ) -> tuple[str, list[Any]]:
         try:
-            with Collecting() as collected, evaluation(limits):
+            with Collecting() as collected, evaluation(limits, limits.output_bytes):
                 text = run_with_limits(template.generate(variables), limits)
             return text, collected.values
         except AuthorFailure as exc:

@@ -71,7 +71,8 @@ class WorkerProcess:
     """One worker: its process and the two pipe ends this side uses."""
 
     def __init__(self, command: Sequence[str] = COMMAND) -> None:
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([_SRC, *sys.path])}
+        paths = [_SRC, *(p for p in sys.path if p and os.path.isabs(p))]  # not the current directory
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
         try:
             self.process = subprocess.Popen(
                 list(command),
