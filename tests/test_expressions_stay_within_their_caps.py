@@ -38,7 +38,7 @@ RUNTIME_BOMBS = [
     ("'x' * 1100000", r"'\*' would build a value larger than 1 MiB \(the cap\)"),
     ("[0] * 140000", r"'\*' would build a value larger than 1 MiB \(the cap\)"),
     ("7 ** 1001", r"'\*\*' exponent 1001 is larger than 1000 \(the cap\)"),
-    ("((2 ** 1000) ** 9) ** 1000", r"'\*\*' would build a value larger than 1 MiB \(the cap\)"),
+    ("((2 ** 1000) ** 9) ** 1000", r"'\*\*' would build an integer of more than 4300 digits \(the cap\)"),
     ("'%*s' % (1100000, 'x')", r"'%' would build a value larger than 1 MiB \(the cap\)"),
     ("range(100001) | list", r"range\(\) of more than 100000 items \(the cap\)"),
     ("([[[0] * 1000] * 1000] * 1000) == 0", r"'\*' would build a value larger than 1 MiB \(the cap\)"),
@@ -115,6 +115,20 @@ def test_a_custom_status_doubling_a_string_with_set_stops_at_the_allowance() -> 
     assert status.message == (
         "definition bomb: customStatus: built more than 1 MiB of values in one evaluation (the cap)"
     )
+
+
+def test_a_status_rule_working_long_on_a_large_input_stops_at_its_cpu_cap() -> None:
+    # 300 sorts of a 100,000-item list: well within the size caps, far over 0.05 s of CPU
+    rules = StatusRules(None, "{{ context.output.items | sort | length }}" * 300, Location(), "bomb")
+    limits = RenderLimits(cpu_seconds=0.05, expression_bytes=1 << 30)
+    status = rules.evaluate({"context": {"output": {"items": list(range(100_000, 0, -1))}}}, limits)
+    assert status.message == "definition bomb: customStatus: used more than 0.05 s of CPU time (the cap)"
+
+
+def test_an_expression_nested_too_deeply_to_compile_is_refused_when_its_definition_loads() -> None:
+    deep = " + ".join(["1"] * 300)  # Python's compiler refuses 200 nested calls
+    with pytest.raises(DefinitionError, match="nested more than 100 levels deep"):
+        StatusRules(f"({deep}) > 0", None, Location(), "bomb")
 
 
 DEFINITION = """\

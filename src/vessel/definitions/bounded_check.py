@@ -84,6 +84,9 @@ class NotBounded(Exception):
         self.lineno = lineno
 
 
+MAX_DEPTH = 100  # Jinja compiles nesting to nested Python calls; Python's compiler stops at 200
+
+
 @dataclass
 class _Checker:
     max_nodes: int
@@ -137,7 +140,9 @@ class _Checker:
             )
         return weight
 
-    def expression(self, node: nodes.Node) -> int:
+    def expression(self, node: nodes.Node, depth: int = 0) -> int:
+        if depth > MAX_DEPTH:
+            raise NotBounded(f"nested more than {MAX_DEPTH} levels deep", node.lineno)
         if not isinstance(node, EXPRESSIONS):
             raise NotBounded(f"{type(node).__name__} is not allowed in an expression", node.lineno)
         if isinstance(node, nodes.Name):
@@ -150,7 +155,7 @@ class _Checker:
             )
         elif isinstance(node, nodes.Test) and node.name not in STATUS_ENV.tests:
             raise NotBounded(f"the test {node.name!r} is not allowed here", node.lineno)
-        return 1 + sum(self.expression(child) for child in node.iter_child_nodes())
+        return 1 + sum(self.expression(child, depth + 1) for child in node.iter_child_nodes())
 
     def callee(self, node: nodes.Node) -> None:
         if isinstance(node, nodes.Getattr) and node.attr in METHOD_NAMES:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -48,6 +49,7 @@ from vessel.definitions.sandbox import (
     LimitExceeded,
     binop_size,
     bounded_range,
+    check_integer,
     configure,
     fail,
     int_bytes,
@@ -57,18 +59,23 @@ from vessel.definitions.slots import emit
 
 # --- the allowance: what one evaluation may still build ------------------------------------------------
 
-_allowance: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
+# [bytes left, bytes cap, CPU deadline (thread time), charges so far, CPU cap]
+_allowance: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar(
     "vessel_allowance", default=None
 )
 
 
-def open_allowance(total: int) -> contextvars.Token[list[int] | None]:
-    """A fresh allowance of `total` bytes for one evaluation (also the cap on any one value)."""
-    return _allowance.set([total, total])
+def open_allowance(total: int, cpu_seconds: float) -> contextvars.Token[list[Any] | None]:
+    """A fresh allowance of `total` bytes for one evaluation (also the cap on any one value), and of
+    `cpu_seconds` of this thread's CPU time."""
+    return _allowance.set([total, total, time.thread_time() + cpu_seconds, 0, cpu_seconds])
 
 
-def close_allowance(token: contextvars.Token[list[int] | None]) -> None:
+def close_allowance(token: contextvars.Token[list[Any] | None]) -> None:
     _allowance.reset(token)
+
+
+CPU_CHECK_EVERY = 16  # charges between two looks at this thread's CPU clock
 
 
 def allowance_cap() -> int:
@@ -87,12 +94,20 @@ def charge(size: int, what: str) -> None:
     allowance[0] -= size
     if allowance[0] < 0:
         raise LimitExceeded(f"built more than {size_text(cap)} of values in one evaluation (the cap)")
+    allowance[3] += 1
+    if allowance[3] % CPU_CHECK_EVERY == 0 and time.thread_time() > allowance[2]:
+        raise LimitExceeded(f"used more than {allowance[4]:g} s of CPU time (the cap)")
 
 
 def text_size(value: Any, limit: int) -> int:
     """An upper estimate of `len(str(value))`, found by a walk that stops once it passes `limit`."""
-    if type(value) is str:
+    kind = type(value)
+    if kind is str:
         return len(value)
+    if kind is int:
+        return 3 * int_bytes(value) + 1
+    if kind is float or kind is bool or value is None:
+        return 32
     total, stack = 0, [value]
     while stack and total <= limit:
         item = stack.pop()
@@ -123,10 +138,10 @@ def shallow_size(value: Any) -> int:
     return 0
 
 
-def _text(value: Any, what: str) -> Any:
+def _text(value: Any) -> Any:
     """`finalize` of a status message: what `{{ value }}` will write, charged before it is written."""
     if not isinstance(value, Undefined):
-        charge(text_size(value, allowance_cap()), what)
+        charge(text_size(value, allowance_cap()), "'{{ }}'")
     return value
 
 
@@ -140,10 +155,15 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+# Filters that build nothing (a number, one of their inputs) or return a lazy generator, whose
+# consumer (`list`, `join`, `sort`...) is charged: used as they are.
+AS_IS = _words(
+    "abs attr count d default filesizeformat first float int items last length map max min reject "
+    "rejectattr round select selectattr unique wordcount"
+)
 AFTER = _words(
-    "abs attr capitalize count d default dictsort e escape filesizeformat first float int items last "
-    "length list lower map max min reject rejectattr reverse round select selectattr sort title trim "
-    "truncate unique upper urlencode wordcount wordwrap b64encode b64decode"
+    "capitalize dictsort e escape list lower reverse sort title trim truncate upper urlencode wordwrap "
+    "b64encode b64decode"
 )
 
 
@@ -239,7 +259,8 @@ def _sum(filter_: Filter) -> Filter:
 
 def bounded_filters(base: Mapping[str, Filter]) -> dict[str, Filter]:
     """The whitelist of filters the bounded language offers, each wrapped to charge what it builds."""
-    chosen = {name: _charged_after(name, base[name]) for name in AFTER}
+    chosen = {name: base[name] for name in AS_IS}
+    chosen |= {name: _charged_after(name, base[name]) for name in AFTER}
     chosen |= {
         "join": _join(base["join"]),
         "replace": _replace(base["replace"]),
@@ -322,6 +343,7 @@ class BoundedEnvironment(GuardedEnvironment):
         limits, cap = current_limits(), allowance_cap()
         if operator == "**" and isinstance(right, int | float) and abs(right) > limits.exponent:
             raise LimitExceeded(f"'**' exponent {right:g} is larger than {limits.exponent} (the cap)")
+        check_integer(operator, left, right)
         size = binop_size(operator, left, right)
         if operator == "%" and isinstance(left, str):
             size = (size or 0) + text_size(right, cap)
@@ -349,9 +371,10 @@ class BoundedEnvironment(GuardedEnvironment):
         )
 
     def getitem(self, obj: Any, argument: Any) -> Any:
+        if type(argument) is not slice:
+            return GuardedEnvironment.getitem(self, obj, argument)
         result = super().getitem(obj, argument)
-        if isinstance(argument, slice):
-            charge(shallow_size(result), "a slice")
+        charge(shallow_size(result), "a slice")
         return result
 
 
@@ -396,7 +419,7 @@ def status_environment() -> BoundedEnvironment:
     """Expressions and status messages: undefined values chain (`a.b.c | default(0)`)."""
     env = BoundedEnvironment(
         undefined=ChainableUndefined,
-        finalize=lambda value: _text(value, "'{{ }}'"),
+        finalize=_text,
         autoescape=False,
         auto_reload=False,
         cache_size=0,

@@ -92,14 +92,18 @@ class Expression:
     def __init__(self, source: str):
         self.source = source
         body = [nodes.Assign(nodes.Name("result", "store"), parse_expression(source), lineno=1)]
-        self._template = STATUS_ENV.from_string(nodes.Template(body, lineno=1))
+        self._template = _compiled(nodes.Template(body, lineno=1))
 
     def evaluate(self, variables: Mapping[str, Any], limits: RenderLimits = DEFAULT_LIMITS) -> Any:
-        with _bounded(limits):
-            context = self._template.new_context(dict(variables))
-            for _ in self._template.root_render_func(context):
-                pass
-            return context.vars["result"]
+        with bounded(limits):
+            return self.run(variables)
+
+    def run(self, variables: Mapping[str, Any]) -> Any:
+        """Evaluate inside a `bounded(...)` block the caller holds (several evaluations, one budget)."""
+        context = self._template.new_context(dict(variables))
+        for _ in self._template.root_render_func(context):
+            pass
+        return context.vars["result"]
 
 
 class Message:
@@ -107,11 +111,22 @@ class Message:
 
     def __init__(self, source: str):
         self.source = source
-        self._template = STATUS_ENV.from_string(parse_message(source))
+        self._template = _compiled(parse_message(source))
 
     def render(self, variables: Mapping[str, Any], limits: RenderLimits = DEFAULT_LIMITS) -> str:
-        with _bounded(limits):
-            return "".join(self._template.generate(**variables)).strip()
+        with bounded(limits):
+            return self.run(variables)
+
+    def run(self, variables: Mapping[str, Any]) -> str:
+        """Render inside a `bounded(...)` block the caller holds."""
+        return "".join(self._template.generate(**variables)).strip()
+
+
+def _compiled(ast: nodes.Template) -> Template:
+    try:
+        return STATUS_ENV.from_string(ast)
+    except (SyntaxError, RecursionError, MemoryError):  # what Python's compiler refuses
+        raise NotBounded("too complex to compile", None) from None
 
 
 class BoundedTemplate:
@@ -133,7 +148,10 @@ def bounded_template(ast: nodes.Template, name: str) -> BoundedTemplate | None:
     except NotBounded:
         return None
     env = BOUNDED_DATA_ENV
-    code = env.compile(ast, name, name)
+    try:
+        code = env.compile(ast, name, name)
+    except (SyntaxError, RecursionError, MemoryError):  # a worker will say what is wrong with it
+        return None
     return BoundedTemplate(env.template_class.from_code(env, code, env.make_globals(None), None))
 
 
@@ -147,14 +165,14 @@ class evaluation:
 
     def __enter__(self) -> None:
         self._limits = with_limits(self.limits)
-        self._allowance = open_allowance(self.allowance)
+        self._allowance = open_allowance(self.allowance, self.limits.cpu_seconds)
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
         close_allowance(self._allowance)
         reset_limits(self._limits)
 
 
-class _bounded(evaluation):
+class bounded(evaluation):
     """An evaluation whose failures become EvaluationFailed."""
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:

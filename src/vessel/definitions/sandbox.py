@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import re
+import sys
 from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn
 
@@ -87,6 +88,25 @@ def product_size(left: Any, right: Any) -> int | None:
     if isinstance(left, int) and isinstance(right, int):
         return int_bytes(left) + int_bytes(right)
     return None
+
+
+INTEGER_DIGITS = sys.get_int_max_str_digits() or 4300  # what Python will still turn into text
+INTEGER_BITS = int(INTEGER_DIGITS * 3.33) + 1
+
+
+def check_integer(operator: str, left: Any, right: Any) -> None:
+    """Refuse `*` and `**` of integers whose result could not even be written out: an integer that
+    large is never data, and building one is slow C work no signal interrupts quickly."""
+    if not (type(left) is int and type(right) is int) or operator not in ("*", "**"):
+        return
+    if operator == "*":
+        bits = left.bit_length() + right.bit_length()
+    else:
+        bits = left.bit_length() * right if right > 0 else 0
+    if bits > INTEGER_BITS:
+        raise LimitExceeded(
+            f"'{operator}' would build an integer of more than {INTEGER_DIGITS} digits (the cap)"
+        )
 
 
 def power_size(base: Any, exponent: Any) -> int | None:
@@ -165,6 +185,7 @@ class GuardedEnvironment(ImmutableSandboxedEnvironment):
         limits = current_limits()
         if operator == "**" and isinstance(right, int | float) and abs(right) > limits.exponent:
             raise LimitExceeded(f"'**' exponent {right:g} is larger than {limits.exponent} (the cap)")
+        check_integer(operator, left, right)
         size = binop_size(operator, left, right)
         if size is not None and size > limits.output_bytes:
             raise too_large(f"'{operator}'", limits.output_bytes)

@@ -30,6 +30,7 @@ from vessel.definitions.expressions import (
     EvaluationFailed,
     Expression,
     Message,
+    bounded,
     bounded_template,
     evaluation,
     expression,
@@ -228,13 +229,15 @@ class StatusRules:
             ) from None
 
     def evaluate(self, variables: Mapping[str, Any], limits: RenderLimits = DEFAULT_LIMITS) -> Status:
+        """Both rules under one allowance: together they cannot build more than `expression_bytes`."""
         health: Expression | None = self._health
         status_message: Message | None = self._message
         field = "customStatus"
         try:
-            text = status_message.render(variables, limits) if status_message is not None else ""
-            field = "healthPolicy"
-            healthy = True if health is None else health.evaluate(variables, limits)
+            with bounded(limits):
+                text = status_message.run(variables) if status_message is not None else ""
+                field = "healthPolicy"
+                healthy = True if health is None else health.run(variables)
         except EvaluationFailed as exc:
             who = f"definition {self.definition}: " if self.definition else ""
             if exc.over_cap:

@@ -95,7 +95,7 @@ class WorkerProcess:
             reply = decode_reply(read_frame(self.fd_out, reply_limit(job.limits), deadline))
         except Lost as lost:
             raise self._lost(job, lost.timed_out) from None
-        except (OSError, ValueError):  # a broken pipe, or an answer that is not a reply
+        except (OSError, ValueError, EOFError, TypeError):  # a broken pipe, or not a reply
             raise self._lost(job, timed_out=False) from None
         self.cpu = reply.cpu
         if reply.leaving:
