@@ -293,14 +293,19 @@ GIGABYTE_BOMBS = [  # each would take a gigabyte or more if it were built
     "range(10 ** 9) | list",
     "(['x' * 100000] * 10000) | join",
     "(2 ** 1000) ** 1000 ** 3",
+    "inputs.s.replace('x', 'x' * 30000)",  # inputs.s is 40,000 characters: 1.2 GB once replaced
+    "inputs.s | replace('x', 'x' * 30000)",
+    "inputs.s.join(inputs.l)",  # inputs.l is 30,000 items: 1.2 GB once joined
+    "inputs.l | join(inputs.s)",
 ]
+INPUTS = {"s": "x" * 40_000, "l": ["y"] * 30_000}
 
 
 def test_this_process_memory_stays_flat_while_expression_bombs_are_evaluated() -> None:
     before = rss_peak()
     for bomb in GIGABYTE_BOMBS:
         with pytest.raises(OverCapError):
-            holds(f"({bomb}) == 0", {}, {}, "check")
+            holds(f"({bomb}) == 0", {}, INPUTS, "check")
         rules = StatusRules(f"({bomb}) == 0", f"{{{{ ({bomb}) | length }}}}", Location(), "bomb")
-        assert not rules.evaluate({"context": {}}).healthy
+        assert not rules.evaluate({"context": {}, "inputs": INPUTS}).healthy
     assert rss_peak() - before < 16 * MIB
