@@ -23,15 +23,9 @@ from jinja2.environment import Template
 from jinja2.exceptions import SecurityError
 from jinja2.parser import Parser
 
+from vessel.definitions.allowance import close_allowance, open_allowance, text_size
 from vessel.definitions.bounded_check import NotBounded, check_expression, check_template
-from vessel.definitions.bounded_env import (
-    BOUNDED_DATA_ENV,
-    STATUS_ENV,
-    BoundedEnvironment,
-    close_allowance,
-    open_allowance,
-    text_size,
-)
+from vessel.definitions.bounded_env import BOUNDED_DATA_ENV, STATUS_ENV, BoundedEnvironment
 from vessel.definitions.limits import DEFAULT_LIMITS, MIB, RenderLimits, reset_limits, size_text, with_limits
 from vessel.definitions.lru import BoundedCache
 from vessel.definitions.sandbox import LimitExceeded, TemplateFailure
