@@ -26,7 +26,8 @@ from jinja2 import Undefined
 from vessel.definitions.limits import current_limits, size_text
 from vessel.definitions.sandbox import LimitExceeded, int_bytes, too_large
 
-CPU_CHECK_EVERY = 16  # charges between two looks at this thread's CPU clock
+CPU_CHECK_EVERY = 16  # charges between two looks at this thread's CPU clock...
+BIG_CHARGE = 64 * 1024  # ...except after a big one (big values take long to build): at once
 
 # [bytes left, bytes cap (also the cap on any one value), CPU deadline, charges so far, CPU cap]
 Allowance = list[Any]
@@ -62,7 +63,7 @@ def charge(size: int, what: str) -> None:
     if allowance[0] < 0:
         raise LimitExceeded(f"built more than {size_text(cap)} of values in one evaluation (the cap)")
     allowance[3] += 1
-    if allowance[3] % CPU_CHECK_EVERY == 0 and time.thread_time() > allowance[2]:
+    if (allowance[3] % CPU_CHECK_EVERY == 0 or size > BIG_CHARGE) and time.thread_time() > allowance[2]:
         raise LimitExceeded(f"used more than {allowance[4]:g} s of CPU time (the cap)")
 
 
