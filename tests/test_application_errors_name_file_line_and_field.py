@@ -199,6 +199,30 @@ def test_deep_nesting_is_refused() -> None:
         read_text("a: " + "[" * 100 + "]" * 100)
 
 
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("9" * 400, r"999999999999…999999 \(400 characters\)"),  # a 400-digit port
+        ("9" * 5000, r"999999999999…999999 \(5000 characters\)"),  # Python's int() would raise
+        ("-9223372036854775809", "-9223372036854775809"),  # one past the smallest int64
+        ("0x1" + "0" * 16, "0x10000000000000000"),
+    ],
+)
+def test_an_integer_beyond_64_bits_is_an_error_naming_file_line_and_field(value: str, shown: str) -> None:
+    text = GOOD.replace("            replicas: 2", f"            replicas: {value}")
+    with pytest.raises(
+        ParseError,
+        match=rf"app.yaml:15: spec.components\[0\].traits\[0\].properties.replicas: integer {shown} is "
+        r"out of range: integers must fit in 64 bits",
+    ):
+        parse(text)
+
+
+def test_the_64_bit_integer_range_is_accepted_whole() -> None:
+    (doc,) = read_text("low: -9223372036854775808\nhigh: 9223372036854775807\n" + f"{'9' * 400}: key\n")
+    assert doc.data == {"low": -(2**63), "high": 2**63 - 1, "9" * 400: "key"}
+
+
 def test_kubernetes_style_scalars_keep_their_meaning() -> None:
     (doc,) = read_text("date: 2024-01-01\nport: 8080\nflag: yes\n8080: numeric-key\n")
     assert doc.data == {"date": "2024-01-01", "port": 8080, "flag": True, "8080": "numeric-key"}

@@ -137,6 +137,12 @@ def test_def_render_applies_set_values() -> None:
     assert doc["spec"]["replicas"] == 4
 
 
+def test_def_render_refuses_a_set_integer_beyond_64_bits_without_a_traceback() -> None:
+    result = invoke("def", "render", "scaler", "--set", "replicas=" + "9" * 5000)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "--set replicas:1: integer 999999999999…999999 (5000 characters) is out of range" in result.stderr
+
+
 def test_def_vet_accepts_a_good_definition_and_rejects_a_broken_one(tmp_path: Path) -> None:
     assert invoke("def", "vet", str(FIXTURES / "golden-deployment.yaml")).exit_code == 0
     broken = tmp_path / "broken.yaml"

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from vessel.controller.controller import Controller
-from vessel.errors import ConflictError
+from vessel.errors import ConflictError, ValidationError
 from vessel.model.resource_key import ResourceKey
 from vessel.store import Phase, RunPhase
 from vessel.store.records import AppRecord, RunRecord, StepPhase, StepRecord
@@ -223,7 +223,7 @@ IF_CASES = [  # (if, phase of the step that carries it) — after `ok-step` succ
     ('status.bad-step.reason == "Failed"', OK),
     ('inputs.answer == "yes"', OK),
     ('inputs.answer == "no"', SKIPPED),
-    ("status.ok-step.phase ==", FAILED),  # an expression that does not parse fails its step
+    ("status.ok-step.phase + 1 > 0", FAILED),  # an expression that fails when evaluated fails its step
 ]
 
 
@@ -237,7 +237,12 @@ def test_if_sees_step_status_by_name_and_inputs(h: Harness) -> None:
     found = phases(h)
     assert {expr: found[f"probe-{i}"] for i, (expr, _) in enumerate(IF_CASES)} == dict(IF_CASES)
     assert found["no-if"] == SKIPPED
-    assert "cannot parse" in steps(h)[f"probe-{len(IF_CASES) - 1}"].message
+    assert "cannot evaluate" in steps(h)[f"probe-{len(IF_CASES) - 1}"].message
+
+
+def test_an_if_that_does_not_parse_is_refused_at_submit_naming_its_field(h: Harness) -> None:
+    with pytest.raises(ValidationError, match=r"spec.workflow.steps\[1\].if: syntax error"):
+        h.submit(application([say("ok-step"), say("typo", **{"if": "status.ok-step.phase =="})]))
 
 
 # --- timeouts ----------------------------------------------------------------------------------------

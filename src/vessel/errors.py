@@ -11,6 +11,8 @@ when it can, *what to do*. Whether an error is worth retrying is decided where i
     ├── DefinitionError              a definition is malformed (bad schema, template syntax)
     ├── RenderError                  a template failed, timed out, grew too large, or produced bad data
     │   ├── RenderRefusedError       the template refused on purpose (`fail("...")` in a definition)
+    │   ├── OverCapError             a template or expression went over a cap (CPU time, memory, size);
+    │   │                            the message names the definition or step and the cap
     │   └── TraitNotApplicableError  a trait's appliesToWorkloads excludes the component
     ├── NotFoundError                an application, revision, run or target that does not exist
     ├── ConflictError                an operation that contradicts state (resume a terminated run,
@@ -20,8 +22,10 @@ when it can, *what to do*. Whether an error is worth retrying is decided where i
     │                                database, PostgreSQL unreachable, a malformed URL (CLI exit 2)
     └── TransientError               I/O that may work later: retried with backoff (terminal = False)
         ├── TargetUnavailableError   a target could not be reached, or answered 5xx / conflict
-        └── ComponentFailingError    a delivered workload crash-loops or cannot start: retried a few
-                                     times only (`give_up_after`), then the step fails with the cause
+        ├── ComponentFailingError    a delivered workload crash-loops or cannot start: retried a few
+        │                            times only (`give_up_after`), then the step fails with the cause
+        └── TemplateWorkerError      a template worker could not start, died, or was stuck (not a cap:
+                                     the machine may be out of memory or overloaded)
 
 Only TransientError and its subclasses are retried.
 """
@@ -111,6 +115,10 @@ class RenderRefusedError(RenderError):
     """A definition's template refused these inputs on purpose, with its own message."""
 
 
+class OverCapError(RenderError):
+    """A template or expression went over one of its caps (RenderLimits); retrying cannot help."""
+
+
 class TraitNotApplicableError(RenderError):
     """A trait was attached to a workload its definition does not apply to."""
 
@@ -160,6 +168,10 @@ class ComponentFailingError(TransientError):
     """A delivered component's workload is failing (crash loop, cannot start, image pull), not merely
     starting. It may still recover — a dependency comes up, an image is pushed — so it is retried, but
     fewer times than an unreachable target: a crash loop rarely heals by itself."""
+
+
+class TemplateWorkerError(TransientError):
+    """A template worker process could not be started, died unexpectedly, or stopped answering."""
 
 
 @contextmanager

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 from rich.table import Table
 from rich.text import Text
 
@@ -20,7 +19,7 @@ from vessel.controller.views import definition, definition_list
 from vessel.definitions.definition import Definition, Kind
 from vessel.definitions.registry import Registry, build_registry, directories_from_env, load_path
 from vessel.errors import RenderRefusedError, UnknownTypeError, ValidationError
-from vessel.model.yaml_source import read_file
+from vessel.model.yaml_source import read_file, read_text
 from vessel.render.context import RenderOptions
 from vessel.render.preview import example_properties, preview
 
@@ -154,8 +153,15 @@ def _properties(file: Path | None, assignments: list[str]) -> dict[str, Any]:
         key, sep, raw = item.partition("=")
         if not sep or not key:
             raise ValidationError(f"--set {item!r}: expected key=value")
-        _assign(props, key.split("."), yaml.safe_load(raw) if raw else "")
+        _assign(props, key.split("."), _scalar(key, raw))
     return props
+
+
+def _scalar(key: str, raw: str) -> Any:
+    """A --set value typed like a YAML scalar, read as strictly as a file (a 5,000-digit integer is an
+    error naming the option, not a traceback)."""
+    docs = read_text(raw, f"--set {key}") if raw else []
+    return docs[0].data if docs else ""
 
 
 def _assign(target: dict[str, Any], keys: list[str], value: Any) -> None:

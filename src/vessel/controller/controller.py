@@ -22,6 +22,8 @@ from vessel.controller.health import workload_status
 from vessel.controller.placement import Move
 from vessel.controller.revisions import application_from_snapshot, registry_from_snapshot, snapshot
 from vessel.controller.targets import StoreTargets
+from vessel.definitions.check import check_expressions
+from vessel.definitions.lru import BoundedCache
 from vessel.definitions.registry import Registry, build_registry
 from vessel.errors import ConflictError, NotFoundError, VesselError
 from vessel.model.application import Application
@@ -32,6 +34,9 @@ from vessel.workflow.delivery import Delivery, TargetProvider
 from vessel.workflow.engine import LEASE_SECONDS, STEP_GROUP, Engine, RunContext
 from vessel.workflow.plan import Plan, plan_for
 from vessel.workflow.steps import builtin_steps
+
+REVISION_CACHE = 512  # revisions (application + definitions + placed default) kept in memory per process
+RevisionContext = tuple[Application, Registry, str | None]
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,9 @@ class Controller:
         self.owner = owner or f"{socket.gethostname()}-{os.getpid()}"
         lease = float(os.environ.get("VESSEL_LEASE_SECONDS", LEASE_SECONDS))
         self.engine = Engine(store, self.clock, builtin_steps(), self.owner, lease)
-        self._revisions: dict[tuple[int, int], tuple[Application, Registry, str | None]] = {}
+        # The revisions this process works on, rebuilt from the store on a miss: a long-running process
+        # reconciles tens of thousands of applications, so this is an LRU, not a dict that only grows.
+        self.revision_cache: BoundedCache[RevisionContext] = BoundedCache(REVISION_CACHE, REVISION_CACHE)
 
     def close(self) -> None:
         """Release this process's leases so another process can drive its runs right away."""
@@ -80,6 +87,7 @@ class Controller:
         `source_dir` is the directory the Application file was read from, on this machine: remembered for
         the application (the last one wins), outside the revision, so the same file applied from two
         checkouts is one revision and no machine path reaches a digest or a delivered object."""
+        check_expressions(app)  # a run must not find out later that an `if` can never be evaluated
         snap = snapshot(app, registry or self.live_registry)
         self.targets.refresh()
         default = self.targets.default()  # recorded with the revision: where "no topology" places it
@@ -102,11 +110,8 @@ class Controller:
             return Submitted(record, None, None)
         # The snapshot is what this process just parsed: no need to read it back to run it.
         documents = [doc for _, _, _, doc in snap.definitions]
-        self._revisions[(record.id, number)] = (
-            app,
-            registry_from_snapshot(documents, self.live_registry),
-            default,
-        )
+        context = (app, registry_from_snapshot(documents, self.live_registry), default)
+        self.revision_cache.put((record.id, number), context, 1)
         self.event(record.id, "Revision", f"revision {number} created")
         moved = self._moved(record.id, before, number)
         warnings = self._disruptions(before, record.id, number)
@@ -215,15 +220,17 @@ class Controller:
     def forget_revisions(self, app_id: int, numbers: list[int]) -> None:
         """Drop cached revisions that were pruned from the store."""
         for number in numbers:
-            self._revisions.pop((app_id, number), None)
+            self.revision_cache.pop((app_id, number))
 
-    def _revision(self, app_id: int, revision: int) -> tuple[Application, Registry, str | None]:
-        key = (app_id, revision)
-        if key not in self._revisions:
-            record = self.store.revision(app_id, revision)
-            registry = registry_from_snapshot(record.definitions, self.live_registry)
-            self._revisions[key] = (application_from_snapshot(record.spec), registry, record.default_target)
-        return self._revisions[key]
+    def _revision(self, app_id: int, revision: int) -> RevisionContext:
+        return self.revision_cache.get_or_make(
+            (app_id, revision), lambda: self._load_revision(app_id, revision), lambda _: 1
+        )
+
+    def _load_revision(self, app_id: int, revision: int) -> RevisionContext:
+        record = self.store.revision(app_id, revision)
+        registry = registry_from_snapshot(record.definitions, self.live_registry)
+        return application_from_snapshot(record.spec), registry, record.default_target
 
     def revision_context(self, app_id: int, revision: int) -> tuple[Application, Registry]:
         app, registry, _ = self._revision(app_id, revision)

@@ -2,12 +2,13 @@
 
 The digest covers the spec and the content of those definitions, so an identical re-submit creates no
 revision, while a changed definition does. A revision's definitions are rebuilt from the snapshot (not
-from today's registry), so rolling back re-renders exactly what that revision rendered.
+from today's registry), so rolling back re-renders exactly what that revision rendered. Rebuilt
+definitions are shared between revisions by digest, in a cache bounded by entries and by the bytes of
+their documents: a long-running process meets many definitions over its life.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 from collections.abc import Iterator
@@ -15,7 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from vessel.definitions.definition import Definition, Kind
+from vessel.definitions.limits import MIB
 from vessel.definitions.loader import digest, load_definition
+from vessel.definitions.lru import BoundedCache
 from vessel.definitions.registry import Registry
 from vessel.model.application import Application
 from vessel.model.frozen import thaw
@@ -68,12 +71,16 @@ def _document(definition: Definition) -> dict[str, Any]:
     return {PYTHON_MARK: definition.origin, "kind": definition.kind.value, "name": definition.name}
 
 
-@functools.lru_cache(maxsize=4096)
+DEFINITIONS: BoundedCache[Definition] = BoundedCache(1024, 32 * MIB)  # by entries, bytes of documents
+
+
 def _definition(digest: str, document_json: str) -> Definition:
-    document = json.loads(document_json)
-    return load_definition(
-        Document(document, SourceMap(f"snapshot {digest[:12]}")), f"snapshot {digest[:12]}", eager=False
-    )
+    def load() -> Definition:
+        document = json.loads(document_json)
+        where = f"snapshot {digest[:12]}"
+        return load_definition(Document(document, SourceMap(where)), where, eager=False)
+
+    return DEFINITIONS.get_or_make(digest, load, lambda _: len(document_json))
 
 
 def registry_from_snapshot(documents: list[dict[str, Any]], live: Registry) -> Registry:

@@ -59,7 +59,7 @@ def load_definition(doc: Document, origin: str, *, eager: bool = True) -> Defini
         applies_to_workloads=tuple(spec.get("appliesToWorkloads", ())),
         conflicts_with=tuple(spec.get("conflictsWith", ())),
         pod_disruptive=spec.get("podDisruptive", False),
-        status=_status(doc, spec.get("status")),
+        status=_status(doc, name, spec.get("status")),
         labels=freeze(meta.get("labels", {})),
         origin=origin,
         digest=digest(data),
@@ -105,9 +105,9 @@ def _workload(raw: Mapping[str, Any] | None) -> Workload | None:
     return Workload(definition.get("apiVersion"), definition.get("kind"), raw.get("type"))
 
 
-def _status(doc: Document, raw: Mapping[str, str] | None) -> StatusRules | None:
+def _status(doc: Document, name: str, raw: Mapping[str, str] | None) -> StatusRules | None:
     if not raw:
         return None
     return StatusRules(
-        raw.get("healthPolicy"), raw.get("customStatus"), doc.source.locate(("spec", "status"))
+        raw.get("healthPolicy"), raw.get("customStatus"), doc.source.locate(("spec", "status")), name
     )

@@ -1,4 +1,4 @@
-"""The Jinja2 sandbox definitions are written in, and the guarantees it gives.
+"""The Jinja2 sandbox definitions are written in, and the guards every evaluation shares.
 
 Templates render to *data*, never to text that data can reshape:
 
@@ -6,42 +6,31 @@ Templates render to *data*, never to text that data can reshape:
   (see `slots.py`), so a property containing newlines, `---`, `: ` or `{{` stays one value and can
   never add a resource or a field, and is never itself rendered as a template;
 * the environment is Jinja2's `ImmutableSandboxedEnvironment` with `StrictUndefined`: no attribute
-  tricks, no mutation of inputs, and a misspelt parameter is an error, not an empty string;
-* each render has a deadline and an output-size cap, checked as output is produced, inside `range`,
-  on every call, and for `*`/`**` (the cheap ways to make huge values).
+  tricks, no mutation of inputs, and a misspelt parameter is an error, not an empty string.
 
-Status expressions (`healthPolicy`, `customStatus`) run in a sibling environment whose undefined
-values chain (`context.output.status.readyReplicas | default(0)`), because live objects routinely
-lack fields.
+Cost is bounded in two ways (see `limits.py`). This module holds what both share: the cheap guards that
+give a precise message before a value is built — `range()` over its item cap, `*` and `**` whose result
+would exceed the output cap, string methods and `%` formats whose width would — and the environment a
+template worker renders full Jinja in. A guard is not the boundary for a full template: a loop doubling
+a string with `~`, or a C-level operation no Python hook sees, is stopped by the worker's CPU and memory
+limits (`worker.py`). The bounded language (`bounded_env.py`) builds on these guards and size-checks
+every operation instead.
 """
 
 from __future__ import annotations
 
 import base64
-import contextvars
-import time
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+import re
+import sys
+from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn
 
-from jinja2 import ChainableUndefined, StrictUndefined
+from jinja2 import StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import Namespace
 
+from vessel.definitions.limits import RenderLimits, current_limits, reset_limits, size_text, with_limits
 from vessel.definitions.slots import emit
-
-
-@dataclass(frozen=True)
-class RenderLimits:
-    """Caps for one template render."""
-
-    seconds: float = 2.0
-    output_bytes: int = 1024 * 1024  # the template's text
-    sequence_items: int = 100_000  # one range()
-    values: int = 200_000  # scalars and containers emitted through {{ }}, counted deeply
-
-
-DEFAULT_LIMITS = RenderLimits()
 
 
 class TemplateFailure(Exception):
@@ -49,44 +38,31 @@ class TemplateFailure(Exception):
 
 
 class LimitExceeded(TemplateFailure):
-    """A render went over its time or size cap."""
-
-
-@dataclass
-class _Budget:
-    deadline: float
-    limits: RenderLimits
-
-    def check_time(self) -> None:
-        if time.monotonic() > self.deadline:
-            raise LimitExceeded(f"rendering took longer than {self.limits.seconds:g}s")
-
-
-_budget: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar("vessel_render_budget", default=None)
-
-
-def _current() -> _Budget | None:
-    return _budget.get()
+    """An evaluation went over a cap; the message says which, as `… (the cap)`."""
 
 
 class AuthorFailure(TemplateFailure):
     """The template refused on purpose, with `fail("...")`."""
 
 
-def _fail(message: str) -> NoReturn:
+def too_large(what: str, cap: int) -> LimitExceeded:
+    return LimitExceeded(f"{what} would build a value larger than {size_text(cap)} (the cap)")
+
+
+def fail(message: str) -> NoReturn:
     raise AuthorFailure(str(message))
 
 
-def _bounded_range(*args: int) -> Iterator[int]:
-    budget = _current()
+def bounded_range(*args: int) -> range:
     items = range(*args)
-    limit = budget.limits.sequence_items if budget else DEFAULT_LIMITS.sequence_items
-    if len(items) > limit:
-        raise LimitExceeded(f"range() of {len(items)} items exceeds the {limit} item cap")
-    for n, value in enumerate(items):
-        if budget and n % 256 == 0:
-            budget.check_time()
-        yield value
+    limit = current_limits().sequence_items
+    try:
+        count = len(items)
+    except OverflowError:  # more items than a C size can hold
+        count = limit + 1
+    if count > limit:
+        raise LimitExceeded(f"range() of more than {limit} items (the cap)")
+    return items
 
 
 def _b64encode(value: str) -> str:
@@ -97,18 +73,95 @@ def _b64decode(value: str) -> str:
     return base64.b64decode(str(value)).decode()
 
 
-# --- environments ----------------------------------------------------------------------------------
+# --- sizes of what an operation would build, before it is built -----------------------------------------
 
 
-class _GuardedEnvironment(ImmutableSandboxedEnvironment):
-    """The immutable sandbox plus deadline checks on calls and size caps on `*` and `**`."""
+def int_bytes(value: int) -> int:
+    return value.bit_length() // 8 + 1
 
-    intercepted_binops = frozenset({"*", "**"})
+
+def product_size(left: Any, right: Any) -> int | None:
+    """Bytes `left * right` would take, for the cases that can be huge (repetition, big integers)."""
+    sized, count = (left, right) if isinstance(right, int) else (right, left)
+    if isinstance(sized, str | list | tuple) and isinstance(count, int):
+        return len(sized) * max(count, 0) * (1 if isinstance(sized, str) else 8)
+    if isinstance(left, int) and isinstance(right, int):
+        return int_bytes(left) + int_bytes(right)
+    return None
+
+
+INTEGER_DIGITS = sys.get_int_max_str_digits() or 4300  # what Python will still turn into text
+INTEGER_BITS = int(INTEGER_DIGITS * 3.33) + 1
+
+
+def check_integer(operator: str, left: Any, right: Any) -> None:
+    """Refuse `*` and `**` of integers whose result could not even be written out: an integer that
+    large is never data, and building one is slow C work no signal interrupts quickly."""
+    if not (type(left) is int and type(right) is int) or operator not in ("*", "**"):
+        return
+    if operator == "*":
+        bits = left.bit_length() + right.bit_length()
+    else:
+        bits = left.bit_length() * right if right > 0 else 0
+    if bits > INTEGER_BITS:
+        raise LimitExceeded(
+            f"'{operator}' would build an integer of more than {INTEGER_DIGITS} digits (the cap)"
+        )
+
+
+def power_size(base: Any, exponent: Any) -> int | None:
+    """Bytes `base ** exponent` would take for integers (floats overflow by themselves)."""
+    if isinstance(base, int) and isinstance(exponent, int) and exponent > 0:
+        return (max(base.bit_length(), 1) * exponent) // 8 + 1
+    return None
+
+
+_WIDTHS = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?([a-zA-Z%])")
+
+
+def format_widths(fmt: str, args: Any) -> int:
+    """The sum of the widths and precisions a `%` format asks for (`*` takes them from `args`)."""
+    values = list(args) if isinstance(args, tuple) else [args]
+    total, index = 0, 0
+    for width, precision, conversion in _WIDTHS.findall(fmt):
+        for part in (width, precision):
+            if part == "*":
+                star = values[index] if index < len(values) else 0
+                index += 1
+                total += abs(star) if isinstance(star, int) else 0
+            elif part:
+                total += int(part)
+        index += conversion != "%"
+    return total
+
+
+PADDING_METHODS = frozenset({"ljust", "rjust", "center", "zfill", "expandtabs"})
+
+
+def padded_size(method: Any, args: Sequence[Any]) -> int | None:
+    """Bytes a str padding method would build (`'x'.ljust(10**9)`), else None."""
+    owner = getattr(method, "__self__", None)
+    if not isinstance(owner, str) or getattr(method, "__name__", "") not in PADDING_METHODS:
+        return None
+    width = args[0] if args and isinstance(args[0], int) else 8
+    if method.__name__ == "expandtabs":
+        return len(owner) + owner.count("\t") * max(width, 0)
+    return max(len(owner), width)
+
+
+# --- the environment a template worker renders in -----------------------------------------------------
+
+
+class GuardedEnvironment(ImmutableSandboxedEnvironment):
+    """The immutable sandbox, data-first attribute access, and cheap size guards with precise messages."""
+
+    intercepted_binops = frozenset({"*", "**", "%"})
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
-        budget = _current()
-        if budget:
-            budget.check_time()
+        size = padded_size(__obj, args)
+        cap = current_limits().output_bytes
+        if size is not None and size > cap:
+            raise too_large(f"'{__obj.__name__}'", cap)
         return super().call(__context, __obj, *args, **kwargs)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
@@ -129,25 +182,36 @@ class _GuardedEnvironment(ImmutableSandboxedEnvironment):
         return super().getitem(obj, argument)
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        limit = (_current() or _Budget(0, DEFAULT_LIMITS)).limits
-        if operator == "*":
-            sized, count = (left, right) if isinstance(right, int) else (right, left)
-            too_big = isinstance(sized, str | list | tuple) and isinstance(count, int)
-            if too_big and len(sized) * count > limit.output_bytes:
-                raise LimitExceeded("'*' would build a value larger than the output cap")
-        if operator == "**" and isinstance(right, int | float) and abs(right) > 1000:
-            raise LimitExceeded("'**' exponent is larger than 1000")
+        limits = current_limits()
+        if operator == "**" and isinstance(right, int | float) and abs(right) > limits.exponent:
+            raise LimitExceeded(f"'**' exponent {right:g} is larger than {limits.exponent} (the cap)")
+        check_integer(operator, left, right)
+        size = binop_size(operator, left, right)
+        if size is not None and size > limits.output_bytes:
+            raise too_large(f"'{operator}'", limits.output_bytes)
         return super().call_binop(context, operator, left, right)
 
 
-def _configure(env: ImmutableSandboxedEnvironment) -> None:
+def binop_size(operator: str, left: Any, right: Any) -> int | None:
+    """What the repeating operators would build: `*` and `**` by their operands, `%` by its widths."""
+    if operator == "*":
+        return product_size(left, right)
+    if operator == "**":
+        return power_size(left, right)
+    if operator == "%" and isinstance(left, str):
+        return len(left) + format_widths(left, right)
+    return None
+
+
+def configure(env: ImmutableSandboxedEnvironment) -> None:
     env.globals.clear()
-    env.globals.update(range=_bounded_range, dict=dict, fail=_fail)
+    env.globals.update(range=bounded_range, dict=dict, fail=fail)
     env.filters.update(b64encode=_b64encode, b64decode=_b64decode)
 
 
-def _data_environment() -> _GuardedEnvironment:
-    env = _GuardedEnvironment(
+def data_environment() -> GuardedEnvironment:
+    """Full Jinja2 for definition templates: only ever rendered inside a template worker."""
+    env = GuardedEnvironment(
         undefined=StrictUndefined,
         finalize=emit,
         trim_blocks=True,
@@ -156,43 +220,36 @@ def _data_environment() -> _GuardedEnvironment:
         auto_reload=False,
         cache_size=0,
     )
-    _configure(env)
+    configure(env)
     env.globals["namespace"] = Namespace
     return env
 
 
-def _status_environment() -> _GuardedEnvironment:
-    env = _GuardedEnvironment(undefined=ChainableUndefined, autoescape=False, auto_reload=False, cache_size=0)
-    _configure(env)
-    return env
+DATA_ENV = data_environment()
 
 
-DATA_ENV = _data_environment()
-STATUS_ENV = _status_environment()
+def template_line(exc: BaseException, name: str) -> int | None:
+    """The template line an exception came from, from Jinja's rewritten traceback."""
+    line = getattr(exc, "lineno", None)
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == name:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
 
 
 def run_with_limits(chunks: Iterator[str], limits: RenderLimits) -> str:
-    """Join a template's output stream, enforcing the deadline and the output cap as it grows."""
-    budget = _Budget(time.monotonic() + limits.seconds, limits)
-    token = _budget.set(budget)
+    """Join a template's output stream under `limits`, enforcing the output cap as it grows."""
+    token = with_limits(limits)
     try:
         out: list[str] = []
         size = 0
         for chunk in chunks:
             size += len(chunk)
             if size > limits.output_bytes:
-                raise LimitExceeded(f"template output exceeds the {limits.output_bytes} byte cap")
-            budget.check_time()
+                raise LimitExceeded(f"output is larger than {size_text(limits.output_bytes)} (the cap)")
             out.append(chunk)
         return "".join(out)
     finally:
-        _budget.reset(token)
-
-
-def evaluate_with_limits(expression: Any, variables: Mapping[str, Any], limits: RenderLimits) -> Any:
-    """Evaluate a compiled status expression under the same deadline rules as a render."""
-    token = _budget.set(_Budget(time.monotonic() + limits.seconds, limits))
-    try:
-        return expression(**variables)
-    finally:
-        _budget.reset(token)
+        reset_limits(token)

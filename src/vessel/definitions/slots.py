@@ -11,7 +11,11 @@ Two things follow:
   `{{ }}`, anchors, tags) can add a resource or a field, and it keeps its exact type.
 * **Speed.** Renders of one template that take the same branches produce the same skeleton, so its
   parse is cached; a render then costs the template run plus one walk that fills the slots, instead of
-  a full YAML parse of values it already had as Python data.
+  a full YAML parse of values it already had as Python data. The cache is bounded by entries and by
+  the bytes of skeleton text it holds (`lru.py`): a long-running process renders for many definitions.
+
+A template worker (`worker.py`) renders with the marker its parent gives it and returns the skeleton and
+the values as plain data; the parent parses and fills, so the parsed skeletons are cached once, here.
 
 A marker must stand where a whole YAML value or key goes. One found inside a longer string (in a block
 scalar, or as `"{{ x }}-suffix"`) is an error that says so.
@@ -20,7 +24,6 @@ scalar, or as `"{{ x }}-suffix"`) is an error that says so.
 from __future__ import annotations
 
 import contextvars
-import functools
 import marshal
 import secrets
 from collections.abc import Callable, Mapping
@@ -29,9 +32,13 @@ from typing import Any
 import yaml
 from jinja2 import Undefined
 
+from vessel.definitions.limits import MIB, size_text
+from vessel.definitions.lru import BoundedCache
+
 _LOADER: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MARK = f"@vessel-slot-{secrets.token_hex(6)}-"  # per process: template text cannot forge it
 SKELETON_CACHE_SIZE = 4096
+SKELETON_CACHE_BYTES = 32 * MIB  # of skeleton text; the compiled fillers are about the same again
 MISPLACED = (
     "a {{ expression }} must stand where a whole YAML value goes, not inside a longer string "
     "or a block scalar; build the string in the expression instead: {{ a ~ '-suffix' }}"
@@ -44,6 +51,10 @@ class SlotError(Exception):
     """A slot was used where no whole value fits, or holds something that is not data."""
 
 
+class OverBudget(SlotError):
+    """What a template emitted is over the output cap (values or bytes)."""
+
+
 def emit(value: Any) -> str:
     """Jinja2 `finalize`: set the value aside and put a quoted marker in the text."""
     if isinstance(value, Undefined):
@@ -53,6 +64,12 @@ def emit(value: Any) -> str:
         raise SlotError("a data template can only be rendered through render_to_data")
     slots.append(value)
     return f'"{MARK}{len(slots) - 1}"'
+
+
+def use_mark(mark: str) -> None:
+    """A template worker emits its parent's marker, so the parent can parse what it renders."""
+    global MARK
+    MARK = mark
 
 
 class Collecting:
@@ -70,21 +87,21 @@ class Collecting:
 
 
 Filler = Callable[[list[Any], list[int]], Any]
+SKELETONS: BoundedCache[Filler] = BoundedCache(SKELETON_CACHE_SIZE, SKELETON_CACHE_BYTES)
 
 
-@functools.lru_cache(maxsize=SKELETON_CACHE_SIZE)
 def plan(text: str) -> Filler:
     """Parse a skeleton once and compile it into a function that builds fresh data from slot values.
 
     Subtrees without slots are kept as marshal blobs: rebuilding them is one C call, and every render
     still gets its own objects, so nothing downstream can change another render's output.
     """
-    return _compile(yaml.load(text, Loader=_LOADER))
+    return SKELETONS.get_or_make(text, lambda: _compile(yaml.load(text, Loader=_LOADER)), lambda _: len(text))
 
 
-def fill(text: str, values: list[Any], max_values: int) -> Any:
+def fill(text: str, values: list[Any], max_values: int, max_bytes: int) -> Any:
     """The data a skeleton describes, with every marker replaced by (a copy of) its value."""
-    return plan(text)(values, [max_values])
+    return plan(text)(values, [max_values, max_bytes - len(text), max_values, max_bytes])
 
 
 def _has_slot(node: Any) -> bool:
@@ -135,11 +152,15 @@ _SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def as_data(value: Any, budget: list[int]) -> Any:
-    """A deep copy of `value` as plain YAML data (dict, list, str, int, float, bool, None)."""
+    """A deep copy of `value` as plain YAML data (dict, list, str, int, float, bool, None).
+
+    `budget` is [values, bytes] still allowed, then the caps themselves (for the message); each value
+    costs one, and its text (or 8) bytes."""
     budget[0] -= 1
-    if budget[0] < 0:
-        raise SlotError("template output has more values than the output cap allows")
     kind = type(value)
+    budget[1] -= len(value) if kind is str else 8
+    if budget[0] < 0 or budget[1] < 0:
+        raise OverBudget(_over_budget(budget))
     if kind in _SCALARS:
         return value
     if kind is dict or (kind is not str and isinstance(value, Mapping)):
@@ -153,3 +174,9 @@ def as_data(value: Any, budget: list[int]) -> Any:
     if isinstance(value, Undefined):
         value._fail_with_undefined_error()
     raise SlotError(f"cannot emit a value of type {kind.__name__}; emit data (text, numbers, lists, maps)")
+
+
+def _over_budget(budget: list[int]) -> str:
+    if budget[0] < 0:
+        return f"output has more than {budget[2]} values (the cap)"
+    return f"output is larger than {size_text(budget[3])} (the cap)"

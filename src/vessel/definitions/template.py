@@ -1,8 +1,15 @@
 """Templates: what turns a definition's `parameter` and `context` into data.
 
 A template is anything with `render(variables) -> dict`. `JinjaTemplate` is the YAML-file kind (see
-`sandbox.py` for its guarantees); `PythonTemplate` wraps a plugin's function. Errors carry the
-definition file and the line inside it where the template failed.
+`sandbox.py` for its guarantees). Where it runs is decided once, from its text: a template in the
+bounded language (`bounded_check.py`: no loops or macros) renders in this process with every operation
+size-checked; any other runs in a template worker process under CPU-time and memory limits
+(`worker.py`). Both return the same skeleton and slot values, filled into data here. `PythonTemplate`
+wraps a plugin's function (trusted code, in-process). Errors carry the definition file and the line
+inside it where the template failed.
+
+`StatusRules` are a definition's `healthPolicy` and `customStatus`, in the bounded language only: they
+run on every reconcile pass, and are checked when the definition loads.
 """
 
 from __future__ import annotations
@@ -13,19 +20,42 @@ from typing import Any, Protocol
 
 import jinja2
 import yaml
+from jinja2.exceptions import SecurityError
 
-from vessel.definitions.sandbox import (
-    DATA_ENV,
-    DEFAULT_LIMITS,
-    STATUS_ENV,
-    AuthorFailure,
-    RenderLimits,
-    TemplateFailure,
-    evaluate_with_limits,
-    run_with_limits,
+from vessel.definitions import slots
+from vessel.definitions.bounded_check import NotBounded
+from vessel.definitions.bounded_env import BOUNDED_DATA_ENV
+from vessel.definitions.expressions import (
+    BoundedTemplate,
+    EvaluationFailed,
+    Expression,
+    Message,
+    bounded,
+    bounded_template,
+    evaluation,
+    expression,
+    message,
+    parse_template,
 )
-from vessel.definitions.slots import MARK, MISPLACED, Collecting, SlotError, fill
-from vessel.errors import DefinitionError, Location, RenderError, RenderRefusedError
+from vessel.definitions.limits import DEFAULT_LIMITS, RenderLimits
+from vessel.definitions.sandbox import (
+    AuthorFailure,
+    LimitExceeded,
+    TemplateFailure,
+    run_with_limits,
+    template_line,
+)
+from vessel.definitions.slots import MISPLACED, Collecting, OverBudget, SlotError, fill
+from vessel.definitions.worker_pool import POOL
+from vessel.definitions.worker_protocol import OVER_CAP, REFUSED, SYNTAX, Job, Reply
+from vessel.errors import (
+    DefinitionError,
+    Location,
+    OverCapError,
+    RenderError,
+    RenderRefusedError,
+    TemplateWorkerError,
+)
 
 
 class Template(Protocol):
@@ -38,17 +68,6 @@ def _line_offset(origin: Location, template_line: int | None) -> Location:
     return Location(origin.file, origin.line + template_line, origin.path)
 
 
-def _template_line(exc: BaseException, name: str) -> int | None:
-    """The template line an exception came from, from Jinja's rewritten traceback."""
-    line = getattr(exc, "lineno", None)
-    tb = exc.__traceback__
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename == name:
-            line = tb.tb_lineno
-        tb = tb.tb_next
-    return line
-
-
 class JinjaTemplate:
     """A sandboxed Jinja2 template whose output is read back as one YAML mapping."""
 
@@ -56,28 +75,38 @@ class JinjaTemplate:
         self.source = source
         self.name = name
         self.origin = origin  # the definition file and the line the template text starts after
-        self._compiled: jinja2.Template | None = None
+        self._checked = False
+        self._here: BoundedTemplate | None = None
 
-    def compile(self) -> jinja2.Template:
-        """Compile once (lazily: built-ins that an app never uses cost nothing)."""
-        if self._compiled is None:
-            try:
-                compiled = DATA_ENV.from_string(self.source)
-            except jinja2.TemplateSyntaxError as exc:
-                raise DefinitionError(
-                    f"template syntax error: {exc.message}", _line_offset(self.origin, exc.lineno)
-                ) from None
-            compiled.name = compiled.filename = self.name
-            self._compiled = compiled
-        return self._compiled
+    def compile(self) -> None:
+        """Check the syntax and decide where the template runs, once (lazily: built-ins an app never
+        uses cost nothing). Only the bounded kind is compiled here; workers compile the others."""
+        if self._checked:
+            return
+        try:
+            ast = parse_template(BOUNDED_DATA_ENV, self.source)
+        except NotBounded as exc:
+            raise DefinitionError(f"template {exc}", _line_offset(self.origin, exc.lineno)) from None
+        self._here = bounded_template(ast, self.name)
+        self._checked = True
+
+    @property
+    def runs_in_worker(self) -> bool:
+        self.compile()
+        return self._here is None
 
     def render(self, variables: Mapping[str, Any], limits: RenderLimits = DEFAULT_LIMITS) -> dict[str, Any]:
-        with Collecting() as slots:
-            text = self._render_text(variables, limits)
+        self.compile()
+        if self._here is not None:
+            text, values = self._render_here(self._here, variables, limits)
+        else:
+            text, values = self._render_in_worker(variables, limits)
         try:
-            data = fill(text, slots.values, limits.values)
+            data = fill(text, values, limits.values, limits.output_bytes)
         except yaml.MarkedYAMLError as exc:
             raise self._bad_output(text, exc) from None
+        except OverBudget as exc:
+            raise OverCapError(f"template {self.name}: {exc}", self.origin) from None
         except SlotError as exc:
             raise RenderError(f"template {self.name}: {exc}", self.origin) from None
         except jinja2.UndefinedError as exc:
@@ -92,30 +121,52 @@ class JinjaTemplate:
             )
         return data
 
-    def _render_text(self, variables: Mapping[str, Any], limits: RenderLimits = DEFAULT_LIMITS) -> str:
+    def _render_here(
+        self, template: BoundedTemplate, variables: Mapping[str, Any], limits: RenderLimits
+    ) -> tuple[str, list[Any]]:
         try:
-            return run_with_limits(self.compile().generate(**variables), limits)
+            with Collecting() as collected, evaluation(limits, limits.output_bytes):
+                text = run_with_limits(template.generate(variables), limits)
+            return text, collected.values
         except AuthorFailure as exc:
-            where = _line_offset(self.origin, _template_line(exc, self.name))
-            raise RenderRefusedError(str(exc), where) from None
-        except TemplateFailure as exc:
-            raise RenderError(str(exc), _line_offset(self.origin, _template_line(exc, self.name))) from None
+            raise RenderRefusedError(str(exc), self._where(exc)) from None
+        except LimitExceeded as exc:
+            raise OverCapError(f"template {self.name}: {exc}", self._where(exc)) from None
         except jinja2.UndefinedError as exc:
-            where = _line_offset(self.origin, _template_line(exc, self.name))
-            raise RenderError(f"undefined value: {exc.message}", where) from None
-        except jinja2.TemplateError as exc:
-            where = _line_offset(self.origin, _template_line(exc, self.name))
-            raise RenderError(f"template error: {exc}", where) from None
+            raise RenderError(f"undefined value: {exc.message}", self._where(exc)) from None
+        except (TemplateFailure, SecurityError, jinja2.TemplateError) as exc:
+            raise RenderError(f"template error: {exc}", self._where(exc)) from None
         except (TypeError, ValueError, KeyError, IndexError, ArithmeticError, AttributeError) as exc:
-            where = _line_offset(self.origin, _template_line(exc, self.name))
-            raise RenderError(f"template error: {type(exc).__name__}: {exc}", where) from None
+            raise RenderError(f"template error: {type(exc).__name__}: {exc}", self._where(exc)) from None
+
+    def _where(self, exc: BaseException) -> Location:
+        return _line_offset(self.origin, template_line(exc, self.name))
+
+    def _render_in_worker(self, variables: Mapping[str, Any], limits: RenderLimits) -> tuple[str, list[Any]]:
+        try:
+            reply = POOL.render(Job(self.name, self.source, dict(variables), limits, slots.MARK))
+        except (OverCapError, TemplateWorkerError) as exc:  # the worker died: where is this template
+            raise type(exc)(exc.message, self.origin, exc.hint) from None
+        if reply.failure:
+            raise self._failed(reply)
+        return reply.text, reply.values
+
+    def _failed(self, reply: Reply) -> Exception:
+        where = _line_offset(self.origin, reply.line)
+        if reply.failure == REFUSED:
+            return RenderRefusedError(reply.message, where)
+        if reply.failure == OVER_CAP:
+            return OverCapError(f"template {self.name}: {reply.message}", where)
+        if reply.failure == SYNTAX:
+            return DefinitionError(reply.message, where)
+        return RenderError(reply.message, where)
 
     def _bad_output(self, text: str, exc: yaml.MarkedYAMLError) -> RenderError:
         mark = exc.problem_mark
         line_no = mark.line + 1 if mark else 0
         lines = text.splitlines()
         shown = lines[line_no - 1].strip() if 0 < line_no <= len(lines) else ""
-        if MARK in shown:
+        if slots.MARK in shown:
             return RenderError(f"template {self.name}: {MISPLACED}", self.origin)
         return RenderError(
             f"template {self.name} produced invalid YAML at output line {line_no}: {exc.problem} "
@@ -153,23 +204,45 @@ class Status:
 class StatusRules:
     """`healthPolicy` (an expression) and `customStatus` (a message template) over live objects."""
 
-    def __init__(self, health_policy: str | None, custom_status: str | None, origin: Location):
+    def __init__(
+        self, health_policy: str | None, custom_status: str | None, origin: Location, definition: str = ""
+    ):
         self.health_policy = health_policy
         self.custom_status = custom_status
+        self.definition = definition
+        self._health = self._checked(health_policy, "healthPolicy", expression, origin)
+        self._message = self._checked(custom_status, "customStatus", message, origin)
+
+    @staticmethod
+    def _checked(source: str | None, field: str, compile_: Callable[[str], Any], origin: Location) -> Any:
+        if not source:
+            return None
         try:
-            self._health = STATUS_ENV.compile_expression(health_policy) if health_policy else None
-            self._message = STATUS_ENV.from_string(custom_status) if custom_status else None
-        except jinja2.TemplateSyntaxError as exc:
-            raise DefinitionError(f"status expression syntax error: {exc.message}", origin) from None
+            return compile_(source)
+        except NotBounded as exc:
+            where = Location(origin.file, origin.line, f"{origin.path}.{field}" if origin.path else field)
+            line = f" (line {exc.lineno})" if exc.lineno and exc.lineno > 1 else ""
+            raise DefinitionError(
+                f"{field}{line}: {exc}",
+                where,
+                hint="status rules are loop-free Jinja expressions; see docs/definitions.md",
+            ) from None
 
     def evaluate(self, variables: Mapping[str, Any], limits: RenderLimits = DEFAULT_LIMITS) -> Status:
-        message = ""
+        """Both rules under one allowance: together they cannot build more than `expression_bytes`."""
+        health: Expression | None = self._health
+        status_message: Message | None = self._message
+        field = "customStatus"
         try:
-            if self._message is not None:
-                message = run_with_limits(self._message.generate(**variables), limits).strip()
-            healthy = True if self._health is None else evaluate_with_limits(self._health, variables, limits)
-        except (TemplateFailure, jinja2.TemplateError, TypeError, ValueError, ArithmeticError) as exc:
-            return Status(False, f"status evaluation failed: {exc}")
+            with bounded(limits):
+                text = status_message.run(variables) if status_message is not None else ""
+                field = "healthPolicy"
+                healthy = True if health is None else health.run(variables)
+        except EvaluationFailed as exc:
+            who = f"definition {self.definition}: " if self.definition else ""
+            if exc.over_cap:
+                return Status(False, f"{who}{field}: {exc}")
+            return Status(False, f"status evaluation failed: {who}{field}: {exc}")
         if isinstance(healthy, jinja2.Undefined):
             healthy = False
-        return Status(bool(healthy), message)
+        return Status(bool(healthy), text)

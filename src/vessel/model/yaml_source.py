@@ -2,8 +2,10 @@
 
 PyYAML's C parser composes the node graph; this module builds plain Python data from it while
 rejecting what a permissive loader lets through: duplicate keys (which silently override), merge keys,
-alias bombs (a few bytes that expand to billions of nodes), absurd nesting and oversized inputs. It also
-records the line of every node, so any later error can name `file:line: field.path`.
+alias bombs (a few bytes that expand to billions of nodes), absurd nesting, oversized inputs and integers
+that do not fit in 64 bits (Kubernetes, Go and JSON Schema tools read int64; a 5,000-digit integer would
+otherwise stop Python's int conversion with a traceback). It also records the line of every node, so
+any later error can name `file:line: field.path`.
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+INT_TAG = "tag:yaml.org,2002:int"
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+INT_TEXT = 100  # characters of an integer's text worth converting (0b and 64 digits, with underscores)
 
 
 @dataclass(frozen=True)
@@ -159,18 +164,33 @@ class _Builder:
     def _key(self, node: yaml.Node, path: Path) -> str:
         if not isinstance(node, yaml.ScalarNode):
             raise self._fail("mapping keys must be plain scalars", node, path)
+        if node.tag == INT_TAG:
+            return str(node.value)  # Kubernetes reads `8080:` as "8080"
         value = self._scalar(node, path)
-        return value if isinstance(value, str) else str(node.value)  # Kubernetes reads `8080:` as "8080"
+        return value if isinstance(value, str) else str(node.value)
 
     def _scalar(self, node: yaml.Node, path: Path) -> Any:
         if node.tag in ("tag:yaml.org,2002:timestamp",):
             return str(node.value)  # JSON has no dates; Kubernetes keeps them as strings
         if node.tag == "tag:yaml.org,2002:binary":
             raise self._fail("binary (!!binary) values are not supported", node, path)
+        if node.tag == INT_TAG and len(str(node.value)) > INT_TEXT:
+            raise self._out_of_range(node, path)
         try:
             value = _scalar_constructor.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as exc:
             raise self._fail(f"cannot read value: {exc.problem}", node, path) from None
         if isinstance(value, datetime.date):
             return str(node.value)
+        if type(value) is int and not INT_MIN <= value <= INT_MAX:
+            raise self._out_of_range(node, path)
         return value
+
+    def _out_of_range(self, node: yaml.Node, path: Path) -> ParseError:
+        text = str(node.value)
+        shown = text if len(text) <= 24 else f"{text[:12]}…{text[-6:]} ({len(text)} characters)"
+        return self._fail(
+            f"integer {shown} is out of range: integers must fit in 64 bits ({INT_MIN} to {INT_MAX})",
+            node,
+            path,
+        )

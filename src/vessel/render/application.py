@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from vessel.definitions.check import check_application
+from vessel.definitions.limits import DEFAULT_LIMITS, RenderLimits
 from vessel.definitions.registry import Registry
-from vessel.definitions.sandbox import DEFAULT_LIMITS, RenderLimits
 from vessel.errors import RenderError, VesselError, collecting, raise_collected
 from vessel.model.application import Application
 from vessel.model.resource_key import ResourceKey

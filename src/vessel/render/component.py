@@ -11,8 +11,8 @@ from typing import Any
 
 from vessel.definitions import trait_conflicts
 from vessel.definitions.definition import Definition, Kind
+from vessel.definitions.limits import DEFAULT_LIMITS, RenderLimits
 from vessel.definitions.registry import Registry
-from vessel.definitions.sandbox import DEFAULT_LIMITS, RenderLimits
 from vessel.definitions.template import Template
 from vessel.errors import (
     RenderError,

@@ -20,9 +20,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+import jinja2
+
+from vessel.definitions.expressions import EvaluationFailed, checked_data, expression
+from vessel.definitions.limits import DEFAULT_LIMITS
 from vessel.definitions.registry import Registry
-from vessel.definitions.sandbox import DEFAULT_LIMITS, STATUS_ENV, evaluate_with_limits
-from vessel.errors import ConflictError, TargetRejectedError, TransientError, VesselError
+from vessel.errors import ConflictError, OverCapError, TargetRejectedError, TransientError, VesselError
 from vessel.model.application import Application, Component
 from vessel.model.frozen import freeze, thaw
 from vessel.model.graph import dependencies, topological_order
@@ -310,10 +313,13 @@ def _component_outputs(
     published: dict[str, Any] = {}
     for out in comp.outputs:
         try:
-            expr = STATUS_ENV.compile_expression(out.value_from)
-            published[out.name] = evaluate_with_limits(
-                expr, {"output": workload, "outputs": outputs}, DEFAULT_LIMITS
-            )
+            value = expression(out.value_from).evaluate({"output": workload, "outputs": outputs})
+            published[out.name] = None if isinstance(value, jinja2.Undefined) else checked_data(value)
+        except EvaluationFailed as exc:
+            error = OverCapError if exc.over_cap else VesselError
+            raise error(
+                f"component {comp.name!r} output {out.name!r}: cannot evaluate {out.value_from!r}: {exc}"
+            ) from None
         except Exception as exc:  # an author's expression must not crash delivery
             raise VesselError(
                 f"component {comp.name!r} output {out.name!r}: cannot evaluate {out.value_from!r}: {exc}"

@@ -28,8 +28,8 @@ from typing import Any
 import jinja2
 
 from vessel.definitions.definition import Kind
+from vessel.definitions.expressions import EvaluationFailed, checked_data, expression
 from vessel.definitions.registry import Registry
-from vessel.definitions.sandbox import DEFAULT_LIMITS, STATUS_ENV, evaluate_with_limits
 from vessel.errors import TransientError, VesselError
 from vessel.model.application import Application, Mode, Step
 from vessel.model.duration import parse_duration
@@ -462,9 +462,11 @@ class _Pass:
 
 
 def _evaluate(value_from: str, outputs: Mapping[str, Any]) -> Any:
-    """An output's `valueFrom`: a sandboxed expression over what the step returned; it must yield data."""
-    expression = STATUS_ENV.compile_expression(value_from, undefined_to_none=False)
-    value = evaluate_with_limits(expression, dict(outputs), DEFAULT_LIMITS)
+    """An output's `valueFrom`: a bounded expression over what the step returned; it must yield data."""
+    try:
+        value = checked_data(expression(value_from).evaluate(dict(outputs)))
+    except EvaluationFailed as exc:
+        raise ValueError(f"valueFrom {value_from!r}: {exc}") from None
     if isinstance(value, jinja2.Undefined):
         raise ValueError(
             f"{value_from!r} is undefined (the step returned: {', '.join(outputs) or 'nothing'})"

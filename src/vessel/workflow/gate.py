@@ -97,7 +97,7 @@ def _missing_input(
 def _condition(step: Step, records: Mapping[str, StepRecord], values: Mapping[str, Any]) -> Gate:
     assert step.if_ is not None
     try:
-        allowed = holds(step.if_, step_status(records), values)
+        allowed = holds(step.if_, step_status(records), values, step.name)
     except VesselError as exc:
         return Gate(FAIL, exc.render(), "Condition")
     return Gate(START) if allowed else Gate(SKIP, f"if: {step.if_} is false", "Skip")
