@@ -488,6 +488,7 @@ class Store:
             "digest": entry.digest,
             "manifest": entry.manifest,
             "role": entry.role,
+            "status_basis": entry.status_basis,
             "updated_at": now,
             "errors": 0,  # (re)recorded: no delete is failing
             "next_attempt_at": None,
@@ -641,6 +642,7 @@ def _entry(r: Any) -> InventoryEntry:
         r.digest,
         r.manifest,
         r.role,
+        r.status_basis,
         r.errors,
         r.next_attempt_at,
         r.last_error,
