@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from rich.console import Console
 
 from vessel.cli import status as status_cli
@@ -18,6 +19,7 @@ from vessel.definitions.registry import build_registry
 from vessel.model.resource_key import ResourceKey
 from vessel.model.yaml_source import read_text
 from vessel.store import Phase, RunPhase, StepPhase
+from vessel.store import schema as t
 from vessel.testing.engine import Harness
 
 ROUTE = """\
@@ -138,3 +140,14 @@ def test_the_status_table_shows_an_unhealthy_trait_under_its_component(
     assert rows[web + 1][:4] == ["trait", "route", "no", "No"]
     assert " ".join(rows[web + 1]).endswith("No loadBalancer found for shop.example.com")
     assert not any(row[:2] == ["trait", "scaler"] for row in rows)  # healthy traits: no row of their own
+
+
+def test_workloads_recorded_without_a_status_basis_are_judged_from_their_revision(h: Harness) -> None:
+    h.targets["mem"].reported[INGRESS] = ADDRESS
+    app = h.up(APP)
+    with h.store.tx() as c:  # as an older Vessel recorded them
+        c.execute(sa.update(t.inventory).values(status_basis=None))
+    assert h.controller.reconcile(app).phase == Phase.RUNNING  # the trait sees the Ingress it rendered
+    del h.targets["mem"].reported[INGRESS]
+    app = h.controller.reconcile(app)
+    assert app.message == "web on mem: trait route: No loadBalancer found for shop.example.com"
