@@ -4,9 +4,9 @@ It behaves like a small, obedient cluster: applies compare like server-side appl
 manifest sets must hold live; server defaults such as `spec.replicas: 1` do not count) and bump
 `metadata.generation` only when the object really changed; workloads report themselves ready (unless
 told otherwise: `unhealthy` ones are not ready yet, `failing` ones crash-loop), other status fields are
-whatever a test says a cluster's controllers report (`reported`: a Service's load balancer, an Ingress's
-address), and faults can be injected (`unavailable`, `reject`, `fail_next`) to exercise retries and error paths. Counters record
-every call, so tests can assert "no changing apply happened".
+whatever a test says a cluster's controllers report (`reported`: a Service's load balancer, an
+Ingress's address), and faults can be injected (`unavailable`, `reject`, `fail_next`) to exercise
+retries and error paths. Counters record every call, so tests can assert "no changing apply happened".
 """
 
 from __future__ import annotations
