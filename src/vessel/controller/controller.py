@@ -38,7 +38,8 @@ from vessel.workflow.plan import Plan, plan_for
 from vessel.workflow.steps import builtin_steps
 
 REVISION_CACHE = 512  # revisions (application + definitions + placed default) kept in memory per process
-STATUS_BASES = 4096  # status bases worked out for workloads recorded without one (controller/health.py)
+# Status bases worked out for workloads recorded without one (controller/health.py): entries, JSON bytes.
+STATUS_BASES, STATUS_BASES_BYTES = 4096, 16 * 1024 * 1024
 RevisionContext = tuple[Application, Registry, str | None]
 
 
@@ -71,7 +72,7 @@ class Controller:
         # The revisions this process works on, rebuilt from the store on a miss: a long-running process
         # reconciles tens of thousands of applications, so this is an LRU, not a dict that only grows.
         self.revision_cache: BoundedCache[RevisionContext] = BoundedCache(REVISION_CACHE, REVISION_CACHE)
-        self.status_bases: BoundedCache[StatusBasis] = BoundedCache(STATUS_BASES, STATUS_BASES)
+        self.status_bases: BoundedCache[StatusBasis] = BoundedCache(STATUS_BASES, STATUS_BASES_BYTES)
 
     def close(self) -> None:
         """Release this process's leases so another process can drive its runs right away."""

@@ -14,6 +14,7 @@ resolved by their definitions, no overrides or inputs, the context from the entr
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -83,7 +84,7 @@ def _basis(controller: Controller, app: AppRecord, what: Delivered) -> StatusBas
         return None
     key = (app.id, entry.revision, entry.target, entry.component)
     make = functools.partial(_from_revision, controller, app, what)
-    return controller.status_bases.get_or_make(key, make, lambda _: 1)
+    return controller.status_bases.get_or_make(key, make, lambda basis: len(json.dumps(basis.to_json())))
 
 
 def _from_revision(controller: Controller, app: AppRecord, what: Delivered) -> StatusBasis:
