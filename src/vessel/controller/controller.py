@@ -222,10 +222,15 @@ class Controller:
         problems = []
         for what in delivered(inventory):
             workload = what.workload
-            if (workload.target, workload.key) in lives:
+            if (workload.target, workload.key) not in lives:
+                continue
+            try:
                 health = component_health(self, app, what, lives)
-                if not health.healthy:
-                    problems.append(f"{workload.component} on {workload.target}: {health.problem}")
+            except VesselError as exc:
+                problems.append(f"{workload.component} on {workload.target}: {exc.render()}")
+                continue
+            if not health.healthy:
+                problems.append(f"{workload.component} on {workload.target}: {health.problem}")
         return problems
 
     # --- run contexts ----------------------------------------------------------------------------

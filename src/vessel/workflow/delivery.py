@@ -1,5 +1,9 @@
 """Delivery: render components for one placement, record them, apply them, judge their health.
 
+Health is the component's as a whole — its workload and every trait (`render.health.judge_component`).
+The workload's inventory entry records the component's status basis (the parameters, context and traits
+its rules see), so the steady-state loop and `vessel status` judge it later exactly as delivery did.
+
 The order is what makes crashes harmless: each object is recorded in the inventory (`applying`) before
 it is applied and marked `applied` after, so whatever a crash interrupts is known and re-applied (applies
 are idempotent, by deterministic name). Another application's object is never overwritten. What a target
