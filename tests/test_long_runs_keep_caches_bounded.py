@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from vessel.controller import revisions
 from vessel.definitions import JinjaTemplate, slots
@@ -20,6 +21,7 @@ from vessel.definitions.registry import Registry
 from vessel.definitions.worker import Worker
 from vessel.definitions.worker_protocol import Job
 from vessel.errors import Location
+from vessel.store import schema
 from vessel.testing.engine import Harness
 
 
@@ -103,3 +105,21 @@ def test_a_worker_keeps_its_compiled_templates_within_their_bytes(monkeypatch: p
         source = f"{{% for _ in [1] %}}k{i}: {i}{{% endfor %}}" + " " * 50
         worker._compiled(Job(f"t{i}", source, {}, DEFAULT_LIMITS, slots.MARK))
     assert worker.compiled.info().size <= 2_000 and len(worker.compiled) < 100
+
+
+def test_status_bases_worked_out_for_old_inventory_entries_stay_within_entries_and_bytes(
+    tmp_path: Path,
+) -> None:
+    h = Harness.create(f"sqlite:///{tmp_path / 'store.db'}")
+    for i in range(12):  # one namespace each: no two render the same object
+        text = application(i).replace('"name": "app-', f'"namespace": "ns-{i}", "name": "app-')
+        assert h.up(text.replace(f"app-{i % 5}", f"app-{i}")).phase == "running"
+    with h.store.tx() as c:  # recorded before delivery kept a status basis: one is worked out per pass
+        c.execute(sa.update(schema.inventory).values(status_basis=None))
+    cache = h.controller.status_bases
+    cache.max_entries, cache.max_size = 100, 2_000  # a few bases' worth of bytes
+    for app in h.store.apps():
+        h.controller.reconcile(app)
+    assert 0 < len(cache) < 12 and cache.info().size <= 2_000  # not all twelve: bytes bound it
+    assert cache.info().misses >= 12  # every workload got one; old ones were evicted to make room
+    h.store.close()

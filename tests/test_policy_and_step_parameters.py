@@ -217,6 +217,9 @@ INVALID: list[dict[str, Any]] = yaml.safe_load("""
 - policy: garbage-collect
   properties: {rules: [{strategy: never}]}
   error: "rules[0].selector: required field is missing"
+- policy: garbage-collect  # not KubeVela's: its policy has no application-wide orphan switch
+  properties: {onAppDelete: orphan}
+  error: "onAppDelete: unknown field"
 - policy: garbage-collect  # KubeVela's orphan propagation: Vessel cannot honour it, so it refuses it
   properties: {rules: [{selector: {componentNames: [orphan-gc]}, propagation: orphan}]}
   error: "rules[0].propagation: expected one of 'cascading', got 'orphan'"

@@ -413,7 +413,8 @@ def test_the_ownership_check_costs_one_get_per_new_object(h: Harness) -> None:
 
 
 def test_objects_left_behind_by_the_same_application_need_no_take_over(h: Harness) -> None:
-    orphaning = with_policies(APP, "- {name: gc, type: garbage-collect, properties: {onAppDelete: orphan}}")
+    keeping = "{rules: [{selector: {componentNames: [api, worker]}, strategy: never}]}"
+    orphaning = with_policies(APP, f"- {{name: gc, type: garbage-collect, properties: {keeping}}}")
     assert h.controller.delete(h.up(orphaning)) is True
     assert set(h.targets["mem"].objects) == {API, SERVICE, WORKER}
     assert h.up(APP).phase == Phase.RUNNING

@@ -9,8 +9,12 @@ from typing import Any
 import pytest
 
 from vessel.definitions import Definition, Kind, Parameters, StatusRules
+from vessel.definitions.registry import Registry
 from vessel.errors import Location
 from vessel.render import evaluate_status
+from vessel.render.health import TraitHealth, judge_component
+from vessel.render.resource import AUXILIARY
+from vessel.render.status_basis import StatusBasis
 
 HEALTH = (
     "context.output.status.readyReplicas | default(0) == context.output.spec.replicas"
@@ -76,3 +80,27 @@ def test_parameters_and_outputs_are_visible_to_status_rules() -> None:
     service = {"spec": {"ports": [{"port": 80}]}}
     assert evaluate_status(rules, deployment(2), {"service": service}, {"port": 80}).healthy
     assert not evaluate_status(rules, deployment(2), {"service": service}, {"port": 81}).healthy
+
+
+def test_a_trait_sees_only_the_outputs_its_type_rendered_and_its_own_parameters() -> None:
+    """KubeVela's trait context: `context.outputs` holds the objects that trait rendered (not the
+    component's own, not another trait's), and there is no `context.output`."""
+    component = definition("context.outputs | list == ['svc']", None)
+    own = "context.outputs | list == ['route'] and context.output is not defined"
+    rules = StatusRules(own, "{{ parameter.host }}: {{ context.name }}", Location())
+    trait = Definition(Kind.TRAIT, "route", Parameters(None, Location()), {}, status=rules)
+    owners = {"svc": AUXILIARY, "route": "route", "cache": "other"}
+    basis = StatusBasis.of("d", {}, {"name": "web"}, owners, [("route", {"host": "h"})])
+    outputs = {"svc": {"kind": "Service"}, "route": {"kind": "Ingress"}, "cache": {"kind": "ConfigMap"}}
+    health = judge_component(Registry([component, trait]), basis, deployment(2), outputs)
+    assert health.workload.healthy
+    assert health.traits == (TraitHealth("route", True, "h: web"),)
+
+
+def test_a_component_with_an_unhealthy_trait_is_unhealthy_and_names_it() -> None:
+    rules = StatusRules("false", "no address", Location())
+    trait = Definition(Kind.TRAIT, "route", Parameters(None, Location()), {}, status=rules)
+    basis = StatusBasis.of("d", {}, {}, {}, [("route", {})])
+    health = judge_component(Registry([definition(), trait]), basis, deployment(2), {})
+    assert health.workload.healthy and not health.healthy
+    assert health.problem == "trait route: no address"

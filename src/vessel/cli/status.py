@@ -1,4 +1,5 @@
-"""`vessel status NAME [-o table|json|yaml] [--tree] [-w]`: an application's phase, steps and services.
+"""`vessel status NAME [-o table|json|yaml] [--tree] [-w]`: an application's phase, steps and services
+(each unhealthy trait on a row of its own under its component, with its message).
 
 The document is `controller.status.status_of`'s; this module only draws it. `-w` watches like `kubectl
 get -w`: the status is printed now and again whenever it changes (as another JSON or YAML document with
@@ -116,11 +117,16 @@ def _steps(workflow: dict[str, Any]) -> Table:
 
 
 def _services(services: list[dict[str, Any]]) -> Table:
+    """One row per service; under it, one per unhealthy trait with the trait's message."""
     table = Table("COMPONENT", "TARGET", "HEALTHY", "ENDPOINT", "MESSAGE", box=None, pad_edge=False)
     for svc in services:
         healthy = "yes" if svc["healthy"] else "no"
         cells = (svc["component"], svc["target"], healthy, svc["endpoint"], svc["message"])
         table.add_row(*(Text(str(c)) for c in cells))
+        for trait in svc["traits"]:
+            if not trait["healthy"]:
+                cells = (f"  trait {trait['type']}", "", "no", "", trait["message"] or "not healthy")
+                table.add_row(*(Text(str(c)) for c in cells))
     return table
 
 

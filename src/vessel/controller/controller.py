@@ -18,7 +18,7 @@ from typing import Any
 from vessel.controller import driving, gc, placement, statekeep
 from vessel.controller.disruption import disruptive_changes
 from vessel.controller.driving import RUN_PHASES
-from vessel.controller.health import workload_status
+from vessel.controller.health import component_health, delivered
 from vessel.controller.placement import Move
 from vessel.controller.revisions import application_from_snapshot, registry_from_snapshot, snapshot
 from vessel.controller.targets import StoreTargets
@@ -27,6 +27,8 @@ from vessel.definitions.lru import BoundedCache
 from vessel.definitions.registry import Registry, build_registry
 from vessel.errors import ConflictError, NotFoundError, VesselError
 from vessel.model.application import Application
+from vessel.model.resource_key import ResourceKey
+from vessel.render.status_basis import StatusBasis
 from vessel.store.records import AppRecord, InventoryEntry, Phase, RunPhase, RunRecord, StepPhase, StepRecord
 from vessel.store.store import Store
 from vessel.workflow.clock import Clock, SystemClock
@@ -36,6 +38,8 @@ from vessel.workflow.plan import Plan, plan_for
 from vessel.workflow.steps import builtin_steps
 
 REVISION_CACHE = 512  # revisions (application + definitions + placed default) kept in memory per process
+# Status bases worked out for workloads recorded without one (controller/health.py): entries, JSON bytes.
+STATUS_BASES, STATUS_BASES_BYTES = 4096, 16 * 1024 * 1024
 RevisionContext = tuple[Application, Registry, str | None]
 
 
@@ -68,6 +72,7 @@ class Controller:
         # The revisions this process works on, rebuilt from the store on a miss: a long-running process
         # reconciles tens of thousands of applications, so this is an LRU, not a dict that only grows.
         self.revision_cache: BoundedCache[RevisionContext] = BoundedCache(REVISION_CACHE, REVISION_CACHE)
+        self.status_bases: BoundedCache[StatusBasis] = BoundedCache(STATUS_BASES, STATUS_BASES_BYTES)
 
     def close(self) -> None:
         """Release this process's leases so another process can drive its runs right away."""
@@ -190,30 +195,43 @@ class Controller:
         return self._steady(app)
 
     def _steady(self, app: AppRecord) -> tuple[str, str]:
-        """Re-apply drifted objects, retry failed deletes, and judge health from live objects."""
+        """Re-apply drifted objects, retry failed deletes, then judge each component's health (its
+        workload and traits) from the live objects."""
         problems: list[str] = []
         policies = gc.resource_policies(self, app)
-        for entry in self.store.inventory(app.id):
+        inventory = self.store.inventory(app.id)
+        lives: dict[tuple[str, ResourceKey], dict[str, Any]] = {}
+        for entry in inventory:
             try:
                 if entry.state == "deleting":
                     gc.delete_entry(self, app, entry)
                     continue
-                live = statekeep.keep(self, app, entry, policies)
-                if not entry.role:
-                    problems += self._unhealthy(app, entry, live)
+                lives[(entry.target, entry.key)] = statekeep.keep(self, app, entry, policies)
             except VesselError as exc:
                 problems.append(f"{entry.component} on {entry.target}: {exc.render()}")
+        problems += self._unhealthy(app, inventory, lives)
         if problems:
             return Phase.UNHEALTHY, problems[0]
         return Phase.RUNNING, ""
 
-    def _unhealthy(self, app: AppRecord, entry: InventoryEntry, live: dict[str, Any]) -> list[str]:
-        status = workload_status(self, app, entry, live)
-        return (
-            []
-            if status.healthy
-            else [f"{entry.component} on {entry.target}: {status.message or 'not healthy'}"]
-        )
+    def _unhealthy(
+        self, app: AppRecord, inventory: list[InventoryEntry], lives: dict[tuple[str, ResourceKey], Any]
+    ) -> list[str]:
+        """Why each component whose workload is there is not healthy (one whose workload could not be
+        kept is already a problem)."""
+        problems = []
+        for what in delivered(inventory):
+            workload = what.workload
+            if (workload.target, workload.key) not in lives:
+                continue
+            try:
+                health = component_health(self, app, what, lives)
+            except VesselError as exc:
+                problems.append(f"{workload.component} on {workload.target}: {exc.render()}")
+                continue
+            if not health.healthy:
+                problems.append(f"{workload.component} on {workload.target}: {health.problem}")
+        return problems
 
     # --- run contexts ----------------------------------------------------------------------------
 

@@ -15,10 +15,12 @@ an entry starts failing, an entry that had failed is deleted at last — never o
 failure of each entry is kept for `vessel delete` and `status` to show. `orphan_undeletable` is the way
 out when a target is gone for good: it forgets what still cannot be deleted, leaving it in place.
 
-The `garbage-collect` policy can keep legacy resources (`keepLegacyResource`), orphan everything on delete
-(`onAppDelete: orphan`), and per resource (`rules`) prune on update (`onAppUpdate`, the default), keep
-until the application is deleted (`onAppDelete`) or never delete (`never`). An object this application
-only reads (read-only), or shares with applications that still hold it, is never deleted: it is let go.
+The `garbage-collect` policy can keep legacy resources (`keepLegacyResource`), and per resource (`rules`)
+prune on update (`onAppUpdate`, the default), keep until the application is deleted (`onAppDelete`) or
+never delete (`never`: left in place when the application is deleted — how a KubeVela user keeps objects
+beyond their application; KubeVela's policy has no application-wide orphan switch, and neither has
+Vessel's). An object this application only reads (read-only), or shares with applications that still
+hold it, is never deleted: it is let go.
 
 Revisions: history beyond `applicationRevisionLimit` (default 10) older revisions kept for rollback is
 pruned when a revision is created (so failing submits cannot grow it without bound) and again once its
@@ -156,16 +158,16 @@ def _delete_failed(controller: Controller, app: AppRecord, entry: InventoryEntry
 
 
 def delete_all(controller: Controller, app: AppRecord) -> bool:
-    """Delete (or orphan, per policy) everything the application owns; drop it once nothing is left."""
+    """Delete everything the application owns (leaving what a `never` rule keeps); drop it once nothing
+    is left."""
     policies = resource_policies(controller, app)
     remaining = 0
-    if not policies.orphan_on_delete:
-        for entry in controller.store.inventory(app.id):
-            if entry.state != EntryState.DELETING and policies.gc_strategy(entry.manifest) == NEVER:
-                controller.store.forget(app.id, entry.target, entry.key)
-                controller.event(app.id, "Orphaned", f"left {entry.key} on {entry.target} (policy: never)")
-                continue
-            remaining += 0 if remove_entry(controller, app, entry) else 1
+    for entry in controller.store.inventory(app.id):
+        if entry.state != EntryState.DELETING and policies.gc_strategy(entry.manifest) == NEVER:
+            controller.store.forget(app.id, entry.target, entry.key)
+            controller.event(app.id, "Orphaned", f"left {entry.key} on {entry.target} (policy: never)")
+            continue
+        remaining += 0 if remove_entry(controller, app, entry) else 1
     if remaining:
         _say_what_is_left(controller, app)
         return False

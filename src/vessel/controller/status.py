@@ -3,7 +3,8 @@
 {"name", "namespace", "phase", "message", "revision", "latestRevision",
  "workflow": {"phase", "message", "revision", "driver",
               "steps": [{"name", "type", "phase", "reason", "message", "attempts", "subSteps"}]},
- "services": [{"component", "target", "healthy", "message", "endpoint", "endpoints"}],
+ "services": [{"component", "target", "healthy", "message", "endpoint", "endpoints",
+               "traits": [{"type", "healthy", "message"}]}],
  "resources": [{"target", "apiVersion", "kind", "namespace", "name", "component", "state",
                 "instances"?: [{"name", "phase", "ready", "restarts", "message", "failure",
                                 "containers": [{"name", "ready", "restarts", "state"}]}]}]}
@@ -11,6 +12,11 @@
 `phase` and `message` are the application's as they truly are now (`driving.shown`): a workflow nothing
 drives any more says it is interrupted and what to do, whatever was last written; `workflow.driver` is
 the process driving the run (None: nothing does).
+
+A service is a component on a target. It is `healthy` when its workload and every one of its traits are
+(`controller.health`: judged as the deploy step and the steady-state loop judge it); `message` is its
+workload's custom status; `traits` lists each of its traits, in the component's order, with the trait's
+own health and custom status message (KubeVela's `status.services[].traits`).
 
 An instance's `failure` says why it is failing (crash loop, cannot start…), "" when it is not.
 
@@ -25,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from vessel.controller import driving
 from vessel.controller.endpoints import endpoints
-from vessel.controller.health import workload_status
+from vessel.controller.health import Delivered, component_health, delivered
 from vessel.errors import VesselError
 from vessel.store.records import AppRecord, InventoryEntry, RunRecord, StepRecord
 from vessel.targets.protocol import Instance
@@ -51,9 +57,9 @@ def status_of(controller: Controller, app: AppRecord, *, instances: bool = False
         "latestRevision": app.latest_revision,
         "workflow": _workflow(run, records, view.driver),
         "services": [
-            _service(controller, app, e, inventory)
-            for e in inventory
-            if not e.role and not e.component.startswith("step:")
+            _service(controller, app, what)
+            for what in delivered(inventory)
+            if not what.workload.component.startswith("step:")
         ],
         "resources": [_resource(controller, e, instances) for e in inventory],
     }
@@ -95,9 +101,8 @@ def _step(record: StepRecord, subs: list[StepRecord]) -> dict[str, Any]:
     }
 
 
-def _service(
-    controller: Controller, app: AppRecord, entry: InventoryEntry, inventory: list[InventoryEntry]
-) -> dict[str, Any]:
+def _service(controller: Controller, app: AppRecord, what: Delivered) -> dict[str, Any]:
+    entry = what.workload
     out: dict[str, Any] = {
         "component": entry.component,
         "target": entry.target,
@@ -105,29 +110,27 @@ def _service(
         "message": "",
         "endpoint": "",
         "endpoints": [],
+        "traits": [],
     }
     target = controller.targets.get(entry.target)
     try:
         live = target.get(entry.key)
         if live is None:
             return {**out, "message": f"{entry.key} is missing"}
-        exposing = [
-            target.get(e.key)
-            for e in inventory
-            if (e.component, e.target) == (entry.component, entry.target)
-            and e.key != entry.key
-            and e.key.kind in EXPOSING
-        ]
+        lives = {(e.target, e.key): target.get(e.key) for e in what.outputs}
     except VesselError as exc:
         return {**out, "message": f"target unavailable: {exc.render()}"}
-    found = endpoints([live, *(obj for obj in exposing if obj is not None)])
-    status = workload_status(controller, app, entry, live)
+    exposing = [obj for (_, key), obj in lives.items() if obj is not None and key.kind in EXPOSING]
+    found = endpoints([live, *exposing])
+    present = {k: obj for k, obj in lives.items() if obj is not None}
+    health = component_health(controller, app, what, {**present, (entry.target, entry.key): live})
     return {
         **out,
-        "healthy": status.healthy,
-        "message": status.message,
+        "healthy": health.healthy,
+        "message": health.workload.message,
         "endpoint": found[0] if found else "",
         "endpoints": found,
+        "traits": [{"type": t.type, "healthy": t.healthy, "message": t.message} for t in health.traits],
     }
 
 

@@ -116,7 +116,6 @@ class ResourcePolicies:
         self._gc = _rules(policies, "garbage-collect")
         gc = [p.properties for p in policies if p.type == "garbage-collect"]
         self.keep_legacy = any(p.get("keepLegacyResource") for p in gc)
-        self.orphan_on_delete = any(p.get("onAppDelete") == "orphan" for p in gc)
         self.continue_on_failure = any(p.get("continueOnFailure") for p in gc)
         limits = [p["applicationRevisionLimit"] for p in gc if p.get("applicationRevisionLimit") is not None]
         self.revision_limit = int(limits[0]) if limits else DEFAULT_REVISION_LIMIT

@@ -6,7 +6,7 @@ Pure: the same component, definitions and options give the same resources, byte 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from vessel.definitions import trait_conflicts
@@ -27,6 +27,7 @@ from vessel.render.context import RenderOptions, app_namespace, base_context
 from vessel.render.contract import common_labels, stamp
 from vessel.render.merge_patch import json_merge_patch, json_patch
 from vessel.render.resource import AUXILIARY, TRAIT, Resource
+from vessel.render.status_basis import StatusBasis
 from vessel.render.strategic_merge import DEFAULT_MERGE_KEYS, strategic_merge
 
 COMPONENT_RESULT_KEYS = frozenset({"output", "outputs"})
@@ -36,22 +37,32 @@ PATCH_STRATEGIES = ("strategic", "jsonPatch", "jsonMergePatch")
 
 @dataclass(frozen=True)
 class RenderedComponent:
-    """A component's resources: the workload first, then outputs in the order they were produced."""
+    """A component's resources: the workload first, then outputs in the order they were produced; and
+    what its templates saw (`parameter`, `context`, each trait's type and parameters)."""
 
     name: str
     definition: Definition
     parameter: dict[str, Any]
     resources: tuple[Resource, ...]
+    context: dict[str, Any] = field(default_factory=dict)
+    traits: tuple[tuple[str, dict[str, Any]], ...] = ()
 
     @property
     def workload(self) -> Resource:
         return self.resources[0]
+
+    @property
+    def status_basis(self) -> StatusBasis:
+        """What its status rules and its traits' see besides live objects (see `status_basis`)."""
+        owners = {r.output: r.trait or AUXILIARY for r in self.resources[1:] if r.output}
+        return StatusBasis.of(self.definition.name, self.parameter, self.context, owners, self.traits)
 
 
 @dataclass
 class _Work:
     output: dict[str, Any]
     outputs: dict[str, Resource]  # name -> resource, component outputs then trait outputs
+    traits: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # type, resolved parameters
 
 
 def render_component(
@@ -81,7 +92,8 @@ def render_component(
         work.outputs[name] = Resource(component.name, body, TRAIT, AUXILIARY, name)
     for trait in component.traits:
         _apply_trait(app, component, definition, trait, registry, options, limits, context, work)
-    return RenderedComponent(component.name, definition, parameter, _stamped(app, component, options, work))
+    resources = _stamped(app, component, options, work)
+    return RenderedComponent(component.name, definition, parameter, resources, context, tuple(work.traits))
 
 
 def _check_trait_conflicts(app: Application, component: Component, registry: Registry) -> None:
@@ -188,6 +200,7 @@ def _apply_trait(
     definition = registry.get(Kind.TRAIT, trait.type, app.where((*trait.path, "type")))
     _check_applies(definition, workload_def, work.output, component, where)
     parameter = definition.parameters.resolve(trait.properties, app.locator((*trait.path, "properties")))
+    work.traits.append((trait.type, parameter))
     trait_context = {
         **context,
         "output": work.output,

@@ -131,6 +131,10 @@ class InventoryEntry:
     digest: str
     manifest: dict[str, Any] = field(default_factory=dict, compare=False)
     role: str = ""  # "" for the component's workload, else the output name
+    # The workload's only: what the component's status rules see besides live objects, as delivery
+    # rendered it (`render.status_basis`; None: not a component's workload, or recorded before Vessel
+    # kept it).
+    status_basis: dict[str, Any] | None = field(default=None, compare=False)
     # While it is being deleted: consecutive failures, when the next attempt is due, the last failure.
     errors: int = field(default=0, compare=False)
     next_attempt_at: float | None = field(default=None, compare=False)

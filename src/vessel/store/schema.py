@@ -142,6 +142,7 @@ inventory = Table(
     Column("digest", String(64), nullable=False),  # of the manifest last applied
     Column("manifest", JSON, nullable=False),  # what was applied: drift correction re-applies this
     Column("role", String(253), nullable=False),  # "" for the workload, else the output name
+    Column("status_basis", JSON),  # the workload's: what its status rules see besides live objects
     Column("updated_at", Float, nullable=False),
     # Deleting it: consecutive failures, when the next attempt is due (backoff), the last failure.
     Column("errors", Integer, nullable=False, server_default="0"),

@@ -1,8 +1,9 @@
 """The store: every fact the engine needs to decide its next action, in SQLite or PostgreSQL.
 
 One `Store` per process. Each method is one transaction. Writes are counted (`writes`), so tests and
-benchmarks can check that steady state writes nothing. SQLite runs in WAL mode with a busy timeout, so
-several Vessel processes can share one file; PostgreSQL is the production store.
+benchmarks can check that steady state writes nothing; so are all statements (`statements`), reads too,
+so they can check what a reconcile pass asks of the store. SQLite runs in WAL mode with a busy timeout,
+so several Vessel processes can share one file; PostgreSQL is the production store.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class Store:
     def __init__(self, engine: Engine):
         self.engine = engine
         self.writes = 0
+        self.statements = 0  # every SQL statement, reads too: what a pass costs the store
         self._sqlite = engine.dialect.name == "sqlite"
         sa.event.listen(engine, "before_cursor_execute", self._count)
 
@@ -82,6 +84,7 @@ class Store:
         self.engine.dispose()
 
     def _count(self, conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        self.statements += 1
         if statement.lstrip()[:6].upper() in _WRITES:
             self.writes += 1
 
@@ -488,6 +491,7 @@ class Store:
             "digest": entry.digest,
             "manifest": entry.manifest,
             "role": entry.role,
+            "status_basis": entry.status_basis,
             "updated_at": now,
             "errors": 0,  # (re)recorded: no delete is failing
             "next_attempt_at": None,
@@ -641,6 +645,7 @@ def _entry(r: Any) -> InventoryEntry:
         r.digest,
         r.manifest,
         r.role,
+        r.status_basis,
         r.errors,
         r.next_attempt_at,
         r.last_error,

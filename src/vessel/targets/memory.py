@@ -3,9 +3,10 @@
 It behaves like a small, obedient cluster: applies compare like server-side apply (every field the
 manifest sets must hold live; server defaults such as `spec.replicas: 1` do not count) and bump
 `metadata.generation` only when the object really changed; workloads report themselves ready (unless
-told otherwise: `unhealthy` ones are not ready yet, `failing` ones crash-loop), and faults can be
-injected (`unavailable`, `reject`, `fail_next`) to exercise retries and error paths. Counters record
-every call, so tests can assert "no changing apply happened".
+told otherwise: `unhealthy` ones are not ready yet, `failing` ones crash-loop), other status fields are
+whatever a test says a cluster's controllers report (`reported`: a Service's load balancer, an
+Ingress's address), and faults can be injected (`unavailable`, `reject`, `fail_next`) to exercise
+retries and error paths. Counters record every call, so tests can assert "no changing apply happened".
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class MemoryTarget:
     unhealthy: set[ResourceKey] = field(default_factory=set)  # these report not-ready status
     failing: dict[ResourceKey, str] = field(default_factory=dict)  # not ready, instances failing with this
     source_dirs: dict[ResourceKey, str | None] = field(default_factory=dict)  # as the last apply said
+    reported: dict[ResourceKey, dict[str, Any]] = field(default_factory=dict)  # status fields, as reported
     reject: dict[ResourceKey, str] = field(default_factory=dict)  # apply fails terminally with the message
     _fail_next: list[TransientError] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -182,7 +184,7 @@ class MemoryTarget:
         elif obj.get("kind") == "Job":
             done = 0 if key in self.unhealthy or key in self.failing else spec.get("completions", 1)
             status.update(succeeded=done)
-        return {**obj, "status": status}
+        return {**obj, "status": {**status, **copy.deepcopy(self.reported.get(key, {}))}}
 
 
 def _defaulted(obj: dict[str, Any]) -> dict[str, Any]:

@@ -1,5 +1,9 @@
 """Delivery: render components for one placement, record them, apply them, judge their health.
 
+Health is the component's as a whole — its workload and every trait (`render.health.judge_component`).
+The workload's inventory entry records the component's status basis (the parameters, context and traits
+its rules see), so the steady-state loop and `vessel status` judge it later exactly as delivery did.
+
 The order is what makes crashes harmless: each object is recorded in the inventory (`applying`) before
 it is applied and marked `applied` after, so whatever a crash interrupts is known and re-applied (applies
 are idempotent, by deterministic name). Another application's object is never overwritten. What a target
@@ -36,9 +40,9 @@ from vessel.model.yaml_source import Document, SourceMap
 from vessel.policies.override import apply_overrides
 from vessel.policies.resources import ON_UPDATE, WHOLE_OBJECT, ResourcePolicies, keep_live_fields
 from vessel.policies.topology import Placement, place
-from vessel.render.component import render_component
+from vessel.render.component import RenderedComponent, render_component
 from vessel.render.context import ClusterVersion, RenderOptions
-from vessel.render.health import evaluate_status
+from vessel.render.health import ComponentHealth, TraitHealth, judge_component
 from vessel.render.resource import WORKLOAD, Resource
 from vessel.store.records import EntryState, InventoryEntry
 from vessel.store.store import Store
@@ -68,9 +72,10 @@ class ComponentReport:
     component: str
     target: str
     healthy: bool
-    message: str
+    message: str  # healthy: its status message; else why not, naming each unhealthy trait
     failing: str = ""  # why it is failing (crash loop, cannot start…), rather than not ready yet
     cause: str = ""  # the latest reason it is not ready, from its instances
+    traits: tuple[TraitHealth, ...] = ()
 
 
 def manifest_digest(manifest: Mapping[str, Any]) -> str:
@@ -141,36 +146,41 @@ class Delivery:
                 continue
             comp = _with_inputs(comp, {**values, **published})
             rendered = render_component(app, comp, self.registry, options, DEFAULT_LIMITS)
-            lives = [self._apply(target, placement.target, comp.name, r) for r in rendered.resources]
-            workload, outputs = (
-                lives[0],
-                {
-                    r.output: live
-                    for r, live in zip(rendered.resources[1:], lives[1:], strict=True)
-                    if r.output
-                },
+            workload, outputs = self._apply_all(target, placement.target, rendered)
+            health = judge_component(
+                self.registry, rendered.status_basis, workload, outputs, live_state=target.live_state
             )
-            status = evaluate_status(
-                rendered.definition,
-                workload,
-                outputs,
-                rendered.parameter,
-                {"name": comp.name, "appName": app.name},
-                live_state=target.live_state,
-            )
-            reports[comp.name] = ComponentReport(comp.name, placement.target, status.healthy, status.message)
-            if status.healthy:
+            reports[comp.name] = _report(comp.name, placement.target, health)
+            if health.healthy:
                 published.update(_component_outputs(comp, workload, outputs))
             elif target.live_state:
                 found = _diagnose(target, rendered.resources[0].key)
                 reports[comp.name] = replace(reports[comp.name], failing=found.failing, cause=found.cause)
         return list(reports.values()), published
 
+    def _apply_all(
+        self, target: Target, target_name: str, rendered: RenderedComponent
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Apply the workload (recorded with its status basis) and its outputs; the live workload and
+        the live outputs by name."""
+        basis = rendered.status_basis.to_json()
+        workload, *rest = rendered.resources
+        live = self._apply(target, target_name, rendered.name, workload, basis)
+        outputs = [(r.output, self._apply(target, target_name, rendered.name, r)) for r in rest]
+        return live, {name: obj for name, obj in outputs if name}
+
     @functools.cached_property
     def rules(self) -> ResourcePolicies:
         return ResourcePolicies(self.app.policies)
 
-    def _apply(self, target: Target, target_name: str, component: str, resource: Resource) -> dict[str, Any]:
+    def _apply(
+        self,
+        target: Target,
+        target_name: str,
+        component: str,
+        resource: Resource,
+        status_basis: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         """Record, apply, mark applied — as the resource policies allow; the live object afterwards."""
         key, body, rules = resource.key, resource.body, self.rules
         where = f"{key} on target {target_name!r}"
@@ -183,6 +193,7 @@ class Delivery:
             manifest_digest(body),
             body,
             "" if resource.resource_type == WORKLOAD else (resource.output or ""),
+            status_basis,
         )
         others = self.store.holders(target_name, key)
         known = others.pop(self.app_id, None)
@@ -234,11 +245,7 @@ class Delivery:
 
     def _remember(self, known: InventoryEntry | None, entry: InventoryEntry) -> None:
         """Record `entry` unless the inventory already says exactly that (steady deploys write nothing)."""
-        if known is None or (known.state, known.digest, known.revision) != (
-            entry.state,
-            entry.digest,
-            entry.revision,
-        ):
+        if known is None or _recorded(known) != _recorded(entry):
             self.store.record(self.app_id, entry, self.now)
 
     def _may_adopt(self, live: Mapping[str, Any], shared: bool, body: Mapping[str, Any]) -> bool:
@@ -267,6 +274,16 @@ class Delivery:
                 f"{where} belongs to application {name}, which does not share it",
                 hint=f"add a shared-resource policy selecting it to {name} too",
             )
+
+
+def _recorded(entry: InventoryEntry) -> tuple[Any, ...]:
+    """What decides whether an entry must be written again."""
+    return entry.state, entry.digest, entry.revision, entry.status_basis
+
+
+def _report(component: str, target: str, health: ComponentHealth) -> ComponentReport:
+    message = health.workload.message if health.healthy else health.problem
+    return ComponentReport(component, target, health.healthy, message, traits=health.traits)
 
 
 def _diagnose(target: Target, key: ResourceKey) -> Diagnosis:

@@ -2,8 +2,9 @@
 
 `deploy` applies every component under its topology/override policies to each placement (up to
 `parallelism` placements at a time); with `auto: false` it first waits for approval (`vessel workflow
-resume`). A step waiting on an unhealthy component says which, where, what its status says and the
-latest cause its instances give (probe failure, last exit, restarts). A component that is *failing* —
+resume`). A step waiting on an unhealthy component says which, where, what its status says — naming
+each unhealthy trait with its message (`trait gateway: …`) — and the latest cause its instances give
+(probe failure, last exit, restarts). A component that is *failing* —
 crash-looping, unable to start (see `diagnosis`) — is not waited for: it is an error of the step
 (ComponentFailingError), retried with backoff `backoff.FAILING_WORKLOAD_ERRORS` times, after which the
 step fails with the cause. The components' outputs are published to the run, so a later step's
