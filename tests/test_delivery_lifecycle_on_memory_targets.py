@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from vessel.controller.controller import Controller
 from vessel.definitions import Registry, load_path
 from vessel.model.resource_key import ResourceKey
 from vessel.store import Phase, RunPhase
+from vessel.store.records import AppRecord
 from vessel.testing.engine import Harness
 
 APP = """\
@@ -207,3 +209,26 @@ def test_depends_on_app_waits_until_the_other_application_runs(h: Harness) -> No
     assert app.phase == Phase.RUNNING_WORKFLOW and "waiting for application data/db" in app.message
     h.up(APP.replace("metadata: {name: shop}", "metadata: {name: db, namespace: data}"))
     assert h.controller.drive(h.record("frontend"), timeout=60).phase == Phase.RUNNING
+
+
+def test_a_process_watching_reports_the_outcome_another_process_reached(
+    h: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two `vessel up` of one application: the one that does not hold the run's lease watches. If the
+    other finishes the run between this one's pass and its look at the run, this one must still report
+    the outcome (running), not the phase its own pass saw ("still delivering")."""
+    record = h.submit(APP)
+    run = h.store.latest_run(record.id)
+    assert run is not None
+    other = Controller(h.store, clock=h.clock, registry=h.registry, owner="other")
+    assert h.store.acquire_lease(run.id, "other", h.clock.now(), other.engine.lease_seconds)
+    watch = h.controller.reconcile
+
+    def watch_while_the_other_finishes(app: AppRecord) -> AppRecord:
+        seen = watch(app)  # the lease is the other's: this pass only looks
+        monkeypatch.setattr(h.controller, "reconcile", watch)
+        assert other.drive(other.find(app.namespace, app.name)).phase == Phase.RUNNING
+        return seen
+
+    monkeypatch.setattr(h.controller, "reconcile", watch_while_the_other_finishes)
+    assert h.controller.drive(record, timeout=60).phase == Phase.RUNNING

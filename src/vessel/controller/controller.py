@@ -295,13 +295,21 @@ class Controller:
             if progress:
                 progress(app, run)
             if run is None or run.finished or app.deleting or self._needs_a_person(run):
-                return app
+                return self._settled(app, run)
             if deadline is not None and self.clock.now() >= deadline:
                 self.store.release_lease(run.id, self.owner)  # this process stops driving it now
                 return app
             due = self.engine.next_due(run.id) or self.clock.now() + 1.0
             wake = min(due, deadline) if deadline is not None else due
             self.clock.sleep(min(max(wake - self.clock.now(), 0.05), 1.0))
+
+    def _settled(self, app: AppRecord, run: RunRecord | None) -> AppRecord:
+        """The application as its settled run leaves it. Another process may have moved the run on after
+        this pass read it (it holds the lease; this one only watched), so the phase this pass wrote can
+        be behind the run: one more pass brings it up to date."""
+        if run is not None and app.phase == Phase.RUNNING_WORKFLOW and not app.deleting:
+            return self.reconcile(self.store.app_by_id(app.id))
+        return app
 
     def shown(self, app: AppRecord) -> driving.Shown:
         """The application's phase and message as they truly are now (see `driving`)."""
