@@ -70,7 +70,8 @@ def test_builtin_trait_rules_judge_the_live_service_and_ingresses(h: Harness, ku
         "site": {
             "type": "pure-ingress",
             "healthy": True,
-            "message": "No loadBalancer found, visiting by using 'vela port-forward shop --route'",
+            "message": "No load balancer address yet; reach it through the cluster "
+            "(e.g. kubectl port-forward -n shop service/site)",
         },
     }
 
