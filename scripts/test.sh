@@ -6,4 +6,5 @@ source scripts/setup.sh
 .venv/bin/ruff check src tests bench
 .venv/bin/ruff format --check src tests bench
 .venv/bin/mypy
-.venv/bin/python -m pytest "$@"
+# Two test processes (the machines have two cores); VESSEL_TEST_WORKERS=0 runs in this process alone.
+.venv/bin/python -m pytest -n "${VESSEL_TEST_WORKERS:-2}" "$@"
