@@ -21,7 +21,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
 from vessel.errors import NotFoundError
-from vessel.model.resource_key import ResourceKey
+from vessel.model.resource_key import ResourceKey, canonical_kind
 from vessel.store import pruning
 from vessel.store import schema as t
 from vessel.store.connect import create_engine, default_url, translating
@@ -638,7 +638,7 @@ def _step_row(run_id: int, s: StepRecord) -> dict[str, Any]:
 def _entry(r: Any) -> InventoryEntry:
     return InventoryEntry(
         r.target,
-        ResourceKey(r.api_version, r.kind, r.namespace, r.name),
+        ResourceKey(r.api_version, _spelled_kind(r), r.namespace, r.name),
         r.component,
         r.revision,
         r.state,
@@ -652,11 +652,19 @@ def _entry(r: Any) -> InventoryEntry:
     )
 
 
+def _spelled_kind(r: Any) -> str:
+    """The kind as the manifest spells it; the `kind` column holds its canonical form (the key's)."""
+    kind = r.manifest.get("kind") if isinstance(r.manifest, Mapping) else None
+    return kind if isinstance(kind, str) and canonical_kind(kind) == r.kind else str(r.kind)
+
+
 def _key_values(target: str, key: ResourceKey) -> dict[str, str]:
+    """An entry's key columns: the kind in canonical form (`ResourceKey.identity`), so one object is one
+    row and an indexed equality finds it, however its manifest spells the kind."""
     return {
         "target": target,
         "api_version": key.api_version,
-        "kind": key.kind,
+        "kind": canonical_kind(key.kind),
         "namespace": key.namespace,
         "name": key.name,
     }
@@ -667,7 +675,7 @@ def _key_where(target: str, key: ResourceKey) -> tuple[Any, ...]:
     return (
         c.target == target,
         c.api_version == key.api_version,
-        c.kind == key.kind,
+        c.kind == canonical_kind(key.kind),
         c.namespace == key.namespace,
         c.name == key.name,
     )

@@ -220,7 +220,7 @@ class Delivery:
             shared = any(e.state == EntryState.SHARING for e in others.values())
             if live is not None and not self._may_adopt(live, shared, body):
                 raise ConflictError(
-                    f"{where} already exists and belongs to no Vessel application",
+                    f"{where} already exists and {_unclaimed(live)}",
                     hint="to adopt it, add a take-over policy selecting it, e.g. rules: "
                     f"[{{selector: {{resourceTypes: [{key.kind}], resourceNames: [{key.name}]}}}}]",
                 )
@@ -274,6 +274,18 @@ class Delivery:
                 f"{where} belongs to application {name}, which does not share it",
                 hint=f"add a shared-resource policy selecting it to {name} too",
             )
+
+
+def _unclaimed(live: Mapping[str, Any]) -> str:
+    """What an existing object no application's inventory holds is, as far as its labels tell."""
+    labels = (live.get("metadata") or {}).get("labels") or {}
+    app, namespace = labels.get(APP_LABEL), labels.get(APP_NAMESPACE_LABEL)
+    if not app:
+        return "belongs to no Vessel application"
+    return (
+        f"carries the labels of application {namespace or '?'}/{app}, whose inventory does not hold it "
+        "(left in place by a delete, or delivered from another store)"
+    )
 
 
 def _recorded(entry: InventoryEntry) -> tuple[Any, ...]:
