@@ -233,15 +233,35 @@ class Delivery:
                 self._remember(known, applied)  # applied once already: drift stays
                 return live
         manifest = body if live is None or not paths else keep_live_fields(body, live, paths)
-        if known is None or (known.digest, known.revision) != (entry.digest, entry.revision):
+        claimed = known is None or (known.digest, known.revision) != (entry.digest, entry.revision)
+        if claimed:
             self.store.record(self.app_id, entry, self.now)
-        result = target.apply(manifest, source_dir=self.source_dir)
+        try:
+            result = target.apply(manifest, source_dir=self.source_dir)
+        except TargetRejectedError:
+            if claimed:
+                self._release(known, entry)
+            raise
         self._remember(known, applied)
         for action in result.actions:  # a restart, an orphan swept: as the steady-state loop tells them
             kind = "Warning" if action.warning else "Normal"
             message = f"{component} on {target_name}: {action.message}"
             self.store.add_event(self.app_id, kind, action.reason, message, self.now)
         return result.live
+
+    def apply_object(self, target_name: str, component: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Apply one object that belongs to no component (`apply-object`), recorded, checked against
+        other applications and the resource policies, and released if refused, as a component's are."""
+        return self._apply(self.targets.get(target_name), target_name, component, Resource(component, body))
+
+    def _release(self, known: InventoryEntry | None, claim: InventoryEntry) -> None:
+        """The target refused the object (TargetRejectedError: it wrote nothing), so the claim recorded
+        before applying goes: a new entry is forgotten — the name is free for any application — and a
+        known one is put back as it was, since the object still is what that entry says."""
+        if known is None:
+            self.store.forget(self.app_id, claim.target, claim.key)
+        else:
+            self.store.record(self.app_id, known, self.now)
 
     def _remember(self, known: InventoryEntry | None, entry: InventoryEntry) -> None:
         """Record `entry` unless the inventory already says exactly that (steady deploys write nothing)."""
