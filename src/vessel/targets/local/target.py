@@ -102,6 +102,7 @@ class LocalTarget:
         on; without it the one recorded earlier stays."""
         self._require_proc()
         workload = objects.parse(manifest, self.info.name)
+        workload.container.check_secrets()  # refused before anything is made, naming the file to create
         desired = _plain(manifest)
         with self._claimed(workload) as (directory, found), self._no_trace_if_refused(directory, found):
             now, run = time.time(), Pass()
