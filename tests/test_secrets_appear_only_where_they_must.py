@@ -29,6 +29,8 @@ from typer.testing import CliRunner
 
 from vessel.cli.main import app as cli
 from vessel.model import redaction
+from vessel.model.resource_key import ResourceKey
+from vessel.testing.engine import Harness
 from vessel.testing.fake_kube import FakeKubeServer
 
 CANARIES = {
@@ -304,3 +306,40 @@ spec:
     )
     result = CliRunner().invoke(cli, ["dry-run", "-f", str(tmp_path / "app.yaml")])
     assert result.exit_code == 0 and f"password: {secret}" in result.stdout
+
+
+def test_a_refusal_that_quotes_a_secret_is_recorded_masked(tmp_path: Path) -> None:
+    """An API server's 422 often quotes the value it refused: the step, the run, the application and
+    their events record it masked, since the Secret's values are known before it is applied."""
+    redaction.KNOWN.forget_all()
+    h = Harness.create(f"sqlite:///{tmp_path / 'vessel.db'}")
+    try:
+        key = ResourceKey("v1", "Secret", "default", "db")
+        value = CANARIES["object"]
+        h.targets["mem"].reject[key] = f'data[password]: Invalid value: "{value}": too short'
+        secret = base64.b64encode(value.encode()).decode()
+        app = h.up(
+            f"""\
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {{name: shop}}
+spec:
+  components:
+    - name: credentials
+      type: k8s-objects
+      properties:
+        objects: [{{apiVersion: v1, kind: Secret, metadata: {{name: db}}, data: {{password: "{secret}"}}}}]
+"""
+        )
+        run = h.store.latest_run(app.id)
+        assert run is not None
+        recorded = [
+            app.message,
+            run.message,
+            *(s.message for s in h.store.steps(run.id).values()),
+            *(e.message for e in h.store.events(app.id)),
+        ]
+        assert 'Invalid value: "***": too short' in app.message
+        assert not [text for text in recorded if found_in(text)]
+    finally:
+        h.store.close()
