@@ -38,7 +38,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 MASK = "***"
 BEFORE, AFTER = f"{MASK} (before)", f"{MASK} (after)"
-MIN_LENGTH = 4
+MIN_LENGTH = 6  # shorter values (`true`, `root`) would mask common words; shown Secrets are masked anyway
 URL_PART_LENGTH = 8  # shorter paths and query values are words (`hook`, `json`), not tokens
 LINE_LENGTH = 16  # lines of a multi-line secret (a key, a certificate) matched on their own
 MAX_VALUES = 4096
