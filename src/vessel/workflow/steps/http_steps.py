@@ -189,8 +189,8 @@ def send(
         if not _HEADER_NAME.fullmatch(name) or any(c in str(value) for c in "\r\n\0"):
             where = ctx.app.where((*ctx.step.path, "properties", "header", name))
             raise ValidationError(f"{step_type}: header {name!r} is not a valid HTTP header", where)
-        if _SECRETIVE_HEADER.search(name):
-            redaction.remember(str(value))
+        if _SECRETIVE_HEADER.search(name):  # whole, and without its scheme (`Bearer …`)
+            redaction.remember(str(value), str(value).partition(" ")[2])
         request.add_header(name, str(value))
     if json_body is not None:
         try:

@@ -1,8 +1,10 @@
 """`apply-object`, `read-object` and `depends-on-app`: steps that touch single objects or other apps.
 
-Objects applied by `apply-object` are recorded in the inventory under the step's name, so deleting the
-application removes them. `read-object` of a `core.oam.dev/v1beta1` Application reads Vessel's own store
-(its spec and phase), as KubeVela reads its Application resources.
+Objects applied by `apply-object` go the way a component's objects go (`Delivery.apply_object`): recorded
+in the inventory under the step's name before they are applied (so deleting the application removes
+them), never written over another application's object, and released when the target refuses them.
+`read-object` of a `core.oam.dev/v1beta1` Application reads Vessel's own store (its spec and phase), as
+KubeVela reads its Application resources.
 """
 
 from __future__ import annotations
