@@ -538,11 +538,14 @@ class Store:
     # --- events -------------------------------------------------------------------------------------
 
     def add_event(self, app_id: int, type_: str, reason: str, message: str, now: float) -> None:
+        """Record an event of the application, if it still exists: another process may have deleted it
+        meanwhile (`vessel delete` and `vessel run` finishing one delete at once), and an event of an
+        application that is gone has nowhere to be shown."""
+        values = (app_id, now, type_, reason, redact(message))
+        columns = ("app_id", "at", "type", "reason", "message")
+        row = sa.select(*(sa.literal(v, t.events.c[k].type) for k, v in zip(columns, values, strict=True)))
         with self.tx() as c:
-            c.execute(
-                t.events.insert(),
-                {"app_id": app_id, "at": now, "type": type_, "reason": reason, "message": redact(message)},
-            )
+            c.execute(t.events.insert().from_select(columns, row.where(_app_exists(app_id))))
 
     def events(self, app_id: int, limit: int = 200) -> list[Event]:
         with self.tx() as c:
@@ -668,6 +671,10 @@ def _spelled_kind(r: Any) -> str:
     """The kind as the manifest spells it; the `kind` column holds its canonical form (the key's)."""
     kind = r.manifest.get("kind") if isinstance(r.manifest, Mapping) else None
     return kind if isinstance(kind, str) and canonical_kind(kind) == r.kind else str(r.kind)
+
+
+def _app_exists(app_id: int) -> sa.Exists:
+    return sa.exists().where(t.applications.c.id == app_id)
 
 
 def _redacted(values: dict[str, Any]) -> dict[str, Any]:
