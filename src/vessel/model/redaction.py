@@ -30,7 +30,6 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
-import re
 import threading
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
@@ -157,11 +156,13 @@ def url_secrets(url: str, *, secret: bool) -> list[str]:
 
 
 class Known:
-    """The secret values this process has met (bounded), and the one pattern that finds them in text."""
+    """The secret values this process has met (bounded), looked for in a text longest first. A substring
+    scan, not one big regular expression: thousands of values cost a fraction of a millisecond per text
+    and nothing to compile when one is added."""
 
     def __init__(self) -> None:
         self._values: dict[str, None] = {}  # insertion-ordered: the oldest is forgotten first
-        self._pattern: re.Pattern[str] | None = None
+        self._longest_first: list[str] | None = None
         self._files_read = False
         self._lock = threading.Lock()
 
@@ -171,24 +172,25 @@ class Known:
                 for candidate in _candidates(value):
                     if candidate not in self._values:
                         self._values[candidate] = None
-                        self._pattern = None
+                        self._longest_first = None
             while len(self._values) > MAX_VALUES:
                 del self._values[next(iter(self._values))]
 
     def redact(self, text: str) -> str:
         if not text:
             return text
-        pattern = self._current()
-        return text if pattern is None else pattern.sub(MASK, text)
+        for value in self._current():
+            if value in text:
+                text = text.replace(value, MASK)
+        return text
 
-    def _current(self) -> re.Pattern[str] | None:
+    def _current(self) -> list[str]:
         if not self._files_read:
             self._read_files()
         with self._lock:
-            if self._pattern is None and self._values:
-                ordered = sorted(self._values, key=len, reverse=True)  # the longest match wins
-                self._pattern = re.compile("|".join(re.escape(v) for v in ordered))
-            return self._pattern
+            if self._longest_first is None:  # a value inside a longer one must not cut that one up
+                self._longest_first = sorted(self._values, key=len, reverse=True)
+            return self._longest_first
 
     def _read_files(self) -> None:
         from vessel.model import secret_files  # which imports this module
@@ -201,7 +203,7 @@ class Known:
         """For tests: a process that has met no secret yet."""
         with self._lock:
             self._values.clear()
-            self._pattern = None
+            self._longest_first = None
             self._files_read = False
 
 
