@@ -35,6 +35,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from vessel.model.resource_key import canonical_kind
+
 MASK = "***"
 BEFORE, AFTER = f"{MASK} (before)", f"{MASK} (after)"
 MIN_LENGTH = 6  # shorter values (`true`, `root`) would mask common words; shown Secrets are masked anyway
@@ -52,7 +54,9 @@ T = TypeVar("T")
 
 def is_secret(obj: Mapping[str, Any] | None) -> bool:
     """Whether `obj` is a Kubernetes Secret (core v1; the kind in any case, as keys compare it)."""
-    return isinstance(obj, Mapping) and obj.get("apiVersion") == "v1" and _kind(obj) == "secret"
+    if not isinstance(obj, Mapping) or obj.get("apiVersion") != "v1":
+        return False
+    return canonical_kind(str(obj.get("kind", ""))) == "secret"
 
 
 def masked(obj: T) -> T:
@@ -117,11 +121,6 @@ def secret_values(obj: Mapping[str, Any]) -> list[str]:
     return found
 
 
-def _kind(obj: Mapping[str, Any]) -> str:
-    kind = obj.get("kind")
-    return kind.lower() if isinstance(kind, str) and kind.isascii() else ""
-
-
 def _decoded(value: str) -> list[str]:
     try:
         return [base64.b64decode(value, validate=True).decode("utf-8")]
@@ -135,10 +134,9 @@ def basic_credentials(user: str, password: str) -> str:
 
 
 def url_secrets(url: str, *, secret: bool) -> list[str]:
-    """What in a URL is a credential: its password (and Basic form) and query values (at least
-    URL_PART_LENGTH long) —
-    and when the whole URL came from a secret, also the URL itself and its path (a webhook's path
-    often is its token). Each as written and decoded."""
+    """What in a URL is a credential: its password (and its Basic form) and query values at least
+    URL_PART_LENGTH long — and when the whole URL came from a secret, the URL itself and its path too (a
+    webhook's path often is its token). Each as written and decoded."""
     try:
         parts = urlsplit(url.strip())
         password = parts.password
