@@ -239,7 +239,7 @@ def leaks_in_files(home: Path) -> list[str]:
     return leaks
 
 
-@pytest.mark.timeout(180)
+@pytest.mark.timeout(120)
 def test_a_canary_secret_appears_only_where_it_must(
     tmp_path: Path, isolated_home: Path, receiver: str
 ) -> None:
