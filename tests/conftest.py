@@ -25,6 +25,15 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     return home
 
 
+@pytest.fixture(autouse=True)
+def knows_no_secret() -> None:
+    """Every test starts as a new process does: knowing no secret value yet (`model.redaction`), so
+    values one test planted never mask another's messages."""
+    from vessel.model.redaction import KNOWN
+
+    KNOWN.forget_all()
+
+
 @pytest.fixture(scope="session")
 def postgres_cluster() -> Iterator[PostgresCluster]:
     """One throwaway PostgreSQL 15 cluster per test session, started only if a test asks for it.

@@ -234,6 +234,13 @@ def test_invalid_objects_are_rejected_naming_the_field(target: KubernetesTarget)
     assert "CustomResourceDefinition.apiextensions.k8s.io/v1 bad.example.com" in str(err.value)
 
 
+def test_a_kind_in_the_wrong_case_is_rejected_naming_the_served_one(target: KubernetesTarget) -> None:
+    with pytest.raises(TargetRejectedError) as err:  # not "not served (yet)", retried for minutes
+        target.apply({**deployment(), "kind": "deployment"})
+    assert "serves kind 'Deployment', not 'deployment'" in str(err.value)
+    assert err.value.location.path == "kind"
+
+
 def test_a_422_status_with_causes_names_the_field(kube: FakeKubeServer, target: KubernetesTarget) -> None:
     target.apply(deployment())
     # The fake validates required fields only; a server-side 422 with causes, as a real API server sends:

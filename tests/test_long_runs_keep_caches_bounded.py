@@ -21,6 +21,7 @@ from vessel.definitions.registry import Registry
 from vessel.definitions.worker import Worker
 from vessel.definitions.worker_protocol import Job
 from vessel.errors import Location
+from vessel.model import redaction
 from vessel.store import schema
 from vessel.testing.engine import Harness
 
@@ -123,3 +124,13 @@ def test_status_bases_worked_out_for_old_inventory_entries_stay_within_entries_a
     assert 0 < len(cache) < 12 and cache.info().size <= 2_000  # not all twelve: bytes bound it
     assert cache.info().misses >= 12  # every workload got one; old ones were evicted to make room
     h.store.close()
+
+
+def test_the_secret_values_a_process_knows_stay_bounded_and_the_newest_still_mask(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(redaction, "MAX_VALUES", 8)
+    known = redaction.Known()
+    known.add(f"secret-value-{i:04d}" for i in range(1000))
+    assert len(known._values) == 8
+    assert known.redact("got secret-value-0999 and secret-value-0000") == "got *** and secret-value-0000"

@@ -17,7 +17,8 @@ when it can, *what to do*. Whether an error is worth retrying is decided where i
     ├── NotFoundError                an application, revision, run or target that does not exist
     ├── ConflictError                an operation that contradicts state (resume a terminated run,
     │                                two applications owning one resource)
-    ├── TargetRejectedError          a target refused an object as invalid (terminal: fix the input)
+    ├── TargetRejectedError          a target refused an object as invalid (terminal: fix the input);
+    │                                it wrote nothing, so delivery releases the object's claim
     ├── StoreUnavailableError        the store cannot be opened: VESSEL_HOME unusable, a corrupt
     │                                database, PostgreSQL unreachable, a malformed URL (CLI exit 2)
     └── TransientError               I/O that may work later: retried with backoff (terminal = False)
@@ -132,7 +133,8 @@ class ConflictError(VesselError):
 
 
 class TargetRejectedError(VesselError):
-    """A target refused an object as invalid."""
+    """A target refused an object as invalid. A target raises it only when it wrote nothing of the object
+    (or undid what it had made), so the inventory can forget the claim it recorded before applying."""
 
 
 class StoreUnavailableError(VesselError):

@@ -17,6 +17,8 @@ from typing import Annotated, Any, TypeVar
 import typer
 import yaml
 
+from vessel.model.redaction import redact_data
+
 
 class View(StrEnum):
     table = "table"
@@ -31,7 +33,11 @@ Doc = TypeVar("Doc")
 
 def show(document: Doc, view: View, table: Callable[[Doc], None], *, stream: bool = False) -> None:
     """Print `document` as JSON or YAML, or draw it with `table`. `stream`: one of several documents
-    printed in turn (a watch): YAML documents then start with `---`, tables are followed by a blank line."""
+    printed in turn (a watch): YAML documents then start with `---`, tables are followed by a blank line.
+
+    Every string of the document is redacted first (`model.redaction.redact_data`): what the API returns
+    must go through the same function."""
+    document = redact_data(document)
     if view == View.json:
         json.dump(document, sys.stdout, indent=2)
         sys.stdout.write("\n")

@@ -1,4 +1,5 @@
-"""How the CLI talks to people: results on stdout, errors on stderr, never a traceback for our errors.
+"""How the CLI talks to people: results on stdout, errors on stderr, never a traceback for our errors,
+never a secret (both consoles redact what they print: `RedactingConsole`).
 
 Exit codes: 1 when what the user asked for is wrong or failed; 2 when Vessel itself cannot work here
 (the store cannot be opened: fix the setup, not the input). `EXIT_CODES` is the one place that says so.
@@ -8,14 +9,44 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import IO, Any
 
 import typer
 from rich.console import Console
 
 from vessel.errors import MultipleErrors, StoreUnavailableError, VesselError
+from vessel.model.redaction import redact
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+class _Redacted:
+    """A text stream whose writes go through `redaction.redact` (everything else is the stream's)."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(redact(text))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+class RedactingConsole(Console):
+    """A console that masks every secret value this process knows in all it prints: the net under
+    every command's output, whatever a message quotes (`model.redaction`). Rich writes each printed
+    renderable in one `write`, so a value is never split between two."""
+
+    @property
+    def file(self) -> IO[str]:
+        return _Redacted(super().file)  # type: ignore[return-value]
+
+    @file.setter
+    def file(self, new_file: IO[str]) -> None:
+        self._file = new_file
+
+
+out = RedactingConsole(highlight=False, soft_wrap=True)
+err = RedactingConsole(stderr=True, highlight=False, soft_wrap=True)
 
 EXIT_CODES: dict[type[VesselError], int] = {StoreUnavailableError: 2}
 """Exit codes other than 1, by error class (the first class in the error's MRO found here wins)."""

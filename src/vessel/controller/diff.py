@@ -11,7 +11,9 @@ mirrors `statekeep.keep` decision by decision and only ever *reads* targets and 
   manager added stay on a re-apply, so they are not drift either; other lists are compared by position
   and a different length is drift;
 - objects this application does not write (read-only, shared with a writer, apply-once for the whole
-  application) are reported as such; their drift is kept, so it is not a difference.
+  application) are reported as such; their drift is kept, so it is not a difference;
+- a Secret's `data` and `stringData` values never show: they are `***`, or `*** (before)` and
+  `*** (after)` where one differs (`model.redaction`, as `kubectl diff` does); the keys do show.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import yaml
 
 from vessel.controller import gc
 from vessel.errors import VesselError
+from vessel.model.redaction import masked_pair, redact
 from vessel.model.resource_key import ResourceKey
 from vessel.policies.resources import ON_STATE_KEEP, WHOLE_OBJECT, ResourcePolicies, keep_live_fields
 from vessel.store.records import AppRecord, EntryState, InventoryEntry
@@ -134,7 +137,7 @@ def _left_alone(entry: InventoryEntry, live: dict[str, Any] | None, state: str, 
 
 
 def _result(entry: InventoryEntry, state: str, diff: str = "", message: str = "") -> ResourceDiff:
-    return ResourceDiff(entry.target, entry.key, entry.component, state, diff, message)
+    return ResourceDiff(entry.target, entry.key, entry.component, state, diff, redact(message))
 
 
 _READ_ONLY = "this application only reads it"
@@ -159,15 +162,18 @@ def _written_by_others(controller: Controller, app: AppRecord, entry: InventoryE
 
 def unified_diff(live: Mapping[str, Any] | None, desired: Mapping[str, Any]) -> str:
     """A unified diff from the live projection to `desired` (all additions when `live` is None);
-    empty when they are equal."""
-    before = "" if live is None else _yaml(project(live, desired))
-    after = _yaml(desired)
+    empty when they are equal. A Secret's values are masked as `kubectl diff` masks them (`***`, or
+    `*** (before)` / `*** (after)` where one changed), and any other secret value is redacted."""
+    projected = None if live is None else project(live, desired)
+    shown_live, shown_desired = masked_pair(projected, desired)
+    before = "" if shown_live is None else _yaml(shown_live)
+    after = _yaml(shown_desired)
     if before == after:
         return ""
     lines = difflib.unified_diff(
         before.splitlines(keepends=True), after.splitlines(keepends=True), "live", "desired"
     )
-    return "".join(lines)
+    return redact("".join(lines))
 
 
 def _yaml(value: Any) -> str:

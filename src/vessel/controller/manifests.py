@@ -10,7 +10,11 @@ application's name followed by ` @ target` when a deploy step placed it. They di
   target only when a topology policy chose it (the default target renders nothing target-specific);
 - a revision is rendered from its own snapshot (its definitions as they were), for each target's type
   (`local` targets render their local form) and the Kubernetes version the target reports, so it shows
-  what delivering that revision applies.
+  what delivering that revision applies — with a Secret's values masked and any other secret value
+  redacted (`model.redaction.shown`), since it reads the store;
+- dry-run masks nothing: it prints the user's own files rendered, to be piped into `kubectl apply` or a
+  GitOps repository, as `kubectl --dry-run -o yaml` and `vela dry-run` do (and reads no secret file:
+  a `secretKeyRef` stays a reference).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import TYPE_CHECKING
 from vessel.definitions.registry import Registry
 from vessel.errors import NotFoundError, TargetRejectedError
 from vessel.model.application import Application
+from vessel.model.redaction import shown
 from vessel.policies.topology import Labelled, Placement
 from vessel.render.application import render_application
 from vessel.render.component import render_component
@@ -129,7 +134,8 @@ def revision_manifests(controller: Controller, app: AppRecord, number: int) -> M
             target=name,
         )
 
-    return render_placements(model, registry, targets.infos(), targets.default(), options)
+    rendered = render_placements(model, registry, targets.infos(), targets.default(), options)
+    return [(source, replace(res, body=shown(res.body))) for source, res in rendered]
 
 
 def _cluster_version(controller: Controller, target: str) -> ClusterVersion:

@@ -1,5 +1,10 @@
 """The store: every fact the engine needs to decide its next action, in SQLite or PostgreSQL.
 
+Secrets (`model.redaction`): every free text written here — step, run and application messages, events,
+a failed delete's error — is redacted by value on its way in, and every inventory manifest read or
+recorded teaches this process the values of a Secret it holds. Manifests, specs and step outputs are
+stored as they are: re-applying, rolling back and passing values between steps need them whole.
+
 One `Store` per process. Each method is one transaction. Writes are counted (`writes`), so tests and
 benchmarks can check that steady state writes nothing; so are all statements (`statements`), reads too,
 so they can check what a reconcile pass asks of the store. SQLite runs in WAL mode with a busy timeout,
@@ -21,7 +26,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
 from vessel.errors import NotFoundError
-from vessel.model.resource_key import ResourceKey
+from vessel.model.redaction import redact, remember_object
+from vessel.model.resource_key import ResourceKey, canonical_kind
 from vessel.store import pruning
 from vessel.store import schema as t
 from vessel.store.connect import create_engine, default_url, translating
@@ -308,7 +314,7 @@ class Store:
             c.execute(
                 sa.update(t.applications)
                 .where(t.applications.c.id == app_id)
-                .values(updated_at=now, **values)
+                .values(updated_at=now, **_redacted(values))
             )
 
     def delete_app(self, app_id: int) -> None:
@@ -402,7 +408,7 @@ class Store:
 
     def update_run(self, run_id: int, **values: Any) -> None:
         with self.tx() as c:
-            c.execute(sa.update(t.runs).where(t.runs.c.id == run_id).values(**values))
+            c.execute(sa.update(t.runs).where(t.runs.c.id == run_id).values(**_redacted(values)))
 
     def update_active_run(self, run_id: int, **values: Any) -> bool:
         """Update a run only while nobody has finished, terminated or suspended it meanwhile (a user's
@@ -412,7 +418,8 @@ class Store:
         if values.get("phase") != RunPhase.SUSPENDING:
             active.append(c_.suspended.is_(False))
         with self.tx() as c:
-            return c.execute(sa.update(t.runs).where(c_.id == run_id, *active).values(**values)).rowcount == 1
+            updated = c.execute(sa.update(t.runs).where(c_.id == run_id, *active).values(**_redacted(values)))
+            return updated.rowcount == 1
 
     def acquire_lease(self, run_id: int, owner: str, now: float, ttl: float) -> bool:
         """Take (or renew) the right to drive a run; False if another live process holds it."""
@@ -484,6 +491,7 @@ class Store:
 
     def record(self, app_id: int, entry: InventoryEntry, now: float) -> None:
         """Insert or update one inventory entry (record before apply; mark applied after)."""
+        remember_object(entry.manifest)  # before it is applied: an answer echoing a value is masked
         values = {
             "component": entry.component,
             "revision": entry.revision,
@@ -518,7 +526,9 @@ class Store:
             c.execute(
                 sa.update(t.inventory)
                 .where(t.inventory.c.app_id == app_id, *_key_where(entry.target, entry.key))
-                .values(errors=errors, next_attempt_at=next_attempt_at, last_error=error, updated_at=now)
+                .values(
+                    errors=errors, next_attempt_at=next_attempt_at, last_error=redact(error), updated_at=now
+                )
             )
 
     def forget(self, app_id: int, target: str, key: ResourceKey) -> None:
@@ -528,11 +538,14 @@ class Store:
     # --- events -------------------------------------------------------------------------------------
 
     def add_event(self, app_id: int, type_: str, reason: str, message: str, now: float) -> None:
+        """Record an event of the application, if it still exists: another process may have deleted it
+        meanwhile (`vessel delete` and `vessel run` finishing one delete at once), and an event of an
+        application that is gone has nowhere to be shown."""
+        values = (app_id, now, type_, reason, redact(message))
+        columns = ("app_id", "at", "type", "reason", "message")
+        row = sa.select(*(sa.literal(v, t.events.c[k].type) for k, v in zip(columns, values, strict=True)))
         with self.tx() as c:
-            c.execute(
-                t.events.insert(),
-                {"app_id": app_id, "at": now, "type": type_, "reason": reason, "message": message},
-            )
+            c.execute(t.events.insert().from_select(columns, row.where(_app_exists(app_id))))
 
     def events(self, app_id: int, limit: int = 200) -> list[Event]:
         with self.tx() as c:
@@ -625,7 +638,7 @@ def _step_row(run_id: int, s: StepRecord) -> dict[str, Any]:
         "type": s.type,
         "phase": s.phase,
         "reason": s.reason,
-        "message": s.message,
+        "message": redact(s.message),
         "attempts": s.attempts,
         "errors": s.errors,
         "started_at": s.started_at,
@@ -636,9 +649,11 @@ def _step_row(run_id: int, s: StepRecord) -> dict[str, Any]:
 
 
 def _entry(r: Any) -> InventoryEntry:
+    if isinstance(r.manifest, Mapping):
+        remember_object(r.manifest)
     return InventoryEntry(
         r.target,
-        ResourceKey(r.api_version, r.kind, r.namespace, r.name),
+        ResourceKey(r.api_version, _spelled_kind(r), r.namespace, r.name),
         r.component,
         r.revision,
         r.state,
@@ -652,11 +667,30 @@ def _entry(r: Any) -> InventoryEntry:
     )
 
 
+def _spelled_kind(r: Any) -> str:
+    """The kind as the manifest spells it; the `kind` column holds its canonical form (the key's)."""
+    kind = r.manifest.get("kind") if isinstance(r.manifest, Mapping) else None
+    return kind if isinstance(kind, str) and canonical_kind(kind) == r.kind else str(r.kind)
+
+
+def _app_exists(app_id: int) -> sa.Exists:
+    return sa.exists().where(t.applications.c.id == app_id)
+
+
+def _redacted(values: dict[str, Any]) -> dict[str, Any]:
+    """Column values with the free text (`message`) passed through `redaction.redact`."""
+    if isinstance(values.get("message"), str):
+        return {**values, "message": redact(values["message"])}
+    return values
+
+
 def _key_values(target: str, key: ResourceKey) -> dict[str, str]:
+    """An entry's key columns: the kind in canonical form (`ResourceKey.identity`), so one object is one
+    row and an indexed equality finds it, however its manifest spells the kind."""
     return {
         "target": target,
         "api_version": key.api_version,
-        "kind": key.kind,
+        "kind": canonical_kind(key.kind),
         "namespace": key.namespace,
         "name": key.name,
     }
@@ -667,7 +701,7 @@ def _key_where(target: str, key: ResourceKey) -> tuple[Any, ...]:
     return (
         c.target == target,
         c.api_version == key.api_version,
-        c.kind == key.kind,
+        c.kind == canonical_kind(key.kind),
         c.namespace == key.namespace,
         c.name == key.name,
     )

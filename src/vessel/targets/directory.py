@@ -224,8 +224,9 @@ def _parse(path: Path, content: bytes) -> dict[str, Any]:
 
 def _write_atomically(path: Path, content: bytes) -> None:
     """Write to a temporary file beside `path`, then rename over it: readers see the old or the new file,
-    never half of one, and a failure leaves no temporary file behind."""
+    never half of one, and a failure leaves no temporary file, nor a folder it created, behind."""
     temp = path.parent / f".vessel-{secrets.token_hex(8)}.tmp"  # never matches `*.yaml`
+    created = [folder for folder in (path.parent.parent, path.parent) if not folder.exists()]
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask decides the mode
@@ -237,6 +238,9 @@ def _write_atomically(path: Path, content: bytes) -> None:
     except BaseException as exc:
         with contextlib.suppress(OSError):
             temp.unlink()
+        for folder in reversed(created):  # the kind and namespace folders this write made, if still empty
+            with contextlib.suppress(OSError):
+                folder.rmdir()
         if isinstance(exc, OSError):
             raise _unavailable(path, exc) from exc
         raise

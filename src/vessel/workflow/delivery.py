@@ -6,8 +6,11 @@ its rules see), so the steady-state loop and `vessel status` judge it later exac
 
 The order is what makes crashes harmless: each object is recorded in the inventory (`applying`) before
 it is applied and marked `applied` after, so whatever a crash interrupts is known and re-applied (applies
-are idempotent, by deterministic name). Another application's object is never overwritten. What a target
-did beyond writing an object (restarting a crashed replica, sweeping orphans) is an event.
+are idempotent, by deterministic name). An apply the target *refuses* (TargetRejectedError: it wrote
+nothing) releases that claim at once — a new entry is forgotten, a known one put back as it was — so a
+refused object never keeps its name from another application, nor shows as this one's. Another
+application's object is never overwritten. What a target did beyond writing an object (restarting a
+crashed replica, sweeping orphans) is an event.
 
 Resource policies (`vessel.policies.resources`) shape each apply: `read-only` objects are only read
 (recorded `reading`); an object another application writes is only read (recorded `sharing`) if both
@@ -220,7 +223,7 @@ class Delivery:
             shared = any(e.state == EntryState.SHARING for e in others.values())
             if live is not None and not self._may_adopt(live, shared, body):
                 raise ConflictError(
-                    f"{where} already exists and belongs to no Vessel application",
+                    f"{where} already exists and {_unclaimed(live)}",
                     hint="to adopt it, add a take-over policy selecting it, e.g. rules: "
                     f"[{{selector: {{resourceTypes: [{key.kind}], resourceNames: [{key.name}]}}}}]",
                 )
@@ -233,15 +236,35 @@ class Delivery:
                 self._remember(known, applied)  # applied once already: drift stays
                 return live
         manifest = body if live is None or not paths else keep_live_fields(body, live, paths)
-        if known is None or (known.digest, known.revision) != (entry.digest, entry.revision):
+        claimed = known is None or (known.digest, known.revision) != (entry.digest, entry.revision)
+        if claimed:
             self.store.record(self.app_id, entry, self.now)
-        result = target.apply(manifest, source_dir=self.source_dir)
+        try:
+            result = target.apply(manifest, source_dir=self.source_dir)
+        except TargetRejectedError:
+            if claimed:
+                self._release(known, entry)
+            raise
         self._remember(known, applied)
         for action in result.actions:  # a restart, an orphan swept: as the steady-state loop tells them
             kind = "Warning" if action.warning else "Normal"
             message = f"{component} on {target_name}: {action.message}"
             self.store.add_event(self.app_id, kind, action.reason, message, self.now)
         return result.live
+
+    def apply_object(self, target_name: str, component: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Apply one object that belongs to no component (`apply-object`), recorded, checked against
+        other applications and the resource policies, and released if refused, as a component's are."""
+        return self._apply(self.targets.get(target_name), target_name, component, Resource(component, body))
+
+    def _release(self, known: InventoryEntry | None, claim: InventoryEntry) -> None:
+        """The target refused the object (TargetRejectedError: it wrote nothing), so the claim recorded
+        before applying goes: a new entry is forgotten — the name is free for any application — and a
+        known one is put back as it was, since the object still is what that entry says."""
+        if known is None:
+            self.store.forget(self.app_id, claim.target, claim.key)
+        else:
+            self.store.record(self.app_id, known, self.now)
 
     def _remember(self, known: InventoryEntry | None, entry: InventoryEntry) -> None:
         """Record `entry` unless the inventory already says exactly that (steady deploys write nothing)."""
@@ -274,6 +297,18 @@ class Delivery:
                 f"{where} belongs to application {name}, which does not share it",
                 hint=f"add a shared-resource policy selecting it to {name} too",
             )
+
+
+def _unclaimed(live: Mapping[str, Any]) -> str:
+    """What an existing object no application's inventory holds is, as far as its labels tell."""
+    labels = (live.get("metadata") or {}).get("labels") or {}
+    app, namespace = labels.get(APP_LABEL), labels.get(APP_NAMESPACE_LABEL)
+    if not app:
+        return "belongs to no Vessel application"
+    return (
+        f"carries the labels of application {namespace or '?'}/{app}, whose inventory does not hold it "
+        "(left in place by a delete, or delivered from another store)"
+    )
 
 
 def _recorded(entry: InventoryEntry) -> tuple[Any, ...]:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from vessel.model.resource_key import canonical_kind
+
 
 @dataclass(frozen=True, order=True)
 class ApiResource:
@@ -54,6 +56,14 @@ class Discovery:
             return cached[kind]
         fresh = self._load(api_version)  # first lookup, or a miss: look again once
         return fresh.get(kind)
+
+    def spelled_otherwise(self, api_version: str, kind: str) -> str | None:
+        """The kind `api_version` serves that differs from `kind` only in case, if one does (after a miss
+        by `find`, so the list is fresh). Kinds are case-sensitive to the API server."""
+        with self._lock:
+            kinds = list(self._lists.get(api_version, {}))
+        folded = canonical_kind(kind)
+        return next((k for k in kinds if canonical_kind(k) == folded), None)
 
     def cached(self) -> list[ApiResource]:
         """Every resource found so far."""

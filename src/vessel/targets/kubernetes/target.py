@@ -235,6 +235,13 @@ class KubernetesTarget:
 
     def _resource(self, key: ResourceKey, what: str) -> ApiResource:
         res = self.discovery.find(key.api_version, key.kind)
+        if res is None and (served := self.discovery.spelled_otherwise(key.api_version, key.kind)):
+            raise TargetRejectedError(
+                f"target {self.info.name!r}: {what}: the API server serves kind {served!r}, not "
+                f"{key.kind!r}, in {key.api_version!r} (kinds are case-sensitive)",
+                Location(path="kind"),
+                hint=f"write kind: {served}",
+            )
         if res is None:
             raise TargetUnavailableError(
                 f"target {self.info.name!r}: {what}: the API server does not serve kind {key.kind!r} "

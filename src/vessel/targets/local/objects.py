@@ -16,6 +16,8 @@
 The pod template is Kubernetes-shaped so that trait patches written for Deployments apply unchanged; of a
 container, only what makes sense for a local process is used (image, resources, volume mounts are ignored).
 `$(VAR)` in command, args and env values expands from the container's env like Kubernetes (`$$` escapes).
+An env entry may take its value from `valueFrom.secretKeyRef`, read from this machine's secrets at each
+start (`secret_env`); the manifest keeps only the reference.
 `$(VESSEL_SOURCE_DIR)` is the directory of the Application file, which the target is told at apply (it is
 never part of the manifest; see `source_dir`). Anything the target could not honour is rejected
 with a TargetRejectedError that names the field.
@@ -35,8 +37,9 @@ from typing import Any
 
 from vessel.errors import Location, TargetRejectedError
 from vessel.model.resource_key import ResourceKey
-from vessel.targets.local import probes
+from vessel.targets.local import probes, secret_env
 from vessel.targets.local.cron import CronError, Schedule
+from vessel.targets.local.secret_env import SecretKeyRef
 from vessel.targets.protocol import APP_LABEL
 
 API_VERSION = "local.vessel.dev/v1"
@@ -56,7 +59,7 @@ class Container:
     """The process every replica runs."""
 
     command: tuple[str, ...]  # command + args, before $(VAR) expansion
-    env: tuple[tuple[str, str], ...]
+    env: tuple[tuple[str, str | SecretKeyRef], ...]  # a value, or a secret read at each start
     working_dir: str  # relative to the object's work directory; "" for the directory itself
     ports: tuple[int, ...]  # containerPort values
     port_names: tuple[tuple[str, int], ...]
@@ -70,7 +73,12 @@ class Container:
         if port is not None:
             values["PORT"] = str(port)
         for name, value in self.env:
-            values[name] = expand(value, values)
+            if isinstance(value, SecretKeyRef):
+                found = secret_env.value(value)  # as Kubernetes: a secret's value is never expanded
+                if found is not None:
+                    values[name] = found
+            else:
+                values[name] = expand(value, values)
         if port is not None:
             values["PORT"] = str(port)
         return values
@@ -84,9 +92,15 @@ class Container:
     def argv(self, env: Mapping[str, str]) -> list[str]:
         return [expand(part, env) for part in self.command]
 
+    def check_secrets(self) -> None:
+        """TargetRejectedError when a `secretKeyRef` cannot be read now (before anything starts)."""
+        for _, value in self.env:
+            if isinstance(value, SecretKeyRef):
+                secret_env.value(value)
+
     def refers_to(self, name: str) -> bool:
         """Whether the command, args or env values mention `$(name)`."""
-        texts = [*self.command, *(value for _, value in self.env)]
+        texts = [*self.command, *(value for _, value in self.env if isinstance(value, str))]
         return any(m.group(1) == name for text in texts for m in _REFERENCE.finditer(text))
 
     def probe_port(self, probe: probes.Probe, replica_port: int | None, declared: int | None) -> int | None:
@@ -268,14 +282,14 @@ def _no_command(component: str, target: str, image: Any) -> TargetRejectedError:
     )
 
 
-def _env(raw: Any, component: str) -> tuple[tuple[str, str], ...]:
+def _env(raw: Any, component: str) -> tuple[tuple[str, str | SecretKeyRef], ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list):
         raise TargetRejectedError(
             f"component {component!r}: env must be a list", Location(path=f"{_CONTAINER}.env")
         )
-    out: list[tuple[str, str]] = []
+    out: list[tuple[str, str | SecretKeyRef]] = []
     for i, item in enumerate(raw):
         where = Location(path=f"{_CONTAINER}.env[{i}]")
         if not isinstance(item, Mapping) or not isinstance(item.get("name"), str) or not item["name"]:
@@ -286,11 +300,8 @@ def _env(raw: Any, component: str) -> tuple[tuple[str, str], ...]:
                 f"component {component!r}: {name!r} is not a valid variable name", where
             )
         if item.get("valueFrom") is not None:
-            raise TargetRejectedError(
-                f"component {component!r}: env {name} uses valueFrom, which the local target cannot resolve",
-                where,
-                hint="give it a literal value",
-            )
+            out.append((name, secret_env.parse(name, item["valueFrom"], where.path, component)))
+            continue
         value = item.get("value", "")
         if isinstance(value, bool):
             value = "true" if value else "false"

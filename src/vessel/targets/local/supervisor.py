@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vessel.errors import TargetUnavailableError
+from vessel.model.redaction import redact
 from vessel.targets.local import balancer as balancer_module
 from vessel.targets.local import orphans, procfs
 from vessel.targets.local import shim as shim_module
@@ -59,14 +60,15 @@ def backoff(crashes: int) -> float:
 
 
 def describe_exit(code: int | None, last_error: str = "") -> str:
-    """`exited with code 3: fatal: no config` — the code (or signal) and the last line on stderr."""
+    """`exited with code 3: fatal: no config` — the code (or signal) and the last line on stderr, with
+    any secret value it quotes masked (`model.redaction`: the line is kept in state and shown)."""
     if code is None:
         how = "exited (exit code unknown)"
     elif code > 128 and code - 128 in {s.value for s in signal.Signals}:
         how = f"killed by {signal.Signals(code - 128).name}"
     else:
         how = f"exited with code {code}"
-    return f"{how}: {last_error}" if last_error else how
+    return f"{how}: {redact(last_error)}" if last_error else how
 
 
 class Supervisor:

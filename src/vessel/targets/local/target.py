@@ -102,8 +102,9 @@ class LocalTarget:
         on; without it the one recorded earlier stays."""
         self._require_proc()
         workload = objects.parse(manifest, self.info.name)
+        workload.container.check_secrets()  # refused before anything is made, naming the file to create
         desired = _plain(manifest)
-        with self._claimed(workload) as (directory, found):
+        with self._claimed(workload) as (directory, found), self._no_trace_if_refused(directory, found):
             now, run = time.time(), Pass()
             state = found or ObjectState(manifest=desired, boot_id=self._runner.boot)
             state.source_dir = source_dir or state.source_dir
@@ -116,20 +117,26 @@ class LocalTarget:
             if found is not None and changed:
                 state.generation += 1
             state.manifest = desired
-            try:
-                self._runner.observe(directory, state, workload, now)
-                if workload.kind == SERVICE:
-                    self._runner.service(directory, state, workload, now, run)
-                elif workload.kind == TASK:
-                    self._runner.task(directory, state, workload, now, run)
-                else:
-                    self._runner.cron_task(directory, state, workload, now, run, retry=True)
-            except TargetRejectedError:
-                if found is None and load(directory) is None:
-                    self._remove(directory)
-                raise
+            self._runner.observe(directory, state, workload, now)
+            if workload.kind == SERVICE:
+                self._runner.service(directory, state, workload, now, run)
+            elif workload.kind == TASK:
+                self._runner.task(directory, state, workload, now, run)
+            else:
+                self._runner.cron_task(directory, state, workload, now, run, retry=True)
             live = self._finish(directory, state, workload, now, run, before)
         return ApplyResult(changed or run.acted, live, tuple(run.actions))
+
+    @contextlib.contextmanager
+    def _no_trace_if_refused(self, directory: Path, found: ObjectState | None) -> Iterator[None]:
+        """A new object this target refuses (TargetRejectedError) leaves no directory behind: nothing of
+        it was recorded, so the engine forgets its claim and the name is free again."""
+        try:
+            yield
+        except TargetRejectedError:
+            if found is None and load(directory) is None:
+                self._remove(directory)
+            raise
 
     @contextlib.contextmanager
     def _existing(self, key: ResourceKey) -> Iterator[tuple[Path, ObjectState] | None]:

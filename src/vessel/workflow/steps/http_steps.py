@@ -12,8 +12,10 @@ How answers are judged (`judge`): 2xx (and 304) succeed; timeouts, connection er
 raise TransientError so the engine retries; any other status fails the step.
 
 Messages name the step type, the method, the URL's host and the status, never the rest of the URL (a
-webhook's path or query often is its secret) nor header values. `send` and `read_secret` are shared with
-`notification.py`.
+webhook's path or query often is its secret) nor header values. What could still echo a credential — an
+answer quoting the URL or a header — is masked by value: a URL from a secret, the password and query
+values of any URL and the values of credential-like headers are remembered (`model.redaction`) before
+anything is sent. `send` and `read_secret` are shared with `notification.py`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from __future__ import annotations
 import base64
 import http.client
 import json
-import os
 import re
 import time
 import urllib.error
@@ -29,12 +30,12 @@ import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from http.client import HTTPMessage
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from vessel import __version__
-from vessel.errors import NotFoundError, TransientError, ValidationError, Where
+from vessel.errors import TransientError, ValidationError, Where
+from vessel.model import redaction, secret_files
 from vessel.model.application import Application
 from vessel.model.frozen import thaw
 from vessel.model.paths import Path as FieldPath
@@ -50,55 +51,27 @@ EXCERPT_CHARS = 200
 _TRANSIENT_STATUSES = frozenset({408, 429})  # and every 5xx
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an RFC 9110 token
 _CREDENTIAL_HEADERS = ("authorization", "cookie", "proxy-authorization")  # dropped when leaving the host
-_SECRET_PART = re.compile(r"[-._A-Za-z0-9]+")  # what Kubernetes allows in Secret names and keys
+_SECRETIVE_HEADER = re.compile(r"auth|cookie|token|secret|key|pass|session|signature", re.IGNORECASE)
 
 
 # --- secrets -------------------------------------------------------------------------------------------
 
 
-def secrets_dir() -> Path:
-    """Where `secretRef`s are read from: `$VESSEL_HOME/secrets` (VESSEL_HOME defaults to ~/.vessel)."""
-    return Path(os.environ.get("VESSEL_HOME", Path.home() / ".vessel")) / "secrets"
-
-
 def read_secret(ctx: StepContext, ref: Mapping[str, Any], field: FieldPath) -> str:
-    """The text of `secrets/<name>/<key>`, without one trailing newline (as `echo` writes it).
-
-    KubeVela reads the key of a Kubernetes Secret in the Application's namespace; Vessel keeps one file
-    per key. `field` is the path of the `secretRef` under the step's properties, for error locations.
-    """
+    """The value of a `secretRef` (`model.secret_files`: one file per key under VESSEL_HOME/secrets).
+    `field` is the path of the `secretRef` under the step's properties, for error locations."""
     where = ctx.app.where((*ctx.step.path, "properties", *field))
-    name, key = str(ref["name"]), str(ref["key"])
-    for label, part in (("name", name), ("key", key)):
-        if not _SECRET_PART.fullmatch(part) or part in (".", ".."):
-            raise ValidationError(
-                f"secretRef {label} {part!r} may hold only letters, digits, '-', '_' and '.'", where
-            )
-    path = secrets_dir() / name / key
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise NotFoundError(
-            f"secret {name!r} has no key {key!r}: create the file {path} holding the value",
-            where,
-            hint=f"e.g. mkdir -p {path.parent} && printf %s VALUE > {path} && chmod 600 {path}",
-        ) from None
-    except OSError as exc:
-        raise ValidationError(f"cannot read secret file {path}: {exc.strerror}", where) from None
-    try:
-        value = raw.decode("utf-8").removesuffix("\n").removesuffix("\r")
-    except UnicodeDecodeError:
-        raise ValidationError(f"secret file {path} is not UTF-8 text", where) from None
-    if not value:
-        raise ValidationError(f"secret file {path} is empty", where)
-    return value
+    return secret_files.read(str(ref["name"]), str(ref["key"]), where)
 
 
 def resolve(ctx: StepContext, spec: Mapping[str, Any], field: FieldPath) -> str:
-    """A `{value: ...}` or `{secretRef: {name, key}}` property as a string."""
+    """A `{value: ...}` or `{secretRef: {name, key}}` property as a string. A value from a secret is
+    remembered whole, and as a URL its parts too (`redaction.url_secrets`), so no message shows them."""
     if "value" in spec:
         return str(spec["value"])
-    return read_secret(ctx, spec["secretRef"], (*field, "secretRef"))
+    value = read_secret(ctx, spec["secretRef"], (*field, "secretRef"))
+    redaction.remember_url(value, secret=True)
+    return value
 
 
 # --- one HTTP exchange ---------------------------------------------------------------------------------
@@ -124,6 +97,7 @@ class Target:
             raise ValidationError(
                 f"{step_type}: the URL must be absolute and start with http:// or https://", where
             )
+        redaction.remember_url(url)  # its password and query values, whoever wrote them
         netloc = parts.netloc.rpartition("@")[2]
         authorization = None
         if parts.username is not None:  # what Go's client does with user:password@ in a URL
@@ -215,6 +189,8 @@ def send(
         if not _HEADER_NAME.fullmatch(name) or any(c in str(value) for c in "\r\n\0"):
             where = ctx.app.where((*ctx.step.path, "properties", "header", name))
             raise ValidationError(f"{step_type}: header {name!r} is not a valid HTTP header", where)
+        if _SECRETIVE_HEADER.search(name):  # whole, and without its scheme (`Bearer …`)
+            redaction.remember(str(value), str(value).partition(" ")[2])
         request.add_header(name, str(value))
     if json_body is not None:
         try:

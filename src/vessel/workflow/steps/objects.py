@@ -1,8 +1,10 @@
 """`apply-object`, `read-object` and `depends-on-app`: steps that touch single objects or other apps.
 
-Objects applied by `apply-object` are recorded in the inventory under the step's name, so deleting the
-application removes them. `read-object` of a `core.oam.dev/v1beta1` Application reads Vessel's own store
-(its spec and phase), as KubeVela reads its Application resources.
+Objects applied by `apply-object` go the way a component's objects go (`Delivery.apply_object`): recorded
+in the inventory under the step's name before they are applied (so deleting the application removes
+them), never written over another application's object, and released when the target refuses them.
+`read-object` of a `core.oam.dev/v1beta1` Application reads Vessel's own store (its spec and phase), as
+KubeVela reads its Application resources.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from typing import Any
 
 from vessel.errors import TransientError, ValidationError
 from vessel.model.resource_key import ResourceKey
-from vessel.store.records import InventoryEntry, Phase
-from vessel.workflow.delivery import Delivery, manifest_digest
+from vessel.store.records import Phase
+from vessel.workflow.delivery import Delivery
 from vessel.workflow.step_api import Outcome, StepContext
 
 OAM_APPLICATION = ("core.oam.dev/v1beta1", "Application")
@@ -27,18 +29,7 @@ def apply_object(ctx: StepContext) -> Outcome:
     meta.setdefault("namespace", delivery.app.namespace)
     value["metadata"] = meta
     target_name = delivery.target_or_default(ctx.properties.get("cluster"))
-    entry = InventoryEntry(
-        target_name,
-        ResourceKey.of(value),
-        f"step:{ctx.step.name}",
-        ctx.revision,
-        "applied",
-        manifest_digest(value),
-        value,
-        "",
-    )
-    delivery.store.record(delivery.app_id, entry, ctx.now)
-    live = delivery.targets.get(target_name).apply(value).live
+    live = delivery.apply_object(target_name, f"step:{ctx.step.name}", value)
     return Outcome.succeeded({"value": live})
 
 
