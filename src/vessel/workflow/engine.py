@@ -30,7 +30,7 @@ import jinja2
 from vessel.definitions.definition import Kind
 from vessel.definitions.expressions import EvaluationFailed, checked_data, expression
 from vessel.definitions.registry import Registry
-from vessel.errors import TransientError, VesselError
+from vessel.errors import StoreUnavailableError, TransientError, VesselError
 from vessel.model.application import Application, Mode, Step
 from vessel.model.duration import parse_duration
 from vessel.model.frozen import thaw
@@ -96,10 +96,19 @@ class Engine:
             _Pass(self, run, ctx).execute()
         except LeaseLost as lost:  # the new holder carries on from the persisted state
             ctx.event("LeaseLost", str(lost), True)
-        finally:
-            run = self.store.run(run_id)
-            if run.finished or self._waits_for_a_person(run):  # nothing to drive until a person acts
-                self.store.release_lease(run_id, self.owner)
+        except StoreUnavailableError:
+            raise  # nothing can be read back now: the next pass starts from what the store holds
+        except BaseException:
+            self._settle(run_id)
+            raise
+        return self._settle(run_id)
+
+    def _settle(self, run_id: int) -> RunRecord:
+        """The run as persisted after a pass, its lease released if nothing is left to drive until a
+        person acts."""
+        run = self.store.run(run_id)
+        if run.finished or self._waits_for_a_person(run):
+            self.store.release_lease(run_id, self.owner)
         return run
 
     def _waits_for_a_person(self, run: RunRecord) -> bool:
@@ -346,6 +355,8 @@ class _Pass:
         )
         try:
             return function(ctx)
+        except StoreUnavailableError:  # the store failed, not the step: nothing about it can be recorded
+            raise
         except TransientError as exc:
             return Outcome.retry(exc.render(), exc.retry_after, exc.give_up_after)
         except VesselError as exc:
