@@ -5,10 +5,12 @@ next decision. A step is marked `running` (attempt + 1, start time) *before* it 
 is written right after — so after a crash a finished step is never run again, and the step that was in
 flight runs again at most once. Timeouts count from the persisted start time; retries wait
 `backoff.delay(errors)` with `errors` persisted; one process drives a run at a time (a lease in the run
-row, with expiry, so a dead driver's runs are taken over; renewed before a step starts and before its
-outcome is written, so a driver that lost it writes nothing more). A person's suspend or terminate,
-written by another process mid-pass, is read before each step: the step in flight finishes, no other
-starts, and the run-row writes of the pass never undo it (`Store.update_active_run`).
+row, with expiry, so a dead driver's runs are taken over; renewed before a step starts, while it runs
+(workflow/heartbeat.py) and before its outcome is written, so a driver that lost it writes nothing
+more). A person's suspend or terminate, written by another process mid-pass, is read before each step:
+the step in flight finishes, no other starts, and the run-row writes of the pass never undo it
+(`Store.update_active_run`). A store failure is not a step's failure: it propagates (a
+StoreOutageError), and the pass is done again once the store is back (controller/outage.py).
 
 Semantics follow KubeVela: StepByStep or DAG for steps and sub-steps; `step-group`; `dependsOn` (and the
 dependencies inputs imply); `if` (incl. `always`); `suspend` with or without `duration`; inputs/outputs
@@ -41,6 +43,7 @@ from vessel.store.store import Store
 from vessel.workflow import backoff
 from vessel.workflow.clock import Clock
 from vessel.workflow.gate import FAIL, SKIP, START, WAIT, gate
+from vessel.workflow.heartbeat import Heartbeat
 from vessel.workflow.plan import Plan
 from vessel.workflow.step_api import Outcome, StepContext, StepFunction
 
@@ -315,7 +318,9 @@ class _Pass:
             started_at=record.started_at or self.now,
             next_attempt_at=None,
         )
-        outcome = self._call(step, record, properties)
+        engine = self.engine
+        with Heartbeat(self.store, engine.clock, self.run.id, engine.owner, engine.lease_seconds):
+            outcome = self._call(step, record, properties)
         self._renew_lease()  # a step that outlasted the lease may have been taken over: then write nothing
         self._record(step, record, outcome)
 
