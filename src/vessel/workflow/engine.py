@@ -86,6 +86,7 @@ class Engine:
         self.step_functions = steps
         self.owner = owner
         self.lease_seconds = lease_seconds
+        self.heartbeat = Heartbeat(store, clock, owner, lease_seconds)
 
     def advance(self, run_id: int, context: Callable[[RunRecord], RunContext]) -> RunRecord:
         """Run every step that is due now; return the run as persisted afterwards."""
@@ -318,8 +319,7 @@ class _Pass:
             started_at=record.started_at or self.now,
             next_attempt_at=None,
         )
-        engine = self.engine
-        with Heartbeat(self.store, engine.clock, self.run.id, engine.owner, engine.lease_seconds):
+        with self.engine.heartbeat.kept(self.run.id):  # a step may outlast the lease
             outcome = self._call(step, record, properties)
         self._renew_lease()  # a step that outlasted the lease may have been taken over: then write nothing
         self._record(step, record, outcome)
