@@ -235,7 +235,8 @@ def test_driving_gives_up_on_a_store_gone_longer_than_its_timeout(link: tuple[Da
     h.controller.outages.notice = notices.append
     proxy.cut()
     started = h.clock.now()
-    with pytest.raises(StoreOutageError, match="lost the connection to PostgreSQL"):
+    gave_up = "lost the connection to PostgreSQL.*still unavailable after 60s of retrying"
+    with pytest.raises(StoreOutageError, match=gave_up):
         h.controller.drive(record, timeout=60)
     assert h.clock.now() - started <= 60
     waits = [float(n.split("retrying in ")[1].split("s:")[0]) for n in notices]
@@ -436,3 +437,25 @@ def test_a_read_against_a_database_gone_silent_fails_in_one_line_within_its_time
     assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
     assert "did not answer in time" in lines[0] and "statement_timeout" in lines[0], lines[0]
     assert time.monotonic() - started < 30
+
+
+@pytest.mark.timeout(60)
+def test_vessel_run_stops_at_once_on_sigterm_while_it_waits_for_the_store(
+    link: tuple[DatabaseLink, str], tmp_path: Path
+) -> None:
+    proxy, url = link
+    events: Events = queue.Queue()
+    env = {**os.environ, "VESSEL_HOME": str(tmp_path / "home"), "VESSEL_DATABASE_URL": url}
+    vessel = Vessel(env, events, "run", "--interval", "0.2")
+    while "vessel run: reconciling" not in str(next_event(events)[1]):
+        pass
+    proxy.cut()
+    while "store unavailable, retrying in" not in str(next_event(events)[1]):
+        pass
+    vessel.stop()
+    stopped = time.monotonic()
+    kind, code = next_event(events)
+    while kind != "exited":
+        kind, code = next_event(events)
+    assert code == 0 and time.monotonic() - stopped < 5, "".join(vessel.output)
+    assert "Traceback" not in "".join(vessel.output)

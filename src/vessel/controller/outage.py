@@ -65,7 +65,14 @@ class Outages:
             except StoreOutageError as exc:
                 began = self.clock.now() if began is None else began
                 failures += 1
-                self._wait(exc, failures, self._give_up_at(began, deadline))
+                give_up_at = self._give_up_at(began, deadline)
+                if give_up_at is not None and self.clock.now() >= give_up_at:
+                    raise StoreOutageError(
+                        f"{exc.message}; still unavailable after {self.clock.now() - began:.0f}s of retrying",
+                        hint=exc.hint,
+                        committing=exc.committing,
+                    ) from None
+                self._wait(exc, failures, give_up_at)
                 continue
             if failures:
                 self.notice(f"store available again after {self.clock.now() - (began or 0):.0f}s; going on")
@@ -77,11 +84,8 @@ class Outages:
 
     def _wait(self, exc: StoreOutageError, failures: int, give_up_at: float | None) -> None:
         delay = backoff.delay(failures, cap=RETRY_CAP_S)
-        now = self.clock.now()
         if give_up_at is not None:
-            if now >= give_up_at:
-                raise exc
-            delay = min(delay, give_up_at - now)
+            delay = min(delay, give_up_at - self.clock.now())
         self.notice(f"store unavailable, retrying in {round(delay, 1):g}s: {exc.render()}")
         slept = 0.0
         while slept < delay:  # in slices, so that a stop request is seen within a second
