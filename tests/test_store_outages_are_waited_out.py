@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 
-from vessel.errors import StoreOutageError
+from vessel.errors import StoreOutageError, StoreUnavailableError
 from vessel.store.records import RunPhase, StepPhase
 from vessel.store.store import Store
 from vessel.testing.db_link import DatabaseLink
@@ -459,3 +459,8 @@ def test_vessel_run_stops_at_once_on_sigterm_while_it_waits_for_the_store(
         kind, code = next_event(events)
     assert code == 0 and time.monotonic() - stopped < 5, "".join(vessel.output)
     assert "Traceback" not in "".join(vessel.output)
+
+
+def test_a_statement_timeout_that_is_not_a_number_of_seconds_is_one_line(postgres_url: str) -> None:
+    with pytest.raises(StoreUnavailableError, match=r"statement_timeout='soon' is not a number of seconds"):
+        Store.open(f"{postgres_url}?statement_timeout=soon")
