@@ -223,6 +223,8 @@ def test_a_full_disk_under_a_deploys_inventory_write_is_not_the_steps_failure(
     assert steps_of(h, "shop") == {"api": (StepPhase.SUCCEEDED, 2)}, "the store's failure failed the step"
     assert applies[:2] == ["api", "api"], "the step in flight is delivered once more"
     assert [e.state for e in h.store.inventory(h.record("shop").id)] == ["applied"]
+    with h.store.engine.connect() as conn:  # nothing half-written
+        assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
     h.store.close()
 
 
