@@ -1,13 +1,14 @@
 """Two `vessel run` processes share one store; a lease decides which one drives the run. On a SQLite
 file and on PostgreSQL:
 
-- renewal: the driver keeps the lease through a pass longer than the lease (it renews before steps),
-  so the other process never drives meanwhile;
-- takeover: when one step outlasts the lease, the other process takes the run over and runs the step
-  again; that process, the lease holder (found from the store, not from which process started first),
-  is then SIGKILLed mid-step;
-- lease lost: the old driver's long step returns while the dead holder's lease is still valid: it writes
-  nothing more and starts no further step; once that lease expires it takes the run over and finishes.
+- renewal: the driver keeps the lease through a pass longer than the lease (it renews before steps,
+  and while each runs), so the other process never drives meanwhile;
+- takeover: when the driver cannot renew its lease — frozen (SIGSTOP) in the middle of a step — the other
+  process takes the run over once the lease expires and runs the step again; that process, the lease
+  holder (found from the store, not from which process started first), is then SIGKILLed mid-step;
+- lease lost: the old driver thaws (SIGCONT) and its long step returns while the dead holder's lease is
+  still valid: it writes nothing more and starts no further step; once that lease expires it takes the
+  run over and finishes.
 
 The oracle is the webhook receiver: it logs every call with the process that made it (the peer socket's
 owner, from /proc), and holds calls so that each of the above happens on evidence, not on a timer.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import os
 import queue
+import signal
 import socket
 import subprocess
 import sys
@@ -155,6 +157,7 @@ class Runners:
     def stop(self) -> None:
         for proc in self.procs:
             if proc.poll() is None:
+                proc.send_signal(signal.SIGCONT)  # a frozen one must be able to handle SIGTERM
                 proc.terminate()
                 proc.wait(timeout=20)
 
@@ -231,8 +234,10 @@ def test_one_driver_renews_loses_and_hands_over_its_lease(
         assert lease.lease_owner == _owner(driver)
         assert lease.lease_expires is not None and lease.lease_expires > call.at, "it drives on a stale lease"
 
-        # This step outlasts the lease: the other runner takes the run over and runs the step again.
+        # The driver freezes in this step, so its lease expires: the other runner takes the run over and
+        # runs the step again.
         held = call
+        os.kill(driver, signal.SIGSTOP)
         takeover = r.next_call()
         assert (takeover.step, takeover.pid) == (held.step, other)
 
@@ -241,8 +246,9 @@ def test_one_driver_renews_loses_and_hands_over_its_lease(
         runners[0].kill(other)
         takeover.verdict.put(False)
 
-        # Lease lost: the old driver's step returns now; it must write nothing and start nothing.
+        # Lease lost: the old driver thaws and its step returns now; it must write nothing and start nothing.
         held.verdict.put(True)
+        os.kill(driver, signal.SIGCONT)
         _wait_for("the old driver reporting its lost lease", lambda: _lease_lost(store, app.id, driver))
         record = store.steps(run().id)[held.step]
         assert (record.phase, record.attempts) == (StepPhase.RUNNING, 2), "the old driver wrote after losing"

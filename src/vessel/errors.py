@@ -20,7 +20,10 @@ when it can, *what to do*. Whether an error is worth retrying is decided where i
     ├── TargetRejectedError          a target refused an object as invalid (terminal: fix the input);
     │                                it wrote nothing, so delivery releases the object's claim
     ├── StoreUnavailableError        the store cannot be opened: VESSEL_HOME unusable, a corrupt
-    │                                database, PostgreSQL unreachable, a malformed URL (CLI exit 2)
+    │   │                            database, PostgreSQL unreachable, a malformed URL (CLI exit 2)
+    │   └── StoreOutageError         the store stopped working mid-command for a reason that passes
+    │                                (connection lost, no answer in time, disk full, locked): not a
+    │                                step's failure; commands that drive work wait and retry
     └── TransientError               I/O that may work later: retried with backoff (terminal = False)
         ├── TargetUnavailableError   a target could not be reached, or answered 5xx / conflict
         ├── ComponentFailingError    a delivered workload crash-loops or cannot start: retried a few
@@ -140,6 +143,20 @@ class TargetRejectedError(VesselError):
 class StoreUnavailableError(VesselError):
     """The store cannot be opened or reached; nothing was read or changed. The command line exits 2
     for it (1 is for errors in what the user asked), so scripts can tell "fix the setup" apart."""
+
+
+class StoreOutageError(StoreUnavailableError):
+    """The store failed mid-command in a way that passes: the connection was lost, the server did not
+    answer within the statement timeout, the disk is full, the database stayed locked. Transient, but not
+    a step's or an application's failure: commands that drive work (`vessel run`, `vessel up`) wait with
+    backoff and do their pass again (controller/outage.py); the others exit 2 with it. `committing` says
+    the failure came while committing, so whether that transaction's writes were saved is unknown."""
+
+    terminal = False
+
+    def __init__(self, message: str, hint: str | None = None, committing: bool = False):
+        super().__init__(message, hint=hint)
+        self.committing = committing
 
 
 class TransientError(VesselError):

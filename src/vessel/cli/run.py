@@ -3,7 +3,9 @@
 It resumes runs (also ones another process left behind, once their lease expires), honours suspend
 durations and retry backoff, re-applies drift, goes on with failed deletes and keeps judging health. It
 reads the target registry again at every pass, so targets added, changed or removed by other commands
-while it runs are seen. Stop it with Ctrl-C or SIGTERM.
+while it runs are seen. When the store fails in a way that passes (PostgreSQL restarting, a full disk) it
+keeps running: it says "store unavailable, retrying in Ns" and does the pass again once the store answers
+(controller/outage.py). Stop it with Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import typer
 
 from vessel.cli.report import err, out, reporting
 from vessel.cli.session import controller
+from vessel.controller.controller import Controller
+from vessel.errors import StoreOutageError, StoreUnavailableError
 
 
 def run(
@@ -31,18 +35,30 @@ def run(
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     with reporting(), controller() as ctl:
+        ctl.outages.stop = lambda: stopping["now"]
         out.print(f"vessel run: reconciling every {interval:g}s (owner {ctl.owner})")
         while not stopping["now"]:
             started = time.monotonic()
-            ctl.targets.refresh()  # targets added, changed or removed by other commands since the last pass
-            for app in ctl.store.apps():
-                try:
-                    before = app.phase
-                    after = ctl.reconcile(app)
-                    if after.phase != before:
-                        out.print(f"{app.namespace}/{app.name}: {before} -> {after.phase} {after.message}")
-                except Exception as exc:  # one broken application must not stop the loop
-                    err.print(f"{app.namespace}/{app.name}: {type(exc).__name__}: {exc}")
+            try:
+                ctl.outages.waited_out(lambda: _pass(ctl))
+            except StoreOutageError:
+                if stopping["now"]:
+                    break
+                raise
             if once:
                 break
             time.sleep(max(0.0, interval - (time.monotonic() - started)))
+
+
+def _pass(ctl: Controller) -> None:
+    ctl.targets.refresh()  # targets added, changed or removed by other commands since the last pass
+    for app in ctl.store.apps():
+        try:
+            before = app.phase
+            after = ctl.reconcile(app)
+            if after.phase != before:
+                out.print(f"{app.namespace}/{app.name}: {before} -> {after.phase} {after.message}")
+        except StoreUnavailableError:  # the store's problem, not the application's: the pass waits
+            raise
+        except Exception as exc:  # one broken application must not stop the loop
+            err.print(f"{app.namespace}/{app.name}: {type(exc).__name__}: {exc}")

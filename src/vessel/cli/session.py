@@ -6,6 +6,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from rich.text import Text
+
+from vessel.cli.report import err
 from vessel.controller.controller import Controller
 from vessel.definitions.registry import Registry, build_registry, directories_from_env
 from vessel.store.store import Store
@@ -19,6 +22,7 @@ def live_registry(definitions: Sequence[Path] | None = None) -> Registry:
 def controller(registry: Registry | None = None) -> Iterator[Controller]:
     store = Store.open()
     ctl = Controller(store, registry=registry or live_registry())
+    ctl.outages.notice = lambda message: err.print(Text(message, style="yellow"))  # waits it out, saying so
     try:
         yield ctl
     finally:

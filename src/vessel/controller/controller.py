@@ -8,6 +8,7 @@ reconciled any number of times causes no store write and no changing apply.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import socket
@@ -19,13 +20,14 @@ from vessel.controller import driving, gc, placement, statekeep
 from vessel.controller.disruption import disruptive_changes
 from vessel.controller.driving import RUN_PHASES
 from vessel.controller.health import component_health, delivered
+from vessel.controller.outage import Outages
 from vessel.controller.placement import Move
 from vessel.controller.revisions import application_from_snapshot, registry_from_snapshot, snapshot
 from vessel.controller.targets import StoreTargets
 from vessel.definitions.check import check_expressions
 from vessel.definitions.lru import BoundedCache
 from vessel.definitions.registry import Registry, build_registry
-from vessel.errors import ConflictError, NotFoundError, VesselError
+from vessel.errors import ConflictError, NotFoundError, StoreUnavailableError, VesselError
 from vessel.model.application import Application
 from vessel.model.resource_key import ResourceKey
 from vessel.render.status_basis import StatusBasis
@@ -73,10 +75,13 @@ class Controller:
         # reconciles tens of thousands of applications, so this is an LRU, not a dict that only grows.
         self.revision_cache: BoundedCache[RevisionContext] = BoundedCache(REVISION_CACHE, REVISION_CACHE)
         self.status_bases: BoundedCache[StatusBasis] = BoundedCache(STATUS_BASES, STATUS_BASES_BYTES)
+        self.outages = Outages(self.clock)  # how driving waits out the store's outages (set `notice`)
 
     def close(self) -> None:
-        """Release this process's leases so another process can drive its runs right away."""
-        self.store.release_leases(self.owner)
+        """Release this process's leases so another process can drive its runs right away (with the store
+        unavailable they cannot be released: they expire after the lease time instead)."""
+        with contextlib.suppress(StoreUnavailableError):
+            self.store.release_leases(self.owner)
         self.targets.close()
 
     # --- submitting ------------------------------------------------------------------------------
@@ -207,6 +212,8 @@ class Controller:
                     gc.delete_entry(self, app, entry)
                     continue
                 lives[(entry.target, entry.key)] = statekeep.keep(self, app, entry, policies)
+            except StoreUnavailableError:  # not the application's problem: the pass is done again
+                raise
             except VesselError as exc:
                 problems.append(f"{entry.component} on {entry.target}: {exc.render()}")
         problems += self._unhealthy(app, inventory, lives)
@@ -286,22 +293,36 @@ class Controller:
         timeout: float | None = None,
         progress: Callable[[AppRecord, RunRecord | None], None] | None = None,
     ) -> AppRecord:
-        """Reconcile until the run is finished, suspended or failed (or `timeout` seconds pass)."""
+        """Reconcile until the run is finished, suspended or failed (or `timeout` seconds pass). A store
+        outage is waited out (`self.outages`), up to the timeout: each round is done again once the store
+        answers (controller/outage.py says why that is safe and what it guarantees)."""
         deadline = None if timeout is None else self.clock.now() + timeout
         while True:
-            self.targets.refresh()  # a long wait sees targets changed meanwhile
-            app = self.reconcile(app)
-            run = self.store.latest_run(app.id)
-            if progress:
-                progress(app, run)
-            if run is None or run.finished or app.deleting or self._needs_a_person(run):
-                return self._settled(app, run)
-            if deadline is not None and self.clock.now() >= deadline:
-                self.store.release_lease(run.id, self.owner)  # this process stops driving it now
+            round_ = functools.partial(self._drive_round, app, deadline, progress)
+            app, wake = self.outages.waited_out(round_, deadline)
+            if wake is None:
                 return app
-            due = self.engine.next_due(run.id) or self.clock.now() + 1.0
-            wake = min(due, deadline) if deadline is not None else due
             self.clock.sleep(min(max(wake - self.clock.now(), 0.05), 1.0))
+
+    def _drive_round(
+        self,
+        app: AppRecord,
+        deadline: float | None,
+        progress: Callable[[AppRecord, RunRecord | None], None] | None,
+    ) -> tuple[AppRecord, float | None]:
+        """One round of `drive`: the application afterwards, and when to go on (None: it is done)."""
+        self.targets.refresh()  # a long wait sees targets changed meanwhile
+        app = self.reconcile(app)
+        run = self.store.latest_run(app.id)
+        if progress:
+            progress(app, run)
+        if run is None or run.finished or app.deleting or self._needs_a_person(run):
+            return self._settled(app, run), None
+        if deadline is not None and self.clock.now() >= deadline:
+            self.store.release_lease(run.id, self.owner)  # this process stops driving it now
+            return app, None
+        due = self.engine.next_due(run.id) or self.clock.now() + 1.0
+        return app, min(due, deadline) if deadline is not None else due
 
     def _settled(self, app: AppRecord, run: RunRecord | None) -> AppRecord:
         """The application as its settled run leaves it. Another process may have moved the run on after
@@ -361,7 +382,14 @@ class Controller:
     def interrupted(self, app: AppRecord) -> str:
         """This process stops driving (Ctrl-C, SIGTERM): release its leases at once, and say in the
         application what now holds — interrupted, with what to do — rather than leave "running" a
-        workflow nothing runs. Returns that message."""
+        workflow nothing runs. Returns that message (with the store unavailable, that nothing could be
+        said: the leases then expire after the lease time)."""
+        try:
+            return self._interrupted(app)
+        except StoreUnavailableError as exc:
+            return f"could not record that it was interrupted ({exc.render()}); {driving.CONTINUE}"
+
+    def _interrupted(self, app: AppRecord) -> str:
         self.store.release_leases(self.owner)
         app = self.store.app_by_id(app.id)
         run = self.store.latest_run(app.id)

@@ -9,7 +9,11 @@ scrubbed from any driver text quoted.
 
 Bounded in time: PostgreSQL connections give up after `connect_timeout` seconds (default
 `CONNECT_TIMEOUT_S`; a `?connect_timeout=N` in the URL wins), so a server that accepts TCP and never
-answers costs one timeout, not a hung command. SQLite waits at most its busy timeout for a lock.
+answers costs one timeout, not a hung command. Once connected, a statement may take `statement_timeout`
+seconds (default `STATEMENT_TIMEOUT_S`; `?statement_timeout=N` in the URL, which Vessel reads and
+PostgreSQL never sees): the server cancels it then (a lock held too long, a slow disk), and the client
+stops waiting `ANSWER_GRACE_S` later (store/answer_timeout.py) in case the server itself went silent.
+SQLite waits at most its busy timeout for a lock.
 """
 
 from __future__ import annotations
@@ -29,9 +33,12 @@ from sqlalchemy.engine import URL, Engine
 
 from vessel.errors import StoreUnavailableError
 from vessel.home import vessel_home
+from vessel.store.answer_timeout import bound_answers
 
 URL_VARIABLE = "VESSEL_DATABASE_URL"
 CONNECT_TIMEOUT_S = 10
+STATEMENT_TIMEOUT_S = 15
+ANSWER_GRACE_S = 2  # past the server's statement timeout, before the client gives up on an answer
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 SUPPORTED = ("sqlite", "postgresql")
 _URL_HINT = "write it as postgresql+psycopg://USER:PASSWORD@HOST:5432/DATABASE or sqlite:////PATH/vessel.db"
@@ -87,10 +94,30 @@ def create_engine(text: str) -> Engine:
         engine = sa.create_engine(url)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    connect_args: dict[str, Any] = {}
+    seconds = statement_timeout(url)
+    options = f"{url.query.get('options', '')} -c statement_timeout={round(seconds * 1000)}".strip()
+    connect_args: dict[str, Any] = {"options": options}
     if "connect_timeout" not in url.query:
         connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
-    return sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    url = url.difference_update_query(["statement_timeout", "options"])
+    engine = sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    bound_answers(engine, seconds + ANSWER_GRACE_S)
+    return engine
+
+
+def statement_timeout(url: URL) -> float:
+    """Seconds a PostgreSQL statement may take: `?statement_timeout=N` in the URL, else the default."""
+    text = url.query.get("statement_timeout", str(STATEMENT_TIMEOUT_S))
+    try:
+        seconds = float(text if isinstance(text, str) else text[-1])
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < 86_400:
+        raise StoreUnavailableError(
+            f"{URL_VARIABLE}: statement_timeout={text!r} is not a number of seconds",
+            hint="write it as ?statement_timeout=15",
+        )
+    return seconds
 
 
 def parse_url(text: str) -> URL:
@@ -132,9 +159,9 @@ def translating(text: str) -> Iterator[None]:
             f"{URL_VARIABLE} names a driver Vessel does not have: {mask(text)}", hint=_URL_HINT
         ) from None
     except sa.exc.DBAPIError as exc:
-        raise _database_error(text, _driver_message(exc.orig, text)) from None
+        raise _database_error(text, driver_message(exc.orig, text)) from None
     except (sqlite3.Error, CommandError, RevisionError) as exc:  # from a connect hook; from Alembic
-        raise _database_error(text, _driver_message(exc, text)) from None
+        raise _database_error(text, driver_message(exc, text)) from None
 
 
 def _database_error(text: str, reason: str) -> StoreUnavailableError:
@@ -191,7 +218,7 @@ def _sqlite_error(path: str, reason: str) -> StoreUnavailableError:
     )
 
 
-def _driver_message(exc: BaseException | None, text: str) -> str:
+def driver_message(exc: BaseException | None, text: str) -> str:
     """The driver's reason, on one line, without its advice lines and without the password."""
     lines = [line.strip() for line in str(exc or "unknown error").splitlines()]
     useful = [ln for ln in lines if ln and not ln.startswith(("Is the server", "Multiple connection"))]

@@ -5,16 +5,20 @@ a failed delete's error — is redacted by value on its way in, and every invent
 recorded teaches this process the values of a Secret it holds. Manifests, specs and step outputs are
 stored as they are: re-applying, rolling back and passing values between steps need them whole.
 
-One `Store` per process. Each method is one transaction. Writes are counted (`writes`), so tests and
-benchmarks can check that steady state writes nothing; so are all statements (`statements`), reads too,
-so they can check what a reconcile pass asks of the store. SQLite runs in WAL mode with a busy timeout,
-so several Vessel processes can share one file; PostgreSQL is the production store.
+One `Store` per process. Each method is one transaction, and a database failure in it is one
+`StoreUnavailableError` — a `StoreOutageError` when it passes (connection lost, no answer in time, disk
+full, locked; store/outage.py), which callers that drive work wait out. Writes are counted (`writes`),
+so tests and benchmarks can check that steady state writes nothing; so are all statements
+(`statements`), reads too, so they can check what a reconcile pass asks of the store. SQLite runs in
+WAL mode with a busy timeout, so several Vessel processes can share one file; PostgreSQL is the
+production store.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +35,7 @@ from vessel.model.resource_key import ResourceKey, canonical_kind
 from vessel.store import pruning
 from vessel.store import schema as t
 from vessel.store.connect import create_engine, default_url, translating
+from vessel.store.outage import translated
 from vessel.store.records import (
     AppRecord,
     Event,
@@ -95,19 +100,27 @@ class Store:
             self.writes += 1
 
     @contextmanager
-    def tx(self) -> Iterator[Connection]:
-        with self.engine.begin() as conn:
-            yield conn
+    def tx(self, immediate: bool = False) -> Iterator[Connection]:
+        """One transaction; a database failure in it raises as store/outage.py says (whether it came
+        while committing is noted: then the transaction's writes may or may not have been saved)."""
+        committing = False
+        try:
+            with self.engine.begin() as conn:
+                if immediate:
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                yield conn
+                committing = True
+        except (sa.exc.DBAPIError, sqlite3.Error) as exc:
+            error = translated(exc, self.engine.url, committing)
+            if error is exc:
+                raise
+            raise error from None
 
-    @contextmanager
-    def write_tx(self) -> Iterator[Connection]:
+    def write_tx(self) -> AbstractContextManager[Connection]:
         """A transaction that decides what to write from what it reads. On SQLite it takes the write lock
         up front (BEGIN IMMEDIATE): a concurrent one waits for it, then reads what it committed. On
         PostgreSQL the transaction locks the rows it reads (FOR UPDATE) or an advisory lock."""
-        with self.engine.begin() as conn:
-            if self._sqlite:
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
-            yield conn
+        return self.tx(immediate=self._sqlite)
 
     # --- targets ---------------------------------------------------------------------------------
 

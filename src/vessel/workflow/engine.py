@@ -5,10 +5,12 @@ next decision. A step is marked `running` (attempt + 1, start time) *before* it 
 is written right after — so after a crash a finished step is never run again, and the step that was in
 flight runs again at most once. Timeouts count from the persisted start time; retries wait
 `backoff.delay(errors)` with `errors` persisted; one process drives a run at a time (a lease in the run
-row, with expiry, so a dead driver's runs are taken over; renewed before a step starts and before its
-outcome is written, so a driver that lost it writes nothing more). A person's suspend or terminate,
-written by another process mid-pass, is read before each step: the step in flight finishes, no other
-starts, and the run-row writes of the pass never undo it (`Store.update_active_run`).
+row, with expiry, so a dead driver's runs are taken over; renewed before a step starts, while it runs
+(workflow/heartbeat.py) and before its outcome is written, so a driver that lost it writes nothing
+more). A person's suspend or terminate, written by another process mid-pass, is read before each step:
+the step in flight finishes, no other starts, and the run-row writes of the pass never undo it
+(`Store.update_active_run`). A store failure is not a step's failure: it propagates (a
+StoreOutageError), and the pass is done again once the store is back (controller/outage.py).
 
 Semantics follow KubeVela: StepByStep or DAG for steps and sub-steps; `step-group`; `dependsOn` (and the
 dependencies inputs imply); `if` (incl. `always`); `suspend` with or without `duration`; inputs/outputs
@@ -30,7 +32,7 @@ import jinja2
 from vessel.definitions.definition import Kind
 from vessel.definitions.expressions import EvaluationFailed, checked_data, expression
 from vessel.definitions.registry import Registry
-from vessel.errors import TransientError, VesselError
+from vessel.errors import StoreUnavailableError, TransientError, VesselError
 from vessel.model.application import Application, Mode, Step
 from vessel.model.duration import parse_duration
 from vessel.model.frozen import thaw
@@ -41,6 +43,7 @@ from vessel.store.store import Store
 from vessel.workflow import backoff
 from vessel.workflow.clock import Clock
 from vessel.workflow.gate import FAIL, SKIP, START, WAIT, gate
+from vessel.workflow.heartbeat import Heartbeat
 from vessel.workflow.plan import Plan
 from vessel.workflow.step_api import Outcome, StepContext, StepFunction
 
@@ -83,6 +86,7 @@ class Engine:
         self.step_functions = steps
         self.owner = owner
         self.lease_seconds = lease_seconds
+        self.heartbeat = Heartbeat(store, clock, owner, lease_seconds)
 
     def advance(self, run_id: int, context: Callable[[RunRecord], RunContext]) -> RunRecord:
         """Run every step that is due now; return the run as persisted afterwards."""
@@ -96,10 +100,19 @@ class Engine:
             _Pass(self, run, ctx).execute()
         except LeaseLost as lost:  # the new holder carries on from the persisted state
             ctx.event("LeaseLost", str(lost), True)
-        finally:
-            run = self.store.run(run_id)
-            if run.finished or self._waits_for_a_person(run):  # nothing to drive until a person acts
-                self.store.release_lease(run_id, self.owner)
+        except StoreUnavailableError:
+            raise  # nothing can be read back now: the next pass starts from what the store holds
+        except BaseException:
+            self._settle(run_id)
+            raise
+        return self._settle(run_id)
+
+    def _settle(self, run_id: int) -> RunRecord:
+        """The run as persisted after a pass, its lease released if nothing is left to drive until a
+        person acts."""
+        run = self.store.run(run_id)
+        if run.finished or self._waits_for_a_person(run):
+            self.store.release_lease(run_id, self.owner)
         return run
 
     def _waits_for_a_person(self, run: RunRecord) -> bool:
@@ -306,7 +319,8 @@ class _Pass:
             started_at=record.started_at or self.now,
             next_attempt_at=None,
         )
-        outcome = self._call(step, record, properties)
+        with self.engine.heartbeat.kept(self.run.id):  # a step may outlast the lease
+            outcome = self._call(step, record, properties)
         self._renew_lease()  # a step that outlasted the lease may have been taken over: then write nothing
         self._record(step, record, outcome)
 
@@ -346,6 +360,8 @@ class _Pass:
         )
         try:
             return function(ctx)
+        except StoreUnavailableError:  # the store failed, not the step: nothing about it can be recorded
+            raise
         except TransientError as exc:
             return Outcome.retry(exc.render(), exc.retry_after, exc.give_up_after)
         except VesselError as exc:

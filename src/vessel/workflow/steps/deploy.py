@@ -17,7 +17,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from vessel.errors import ComponentFailingError, TransientError, ValidationError
+from vessel.errors import ComponentFailingError, StoreUnavailableError, TransientError, ValidationError
 from vessel.policies.topology import Placement, place
 from vessel.workflow import backoff
 from vessel.workflow.delivery import ComponentReport, Delivery
@@ -72,6 +72,9 @@ def apply_component(ctx: StepContext) -> Outcome:
 
 def _conclude(results: list[tuple[list[ComponentReport], dict[str, Any]] | Exception]) -> Outcome:
     errors = [r for r in results if isinstance(r, Exception)]
+    for error in errors:
+        if isinstance(error, StoreUnavailableError):  # not the step's failure: the engine handles it
+            raise error
     terminal = [e for e in errors if not isinstance(e, TransientError)]
     if terminal:
         raise terminal[0]
