@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kill_points import Events, StopAt, VesselProcess, next_event
 
+from kill_points import Events, StopAt, VesselProcess, next_event
 from vessel.errors import TargetUnavailableError
 from vessel.model.resource_key import ResourceKey
 from vessel.store.store import Store
@@ -190,3 +190,61 @@ def register_local_target(home: Path, settings: dict[str, Any]) -> None:
         store.add_target(TargetInfo("procs", "local", {}, settings), default=True, now=time.time())
     finally:
         store.close()
+
+
+def recorded(tmp: Path) -> dict[str, Any]:
+    state = json.loads((tmp / "state" / "default" / "family" / "family" / "state.json").read_text())
+    replica: dict[str, Any] = state["replicas"][0]
+    return replica
+
+
+@pytest.mark.parametrize("tracking", TRACKING)
+def test_a_replica_whose_shim_was_killed_leaves_nothing_its_cgroup_or_token_finds(
+    tmp_path: Path, marker: Path, tracking: str
+) -> None:
+    target = LocalTarget(TargetInfo("laptop", "local", config=config(tmp_path, tracking)))
+    target.apply(family(marker))
+    pids = wait_for(lambda: family_up(marker))
+    daemon = next(p for p in pids if environ(p) == b"")
+    os.kill(recorded(tmp_path)["pgid"], signal.SIGKILL)  # the shim: its tree is re-parented away
+    wait_for(lambda: recorded(tmp_path)["pgid"] not in living(marker))
+
+    assert target.delete(ResourceKey.of(family(marker)))
+    # With a cgroup, nothing can get away. Without one, what kept the launch token in its environment
+    # is found by it; a daemon that scrubbed its environment after its shim was killed is the fallback's
+    # documented limit.
+    assert living(marker) == ([] if tracking == "cgroup" else [daemon])
+
+
+def test_delete_names_the_processes_it_could_not_end_and_keeps_the_state_for_the_retry(
+    tmp_path: Path, marker: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = LocalTarget(TargetInfo("laptop", "local", config=config(tmp_path, "subreaper")))
+    target.apply(family(marker))
+    wait_for(lambda: family_up(marker))
+    token = recorded(tmp_path)["token"]
+    # A process of the replica's that got away from its shim (carrying the launch token) and that
+    # SIGKILL does not end (as one stuck in the kernel would not): Vessel's kill does not reach it.
+    stray = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(300)", str(marker)],
+        env={**os.environ, "VESSEL_LAUNCH": token},
+        start_new_session=True,
+    )
+    real_kill = os.kill
+    monkeypatch.setattr(os, "kill", lambda pid, sig: None if pid == stray.pid else real_kill(pid, sig))
+    monkeypatch.setattr("vessel.targets.local.orphans.KILL_TIMEOUT", 0.5)
+    key = ResourceKey.of(family(marker))
+    try:
+        with pytest.raises(
+            TargetUnavailableError, match=rf"process\(es\) {stray.pid} of it are still running"
+        ):
+            target.delete(key)
+        assert target.get(key) is not None  # kept: the delete is not done
+        monkeypatch.setattr(os, "kill", real_kill)
+        assert target.delete(key)
+        assert stray.wait(timeout=10) == -signal.SIGKILL
+        assert living(marker) == []
+    finally:
+        with contextlib.suppress(OSError):
+            real_kill(stray.pid, signal.SIGKILL)
+        stray.wait()
