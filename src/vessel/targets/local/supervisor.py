@@ -36,7 +36,7 @@ from pathlib import Path
 
 from vessel.errors import TargetUnavailableError
 from vessel.targets.local import balancer as balancer_module
-from vessel.targets.local import cgroups, orphans, procfs
+from vessel.targets.local import cgroups, environment, orphans, procfs
 from vessel.targets.local import shim as shim_module
 from vessel.targets.local.probes import ProbeRecord
 from vessel.targets.local.state import EXITED, RUNNING, Proc, read_exit
@@ -148,7 +148,8 @@ class Supervisor:
             "--ready-fd",
             "{fd}",
         ]
-        child, report = self._spawn(argv, {**os.environ, orphans.ENV: token}, backends.parent, log)
+        env = {**environment.base(), orphans.ENV: token}  # Vessel's own code: it needs nothing else
+        child, report = self._spawn(argv, env, backends.parent, log)
         proc.pid = proc.pgid = child.pid
         proc.start = proc.pgid_start = procfs.start_time(child.pid) or 0
         proc.started_at = time.time()
