@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from vessel.errors import Location, TargetRejectedError, TargetUnavailableError
+from vessel.home import private_directory
 from vessel.targets.local import cgroups
 from vessel.targets.local.probes import ProbeRecord
 from vessel.targets.local.procfs import ProcessRef
@@ -335,7 +336,7 @@ def object_lock(directory: Path, *, create: bool) -> Iterator[bool]:
             path = directory / LOCK_FILE
             try:
                 if create:
-                    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+                    private_directory(directory)
                 fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
             except FileNotFoundError:
                 continue

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from vessel.errors import Location, TargetRejectedError, TargetUnavailableError, ValidationError
+from vessel.home import private_directory
 from vessel.model.resource_key import ResourceKey
 from vessel.targets import settings
 from vessel.targets.local import logs, objects, orphans, procfs, status
@@ -95,7 +96,7 @@ class LocalTarget:
         self._dirs: dict[ResourceKey, Path] = {}
         self._lock = threading.Lock()
         with contextlib.suppress(OSError):  # status() reports the problem; calls raise it
-            self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+            private_directory(self.root)
 
     # -- the Target protocol -------------------------------------------------------------------------
 
