@@ -77,8 +77,8 @@ def test_the_local_targets_state_logs_and_records_are_0600_in_0700_directories(t
 
 def test_an_existing_home_others_can_read_is_named_once_with_the_fix(tmp_path: Path) -> None:
     home = tmp_path / "shared-home"
-    home.mkdir(mode=0o755)
-    home.chmod(0o755)
+    assert vessel(home, "target", "list").returncode == 0  # a store in it
+    home.chmod(0o755)  # as an earlier Vessel (or a user) left it
     result = vessel(home, "target", "list")
     assert result.returncode == 0, result.stderr
     warnings = [line for line in result.stderr.splitlines() if str(home) in line]

@@ -2,9 +2,10 @@
 
 It is private to the user running Vessel: the store holds env values, Secret data, webhook URLs with
 credentials and request headers; the local target's state and logs (VESSEL_HOME/local) hold env values
-and whatever the apps print. So Vessel creates it (and any missing parent) 0700 and its files 0600, and
-an existing one that other users can read or enter is named once per command on stderr, with the fix
-(`exposure`) — not changed behind the user's back: they may share it on purpose.
+and whatever the apps print; `secrets/` what `secretRef`s read. So Vessel creates it (and any missing
+parent) 0700 and its files 0600, and an existing one that other users can read or enter, and that holds
+any of that, is named once per command on stderr, with the fix (`exposure`) — not changed behind the
+user's back: they may share it on purpose.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+
+HELD = ("vessel.db", "local", "secrets")  # what VESSEL_HOME holds that others must not read
 
 
 def vessel_home() -> Path:
@@ -32,13 +35,15 @@ def private_directory(path: Path) -> None:
 
 
 def exposure(home: Path | None = None) -> str | None:
-    """What to tell the user when VESSEL_HOME exists and others may read or enter it; else None."""
+    """What to tell the user when VESSEL_HOME holds Vessel's state and others may read or enter it; else
+    None (also for a directory that holds nothing of Vessel's: the store says what is wrong with it)."""
     home = home or vessel_home()
     try:
-        mode = stat.S_IMODE(home.stat().st_mode)
+        info = home.stat()
     except OSError:
         return None
-    if not stat.S_ISDIR(home.stat().st_mode) or not mode & 0o077:
+    mode = stat.S_IMODE(info.st_mode)
+    if not stat.S_ISDIR(info.st_mode) or not mode & 0o077 or not any((home / n).exists() for n in HELD):
         return None
     return (
         f"VESSEL_HOME {home} is open to other users (mode {mode:04o}); it holds the store, env values and"

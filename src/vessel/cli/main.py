@@ -14,11 +14,9 @@ from vessel.cli.dry_run import dry_run
 from vessel.cli.events import events
 from vessel.cli.logs import logs
 from vessel.cli.ls import ls
-from vessel.cli.report import err
 from vessel.cli.run import run
 from vessel.cli.status import status
 from vessel.cli.version import version
-from vessel.home import exposure
 
 app = typer.Typer(
     name="vessel",
@@ -56,9 +54,6 @@ def _root(
     ] = False,
 ) -> None:
     """Vessel command line."""
-    if warning := exposure():  # once per command, before it starts (see vessel.home)
-        err.print("[bold yellow]warning:[/] ", end="", markup=True)
-        err.print(warning, markup=False)
 
 
 def main() -> None:
