@@ -15,11 +15,12 @@ import contextlib
 import json
 import os
 import queue
+import re
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -90,10 +91,10 @@ def environ(pid: int) -> bytes | None:
         return None
 
 
-def family_up(marker: Path) -> list[int]:
+def family_up(marker: Path, ignoring: Collection[int] = ()) -> list[int]:
     """The family's pids once all four run — shim, replica, session child, and the daemon with no
-    environment left (it has exec'd) — else []."""
-    pids = living(marker)
+    environment left (it has exec'd) — else []; `ignoring` processes of an earlier family."""
+    pids = [p for p in living(marker) if p not in ignoring]
     scrubbed = [p for p in pids if environ(p) == b""]
     return pids if len(pids) == 4 and len(scrubbed) == 1 else []
 
@@ -203,17 +204,23 @@ def test_a_replica_whose_shim_was_killed_leaves_nothing_its_cgroup_or_token_find
     tmp_path: Path, marker: Path, tracking: str
 ) -> None:
     target = LocalTarget(TargetInfo("laptop", "local", config=config(tmp_path, tracking)))
-    target.apply(family(marker))
-    pids = wait_for(lambda: family_up(marker))
-    daemon = next(p for p in pids if environ(p) == b"")
-    os.kill(recorded(tmp_path)["pgid"], signal.SIGKILL)  # the shim: its tree is re-parented away
-    wait_for(lambda: recorded(tmp_path)["pgid"] not in living(marker))
+    target.apply(family(marker, ROUND="1"))
+    first = wait_for(lambda: family_up(marker))
+    daemon = next(p for p in first if environ(p) == b"")
+    shim = recorded(tmp_path)["pgid"]
+    os.kill(shim, signal.SIGKILL)  # its tree is re-parented away
+    wait_for(lambda: shim not in living(marker))
 
-    assert target.delete(ResourceKey.of(family(marker)))
     # With a cgroup, nothing can get away. Without one, what kept the launch token in its environment
     # is found by it; a daemon that scrubbed its environment after its shim was killed is the fallback's
     # documented limit.
-    assert living(marker) == ([] if tracking == "cgroup" else [daemon])
+    escaped = [] if tracking == "cgroup" else [daemon]
+    target.apply(family(marker, ROUND="2"))  # replaces the replica: its old incarnation ends
+    second = wait_for(lambda: family_up(marker, ignoring=escaped))
+    assert sorted(set(first) & set(living(marker))) == escaped
+    assert target.delete(ResourceKey.of(family(marker)))
+    assert living(marker) == escaped
+    assert not set(second) & set(living(marker))
 
 
 def test_delete_names_the_processes_it_could_not_end_and_keeps_the_state_for_the_retry(
@@ -235,9 +242,8 @@ def test_delete_names_the_processes_it_could_not_end_and_keeps_the_state_for_the
     monkeypatch.setattr("vessel.targets.local.orphans.KILL_TIMEOUT", 0.5)
     key = ResourceKey.of(family(marker))
     try:
-        with pytest.raises(
-            TargetUnavailableError, match=rf"process\(es\) {stray.pid} of it are still running"
-        ):
+        said = f"{key} on target 'laptop' is not deleted: process(es) {stray.pid} did not end"
+        with pytest.raises(TargetUnavailableError, match=re.escape(said)):
             target.delete(key)
         assert target.get(key) is not None  # kept: the delete is not done
         monkeypatch.setattr(os, "kill", real_kill)

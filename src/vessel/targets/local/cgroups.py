@@ -86,17 +86,19 @@ def place() -> Path | None:
     return parent if os.access(parent, os.W_OK) else None
 
 
-def create(token: str) -> Path | None:
-    """A new cgroup for the incarnation `token`, or None where this machine does not allow one."""
+def plan(token: str) -> Path | None:
+    """Where the cgroup of the incarnation `token` goes, or None where this machine allows none. It is
+    written down (`state.write_launch`) before it is made, so no cgroup of Vessel's is ever unrecorded."""
     parent = place()
-    if parent is None:
-        return None
-    path = parent / token
+    return None if parent is None else parent / token
+
+
+def make(path: Path) -> bool:
     try:
         path.mkdir()
     except OSError:
-        return None
-    return path
+        return False
+    return True
 
 
 def owned(path: str, token: str) -> Path | None:

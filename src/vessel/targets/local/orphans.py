@@ -54,6 +54,11 @@ class Leftovers:
     killed: tuple[int, ...]
     alive: tuple[procfs.ProcStat, ...]
 
+    @property
+    def pids(self) -> tuple[int, ...]:
+        """The processes still alive."""
+        return tuple(p.pid for p in self.alive)
+
 
 def new_token() -> str:
     return secrets.token_hex(16)
@@ -80,7 +85,7 @@ def sweep(directory: Path, state: ObjectState) -> list[int]:
     pending = launch_tokens(directory) - _recorded(state)
     if not pending:
         return []
-    left = _kill(directory, pending, [])
+    left = kill(pending, _cgroups_of(directory, pending))
     if not left.alive:
         for token in pending:
             forget_exit(directory, token)
@@ -91,13 +96,19 @@ def sweep_all(directory: Path, state: ObjectState) -> Leftovers:
     """Kill every process of every token the object wrote down or records (deleting it: whatever the
     graceful stop left); and report what is still alive after KILL_TIMEOUT."""
     procs = [*state.replicas, *([state.balancer] if state.balancer is not None else [])]
-    recorded = [owned for p in procs if (owned := cgroups.owned(p.cgroup, p.token)) is not None]
-    return _kill(directory, launch_tokens(directory) | _recorded(state), recorded)
+    recorded = {owned for p in procs if (owned := cgroups.owned(p.cgroup, p.token)) is not None}
+    tokens = launch_tokens(directory) | _recorded(state)
+    return kill(tokens, _cgroups_of(directory, tokens) | recorded)
 
 
-def _kill(directory: Path, tokens: set[str], extra_cgroups: list[Path]) -> Leftovers:
-    markers = {f"{ENV}={t}".encode() for t in tokens}
-    groups = {c for t in tokens if (c := launch_cgroup(directory, t)) is not None} | set(extra_cgroups)
+def _cgroups_of(directory: Path, tokens: set[str]) -> set[Path]:
+    return {c for t in tokens if (c := launch_cgroup(directory, t)) is not None}
+
+
+def kill(tokens: set[str], groups: set[Path]) -> Leftovers:
+    """SIGKILL every process of the tokens and cgroups (see `of_tokens`) until none is left, or
+    KILL_TIMEOUT has passed; the cgroups are removed once empty."""
+    markers = {f"{ENV}={t}".encode() for t in tokens if t}
     killed: set[int] = set()
     deadline = time.monotonic() + KILL_TIMEOUT
     while left := of_tokens(markers, groups, procfs.scan()):
@@ -119,7 +130,8 @@ def of_tokens(
     markers: set[bytes], groups: Iterable[Path], table: dict[int, procfs.ProcStat]
 ) -> list[procfs.ProcStat]:
     """The live processes of the tokens (`VESSEL_LAUNCH=<token>` markers) and cgroups: carriers, their
-    process groups and descendants, and the cgroups' members — never this process or its group."""
+    process groups (but never this process's own) and descendants, and the cgroups' members — never this
+    process itself."""
     found: dict[int, procfs.ProcStat] = {}
     carriers = [s for s in table.values() if not s.dead and _carries(s.pid, markers)] if markers else []
     own_group = os.getpgrp()

@@ -91,8 +91,10 @@ class Supervisor:
         """Start `proc` carrying the launch `token`; on return it is RUNNING, or EXITED with the reason it
         could not start."""
         launch.log.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        cgroup = cgroups.create(token) if self.use_cgroups else None
+        cgroup = cgroups.plan(token) if self.use_cgroups else None
         orphans.intend(launch.run_dir, token, cgroup)
+        if cgroup is not None and not cgroups.make(cgroup):
+            cgroup = None
         exit_path = launch.run_dir / f"{token}.exit"
         where = str(cgroup or "-")
         argv = [sys.executable, "-I", "-S", str(SHIM), str(exit_path), "{fd}", where, "--", *launch.argv]
@@ -251,15 +253,11 @@ class Supervisor:
         pending = self._wait(pending, SHIM_TIMEOUT, resend=True, spare_shims=True)
         self._signal(pending, signal.SIGKILL)
         pending = self._wait(pending, KILL_TIMEOUT, resend=True)
-        if pending:
-            pids = sorted(m.pid for p in pending for m in self.members(p, procfs.scan()))
-            raise TargetUnavailableError(
-                f"processes {pids} did not end, even after SIGKILL",
-                hint="they may be stuck in the kernel (state D in `ps`); try again once they are gone",
-            )
-        for proc in procs:
-            if (cgroup := self.cgroup(proc)) is not None:
-                cgroups.remove(cgroup)
+        # What got away from a shim that was itself killed (no cgroup to hold it) still carries the token.
+        strays = orphans.kill({p.token for p in procs}, {c for p in procs if (c := self.cgroup(p))})
+        pids = sorted({m.pid for p in pending for m in self.members(p, procfs.scan())} | set(strays.pids))
+        if pids:
+            raise not_ended(pids)
 
     def _wait(
         self, pending: list[Proc], seconds: float, *, resend: bool = False, spare_shims: bool = False
@@ -324,6 +322,15 @@ class Supervisor:
                 if member.pid != spared:
                     with contextlib.suppress(ProcessLookupError, PermissionError):
                         os.kill(member.pid, signum)
+
+
+def not_ended(pids: Sequence[int]) -> TargetUnavailableError:
+    listed = ",".join(str(p) for p in pids)
+    return TargetUnavailableError(
+        f"process(es) {', '.join(str(p) for p in pids)} did not end, even after SIGKILL",
+        hint=f"see `ps -o pid,stat,cmd -p {listed}` (state D: stuck in the kernel); Vessel tries again"
+        " on the next apply or delete",
+    )
 
 
 def _read_line(fd: int, timeout: float) -> str:

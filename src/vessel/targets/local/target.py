@@ -36,7 +36,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +57,7 @@ from vessel.targets.local.state import (
     object_lock,
     save,
 )
-from vessel.targets.local.supervisor import Supervisor
+from vessel.targets.local.supervisor import Supervisor, not_ended
 from vessel.targets.protocol import (
     APP_LABEL,
     APP_NAMESPACE_LABEL,
@@ -181,10 +181,15 @@ class LocalTarget:
             if found is None:
                 return False
             directory, state = found
-            self._runner.stop_all(directory, state)
-            left = orphans.sweep_all(directory, state)
-            if left.alive:
-                raise _still_running(key, self.info.name, left.alive)
+            try:
+                self._runner.stop_all(directory, state)
+                left = orphans.sweep_all(directory, state)
+                if left.alive:
+                    raise not_ended(left.pids)
+            except TargetUnavailableError as exc:
+                raise TargetUnavailableError(
+                    f"{key} on target {self.info.name!r} is not deleted: {exc.message}", hint=exc.hint
+                ) from exc
             self._remove(directory)
             self._forget(key)
         return True
@@ -391,16 +396,6 @@ class LocalTarget:
 def _swept(pids: list[int]) -> str:
     which = ", ".join(str(p) for p in pids)
     return f"stopped process(es) {which}: an interrupted apply started them but never recorded them"
-
-
-def _still_running(key: ResourceKey, target: str, alive: Sequence[procfs.ProcStat]) -> TargetUnavailableError:
-    pids = ", ".join(str(p.pid) for p in alive)
-    stuck = " (stuck in the kernel: state D)" if any(p.state == "D" for p in alive) else ""
-    return TargetUnavailableError(
-        f"{key} on target {target!r}: process(es) {pids} of it are still running after SIGKILL{stuck}",
-        hint=f"see `ps -o pid,stat,cmd -p {pids.replace(' ', '')}`; the delete is retried, and its state"
-        " kept until they are gone",
-    )
 
 
 def _key_at(directory: Path) -> ResourceKey | None:
