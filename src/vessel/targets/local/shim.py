@@ -231,6 +231,12 @@ def main(argv: list[str]) -> int:
         for relay in relays:
             relay.start()
         report.write(f"ok {child.pid} {_start_time(child.pid)} {cgroup}\n")
+    finish(exit_file, child, relays)
+    return 0  # the relays (not daemons) keep the shim until they have relayed the last line
+
+
+def finish(exit_file: str, child: subprocess.Popen[bytes], relays: list[Relay]) -> None:
+    """Wait for the workload, end what it left, relay its last lines and record how it ended."""
     status = wait_for_workload(child)
     kill_leftovers()
     deadline = time.monotonic() + DRAIN
@@ -238,7 +244,6 @@ def main(argv: list[str]) -> int:
         relay.join(max(0.0, deadline - time.monotonic()))
     said = relays[1].last_line.decode("utf-8", "replace")[:LAST_ERROR_MAX]
     _record(exit_file, child.pid, 128 - status if status < 0 else status, said)
-    return 0  # the relays (not daemons) keep the shim until they have relayed the last line
 
 
 if __name__ == "__main__":

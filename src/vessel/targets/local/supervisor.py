@@ -91,38 +91,44 @@ class Supervisor:
         """Start `proc` carrying the launch `token`; on return it is RUNNING, or EXITED with the reason it
         could not start."""
         launch.log.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        cgroup = cgroups.plan(token) if self.use_cgroups else None
-        orphans.intend(launch.run_dir, token, cgroup)
-        if cgroup is not None and not cgroups.make(cgroup):
-            cgroup = None
+        cgroup = self._cgroup_for(launch.run_dir, token)
         exit_path = launch.run_dir / f"{token}.exit"
         where = str(cgroup or "-")
         argv = [sys.executable, "-I", "-S", str(SHIM), str(exit_path), "{fd}", where, "--", *launch.argv]
-        env = {**launch.env, orphans.ENV: token}
         try:
-            child, report = self._spawn(argv, env, launch.cwd, launch.log)
+            child, report = self._spawn(argv, {**launch.env, orphans.ENV: token}, launch.cwd, launch.log)
         except TargetUnavailableError:
             if cgroup is not None:
                 cgroups.remove(cgroup)
             raise
-        now = time.time()
         proc.token, proc.cgroup = token, str(cgroup or "")
         proc.pgid, proc.pgid_start = child.pid, procfs.start_time(child.pid) or 0
-        proc.started_at = now
+        proc.started_at = time.time()
         proc.ready = False
         proc.readiness, proc.liveness = ProbeRecord(), ProbeRecord()
         proc.exit_code = proc.finished_at = proc.next_restart = None
+        self._started(proc, report)
+
+    def _cgroup_for(self, run_dir: Path, token: str) -> Path | None:
+        """Write the token down with the cgroup planned for it, then make that cgroup (None: there is
+        none, and the shim's tree alone tracks the replica)."""
+        cgroup = cgroups.plan(token) if self.use_cgroups else None
+        orphans.intend(run_dir, token, cgroup)
+        return cgroup if cgroup is not None and cgroups.make(cgroup) else None
+
+    def _started(self, proc: Proc, report: str) -> None:
+        """Record what the shim reported: `ok PID START CGROUP`, `error CODE REASON`, or nothing."""
         word, _, rest = report.partition(" ")
         if word == "ok":
             pid, start, joined = [*rest.split(" ", 2), "-"][:3]
             proc.pid, proc.start = int(pid), int(start)
             proc.phase, proc.message = RUNNING, "started"
-            if cgroup is not None and joined != str(cgroup):  # the shim could not join it: tree only
-                cgroups.remove(cgroup)
+            if proc.cgroup and joined != proc.cgroup:  # the shim could not join it: its tree alone
+                cgroups.remove(Path(proc.cgroup))
                 proc.cgroup = ""
             return
         proc.pid = proc.start = None
-        proc.phase, proc.finished_at = EXITED, now
+        proc.phase, proc.finished_at = EXITED, proc.started_at
         if word == "error":
             code, _, reason = rest.partition(" ")
             proc.exit_code, proc.message = int(code), f"cannot start: {reason}"
