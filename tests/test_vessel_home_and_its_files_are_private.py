@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from vessel.model.resource_key import ResourceKey
@@ -36,9 +37,11 @@ def vessel(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_a_new_home_is_0700_and_the_store_with_its_wal_files_0600(tmp_path: Path) -> None:
+def test_a_new_home_is_0700_and_the_store_with_its_wal_files_0600(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     home = tmp_path / "home"
-    os.environ["VESSEL_HOME"] = str(home)  # restored by the autouse fixture's monkeypatch
+    monkeypatch.setenv("VESSEL_HOME", str(home))
     store = Store.open()  # the default store: VESSEL_HOME/vessel.db
     try:
         with store.engine.begin() as conn:  # a write, so the WAL has something in it
@@ -77,8 +80,9 @@ def test_the_local_targets_state_logs_and_records_are_0600_in_0700_directories(t
 
 def test_an_existing_home_others_can_read_is_named_once_with_the_fix(tmp_path: Path) -> None:
     home = tmp_path / "shared-home"
-    assert vessel(home, "target", "list").returncode == 0  # a store in it
-    home.chmod(0o755)  # as an earlier Vessel (or a user) left it
+    home.mkdir(mode=0o755)  # as an earlier Vessel (or a user) left it, with a store in it
+    home.chmod(0o755)
+    Store.open(f"sqlite:///{home / 'vessel.db'}").close()
     result = vessel(home, "target", "list")
     assert result.returncode == 0, result.stderr
     warnings = [line for line in result.stderr.splitlines() if str(home) in line]
