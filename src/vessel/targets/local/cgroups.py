@@ -9,7 +9,9 @@ below the cgroup the starting `vessel` process runs in, made before the shim sta
 itself into it before it starts the workload, so every process of the replica is born inside. Its path
 is recorded with the replica (and in the launch file, before anything runs), so any later `vessel`
 process can list its members (`cgroup.procs`), kill them all at once (`cgroup.kill`, Linux 5.14; one by
-one before that) and remove it — also after the shim itself was SIGKILLed.
+one before that) and remove it — also after the shim itself was SIGKILLed. The path is written down
+before the cgroup is made, so no cgroup of Vessel's is ever unrecorded; the `vessel` directory itself
+stays, empty (another Vessel process may be making a cgroup in it right now).
 
 Where Vessel cannot create cgroups (no cgroup v2 mounted, a cgroup v1 machine, a user without a
 delegated subtree — most laptops' login shells), `place()` is None and the replica is tracked by its
