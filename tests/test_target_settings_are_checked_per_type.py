@@ -91,3 +91,13 @@ def test_add_help_lists_every_types_settings() -> None:
 def test_a_stored_target_with_an_unknown_setting_is_judged_when_used(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="valid settings: path, clusterVersion"):
         factory.create(TargetInfo("out", "directory", {}, {"path": str(tmp_path), "colour": "blue"}))
+
+
+def test_the_local_targets_documented_settings_are_taken(home: Path) -> None:
+    # README: `--config minReadySeconds=N` on the target; `cgroups=false` tracks replicas by their shim.
+    added = vessel(
+        "target", "add", "edge", "--type", "local", "--path", str(home / "edge"),
+        "--config", "minReadySeconds=2", "--config", "cgroups=false",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.stderr
+    assert sorted(names()) == ["edge", "local"]

@@ -1,9 +1,14 @@
-"""Opening the store and a controller for one CLI command (embedded mode: the command drives the work)."""
+"""Opening the store and a controller for one CLI command (embedded mode: the command drives the work).
+
+Once the store is open — VESSEL_HOME is in use — a home that other users can read is named on stderr,
+once per command (see `vessel.home`); a command whose store cannot be opened says only that.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 from rich.text import Text
@@ -11,6 +16,7 @@ from rich.text import Text
 from vessel.cli.report import err
 from vessel.controller.controller import Controller
 from vessel.definitions.registry import Registry, build_registry, directories_from_env
+from vessel.home import exposure
 from vessel.store.store import Store
 
 
@@ -18,9 +24,22 @@ def live_registry(definitions: Sequence[Path] | None = None) -> Registry:
     return build_registry([*directories_from_env(), *(str(d) for d in definitions or [])])
 
 
+@cache
+def _warn_about_an_exposed_home() -> None:  # cached: once per command
+    if warning := exposure():
+        err.print("[bold yellow]warning:[/] ", end="", markup=True)
+        err.print(warning, markup=False)
+
+
+def open_store() -> Store:
+    store = Store.open()
+    _warn_about_an_exposed_home()
+    return store
+
+
 @contextmanager
 def controller(registry: Registry | None = None) -> Iterator[Controller]:
-    store = Store.open()
+    store = open_store()
     ctl = Controller(store, registry=registry or live_registry())
     ctl.outages.notice = lambda message: err.print(Text(message, style="yellow"))  # waits it out, saying so
     try:
@@ -34,7 +53,7 @@ def controller(registry: Registry | None = None) -> Iterator[Controller]:
 def reader() -> Iterator[Controller]:
     """A controller for a command that only reads (status, ls, diff, logs…): it drives nothing, so it
     holds no lease to release on the way out, and the store sees no write at all."""
-    store = Store.open()
+    store = open_store()
     try:
         yield Controller(store, registry=live_registry())
     finally:

@@ -65,6 +65,14 @@ def _how(code: int) -> str:
 
 
 COMMAND = (sys.executable, "-S", "-m", "vessel.definitions.worker")
+_PASSED = ("PATH", "LANG", "TZ", "TMPDIR")
+
+
+def _minimal_environment() -> dict[str, str]:
+    """What a worker needs of this process's environment: how to find programs and read text and time.
+    Not the rest — the store's URL with its password, cloud credentials: templates cannot read the
+    environment (the sandbox), and a worker that holds nothing cannot leak it either."""
+    return {k: v for k, v in os.environ.items() if k in _PASSED or k.startswith("LC_")}
 
 
 class WorkerProcess:
@@ -72,7 +80,7 @@ class WorkerProcess:
 
     def __init__(self, command: Sequence[str] = COMMAND) -> None:
         paths = [_SRC, *(p for p in sys.path if p and os.path.isabs(p))]  # not the current directory
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+        env = {**_minimal_environment(), "PYTHONPATH": os.pathsep.join(paths)}
         try:
             self.process = subprocess.Popen(
                 list(command),

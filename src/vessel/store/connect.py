@@ -32,7 +32,7 @@ from alembic.util.exc import CommandError
 from sqlalchemy.engine import URL, Engine
 
 from vessel.errors import StoreUnavailableError
-from vessel.home import vessel_home
+from vessel.home import private_directory, vessel_home
 from vessel.store.answer_timeout import bound_answers
 
 URL_VARIABLE = "VESSEL_DATABASE_URL"
@@ -61,10 +61,11 @@ def existing_url() -> str | None:
 
 
 def usable_home() -> Path:
-    """VESSEL_HOME as a directory this process can write, or a StoreUnavailableError saying why not."""
+    """VESSEL_HOME as a directory this process can write (created 0700: see `vessel.home`), or a
+    StoreUnavailableError saying why not."""
     home = vessel_home()
     try:
-        home.mkdir(parents=True, exist_ok=True)
+        private_directory(home)
     except FileExistsError:
         raise _home_error(home, "is a file, not a directory", "move the file away") from None
     except NotADirectoryError:
@@ -91,6 +92,7 @@ def create_engine(text: str) -> Engine:
     """An engine for `text` (SQLite or PostgreSQL), with timeouts; connects lazily."""
     url = parse_url(text)
     if url.get_backend_name() == "sqlite":
+        _create_private(url.database or "")
         engine = sa.create_engine(url)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -118,6 +120,17 @@ def statement_timeout(url: URL) -> float:
             hint="write it as ?statement_timeout=15",
         )
     return seconds
+
+
+def _create_private(database: str) -> None:
+    """Create a new SQLite file 0600 before SQLite does (it would make it 0644): its -wal and -shm files
+    take the database file's mode, so the whole store is private. An existing file is left as it is."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    try:
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except OSError:  # it exists; or SQLite says what is wrong with the place, in its words
+        return
 
 
 def parse_url(text: str) -> URL:

@@ -5,6 +5,12 @@ whose first line marks it as Vessel's. Only marked files are ever read back, lis
 a file someone else put at the same path is left alone. Writes are atomic (a temporary file in the same
 directory, then `os.replace`) and skipped when the content is already identical, so a steady state never
 touches the disk. A written file has no live state, so the live object is the manifest as written.
+
+A Secret's file is written 0600: it holds the Secret's data in the clear, and nothing but the user
+running Vessel (and what they run, e.g. `git`) needs to read it. Every other file is written as the
+umask says, like any tool writing into a folder the user chose: it is meant to be shared, committed and
+applied. (Git records no read permissions, so a commit shares a Secret anyway: encrypt those — sealed
+secrets, SOPS — before they reach a repository.)
 """
 
 from __future__ import annotations
@@ -68,7 +74,7 @@ class DirectoryTarget:
                     return ApplyResult(False, copy.deepcopy(dict(manifest)))
             except _ForeignFile:
                 raise self._foreign(path, "overwrite") from None
-            _write_atomically(path, content)
+            _write_atomically(path, content, private=manifest.get("kind") == "Secret")
         return ApplyResult(True, copy.deepcopy(dict(manifest)))
 
     def get(self, key: ResourceKey) -> dict[str, Any] | None:
@@ -222,14 +228,15 @@ def _parse(path: Path, content: bytes) -> dict[str, Any]:
     return obj
 
 
-def _write_atomically(path: Path, content: bytes) -> None:
+def _write_atomically(path: Path, content: bytes, *, private: bool = False) -> None:
     """Write to a temporary file beside `path`, then rename over it: readers see the old or the new file,
-    never half of one, and a failure leaves no temporary file, nor a folder it created, behind."""
+    never half of one, and a failure leaves no temporary file, nor a folder it created, behind. `private`:
+    0600, else the umask decides the mode."""
     temp = path.parent / f".vessel-{secrets.token_hex(8)}.tmp"  # never matches `*.yaml`
     created = [folder for folder in (path.parent.parent, path.parent) if not folder.exists()]
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask decides the mode
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600 if private else 0o666)
         with os.fdopen(fd, "wb") as file:
             file.write(content)
             file.flush()

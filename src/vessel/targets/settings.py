@@ -41,6 +41,8 @@ DECLARED: Mapping[str, tuple[Setting, ...]] = {
         _PATH,
         Setting("ports", "text", "port range for replicas, FIRST-LAST (default 20000-20999)"),
         Setting("grace", "seconds-or-zero", "seconds a process gets to stop before SIGKILL (default 5)"),
+        Setting("minReadySeconds", "seconds-or-zero", "seconds a replica must run to be ready (default 1)"),
+        Setting("cgroups", "flag", "a cgroup v2 per replica where the machine allows it (default true)"),
     ),
     "directory": (_PATH, _CLUSTER_VERSION),
     "kubernetes": (

@@ -53,6 +53,7 @@ def forget_other_boot(state: ObjectState, boot: str, now: float) -> list[Proc]:
             proc.message = REBOOTED
             gone.append(proc)
         proc.pid = proc.start = proc.pgid = proc.pgid_start = None
+        proc.cgroup = ""  # cgroups do not outlive a boot either
     state.boot_id = boot
     return gone
 

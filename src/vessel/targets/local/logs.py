@@ -53,7 +53,8 @@ def rotate(path: Path, max_bytes: int = MAX_BYTES, keep: int = KEEP) -> bool:
     for n in range(keep - 1, 0, -1):
         with contextlib.suppress(FileNotFoundError):
             os.replace(rotated(path, n), rotated(path, n + 1))
-    with path.open("rb") as source, rotated(path, 1).open("wb") as copy:
+    copy_fd = os.open(rotated(path, 1), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with path.open("rb") as source, os.fdopen(copy_fd, "wb") as copy:
         shutil.copyfileobj(source, copy, _CHUNK)
         while chunk := source.read(_CHUNK):  # catch up with what was written during the copy
             copy.write(chunk)

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import zoneinfo
 from collections.abc import Mapping
@@ -40,6 +39,7 @@ from vessel.model.resource_key import ResourceKey
 from vessel.targets.local import probes, secret_env
 from vessel.targets.local.cron import CronError, Schedule
 from vessel.targets.local.secret_env import SecretKeyRef
+from vessel.targets.local.environment import base as base_environment
 from vessel.targets.protocol import APP_LABEL
 
 API_VERSION = "local.vessel.dev/v1"
@@ -84,10 +84,9 @@ class Container:
         return values
 
     def process_env(self, port: int | None, base: Mapping[str, str] | None = None) -> dict[str, str]:
-        """The whole environment of a replica: this machine's (as `vessel` sees it, minus any PORT of its
-        own), then the container's variables over `base`."""
-        inherited = {k: v for k, v in os.environ.items() if k != "PORT"}
-        return {**inherited, **self.environment(port, base)}
+        """The whole environment of a replica (or its exec probe): the local target's small base (see
+        `environment`; never the `vessel` command's own), then the container's variables over `base`."""
+        return {**base_environment(), **self.environment(port, base)}
 
     def argv(self, env: Mapping[str, str]) -> list[str]:
         return [expand(part, env) for part in self.command]

@@ -3,10 +3,17 @@
 Starting a replica and recording it in the state file are two steps; a Vessel process killed between them
 leaves a running shim (or balancer, or workload) that no state names — holding a port, doubling a
 replica. So before it starts anything, the target writes a *launch token* (128 random bits) into the
-object's `run/` directory as `<token>.launch`, and starts the process with `VESSEL_LAUNCH=<token>` in its
-environment, which everything it starts inherits. Under the object's lock (the only place processes are
-started), a token on disk that the state does not name belongs to an interrupted start: every process
-whose environment carries it is ours and unrecorded, and its process group is killed.
+object's `run/` directory as `<token>.launch` (with the path of the cgroup made for it, where the machine
+allows one), and starts the process with `VESSEL_LAUNCH=<token>` in its environment, which everything it
+starts inherits. Under the object's lock (the only place processes are started), a token on disk that
+the state does not name belongs to an interrupted start, and its processes are killed (`sweep`); deleting
+the object kills the processes of every token it ever wrote down and has not forgotten (`sweep_all`), so
+nothing of it survives its state, and says which processes did not end (`Leftovers`).
+
+The processes of a token are found every way there is, because each alone can be escaped: the processes
+whose environment carries it (an env scrubbed with `env -i` does not), their process groups (`setsid`
+leaves), the trees below them (the shim is a child subreaper, so this holds while it lives: see `shim`),
+and its cgroup (nothing inside can leave it; see `cgroups`).
 
 Why not the command line or the working directory, as before: they name a place, not an origin. A user's
 `tail -F` of a replica log, or a shell `cd`'d into the app's work directory, matched them and was
@@ -22,27 +29,49 @@ import os
 import secrets
 import signal
 import time
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
-from vessel.targets.local import procfs
-from vessel.targets.local.state import LAUNCH_SUFFIX as SUFFIX
-from vessel.targets.local.state import RUN_DIR, ObjectState
+from vessel.targets.local import cgroups, procfs
+from vessel.targets.local.state import (
+    ObjectState,
+    forget_exit,
+    launch_cgroup,
+    launch_tokens,
+    write_launch,
+)
 
 ENV = "VESSEL_LAUNCH"
+KILL_TIMEOUT = 3.0  # SIGKILL is asynchronous: how long the kernel gets to end what was killed
+POLL = 0.02
+
+
+@dataclass(frozen=True)
+class Leftovers:
+    """What was killed, and what was still alive when the time was up (nothing, normally)."""
+
+    killed: tuple[int, ...]
+    alive: tuple[procfs.ProcStat, ...]
+
+    @property
+    def pids(self) -> tuple[int, ...]:
+        """The processes still alive."""
+        return tuple(p.pid for p in self.alive)
 
 
 def new_token() -> str:
     return secrets.token_hex(16)
 
 
-def intend(run_dir: Path, token: str) -> None:
+def intend(run_dir: Path, token: str, cgroup: Path | None = None) -> None:
     """Write the token down (durably) in the object's `run/` before anything carrying it can exist."""
-    run_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(run_dir / f"{token}{SUFFIX}", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    write_launch(run_dir, token, cgroup)
+
+
+def launched(directory: Path) -> bool:
+    """Whether anything was ever started for the object (and not yet forgotten)."""
+    return bool(launch_tokens(directory))
 
 
 def _recorded(state: ObjectState) -> set[str]:
@@ -50,53 +79,73 @@ def _recorded(state: ObjectState) -> set[str]:
     return {p.token for p in procs if p.token}
 
 
-def _pending(directory: Path, state: ObjectState) -> set[str]:
-    """Tokens written down for a start that the state does not record."""
-    try:
-        names = os.listdir(directory / RUN_DIR)
-    except OSError:
-        return set()
-    tokens = {n[: -len(SUFFIX)] for n in names if n.endswith(SUFFIX)}
-    return tokens - _recorded(state)
-
-
-def _carrier(pid: int, markers: set[bytes]) -> bool:
-    try:
-        environ = (procfs.PROC / str(pid) / "environ").read_bytes()
-    except OSError:  # gone, or another user's: not something Vessel started
-        return False
-    return any(entry in markers for entry in environ.split(b"\0"))
-
-
 def sweep(directory: Path, state: ObjectState) -> list[int]:
-    """Kill the process groups of processes carrying a token the state does not record; the groups
-    killed. The tokens are forgotten once nothing carries them any more."""
-    pending = _pending(directory, state)
+    """Kill the processes of tokens written down that the state does not record; the pids killed. The
+    tokens are forgotten once nothing of theirs is left."""
+    pending = launch_tokens(directory) - _recorded(state)
     if not pending:
         return []
-    markers = {f"{ENV}={t}".encode() for t in pending}
-    killed: list[int] = []
-    for pid, stat in procfs.scan().items():
-        if stat.dead or pid == os.getpid() or stat.pgrp in killed or not _carrier(pid, markers):
-            continue
-        if stat.pgrp != os.getpgrp():
-            with contextlib.suppress(OSError):
-                os.killpg(stat.pgrp, signal.SIGKILL)
-                killed.append(stat.pgrp)
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGKILL)  # also when it left its group
-    if _wait_gone(killed):
+    left = kill(pending, _cgroups_of(directory, pending))
+    if not left.alive:
         for token in pending:
+            forget_exit(directory, token)
+    return list(left.killed)
+
+
+def sweep_all(directory: Path, state: ObjectState) -> Leftovers:
+    """Kill every process of every token the object wrote down or records (deleting it: whatever the
+    graceful stop left); and report what is still alive after KILL_TIMEOUT."""
+    procs = [*state.replicas, *([state.balancer] if state.balancer is not None else [])]
+    recorded = {owned for p in procs if (owned := cgroups.owned(p.cgroup, p.token)) is not None}
+    tokens = launch_tokens(directory) | _recorded(state)
+    return kill(tokens, _cgroups_of(directory, tokens) | recorded)
+
+
+def _cgroups_of(directory: Path, tokens: set[str]) -> set[Path]:
+    return {c for t in tokens if (c := launch_cgroup(directory, t)) is not None}
+
+
+def kill(tokens: set[str], groups: set[Path]) -> Leftovers:
+    """SIGKILL every process of the tokens and cgroups (see `of_tokens`) until none is left, or
+    KILL_TIMEOUT has passed; the cgroups are removed once empty."""
+    markers = {f"{ENV}={t}".encode() for t in tokens if t}
+    killed: set[int] = set()
+    deadline = time.monotonic() + KILL_TIMEOUT
+    while left := of_tokens(markers, groups, procfs.scan()):
+        if time.monotonic() > deadline:
+            return Leftovers(tuple(sorted(killed)), tuple(left))
+        for cgroup in groups:
+            cgroups.kill(cgroup)
+        for stat in left:
             with contextlib.suppress(OSError):
-                (directory / RUN_DIR / f"{token}{SUFFIX}").unlink()
-    return killed
+                os.kill(stat.pid, signal.SIGKILL)
+            killed.add(stat.pid)
+        time.sleep(POLL)
+    for cgroup in groups:
+        cgroups.remove(cgroup)
+    return Leftovers(tuple(sorted(killed)), ())
 
 
-def _wait_gone(groups: list[int], seconds: float = 3.0) -> bool:
-    """SIGKILL is asynchronous: wait until the groups are gone, so their ports are free again."""
-    deadline = time.monotonic() + seconds
-    while groups and time.monotonic() < deadline:
-        if not any(s.pgrp in groups and not s.dead for s in procfs.scan().values()):
-            return True
-        time.sleep(0.02)
-    return not groups
+def of_tokens(
+    markers: set[bytes], groups: Iterable[Path], table: dict[int, procfs.ProcStat]
+) -> list[procfs.ProcStat]:
+    """The live processes of the tokens (`VESSEL_LAUNCH=<token>` markers) and cgroups: carriers, their
+    process groups (but never this process's own) and descendants, and the cgroups' members — never this
+    process itself."""
+    found: dict[int, procfs.ProcStat] = {}
+    carriers = [s for s in table.values() if not s.dead and _carries(s.pid, markers)] if markers else []
+    own_group = os.getpgrp()
+    for carrier in carriers:
+        found[carrier.pid] = carrier
+        found.update((d.pid, d) for d in procfs.descendants(carrier.pid, table))
+        if carrier.pgrp != own_group:
+            found.update((s.pid, s) for s in table.values() if s.pgrp == carrier.pgrp and not s.dead)
+    for cgroup in groups:
+        found.update((pid, table[pid]) for pid in cgroups.pids(cgroup) if pid in table)
+    found.pop(os.getpid(), None)
+    return [s for s in found.values() if not s.dead]
+
+
+def _carries(pid: int, markers: set[bytes]) -> bool:
+    environ = procfs.environ(pid)  # None: gone, or another user's — not something Vessel started
+    return environ is not None and any(entry in markers for entry in environ.split(b"\0"))

@@ -75,8 +75,8 @@ class PortBook:
     def locked(self) -> Iterator[None]:
         with self._thread_lock:
             try:
-                self.root.mkdir(parents=True, exist_ok=True)
-                fd = os.open(self.root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+                self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+                fd = os.open(self.root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
             except OSError as exc:
                 raise TargetUnavailableError(f"{self.root}: {exc.strerror or exc}") from exc
             try:

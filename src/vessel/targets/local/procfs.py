@@ -126,6 +126,30 @@ def group_members(pgid: int, leader_start: int, table: dict[int, ProcStat]) -> l
     return [p for p in table.values() if p.pgrp == pgid and not p.dead and p.start >= leader_start]
 
 
+def descendants(root: int, table: dict[int, ProcStat]) -> list[ProcStat]:
+    """The live processes below `root` in the parent tree (not `root` itself). Under a shim — a child
+    subreaper — that is everything its replica started, whatever session or group it moved to."""
+    children: dict[int, list[ProcStat]] = {}
+    for stat in table.values():
+        children.setdefault(stat.ppid, []).append(stat)
+    found: dict[int, ProcStat] = {}
+    todo = [root]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            if child.pid != root and child.pid not in found:
+                found[child.pid] = child
+                todo.append(child.pid)
+    return [p for p in found.values() if not p.dead]
+
+
+def environ(pid: int) -> bytes | None:
+    """The process's environment as it started (NUL-separated), None when gone or another user's."""
+    try:
+        return (PROC / str(pid) / "environ").read_bytes()
+    except OSError:
+        return None
+
+
 def alive_among(refs: Iterable[ProcessRef], table: dict[int, ProcStat]) -> list[ProcessRef]:
     out = []
     for ref in refs:

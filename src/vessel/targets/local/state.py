@@ -8,8 +8,12 @@ Each object has a directory `<root>/<namespace>/<app>/<component>/` holding
     work/          the working directory the processes run in
     logs/          one log file per replica (`<replica>.log`, rotated `.1`…`.3`), and `_balancer.log`
     run/           `<token>.launch`, written before a process carrying that token starts (see `orphans`),
-                   and `<token>.exit`, where each replica's shim records how it ended
+                   holding the path of the cgroup made for it, if any (see `cgroups`); and
+                   `<token>.exit`, where each replica's shim records how it ended
     backends.json  the ports of the ready replicas, read by the balancer
+
+Everything here is private to the user running Vessel — the state holds the manifest with its env values,
+the logs whatever the app prints: directories are created 0700 (the target's root too), files 0600.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from vessel.errors import Location, TargetRejectedError, TargetUnavailableError
+from vessel.home import private_directory
+from vessel.targets.local import cgroups
 from vessel.targets.local.probes import ProbeRecord
 from vessel.targets.local.procfs import ProcessRef
 
@@ -60,6 +66,7 @@ class Proc:
     start: int | None = None  # its start time, /proc/<pid>/stat field 22
     pgid: int | None = None  # the shim leading its process group
     pgid_start: int | None = None
+    cgroup: str = ""  # the incarnation's cgroup, where the machine allows one (see `cgroups`)
     token: str = ""  # names this incarnation's exit file
     phase: str = PENDING
     started_at: float | None = None
@@ -85,7 +92,7 @@ class Proc:
     def reset(self) -> None:
         """Forget the process (it has been stopped); keep the name and port."""
         self.pid = self.start = self.pgid = self.pgid_start = None
-        self.token = ""
+        self.token = self.cgroup = ""
         self.phase = PENDING
         self.started_at = self.finished_at = self.next_restart = self.exit_code = None
         self.ready = False
@@ -100,6 +107,7 @@ class Proc:
             "startTime": self.start,
             "pgid": self.pgid,
             "pgidStartTime": self.pgid_start,
+            "cgroup": self.cgroup,
             "token": self.token,
             "phase": self.phase,
             "startedAt": self.started_at,
@@ -124,6 +132,7 @@ class Proc:
             start=raw.get("startTime"),
             pgid=raw.get("pgid"),
             pgid_start=raw.get("pgidStartTime"),
+            cgroup=str(raw.get("cgroup") or ""),
             token=str(raw.get("token") or ""),
             phase=str(raw.get("phase") or PENDING),
             started_at=raw.get("startedAt"),
@@ -213,7 +222,7 @@ def write_json(path: Path, data: Any, *, durable: bool = False) -> None:
     """Replace `path` atomically: readers see the old content or the new, never half of either."""
     temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as file:
             json.dump(data, file, indent=1, sort_keys=False)
             file.flush()
@@ -241,9 +250,41 @@ def exit_file(directory: Path, token: str) -> Path:
     return directory / RUN_DIR / f"{token}.exit"
 
 
+def write_launch(run_dir: Path, token: str, cgroup: Path | None) -> None:
+    """Write the token down (durably), with the cgroup made for it, before anything carrying it exists."""
+    run_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(run_dir / f"{token}{LAUNCH_SUFFIX}", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, str(cgroup or "").encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def launch_tokens(directory: Path) -> set[str]:
+    """Every incarnation written down and not yet forgotten."""
+    try:
+        names = os.listdir(directory / RUN_DIR)
+    except OSError:
+        return set()
+    return {n[: -len(LAUNCH_SUFFIX)] for n in names if n.endswith(LAUNCH_SUFFIX)}
+
+
+def launch_cgroup(directory: Path, token: str) -> Path | None:
+    """The cgroup made for the incarnation `token`, if it had one (and it is one Vessel made)."""
+    try:
+        text = (directory / RUN_DIR / f"{token}{LAUNCH_SUFFIX}").read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return None
+    return cgroups.owned(text.strip(), token)
+
+
 def forget_exit(directory: Path, token: str) -> None:
-    """Forget an incarnation that is over: its exit record and its launch token."""
+    """Forget an incarnation that is over: its cgroup (once empty), exit record and launch token."""
     if token:
+        cgroup = launch_cgroup(directory, token)
+        if cgroup is not None:
+            cgroups.remove(cgroup)
         for path in (exit_file(directory, token), directory / RUN_DIR / f"{token}{LAUNCH_SUFFIX}"):
             with contextlib.suppress(OSError):
                 path.unlink()
@@ -295,8 +336,8 @@ def object_lock(directory: Path, *, create: bool) -> Iterator[bool]:
             path = directory / LOCK_FILE
             try:
                 if create:
-                    directory.mkdir(parents=True, exist_ok=True)
-                fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+                    private_directory(directory)
+                fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
             except FileNotFoundError:
                 continue
             except OSError as exc:

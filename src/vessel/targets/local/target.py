@@ -3,7 +3,7 @@
     targets:
       - name: laptop
         type: local
-        config: {path: ~/.vessel/local, ports: "20000-20999", grace: 5, minReadySeconds: 1}
+        config: {path: ~/.vessel/local, ports: "20000-20999", grace: 5, minReadySeconds: 1, cgroups: true}
 
 It takes `Service`, `Task` and `CronTask` objects of `local.vessel.dev/v1` (see `objects`), keeps each
 object's state in its own directory under `path` (see `state`), and starts the processes detached, so
@@ -14,10 +14,15 @@ so two `vessel` processes applying at once never start a replica twice.
 `apply` converges (starts, stops, replaces, restarts after back-off) and says what it did beyond writing
 the object (`ApplyResult.actions`: restarts, liveness kills, orphans swept), so the controller can leave
 an event for each; `get` observes (probes, crashes, log rotation) and starts only what a CronTask
-schedule says is due; `delete` stops everything gracefully and removes the state.
+schedule says is due; `delete` stops everything gracefully, kills whatever else carries one of the
+object's launch tokens or sits in one of its cgroups (an apply killed mid-start, a daemon that escaped),
+checks /proc that nothing of it is left — and if something is, says which processes and keeps the state,
+so the delete is retried rather than reported done — and then removes the state.
 
 `grace` is how long a stopped process gets between SIGTERM and SIGKILL; `minReadySeconds` how long a
-replica must stay up before it counts as ready (an object's own `spec.minReadySeconds` wins).
+replica must stay up before it counts as ready (an object's own `spec.minReadySeconds` wins); `cgroups:
+false` tracks replicas by their shim alone even where Vessel could make cgroups (see `cgroups`). The
+state directory is created 0700: it holds env values and logs.
 
 Where the Application file lives (`source_dir` of `apply`) is kept in the object's state, outside its
 manifest, for `$(VESSEL_SOURCE_DIR)` (see `source_dir`).
@@ -36,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from vessel.errors import Location, TargetRejectedError, TargetUnavailableError, ValidationError
+from vessel.home import private_directory
 from vessel.model.resource_key import ResourceKey
 from vessel.targets import settings
 from vessel.targets.local import logs, objects, orphans, procfs, status
@@ -51,7 +57,7 @@ from vessel.targets.local.state import (
     object_lock,
     save,
 )
-from vessel.targets.local.supervisor import Supervisor
+from vessel.targets.local.supervisor import Supervisor, not_ended
 from vessel.targets.protocol import (
     APP_LABEL,
     APP_NAMESPACE_LABEL,
@@ -84,13 +90,13 @@ class LocalTarget:
         self.min_ready = settings.seconds(info, "minReadySeconds", DEFAULT_MIN_READY, allow_zero=True)
         self.info = info
         self.root = Path(path).expanduser()
-        self._supervisor = Supervisor(grace)
+        self._supervisor = Supervisor(grace, use_cgroups=settings.flag(info, "cgroups", True))
         self._ports = PortBook(self.root, parse_range(info.config.get("ports", DEFAULT_RANGE), info.name))
         self._runner = Runner(info.name, self._supervisor, self._ports, self._reservations)
         self._dirs: dict[ResourceKey, Path] = {}
         self._lock = threading.Lock()
         with contextlib.suppress(OSError):  # status() reports the problem; calls raise it
-            self.root.mkdir(parents=True, exist_ok=True)
+            private_directory(self.root)
 
     # -- the Target protocol -------------------------------------------------------------------------
 
@@ -109,6 +115,9 @@ class LocalTarget:
             state = found or ObjectState(manifest=desired, boot_id=self._runner.boot)
             state.source_dir = source_dir or state.source_dir
             check_source_dir(workload, state.source_dir)
+            if found is None:
+                save(directory, state)  # before any process starts: a delete finds the object whatever
+                # happens to this call
             swept = orphans.sweep(directory, state)  # left by an apply killed before it recorded them
             if swept:
                 run.actions.append(Action("Swept", _swept(swept), warning=True))
@@ -129,12 +138,13 @@ class LocalTarget:
 
     @contextlib.contextmanager
     def _no_trace_if_refused(self, directory: Path, found: ObjectState | None) -> Iterator[None]:
-        """A new object this target refuses (TargetRejectedError) leaves no directory behind: nothing of
-        it was recorded, so the engine forgets its claim and the name is free again."""
+        """A new object this target refuses (TargetRejectedError) before it launched anything leaves no
+        directory behind: the engine forgets its claim and the name is free again. One that launched a
+        process keeps its state, so a delete still finds what it started."""
         try:
             yield
         except TargetRejectedError:
-            if found is None and load(directory) is None:
+            if found is None and not orphans.launched(directory):
                 self._remove(directory)
             raise
 
@@ -172,13 +182,22 @@ class LocalTarget:
             return self._finish(directory, state, workload, now, run, before)
 
     def delete(self, key: ResourceKey) -> bool:
-        """Stop every process of the object (SIGTERM to each process group, SIGKILL after the grace
-        period), check /proc that none is left, then remove its directory."""
+        """Stop every process of the object (gracefully, see `supervisor`), kill whatever else of it is
+        alive (see `orphans.sweep_all`), and remove its directory — only once /proc shows nothing of it
+        left; else TargetUnavailableError naming the processes, and the state stays for the retry."""
         with self._existing(key) as found:
             if found is None:
                 return False
             directory, state = found
-            self._runner.stop_all(directory, state)
+            try:
+                self._runner.stop_all(directory, state)
+                left = orphans.sweep_all(directory, state)
+                if left.alive:
+                    raise not_ended(left.pids)
+            except TargetUnavailableError as exc:
+                raise TargetUnavailableError(
+                    f"{key} on target {self.info.name!r} is not deleted: {exc.message}", hint=exc.hint
+                ) from exc
             self._remove(directory)
             self._forget(key)
         return True
@@ -382,9 +401,9 @@ class LocalTarget:
             )
 
 
-def _swept(groups: list[int]) -> str:
-    which = ", ".join(str(g) for g in groups)
-    return f"stopped process group(s) {which}: an interrupted apply started them but never recorded them"
+def _swept(pids: list[int]) -> str:
+    which = ", ".join(str(p) for p in pids)
+    return f"stopped process(es) {which}: an interrupted apply started them but never recorded them"
 
 
 def _key_at(directory: Path) -> ResourceKey | None:
