@@ -17,7 +17,7 @@ from rich.text import Text
 from vessel.cli.inputs import load_inputs
 from vessel.cli.interrupt import Interrupted, interruptible
 from vessel.cli.options import Definitions, Files
-from vessel.cli.report import err, out, reporting
+from vessel.cli.report import err, out, reporting, styled
 from vessel.cli.session import controller
 from vessel.cli.waiting import DEFAULT_TIMEOUT, OK_PHASES, Timeout, Wait, drive, timeout_seconds
 from vessel.controller.controller import Controller
@@ -115,6 +115,5 @@ def _up_one(
     if submitted.moved is not None:
         out.print(Text(f"  placement changes: {submitted.moved.describe()}", style="yellow"))
     for warning in submitted.warnings:
-        err.print(f"[yellow]warning:[/] {app.name}: ", end="", markup=True)
-        err.print(warning, markup=False)
+        err.print(styled("warning:", "yellow", f" {app.name}: {warning}"))
     return drive(ctl, submitted.app, timeout) if wait else submitted.app
