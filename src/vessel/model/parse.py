@@ -3,6 +3,10 @@
 Those rules: component, policy and step names are unique; `dependsOn` names something that exists;
 inputs name an output someone declares; and the dependency graph (dependsOn plus inputs) has no cycle.
 All problems found are reported together, each with its file, line and field path.
+
+Which outputs an input may name: a component's, another component's; a step's or sub-step's, any output
+declared anywhere in the workflow or by a component (a deploy step publishes its components' outputs).
+An input nobody declares would wait forever, so it is refused here, before anything is stored.
 """
 
 from __future__ import annotations
@@ -130,6 +134,7 @@ def _component_problems(app: Application) -> list[VesselError]:
     comps = app.components
     problems = _duplicates(app, ((c.name, c.path) for c in comps), "component")
     problems += _graph_problems(app, comps, "component")
+    problems += _unknown_inputs(app, comps, _outputs(comps), "component")
     return problems
 
 
@@ -146,13 +151,36 @@ def _workflow_problems(app: Application) -> list[VesselError]:
     problems += _graph_problems(app, steps, "workflow step")
     for step in steps:
         problems += _graph_problems(app, step.sub_steps, "sub-step")
+    declared = _outputs(every) | _outputs(app.components)
+    problems += _unknown_inputs(app, every, declared, "step or component")
     return problems
+
+
+def _outputs(nodes: Iterable[Component | Step]) -> set[str]:
+    return {o.name for n in nodes for o in n.outputs}
+
+
+def _unknown_inputs(
+    app: Application, nodes: Iterable[Component | Step], declared: set[str], producers: str
+) -> list[VesselError]:
+    """Each input must name an output that `producers` declare; else it would wait forever."""
+    return [
+        _error(
+            app,
+            (*node.path, "inputs", i, "from"),
+            f"no {producers} declares an output named {inp.source!r}"
+            + ("" if isinstance(node, Component) else f" (step {node.name!r} would wait for it forever)"),
+        )
+        for node in nodes
+        for i, inp in enumerate(node.inputs)
+        if inp.source not in declared
+    ]
 
 
 def _graph_problems(
     app: Application, nodes: Sequence[Component] | Sequence[Step], what: str
 ) -> list[VesselError]:
-    """dependsOn must name a sibling; inputs must name a declared output; no cycles."""
+    """dependsOn must name a sibling; no cycles (inputs from a sibling count as dependencies)."""
     names = {n.name for n in nodes}
     producers = {o.name: n.name for n in nodes for o in n.outputs}
     edges: dict[str, set[str]] = {n.name: set() for n in nodes}
@@ -165,17 +193,9 @@ def _graph_problems(
                 )
             else:
                 edges[node.name].add(dep)
-        for i, inp in enumerate(node.inputs):
+        for inp in node.inputs:
             producer = producers.get(inp.source)
-            if producer is None and what == "component":
-                problems.append(
-                    _error(
-                        app,
-                        (*node.path, "inputs", i, "from"),
-                        f"no {what} declares an output named {inp.source!r}",
-                    )
-                )
-            elif producer is not None and producer != node.name:
+            if producer is not None and producer != node.name:
                 edges[node.name].add(producer)
     cycle = find_cycle(edges)
     if cycle:
