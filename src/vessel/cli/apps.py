@@ -7,7 +7,6 @@ foreground. Ctrl-C or SIGTERM leaves each application saying it is interrupted a
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated
 
@@ -25,7 +24,7 @@ from vessel.controller.manifests import check_renders
 from vessel.definitions.registry import Registry
 from vessel.errors import ValidationError
 from vessel.model.application import Application
-from vessel.model.application_schema import NAME
+from vessel.model.kube_names import dns_label
 from vessel.store.records import AppRecord
 
 IntoNamespace = Annotated[
@@ -88,11 +87,9 @@ def _up_all(
 def _placed(app: Application, namespace: str | None) -> Application:
     if namespace is None:
         return app
-    if len(namespace) > 63 or not re.fullmatch(NAME, namespace) or "." in namespace:
-        raise ValidationError(
-            f"--namespace: {namespace!r} is not a namespace name",
-            hint="lowercase letters, digits and '-', at most 63 characters",
-        )
+    problem = dns_label(namespace)
+    if problem:
+        raise ValidationError(f"--namespace: {problem}")
     return app.in_namespace(namespace)
 
 

@@ -1,7 +1,9 @@
 """From a YAML document to an `Application`: schema check first, then the rules a schema cannot say.
 
-Those rules: component, policy and step names are unique; `dependsOn` names something that exists;
-inputs name an output someone declares; and the dependency graph (dependsOn plus inputs) has no cycle.
+Those rules: the Application's labels and annotations are valid Kubernetes keys and values (they are
+copied onto every object it renders); component, policy and step names are unique; `dependsOn` names
+something that exists; inputs name an output someone declares; and the dependency graph (dependsOn plus
+inputs) has no cycle.
 All problems found are reported together, each with its file, line and field path.
 
 Which outputs an input may name: a component's, another component's; a step's or sub-step's, any output
@@ -31,6 +33,7 @@ from vessel.model.application import (
 from vessel.model.application_schema import APPLICATION_SCHEMA
 from vessel.model.frozen import EMPTY, freeze
 from vessel.model.graph import find_cycle
+from vessel.model.kube_names import ANNOTATIONS_MAX, label_value, qualified_name
 from vessel.model.paths import Path
 from vessel.model.schema_check import check
 from vessel.model.yaml_source import Document
@@ -55,7 +58,8 @@ def parse_application(doc: Document) -> Application:
         document=freeze(data),
         source=doc.source,
     )
-    raise_collected([*_component_problems(app), *_policy_problems(app), *_workflow_problems(app)])
+    problems = [*_metadata_problems(app), *_component_problems(app), *_policy_problems(app)]
+    raise_collected([*problems, *_workflow_problems(app)])
     return app
 
 
@@ -127,6 +131,20 @@ def _duplicates(app: Application, items: Iterable[tuple[str, Path]], what: str) 
         if name in seen:
             problems.append(_error(app, (*path, "name"), f"duplicate {what} name {name!r}"))
         seen[name] = path
+    return problems
+
+
+def _metadata_problems(app: Application) -> list[VesselError]:
+    problems: list[VesselError] = []
+    for field, checks in (("labels", (qualified_name, label_value)), ("annotations", (qualified_name,))):
+        for key, value in getattr(app, field).items():
+            path = ("metadata", field, key)
+            problems += [_error(app, path, p) for p in (checks[0](key), *(c(value) for c in checks[1:])) if p]
+    size = sum(len(k) + len(v) for k, v in app.annotations.items())
+    if size > ANNOTATIONS_MAX:
+        problems.append(
+            _error(app, ("metadata", "annotations"), f"{size} bytes, more than Kubernetes' 256 KiB")
+        )
     return problems
 
 

@@ -60,7 +60,7 @@ def describe(err: SchemaViolation) -> list[tuple[Path, str]]:
     if kind == "required":
         missing = _quoted_name(err.message)
         return [((*path, missing), "required field is missing")]
-    if isinstance(err.schema, Mapping) and "x-expected" in err.schema and kind != "required":
+    if isinstance(err.schema, Mapping) and "x-expected" in err.schema and kind not in ("required", "type"):
         return [(path, f"expected {err.schema['x-expected']}, got {show(value)}")]
     if kind == "type":
         return [(path, f"expected {_types(schema)}, got {show(value)}")]

@@ -75,7 +75,9 @@ class Document:
 
     @property
     def kind(self) -> str | None:
-        return self.data.get("kind") if isinstance(self.data, dict) else None
+        """The document's `kind` if it is a string (anything else is no kind Vessel knows)."""
+        kind = self.data.get("kind") if isinstance(self.data, dict) else None
+        return kind if isinstance(kind, str) else None
 
 
 def read_file(path: str, limits: Limits = DEFAULT_LIMITS) -> list[Document]:
