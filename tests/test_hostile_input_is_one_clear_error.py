@@ -59,6 +59,7 @@ def test_the_base_application_is_accepted(tmp_path: Path) -> None:
     check_renders(loaded.applications[0], registry)
 
 
+LAST = "        inputs: [{from: host, parameterKey: message}]"
 K8S_OBJECTS = """\
     - name: objs
       type: k8s-objects
@@ -127,6 +128,39 @@ CASES = {
         r"app.yaml:7: spec.components\[0\]: component 'a.pi': the workload \(Deployment 'a.pi'\): "
         r"spec.template.spec.containers\[0\].name: 'a.pi' is not a DNS-1123 label",
     ),
+    # "internal error" at run time, before
+    "a malformed suspend duration": (
+        (
+            f"{LAST}\n",
+            f"{LAST}\n      - {{name: wait, type: suspend, properties: {{duration: 5x}}}}\n",
+        ),
+        r"app.yaml:23: spec.workflow.steps\[2\].properties.duration: expected a duration like 30s, 5m or "
+        r"1h30m \(at most 2562047h\), got '5x'",
+    ),
+    "a suspend duration beyond Go's range": (
+        (
+            f"{LAST}\n",
+            f"{LAST}\n      - {{name: wait, type: suspend, properties: {{duration: 99999999999h}}}}\n",
+        ),
+        r"app.yaml:23: spec.workflow.steps\[2\].properties.duration: expected a duration",
+    ),
+    "a step timeout beyond Go's range": (
+        (
+            "        type: print-message-in-status\n",
+            "        type: print-message-in-status\n        timeout: 9999999999h\n",
+        ),
+        r"app.yaml:21: spec.workflow.steps\[1\].timeout: expected a duration like 30s",
+    ),
+    "a parameterKey with an empty part": (
+        ("parameterKey: message}", "parameterKey: message..x}"),
+        r"app.yaml:22: spec.workflow.steps\[1\].inputs\[0\].parameterKey: 'message..x' is not a dotted field "
+        r"path like env.API or data.host \(it has an empty part\)",
+    ),
+    "a parameterKey through a string": (
+        ("parameterKey: message}", "parameterKey: message.text}"),
+        r"app.yaml:22: spec.workflow.steps\[1\].inputs\[0\].parameterKey: 'message.text': message is a "
+        r"string, not an object the value can go into",
+    ),
     # Names
     "a step name with NUL": (
         ("      - name: say", '      - name: "s\\0ay"'),
@@ -147,3 +181,25 @@ def test_hostile_input_is_refused_naming_file_line_and_field(tmp_path: Path, cas
     message = refusal(tmp_path, APP.replace(old, new))
     assert re.search(expected, message), message
     assert "Traceback" not in message and "internal error" not in message
+
+
+def test_a_malformed_duration_arriving_by_input_fails_its_step_as_validation(tmp_path: Path) -> None:
+    """The submit check cannot see a value an input brings at run time: that is a validation failure of
+    the step, naming the field — not "internal error"."""
+    from vessel.testing.engine import Harness
+
+    harness = Harness.create(f"sqlite:///{tmp_path / 'vessel.db'}")
+    record = harness.up(
+        APP.replace(
+            "steps:\n",
+            "steps:\n      - {name: soon, type: print-message-in-status, "
+            "properties: {message: x}, outputs: [{name: when, valueFrom: '\"5x\"'}]}\n",
+            1,
+        )
+        + "      - {name: wait, type: suspend, inputs: [{from: when, parameterKey: duration}]}\n"
+    )
+    run = harness.store.latest_run(record.id)
+    assert run is not None
+    wait = harness.store.steps(run.id)["wait"]
+    assert (wait.phase, wait.reason) == ("failed", "Validation"), wait
+    assert "properties.duration: expected a duration like 30s, 5m or 1h30m" in wait.message

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from vessel.model.duration import PATTERN as DURATION
+from vessel.model.duration import EXPECTED as DURATION_EXPECTED
+from vessel.model.duration import FORMAT as DURATION
 from vessel.model.kube_names import DNS_LABEL, DNS_SUBDOMAIN, LABEL_WORDS, SUBDOMAIN_WORDS
 
 NAME = rf"^{DNS_SUBDOMAIN}$"
@@ -62,7 +63,7 @@ _STEP_BASE = {
     "meta": _obj({"alias": {"type": "string"}}),
     "properties": _PROPS,
     "if": {"type": "string"},
-    "timeout": {"type": "string", "pattern": DURATION, "x-expected": "a duration like 30s, 5m or 1h30m"},
+    "timeout": {"type": "string", "format": DURATION, "x-expected": DURATION_EXPECTED},
     "dependsOn": _strings(),
     "inputs": _INPUTS,
     "outputs": _OUTPUTS,

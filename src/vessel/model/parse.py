@@ -34,11 +34,11 @@ from vessel.model.application_schema import APPLICATION_SCHEMA
 from vessel.model.frozen import EMPTY, freeze
 from vessel.model.graph import find_cycle
 from vessel.model.kube_names import ANNOTATIONS_MAX, label_value, qualified_name
-from vessel.model.paths import Path
-from vessel.model.schema_check import check
+from vessel.model.paths import Path, dotted_problem
+from vessel.model.schema_check import FORMATS, check
 from vessel.model.yaml_source import Document
 
-_VALIDATOR = jsonschema.Draft202012Validator(APPLICATION_SCHEMA)
+_VALIDATOR = jsonschema.Draft202012Validator(APPLICATION_SCHEMA, format_checker=FORMATS)
 
 
 def parse_application(doc: Document) -> Application:
@@ -153,6 +153,7 @@ def _component_problems(app: Application) -> list[VesselError]:
     problems = _duplicates(app, ((c.name, c.path) for c in comps), "component")
     problems += _graph_problems(app, comps, "component")
     problems += _unknown_inputs(app, comps, _outputs(comps), "component")
+    problems += _parameter_key_problems(app, comps)
     return problems
 
 
@@ -171,7 +172,18 @@ def _workflow_problems(app: Application) -> list[VesselError]:
         problems += _graph_problems(app, step.sub_steps, "sub-step")
     declared = _outputs(every) | _outputs(app.components)
     problems += _unknown_inputs(app, every, declared, "step or component")
+    problems += _parameter_key_problems(app, every)
     return problems
+
+
+def _parameter_key_problems(app: Application, nodes: Iterable[Component | Step]) -> list[VesselError]:
+    return [
+        _error(app, (*node.path, "inputs", i, "parameterKey"), problem)
+        for node in nodes
+        for i, inp in enumerate(node.inputs)
+        if inp.parameter_key is not None
+        and (problem := dotted_problem(node.properties, inp.parameter_key)) is not None
+    ]
 
 
 def _outputs(nodes: Iterable[Component | Step]) -> set[str]:
