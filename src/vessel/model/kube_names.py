@@ -55,7 +55,8 @@ def dns_subdomain(value: Any) -> str | None:
     if problem := _text(value):
         return problem
     if len(value) > SUBDOMAIN_MAX or not _SUBDOMAIN.fullmatch(value):
-        return f"{_short(value)} is not a DNS-1123 subdomain ({SUBDOMAIN_WORDS}, at most {SUBDOMAIN_MAX})"
+        most = f"at most {SUBDOMAIN_MAX} characters"
+        return f"{_short(value)} is not a DNS-1123 subdomain ({SUBDOMAIN_WORDS}, {most})"
     return None
 
 
@@ -63,7 +64,8 @@ def dns1035_label(value: Any) -> str | None:
     if problem := _text(value):
         return problem
     if len(value) > LABEL_MAX or not _DNS1035.fullmatch(value):
-        return f"{_short(value)} is not a DNS-1035 label ({LABEL_WORDS}, a letter first, at most {LABEL_MAX})"
+        most = f"at most {LABEL_MAX} characters"
+        return f"{_short(value)} is not a DNS-1035 label ({LABEL_WORDS}, a letter first, {most})"
     return None
 
 
