@@ -49,9 +49,9 @@ def up(
         if not loaded.applications:
             raise ValidationError("no Application found in the given files", hint="add a kind: Application")
         apps = [_placed(app, namespace) for app in loaded.applications]
-        for app in apps:
-            check_renders(app, registry)  # every mistake is reported before anything is stored
         with controller(registry) as ctl:
+            for app in apps:  # every mistake is reported before anything is stored, for the targets
+                check_renders(app, registry, ctl.targets)  # each component will actually be delivered to
             results = _up_all(ctl, apps, registry, wait, timeout, files)
     if not all(r.phase in OK_PHASES for r in results) and wait:
         raise typer.Exit(1)
