@@ -45,7 +45,7 @@ spec:
 def refusal(tmp_path: Path, text: str) -> str:
     """The one error `vessel up` would print for `text` (the test fails if it is accepted)."""
     file = tmp_path / "app.yaml"
-    file.write_text(text)
+    file.write_text(RECURSIVE + "---\n" + text if "type: recursive" in text else text)
     with pytest.raises(VesselError) as raised:
         loaded, registry = load_inputs([file], [])
         for app in loaded.applications:
@@ -60,6 +60,19 @@ def test_the_base_application_is_accepted(tmp_path: Path) -> None:
 
 
 LAST = "        inputs: [{from: host, parameterKey: message}]"
+RECURSIVE = """\
+apiVersion: core.oam.dev/v1beta1
+kind: ComponentDefinition
+metadata: {name: recursive}
+spec:
+  schematic:
+    jinja:
+      parameters: {type: object, properties: {}}
+      templates:
+        kubernetes: |
+          {% macro f(n) %}{{ f(n + 1) }}{% endmacro %}
+          output: {apiVersion: v1, kind: ConfigMap, metadata: {name: {{ f(1) }}}}
+"""
 K8S_OBJECTS = """\
     - name: objs
       type: k8s-objects
@@ -90,6 +103,19 @@ CASES = {
     "a 5,000-digit integer": (
         ("ports: [{port: 80}]", f"ports: [{{port: {'9' * 5000}}}]"),
         r"app.yaml:11: .*port: integer",
+    ),
+    "apply-object's metadata given as a list": (
+        (
+            f"{LAST}\n",
+            f"{LAST}\n      - {{name: obj, type: apply-object, properties: {{value: {{apiVersion: v1, "
+            "kind: ConfigMap, metadata: [a]}}}\n",
+        ),
+        r"app.yaml:23: spec.workflow.steps\[2\].properties.value.metadata: expected object, got a list",
+    ),
+    "a recursive macro in a definition": (
+        ("  workflow:", "    - {name: loop, type: recursive}\n  workflow:"),
+        r"app.yaml:26: spec.components\[1\]: component 'loop': recursion too deep \(a macro calling "
+        r"itself\?\) \[template at \S*app.yaml:10: spec.schematic.jinja.templates.kubernetes\]",
     ),
     # Values Kubernetes would reject
     "replicas: -3": (
@@ -203,3 +229,20 @@ def test_a_malformed_duration_arriving_by_input_fails_its_step_as_validation(tmp
     wait = harness.store.steps(run.id)["wait"]
     assert (wait.phase, wait.reason) == ("failed", "Validation"), wait
     assert "properties.duration: expected a duration like 30s, 5m or 1h30m" in wait.message
+
+
+@pytest.mark.parametrize("name", ["../evil", "['a']", "x" * 254])
+def test_apply_object_never_hands_a_target_an_object_kubernetes_would_refuse(
+    tmp_path: Path, name: str
+) -> None:
+    from vessel.testing.engine import Harness
+
+    harness = Harness.create(f"sqlite:///{tmp_path / 'vessel.db'}")
+    step = "      - {name: obj, type: apply-object, properties: {value: {apiVersion: v1, kind: ConfigMap, "
+    record = harness.up(APP + step + f'metadata: {{name: "{name}"}}}}}}}}\n')
+    run = harness.store.latest_run(record.id)
+    assert run is not None
+    obj = harness.store.steps(run.id)["obj"]
+    assert obj.phase == "failed" and "apply-object: value.metadata.name:" in obj.message, obj
+    assert "is not a DNS-1123 subdomain" in obj.message
+    assert not [key for key in harness.targets["mem"].objects if key.kind == "ConfigMap"]
