@@ -1,12 +1,15 @@
 """Command-line arguments that cannot be meant are refused with one clear error, before anything is stored
 or started: a target named `../evil`, `vessel run --interval -1` (it spun a core), a FIFO given to `-f`
-(the command blocked forever; the real `vessel` runs here, since that is where a person would wait)."""
+that nobody writes to (the command blocked forever in `open`; now it gives up after 10 s of silence — the
+real `vessel` runs here, since that is where a person would wait)."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +17,10 @@ import pytest
 from typer.testing import CliRunner
 
 from vessel.cli.main import app as cli
+from vessel.definitions.registry import load_path
+from vessel.errors import ParseError
+from vessel.model import input_bytes
+from vessel.model.yaml_source import read_file
 
 runner = CliRunner()
 
@@ -40,23 +47,42 @@ def test_vessel_run_refuses_an_interval_that_would_spin_or_never_wake(interval: 
     assert f"--interval: {interval} is not a number of seconds from 0.1 to 86400" in result.output
 
 
-@pytest.mark.parametrize("option", ["-f", "--definitions"])
-def test_a_fifo_is_refused_at_once_not_read_forever(tmp_path: Path, option: str) -> None:
-    (tmp_path / "defs").mkdir()
-    fifo = tmp_path / "defs" / "app.yaml"
+def test_a_fifo_nobody_writes_to_is_an_error_not_a_hang(tmp_path: Path) -> None:
+    fifo = tmp_path / "app.yaml"
     os.mkfifo(fifo)
-    app = tmp_path / "real.yaml"
-    app.write_text(
-        "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: x}\nspec: {components: []}\n"
-    )
-    args = ["-f", str(fifo)] if option == "-f" else ["-f", str(app), "--definitions", str(fifo.parent)]
     env = {**os.environ, "VESSEL_HOME": str(tmp_path / "home")}
+    started = time.monotonic()
     proc = subprocess.run(
-        [str(Path(sys.executable).parent / "vessel"), "dry-run", *args],
+        [str(Path(sys.executable).parent / "vessel"), "up", "-f", str(fifo)],
         capture_output=True,
         text=True,
-        timeout=20,
+        timeout=45,
         env=env,
     )
     assert proc.returncode == 1, proc.stderr
-    assert f"{fifo}: not a regular file (a FIFO): give the path of a YAML file" in proc.stderr
+    assert f"{fifo}: nothing was written to it for 10s (a FIFO no process writes to?)" in proc.stderr
+    assert time.monotonic() - started < 40
+
+
+def test_a_silent_fifo_among_definitions_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(input_bytes, "STREAM_IDLE_SECONDS", 0.2)
+    os.mkfifo(tmp_path / "extra.yaml")
+    with pytest.raises(ParseError, match=r"extra.yaml: nothing was written to it for 0.2s"):
+        load_path(tmp_path)
+
+
+def test_a_fifo_that_is_written_to_is_read(tmp_path: Path) -> None:
+    """Process substitution (`vessel up -f <(helm template …)`) keeps working."""
+    fifo = tmp_path / "app.yaml"
+    os.mkfifo(fifo)
+
+    def write() -> None:
+        with open(fifo, "w") as out:
+            time.sleep(0.2)
+            out.write("a: 1\n")
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    (doc,) = read_file(str(fifo))
+    writer.join()
+    assert doc.data == {"a": 1}

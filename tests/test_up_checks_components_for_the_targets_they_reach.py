@@ -94,3 +94,9 @@ def test_a_webservice_without_cmd_is_refused_for_the_local_target_it_would_run_o
 def test_the_same_webservice_is_accepted_for_a_directory_target(home: Path) -> None:
     result = up(home, WEB + ON_OUT)
     assert result.exit_code == 0, result.output
+
+
+def test_a_component_placed_on_an_unregistered_target_is_checked_as_before(home: Path) -> None:
+    """Where it lands is unknown until that target exists; its deploy step will say so when it runs."""
+    result = up(home, WEB + ON_OUT.replace("[out]", "[nowhere]"))
+    assert result.exit_code == 0, result.output

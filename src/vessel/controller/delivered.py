@@ -10,11 +10,11 @@ The targets come from the effective workflow, the way its steps place themselves
 - each `deploy` step: its topology policies' placements (the default target without one), with its
   override policies applied to the components;
 - each `apply-component` step: its `cluster`, else the default target;
-- a component no step delivers is still checked (its properties, its definition), for the default
-  target's type if its definition renders for it, else for a type it renders for.
-
 A placement that cannot be worked out now (a target not registered yet, a selector matching nothing) is
-left out: the step itself reports it when it runs, as before.
+left out: the step itself reports it when it runs, as before. A component that lands on no known target
+— no step delivers it, or only such placements — is still checked (its properties, its definition), as
+before this check knew about targets: for Kubernetes if its definition renders for it, else for a type
+it renders for.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class Render:
 
 
 def delivered_renders(app: Application, registry: Registry, targets: TargetProvider) -> list[Render]:
-    """Every distinct render delivering `app` will make, and one for each component nothing delivers."""
+    """Every distinct render delivering `app` will make, and one for each component no known target gets."""
     known = {info.name for info in targets.infos()}
     found: dict[tuple[str, str | None, tuple[Component, ...]], Render] = {}
     for step, _ in plan_for(app).all_steps():
@@ -63,6 +63,7 @@ def delivered_renders(app: Application, registry: Registry, targets: TargetProvi
 
 
 Placed = tuple[str, str | None, tuple[Component, ...]]
+KUBERNETES = "kubernetes"
 
 
 def _placed(app: Application, step: Step, targets: TargetProvider) -> Iterator[Placed]:
@@ -92,10 +93,8 @@ def _deployed(app: Application, step: Step, targets: TargetProvider) -> Iterator
 def _undelivered(
     components: list[Component], registry: Registry, targets: TargetProvider
 ) -> Iterator[Render]:
-    default = targets.default()
-    default_type = targets.render_type(default)
     for component in components:
         definition = registry.find(Kind.COMPONENT, component.type)
         types = definition.target_types if definition is not None else ()
-        target_type = default_type if not types or default_type in types else types[0]
-        yield Render(default, target_type, None, (component,))
+        target_type = KUBERNETES if not types or KUBERNETES in types else types[0]
+        yield Render(targets.default(), target_type, None, (component,))

@@ -12,8 +12,6 @@ any later error can name `file:line: field.path`.
 from __future__ import annotations
 
 import datetime
-import os
-import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +19,7 @@ from typing import Any
 import yaml
 
 from vessel.errors import Location, ParseError
+from vessel.model.input_bytes import read_bytes
 from vessel.model.nesting import too_deep
 from vessel.model.paths import Path, format_path
 
@@ -85,7 +84,7 @@ class Document:
 def read_file(path: str, limits: Limits = DEFAULT_LIMITS) -> list[Document]:
     """Read every document of a YAML file, strictly."""
     try:
-        raw = _read_regular(path, limits.max_bytes + 1)
+        raw = read_bytes(path, limits.max_bytes + 1)
     except OSError as exc:
         raise ParseError(f"cannot read file: {exc.strerror}", Location(path)) from None
     if len(raw) > limits.max_bytes:
@@ -95,19 +94,6 @@ def read_file(path: str, limits: Limits = DEFAULT_LIMITS) -> list[Document]:
     except UnicodeDecodeError as exc:
         raise ParseError(f"not UTF-8 text (byte {exc.start})", Location(path)) from None
     return read_text(text, path, limits)
-
-
-def _read_regular(path: str, most: int) -> bytes:
-    """Up to `most` bytes of a regular file. Anything else is refused before a byte is read: a FIFO
-    nobody writes to would block the command forever (opening it non-blocking never waits), a device
-    may never end. `stat` alone would race with a swap, so the open file itself is checked."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    with os.fdopen(fd, "rb") as fh:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            what = "a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else "a device"
-            raise ParseError(f"not a regular file ({what}): give the path of a YAML file", Location(path))
-        return fh.read(most)
 
 
 def read_text(text: str, file: str | None = None, limits: Limits = DEFAULT_LIMITS) -> list[Document]:
