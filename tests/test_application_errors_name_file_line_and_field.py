@@ -114,7 +114,8 @@ def test_wrong_type_names_file_line_and_path() -> None:
         (("    - name: web", "    - name: api"), "spec.components[1].name: duplicate component name 'api'"),
         (
             ("timeout: 1h30m", "timeout: soon"),
-            "spec.workflow.steps[0].timeout: expected a duration like 30s, 5m or 1h30m, got 'soon'",
+            "spec.workflow.steps[0].timeout: expected a duration like 30s, 5m or 1h30m (at most 2562047h), "
+            "got 'soon'",
         ),
         (("steps: DAG", "steps: Parallel"), "spec.workflow.mode.steps: expected one of 'StepByStep', 'DAG'"),
         (

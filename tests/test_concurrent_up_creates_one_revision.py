@@ -36,7 +36,7 @@ spec:
   components:
     - name: api
       type: webservice
-      properties: {image: "race/api:1"}
+      properties: {image: "race/api:1", cmd: [sleep, "60"]}  # it must be able to run on the local target
 """
 
 

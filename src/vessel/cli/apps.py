@@ -7,7 +7,6 @@ foreground. Ctrl-C or SIGTERM leaves each application saying it is interrupted a
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated
 
@@ -17,7 +16,7 @@ from rich.text import Text
 from vessel.cli.inputs import load_inputs
 from vessel.cli.interrupt import Interrupted, interruptible
 from vessel.cli.options import Definitions, Files
-from vessel.cli.report import err, out, reporting
+from vessel.cli.report import err, out, reporting, styled
 from vessel.cli.session import controller
 from vessel.cli.waiting import DEFAULT_TIMEOUT, OK_PHASES, Timeout, Wait, drive, timeout_seconds
 from vessel.controller.controller import Controller
@@ -25,7 +24,7 @@ from vessel.controller.manifests import check_renders
 from vessel.definitions.registry import Registry
 from vessel.errors import ValidationError
 from vessel.model.application import Application
-from vessel.model.application_schema import NAME
+from vessel.model.kube_names import dns_label
 from vessel.store.records import AppRecord
 
 IntoNamespace = Annotated[
@@ -50,9 +49,9 @@ def up(
         if not loaded.applications:
             raise ValidationError("no Application found in the given files", hint="add a kind: Application")
         apps = [_placed(app, namespace) for app in loaded.applications]
-        for app in apps:
-            check_renders(app, registry)  # every mistake is reported before anything is stored
         with controller(registry) as ctl:
+            for app in apps:  # every mistake is reported before anything is stored, for the targets
+                check_renders(app, registry, ctl.targets)  # each component will actually be delivered to
             results = _up_all(ctl, apps, registry, wait, timeout, files)
     if not all(r.phase in OK_PHASES for r in results) and wait:
         raise typer.Exit(1)
@@ -88,11 +87,9 @@ def _up_all(
 def _placed(app: Application, namespace: str | None) -> Application:
     if namespace is None:
         return app
-    if len(namespace) > 63 or not re.fullmatch(NAME, namespace) or "." in namespace:
-        raise ValidationError(
-            f"--namespace: {namespace!r} is not a namespace name",
-            hint="lowercase letters, digits and '-', at most 63 characters",
-        )
+    problem = dns_label(namespace)
+    if problem:
+        raise ValidationError(f"--namespace: {problem}")
     return app.in_namespace(namespace)
 
 
@@ -115,6 +112,5 @@ def _up_one(
     if submitted.moved is not None:
         out.print(Text(f"  placement changes: {submitted.moved.describe()}", style="yellow"))
     for warning in submitted.warnings:
-        err.print(f"[yellow]warning:[/] {app.name}: ", end="", markup=True)
-        err.print(warning, markup=False)
+        err.print(styled("warning:", "yellow", f" {app.name}: {warning}"))
     return drive(ctl, submitted.app, timeout) if wait else submitted.app

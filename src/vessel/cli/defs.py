@@ -14,7 +14,7 @@ from rich.text import Text
 from vessel.cli.manifests import write_json, write_yaml
 from vessel.cli.options import Definitions, Format, Output
 from vessel.cli.output import View, ViewOption, show
-from vessel.cli.report import out, reporting
+from vessel.cli.report import out, reporting, styled
 from vessel.controller.views import definition, definition_list
 from vessel.definitions.definition import Definition, Kind
 from vessel.definitions.registry import Registry, build_registry, directories_from_env, load_path
@@ -71,15 +71,15 @@ def show_(
 
 
 def _describe(d: dict[str, Any]) -> None:
-    out.print(f"[bold]{d['name']}[/] ({d['kind']}, from {d['origin']})")
+    out.print(styled(d["name"], "bold", f" ({d['kind']}, from {d['origin']})"))
     if d["description"]:
-        out.print(d["description"], markup=False)
+        out.print(d["description"])
     if d["workload"]:
         out.print(f"workload: {d['workload']}")
     if d["appliesToWorkloads"]:
         out.print(f"applies to: {', '.join(d['appliesToWorkloads'])}")
     if d.get("conflictsWith"):
-        out.print(f"conflicts with: {', '.join(d['conflictsWith'])}", markup=False)
+        out.print(f"conflicts with: {', '.join(d['conflictsWith'])}")
     if d["kind"] == Kind.TRAIT.value:
         out.print(
             "pod-disruptive: yes (changing it on a delivered component restarts its pods)"
@@ -110,7 +110,7 @@ def vet(files: Annotated[list[Path], typer.Argument(help="Definition YAML files 
             for d in found
         }
     for d in found:
-        out.print(f"[green]ok[/] {d.kind.noun} {d.name} ({d.origin})")
+        out.print(styled("ok", "green", f" {d.kind.noun} {d.name} ({d.origin})"))
         for note in filter(None, notes[d.name]):
             out.print(Text(f"   {note}"))
 

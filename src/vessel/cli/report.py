@@ -1,6 +1,12 @@
 """How the CLI talks to people: results on stdout, errors on stderr, never a traceback for our errors,
 never a secret (both consoles redact what they print: `RedactingConsole`).
 
+Nothing printed is ever parsed as Rich markup or emoji codes: the two consoles have both turned off,
+because almost everything the CLI prints carries data — step messages, the body of an endpoint's
+answer, names — and `[/x]` in data would otherwise stop the command with a MarkupError (or `[link=…]`
+smuggle a hyperlink in). Styles are given structurally instead: `styled("error:", "bold red", text)`
+builds a `rich.text.Text` whose label is styled and whose data is plain.
+
 Exit codes: 1 when what the user asked for is wrong or failed; 2 when Vessel itself cannot work here
 (the store cannot be opened: fix the setup, not the input). `EXIT_CODES` is the one place that says so.
 """
@@ -13,6 +19,7 @@ from typing import IO, Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from vessel.errors import MultipleErrors, StoreUnavailableError, VesselError
 from vessel.model.redaction import redact
@@ -45,11 +52,16 @@ class RedactingConsole(Console):
         self._file = new_file
 
 
-out = RedactingConsole(highlight=False, soft_wrap=True)
-err = RedactingConsole(stderr=True, highlight=False, soft_wrap=True)
+out = RedactingConsole(highlight=False, soft_wrap=True, markup=False, emoji=False)
+err = RedactingConsole(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 EXIT_CODES: dict[type[VesselError], int] = {StoreUnavailableError: 2}
 """Exit codes other than 1, by error class (the first class in the error's MRO found here wins)."""
+
+
+def styled(label: str, style: str, data: str = "") -> Text:
+    """`label` in `style`, then `data` exactly as it is (a separating space is the caller's)."""
+    return Text.assemble((label, style), data)
 
 
 def exit_code(exc: VesselError) -> int:
@@ -62,11 +74,10 @@ def reporting() -> Iterator[None]:
     try:
         yield
     except MultipleErrors as exc:
-        err.print(f"[bold red]error:[/] {len(exc.errors)} problems found", markup=True)
+        err.print(styled("error:", "bold red", f" {len(exc.errors)} problems found"))
         for problem in exc.errors:
-            err.print(f"  {problem.render()}", markup=False)
+            err.print(f"  {problem.render()}")
         raise typer.Exit(1) from None
     except VesselError as exc:
-        err.print("[bold red]error:[/] ", end="", markup=True)
-        err.print(exc.render(), markup=False)
+        err.print(styled("error:", "bold red", f" {exc.render()}"))
         raise typer.Exit(exit_code(exc)) from None

@@ -19,7 +19,15 @@ import typer
 from vessel.cli.report import err, out, reporting
 from vessel.cli.session import controller
 from vessel.controller.controller import Controller
-from vessel.errors import StoreOutageError, StoreUnavailableError
+from vessel.errors import StoreOutageError, StoreUnavailableError, ValidationError
+
+INTERVAL_RANGE = (0.1, 86400.0)  # a negative or zero interval would spin a core; NaN never compares
+
+
+def _check_interval(interval: float) -> None:
+    low, high = INTERVAL_RANGE
+    if not low <= interval <= high:
+        raise ValidationError(f"--interval: {interval:g} is not a number of seconds from {low:g} to {high:g}")
 
 
 def run(
@@ -32,6 +40,8 @@ def run(
     def stop(*_: Any) -> None:
         stopping["now"] = True
 
+    with reporting():
+        _check_interval(interval)  # before the store is opened or a signal handler is set
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     with reporting(), controller() as ctl:

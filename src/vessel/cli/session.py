@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rich.text import Text
 
-from vessel.cli.report import err
+from vessel.cli.report import err, styled
 from vessel.controller.controller import Controller
 from vessel.definitions.registry import Registry, build_registry, directories_from_env
 from vessel.home import exposure
@@ -27,8 +27,7 @@ def live_registry(definitions: Sequence[Path] | None = None) -> Registry:
 @cache
 def _warn_about_an_exposed_home() -> None:  # cached: once per command
     if warning := exposure():
-        err.print("[bold yellow]warning:[/] ", end="", markup=True)
-        err.print(warning, markup=False)
+        err.print(styled("warning: ", "bold yellow", warning))
 
 
 def open_store() -> Store:

@@ -19,7 +19,7 @@ from rich.tree import Tree
 
 from vessel.cli.options import Name, Namespace
 from vessel.cli.output import View, ViewOption, show
-from vessel.cli.report import err, out, reporting
+from vessel.cli.report import err, out, reporting, styled
 from vessel.cli.session import reader
 from vessel.cli.waiting import timeout_seconds
 from vessel.controller.controller import Controller
@@ -86,8 +86,11 @@ def _watch(ctl: Controller, namespace: str, name: str, view: View, tree: bool, s
 
 def print_status(doc: dict[str, Any], tree: bool) -> None:
     out.print(
-        f"[bold]{doc['namespace']}/{doc['name']}[/]  phase: {doc['phase']}  revision: {doc['revision']}"
-        f" (latest {doc['latestRevision']})"
+        styled(
+            f"{doc['namespace']}/{doc['name']}",
+            "bold",
+            f"  phase: {doc['phase']}  revision: {doc['revision']} (latest {doc['latestRevision']})",
+        )
     )
     if doc["message"]:
         out.print(Text(f"  {doc['message']}"))

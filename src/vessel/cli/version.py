@@ -26,6 +26,6 @@ def version(output: ViewOption = View.table) -> None:
 
 
 def _table(doc: dict[str, Any]) -> None:
-    out.print(f"Version:  {doc['version']}", markup=False)
-    out.print(f"Python:   {doc['python']} ({doc['implementation']})", markup=False)
-    out.print(f"Platform: {doc['platform']}", markup=False)
+    out.print(f"Version:  {doc['version']}")
+    out.print(f"Python:   {doc['python']} ({doc['implementation']})")
+    out.print(f"Platform: {doc['platform']}")

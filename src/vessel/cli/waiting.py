@@ -16,7 +16,7 @@ import typer
 from rich.text import Text
 
 from vessel.cli.progress import Progress
-from vessel.cli.report import err, out
+from vessel.cli.report import err, out, styled
 from vessel.controller.controller import Controller
 from vessel.controller.status import current_workflow
 from vessel.errors import ValidationError
@@ -52,16 +52,16 @@ def drive(ctl: Controller, record: AppRecord, timeout: str) -> AppRecord:
 
 def print_summary(ctl: Controller, app: AppRecord, timeout: str) -> None:
     if app.phase == Phase.RUNNING:
-        out.print(f"[green]{app.name} is running[/] (revision {app.revision})")
+        out.print(styled(f"{app.name} is running", "green", f" (revision {app.revision})"))
     elif app.phase == Phase.SUSPENDING:
         view = ctl.shown(app)  # a timed suspension this command stopped waiting for says so
-        out.print(f"[yellow]{app.name} is suspended[/]: ", Text(view.message), sep="")
+        out.print(styled(f"{app.name} is suspended", "yellow", f": {view.message}"))
         if ctl.waits_for_a_person(app) and "vessel workflow resume" not in view.message:
             out.print(f"  resume with: vessel workflow resume {app.name} -n {app.namespace}")
     elif app.phase == Phase.RUNNING_WORKFLOW:
         _gave_up(ctl, app, timeout)
     else:
-        err.print(f"[red]{app.name}: {app.phase}[/] {app.message}")
+        err.print(styled(f"{app.name}: {app.phase}", "red", f" {app.message}"))
 
 
 def _gave_up(ctl: Controller, app: AppRecord, timeout: str) -> None:

@@ -23,8 +23,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from vessel.controller.delivered import delivered_renders
 from vessel.definitions.registry import Registry
-from vessel.errors import NotFoundError, TargetRejectedError
+from vessel.errors import NotFoundError, TargetRejectedError, VesselError, collecting, raise_collected
 from vessel.model.application import Application
 from vessel.model.redaction import shown
 from vessel.policies.topology import Labelled, Placement
@@ -35,6 +36,7 @@ from vessel.render.resource import Resource
 from vessel.store.connect import existing_url
 from vessel.store.records import AppRecord
 from vessel.store.store import Store
+from vessel.workflow.delivery import TargetProvider
 from vessel.workflow.preview import previews
 
 if TYPE_CHECKING:
@@ -80,10 +82,19 @@ def render_placements(
     return found
 
 
-def check_renders(app: Application, registry: Registry) -> None:
-    """Render every component of `app` once, so that every mistake in it (or in a definition it uses)
-    is reported — all of them, with file, line and field — before anything is stored or printed."""
-    render_application(app, registry)
+def check_renders(app: Application, registry: Registry, targets: TargetProvider | None = None) -> None:
+    """Render every component of `app` as it will be delivered — for the type of each target it lands
+    on (`delivered.py`), or for Kubernetes when no `targets` are known — so that every mistake in it (or
+    in a definition it uses) is reported, all of them, with file, line and field, before anything is
+    stored or printed."""
+    if targets is None:
+        render_application(app, registry)
+        return
+    problems: list[VesselError] = []
+    for render in delivered_renders(app, registry, targets):
+        with collecting(problems):
+            render_application(replace(app, components=render.components), registry, render.options)
+    raise_collected(list({p.render(): p for p in problems}.values()))
 
 
 def dry_run(app: Application, registry: Registry) -> Manifests:

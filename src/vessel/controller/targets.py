@@ -17,8 +17,9 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
-from vessel.errors import ConflictError, NotFoundError
+from vessel.errors import ConflictError, NotFoundError, ValidationError
 from vessel.home import vessel_home
+from vessel.model.kube_names import dns_subdomain
 from vessel.store.store import Store
 from vessel.targets import factory
 from vessel.targets.protocol import Target, TargetInfo
@@ -110,7 +111,10 @@ def registered(ctl: Controller) -> tuple[list[TargetInfo], str]:
 
 
 def add(ctl: Controller, info: TargetInfo, *, default: bool) -> str:
-    """Register a target (its type and settings are checked first); return the default before."""
+    """Register a target (its name, type and settings are checked first); return the default before."""
+    problem = dns_subdomain(info.name)  # KubeVela's cluster names are Secret names: the same rule
+    if problem:
+        raise ValidationError(f"target name: {problem}")
     factory.create(info).close()  # validates the type and its settings before anything is stored
     previous = registered(ctl)[1]
     if _stored(ctl, info.name):  # `local` may be registered once: it then replaces the implicit one

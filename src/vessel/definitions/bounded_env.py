@@ -169,6 +169,8 @@ class BoundedEnvironment(GuardedEnvironment):
             result = dict(*args, **kwargs)
             charge(8 * len(result), "dict()")
             return result
+        if isinstance(__obj, Undefined):  # say why it is undefined (`dict.update`: unsafe), not "calling it"
+            __obj._fail_with_undefined_error()
         name = getattr(__obj, "__name__", type(__obj).__name__)
         raise SecurityError(f"calling {name!r} is not allowed here")
 

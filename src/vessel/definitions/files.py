@@ -10,6 +10,7 @@ from vessel.definitions.loader import DEFINITION_KINDS, load_definition
 from vessel.errors import ValidationError, VesselError, collecting, raise_collected
 from vessel.model.application import Application
 from vessel.model.parse import parse_application
+from vessel.model.schema_check import show
 from vessel.model.yaml_source import read_file
 
 
@@ -33,13 +34,17 @@ def load_files(paths: Iterable[str]) -> LoadedFiles:
                     defs.append(load_definition(doc, path))
                 else:
                     raise ValidationError(
-                        f"unsupported kind {doc.kind!r}",
+                        f"unsupported kind {show(_raw_kind(doc.data))}",
                         doc.source.locate(("kind",)),
                         hint="expected Application or a definition kind",
                     )
     raise_collected(problems)
     _check_unique_apps(apps)
     return LoadedFiles(tuple(apps), tuple(defs))
+
+
+def _raw_kind(data: object) -> object:
+    return data.get("kind") if isinstance(data, dict) else None
 
 
 def _check_unique_apps(apps: list[Application]) -> None:

@@ -13,7 +13,8 @@ which construct runs where):
   in-process: at most `expression_nodes` operations after expanding `{% set %}` variables, and every
   operation that builds a value is size-checked against a budget of `expression_bytes` per evaluation;
 * in both, `range()` is capped at `sequence_items`, `**` at `exponent`, and what a template produces at
-  `output_bytes` and `values`.
+  `output_bytes`, `values` and `nesting` (its YAML text is parsed in this process, by a parser whose
+  composer recurses per level: 30,000 `[` would crash the process, not just the render).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class RenderLimits:
     expression_bytes: int = 1 * MIB  # what one bounded evaluation may build, in total
     expression_nodes: int = 2_000  # a bounded expression's size, `{% set %}` variables expanded
     expression_source: int = 64 * KIB  # the text of one expression or status rule
+    nesting: int = 64  # levels of nesting in the YAML text a template produces (before slots are filled)
 
 
 DEFAULT_LIMITS = RenderLimits()

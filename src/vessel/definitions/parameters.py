@@ -17,7 +17,7 @@ import jsonschema
 
 from vessel.errors import DefinitionError, Location
 from vessel.model.frozen import thaw
-from vessel.model.schema_check import Locate, check
+from vessel.model.schema_check import FORMATS, Locate, check
 
 # Where closing objects is right: alternatives (anyOf/oneOf) and the shapes of values. Not in `if`, `then`,
 # `else`, `not`, `contains` or `allOf`, which test or add to a shape the parent already closes.
@@ -124,7 +124,7 @@ class Parameters:
             raise DefinitionError(
                 f"parameters is not a valid JSON Schema at {path or '/'}: {exc.message}", where
             ) from None
-        self._validator = jsonschema.Draft202012Validator(self.schema)
+        self._validator = jsonschema.Draft202012Validator(self.schema, format_checker=FORMATS)
 
     def resolve(self, properties: Mapping[str, Any], locate: Locate) -> dict[str, Any]:
         """Validated properties with defaults applied: the `parameter` a template sees."""

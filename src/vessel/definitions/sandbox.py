@@ -6,7 +6,10 @@ Templates render to *data*, never to text that data can reshape:
   (see `slots.py`), so a property containing newlines, `---`, `: ` or `{{` stays one value and can
   never add a resource or a field, and is never itself rendered as a template;
 * the environment is Jinja2's `ImmutableSandboxedEnvironment` with `StrictUndefined`: no attribute
-  tricks, no mutation of inputs, and a misspelt parameter is an error, not an empty string.
+  tricks, no mutation of inputs, and a misspelt parameter is an error, not an empty string. Jinja's
+  sandbox refuses `parameter.update(…)` but not the same method taken from the *type* —
+  `dict.update(parameter, …)`, with `dict` a global — so `GuardedEnvironment` refuses the mutating
+  methods of dict, list, set and deque on those classes as well.
 
 Cost is bounded in two ways (see `limits.py`). This module holds what both share: the cheap guards that
 give a precise message before a value is built — `range()` over its item cap, `*` and `**` whose result
@@ -22,11 +25,12 @@ from __future__ import annotations
 import base64
 import re
 import sys
+from collections import deque
 from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn
 
 from jinja2 import StrictUndefined
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, modifies_known_mutable
 from jinja2.utils import Namespace
 
 from vessel.definitions.limits import RenderLimits, current_limits, reset_limits, size_text, with_limits
@@ -152,10 +156,24 @@ def padded_size(method: Any, args: Sequence[Any]) -> int | None:
 # --- the environment a template worker renders in -----------------------------------------------------
 
 
+MUTABLE_TYPES: tuple[type, ...] = (dict, list, set, deque)
+
+
+def mutates_through_type(obj: Any, attr: str) -> bool:
+    """`dict.update`, `list.append`…: a mutating method reached through a class, to be called with the
+    object to change as its first argument."""
+    if not isinstance(obj, type):
+        return False
+    return any(issubclass(obj, kind) and modifies_known_mutable(kind(), attr) for kind in MUTABLE_TYPES)
+
+
 class GuardedEnvironment(ImmutableSandboxedEnvironment):
     """The immutable sandbox, data-first attribute access, and cheap size guards with precise messages."""
 
     intercepted_binops = frozenset({"*", "**", "%"})
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        return not mutates_through_type(obj, attr) and super().is_safe_attribute(obj, attr, value)
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         size = padded_size(__obj, args)

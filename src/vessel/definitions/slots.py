@@ -34,6 +34,7 @@ from jinja2 import Undefined
 
 from vessel.definitions.limits import MIB, size_text
 from vessel.definitions.lru import BoundedCache
+from vessel.model.nesting import too_deep
 
 _LOADER: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MARK = f"@vessel-slot-{secrets.token_hex(6)}-"  # per process: template text cannot forge it
@@ -90,18 +91,26 @@ Filler = Callable[[list[Any], list[int]], Any]
 SKELETONS: BoundedCache[Filler] = BoundedCache(SKELETON_CACHE_SIZE, SKELETON_CACHE_BYTES)
 
 
-def plan(text: str) -> Filler:
+def plan(text: str, max_depth: int = 64) -> Filler:
     """Parse a skeleton once and compile it into a function that builds fresh data from slot values.
 
     Subtrees without slots are kept as marshal blobs: rebuilding them is one C call, and every render
-    still gets its own objects, so nothing downstream can change another render's output.
+    still gets its own objects, so nothing downstream can change another render's output. Nesting is
+    checked on the parser's events first (`model/nesting.py`): the composer recurses per level.
     """
-    return SKELETONS.get_or_make(text, lambda: _compile(yaml.load(text, Loader=_LOADER)), lambda _: len(text))
+    return SKELETONS.get_or_make(text, lambda: _compile(_load(text, max_depth)), lambda _: len(text))
 
 
-def fill(text: str, values: list[Any], max_values: int, max_bytes: int) -> Any:
+def _load(text: str, max_depth: int) -> Any:
+    found = too_deep(text, _LOADER, max_depth)
+    if found is not None:
+        raise OverBudget(f"output line {found.line} nests deeper than {max_depth} levels (the cap)")
+    return yaml.load(text, Loader=_LOADER)
+
+
+def fill(text: str, values: list[Any], max_values: int, max_bytes: int, max_depth: int = 64) -> Any:
     """The data a skeleton describes, with every marker replaced by (a copy of) its value."""
-    return plan(text)(values, [max_values, max_bytes - len(text), max_values, max_bytes])
+    return plan(text, max_depth)(values, [max_values, max_bytes - len(text), max_values, max_bytes])
 
 
 def _has_slot(node: Any) -> bool:

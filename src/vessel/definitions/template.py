@@ -102,7 +102,7 @@ class JinjaTemplate:
         else:
             text, values = self._render_in_worker(variables, limits)
         try:
-            data = fill(text, values, limits.values, limits.output_bytes)
+            data = fill(text, values, limits.values, limits.output_bytes, limits.nesting)
         except yaml.MarkedYAMLError as exc:
             raise self._bad_output(text, exc) from None
         except OverBudget as exc:

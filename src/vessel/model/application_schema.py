@@ -2,15 +2,32 @@
 
 Strict by design: every object forbids fields it does not know, so a typo (`dependOn`) is an error
 instead of a silently ignored line.
+
+Names follow Kubernetes' rules for where they end up (`kube_names.py`), whatever the target:
+
+- the application's name is an object name and, with `-v<revision>` appended, a label value
+  (`app.oam.dev/appRevision`): a DNS-1123 subdomain of at most 53 characters — Helm's limit for release
+  names, for the same reason — leaving room for revisions up to 99,999,999;
+- the namespace is a DNS-1123 label;
+- component names are object names and label values (`app.oam.dev/component`): at most 63 characters;
+- policy names become step names (`deploy-<policy>`): at most 63 characters;
+- step names are no Kubernetes names, but they are stored, shown and written into events and inventory
+  records: letters, digits, `-`, `_` and `.`, starting and ending alphanumeric, at most 128 characters
+  (no NUL, no `/`, no `../`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from vessel.model.duration import PATTERN as DURATION
+from vessel.model.duration import EXPECTED as DURATION_EXPECTED
+from vessel.model.duration import FORMAT as DURATION
+from vessel.model.kube_names import DNS_LABEL, DNS_SUBDOMAIN, LABEL_WORDS, SUBDOMAIN_WORDS
 
-NAME = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+NAME = rf"^{DNS_SUBDOMAIN}$"
+STEP_NAME = r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
+APP_NAME_MAX, STEP_NAME_MAX = 53, 128
+STEP_WORDS = "letters, digits, '-', '_' and '.', starting and ending with a letter or digit"
 MODE = {"enum": ["StepByStep", "DAG"]}
 
 
@@ -22,7 +39,13 @@ def _strings() -> dict[str, Any]:
     return {"type": "array", "items": {"type": "string"}}
 
 
-_NAME = {"type": "string", "pattern": NAME, "maxLength": 253}
+def _name(most: int, pattern: str = NAME, words: str = SUBDOMAIN_WORDS) -> dict[str, Any]:
+    expected = f"a name of at most {most} characters: {words}"
+    return {"type": "string", "pattern": pattern, "maxLength": most, "x-expected": expected}
+
+
+_NAME = _name(63)
+_STEP_NAME = _name(STEP_NAME_MAX, STEP_NAME, STEP_WORDS)
 _PROPS = {"type": "object"}
 _STRING_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
 _INPUTS = {
@@ -35,12 +58,12 @@ _OUTPUTS = {
 }
 
 _STEP_BASE = {
-    "name": {"type": "string", "minLength": 1},
+    "name": _STEP_NAME,
     "type": {"type": "string", "minLength": 1},
     "meta": _obj({"alias": {"type": "string"}}),
     "properties": _PROPS,
     "if": {"type": "string"},
-    "timeout": {"type": "string", "pattern": DURATION, "x-expected": "a duration like 30s, 5m or 1h30m"},
+    "timeout": {"type": "string", "format": DURATION, "x-expected": DURATION_EXPECTED},
     "dependsOn": _strings(),
     "inputs": _INPUTS,
     "outputs": _OUTPUTS,
@@ -52,8 +75,8 @@ APPLICATION_SCHEMA: dict[str, Any] = _obj(
         "kind": {"const": "Application"},
         "metadata": _obj(
             {
-                "name": _NAME,
-                "namespace": {"type": "string", "pattern": NAME, "maxLength": 63},
+                "name": _name(APP_NAME_MAX),
+                "namespace": _name(63, rf"^{DNS_LABEL}$", LABEL_WORDS),
                 "labels": _STRING_MAP,
                 "annotations": _STRING_MAP,
             },

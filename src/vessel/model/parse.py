@@ -1,8 +1,14 @@
 """From a YAML document to an `Application`: schema check first, then the rules a schema cannot say.
 
-Those rules: component, policy and step names are unique; `dependsOn` names something that exists;
-inputs name an output someone declares; and the dependency graph (dependsOn plus inputs) has no cycle.
+Those rules: the Application's labels and annotations are valid Kubernetes keys and values (they are
+copied onto every object it renders); component, policy and step names are unique; `dependsOn` names
+something that exists; inputs name an output someone declares; and the dependency graph (dependsOn plus
+inputs) has no cycle.
 All problems found are reported together, each with its file, line and field path.
+
+Which outputs an input may name: a component's, another component's; a step's or sub-step's, any output
+declared anywhere in the workflow or by a component (a deploy step publishes its components' outputs).
+An input nobody declares would wait forever, so it is refused here, before anything is stored.
 """
 
 from __future__ import annotations
@@ -27,11 +33,12 @@ from vessel.model.application import (
 from vessel.model.application_schema import APPLICATION_SCHEMA
 from vessel.model.frozen import EMPTY, freeze
 from vessel.model.graph import find_cycle
-from vessel.model.paths import Path
-from vessel.model.schema_check import check
+from vessel.model.kube_names import ANNOTATIONS_MAX, label_value, qualified_name
+from vessel.model.paths import Path, dotted_problem
+from vessel.model.schema_check import FORMATS, check
 from vessel.model.yaml_source import Document
 
-_VALIDATOR = jsonschema.Draft202012Validator(APPLICATION_SCHEMA)
+_VALIDATOR = jsonschema.Draft202012Validator(APPLICATION_SCHEMA, format_checker=FORMATS)
 
 
 def parse_application(doc: Document) -> Application:
@@ -51,7 +58,8 @@ def parse_application(doc: Document) -> Application:
         document=freeze(data),
         source=doc.source,
     )
-    raise_collected([*_component_problems(app), *_policy_problems(app), *_workflow_problems(app)])
+    problems = [*_metadata_problems(app), *_component_problems(app), *_policy_problems(app)]
+    raise_collected([*problems, *_workflow_problems(app)])
     return app
 
 
@@ -126,10 +134,26 @@ def _duplicates(app: Application, items: Iterable[tuple[str, Path]], what: str) 
     return problems
 
 
+def _metadata_problems(app: Application) -> list[VesselError]:
+    problems: list[VesselError] = []
+    for field, checks in (("labels", (qualified_name, label_value)), ("annotations", (qualified_name,))):
+        for key, value in getattr(app, field).items():
+            path = ("metadata", field, key)
+            problems += [_error(app, path, p) for p in (checks[0](key), *(c(value) for c in checks[1:])) if p]
+    size = sum(len(k) + len(v) for k, v in app.annotations.items())
+    if size > ANNOTATIONS_MAX:
+        problems.append(
+            _error(app, ("metadata", "annotations"), f"{size} bytes, more than Kubernetes' 256 KiB")
+        )
+    return problems
+
+
 def _component_problems(app: Application) -> list[VesselError]:
     comps = app.components
     problems = _duplicates(app, ((c.name, c.path) for c in comps), "component")
     problems += _graph_problems(app, comps, "component")
+    problems += _unknown_inputs(app, comps, _outputs(comps), "component")
+    problems += _parameter_key_problems(app, comps)
     return problems
 
 
@@ -146,13 +170,47 @@ def _workflow_problems(app: Application) -> list[VesselError]:
     problems += _graph_problems(app, steps, "workflow step")
     for step in steps:
         problems += _graph_problems(app, step.sub_steps, "sub-step")
+    declared = _outputs(every) | _outputs(app.components)
+    problems += _unknown_inputs(app, every, declared, "step or component")
+    problems += _parameter_key_problems(app, every)
     return problems
+
+
+def _parameter_key_problems(app: Application, nodes: Iterable[Component | Step]) -> list[VesselError]:
+    return [
+        _error(app, (*node.path, "inputs", i, "parameterKey"), problem)
+        for node in nodes
+        for i, inp in enumerate(node.inputs)
+        if inp.parameter_key is not None
+        and (problem := dotted_problem(node.properties, inp.parameter_key)) is not None
+    ]
+
+
+def _outputs(nodes: Iterable[Component | Step]) -> set[str]:
+    return {o.name for n in nodes for o in n.outputs}
+
+
+def _unknown_inputs(
+    app: Application, nodes: Iterable[Component | Step], declared: set[str], producers: str
+) -> list[VesselError]:
+    """Each input must name an output that `producers` declare; else it would wait forever."""
+    return [
+        _error(
+            app,
+            (*node.path, "inputs", i, "from"),
+            f"no {producers} declares an output named {inp.source!r}"
+            + ("" if isinstance(node, Component) else f" (step {node.name!r} would wait for it forever)"),
+        )
+        for node in nodes
+        for i, inp in enumerate(node.inputs)
+        if inp.source not in declared
+    ]
 
 
 def _graph_problems(
     app: Application, nodes: Sequence[Component] | Sequence[Step], what: str
 ) -> list[VesselError]:
-    """dependsOn must name a sibling; inputs must name a declared output; no cycles."""
+    """dependsOn must name a sibling; no cycles (inputs from a sibling count as dependencies)."""
     names = {n.name for n in nodes}
     producers = {o.name: n.name for n in nodes for o in n.outputs}
     edges: dict[str, set[str]] = {n.name: set() for n in nodes}
@@ -165,17 +223,9 @@ def _graph_problems(
                 )
             else:
                 edges[node.name].add(dep)
-        for i, inp in enumerate(node.inputs):
+        for inp in node.inputs:
             producer = producers.get(inp.source)
-            if producer is None and what == "component":
-                problems.append(
-                    _error(
-                        app,
-                        (*node.path, "inputs", i, "from"),
-                        f"no {what} declares an output named {inp.source!r}",
-                    )
-                )
-            elif producer is not None and producer != node.name:
+            if producer is not None and producer != node.name:
                 edges[node.name].add(producer)
     cycle = find_cycle(edges)
     if cycle:

@@ -16,10 +16,20 @@ from jsonschema.exceptions import ValidationError as SchemaViolation
 from jsonschema.exceptions import best_match
 
 from vessel.errors import Location, MultipleErrors, ValidationError, VesselError
+from vessel.model import duration
 from vessel.model.paths import Path
 
 Locate = Callable[[Path], Location]
 MAX_REPORTED = 20
+
+FORMATS = jsonschema.FormatChecker(formats=())
+"""The formats Vessel asserts, and only these (JSON Schema's own stay annotations, as by default):
+`go-duration`, a duration as `parse_duration` reads it (`30s`, `1h30m`, within Go's range)."""
+
+
+@FORMATS.checks(duration.FORMAT, raises=ValueError)
+def _is_duration(value: object) -> bool:
+    return not isinstance(value, str) or duration.parse_duration(value) >= 0  # non-strings: `type` says
 
 
 def check(instance: Any, validator: jsonschema.protocols.Validator, locate: Locate) -> None:
@@ -60,7 +70,7 @@ def describe(err: SchemaViolation) -> list[tuple[Path, str]]:
     if kind == "required":
         missing = _quoted_name(err.message)
         return [((*path, missing), "required field is missing")]
-    if isinstance(err.schema, Mapping) and "x-expected" in err.schema and kind != "required":
+    if isinstance(err.schema, Mapping) and "x-expected" in err.schema and kind not in ("required", "type"):
         return [(path, f"expected {err.schema['x-expected']}, got {show(value)}")]
     if kind == "type":
         return [(path, f"expected {_types(schema)}, got {show(value)}")]

@@ -2,7 +2,8 @@
 
 PyYAML's C parser composes the node graph; this module builds plain Python data from it while
 rejecting what a permissive loader lets through: duplicate keys (which silently override), merge keys,
-alias bombs (a few bytes that expand to billions of nodes), absurd nesting, oversized inputs and integers
+alias bombs (a few bytes that expand to billions of nodes), absurd nesting (checked on the parser's
+events before composing, which recurses per level: see `nesting.py`), oversized inputs and integers
 that do not fit in 64 bits (Kubernetes, Go and JSON Schema tools read int64; a 5,000-digit integer would
 otherwise stop Python's int conversion with a traceback). It also records the line of every node, so
 any later error can name `file:line: field.path`.
@@ -18,6 +19,8 @@ from typing import Any
 import yaml
 
 from vessel.errors import Location, ParseError
+from vessel.model.input_bytes import read_bytes
+from vessel.model.nesting import too_deep
 from vessel.model.paths import Path, format_path
 
 try:
@@ -39,6 +42,7 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 INT_TAG = "tag:yaml.org,2002:int"
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+SHOWN_PARTS = 12  # of the field path of a collection nested too deep
 INT_TEXT = 100  # characters of an integer's text worth converting (0b and 64 digits, with underscores)
 
 
@@ -72,14 +76,15 @@ class Document:
 
     @property
     def kind(self) -> str | None:
-        return self.data.get("kind") if isinstance(self.data, dict) else None
+        """The document's `kind` if it is a string (anything else is no kind Vessel knows)."""
+        kind = self.data.get("kind") if isinstance(self.data, dict) else None
+        return kind if isinstance(kind, str) else None
 
 
 def read_file(path: str, limits: Limits = DEFAULT_LIMITS) -> list[Document]:
     """Read every document of a YAML file, strictly."""
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read(limits.max_bytes + 1)
+        raw = read_bytes(path, limits.max_bytes + 1)
     except OSError as exc:
         raise ParseError(f"cannot read file: {exc.strerror}", Location(path)) from None
     if len(raw) > limits.max_bytes:
@@ -97,6 +102,7 @@ def read_text(text: str, file: str | None = None, limits: Limits = DEFAULT_LIMIT
         raise ParseError(f"input is larger than the {limits.max_bytes} byte limit", Location(file))
     docs: list[Document] = []
     try:
+        _check_nesting(text, file, limits)
         for node in _compose_all(text):
             if len(docs) >= limits.max_documents:
                 raise ParseError(f"more than {limits.max_documents} YAML documents", Location(file))
@@ -111,6 +117,13 @@ def read_text(text: str, file: str | None = None, limits: Limits = DEFAULT_LIMIT
     except yaml.YAMLError as exc:
         raise ParseError(f"YAML error: {exc}", Location(file)) from None
     return docs
+
+
+def _check_nesting(text: str, file: str | None, limits: Limits) -> None:
+    found = too_deep(text, _Loader, limits.max_depth)
+    if found is not None:
+        shown = format_path(found.path[:SHOWN_PARTS]) + ("…" if len(found.path) > SHOWN_PARTS else "")
+        raise ParseError(f"nesting deeper than {limits.max_depth} levels", Location(file, found.line, shown))
 
 
 def _compose_all(text: str) -> Iterator[yaml.Node]:

@@ -1,11 +1,13 @@
 """Rendering one component: its definition's output, then each trait's patch and outputs, in order.
 
-Pure: the same component, definitions and options give the same resources, byte for byte.
+Pure: the same component, definitions and options give the same resources, byte for byte. What comes out
+is checked against Kubernetes' rules for the common fields (`object_rules.py`) whatever the target type,
+so no target is handed an object a cluster would refuse.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +25,8 @@ from vessel.errors import (
     combined,
 )
 from vessel.model.application import Application, Component, Trait
+from vessel.model.paths import format_path
+from vessel.render import object_rules
 from vessel.render.context import RenderOptions, app_namespace, base_context
 from vessel.render.contract import common_labels, stamp
 from vessel.render.merge_patch import json_merge_patch, json_patch
@@ -292,8 +296,33 @@ def _stamped(
 ) -> tuple[Resource, ...]:
     namespace = app_namespace(app, options)
     labels = common_labels(app.name, namespace, f"{app.name}-v{options.revision}", component.name, app.labels)
-    workload = Resource(component.name, work.output)
-    return tuple(
-        stamp(r, labels, app.annotations, namespace, component.type)
-        for r in (workload, *work.outputs.values())
-    )
+    made = (Resource(component.name, work.output), *work.outputs.values())
+    _check_objects(app, component, made, object_rules.shape_problems)
+    stamped = tuple(stamp(r, labels, app.annotations, namespace, component.type) for r in made)
+    _check_objects(app, component, stamped, object_rules.problems)
+    return stamped
+
+
+def _check_objects(
+    app: Application,
+    component: Component,
+    resources: tuple[Resource, ...],
+    rules: Callable[[Mapping[str, Any]], list[object_rules.Problem]],
+) -> None:
+    found = [
+        RenderError(
+            f"component {component.name!r}: {_described(r)}: {format_path(path)}: {problem}",
+            app.where(component.path),
+            hint="Kubernetes would refuse it",
+        )
+        for r in resources
+        for path, problem in rules(r.body)
+    ]
+    if found:
+        raise combined(found)
+
+
+def _described(resource: Resource) -> str:
+    meta = resource.body.get("metadata")
+    name = meta.get("name") if isinstance(meta, Mapping) else None
+    return f"{resource.origin} ({resource.body.get('kind')} {name!r})"

@@ -38,8 +38,8 @@ from vessel.errors import Location, TargetRejectedError
 from vessel.model.resource_key import ResourceKey
 from vessel.targets.local import probes, secret_env
 from vessel.targets.local.cron import CronError, Schedule
-from vessel.targets.local.secret_env import SecretKeyRef
 from vessel.targets.local.environment import base as base_environment
+from vessel.targets.local.secret_env import SecretKeyRef
 from vessel.targets.protocol import APP_LABEL
 
 API_VERSION = "local.vessel.dev/v1"

@@ -12,7 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from vessel.errors import TransientError, ValidationError
+from vessel.model.paths import format_path
 from vessel.model.resource_key import ResourceKey
+from vessel.render import object_rules
 from vessel.store.records import Phase
 from vessel.workflow.delivery import Delivery
 from vessel.workflow.step_api import Outcome, StepContext
@@ -23,11 +25,18 @@ OAM_APPLICATION = ("core.oam.dev/v1beta1", "Application")
 def apply_object(ctx: StepContext) -> Outcome:
     delivery: Delivery = ctx.services
     value: dict[str, Any] = dict(ctx.properties["value"])
-    meta = dict(value.get("metadata") or {})
-    if not value.get("apiVersion") or not value.get("kind") or not meta.get("name"):
+    meta = value.get("metadata")
+    if (
+        not isinstance(meta, dict)
+        or not value.get("apiVersion")
+        or not value.get("kind")
+        or not meta.get("name")
+    ):
         raise ValidationError("apply-object: value needs apiVersion, kind and metadata.name")
-    meta.setdefault("namespace", delivery.app.namespace)
-    value["metadata"] = meta
+    value["metadata"] = {**meta, "namespace": meta.get("namespace") or delivery.app.namespace}
+    refused = object_rules.problems(value)  # what Kubernetes would refuse, whatever the target
+    if refused:
+        raise ValidationError("; ".join(f"apply-object: value.{format_path(p)}: {why}" for p, why in refused))
     target_name = delivery.target_or_default(ctx.properties.get("cluster"))
     live = delivery.apply_object(target_name, f"step:{ctx.step.name}", value)
     return Outcome.succeeded({"value": live})

@@ -1,0 +1,100 @@
+"""What each component will be rendered as when it is delivered: the renders `vessel up` checks first.
+
+A component is rendered for the type of each target it lands on (`kubernetes` for clusters, directories
+and memory targets, `local` for this machine), so checking it for any other type is wrong both ways: a
+ComponentDefinition with only a `local` template was refused on its way to the local target, and a
+`webservice` without `cmd` passed the check and failed only when the local target ran it.
+
+The targets come from the effective workflow, the way its steps place themselves:
+
+- each `deploy` step: its topology policies' placements (the default target without one), with its
+  override policies applied to the components;
+- each `apply-component` step: its `cluster`, else the default target;
+A placement that cannot be worked out now (a target not registered yet, a selector matching nothing) is
+left out: the step itself reports it when it runs, as before. A component that lands on no known target
+— no step delivers it, or only such placements — is still checked (its properties, its definition), as
+before this check knew about targets: for Kubernetes if its definition renders for it, else for a type
+it renders for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from vessel.definitions.definition import Kind
+from vessel.definitions.registry import Registry
+from vessel.errors import VesselError
+from vessel.model.application import Application, Component, Step
+from vessel.model.frozen import EMPTY
+from vessel.policies.override import apply_overrides
+from vessel.policies.topology import place
+from vessel.render.context import RenderOptions
+from vessel.workflow.delivery import TargetProvider
+from vessel.workflow.plan import plan_for
+
+
+@dataclass(frozen=True)
+class Render:
+    """One render to check: these components, as delivered to `target` (of `target_type`)."""
+
+    target: str
+    target_type: str
+    namespace: str | None
+    components: tuple[Component, ...]
+
+    @property
+    def options(self) -> RenderOptions:
+        return RenderOptions(target_type=self.target_type, namespace=self.namespace, target=self.target)
+
+
+def delivered_renders(app: Application, registry: Registry, targets: TargetProvider) -> list[Render]:
+    """Every distinct render delivering `app` will make, and one for each component no known target gets."""
+    known = {info.name for info in targets.infos()}
+    found: dict[tuple[str, str | None, tuple[Component, ...]], Render] = {}
+    for step, _ in plan_for(app).all_steps():
+        for target, namespace, components in _placed(app, step, targets):
+            if target in known:
+                render = Render(target, targets.render_type(target), namespace, components)
+                found.setdefault((render.target_type, namespace, components), render)
+    reached = {c.name for r in found.values() for c in r.components}
+    left = [c for c in app.components if c.name not in reached]
+    return [*found.values(), *_undelivered(left, registry, targets)]
+
+
+Placed = tuple[str, str | None, tuple[Component, ...]]
+KUBERNETES = "kubernetes"
+
+
+def _placed(app: Application, step: Step, targets: TargetProvider) -> Iterator[Placed]:
+    if step.type == "apply-component":
+        name = step.properties.get("component")
+        chosen = tuple(c for c in app.components if c.name == name)
+        yield str(step.properties.get("cluster") or targets.default()), None, chosen
+    elif step.type == "deploy":
+        yield from _deployed(app, step, targets)
+
+
+def _deployed(app: Application, step: Step, targets: TargetProvider) -> Iterator[Placed]:
+    policies = {p.name: p for p in app.policies}
+    chosen = [policies[n] for n in step.properties.get("policies", ()) if n in policies]
+    components = app.components
+    for policy in (p for p in chosen if p.type == "override"):
+        components = apply_overrides(components, policy.properties)
+    topologies = [(p.name, p.properties) for p in chosen if p.type == "topology"] or [("topology", EMPTY)]
+    for name, properties in topologies:
+        try:
+            placements = place(properties, targets.infos(), targets.default(), name)
+        except VesselError:  # unknown target, empty selection: the step says so when it runs
+            continue
+        yield from ((p.target, p.namespace, components) for p in placements)
+
+
+def _undelivered(
+    components: list[Component], registry: Registry, targets: TargetProvider
+) -> Iterator[Render]:
+    for component in components:
+        definition = registry.find(Kind.COMPONENT, component.type)
+        types = definition.target_types if definition is not None else ()
+        target_type = KUBERNETES if not types or KUBERNETES in types else types[0]
+        yield Render(targets.default(), target_type, None, (component,))
