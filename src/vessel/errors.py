@@ -13,7 +13,10 @@ when it can, *what to do*. Whether an error is worth retrying is decided where i
     │   ├── RenderRefusedError       the template refused on purpose (`fail("...")` in a definition)
     │   ├── OverCapError             a template or expression went over a cap (CPU time, memory, size);
     │   │                            the message names the definition or step and the cap
-    │   └── TraitNotApplicableError  a trait's appliesToWorkloads excludes the component
+    │   ├── TraitNotApplicableError  a trait's appliesToWorkloads excludes the component
+    │   └── ChartError               a Helm chart cannot be used: not found, no version matches, values
+    │                                fail its values.schema.json, a template fails, the helm extra is
+    │                                missing (the message names the property and what to do)
     ├── NotFoundError                an application, revision, run or target that does not exist
     ├── ConflictError                an operation that contradicts state (resume a terminated run,
     │                                two applications owning one resource)
@@ -28,6 +31,8 @@ when it can, *what to do*. Whether an error is worth retrying is decided where i
         ├── TargetUnavailableError   a target could not be reached, or answered 5xx / conflict
         ├── ComponentFailingError    a delivered workload crash-loops or cannot start: retried a few
         │                            times only (`give_up_after`), then the step fails with the cause
+        ├── ChartRepositoryUnavailableError  a Helm chart repository could not be reached or did not
+        │                            answer in time: retried a few times, then the step fails
         └── TemplateWorkerError      a template worker could not start, died, or was stuck (not a cap:
                                      the machine may be out of memory or overloaded)
 
@@ -127,6 +132,11 @@ class TraitNotApplicableError(RenderError):
     """A trait was attached to a workload its definition does not apply to."""
 
 
+class ChartError(RenderError):
+    """A Helm chart cannot be fetched from what the repository answered, or cannot be rendered with the
+    given values (helmchart components, `vessel.helm`)."""
+
+
 class NotFoundError(VesselError):
     """Something named does not exist."""
 
@@ -187,6 +197,10 @@ class ComponentFailingError(TransientError):
     """A delivered component's workload is failing (crash loop, cannot start, image pull), not merely
     starting. It may still recover — a dependency comes up, an image is pushed — so it is retried, but
     fewer times than an unreachable target: a crash loop rarely heals by itself."""
+
+
+class ChartRepositoryUnavailableError(TransientError):
+    """A Helm chart repository could not be reached, or did not answer within the time allowed."""
 
 
 class TemplateWorkerError(TransientError):
