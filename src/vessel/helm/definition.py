@@ -27,6 +27,7 @@ from vessel.definitions.loader import digest
 from vessel.definitions.lru import BoundedCache
 from vessel.definitions.parameters import Parameters
 from vessel.errors import ChartError, ChartRepositoryUnavailableError, Location
+from vessel.helm.health import ChartHealth
 from vessel.helm.limits import DEFAULT_CHART_LIMITS, ChartLimits
 from vessel.helm.manifests import chart_objects, component_result
 from vessel.helm.request import ChartRequest, RenderedChart
@@ -176,6 +177,7 @@ def helmchart_definition(limits: ChartLimits = DEFAULT_CHART_LIMITS) -> Definiti
         templates={"kubernetes": HelmTemplate(limits)},
         description=description,
         workload=Workload(type="autodetects.core.oam.dev"),
+        status=ChartHealth(NAME),
         origin=origin,
         digest=digest(
             {"kind": Kind.COMPONENT.value, "name": NAME, "origin": origin, "parameters": PARAMETERS}
