@@ -43,10 +43,9 @@ REQUEST_LIMIT = 64 * 1024 * 1024
 
 
 def render(request: ChartRequest) -> RenderedChart:
+    _cap_memory(request.limits.memory_bytes)  # an index.yaml can be an alias bomb: capped from the start
     source, pinned = _source(request)
-    import helm_python  # the extra: imported here only, after the download, before the memory cap
-
-    _cap_memory(request.limits.memory_bytes)
+    helm_python = _helm(request.limits)
     try:
         chart = _load(helm_python, source)
         with chart:
@@ -70,8 +69,7 @@ def _source(request: ChartRequest) -> tuple[bytes | Path, str]:
 
 
 def _pull_oci(request: ChartRequest) -> Path:
-    import helm_python
-
+    helm_python = _helm(request.limits)
     reference = request.url.rstrip("/") + "/" + request.chart
     folder = Path(tempfile.mkdtemp(prefix="vessel-helm-"))
     try:
@@ -85,6 +83,17 @@ def _pull_oci(request: ChartRequest) -> Path:
             OVER_CAP, f"{reference}: no chart archive within {request.limits.archive_bytes} bytes"
         )
     return archives[0]
+
+
+def _helm(limits: ChartLimits) -> Any:
+    """The helm extra's module. Loading it maps Helm's ~85 MB library (and the Go runtime reserves far
+    more address space), so the memory cap is lifted for the import and set again from the new size."""
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+    import helm_python
+
+    _cap_memory(limits.memory_bytes)
+    return helm_python
 
 
 def _looks_unreachable(message: str) -> bool:

@@ -110,11 +110,11 @@ def _died(code: int, stderr: bytes, request: ChartRequest) -> Exception:
         return OverCapError(
             f"{what}: used more than {seconds:g} s of CPU time (the cap) and was stopped", HERE
         )
-    last = _last_line(stderr)
-    if "out of memory" in last or "cannot allocate memory" in last:
-        return OverCapError(
-            f"{what}: used more than {request.limits.memory_bytes} bytes of memory (the cap)", HERE
-        )
+    said = stderr.decode("utf-8", "replace")
+    if "out of memory" in said or "cannot allocate memory" in said:  # Go's runtime, aborting
+        cap = request.limits.memory_bytes
+        return OverCapError(f"{what}: used more than {cap // (1024 * 1024)} MiB of memory (the cap)", HERE)
+    last = _first_line(said)
     return TemplateWorkerError(f"{what}: the chart renderer died ({_how(code)}){': ' + last if last else ''}")
 
 
@@ -123,9 +123,12 @@ def _what(request: ChartRequest) -> str:
     return f"helm chart {where}"
 
 
-def _last_line(stderr: bytes) -> str:
-    lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines() if line.strip()]
-    return lines[-1][:500] if lines else ""
+def _first_line(said: str) -> str:
+    """What a crash said first (a Go panic's cause precedes its stack; Python's traceback ends with it)."""
+    lines = [line.strip() for line in said.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    return (lines[-1] if lines[0].startswith("Traceback") else lines[0])[:500]
 
 
 def _how(code: int) -> str:
