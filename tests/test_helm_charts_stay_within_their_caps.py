@@ -20,7 +20,7 @@ from vessel.helm.sandbox import render_chart
 CHART = "apiVersion: v2\nname: hostile\nversion: 0.1.0\n"
 LOOPS = "{{- range $i := until 100000 }}{{ range $j := until 100000 }}{{ end }}{{ end }}\n"
 DOUBLING = """\
-{{- $s := "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" }}
+{{- $s := repeat 100 "x" }}
 {{- range $i := until 40 }}{{ $s = print $s $s }}{{ end }}
 apiVersion: v1
 kind: ConfigMap

@@ -82,7 +82,7 @@ def _error(failure: ChartFailure, request: ChartRequest) -> Exception:
     if failure.kind == UNREACHABLE:
         return ChartRepositoryUnavailableError(
             f"{what}: {failure.message}",
-            hint="check the url and that the repository is up; the step retries a few times",
+            hint="check the url, and that the repository is up and reachable from here",
             give_up_after=GIVE_UP_AFTER,
         )
     if failure.kind == OVER_CAP:
