@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import tarfile
 import threading
 from collections.abc import Iterator, Mapping
@@ -152,3 +153,84 @@ def _served(handler: type[BaseHTTPRequestHandler]) -> Iterator[int]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@dataclass
+class OciRegistry:
+    """An OCI registry on 127.0.0.1 holding Helm charts under `charts/<name>`, as `helm push` stores
+    them: a manifest per version (its tag) whose config is the chart's metadata and whose one layer is
+    the chart archive, each blob addressed by its sha256 digest. Plain HTTP, no authentication."""
+
+    url: str = ""  # oci://127.0.0.1:PORT/charts
+    blobs: dict[str, bytes] = field(default_factory=dict)
+    manifests: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # "name:tag" or digest
+    tags: dict[str, list[str]] = field(default_factory=dict)
+    requests: list[str] = field(default_factory=list)
+
+    def add(self, files: Mapping[str, str]) -> None:
+        meta = yaml.safe_load(files["Chart.yaml"])
+        layer, config = package(files), json.dumps(meta).encode()
+        manifest = {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": self._blob(config, "application/vnd.cncf.helm.config.v1+json"),
+            "layers": [self._blob(layer, "application/vnd.cncf.helm.chart.content.v1.tar+gzip")],
+        }
+        body = json.dumps(manifest).encode()
+        digest = "sha256:" + hashlib.sha256(body).hexdigest()
+        self.manifests[f"{meta['name']}:{meta['version']}"] = self.manifests[digest] = (body, digest)
+        self.tags.setdefault(meta["name"], []).append(meta["version"])
+
+    def _blob(self, data: bytes, media_type: str) -> dict[str, Any]:
+        digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        self.blobs[digest] = data
+        return {"mediaType": media_type, "digest": digest, "size": len(data)}
+
+    def answer(self, path: str) -> tuple[bytes, str, str] | None:
+        """(body, content type, digest) for a GET of `path`, or None (404)."""
+        parts = path.split("?")[0].strip("/").split("/")  # v2, charts, NAME, what, reference
+        if parts == ["v2"]:
+            return b"{}", "application/json", ""
+        if len(parts) != 5 or parts[:2] != ["v2", "charts"]:
+            return None
+        name, what, reference = parts[2:]
+        if what == "tags" and reference == "list":
+            return json.dumps({"name": f"charts/{name}", "tags": self.tags.get(name, [])}).encode(), "", ""
+        if what == "manifests":
+            found = self.manifests.get(reference) or self.manifests.get(f"{name}:{reference}")
+            return (found[0], "application/vnd.oci.image.manifest.v1+json", found[1]) if found else None
+        if what == "blobs" and reference in self.blobs:
+            return self.blobs[reference], "application/octet-stream", reference
+        return None
+
+
+@contextmanager
+def serving_oci(registry: OciRegistry) -> Iterator[OciRegistry]:
+    """Serve `registry` on an ephemeral port of 127.0.0.1 while the block runs."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self._answer(send_body=True)
+
+        def do_HEAD(self) -> None:
+            self._answer(send_body=False)
+
+        def _answer(self, send_body: bool) -> None:
+            registry.requests.append(self.path)
+            found = registry.answer(self.path)
+            body, media_type, digest = found or (b"", "", "")
+            self.send_response(200 if found else 404)
+            self.send_header("Content-Type", media_type or "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            if digest:
+                self.send_header("Docker-Content-Digest", digest)
+            self.end_headers()
+            if send_body:
+                self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    with _served(Handler) as port:
+        registry.url = f"oci://127.0.0.1:{port}/charts"
+        yield registry

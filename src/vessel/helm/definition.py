@@ -86,6 +86,11 @@ PARAMETERS: dict[str, Any] = {
             "default": "5m",
             "description": "How long a fetched chart is reused before the repository is asked again",
         },
+        "insecure": {
+            "type": "boolean",
+            "default": False,
+            "description": "repoType oci: talk plain HTTP to a registry that has no TLS",
+        },
         "interval": {"type": "string", "description": "Accepted for KubeVela compatibility; unused"},
         "installTimeout": {"type": "string", "description": "Accepted for KubeVela compatibility; unused"},
     },
@@ -130,6 +135,7 @@ class HelmTemplate:
             values=dict(parameter["values"]),
             release=parameter.get("releaseName") or context["name"],
             namespace=parameter.get("targetNamespace") or context["namespace"],
+            insecure=bool(parameter.get("insecure")),
             limits=self.limits,
         )
 

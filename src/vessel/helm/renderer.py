@@ -73,7 +73,8 @@ def _pull_oci(request: ChartRequest) -> Path:
     reference = request.url.rstrip("/") + "/" + request.chart
     folder = Path(tempfile.mkdtemp(prefix="vessel-helm-"))
     try:
-        helm_python.pull(reference, destination=folder, version=request.version.strip() or None)
+        version = request.version.strip() or None
+        helm_python.pull(reference, destination=folder, version=version, plain_http=request.insecure)
     except helm_python.HelmError as exc:
         kind = UNREACHABLE if _looks_unreachable(str(exc)) else CHART
         raise ChartFailure(kind, f"cannot pull {reference}: {_one_line(str(exc))}") from None

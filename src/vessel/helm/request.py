@@ -30,6 +30,7 @@ class ChartRequest:
     values: dict[str, Any] = field(default_factory=dict)
     release: str = ""
     namespace: str = "default"
+    insecure: bool = False  # OCI: plain HTTP to the registry (one without TLS)
     limits: ChartLimits = DEFAULT_CHART_LIMITS
 
     def to_json(self) -> str:
@@ -53,6 +54,7 @@ class ChartRequest:
             "values": self.values,
             "release": self.release,
             "namespace": self.namespace,
+            "insecure": self.insecure,
         }
 
 
