@@ -37,7 +37,7 @@ data: {blob: {{ repeat 200000 "x" | quote }}}
 
 def render(tmp_path: Path, template: str, limits: ChartLimits) -> None:
     chart = write_chart(tmp_path, {"Chart.yaml": CHART, "templates/x.yaml": template})
-    render_chart(ChartRequest("path", "", str(chart), "*", {}, "web", "default", limits))
+    render_chart(ChartRequest("path", "", str(chart), "*", {}, "web", "default", limits=limits))
 
 
 def test_a_chart_that_loops_for_ever_is_stopped_at_its_cpu_cap(tmp_path: Path) -> None:
