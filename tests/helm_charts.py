@@ -100,6 +100,7 @@ class ChartRepository:
     archives: dict[str, bytes] = field(default_factory=dict)  # path -> body
     entries: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
+    redirects: dict[str, str] = field(default_factory=dict)  # path -> where a GET of it is sent (302)
 
     def add(self, files: Mapping[str, str], url: str | None = None, digest: str | None = None) -> None:
         """Publish a chart version; `url` and `digest` override what its index entry says."""
@@ -129,6 +130,12 @@ def serving(repository: ChartRepository) -> Iterator[ChartRepository]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             repository.requests.append(self.path)
+            if self.path in repository.redirects:
+                self.send_response(302)
+                self.send_header("Location", repository.redirects[self.path])
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             body = repository.body(self.path)
             self.send_response(200 if body is not None else 404)
             self.send_header("Content-Length", str(len(body or b"")))

@@ -86,6 +86,16 @@ def test_an_archive_outside_the_repository_is_refused_and_never_fetched() -> Non
     assert elsewhere.requests == []
 
 
+def test_a_redirect_outside_the_repository_is_refused_and_never_followed() -> None:
+    elsewhere = ChartRepository()
+    elsewhere.add(chart_files())
+    with serving(elsewhere):
+        repository = ChartRepository(redirects={"/index.yaml": f"{elsewhere.url}/index.yaml"})
+        with serving(repository), pytest.raises(ChartError, match=r"points to http://.*/index.yaml, outside"):
+            render(repository.url)
+    assert repository.requests == ["/index.yaml"] and elsewhere.requests == []
+
+
 def test_an_archive_that_does_not_match_its_digest_is_refused() -> None:
     repository = ChartRepository()
     repository.add(chart_files(), digest="0" * 64)
