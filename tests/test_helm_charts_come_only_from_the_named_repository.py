@@ -135,3 +135,12 @@ def test_a_repository_is_asked_once_per_pull_interval(repo: ChartRepository) -> 
     assert repo.requests.count("/index.yaml") == 1
     template.render({"parameter": {**parameter, "pullInterval": "0s"}, "context": CONTEXT})
     assert repo.requests.count("/index.yaml") == 2
+
+
+def test_a_reused_chart_is_a_fresh_copy_for_each_render(repo: ChartRepository) -> None:
+    template = HelmTemplate()
+    parameter = {"repoType": "helm", "url": repo.url, "chart": "web", "version": "*", "values": {}}
+    variables = {"parameter": {**parameter, "pullInterval": "5m"}, "context": CONTEXT}
+    first = template.render(variables)
+    first["output"]["spec"]["replicas"] = 7  # as a scaler trait's patch would
+    assert template.render(variables)["output"]["spec"]["replicas"] == 1

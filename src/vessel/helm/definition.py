@@ -15,6 +15,7 @@ child (`sandbox.py`); nothing of the helm extra is imported in this process.
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import os
 import time
@@ -30,7 +31,7 @@ from vessel.errors import ChartError, ChartRepositoryUnavailableError, Location
 from vessel.helm.health import ChartHealth
 from vessel.helm.limits import DEFAULT_CHART_LIMITS, ChartLimits
 from vessel.helm.manifests import chart_objects, component_result
-from vessel.helm.request import ChartRequest, RenderedChart
+from vessel.helm.request import ChartRequest
 from vessel.helm.sandbox import HERE, render_chart
 from vessel.model.duration import parse_duration
 
@@ -106,7 +107,7 @@ class HelmTemplate:
 
     def __init__(self, limits: ChartLimits = DEFAULT_CHART_LIMITS):
         self.limits = limits
-        self.cache: BoundedCache[tuple[float, RenderedChart]] = BoundedCache(256, 64 * MIB)
+        self.cache: BoundedCache[tuple[float, dict[str, Any]]] = BoundedCache(256, 64 * MIB)
 
     def render(self, variables: Mapping[str, Any], limits: RenderLimits = DEFAULT_LIMITS) -> dict[str, Any]:
         if not extra_installed():
@@ -114,7 +115,7 @@ class HelmTemplate:
         parameter, context = variables["parameter"], variables["context"]
         request = self.request(parameter, context)
         try:
-            chart = self._rendered(request, parse_duration(parameter["pullInterval"]))
+            return self._result(request, parameter, parse_duration(parameter["pullInterval"]))
         except ChartRepositoryUnavailableError as exc:  # not a RenderError: say which component it is
             raise ChartRepositoryUnavailableError(
                 f"component {context['name']!r}: {exc.message}",
@@ -122,8 +123,6 @@ class HelmTemplate:
                 exc.hint,
                 give_up_after=exc.give_up_after,
             ) from None
-        objects = chart_objects(chart, parameter.get("targetNamespace"), self.limits.objects)
-        return component_result(objects, chart)
 
     def request(self, parameter: Mapping[str, Any], context: Mapping[str, Any]) -> ChartRequest:
         repo_type = parameter["repoType"]
@@ -139,15 +138,17 @@ class HelmTemplate:
             limits=self.limits,
         )
 
-    def _rendered(self, request: ChartRequest, reuse_for: float) -> RenderedChart:
+    def _result(self, request: ChartRequest, parameter: Mapping[str, Any], reuse: float) -> dict[str, Any]:
+        """The component's result, fetched, rendered and parsed at most once per `reuse` seconds (a
+        copy: what the caller patches must not change what the next render returns)."""
         key = request.cache_key()
         found = self.cache.get(key)
-        if found is not None and time.monotonic() - found[0] < reuse_for:
-            return found[1]
-        chart = render_chart(request)
-        size = sum(len(text) for _, text in chart.files)
-        self.cache.put(key, (time.monotonic(), chart), size)
-        return chart
+        if found is None or time.monotonic() - found[0] >= reuse:
+            chart = render_chart(request)
+            objects = chart_objects(chart, parameter.get("targetNamespace"), self.limits.objects)
+            found = (time.monotonic(), component_result(objects, chart))
+            self.cache.put(key, found, sum(len(text) for _, text in chart.files))
+        return copy.deepcopy(found[1])
 
 
 def _url(parameter: Mapping[str, Any], repo_type: str) -> str:
