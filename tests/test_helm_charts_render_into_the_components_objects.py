@@ -115,3 +115,17 @@ def test_a_missing_chart_path_is_named(tmp_path: Path) -> None:
 def test_a_repository_type_needs_a_repository_url() -> None:
     with pytest.raises(ChartError, match=r"url: repoType helm needs a url starting with http:// or https://"):
         rendered(app("{chart: web, url: charts.example.com}"))
+
+
+def test_a_subcharts_schema_failure_names_the_value_under_the_subchart(tmp_path: Path) -> None:
+    files = {
+        **chart_files(),
+        "charts/cache/Chart.yaml": "apiVersion: v2\nname: cache\nversion: 1.0.0\n",
+        "charts/cache/values.yaml": "size: 1\n",
+        "charts/cache/values.schema.json": '{"type": "object", "properties": {"size": {"type": "integer"}}}',
+        "charts/cache/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cache}\n",
+    }
+    chart = write_chart(tmp_path, files)
+    assert ("ConfigMap", "cache") in rendered(app(f"{{repoType: path, chart: {chart}}}"))  # subcharts render
+    with pytest.raises(ChartError, match=r"values\.cache\.size: got string, want integer .*chart cache\)"):
+        rendered(app(f"{{repoType: path, chart: {chart}, values: {{cache: {{size: big}}}}}}"))

@@ -46,14 +46,16 @@ def render(request: ChartRequest) -> RenderedChart:
     _cap_memory(request.limits.memory_bytes)  # an index.yaml can be an alias bomb: capped from the start
     source, pinned = _source(request)
     helm_python = _helm(request.limits)
+    top = ""  # the chart's own name: a subchart's schema failures are under values.<subchart>
     try:
         chart = _load(helm_python, source)
         with chart:
-            _check_name(chart.name, request)
+            top = chart.name
+            _check_name(top, request)
             files = _rendered(helm_python, chart, request)
-            return RenderedChart(chart.name, pinned or chart.version, files)
+            return RenderedChart(top, pinned or chart.version, files)
     except helm_python.HelmValuesError as exc:
-        raise ChartFailure(VALUES, schema_problems(str(exc))) from None
+        raise ChartFailure(VALUES, schema_problems(str(exc), top)) from None
     except helm_python.HelmError as exc:
         raise ChartFailure(CHART, _one_line(str(exc))) from None
 
