@@ -129,3 +129,10 @@ def test_a_subcharts_schema_failure_names_the_value_under_the_subchart(tmp_path:
     assert ("ConfigMap", "cache") in rendered(app(f"{{repoType: path, chart: {chart}}}"))  # subcharts render
     with pytest.raises(ChartError, match=r"values\.cache\.size: got string, want integer .*chart cache\)"):
         rendered(app(f"{{repoType: path, chart: {chart}, values: {{cache: {{size: big}}}}}}"))
+
+
+def test_a_dependency_missing_from_the_chart_is_refused_not_skipped(tmp_path: Path) -> None:
+    declared = "apiVersion: v2\nname: web\nversion: 0.1.0\ndependencies:\n  - {name: cache, version: 1.0.0}\n"
+    chart = write_chart(tmp_path, {**chart_files(), "Chart.yaml": declared})
+    with pytest.raises(ChartError, match=r"declares dependencies missing from its charts/ folder: cache"):
+        rendered(app(f"{{repoType: path, chart: {chart}}}"))

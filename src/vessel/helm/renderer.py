@@ -52,6 +52,7 @@ def render(request: ChartRequest) -> RenderedChart:
         with chart:
             top = chart.name
             _check_name(top, request)
+            _check_dependencies(chart)
             files = _rendered(helm_python, chart, request)
             return RenderedChart(top, pinned or chart.version, files)
     except helm_python.HelmValuesError as exc:
@@ -113,6 +114,20 @@ def _load(helm: Any, source: bytes | Path) -> Any:
 def _check_name(name: str, request: ChartRequest) -> None:
     if request.repo_type != "path" and name != request.chart:
         raise ChartFailure(CHART, f"chart: asked for {request.chart!r}, the archive holds chart {name!r}")
+
+
+def _check_dependencies(chart: Any) -> None:
+    """Helm's renderer skips a declared dependency that is absent; `helm install` refuses it. So do we:
+    rendering without it would deliver part of the application and call it a success."""
+    declared = [str(d.get("name")) for d in chart.metadata.get("dependencies") or [] if isinstance(d, dict)]
+    present = {str(d.get("name")) for d in chart.dependencies}
+    missing = [name for name in declared if name not in present]
+    if missing:
+        raise ChartFailure(
+            CHART,
+            f"chart {chart.name} declares dependencies missing from its charts/ folder: {', '.join(missing)} "
+            "(Vessel never downloads them: run `helm dependency build` before packaging the chart)",
+        )
 
 
 def _rendered(helm: Any, chart: Any, request: ChartRequest) -> tuple[tuple[str, str], ...]:
