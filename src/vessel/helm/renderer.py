@@ -43,7 +43,7 @@ REQUEST_LIMIT = 64 * 1024 * 1024
 
 
 def render(request: ChartRequest) -> RenderedChart:
-    _cap_memory(request.limits.memory_bytes)  # an index.yaml can be an alias bomb: capped from the start
+    _cap_memory(request.limits.memory_bytes)  # parsing a huge or hostile index.yaml is capped too
     source, pinned = _source(request)
     helm_python = _helm(request.limits)
     top = ""  # the chart's own name: a subchart's schema failures are under values.<subchart>
@@ -71,22 +71,22 @@ def _source(request: ChartRequest) -> tuple[bytes | Path, str]:
     return fetch_archive(request.url, request.chart, request.version, request.limits)
 
 
-def _pull_oci(request: ChartRequest) -> Path:
+def _pull_oci(request: ChartRequest) -> bytes:
+    """The chart archive, pulled into a temporary folder (removed again) and read into memory."""
     helm_python = _helm(request.limits)
     reference = request.url.rstrip("/") + "/" + request.chart
-    folder = Path(tempfile.mkdtemp(prefix="vessel-helm-"))
-    try:
-        version = request.version.strip() or None
-        helm_python.pull(reference, destination=folder, version=version, plain_http=request.insecure)
-    except helm_python.HelmError as exc:
-        kind = UNREACHABLE if _looks_unreachable(str(exc)) else CHART
-        raise ChartFailure(kind, f"cannot pull {reference}: {_one_line(str(exc))}") from None
-    archives = sorted(folder.glob("*.tgz"))
-    if not archives or archives[0].stat().st_size > request.limits.archive_bytes:
-        raise ChartFailure(
-            OVER_CAP, f"{reference}: no chart archive within {request.limits.archive_bytes} bytes"
-        )
-    return archives[0]
+    with tempfile.TemporaryDirectory(prefix="vessel-helm-") as folder:
+        try:
+            version = request.version.strip() or None
+            helm_python.pull(reference, destination=folder, version=version, plain_http=request.insecure)
+        except helm_python.HelmError as exc:
+            kind = UNREACHABLE if _looks_unreachable(str(exc)) else CHART
+            raise ChartFailure(kind, f"cannot pull {reference}: {_one_line(str(exc))}") from None
+        archives = sorted(Path(folder).glob("*.tgz"))
+        if not archives or archives[0].stat().st_size > request.limits.archive_bytes:
+            cap = request.limits.archive_bytes
+            raise ChartFailure(OVER_CAP, f"{reference}: no chart archive within {cap} bytes (the cap)")
+        return archives[0].read_bytes()
 
 
 def _helm(limits: ChartLimits) -> Any:
