@@ -8,10 +8,18 @@ from vessel.workflow.step_api import StepFunction
 
 
 def builtin_steps() -> dict[str, StepFunction]:
-    from vessel.workflow.steps import deploy, http_steps, notification, objects, suspend
+    from vessel.workflow.steps import (
+        configs,
+        deploy,
+        exports,
+        http_steps,
+        notification,
+        objects,
+        suspend,
+    )
 
     steps: dict[str, StepFunction] = {}
-    for module in (deploy, suspend, objects, http_steps, notification):
+    for module in (deploy, suspend, objects, http_steps, notification, configs, exports):
         steps.update(module.STEPS)
     for ep in metadata.entry_points(group="vessel.steps"):
         steps.update(ep.load())
