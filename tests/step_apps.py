@@ -27,7 +27,8 @@ def application(
     if steps is not None:
         spec["workflow"] = {"steps": steps}
     meta = {"name": name, "namespace": namespace}
-    return json.dumps({"apiVersion": "core.oam.dev/v1beta1", "kind": "Application", "metadata": meta, "spec": spec})
+    head = {"apiVersion": "core.oam.dev/v1beta1", "kind": "Application", "metadata": meta}
+    return json.dumps({**head, "spec": spec})
 
 
 def step(name: str, type_: str, properties: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:

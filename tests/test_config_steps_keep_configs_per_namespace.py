@@ -54,8 +54,12 @@ def test_configs_of_another_namespace_are_not_seen(h: Harness) -> None:
     read = steps(h, "reader")["read"]
     assert app.phase == Phase.FAILED and read.phase == StepPhase.FAILED
     assert "config default/db does not exist" in read.message and "create-config" in read.message
-    there = step("read", "read-config", {"name": "db", "namespace": "team-b"}, outputs=[
-        {"name": "pw", "valueFrom": "config.password"}])
+    there = step(
+        "read",
+        "read-config",
+        {"name": "db", "namespace": "team-b"},
+        outputs=[{"name": "pw", "valueFrom": "config.password"}],
+    )
     assert h.up(application([there], name="reader2")).phase == Phase.RUNNING
     assert run_of(h, "reader2").values == {"pw": "s3cret-pass"}
 

@@ -47,7 +47,7 @@ DEFINITION_SCHEMA: dict[str, Any] = _obj(
                         "jinja": _obj(
                             {
                                 "parameters": {"type": "object"},
-                                # A workflow step's outputs (what `outputs[].valueFrom` reads): name -> meaning.
+                                # A step's outputs (what `outputs[].valueFrom` reads): name -> meaning.
                                 "outputs": _STRING_MAP,
                                 "templates": {
                                     "type": "object",

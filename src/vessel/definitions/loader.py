@@ -86,6 +86,7 @@ _JINJA = ("spec", "schematic", "jinja")
 
 def _check_fields_of_kind(doc: Document, kind: Kind, spec: Mapping[str, Any]) -> None:
     jinja = spec["schematic"]["jinja"]
+    fields: list[tuple[tuple[str, ...], str, tuple[Kind, ...], bool]]
     fields = [(("spec",), name, kinds, name in spec) for name, kinds in _FIELD_KINDS.items()]
     fields += [(_JINJA, name, kinds, name in jinja) for name, kinds in _JINJA_FIELD_KINDS.items()]
     for parent, name, kinds, present in fields:

@@ -43,9 +43,7 @@ class Configs:
         remember_leaves(config)
         c = t.configs.c
         with self.store.write_tx() as conn:
-            row = conn.execute(
-                sa.select(c.template).where(c.namespace == namespace, c.name == name)
-            ).first()
+            row = conn.execute(sa.select(c.template).where(c.namespace == namespace, c.name == name)).first()
             if row is None:
                 values = {"template": template, "config": config, "created_at": now, "updated_at": now}
                 conn.execute(t.configs.insert().values(namespace=namespace, name=name, **values))
@@ -88,4 +86,5 @@ class Configs:
 
 def _record(row: Any) -> ConfigRecord:
     remember_leaves(row.config)
-    return ConfigRecord(row.namespace, row.name, row.template, dict(row.config), row.created_at, row.updated_at)
+    config = dict(row.config)
+    return ConfigRecord(row.namespace, row.name, row.template, config, row.created_at, row.updated_at)

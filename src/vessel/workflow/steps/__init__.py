@@ -13,13 +13,17 @@ def builtin_steps() -> dict[str, StepFunction]:
         deploy,
         exports,
         http_steps,
+        jobs,
         notification,
         objects,
+        service_endpoints,
         suspend,
+        whole_app,
     )
 
     steps: dict[str, StepFunction] = {}
-    for module in (deploy, suspend, objects, http_steps, notification, configs, exports):
+    modules = (deploy, suspend, objects, http_steps, notification, configs, exports, service_endpoints)
+    for module in (*modules, whole_app, jobs):
         steps.update(module.STEPS)
     for ep in metadata.entry_points(group="vessel.steps"):
         steps.update(ep.load())
