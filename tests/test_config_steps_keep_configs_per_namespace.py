@@ -98,7 +98,7 @@ def test_a_config_keeps_the_template_it_was_created_with(h: Harness) -> None:
 @pytest.mark.parametrize(
     ("properties", "expected"),
     [
-        ({"name": "db"}, "properties.config: required field is missing"),
+        ({"config": {}}, "properties.name: required field is missing"),
         ({"name": "db", "config": "text"}, "properties.config: "),
         ({"name": "db", "config": {}, "colour": 1}, "colour"),
     ],
