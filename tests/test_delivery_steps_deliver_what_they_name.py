@@ -115,6 +115,8 @@ def test_collected_endpoints_feed_a_later_step_in_kubevelas_shape(h: Harness) ->
 
 
 def test_collect_service_endpoints_filters_by_component_and_port(h: Harness) -> None:
+    two_ports = web("b", 8080)
+    two_ports["properties"]["ports"].append({"port": 9090, "expose": True})
     collect = step(
         "collect",
         "collect-service-endpoints",
@@ -122,9 +124,7 @@ def test_collect_service_endpoints_filters_by_component_and_port(h: Harness) -> 
         outputs=[{"name": "url", "valueFrom": "value.url"}],
     )
     app = h.up(
-        application(
-            [step("deploy", "apply-application"), collect], components=[web("a", 9090), web("b", 9090)]
-        )
+        application([step("deploy", "apply-application"), collect], components=[web("a", 9090), two_ports])
     )
     assert app.phase == Phase.RUNNING, app.message
     assert run_of(h).values == {"url": "http://b.default:9090"}

@@ -150,7 +150,7 @@ spec:
           header: {{Authorization: "Bearer {CANARIES["header"]}"}}
       - name: keep-config
         type: create-config
-        properties: {{name: registry, template: docker-registry, config: {{password: "{CANARIES["config"]}"}}}}
+        properties: {{name: registry, template: registry, config: {{password: "{CANARIES["config"]}"}}}}
       - name: use-config
         type: read-config
         properties: {{name: registry}}
