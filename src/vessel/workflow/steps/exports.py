@@ -28,15 +28,34 @@ DOCKER_CONFIG_TYPE = "kubernetes.io/dockerconfigjson"
 
 
 def export2config(ctx: StepContext) -> Outcome:
-    p = ctx.properties
-    body = _object("ConfigMap", p["configName"], p.get("namespace") or ctx.app.namespace)
-    body["data"] = dict(p["data"])
-    return _apply(ctx, "export2config", body, [p.get("cluster") or ""])
+    body = config_map(ctx.properties, ctx.app.namespace)
+    return _apply(ctx, "export2config", body, [ctx.properties.get("cluster") or ""])
 
 
 def export2secret(ctx: StepContext) -> Outcome:
+    body = secret(ctx.properties, ctx.app.namespace)
+    return _apply(ctx, "export2secret", body, [ctx.properties.get("cluster") or ""])
+
+
+def export_data(ctx: StepContext) -> Outcome:
+    delivery: Delivery = ctx.services
     p = ctx.properties
-    body = _object("Secret", p["secretName"], p.get("namespace") or ctx.app.namespace)
+    body = exported(p, ctx.app.name, ctx.app.namespace)
+    topology = [p["topology"]] if p.get("topology") else []
+    clusters = list(dict.fromkeys(placement.target for placement, _ in delivery.placements(topology)))
+    return _apply(ctx, "export-data", body, clusters)
+
+
+def config_map(p: Mapping[str, Any], app_namespace: str) -> dict[str, Any]:
+    """The ConfigMap export2config writes for these (validated) parameters."""
+    body = _object("ConfigMap", p["configName"], p.get("namespace") or app_namespace)
+    body["data"] = dict(p["data"])
+    return body
+
+
+def secret(p: Mapping[str, Any], app_namespace: str) -> dict[str, Any]:
+    """The Secret export2secret writes for these (validated) parameters."""
+    body = _object("Secret", p["secretName"], p.get("namespace") or app_namespace)
     data = dict(p["data"])
     if p["kind"] == "docker-registry" and "dockerRegistry" in p:
         data = {".dockerconfigjson": _docker_config(p["dockerRegistry"])}
@@ -44,17 +63,14 @@ def export2secret(ctx: StepContext) -> Outcome:
     if secret_type:
         body["type"] = secret_type
     body["stringData"] = data
-    return _apply(ctx, "export2secret", body, [p.get("cluster") or ""])
+    return body
 
 
-def export_data(ctx: StepContext) -> Outcome:
-    delivery: Delivery = ctx.services
-    p = ctx.properties
-    body = _object(p["kind"], p.get("name") or ctx.app.name, p.get("namespace") or ctx.app.namespace)
+def exported(p: Mapping[str, Any], app_name: str, app_namespace: str) -> dict[str, Any]:
+    """The ConfigMap or Secret export-data writes for these (validated) parameters."""
+    body = _object(p["kind"], p.get("name") or app_name, p.get("namespace") or app_namespace)
     body["data" if p["kind"] == "ConfigMap" else "stringData"] = dict(p["data"])
-    topology = [p["topology"]] if p.get("topology") else []
-    clusters = list(dict.fromkeys(placement.target for placement, _ in delivery.placements(topology)))
-    return _apply(ctx, "export-data", body, clusters)
+    return body
 
 
 def _object(kind: str, name: str, namespace: str) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from vessel.workflow.step_api import Outcome, StepContext, StepFunction
 
 POLL_SECONDS = 5.0
 WORKFLOW_NAME_LABEL = "workflow.oam.dev/name"
+DEFAULT_BRANCH = "master"  # KubeVela's #git.branch default
 
 
 def build_push_image(ctx: StepContext) -> Outcome:
@@ -83,7 +84,8 @@ def _context_url(context: str | Mapping[str, Any]) -> str:
     if isinstance(context, str):
         return context
     address = str(context["git"]).removeprefix("git://")
-    return f"git://{address}#refs/heads/{context['branch']}"
+    branch = context.get("branch") or DEFAULT_BRANCH  # schema defaults are not filled inside a oneOf
+    return f"git://{address}#refs/heads/{branch}"
 
 
 def _session(ctx: StepContext) -> str:
