@@ -91,6 +91,22 @@ def test_a_failed_build_fails_the_step_with_exit_code_and_last_log_line(
     assert "last log line: error resolving dockerfile path: no such file" in failed.message
 
 
+def test_a_kaniko_pod_that_cannot_pull_its_executor_fails_the_step_within_seconds(
+    h: Harness, kube: FakeKubeServer
+) -> None:
+    h.up(application([step("build", "build-push-image", BUILD)], components=[]), timeout=30)
+    name = kaniko(kube)["metadata"]["name"]
+    waiting = {"waiting": {"reason": "ImagePullBackOff", "message": "Back-off pulling image"}}
+    status = {"phase": "Pending", "containerStatuses": [{"name": "kaniko", "ready": False, "state": waiting}]}
+    kube.set_status("pods", "default", name, status)
+    started = h.clock.now()
+    app = h.controller.drive(h.record("wf"), timeout=600)
+    failed = steps(h)["build"]
+    assert (app.phase, failed.phase) == (Phase.FAILED, StepPhase.FAILED)
+    assert f"pod {name} cannot build fogdong/simple-web-demo:v1" in failed.message
+    assert "ImagePullBackOff" in failed.message and h.clock.now() - started < 60
+
+
 def test_build_push_image_on_a_target_that_cannot_run_pods_fails_at_once_saying_why(h: Harness) -> None:
     app = h.up(application([step("build", "build-push-image", {**BUILD, "cluster": ""})], components=[]))
     failed = steps(h)["build"]

@@ -5,8 +5,10 @@ image, `--dockerfile`, `--context` — `git://REPO#refs/heads/BRANCH` for a git 
 `--verbosity`, `--customPlatform`, `--build-arg`s, the registry credentials mounted at
 `/kaniko/.docker/`, the git token as `GIT_TOKEN`), recorded in the application's inventory like an
 `apply-object`, and waits until the pod succeeds; a failed pod fails the step with its exit code, reason
-and last log line. The session is derived from the run and the step, so a re-run after a crash finds
-the same pod instead of starting a second build. Only a `kubernetes` target can run the pod: anywhere
+and last log line, and one that cannot run (its executor image cannot be pulled, its container cannot
+start) fails it after the few retries a failing workload gets (`backoff.FAILING_WORKLOAD_ERRORS`).
+The session is derived from the run and the step, so a re-run after a crash finds the same pod instead
+of starting a second build. Only a `kubernetes` target can run the pod: anywhere
 else the step fails at once saying so (a directory or memory target would record a pod that never
 builds anything, and report a success that is not one).
 
@@ -24,10 +26,12 @@ from collections.abc import Mapping
 from itertools import islice
 from typing import Any
 
-from vessel.errors import ValidationError, VesselError
+from vessel.errors import ComponentFailingError, ValidationError, VesselError
 from vessel.model.resource_key import ResourceKey
 from vessel.targets.protocol import LabelListing, Target
+from vessel.workflow import backoff
 from vessel.workflow.delivery import Delivery
+from vessel.workflow.diagnosis import Diagnosis, diagnose
 from vessel.workflow.step_api import Outcome, StepContext, StepFunction
 
 POLL_SECONDS = 5.0
@@ -51,7 +55,20 @@ def build_push_image(ctx: StepContext) -> Outcome:
     if phase == "Failed":
         why = _why(target, key, live)
         return Outcome.failed(f"build-push-image: pod {key.name} failed to build {image}: {why}")
-    return Outcome.wait(f"waiting for pod {key.name} to build {image}: {phase}", POLL_SECONDS)
+    found = _diagnosis(target, key)
+    if found.failing:  # cannot pull the executor image, cannot start: a build that will never run
+        raise ComponentFailingError(
+            f"build-push-image: pod {key.name} cannot build {image}: {found.failing}",
+            give_up_after=backoff.FAILING_WORKLOAD_ERRORS,
+        )
+    return Outcome.wait(f"waiting for pod {key.name} to build {image}: {found.cause or phase}", POLL_SECONDS)
+
+
+def _diagnosis(target: Target, key: ResourceKey) -> Diagnosis:
+    try:
+        return diagnose(target.instances(key))
+    except VesselError:  # the pod cannot be read now: it is waited for, as before
+        return Diagnosis()
 
 
 def kaniko_pod(app: str, namespace: str, session: str, p: Mapping[str, Any]) -> dict[str, Any]:
