@@ -14,7 +14,9 @@ from vessel.errors import VesselError
 from vessel.store import Phase
 from vessel.store.configs import Configs
 from vessel.store.records import StepPhase
-from vessel.testing.engine import Harness
+from vessel.testing.engine import Harness, ProcessKilled
+from vessel.workflow.step_api import Outcome, StepContext
+from vessel.workflow.steps.configs import delete_config
 
 DB = {"host": "db.internal", "password": "s3cret-pass"}
 
@@ -81,6 +83,27 @@ def test_delete_config_removes_it_and_deleting_a_missing_one_fails(h: Harness) -
     app = h.up(application([step("rm", "delete-config", {"name": "db"})], name="again"))
     rm = steps(h, "again")["rm"]
     assert app.phase == Phase.FAILED and "config default/db does not exist" in rm.message
+
+
+def test_delete_config_run_again_after_a_crash_succeeds(h: Harness) -> None:
+    """The process died after the config was deleted, before the step's success was recorded: the step
+    runs again (at least once) and must not fail because its own first attempt did the work."""
+    Configs(h.store).put("default", "db", "", DB, 0.0)
+
+    def delete_then_die(ctx: StepContext) -> Outcome:
+        delete_config(ctx)
+        raise ProcessKilled
+
+    h.controller.engine.step_functions["delete-config"] = delete_then_die
+    record = h.submit(application([step("rm", "delete-config", {"name": "db"})]))
+    with pytest.raises(ProcessKilled):
+        h.controller.drive(record, timeout=60)
+    restarted = h.restart()
+    restarted.engine.step_functions["delete-config"] = delete_config
+    app = restarted.drive(h.record("wf"), timeout=60)
+    rm = steps(h)["rm"]
+    assert (app.phase, rm.attempts) == (Phase.RUNNING, 2)
+    assert rm.message == "config default/db is gone (deleted by an earlier attempt)"
 
 
 def test_a_config_keeps_the_template_it_was_created_with(h: Harness) -> None:

@@ -109,3 +109,14 @@ def test_a_name_kubernetes_would_refuse_fails_the_export_naming_the_field(h: Har
     failed = steps(h)["export"]
     assert app.phase == Phase.FAILED and "export2config: metadata.name" in failed.message
     assert failed.attempts == 1  # terminal: not retried
+
+
+def test_export_data_naming_no_topology_policy_fails_naming_the_ones_there(h: Harness) -> None:
+    policies = [{"name": "regions", "type": "topology", "properties": {"clusters": ["eu"]}}]
+    export = step("export", "export-data", {"topology": "region", "data": {"k": "v"}})
+    app = h.up(application([export], policies=policies, components=[]))
+    failed = steps(h)["export"]
+    assert app.phase == Phase.FAILED
+    assert "topology 'region' names no topology policy of the application (topology policies: regions)" in (
+        failed.message
+    )

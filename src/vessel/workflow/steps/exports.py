@@ -41,9 +41,20 @@ def export_data(ctx: StepContext) -> Outcome:
     delivery: Delivery = ctx.services
     p = ctx.properties
     body = exported(p, ctx.app.name, ctx.app.namespace)
-    topology = [p["topology"]] if p.get("topology") else []
+    topology = [_topology(delivery, p["topology"])] if p.get("topology") else []
     clusters = list(dict.fromkeys(placement.target for placement, _ in delivery.placements(topology)))
     return _apply(ctx, "export-data", body, clusters)
+
+
+def _topology(delivery: Delivery, name: str) -> str:
+    """`name`, if it is a topology policy of the application."""
+    topologies = [p.name for p in delivery.app.policies if p.type == "topology"]
+    if name not in topologies:
+        raise ValidationError(
+            f"export-data: topology {name!r} names no topology policy of the application",
+            hint=f"topology policies: {', '.join(topologies) or 'none'}",
+        )
+    return name
 
 
 def config_map(p: Mapping[str, Any], app_namespace: str) -> dict[str, Any]:
