@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from step_apps import application, check_as_up_does, step
+from step_apps import application, check_as_up_does, step, steps
 from vessel.cli.main import app as cli
 from vessel.errors import ValidationError
+from vessel.store import Phase
 from vessel.testing.engine import Harness
 
 
@@ -41,6 +42,15 @@ def test_a_step_vessel_cannot_run_is_refused_at_submit_naming_what_to_use(
     message = str(caught.value)
     assert f"spec.workflow.steps[1].type: workflow step type {type_!r} is not supported by Vessel" in message
     assert instead in message
+
+
+def test_a_refused_step_stored_without_the_submit_check_fails_with_the_same_advice(h: Harness) -> None:
+    app = h.up(application([step("cli", "vela-cli", {"command": ["vela", "ls"]})], components=[]))
+    failed = steps(h)["cli"]
+    assert (app.phase, failed.reason) == (Phase.FAILED, "Unsupported")
+    assert (
+        "workflow step type 'vela-cli' is not supported by Vessel: vela-cli runs the vela" in failed.message
+    )
 
 
 def test_vessel_up_refuses_vela_cli_with_one_line_and_stores_nothing(
