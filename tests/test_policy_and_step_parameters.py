@@ -49,6 +49,10 @@ STEPS = [
     "build-push-image",
     "clean-jobs",
     "vela-cli",
+    "apply-application-in-parallel",
+    "export-service",
+    "apply-deployment",
+    "generate-jdbc-connection",
 ]
 NAMES = [(Kind.POLICY, n) for n in POLICIES] + [(Kind.WORKFLOW_STEP, n) for n in STEPS]
 
@@ -276,6 +280,15 @@ VALID: list[dict[str, Any]] = yaml.safe_load("""
     command: [vela, addon, enable, fluxcd]
     image: oamdev/vela-cli:v1.6.4
     serviceAccountName: kubevela-vela-core
+- step: apply-application-in-parallel
+  properties: {}
+- step: export-service
+  properties: {name: my-svc, ip: 10.0.0.3, port: 80, targetPort: 8080, topology: all}
+- step: apply-deployment
+  properties: {image: nginx, cmd: [nginx, -g, daemon off;]}
+  expected: {image: nginx, cmd: [nginx, -g, daemon off;], replicas: 1, cluster: ""}
+- step: generate-jdbc-connection
+  properties: {name: db-conn, namespace: prod}
 """)
 
 # A typical mistake per case, and the start of the message that must name the field.
@@ -356,6 +369,10 @@ INVALID: list[dict[str, Any]] = yaml.safe_load("""
 - {step: build-push-image, properties: {image: x}, error: "context: required field is missing"}
 - {step: clean-jobs, properties: {labelselector: {a: 1}}, error: "labelselector.a: expected string"}
 - {step: vela-cli, properties: {command: vela}, error: "command: expected array"}
+- {step: apply-application-in-parallel, properties: {parallel: true}, error: "parallel: unknown field"}
+- {step: export-service, properties: {ip: 10.0.0.3, port: 80}, error: "targetPort: required field is missing"}
+- {step: apply-deployment, properties: {image: nginx, replicas: "2"}, error: "replicas: expected integer"}
+- {step: generate-jdbc-connection, properties: {namespace: prod}, error: "name: required field is missing"}
 """)
 
 

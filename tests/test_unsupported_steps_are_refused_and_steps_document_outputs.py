@@ -31,6 +31,8 @@ def h(tmp_path: Path) -> Iterator[Harness]:
     [
         ("vela-cli", {"command": ["vela", "addon", "enable", "fluxcd"]}, "component of type task"),
         ("deploy2env", {"env": "staging"}, "a deploy step whose policies are a topology policy"),
+        ("deploy-cloud-resource", {"policy": "p", "env": "e"}, "Terraform addon"),
+        ("restart-workflow", {"after": "5m"}, "run `vessel workflow restart APP` from a scheduler"),
     ],
 )
 def test_a_step_vessel_cannot_run_is_refused_at_submit_naming_what_to_use(

@@ -9,10 +9,12 @@ from vessel.workflow.step_api import StepFunction
 
 def builtin_steps() -> dict[str, StepFunction]:
     from vessel.workflow.steps import (
+        apply_deployment,
         configs,
         deploy,
         exports,
         http_steps,
+        jdbc_connection,
         jobs,
         notification,
         objects,
@@ -22,8 +24,20 @@ def builtin_steps() -> dict[str, StepFunction]:
     )
 
     steps: dict[str, StepFunction] = {}
-    modules = (deploy, suspend, objects, http_steps, notification, configs, exports, service_endpoints)
-    for module in (*modules, whole_app, jobs):
+    for module in (
+        deploy,
+        suspend,
+        objects,
+        http_steps,
+        notification,
+        configs,
+        exports,
+        service_endpoints,
+        whole_app,
+        jobs,
+        apply_deployment,
+        jdbc_connection,
+    ):
         steps.update(module.STEPS)
     for ep in metadata.entry_points(group="vessel.steps"):
         steps.update(ep.load())

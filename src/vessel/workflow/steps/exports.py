@@ -1,11 +1,13 @@
-"""`export2config`, `export2secret`, `export-data`: a workflow's values written out as a ConfigMap or Secret.
+"""`export2config`, `export2secret`, `export-data`, `export-service`: objects a workflow writes out.
 
 They build the object KubeVela's CUE builds — same names, namespaces, `data` / `stringData`, the
 `kubernetes.io/dockerconfigjson` Secret for `kind: docker-registry` — and apply it the way `apply-object`
 does (`Delivery.apply_object`): recorded in the application's inventory under the step's name first (so
 deleting the application removes it), checked against what Kubernetes would refuse whatever the target,
 never written over another application's object. `cluster` names a target (the revision's default target
-if empty); `export-data` writes to every target its `topology` policy places the application on.
+if empty); `export-data` writes to every target its `topology` policy places the application on, and so
+does `export-service` — a ClusterIP Service and its Endpoints pointing at an address outside the
+cluster (`ip`, `targetPort`).
 
 A Secret's values become known to redaction as it is recorded (the store remembers a Secret manifest's
 values), so no message or output shows them afterwards.
@@ -38,12 +40,22 @@ def export2secret(ctx: StepContext) -> Outcome:
 
 
 def export_data(ctx: StepContext) -> Outcome:
+    body = exported(ctx.properties, ctx.app.name, ctx.app.namespace)
+    return _apply(ctx, "export-data", body, _placed(ctx))
+
+
+def export_service(ctx: StepContext) -> Outcome:
+    clusters = _placed(ctx)
+    service, endpoints = exported_service(ctx.properties, ctx.app.name, ctx.app.namespace)
+    _apply(ctx, "export-service", service, clusters)
+    return _apply(ctx, "export-service", endpoints, clusters)
+
+
+def _placed(ctx: StepContext) -> list[str]:
+    """The targets the step's `topology` policy places the application on (the default target without)."""
     delivery: Delivery = ctx.services
-    p = ctx.properties
-    body = exported(p, ctx.app.name, ctx.app.namespace)
-    topology = [_topology(delivery, p["topology"])] if p.get("topology") else []
-    clusters = list(dict.fromkeys(placement.target for placement, _ in delivery.placements(topology)))
-    return _apply(ctx, "export-data", body, clusters)
+    topology = [_topology(delivery, ctx.properties["topology"])] if ctx.properties.get("topology") else []
+    return list(dict.fromkeys(placement.target for placement, _ in delivery.placements(topology)))
 
 
 def _topology(delivery: Delivery, name: str) -> str:
@@ -51,7 +63,7 @@ def _topology(delivery: Delivery, name: str) -> str:
     topologies = [p.name for p in delivery.app.policies if p.type == "topology"]
     if name not in topologies:
         raise ValidationError(
-            f"export-data: topology {name!r} names no topology policy of the application",
+            f"topology {name!r} names no topology policy of the application",
             hint=f"topology policies: {', '.join(topologies) or 'none'}",
         )
     return name
@@ -84,6 +96,19 @@ def exported(p: Mapping[str, Any], app_name: str, app_namespace: str) -> dict[st
     return body
 
 
+def exported_service(
+    p: Mapping[str, Any], app_name: str, app_namespace: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The Service and Endpoints export-service writes for these (validated) parameters."""
+    name, namespace = p.get("name") or app_name, p.get("namespace") or app_namespace
+    service = _object("Service", name, namespace)
+    port = {"protocol": "TCP", "port": p["port"], "targetPort": p["targetPort"]}
+    service["spec"] = {"type": "ClusterIP", "ports": [port]}
+    endpoints = _object("Endpoints", name, namespace)
+    endpoints["subsets"] = [{"addresses": [{"ip": p["ip"]}], "ports": [{"port": p["targetPort"]}]}]
+    return service, endpoints
+
+
 def _object(kind: str, name: str, namespace: str) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": kind, "metadata": {"name": name, "namespace": namespace}}
 
@@ -114,4 +139,5 @@ STEPS: dict[str, StepFunction] = {
     "export2config": export2config,
     "export2secret": export2secret,
     "export-data": export_data,
+    "export-service": export_service,
 }

@@ -3,7 +3,8 @@
 KubeVela still installs them and older Applications use them. Each delivers a set of components the way
 `apply-component` does (render, record, apply, wait until healthy; outputs published to the run):
 
-- `apply-application`: every component, to the revision's default target;
+- `apply-application` (and `apply-application-in-parallel`, the same here: delivery already applies
+  every component whose dependencies are healthy in one pass): every component, to the default target;
 - `apply-remaining`: every component but the `exceptions`, to the default target — an exception that
   names no component fails the step (a typo would otherwise deliver what was meant to be held back);
 - `deploy2runtime`: every component to each target in `clusters`, or, without it, to every registered
@@ -80,6 +81,7 @@ def _deliver(ctx: StepContext, components: Sequence[Component], placements: list
 
 STEPS: dict[str, StepFunction] = {
     "apply-application": apply_application,
+    "apply-application-in-parallel": apply_application,
     "apply-remaining": apply_remaining,
     "deploy2runtime": deploy2runtime,
 }
