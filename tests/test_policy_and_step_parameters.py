@@ -34,6 +34,25 @@ STEPS = [
     "request",
     "print-message-in-status",
     "depends-on-app",
+    "create-config",
+    "read-config",
+    "list-config",
+    "delete-config",
+    "export2config",
+    "export2secret",
+    "export-data",
+    "collect-service-endpoints",
+    "apply-application",
+    "apply-remaining",
+    "deploy2runtime",
+    "deploy2env",
+    "build-push-image",
+    "clean-jobs",
+    "vela-cli",
+    "apply-application-in-parallel",
+    "export-service",
+    "apply-deployment",
+    "generate-jdbc-connection",
 ]
 NAMES = [(Kind.POLICY, n) for n in POLICIES] + [(Kind.WORKFLOW_STEP, n) for n in STEPS]
 
@@ -198,6 +217,78 @@ VALID: list[dict[str, Any]] = yaml.safe_load("""
     message: "All addons have been enabled successfully, you can use 'vela addon list' to check them."
 - step: depends-on-app
   properties: {name: fluxcd, namespace: vela-system}
+- step: create-config
+  properties: {name: test, config: {key1: value1, key2: 2, key3: true, key4: {key5: value5}}}
+- step: create-config
+  properties: {name: test}
+  expected: {name: test, config: {}}
+- step: read-config
+  properties: {name: test}
+- step: list-config
+  properties: {template: test}
+- step: delete-config
+  properties: {name: test}
+- step: export2config
+  properties: {configName: my-configmap, data: {testkey: testvalue}}
+  expected: {configName: my-configmap, data: {testkey: testvalue}, cluster: ""}
+- step: export2secret
+  properties: {secretName: image-secret, kind: docker-registry, dockerRegistry: {username: u, password: p}}
+  expected:
+    secretName: image-secret
+    kind: docker-registry
+    dockerRegistry: {username: u, password: p, server: "https://index.docker.io/v1/"}
+    data: {}
+    cluster: ""
+- step: export-data
+  properties: {topology: all}
+  expected: {topology: all, kind: ConfigMap, data: {}}
+- step: collect-service-endpoints
+  properties: {}
+  expected: {protocal: http}
+- step: collect-service-endpoints
+  properties: {components: [web], port: 80, outer: true, protocal: https}
+- step: apply-application
+  properties: {}
+- step: apply-remaining
+  properties: {exceptions: [server1]}
+- step: deploy2runtime
+  properties: {}
+- step: deploy2runtime
+  properties: {clusters: [cluster-a, cluster-b]}
+- step: deploy2env
+  properties: {policy: example-multi-env-policy, env: staging}
+  expected: {policy: example-multi-env-policy, env: staging, parallel: false}
+- step: build-push-image
+  properties:
+    context: {git: github.com/FogDong/simple-web-demo, branch: main}
+    image: fogdong/simple-web-demo:v1
+    credentials: {image: {name: image-secret}}
+  expected:
+    context: {git: github.com/FogDong/simple-web-demo, branch: main}
+    image: fogdong/simple-web-demo:v1
+    credentials: {image: {name: image-secret, key: .dockerconfigjson}}
+    kanikoExecutor: oamdev/kaniko-executor:v1.9.1
+    dockerfile: ./Dockerfile
+    verbosity: info
+    cluster: ""
+- step: clean-jobs
+  properties: {labelselector: {my-label: my-value}}
+  expected: {labelselector: {my-label: my-value}, cluster: ""}
+- step: vela-cli
+  properties: {command: [vela, addon, enable, fluxcd]}
+  expected:
+    command: [vela, addon, enable, fluxcd]
+    image: oamdev/vela-cli:v1.6.4
+    serviceAccountName: kubevela-vela-core
+- step: apply-application-in-parallel
+  properties: {}
+- step: export-service
+  properties: {name: my-svc, ip: 10.0.0.3, port: 80, targetPort: 8080, topology: all}
+- step: apply-deployment
+  properties: {image: nginx, cmd: [nginx, -g, daemon off;]}
+  expected: {image: nginx, cmd: [nginx, -g, daemon off;], replicas: 1, cluster: ""}
+- step: generate-jdbc-connection
+  properties: {name: db-conn, namespace: prod}
 """)
 
 # A typical mistake per case, and the start of the message that must name the field.
@@ -260,6 +351,28 @@ INVALID: list[dict[str, Any]] = yaml.safe_load("""
 - {step: request, properties: {url: x, header: {X-Retry: 3}}, error: "header.X-Retry: expected string"}
 - {step: print-message-in-status, properties: {}, error: "message: required field is missing"}
 - {step: depends-on-app, properties: {name: fluxcd}, error: "namespace: required field is missing"}
+- {step: create-config, properties: {config: {a: b}}, error: "name: required field is missing"}
+- {step: create-config, properties: {name: x, config: [a]}, error: "config: expected object"}
+- {step: read-config, properties: {namespace: x}, error: "name: required field is missing"}
+- {step: list-config, properties: {}, error: "template: required field is missing"}
+- {step: delete-config, properties: {name: x, cluster: y}, error: "cluster: unknown field"}
+- {step: export2config, properties: {data: {a: b}}, error: "configName: required field is missing"}
+- {step: export2config, properties: {configName: c, data: {port: 80}}, error: "data.port: expected string"}
+- {step: export2secret, properties: {secretName: s, kind: tls}, error: "kind: expected one of"}
+- {step: export-data, properties: {kind: Deployment}, error: "kind: expected one of"}
+- {step: collect-service-endpoints, properties: {port: "80"}, error: "port: expected integer"}
+- {step: apply-application, properties: {component: x}, error: "component: unknown field"}
+- {step: apply-remaining, properties: {exceptions: server1}, error: "exceptions: expected array"}
+- {step: deploy2runtime, properties: {clusters: local}, error: "clusters: expected array"}
+- {step: deploy2env, properties: {policy: p}, error: "env: required field is missing"}
+- {step: build-push-image, properties: {context: ., image: ""}, error: "image: "}
+- {step: build-push-image, properties: {image: x}, error: "context: required field is missing"}
+- {step: clean-jobs, properties: {labelselector: {a: 1}}, error: "labelselector.a: expected string"}
+- {step: vela-cli, properties: {command: vela}, error: "command: expected array"}
+- {step: apply-application-in-parallel, properties: {parallel: true}, error: "parallel: unknown field"}
+- {step: export-service, properties: {ip: 10.0.0.3, port: 80}, error: "targetPort: required field is missing"}
+- {step: apply-deployment, properties: {image: nginx, replicas: "2"}, error: "replicas: expected integer"}
+- {step: generate-jdbc-connection, properties: {namespace: prod}, error: "name: required field is missing"}
 """)
 
 

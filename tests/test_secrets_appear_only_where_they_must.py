@@ -1,12 +1,13 @@
 """A canary secret is planted in every place a secret can enter Vessel — an env `secretKeyRef` on the
 local target, a Secret object delivered to a cluster, the kubeconfig's token, a webhook URL's password,
 path and query (from a secret file), a notification URL (from a secret file), an HTTP step's
-`Authorization` header written inline — and the commands a user runs are run, each as in a process of
+`Authorization` header written inline, a config's value (created, read back and printed by steps) — and
+the commands a user runs are run, each as in a process of
 its own: up (one application that succeeds, one whose webhook fails and whose receiver echoes what it
 got), status in every form, diff after the Secret drifted, events, logs, revision list and show, ls,
 run --once. Then every output, every file under VESSEL_HOME (the secrets directory aside: it is where
 they are kept) and every row of every store table is searched: a canary shows nowhere, except in the
-three columns that must hold what the user wrote or what is re-applied (`MUST_HOLD`).
+columns that must hold what the user wrote, what is re-applied, and what steps pass on (`MUST_HOLD`).
 """
 
 from __future__ import annotations
@@ -42,14 +43,18 @@ CANARIES = {
     "query": "canary-query-7f1a9c3d52",  # the webhook URL's query
     "notification": "canary-note-3a6d8b0f27",  # a notification's URL (secrets/chat/slack)
     "header": "canary-header-0c5e7a9b14",  # a request step's Authorization header, inline
+    "config": "canary-config-6e2f4b8d31",  # a config's value (create-config), read back and printed
 }
 
 # Where a canary must be: what the user wrote (a revision's spec, the workflow a run drives) and what
 # is re-applied (the inventory's manifests). Each is shown only through masking and redaction.
 MUST_HOLD = {
-    ("revisions", "spec"): {"object", "header"},
-    ("runs", "steps"): {"header"},
+    ("revisions", "spec"): {"object", "header", "config"},
+    ("runs", "steps"): {"header", "config"},
     ("inventory", "manifest"): {"object"},
+    ("configs", "config"): {"config"},  # what read-config returns
+    ("steps", "outputs"): {"config"},  # read-config's output, for the steps after it
+    ("runs", "values"): {"config"},  # the value an output published
 }
 
 CHECK = """\
@@ -143,6 +148,17 @@ spec:
         properties:
           url: "http://{receiver}/api/deployments"
           header: {{Authorization: "Bearer {CANARIES["header"]}"}}
+      - name: keep-config
+        type: create-config
+        properties: {{name: registry, template: registry, config: {{password: "{CANARIES["config"]}"}}}}
+      - name: use-config
+        type: read-config
+        properties: {{name: registry}}
+        outputs: [{{name: registry-password, valueFrom: config.password}}]
+      - name: show-config
+        type: print-message-in-status
+        properties: {{message: placeholder}}
+        inputs: [{{from: registry-password, parameterKey: message}}]
 """
     failing = """\
 apiVersion: core.oam.dev/v1beta1

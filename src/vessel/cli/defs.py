@@ -95,6 +95,20 @@ def _describe(d: dict[str, Any]) -> None:
         table.add_row(*(Text(cell) for cell in cells))
     out.print()
     out.print(table)
+    _describe_step(d)
+
+
+def _describe_step(d: dict[str, Any]) -> None:
+    """A workflow step's outputs (what `outputs[].valueFrom` reads) and, if Vessel refuses it, why."""
+    if d.get("refused"):
+        out.print()
+        out.print(Text(f"refused: {d['refused']}"))
+    if d.get("outputs"):
+        table = Table("OUTPUT", "DESCRIPTION", box=None, pad_edge=False)
+        for o in d["outputs"]:
+            table.add_row(Text(o["name"]), Text(o["description"]))
+        out.print()
+        out.print(table)
 
 
 @app.command()

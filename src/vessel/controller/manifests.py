@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from vessel.controller.delivered import delivered_renders
+from vessel.definitions.check import check_application
 from vessel.definitions.registry import Registry
 from vessel.errors import NotFoundError, TargetRejectedError, VesselError, collecting, raise_collected
 from vessel.model.application import Application
@@ -91,6 +92,8 @@ def check_renders(app: Application, registry: Registry, targets: TargetProvider 
         render_application(app, registry)
         return
     problems: list[VesselError] = []
+    with collecting(problems):  # types and step properties, also when no component is rendered at all
+        check_application(app, registry)
     for render in delivered_renders(app, registry, targets):
         with collecting(problems):
             render_application(replace(app, components=render.components), registry, render.options)

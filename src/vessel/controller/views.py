@@ -114,7 +114,16 @@ def definition(d: Definition) -> dict[str, Any]:
             for f in d.parameters.fields()
         ],
         "schema": d.parameters.schema,
+        **_step_fields(d),
     }
+
+
+def _step_fields(d: Definition) -> dict[str, Any]:
+    """What only workflow steps have: the outputs `outputs[].valueFrom` can read, and a refusal."""
+    if d.kind != Kind.WORKFLOW_STEP:
+        return {}
+    outputs = [{"name": name, "description": text} for name, text in d.outputs.items()]
+    return {"outputs": outputs, "refused": d.refused or None}
 
 
 def application_names(prefix: str = "") -> list[str]:

@@ -41,6 +41,12 @@ def check_application(app: Application, registry: Registry) -> None:
     for use in _uses(app):
         with collecting(problems):
             definition = registry.get(use.kind, use.type, app.where((*use.path, "type")))
+            if definition.refused:
+                raise ValidationError(
+                    f"{definition.kind.noun} type {use.type!r} is not supported by Vessel",
+                    app.where((*use.path, "type")),
+                    hint=definition.refused,
+                )
             if use.properties is not None:
                 definition.parameters.resolve(use.properties, app.locator((*use.path, "properties")))
     with collecting(problems):

@@ -52,6 +52,8 @@ class Definition:
     origin: str = "builtin"  # "builtin", a file path, or "entry point NAME"
     digest: str = ""  # sha256 of the canonical document: what a revision snapshots
     document: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    outputs: Mapping[str, str] = field(default_factory=dict, compare=False)  # a step's, name -> meaning
+    refused: str = ""  # why Vessel refuses this type at submit, and what to use instead ("" if it does not)
 
     @property
     def target_types(self) -> tuple[str, ...]:

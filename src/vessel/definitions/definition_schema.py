@@ -47,6 +47,8 @@ DEFINITION_SCHEMA: dict[str, Any] = _obj(
                         "jinja": _obj(
                             {
                                 "parameters": {"type": "object"},
+                                # A step's outputs (what `outputs[].valueFrom` reads): name -> meaning.
+                                "outputs": _STRING_MAP,
                                 "templates": {
                                     "type": "object",
                                     "propertyNames": {"enum": ["kubernetes", "local"]},

@@ -21,6 +21,9 @@ from vessel.model.yaml_source import Document
 
 DEFINITION_KINDS = frozenset(k.value for k in Kind)
 DESCRIPTION = "definition.oam.dev/description"
+# A KubeVela type Vessel knows but will not run: the annotation says why and what to use instead, and an
+# Application using it is refused at submit with that text (rather than "unknown type").
+REFUSED = "definition.vessel.dev/refused"
 _VALIDATOR = jsonschema.Draft202012Validator(DEFINITION_SCHEMA)
 _NEEDS_TEMPLATES = (Kind.COMPONENT, Kind.TRAIT)
 
@@ -64,6 +67,8 @@ def load_definition(doc: Document, origin: str, *, eager: bool = True) -> Defini
         origin=origin,
         digest=digest(data),
         document=freeze(data),
+        outputs=freeze(jinja.get("outputs", {})),
+        refused=meta.get("annotations", {}).get(REFUSED, ""),
     )
 
 
@@ -75,15 +80,22 @@ _FIELD_KINDS = {
     "workload": (Kind.COMPONENT,),
     "status": (Kind.COMPONENT, Kind.TRAIT),
 }
+_JINJA_FIELD_KINDS = {"outputs": (Kind.WORKFLOW_STEP,)}
+_JINJA = ("spec", "schematic", "jinja")
 
 
 def _check_fields_of_kind(doc: Document, kind: Kind, spec: Mapping[str, Any]) -> None:
-    for name, kinds in _FIELD_KINDS.items():
-        if name in spec and kind not in kinds:
+    jinja = spec["schematic"]["jinja"]
+    fields: list[tuple[tuple[str, ...], str, tuple[Kind, ...], bool]]
+    fields = [(("spec",), name, kinds, name in spec) for name, kinds in _FIELD_KINDS.items()]
+    fields += [(_JINJA, name, kinds, name in jinja) for name, kinds in _JINJA_FIELD_KINDS.items()]
+    for parent, name, kinds, present in fields:
+        if present and kind not in kinds:
+            dotted = ".".join((*parent, name))
             raise DefinitionError(
-                f"spec.{name} means nothing in a {kind.value}: only a {' or '.join(kinds)} reads it",
-                doc.source.locate(("spec", name)),
-                hint=f"remove spec.{name}",
+                f"{dotted} means nothing in a {kind.value}: only a {' or '.join(kinds)} reads it",
+                doc.source.locate((*parent, name)),
+                hint=f"remove {dotted}",
             )
 
 

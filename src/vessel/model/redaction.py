@@ -226,6 +226,18 @@ def remember_object(obj: Mapping[str, Any]) -> None:
         KNOWN.add(secret_values(obj))
 
 
+def remember_leaves(value: Any) -> None:
+    """Remember every string inside `value` (a config's values: each may be a password)."""
+    if isinstance(value, str):
+        KNOWN.add((value,))
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            remember_leaves(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            remember_leaves(item)
+
+
 def remember_url(url: str, *, secret: bool = False) -> None:
     """Remember the credentials in `url` (all of it when it came from a secret: `url_secrets`)."""
     KNOWN.add(url_secrets(url, secret=secret))

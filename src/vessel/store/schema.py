@@ -162,3 +162,18 @@ events = Table(
     Column("message", Text, nullable=False),
     Index("ix_events_app", "app_id", "id"),
 )
+
+# Configs (`create-config` … `delete-config` steps): named sets of values per namespace, KubeVela's
+# config Secrets kept in the store, so they work with any target. `config` may hold secrets: it is stored
+# as it is (the steps need it whole) and redacted wherever it would be shown (store/configs.py).
+configs = Table(
+    "configs",
+    metadata,
+    Column("namespace", String(63), primary_key=True),
+    Column("name", String(253), primary_key=True),
+    Column("template", String(253), nullable=False),  # "" when created without one
+    Column("config", JSON, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Index("ix_configs_template", "namespace", "template"),
+)

@@ -117,6 +117,18 @@ class MemoryTarget:
                 and _labels(obj).get(APP_NAMESPACE_LABEL, namespace) == namespace
             ]
 
+    def list_labelled(
+        self, api_version: str, kind: str, namespace: str, labels: Mapping[str, str]
+    ) -> list[dict[str, Any]]:
+        with self._lock:
+            self._check()
+            return [
+                copy.deepcopy(self._with_status(key, obj))
+                for key, obj in sorted(self.objects.items())
+                if (key.api_version, key.kind, key.namespace) == (api_version, kind, namespace)
+                and all(_labels(obj).get(k) == v for k, v in labels.items())
+            ]
+
     def logs(
         self,
         key: ResourceKey,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from vessel.model.resource_key import ResourceKey
 
@@ -148,3 +148,15 @@ class Target(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class LabelListing(Protocol):
+    """Targets that can list objects of one kind by labels, as a Kubernetes API server can (the
+    `clean-jobs` step's need). `local` and `directory` targets hold no Jobs or Pods to find."""
+
+    def list_labelled(
+        self, api_version: str, kind: str, namespace: str, labels: Mapping[str, str]
+    ) -> list[dict[str, Any]]:
+        """Every live object of the kind in `namespace` carrying all of `labels`."""
+        ...

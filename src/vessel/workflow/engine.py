@@ -342,6 +342,12 @@ class _Pass:
 
     def _call(self, step: Step, record: StepRecord, properties: dict[str, Any]) -> Outcome:
         function = self.engine.step_functions.get(step.type)
+        definition = self.ctx.registry.find(Kind.WORKFLOW_STEP, step.type)
+        if function is None and definition is not None and definition.refused:  # a revision stored unchecked
+            return Outcome.failed(
+                f"workflow step type {step.type!r} is not supported by Vessel: {definition.refused}",
+                "Unsupported",
+            )
         if function is None:
             known = ", ".join(sorted(self.engine.step_functions))
             return Outcome.failed(f"unknown workflow step type {step.type!r} (known: {known})", "UnknownType")

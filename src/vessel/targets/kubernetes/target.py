@@ -175,6 +175,13 @@ class KubernetesTarget:
                         owned.append({"apiVersion": res.api_version, "kind": res.kind, **item})
         return sorted(owned, key=lambda obj: ResourceKey.of(obj))
 
+    def list_labelled(
+        self, api_version: str, kind: str, namespace: str, labels: Mapping[str, str]
+    ) -> list[dict[str, Any]]:
+        selector = ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
+        items = self._list(api_version, kind, namespace, selector or None)
+        return [{"apiVersion": api_version, "kind": kind, **item} for item in items]
+
     def logs(
         self,
         key: ResourceKey,

@@ -40,7 +40,7 @@ def deploy(ctx: StepContext) -> Outcome:
                 results.append(future.result())
             except Exception as exc:  # collected: one failing target must not hide the others' progress
                 results.append(exc)
-    return _conclude(results)
+    return conclude(results)
 
 
 def apply_component(ctx: StepContext) -> Outcome:
@@ -67,10 +67,11 @@ def apply_component(ctx: StepContext) -> Outcome:
             )
         except Exception as exc:
             results.append(exc)
-    return _conclude(results)
+    return conclude(results)
 
 
-def _conclude(results: list[tuple[list[ComponentReport], dict[str, Any]] | Exception]) -> Outcome:
+def conclude(results: list[tuple[list[ComponentReport], dict[str, Any]] | Exception]) -> Outcome:
+    """The step's outcome from what each placement's delivery returned or raised."""
     errors = [r for r in results if isinstance(r, Exception)]
     for error in errors:
         if isinstance(error, StoreUnavailableError):  # not the step's failure: the engine handles it
