@@ -9,6 +9,8 @@ store, if there is one).
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
+from pathlib import Path
 
 from vessel.cli.inputs import load_inputs
 from vessel.cli.manifests import write_json, write_yaml
@@ -22,11 +24,17 @@ from vessel.errors import ValidationError
 def dry_run(files: Files, definitions: Definitions = None, output: Output = Format.yaml) -> None:
     """Render every component of every Application and print the resources, one per document."""
     with reporting():
-        loaded, registry = load_inputs(files, definitions or [])
-        if not loaded.applications:
-            raise ValidationError("no Application found in the given files", hint="add a kind: Application")
-        rendered: Manifests = []
-        for app in loaded.applications:
-            check_renders(app, registry)
-            rendered += render_dry_run(app, registry)
+        rendered = render_files(files, definitions or [])
     (write_json if output == Format.json else write_yaml)(rendered, sys.stdout)
+
+
+def render_files(files: Sequence[Path], definitions: Sequence[Path] = ()) -> Manifests:
+    """What `vessel dry-run` prints for `files`, as (source, resource) pairs; every mistake raised."""
+    loaded, registry = load_inputs(files, definitions)
+    if not loaded.applications:
+        raise ValidationError("no Application found in the given files", hint="add a kind: Application")
+    rendered: Manifests = []
+    for app in loaded.applications:
+        check_renders(app, registry)
+        rendered += render_dry_run(app, registry)
+    return rendered
