@@ -96,7 +96,8 @@ def _summary(root: Path, reasons: dict[Path, str | None], verbose: bool) -> None
     for path, reason in reasons.items():
         if reason is not None:
             by_reason[reason].append(path)
-    print(f"{len(rendered)} of {len(reasons)} Application files render; {len(reasons) - len(rendered)} do not")
+    failed = len(reasons) - len(rendered)
+    print(f"{len(rendered)} of {len(reasons)} Application files render; {failed} do not")
     for reason, paths in sorted(by_reason.items(), key=lambda item: (-len(item[1]), item[0])):
         print(f"{len(paths):4}  {reason}")
         if verbose:
