@@ -55,6 +55,7 @@ class Component:
     depends_on: tuple[str, ...] = ()
     inputs: tuple[Input, ...] = ()
     outputs: tuple[Output, ...] = ()
+    external_revision: str | None = None  # names the component's revision (`context.revision`) itself
     path: Path = field(default=(), compare=False)
 
 
@@ -102,6 +103,7 @@ class Application:
     workflow: Workflow | None = None
     document: FrozenDict = field(default=EMPTY, compare=False, repr=False)  # as written: what revisions store
     source: SourceMap = field(default_factory=lambda: SourceMap(None), compare=False, repr=False)
+    notes: tuple[str, ...] = field(default=(), compare=False)  # what was read but ignored, said once
 
     def annotated(self, key: str, value: str) -> Application:
         """This Application with one more annotation (in its document too, so revisions record it)."""
