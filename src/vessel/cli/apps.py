@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from vessel.cli.inputs import load_inputs
+from vessel.cli.inputs import load_inputs, placed_in, show_notes
 from vessel.cli.interrupt import Interrupted, interruptible
 from vessel.cli.options import Definitions, Files
 from vessel.cli.report import err, out, reporting, styled
@@ -24,7 +24,6 @@ from vessel.controller.manifests import check_renders
 from vessel.definitions.registry import Registry
 from vessel.errors import ValidationError
 from vessel.model.application import Application
-from vessel.model.kube_names import dns_label
 from vessel.store.records import AppRecord
 
 IntoNamespace = Annotated[
@@ -48,7 +47,8 @@ def up(
         loaded, registry = load_inputs(files, definitions or [])
         if not loaded.applications:
             raise ValidationError("no Application found in the given files", hint="add a kind: Application")
-        apps = [_placed(app, namespace) for app in loaded.applications]
+        show_notes(loaded.all_notes())
+        apps = [placed_in(app, namespace) for app in loaded.applications]
         with controller(registry) as ctl:
             for app in apps:  # every mistake is reported before anything is stored, for the targets
                 check_renders(app, registry, ctl.targets)  # each component will actually be delivered to
@@ -82,15 +82,6 @@ def _up_all(
         for app in apps:
             results.append(_up_one(ctl, app, registry, wait, timeout, submitted))
     return results
-
-
-def _placed(app: Application, namespace: str | None) -> Application:
-    if namespace is None:
-        return app
-    problem = dns_label(namespace)
-    if problem:
-        raise ValidationError(f"--namespace: {problem}")
-    return app.in_namespace(namespace)
 
 
 def _source_dir(app: Application) -> str | None:

@@ -16,10 +16,12 @@ from typing import Any
 from vessel.definitions.bounded_check import NotBounded
 from vessel.definitions.definition import Kind
 from vessel.definitions.expressions import condition, expression
+from vessel.definitions.parameters import Parameters
 from vessel.definitions.registry import Registry
-from vessel.errors import ValidationError, VesselError, collecting, raise_collected
+from vessel.errors import MultipleErrors, ValidationError, VesselError, collecting, raise_collected
 from vessel.model.application import Application, Output, Step
-from vessel.model.paths import Path
+from vessel.model.paths import Path, format_path
+from vessel.model.schema_check import REQUIRED_MISSING
 
 ALWAYS = "always"
 EXPRESSION_HINT = "expressions are loop-free Jinja with whitelisted filters and methods (docs/definitions.md)"
@@ -27,25 +29,49 @@ EXPRESSION_HINT = "expressions are loop-free Jinja with whitelisted filters and 
 
 @dataclass(frozen=True)
 class _Use:
-    """One place the Application names a definition: its kind, type, path and (maybe) properties."""
+    """One place the Application names a definition: its kind, type, path, (maybe) properties, and the
+    fields of those properties a step's inputs fill in when it runs (`parameterKey`)."""
 
     kind: Kind
     type: str
     path: Path
     properties: Mapping[str, Any] | None
+    supplied: tuple[str, ...] = ()
+
+    def supplies(self, problem: VesselError) -> bool:
+        """Whether `problem` is a required field an input fills in (or an object on the way to one)."""
+        where = problem.location.path
+        return problem.message == REQUIRED_MISSING and any(
+            key == where or key.startswith(f"{where}.") for key in self.supplied
+        )
 
 
 def check_application(app: Application, registry: Registry) -> None:
-    """Raise every problem found with types and policy/step properties (MultipleErrors if several)."""
+    """Raise every problem found with types and policy/step properties (MultipleErrors if several).
+
+    A step's required parameter that one of its inputs supplies (`parameterKey`) is not missing: it is
+    checked when the step runs, after its inputs are resolved (as KubeVela does); every other rule on
+    the properties written in the file holds here."""
     problems: list[VesselError] = []
     for use in _uses(app):
         with collecting(problems):
             definition = registry.get(use.kind, use.type, app.where((*use.path, "type")))
             if use.properties is not None:
-                definition.parameters.resolve(use.properties, app.locator((*use.path, "properties")))
+                _check_properties(app, use, definition.parameters)
     with collecting(problems):
         check_expressions(app)
     raise_collected(problems)
+
+
+def _check_properties(app: Application, use: _Use, parameters: Parameters) -> None:
+    assert use.properties is not None
+    try:
+        parameters.resolve(use.properties, app.locator((*use.path, "properties")))
+    except MultipleErrors as exc:
+        raise_collected([p for p in exc.errors if not use.supplies(p)])
+    except VesselError as exc:
+        if not use.supplies(exc):
+            raise
 
 
 def check_expressions(app: Application) -> None:
@@ -90,6 +116,14 @@ def _uses(app: Application) -> Iterator[_Use]:
     for policy in app.policies:
         yield _Use(Kind.POLICY, policy.type, policy.path, policy.properties)
     for step in app.workflow.steps if app.workflow else ():
-        yield _Use(Kind.WORKFLOW_STEP, step.type, step.path, step.properties)
-        for sub in step.sub_steps:
-            yield _Use(Kind.WORKFLOW_STEP, sub.type, sub.path, sub.properties)
+        for one in (step, *step.sub_steps):
+            yield _Use(Kind.WORKFLOW_STEP, one.type, one.path, one.properties, _supplied(one))
+
+
+def _supplied(step: Step) -> tuple[str, ...]:
+    """The field paths (as errors name them) that the step's inputs fill in."""
+    return tuple(
+        format_path((*step.path, "properties", *inp.parameter_key.split(".")))
+        for inp in step.inputs
+        if inp.parameter_key
+    )

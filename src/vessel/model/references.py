@@ -21,7 +21,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from vessel.errors import ValidationError
+from vessel.errors import Location, ValidationError
 from vessel.model.application import Application
 from vessel.model.frozen import thaw
 from vessel.model.parse import parse_application
@@ -57,7 +57,7 @@ def resolve(app: Application, found: Standalone) -> tuple[Application, set[str]]
     for name, path in _deploy_policies(spec.get("workflow", {})):
         if name in declared:
             continue
-        policy = _policy(app, name, path, found)
+        policy = _policy(app, name, source.locate(path), found)
         source = source.grafted(("spec", "policies", len(spec.setdefault("policies", []))), policy.source)
         spec["policies"].append(policy.document)
         declared.add(name)
@@ -103,13 +103,13 @@ def _workflow(app: Application, ref: str, found: Standalone) -> StandaloneWorkfl
     )
 
 
-def _policy(app: Application, name: str, path: Path, found: Standalone) -> StandalonePolicy:
+def _policy(app: Application, name: str, where: Location, found: Standalone) -> StandalonePolicy:
     for policy in found.policies:
         if policy.name == name and policy.serves(app.namespace):
             return policy
     raise ValidationError(
         f"names policy {name!r}, which neither spec.policies nor a Policy object in the given files declares",
-        app.locate(path),
+        where,
         hint=f"declare it in spec.policies, or {PASS_IT} (a `kind: Policy`, apiVersion {API_VERSION})",
     )
 

@@ -21,6 +21,7 @@ from vessel.model.paths import Path
 
 Locate = Callable[[Path], Location]
 MAX_REPORTED = 20
+REQUIRED_MISSING = "required field is missing"
 
 FORMATS = jsonschema.FormatChecker(formats=())
 """The formats Vessel asserts, and only these (JSON Schema's own stay annotations, as by default):
@@ -69,7 +70,7 @@ def describe(err: SchemaViolation) -> list[tuple[Path, str]]:
         return [((*path, key), "unknown field") for key in _unexpected(err)]
     if kind == "required":
         missing = _quoted_name(err.message)
-        return [((*path, missing), "required field is missing")]
+        return [((*path, missing), REQUIRED_MISSING)]
     if isinstance(err.schema, Mapping) and "x-expected" in err.schema and kind not in ("required", "type"):
         return [(path, f"expected {err.schema['x-expected']}, got {show(value)}")]
     if kind == "type":
