@@ -117,9 +117,7 @@ def test_a_policy_object_of_another_namespace_does_not_serve(tmp_path: Path) -> 
 def test_a_mistake_in_a_borrowed_step_names_the_file_it_was_written_in(tmp_path: Path) -> None:
     bad = WORKFLOW.replace("  - name: to-eu\n", "  - name: to-eu\n    dependsOn: [nothing]\n")
     message = error_of(tmp_path, app=APP, workflow=bad, policy=POLICY)
-    assert (
-        "workflow.yaml:9: spec.workflow.steps[0].dependsOn[0]: depends on unknown workflow step" in message
-    )
+    assert "workflow.yaml:9: spec.workflow.steps[0].dependsOn[0]: depends on unknown workflow step" in message
 
 
 def test_standalone_objects_no_application_uses_are_noted(tmp_path: Path) -> None:

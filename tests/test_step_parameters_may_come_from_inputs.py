@@ -48,7 +48,8 @@ def test_a_required_parameter_an_input_supplies_is_not_missing() -> None:
 
 
 def test_a_required_parameter_no_input_supplies_is_still_missing() -> None:
-    with pytest.raises(VesselError, match=r"spec.workflow.steps\[1\].properties.slack.message: required field"):
+    missing = r"spec.workflow.steps\[1\].properties.slack.message: required field"
+    with pytest.raises(VesselError, match=missing):
         check(APP.replace("parameterKey: slack.message.text", "parameterKey: slack.channel"))
 
 
