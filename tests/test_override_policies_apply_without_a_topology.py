@@ -39,7 +39,9 @@ WEB = ResourceKey("apps/v1", "Deployment", "default", "web")
 def test_dry_run_renders_the_override_without_a_topology(tmp_path: Path) -> None:
     file = tmp_path / "app.yaml"
     file.write_text(APP)
-    [(heading, deployment)] = [(s, r) for s, r in render_files([file]) if r.body["kind"] == "Deployment"]
+    [(heading, deployment)] = [
+        (s, r) for s, r in render_files([file]).manifests if r.body["kind"] == "Deployment"
+    ]
     assert deployment.body["spec"]["replicas"] == 3
     assert heading == "scaled only with override policies"
 

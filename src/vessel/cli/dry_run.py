@@ -13,18 +13,20 @@ followed by Vessel's detail (which template made it, which target): see `cli/man
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from vessel.cli.inputs import load_inputs, placed_in, show_notes
+from vessel.cli.inputs import load_inputs, placed_in, show_notes, show_warnings
 from vessel.cli.manifests import write_json, write_yaml
 from vessel.cli.options import Definitions, Files, Format, Output
 from vessel.cli.report import reporting
 from vessel.controller.manifests import Manifests, check_renders
 from vessel.controller.manifests import dry_run as render_dry_run
+from vessel.definitions.unknown_properties import unknown_property_warnings
 from vessel.errors import ValidationError
 
 IntoNamespace = Annotated[
@@ -41,24 +43,30 @@ def dry_run(
 ) -> None:
     """Render every component of every Application and print the resources, one per document."""
     with reporting():
-        rendered = render_files(files, definitions or [], namespace, show_notes)
-    (write_json if output == Format.json else write_yaml)(rendered, sys.stdout)
+        result = render_files(files, definitions or [], namespace)
+    show_notes(result.notes)
+    show_warnings(result.warnings)
+    (write_json if output == Format.json else write_yaml)(result.manifests, sys.stdout)
+
+
+@dataclass(frozen=True)
+class DryRun:
+    manifests: Manifests  # (source, resource) pairs, as printed
+    notes: list[str]  # what was read but ignored
+    warnings: list[str]  # unknown properties an application tolerates, each with its application
 
 
 def render_files(
-    files: Sequence[Path],
-    definitions: Sequence[Path] = (),
-    namespace: str | None = None,
-    notes: Callable[[list[str]], None] | None = None,
-) -> Manifests:
-    """What `vessel dry-run` prints for `files`, as (source, resource) pairs; every mistake raised."""
+    files: Sequence[Path], definitions: Sequence[Path] = (), namespace: str | None = None
+) -> DryRun:
+    """What `vessel dry-run` prints for `files`; every mistake raised."""
     loaded, registry = load_inputs(files, definitions)
     if not loaded.applications:
         raise ValidationError("no Application found in the given files", hint="add a kind: Application")
-    if notes is not None:
-        notes(loaded.all_notes())
     rendered: Manifests = []
+    warnings: list[str] = []
     for app in (placed_in(a, namespace) for a in loaded.applications):
         check_renders(app, registry)
         rendered += render_dry_run(app, registry)
-    return rendered
+        warnings += [f"{app.name}: {w}" for w in unknown_property_warnings(app, registry)]
+    return DryRun(rendered, loaded.all_notes(), warnings)

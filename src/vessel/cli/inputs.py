@@ -33,3 +33,8 @@ def placed_in(app: Application, namespace: str | None) -> Application:
 def show_notes(notes: Sequence[str]) -> None:
     for note in notes:
         err.print(styled("note:", "cyan", f" {note}"))
+
+
+def show_warnings(warnings: Sequence[str]) -> None:
+    for warning in warnings:
+        err.print(styled("warning:", "yellow", f" {warning}"))

@@ -29,13 +29,15 @@ EXPRESSION_HINT = "expressions are loop-free Jinja with whitelisted filters and 
 
 @dataclass(frozen=True)
 class _Use:
-    """One place the Application names a definition: its kind, type, path, (maybe) properties, and the
-    fields of those properties a step's inputs fill in when it runs (`parameterKey`)."""
+    """One place the Application names a definition: its kind, type, path and properties, whether those
+    are checked here (component and trait properties are checked when rendering), and the fields of
+    those properties a step's inputs fill in when it runs (`parameterKey`)."""
 
     kind: Kind
     type: str
     path: Path
-    properties: Mapping[str, Any] | None
+    properties: Mapping[str, Any]
+    checked_here: bool = True
     supplied: tuple[str, ...] = ()
 
     def supplies(self, problem: VesselError) -> bool:
@@ -53,10 +55,10 @@ def check_application(app: Application, registry: Registry) -> None:
     checked when the step runs, after its inputs are resolved (as KubeVela does); every other rule on
     the properties written in the file holds here."""
     problems: list[VesselError] = []
-    for use in _uses(app):
+    for use in uses(app):
         with collecting(problems):
             definition = registry.get(use.kind, use.type, app.where((*use.path, "type")))
-            if use.properties is not None:
+            if use.checked_here:
                 _check_properties(app, use, definition.parameters)
     with collecting(problems):
         check_expressions(app)
@@ -64,9 +66,10 @@ def check_application(app: Application, registry: Registry) -> None:
 
 
 def _check_properties(app: Application, use: _Use, parameters: Parameters) -> None:
-    assert use.properties is not None
     try:
-        parameters.resolve(use.properties, app.locator((*use.path, "properties")))
+        parameters.resolve(
+            use.properties, app.locator((*use.path, "properties")), drop_unknown=app.tolerates_unknown
+        )
     except MultipleErrors as exc:
         raise_collected([p for p in exc.errors if not use.supplies(p)])
     except VesselError as exc:
@@ -108,16 +111,17 @@ def _outputs(path: Path, outputs: tuple[Output, ...]) -> Iterator[tuple[Path, st
         yield (*path, "outputs", i, "valueFrom"), out.value_from, expression
 
 
-def _uses(app: Application) -> Iterator[_Use]:
+def uses(app: Application) -> Iterator[_Use]:
+    """Every place `app` names a definition (policy and step properties with them)."""
     for comp in app.components:
-        yield _Use(Kind.COMPONENT, comp.type, comp.path, None)  # properties: checked when rendering
+        yield _Use(Kind.COMPONENT, comp.type, comp.path, comp.properties, checked_here=False)
         for trait in comp.traits:
-            yield _Use(Kind.TRAIT, trait.type, trait.path, None)
+            yield _Use(Kind.TRAIT, trait.type, trait.path, trait.properties, checked_here=False)
     for policy in app.policies:
         yield _Use(Kind.POLICY, policy.type, policy.path, policy.properties)
     for step in app.workflow.steps if app.workflow else ():
         for one in (step, *step.sub_steps):
-            yield _Use(Kind.WORKFLOW_STEP, one.type, one.path, one.properties, _supplied(one))
+            yield _Use(Kind.WORKFLOW_STEP, one.type, one.path, one.properties, supplied=_supplied(one))
 
 
 def _supplied(step: Step) -> tuple[str, ...]:

@@ -18,6 +18,7 @@ from typing import Any
 from vessel.definitions.definition import Definition, Kind
 from vessel.definitions.loader import DEFINITION_KINDS, load_definition
 from vessel.errors import DefinitionError, Location, UnknownTypeError, Where
+from vessel.model.suggest import did_you_mean
 from vessel.model.yaml_source import read_file, read_text
 
 ENTRY_POINT_GROUP = "vessel.definitions"
@@ -45,7 +46,8 @@ class Registry:
         found = self._defs[kind].get(name)
         if found is None:
             known = ", ".join(sorted(self._defs[kind])) or "none"
-            raise UnknownTypeError(f"unknown {kind.noun} type {name!r}", where, hint=f"known: {known}")
+            guess = did_you_mean(name, self._defs[kind])
+            raise UnknownTypeError(f"unknown {kind.noun} type {name!r}{guess}", where, hint=f"known: {known}")
         return found
 
     def all(self, kind: Kind | None = None) -> list[Definition]:

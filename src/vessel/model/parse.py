@@ -41,6 +41,7 @@ from vessel.model.kube_names import ANNOTATIONS_MAX, label_value, qualified_name
 from vessel.model.paths import Path, dotted_problem
 from vessel.model.policy_names import policy_names
 from vessel.model.schema_check import FORMATS, check
+from vessel.model.strictness import UNKNOWN_PROPERTIES, mode_problem
 from vessel.model.yaml_source import Document
 
 _VALIDATOR = jsonschema.Draft202012Validator(APPLICATION_SCHEMA, format_checker=FORMATS)
@@ -151,6 +152,9 @@ def _metadata_problems(app: Application) -> list[VesselError]:
         for key, value in getattr(app, field).items():
             path = ("metadata", field, key)
             problems += [_error(app, path, p) for p in (checks[0](key), *(c(value) for c in checks[1:])) if p]
+    strictness = mode_problem(app.annotations)
+    if strictness:
+        problems.append(_error(app, ("metadata", "annotations", UNKNOWN_PROPERTIES), strictness))
     size = sum(len(k) + len(v) for k, v in app.annotations.items())
     if size > ANNOTATIONS_MAX:
         problems.append(
