@@ -45,39 +45,48 @@ class LoadedFiles:
 
 def load_files(paths: Iterable[str]) -> LoadedFiles:
     """Parse every document of every file; report every bad document, not just the first."""
+    loaded, problems = read_files(paths)
+    raise_collected(problems)
+    return loaded
+
+
+def read_files(paths: Iterable[str]) -> tuple[LoadedFiles, list[VesselError]]:
+    """What reads well of every file, and every problem found (for `vessel vet`, which goes on past
+    a bad document to check the rest)."""
     apps: list[Application] = []
     defs: list[Definition] = []
     found = Standalone()
     problems: list[VesselError] = []
     for path in paths:
-        for doc in read_file(path):
-            with collecting(problems):
-                if doc.kind == "Application":
-                    apps.append(parse_application(doc))
-                elif doc.kind in DEFINITION_KINDS:
-                    defs.append(load_definition(doc, path))
-                elif doc.kind == "Policy" and _is_oam(doc):
-                    found = Standalone((*found.policies, parse_policy(doc)), found.workflows)
-                elif doc.kind == "Workflow" and _is_oam(doc):
-                    found = Standalone(found.policies, (*found.workflows, parse_workflow(doc)))
-                else:
-                    raise _not_oam(doc)
-    raise_collected(problems)
-    resolved, notes = _resolved(apps, found)
-    _check_unique_apps(resolved)
-    return LoadedFiles(tuple(resolved), tuple(defs), tuple(notes))
+        with collecting(problems):
+            for doc in read_file(path):
+                with collecting(problems):
+                    if doc.kind == "Application":
+                        apps.append(parse_application(doc))
+                    elif doc.kind in DEFINITION_KINDS:
+                        defs.append(load_definition(doc, path))
+                    elif doc.kind == "Policy" and _is_oam(doc):
+                        found = Standalone((*found.policies, parse_policy(doc)), found.workflows)
+                    elif doc.kind == "Workflow" and _is_oam(doc):
+                        found = Standalone(found.policies, (*found.workflows, parse_workflow(doc)))
+                    else:
+                        raise _not_oam(doc)
+    resolved, notes = _resolved(apps, found, problems)
+    with collecting(problems):
+        _check_unique_apps(resolved)
+    return LoadedFiles(tuple(resolved), tuple(defs), tuple(notes)), problems
 
 
-def _resolved(apps: list[Application], found: Standalone) -> tuple[list[Application], list[str]]:
+def _resolved(
+    apps: list[Application], found: Standalone, problems: list[VesselError]
+) -> tuple[list[Application], list[str]]:
     resolved: list[Application] = []
     used: set[str] = set()
-    problems: list[VesselError] = []
     for app in apps:
         with collecting(problems):
             app, names = resolve(app, found)
             resolved.append(app)
             used |= names
-    raise_collected(problems)
     return resolved, unused_notes(found, used)
 
 
