@@ -38,7 +38,7 @@ Paths = Annotated[
 def vet(files: Paths, definitions: Definitions = None) -> None:
     """Check Application files and report every problem at once, with suggested fixes."""
     with reporting():
-        loaded, problems = read_files([str(f) for f in files])
+        loaded, problems = read_files([str(f) for f in files], salvage=True)
         registry = build_registry(
             [*directories_from_env(), *(str(d) for d in definitions or [])], loaded.definitions
         )
@@ -62,8 +62,12 @@ def _render_problems(app: Application, registry: Registry) -> list[VesselError]:
 
 
 def _report(problems: Sequence[VesselError]) -> None:
+    """Each problem once, in file and line order."""
     unique = {p.render(): p for p in problems}
-    for text in unique:
+    ordered = sorted(
+        unique.items(), key=lambda item: (item[1].location.file or "", item[1].location.line or 0)
+    )
+    for text, _ in ordered:
         err.print(styled("error:", "bold red", f" {text}"))
 
 

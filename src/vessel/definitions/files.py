@@ -20,6 +20,7 @@ from vessel.errors import ValidationError, VesselError, collecting, raise_collec
 from vessel.model.application import Application
 from vessel.model.parse import parse_application
 from vessel.model.references import Standalone, resolve, unused_notes
+from vessel.model.salvage import without_unknown_fields
 from vessel.model.schema_check import show
 from vessel.model.standalone import API_VERSION, parse_policy, parse_workflow
 from vessel.model.yaml_source import Document, read_file
@@ -50,9 +51,10 @@ def load_files(paths: Iterable[str]) -> LoadedFiles:
     return loaded
 
 
-def read_files(paths: Iterable[str]) -> tuple[LoadedFiles, list[VesselError]]:
+def read_files(paths: Iterable[str], *, salvage: bool = False) -> tuple[LoadedFiles, list[VesselError]]:
     """What reads well of every file, and every problem found (for `vessel vet`, which goes on past
-    a bad document to check the rest)."""
+    a bad document to check the rest; with `salvage`, past an Application's unknown fields too:
+    `model/salvage.py`)."""
     apps: list[Application] = []
     defs: list[Definition] = []
     found = Standalone()
@@ -62,6 +64,9 @@ def read_files(paths: Iterable[str]) -> tuple[LoadedFiles, list[VesselError]]:
             for doc in read_file(path):
                 with collecting(problems):
                     if doc.kind == "Application":
+                        if salvage:
+                            doc, unknown = without_unknown_fields(doc)
+                            problems.extend(unknown)
                         apps.append(parse_application(doc))
                     elif doc.kind in DEFINITION_KINDS:
                         defs.append(load_definition(doc, path))
