@@ -27,7 +27,8 @@ from vessel.store.records import AppRecord
 from vessel.store.store import Store
 
 if TYPE_CHECKING:
-    from vessel.controller.controller import Controller
+    from vessel.controller import publish_version
+from vessel.controller.controller import Controller
 
 
 def rfc3339(epoch: float) -> str:
@@ -56,8 +57,15 @@ def _application(app: AppRecord) -> dict[str, Any]:
 def revision_list(controller: Controller, app: AppRecord) -> list[dict[str, Any]]:
     """Every revision of `app`, oldest first; `current` marks the one delivered (after a rollback, not
     the latest)."""
+    named = publish_version.names(controller.store, app.id)
     return [
-        {"revision": number, "digest": digest, "createdAt": rfc3339(at), "current": number == app.revision}
+        {
+            "revision": number,
+            "name": named.get(number),
+            "digest": digest,
+            "createdAt": rfc3339(at),
+            "current": number == app.revision,
+        }
         for number, digest, at in controller.store.revisions(app.id)
     ]
 
