@@ -21,14 +21,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from vessel.controller import publish_version
 from vessel.definitions.definition import Definition, Kind
 from vessel.store.connect import existing_url
 from vessel.store.records import AppRecord
 from vessel.store.store import Store
 
 if TYPE_CHECKING:
-    from vessel.controller import publish_version
-from vessel.controller.controller import Controller
+    from vessel.controller.controller import Controller
 
 
 def rfc3339(epoch: float) -> str:
