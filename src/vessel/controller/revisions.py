@@ -40,8 +40,8 @@ class Snapshot:
 
 def snapshot(app: Application, registry: Registry) -> Snapshot:
     plan = plan_for(app)
-    used = sorted({(d.kind.value, d.name): d for d in _used(app, registry, plan)}.items())
-    definitions = [(d.digest, kind, name, _document(d)) for (kind, name), d in used]
+    found = {(d.kind.value, d.name, d.version or ""): d for d in _used(app, registry, plan)}
+    definitions = [(d.digest, kind, name, _document(d)) for (kind, name, _), d in sorted(found.items())]
     spec = thaw(app.document)
     canonical = json.dumps({"spec": spec, "definitions": [d[0] for d in definitions]}, sort_keys=True)
     return Snapshot(spec, definitions, hashlib.sha256(canonical.encode()).hexdigest(), plan)
