@@ -2,8 +2,9 @@
 
 KUBEVELA is a checkout (or an extract) of github.com/kubevela/kubevela. Every YAML file under its
 `docs/examples`, `test/e2e-test/testdata` and `pkg/appfile/dryrun/testdata` that holds a
-`kind: Application` document is rendered the way `vessel dry-run -f FILE` renders it — the file alone,
-Vessel's built-in definitions, no store (VESSEL_HOME points at an empty temporary directory) — and the
+`kind: Application` document is rendered the way `vessel dry-run -f FILE` renders it — the file, with
+the standalone Policy/Workflow files of its directory (as KubeVela's dry-run tests pass them), Vessel's
+built-in definitions, no store (VESSEL_HOME points at an empty temporary directory) — and the
 summary says how many rendered and, for the others, why, grouped by reason (the first problem reported;
 `-v` lists the files of each reason).
 
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
 
 DIRECTORIES = ("docs/examples", "test/e2e-test/testdata", "pkg/appfile/dryrun/testdata")
 APPLICATION = re.compile(r"^kind:\s*Application\s*$", re.MULTILINE)
+STANDALONE = re.compile(
+    r"^apiVersion:\s*core\.oam\.dev/v1alpha1\s*\nkind:\s*(Policy|Workflow)\s*$", re.MULTILINE
+)
 
 
 def application_files(root: Path) -> list[Path]:
@@ -52,7 +56,7 @@ def render(path: Path) -> str | None:
     from vessel.errors import MultipleErrors, VesselError
 
     try:
-        render_files([path])
+        render_files([path, *_standalone_beside(path)])
     except MultipleErrors as exc:
         return _reason(exc.errors[0])
     except VesselError as exc:
@@ -60,6 +64,15 @@ def render(path: Path) -> str | None:
     except Exception as exc:  # a crash is a bug in Vessel: counted, and named as one
         return f"CRASH {type(exc).__name__}: {exc}"
     return None
+
+
+def _standalone_beside(path: Path) -> list[Path]:
+    """The files next to `path` that hold standalone Policy or Workflow objects."""
+    return [
+        other
+        for other in sorted(path.parent.iterdir())
+        if other != path and other.suffix in (".yaml", ".yml") and STANDALONE.search(_text(other))
+    ]
 
 
 def _reason(error: VesselError) -> str:
