@@ -50,13 +50,17 @@ def _text(path: Path) -> str:
         return ""
 
 
-def render(path: Path) -> str | None:
-    """None if `path` renders as `vessel dry-run -f path` would render it, else the first reason."""
+def render(path: Path, tolerant: bool = False) -> str | None:
+    """None if `path` renders as `vessel dry-run -f path` would render it, else the first reason. With
+    `tolerant`, as if every Application carried `app.vessel.dev/unknown-properties: warn`."""
     from vessel.cli.dry_run import render_files
     from vessel.errors import MultipleErrors, VesselError
 
     try:
-        render_files([path, *_standalone_beside(path)])
+        if tolerant:
+            _render_tolerant([path, *_standalone_beside(path)])
+        else:
+            render_files([path, *_standalone_beside(path)])
     except MultipleErrors as exc:
         return _reason(exc.errors[0])
     except VesselError as exc:
@@ -64,6 +68,18 @@ def render(path: Path) -> str | None:
     except Exception as exc:  # a crash is a bug in Vessel: counted, and named as one
         return f"CRASH {type(exc).__name__}: {exc}"
     return None
+
+
+def _render_tolerant(paths: list[Path]) -> None:
+    from vessel.cli.inputs import load_inputs
+    from vessel.controller.manifests import check_renders, dry_run
+    from vessel.model.strictness import UNKNOWN_PROPERTIES, WARN
+
+    loaded, registry = load_inputs(paths, [])
+    for app in loaded.applications:
+        tolerant = app.annotated(UNKNOWN_PROPERTIES, WARN)
+        check_renders(tolerant, registry)
+        dry_run(tolerant, registry)
 
 
 def _standalone_beside(path: Path) -> list[Path]:
@@ -99,7 +115,9 @@ def main() -> int:
         os.environ["VESSEL_HOME"] = home
         os.environ.pop("VESSEL_DATABASE_URL", None)
         reasons = {path: render(path) for path in files}
+        tolerant = sum(render(path, tolerant=True) is None for path in files)
     _summary(args.checkout, reasons, args.verbose)
+    print(f"with app.vessel.dev/unknown-properties: warn on every Application: {tolerant} render")
     return 0
 
 
