@@ -59,7 +59,6 @@ def _name(most: int, pattern: str = NAME, words: str = SUBDOMAIN_WORDS) -> dict[
 _NAME = _name(63)
 _STEP_NAME = _name(STEP_NAME_MAX, STEP_NAME, STEP_WORDS)
 _PROPS = {"type": "object"}
-_MAYBE_PROPS = {"type": ["object", "null"]}  # `properties:` written with nothing after it
 _STRING_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
 _INPUTS = {
     "type": "array",
@@ -121,12 +120,12 @@ APPLICATION_SCHEMA: dict[str, Any] = _obj(
                         {
                             "name": _NAME,
                             "type": {"type": "string", "minLength": 1},
-                            "properties": _MAYBE_PROPS,
+                            "properties": _PROPS,
                             "externalRevision": _NAME,
                             "traits": {
-                                "type": ["array", "null"],  # `traits:` with nothing after it
+                                "type": "array",
                                 "items": _obj(
-                                    {"type": {"type": "string", "minLength": 1}, "properties": _MAYBE_PROPS},
+                                    {"type": {"type": "string", "minLength": 1}, "properties": _PROPS},
                                     ("type",),
                                 ),
                             },

@@ -7,7 +7,8 @@ inputs) has no cycle.
 All problems found are reported together, each with its file, line and field path.
 
 What a cluster wrote into an exported Application (`status`, server metadata) is left out with a note
-(`ignored_fields.py`); a policy without a name gets a generated one (`policy_names.py`).
+(`ignored_fields.py`); a policy without a name gets a generated one (`policy_names.py`); `traits:` or
+`properties:` with no value is absent (`empty_values.py`).
 
 Which outputs an input may name: a component's, another component's; a step's or sub-step's, any output
 declared anywhere in the workflow or by a component (a deploy step publishes its components' outputs).
@@ -34,6 +35,7 @@ from vessel.model.application import (
     Workflow,
 )
 from vessel.model.application_schema import APPLICATION_SCHEMA
+from vessel.model.empty_values import without_empty
 from vessel.model.frozen import EMPTY, freeze
 from vessel.model.graph import find_cycle
 from vessel.model.ignored_fields import without_ignored
@@ -49,8 +51,9 @@ _VALIDATOR = jsonschema.Draft202012Validator(APPLICATION_SCHEMA, format_checker=
 
 def parse_application(doc: Document) -> Application:
     """Validate and convert one `kind: Application` document."""
-    check(doc.data, _VALIDATOR, doc.source.locate)
-    data, notes = without_ignored(doc.data, doc.source)
+    written = without_empty(doc.data)
+    check(written, _VALIDATOR, doc.source.locate)
+    data, notes = without_ignored(written, doc.source)
     spec = data["spec"]
     meta = data["metadata"]
     raw_policies = spec.get("policies", [])
