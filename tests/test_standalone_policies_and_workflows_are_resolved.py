@@ -128,3 +128,23 @@ def test_standalone_objects_no_application_uses_are_noted(tmp_path: Path) -> Non
     notes = loaded.all_notes()
     assert any("Workflow 'release' is not referred to by any Application: ignored" in n for n in notes)
     assert any("Policy 'eu' is not referred to by any Application: ignored" in n for n in notes)
+
+
+def test_up_delivers_with_the_workflow_and_policy_of_other_files(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from vessel.cli.main import app as cli
+
+    runner = CliRunner()
+    out = tmp_path / "out"
+    assert (
+        runner.invoke(cli, ["target", "add", "out", "--type", "directory", "--path", str(out)]).exit_code == 0
+    )
+    placed = POLICY.replace("clusters: [local]", "clusters: [out]")
+    for name, text in {"app": APP, "workflow": WORKFLOW, "policy": placed}.items():
+        (tmp_path / f"{name}.yaml").write_text(text)
+    files = [arg for n in ("app", "workflow", "policy") for arg in ("-f", str(tmp_path / f"{n}.yaml"))]
+    result = runner.invoke(cli, ["up", *files, "--timeout", "30s"])
+    assert result.exit_code == 0, result.output
+    assert "to-eu" in result.stdout
+    assert [p.name for p in (out / "eu").rglob("*.yaml")], list(out.rglob("*"))

@@ -84,3 +84,19 @@ def test_status_says_the_warnings_of_the_delivered_revision(h: Harness) -> None:
     assert "spec.components[0].properties.cpus: unknown field, ignored" in warnings[0]
     assert "spec.components[0].traits[0].properties.replica: unknown field, ignored" in warnings[1]
     assert record.revision == 1
+
+
+def test_up_warns_about_each_unknown_property_it_ignores(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert (
+        runner.invoke(
+            cli, ["target", "add", "out", "--type", "directory", "--path", str(out), "--default"]
+        ).exit_code
+        == 0
+    )
+    (tmp_path / "app.yaml").write_text(TOLERANT)
+    result = runner.invoke(cli, ["up", "-f", str(tmp_path / "app.yaml"), "--timeout", "30s"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "warning: brought: " in result.stderr and "properties.cpus: unknown field, ignored" in result.stderr
+    )
