@@ -5,8 +5,10 @@ KUBEVELA is a checkout (or an extract) of github.com/kubevela/kubevela. Every YA
 `kind: Application` document is rendered the way `vessel dry-run -f FILE` renders it — the file, with
 the standalone Policy/Workflow files of its directory (as KubeVela's dry-run tests pass them), Vessel's
 built-in definitions, no store (VESSEL_HOME points at an empty temporary directory) — and the
-summary says how many rendered and, for the others, why, grouped by reason (the first problem reported;
-`-v` lists the files of each reason).
+summary says how many rendered and, for the others, why, grouped by reason: the types Vessel lacks when
+those are all that is wrong, else the first problem reported (`-v` lists the files of each reason). A
+last line counts what renders when every Application opts out of strict properties
+(`app.vessel.dev/unknown-properties: warn`).
 
 The files are read from the checkout and never copied anywhere: this script is the only thing the project
 keeps of the measurement.
@@ -24,6 +26,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from vessel.errors import VesselError
 
 DIRECTORIES = ("docs/examples", "test/e2e-test/testdata", "pkg/appfile/dryrun/testdata")
@@ -62,9 +66,9 @@ def render(path: Path, tolerant: bool = False) -> str | None:
         else:
             render_files([path, *_standalone_beside(path)])
     except MultipleErrors as exc:
-        return _reason(exc.errors[0])
+        return _reasons(exc.errors)
     except VesselError as exc:
-        return _reason(exc)
+        return _reasons([exc])
     except Exception as exc:  # a crash is a bug in Vessel: counted, and named as one
         return f"CRASH {type(exc).__name__}: {exc}"
     return None
@@ -89,6 +93,17 @@ def _standalone_beside(path: Path) -> list[Path]:
         for other in sorted(path.parent.iterdir())
         if other != path and other.suffix in (".yaml", ".yml") and STANDALONE.search(_text(other))
     ]
+
+
+def _reasons(errors: Sequence[VesselError]) -> str:
+    """`only types Vessel lacks: a, b` when every problem is a type no definition provides (what a
+    built-in or an installed definition would fix), else the first problem's reason."""
+    from vessel.errors import UnknownTypeError
+
+    if all(isinstance(e, UnknownTypeError) for e in errors):
+        found = (re.search(r"type(?: version)? '([^']+)'", e.message) for e in errors)
+        return "only types Vessel lacks: " + ", ".join(sorted({m.group(1) for m in found if m}))
+    return _reason(errors[0])
 
 
 def _reason(error: VesselError) -> str:
