@@ -87,3 +87,14 @@ def test_one_source_may_hold_several_versions_but_not_one_version_twice(tmp_path
     (tmp_path / "again.yaml").write_text(DEFINITION.replace("VERSION", "2.0.0"))
     with pytest.raises(DefinitionError, match="ComponentDefinition 'tiny' version 2.0.0 is defined twice"):
         load_path(tmp_path)
+
+
+def test_def_show_finds_a_pinned_version(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from vessel.cli.main import app as cli
+
+    registry(tmp_path, "1.2.0", "2.0.0")
+    shown = CliRunner().invoke(cli, ["def", "show", "tiny@v1.2.0", "--definitions", str(tmp_path)])
+    assert shown.exit_code == 0, shown.output
+    assert "tiny-1.2.0.yaml" in shown.stdout
