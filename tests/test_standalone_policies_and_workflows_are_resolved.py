@@ -148,3 +148,11 @@ def test_up_delivers_with_the_workflow_and_policy_of_other_files(tmp_path: Path)
     assert result.exit_code == 0, result.output
     assert "to-eu" in result.stdout
     assert [p.name for p in (out / "eu").rglob("*.yaml")], list(out.rglob("*"))
+
+
+def test_a_revision_stored_before_refs_were_read_runs_as_it_ran() -> None:
+    import yaml
+
+    old = yaml.safe_load(APP)  # stored by a Vessel that ignored `ref`: it ran the default workflow
+    app = application_from_snapshot(old)
+    assert [(s.name, s.type) for s in plan_for(app).steps] == [("web", "apply-component")]
