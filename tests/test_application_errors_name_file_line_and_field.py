@@ -122,7 +122,7 @@ def test_wrong_type_names_file_line_and_path() -> None:
             ("- from: api-host", "- from: db-host"),
             "spec.components[1].inputs[0].from: no component declares an output named 'db-host'",
         ),
-        (("kind: Application", "kind: Application\nstatus: {}"), "app.yaml:3: status: unknown field"),
+        (("kind: Application", "kind: Application\nstate: {}"), "app.yaml:3: state: unknown field"),
     ],
 )
 def test_invalid_fields_are_reported_at_their_path(change: tuple[str, str], expected: str) -> None:
@@ -238,11 +238,13 @@ def test_file_may_hold_application_and_definitions(tmp_path: Path) -> None:
     assert [d.name for d in loaded.definitions] == ["golden-deployment"]
 
 
-def test_unknown_document_kind_is_an_error(tmp_path: Path) -> None:
+def test_a_non_oam_object_is_refused_saying_how_to_deliver_it(tmp_path: Path) -> None:
     file = tmp_path / "app.yaml"
     file.write_text(GOOD + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
-    with pytest.raises(ValidationError, match="app.yaml:[0-9]+: kind: unsupported kind 'ConfigMap'"):
+    with pytest.raises(ValidationError) as err:
         load_files([str(file)])
+    assert "app.yaml:45: kind: ConfigMap 'x' is not an OAM object" in str(err.value)
+    assert "put this object in a component of type k8s-objects" in str(err.value)
 
 
 def test_missing_file_is_a_clear_error() -> None:

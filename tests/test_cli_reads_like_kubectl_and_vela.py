@@ -94,7 +94,7 @@ def test_documents_have_the_documented_shapes(env: Path) -> None:
     }
     assert app["createdAt"].endswith("Z") and app["phase"] == "running"
     [revision] = json.loads(vessel("revision", "list", "shop", "-o", "json").stdout)
-    assert revision.keys() == {"revision", "digest", "createdAt", "current"} and revision["current"]
+    assert revision.keys() == {"revision", "name", "digest", "createdAt", "current"} and revision["current"]
     events = json.loads(vessel("events", "shop", "-o", "json").stdout)
     assert events[0].keys() == {"time", "type", "reason", "message"}
     scaler = json.loads(vessel("def", "show", "scaler", "-o", "json").stdout)

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from vessel.cli.inputs import load_inputs
+from vessel.cli.inputs import load_inputs, placed_in, show_notes, show_warnings
 from vessel.cli.interrupt import Interrupted, interruptible
 from vessel.cli.options import Definitions, Files
 from vessel.cli.report import err, out, reporting, styled
@@ -22,9 +22,9 @@ from vessel.cli.waiting import DEFAULT_TIMEOUT, OK_PHASES, Timeout, Wait, drive,
 from vessel.controller.controller import Controller
 from vessel.controller.manifests import check_renders
 from vessel.definitions.registry import Registry
+from vessel.definitions.unknown_properties import unknown_property_warnings
 from vessel.errors import ValidationError
 from vessel.model.application import Application
-from vessel.model.kube_names import dns_label
 from vessel.store.records import AppRecord
 
 IntoNamespace = Annotated[
@@ -48,7 +48,9 @@ def up(
         loaded, registry = load_inputs(files, definitions or [])
         if not loaded.applications:
             raise ValidationError("no Application found in the given files", hint="add a kind: Application")
-        apps = [_placed(app, namespace) for app in loaded.applications]
+        show_notes(loaded.all_notes())
+        apps = [placed_in(app, namespace) for app in loaded.applications]
+        show_warnings([f"{a.name}: {w}" for a in apps for w in unknown_property_warnings(a, registry)])
         with controller(registry) as ctl:
             for app in apps:  # every mistake is reported before anything is stored, for the targets
                 check_renders(app, registry, ctl.targets)  # each component will actually be delivered to
@@ -82,15 +84,6 @@ def _up_all(
         for app in apps:
             results.append(_up_one(ctl, app, registry, wait, timeout, submitted))
     return results
-
-
-def _placed(app: Application, namespace: str | None) -> Application:
-    if namespace is None:
-        return app
-    problem = dns_label(namespace)
-    if problem:
-        raise ValidationError(f"--namespace: {problem}")
-    return app.in_namespace(namespace)
 
 
 def _source_dir(app: Application) -> str | None:

@@ -31,7 +31,8 @@ def _registry(definitions: list[Path] | None) -> Registry:
 
 
 def _find(registry: Registry, name: str, kind: str | None) -> Definition:
-    matches = [d for d in registry.all() if d.name == name and (kind is None or d.kind.noun == kind)]
+    found = (registry.find(k, name) for k in Kind if kind is None or k.noun == kind)
+    matches = [d for d in found if d is not None]  # `NAME@vVERSION` names one version
     if not matches:
         known = ", ".join(sorted({d.name for d in registry.all()}))
         raise UnknownTypeError(f"no definition named {name!r}", hint=f"known: {known}")

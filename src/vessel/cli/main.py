@@ -17,6 +17,7 @@ from vessel.cli.ls import ls
 from vessel.cli.run import run
 from vessel.cli.status import status
 from vessel.cli.version import version
+from vessel.cli.vet import vet
 
 app = typer.Typer(
     name="vessel",
@@ -35,6 +36,7 @@ app.command()(events)
 app.command()(logs)
 app.command()(run)
 app.command()(version)
+app.command()(vet)
 app.add_typer(revisions.app, name="revision")
 app.add_typer(workflow_ops.app, name="workflow")
 app.add_typer(targets.app, name="target")

@@ -20,9 +20,11 @@ def dump_yaml(data: Any) -> str:
 
 
 def write_yaml(resources: Iterable[tuple[str, Resource]], stream: TextIO) -> None:
-    """Each resource as its own document, headed by a comment saying where it came from.
+    """Each resource as its own document, headed by a comment saying where it came from: KubeVela's
+    header first (`# Application(shop with topology eu) -- Component(web)`, so what greps `vela dry-run`
+    output greps this), then Vessel's detail (which template made it, and the target).
 
-    The first item of each pair is the application's name, optionally followed by ` @ target`."""
+    The first item of each pair is the application's heading, optionally followed by ` @ target`."""
     for source, res in resources:
         app_name, _, target = source.partition(" @ ")
         where = f" -- target {target}" if target else ""

@@ -37,11 +37,16 @@ def list_(name: Name, namespace: Namespace = "default", output: ViewOption = Vie
 
 
 def _table(rows: list[dict[str, Any]]) -> None:
-    table = Table("REVISION", "CREATED", "DIGEST", "CURRENT", box=None, pad_edge=False)
+    table = Table("REVISION", "NAME", "CREATED", "DIGEST", "CURRENT", box=None, pad_edge=False)
     for r in rows:
-        table.add_row(
-            str(r["revision"]), local_time(r["createdAt"]), r["digest"][:12], "*" if r["current"] else ""
+        cells = (
+            str(r["revision"]),
+            r.get("name") or "",
+            local_time(r["createdAt"]),
+            r["digest"][:12],
+            "*" if r["current"] else "",
         )
+        table.add_row(*(Text(c) for c in cells))
     out.print(table)
 
 

@@ -94,6 +94,8 @@ def print_status(doc: dict[str, Any], tree: bool) -> None:
     )
     if doc["message"]:
         out.print(Text(f"  {doc['message']}"))
+    for warning in doc.get("warnings", ()):
+        out.print(styled("  warning:", "yellow", f" {warning}"))
     out.print(_steps(doc["workflow"]))
     out.print(_services(doc["services"]))
     if tree:

@@ -74,7 +74,10 @@ def rollback(
     name: Name,
     namespace: Namespace = "default",
     revision: Annotated[
-        int | None, typer.Option(help="Revision to deliver (default: the previous one).")
+        str | None,
+        typer.Option(
+            help="Revision to deliver: its number or its publishVersion (default: the previous one)."
+        ),
     ] = None,
     wait: Wait = True,
     timeout: Timeout = DEFAULT_TIMEOUT,

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from vessel.controller import driving, gc, placement, statekeep
+from vessel.controller import driving, gc, placement, publish_version, statekeep
 from vessel.controller.disruption import disruptive_changes
 from vessel.controller.driving import RUN_PHASES
 from vessel.controller.health import component_health, delivered
@@ -102,6 +102,8 @@ class Controller:
         self.targets.refresh()
         default = self.targets.default()  # recorded with the revision: where "no topology" places it
         before = self.store.app(app.namespace, app.name)
+        if before is not None:
+            publish_version.check_unique(self.store, before.id, snap.spec, snap.digest)
         record, number, run_id = self.store.create_revision(
             app.namespace,
             app.name,
@@ -461,8 +463,11 @@ class Controller:
         model, _ = self.revision_context(app.id, app.revision)
         return plan_for(model).to_json()
 
-    def rollback(self, app: AppRecord, revision: int | None = None) -> int:
-        """Deliver revision N again (default: the one before the current), exactly as it rendered."""
+    def rollback(self, app: AppRecord, revision: int | str | None = None) -> int:
+        """Deliver revision N again (default: the one before the current), exactly as it rendered. A
+        string names the revision by its number or its publishVersion (`publish_version.py`)."""
+        if isinstance(revision, str):
+            revision = publish_version.number_of(self.store, app.id, app.name, revision)
         number = revision if revision is not None else app.revision - 1
         kept = [n for n, _, _ in self.store.revisions(app.id)]
         if number not in kept:

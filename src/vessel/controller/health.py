@@ -119,7 +119,8 @@ def _resolved(
     if definition is None:
         return dict(properties)
     try:
-        return definition.parameters.resolve(properties, model.locator((*path, "properties")))
+        locate = model.locator((*path, "properties"))
+        return definition.parameters.resolve(properties, locate, drop_unknown=model.tolerates_unknown)
     except VesselError:
         return dict(properties)
 

@@ -3,7 +3,8 @@ show` (a stored revision).
 
 Both render each deploy placement the way delivery would choose it — topology and override policies
 applied, the placement's namespace — and return `(source, resource)` pairs, `source` being the
-application's name followed by ` @ target` when a deploy step placed it. They differ in what they know:
+application's name as `vela dry-run` heads a placement (`shop with topology eu`, `shop only with override
+policies`) followed by ` @ target` when a deploy step placed it. They differ in what they know:
 
 - dry-run renders files that were never submitted, for Kubernetes (as `vela dry-run` does), and reads
   the registered targets only if a store already exists (it never creates one); it names a placement's
@@ -79,7 +80,7 @@ def render_placements(
         where = f" @ {placement.target}" if placement is not None and named else ""
         for comp in variant.components:
             for res in render_component(variant, comp, registry, options(placement)).resources:
-                found.append((f"{app.name}{where}", res))
+                found.append((f"{preview.heading(app.name)}{where}", res))
     return found
 
 

@@ -40,8 +40,8 @@ class Snapshot:
 
 def snapshot(app: Application, registry: Registry) -> Snapshot:
     plan = plan_for(app)
-    used = sorted({(d.kind.value, d.name): d for d in _used(app, registry, plan)}.items())
-    definitions = [(d.digest, kind, name, _document(d)) for (kind, name), d in used]
+    found = {(d.kind.value, d.name, d.version or ""): d for d in _used(app, registry, plan)}
+    definitions = [(d.digest, kind, name, _document(d)) for (kind, name, _), d in sorted(found.items())]
     spec = thaw(app.document)
     canonical = json.dumps({"spec": spec, "definitions": [d[0] for d in definitions]}, sort_keys=True)
     return Snapshot(spec, definitions, hashlib.sha256(canonical.encode()).hexdigest(), plan)
@@ -97,4 +97,15 @@ def registry_from_snapshot(documents: list[dict[str, Any]], live: Registry) -> R
 
 
 def application_from_snapshot(spec: dict[str, Any]) -> Application:
-    return parse_application(Document(spec, SourceMap(None)))
+    return parse_application(Document(_as_delivered(spec), SourceMap(None)))
+
+
+def _as_delivered(spec: dict[str, Any]) -> dict[str, Any]:
+    """A revision's spec as it was delivered. A revision holds a referenced Workflow's steps written in
+    (`model/references.py`), never a `workflow.ref`; one stored before Vessel read refs ran the default
+    workflow (the ref was ignored then), so it is read again without the ref, to run as it ran."""
+    workflow = spec.get("spec", {}).get("workflow")
+    if not isinstance(workflow, dict) or "ref" not in workflow:
+        return spec
+    kept = {k: v for k, v in workflow.items() if k != "ref"}
+    return {**spec, "spec": {**spec["spec"], "workflow": kept}}

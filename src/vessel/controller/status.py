@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from vessel.controller import driving
 from vessel.controller.endpoints import endpoints
 from vessel.controller.health import Delivered, component_health, delivered
+from vessel.definitions.unknown_properties import unknown_property_warnings
 from vessel.errors import VesselError
 from vessel.store.records import AppRecord, InventoryEntry, RunRecord, StepRecord
 from vessel.targets.protocol import Instance
@@ -55,6 +56,7 @@ def status_of(controller: Controller, app: AppRecord, *, instances: bool = False
         "message": view.message,
         "revision": app.revision,
         "latestRevision": app.latest_revision,
+        "warnings": _warnings(controller, app),
         "workflow": _workflow(run, records, view.driver),
         "services": [
             _service(controller, app, what)
@@ -63,6 +65,15 @@ def status_of(controller: Controller, app: AppRecord, *, instances: bool = False
         ],
         "resources": [_resource(controller, e, instances) for e in inventory],
     }
+
+
+def _warnings(controller: Controller, app: AppRecord) -> list[str]:
+    """What the current revision's definitions do not declare, when the application tolerates it
+    (`app.vessel.dev/unknown-properties: warn`): dropped at every render, so said at every status."""
+    if app.revision < 1:
+        return []
+    model, registry = controller.revision_context(app.id, app.revision)
+    return unknown_property_warnings(model, registry)
 
 
 def current_workflow(controller: Controller, app: AppRecord) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from vessel.controller import publish_version
 from vessel.definitions.definition import Definition, Kind
 from vessel.store.connect import existing_url
 from vessel.store.records import AppRecord
@@ -56,8 +57,15 @@ def _application(app: AppRecord) -> dict[str, Any]:
 def revision_list(controller: Controller, app: AppRecord) -> list[dict[str, Any]]:
     """Every revision of `app`, oldest first; `current` marks the one delivered (after a rollback, not
     the latest)."""
+    named = publish_version.names(controller.store, app.id)
     return [
-        {"revision": number, "digest": digest, "createdAt": rfc3339(at), "current": number == app.revision}
+        {
+            "revision": number,
+            "name": named.get(number),
+            "digest": digest,
+            "createdAt": rfc3339(at),
+            "current": number == app.revision,
+        }
         for number, digest, at in controller.store.revisions(app.id)
     ]
 

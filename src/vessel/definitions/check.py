@@ -16,10 +16,12 @@ from typing import Any
 from vessel.definitions.bounded_check import NotBounded
 from vessel.definitions.definition import Kind
 from vessel.definitions.expressions import condition, expression
+from vessel.definitions.parameters import Parameters
 from vessel.definitions.registry import Registry
-from vessel.errors import ValidationError, VesselError, collecting, raise_collected
+from vessel.errors import MultipleErrors, ValidationError, VesselError, collecting, raise_collected
 from vessel.model.application import Application, Output, Step
-from vessel.model.paths import Path
+from vessel.model.paths import Path, format_path
+from vessel.model.schema_check import REQUIRED_MISSING
 
 ALWAYS = "always"
 EXPRESSION_HINT = "expressions are loop-free Jinja with whitelisted filters and methods (docs/definitions.md)"
@@ -27,18 +29,33 @@ EXPRESSION_HINT = "expressions are loop-free Jinja with whitelisted filters and 
 
 @dataclass(frozen=True)
 class _Use:
-    """One place the Application names a definition: its kind, type, path and (maybe) properties."""
+    """One place the Application names a definition: its kind, type, path and properties, whether those
+    are checked here (component and trait properties are checked when rendering), and the fields of
+    those properties a step's inputs fill in when it runs (`parameterKey`)."""
 
     kind: Kind
     type: str
     path: Path
-    properties: Mapping[str, Any] | None
+    properties: Mapping[str, Any]
+    checked_here: bool = True
+    supplied: tuple[str, ...] = ()
+
+    def supplies(self, problem: VesselError) -> bool:
+        """Whether `problem` is a required field an input fills in (or an object on the way to one)."""
+        where = problem.location.path
+        return problem.message == REQUIRED_MISSING and any(
+            key == where or key.startswith(f"{where}.") for key in self.supplied
+        )
 
 
 def check_application(app: Application, registry: Registry) -> None:
-    """Raise every problem found with types and policy/step properties (MultipleErrors if several)."""
+    """Raise every problem found with types and policy/step properties (MultipleErrors if several).
+
+    A step's required parameter that one of its inputs supplies (`parameterKey`) is not missing: it is
+    checked when the step runs, after its inputs are resolved (as KubeVela does); every other rule on
+    the properties written in the file holds here."""
     problems: list[VesselError] = []
-    for use in _uses(app):
+    for use in uses(app):
         with collecting(problems):
             definition = registry.get(use.kind, use.type, app.where((*use.path, "type")))
             if definition.refused:
@@ -47,11 +64,23 @@ def check_application(app: Application, registry: Registry) -> None:
                     app.where((*use.path, "type")),
                     hint=definition.refused,
                 )
-            if use.properties is not None:
-                definition.parameters.resolve(use.properties, app.locator((*use.path, "properties")))
+            if use.checked_here:
+                _check_properties(app, use, definition.parameters)
     with collecting(problems):
         check_expressions(app)
     raise_collected(problems)
+
+
+def _check_properties(app: Application, use: _Use, parameters: Parameters) -> None:
+    try:
+        parameters.resolve(
+            use.properties, app.locator((*use.path, "properties")), drop_unknown=app.tolerates_unknown
+        )
+    except MultipleErrors as exc:
+        raise_collected([p for p in exc.errors if not use.supplies(p)])
+    except VesselError as exc:
+        if not use.supplies(exc):
+            raise
 
 
 def check_expressions(app: Application) -> None:
@@ -88,14 +117,23 @@ def _outputs(path: Path, outputs: tuple[Output, ...]) -> Iterator[tuple[Path, st
         yield (*path, "outputs", i, "valueFrom"), out.value_from, expression
 
 
-def _uses(app: Application) -> Iterator[_Use]:
+def uses(app: Application) -> Iterator[_Use]:
+    """Every place `app` names a definition (policy and step properties with them)."""
     for comp in app.components:
-        yield _Use(Kind.COMPONENT, comp.type, comp.path, None)  # properties: checked when rendering
+        yield _Use(Kind.COMPONENT, comp.type, comp.path, comp.properties, checked_here=False)
         for trait in comp.traits:
-            yield _Use(Kind.TRAIT, trait.type, trait.path, None)
+            yield _Use(Kind.TRAIT, trait.type, trait.path, trait.properties, checked_here=False)
     for policy in app.policies:
         yield _Use(Kind.POLICY, policy.type, policy.path, policy.properties)
     for step in app.workflow.steps if app.workflow else ():
-        yield _Use(Kind.WORKFLOW_STEP, step.type, step.path, step.properties)
-        for sub in step.sub_steps:
-            yield _Use(Kind.WORKFLOW_STEP, sub.type, sub.path, sub.properties)
+        for one in (step, *step.sub_steps):
+            yield _Use(Kind.WORKFLOW_STEP, one.type, one.path, one.properties, supplied=_supplied(one))
+
+
+def _supplied(step: Step) -> tuple[str, ...]:
+    """The field paths (as errors name them) that the step's inputs fill in."""
+    return tuple(
+        format_path((*step.path, "properties", *inp.parameter_key.split(".")))
+        for inp in step.inputs
+        if inp.parameter_key
+    )

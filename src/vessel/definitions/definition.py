@@ -50,6 +50,7 @@ class Definition:
     status: StatusRules | None = field(default=None, compare=False)
     labels: Mapping[str, str] = field(default_factory=dict, compare=False)
     origin: str = "builtin"  # "builtin", a file path, or "entry point NAME"
+    version: str | None = None  # `spec.version`: an Application pins it as `type: NAME@vVERSION`
     digest: str = ""  # sha256 of the canonical document: what a revision snapshots
     document: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     outputs: Mapping[str, str] = field(default_factory=dict, compare=False)  # a step's, name -> meaning

@@ -38,6 +38,7 @@ DEFINITION_SCHEMA: dict[str, Any] = _obj(
                         "type": {"type": "string"},
                     }
                 ),
+                "version": {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+){0,2}$"},
                 "appliesToWorkloads": _STRINGS,
                 "conflictsWith": _STRINGS,
                 "podDisruptive": {"type": "boolean"},

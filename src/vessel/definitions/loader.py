@@ -65,6 +65,7 @@ def load_definition(doc: Document, origin: str, *, eager: bool = True) -> Defini
         status=_status(doc, name, spec.get("status")),
         labels=freeze(meta.get("labels", {})),
         origin=origin,
+        version=spec.get("version"),
         digest=digest(data),
         document=freeze(data),
         outputs=freeze(jinja.get("outputs", {})),

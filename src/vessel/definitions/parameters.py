@@ -17,7 +17,7 @@ import jsonschema
 
 from vessel.errors import DefinitionError, Location
 from vessel.model.frozen import thaw
-from vessel.model.schema_check import FORMATS, Locate, check
+from vessel.model.schema_check import FORMATS, Locate, check, declared_fields, unexpected
 
 # Where closing objects is right: alternatives (anyOf/oneOf) and the shapes of values. Not in `if`, `then`,
 # `else`, `not`, `contains` or `allOf`, which test or add to a shape the parent already closes.
@@ -126,9 +126,16 @@ class Parameters:
             ) from None
         self._validator = jsonschema.Draft202012Validator(self.schema, format_checker=FORMATS)
 
-    def resolve(self, properties: Mapping[str, Any], locate: Locate) -> dict[str, Any]:
-        """Validated properties with defaults applied: the `parameter` a template sees."""
+    def resolve(
+        self, properties: Mapping[str, Any], locate: Locate, *, drop_unknown: bool = False
+    ) -> dict[str, Any]:
+        """Validated properties with defaults applied: the `parameter` a template sees. With
+        `drop_unknown` (an application that opted out of strictness: `model/strictness.py`), fields the
+        schema does not declare are left out instead of refused."""
         value = thaw(properties)
+        if drop_unknown:
+            for unknown in self.unknown(value):
+                _drop(value, unknown.path)
         fill_defaults(self.schema, value)
         check(value, self._validator, locate)
         return value  # type: ignore[no-any-return]
@@ -148,6 +155,31 @@ class Parameters:
 
     def fields(self) -> list[Field]:
         return list(_fields(self.schema, ""))
+
+    def unknown(self, properties: Mapping[str, Any]) -> list[Unknown]:
+        """Every field of `properties` the schema does not declare, with the fields it does declare there
+        (for a suggestion), in the order they are written."""
+        found = [
+            Unknown((*err.absolute_path, key), tuple(declared_fields(err)))
+            for err in self._validator.iter_errors(thaw(properties))
+            if err.validator == "additionalProperties"
+            for key in unexpected(err)
+        ]
+        return list(dict.fromkeys(found))
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A field the schema does not declare: where it is, and what is declared beside it."""
+
+    path: tuple[str | int, ...]
+    known: tuple[str, ...]
+
+
+def _drop(value: Any, path: tuple[str | int, ...]) -> None:
+    for part in path[:-1]:
+        value = value[part]
+    value.pop(path[-1], None)
 
 
 def _type_name(schema: Mapping[str, Any]) -> str:

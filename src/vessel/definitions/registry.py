@@ -4,6 +4,11 @@ Sources, lowest precedence first: the built-ins shipped in this package, Python 
 (`vessel.definitions`), directories (`--definitions DIR`, `VESSEL_DEFINITIONS`), and definitions in the
 Application files themselves. A later source replaces an earlier definition of the same kind and name,
 so a platform team can override a built-in; two definitions of one name in the same source are an error.
+
+Versions (`model/versioned_type.py`): a definition with `spec.version` is also found as `NAME@vVERSION`,
+whatever else is installed, and several versions of one name may sit in one source. `NAME` alone is the
+newest version: a versioned definition never replaces a newer version of itself (an unversioned one
+replaces whatever was there, as before).
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from typing import Any
 from vessel.definitions.definition import Definition, Kind
 from vessel.definitions.loader import DEFINITION_KINDS, load_definition
 from vessel.errors import DefinitionError, Location, UnknownTypeError, Where
+from vessel.model.suggest import did_you_mean
+from vessel.model.versioned_type import MARK, split_type, version_key
 from vessel.model.yaml_source import read_file, read_text
 
 ENTRY_POINT_GROUP = "vessel.definitions"
@@ -29,37 +36,65 @@ class Registry:
 
     def __init__(self, definitions: Iterable[Definition] = ()):
         self._defs: dict[Kind, dict[str, Definition]] = {kind: {} for kind in Kind}
+        self._versions: dict[Kind, dict[tuple[str, str], Definition]] = {kind: {} for kind in Kind}
         self.extend(definitions)
 
     def add(self, definition: Definition) -> None:
-        self._defs[definition.kind][definition.name] = definition
+        kind, name, version = definition.kind, definition.name, definition.version
+        if version is not None:
+            self._versions[kind][(name, version)] = definition
+        current = self._defs[kind].get(name)
+        if not _is_older(definition, current):
+            self._defs[kind][name] = definition
 
     def extend(self, definitions: Iterable[Definition]) -> None:
         for definition in definitions:
             self.add(definition)
 
     def find(self, kind: Kind, name: str) -> Definition | None:
-        return self._defs[kind].get(name)
+        """The definition `name` means: `NAME` (the newest) or `NAME@vVERSION` (that version)."""
+        plain, version = split_type(name)
+        if version is None:
+            return self._defs[kind].get(name)
+        return self._versions[kind].get((plain, version))
 
     def get(self, kind: Kind, name: str, where: Where | None = None) -> Definition:
-        found = self._defs[kind].get(name)
+        found = self.find(kind, name)
+        if found is None and split_type(name)[1] is not None:
+            raise self._unknown_version(kind, name, where)
         if found is None:
             known = ", ".join(sorted(self._defs[kind])) or "none"
-            raise UnknownTypeError(f"unknown {kind.noun} type {name!r}", where, hint=f"known: {known}")
+            guess = did_you_mean(name, self._defs[kind])
+            raise UnknownTypeError(f"unknown {kind.noun} type {name!r}{guess}", where, hint=f"known: {known}")
         return found
+
+    def _unknown_version(self, kind: Kind, name: str, where: Where | None) -> UnknownTypeError:
+        plain, _ = split_type(name)
+        have = sorted((v for n, v in self._versions[kind] if n == plain), key=version_key)
+        known = ", ".join(f"{plain}{MARK}{v}" for v in have)
+        hint = f"versions installed: {known}" if have else f"no version of {plain!r} is installed"
+        return UnknownTypeError(f"unknown {kind.noun} type version {name!r}", where, hint=hint)
 
     def all(self, kind: Kind | None = None) -> list[Definition]:
         kinds = [kind] if kind else list(Kind)
         return [d for k in kinds for _, d in sorted(self._defs[k].items())]
 
 
+def _is_older(new: Definition, current: Definition | None) -> bool:
+    """Whether `new` is a version older than the one `current` is (then it does not take the plain name)."""
+    if current is None or new.version is None or current.version is None:
+        return False
+    return version_key(new.version) < version_key(current.version)
+
+
 def _unique(definitions: list[Definition], source: str) -> list[Definition]:
-    seen: dict[tuple[Kind, str], str] = {}
+    seen: dict[tuple[Kind, str, str | None], str] = {}
     for d in definitions:
-        key = (d.kind, d.name)
+        key = (d.kind, d.name, d.version)
         if key in seen:
+            version = f" version {d.version}" if d.version else ""
             raise DefinitionError(
-                f"{d.kind.value} {d.name!r} is defined twice in {source}",
+                f"{d.kind.value} {d.name!r}{version} is defined twice in {source}",
                 Location(d.origin),
                 hint=f"first in {seen[key]}",
             )

@@ -15,6 +15,7 @@ from enum import StrEnum
 from vessel.errors import Location
 from vessel.model.frozen import EMPTY, FrozenDict, freeze, thaw
 from vessel.model.paths import Path
+from vessel.model.strictness import tolerates_unknown
 from vessel.model.yaml_source import SourceMap
 
 
@@ -55,6 +56,7 @@ class Component:
     depends_on: tuple[str, ...] = ()
     inputs: tuple[Input, ...] = ()
     outputs: tuple[Output, ...] = ()
+    external_revision: str | None = None  # names the component's revision (`context.revision`) itself
     path: Path = field(default=(), compare=False)
 
 
@@ -102,6 +104,12 @@ class Application:
     workflow: Workflow | None = None
     document: FrozenDict = field(default=EMPTY, compare=False, repr=False)  # as written: what revisions store
     source: SourceMap = field(default_factory=lambda: SourceMap(None), compare=False, repr=False)
+    notes: tuple[str, ...] = field(default=(), compare=False)  # what was read but ignored, said once
+
+    @property
+    def tolerates_unknown(self) -> bool:
+        """Whether unknown properties are dropped with a warning instead of refused (`strictness.py`)."""
+        return tolerates_unknown(self.annotations)
 
     def annotated(self, key: str, value: str) -> Application:
         """This Application with one more annotation (in its document too, so revisions record it)."""

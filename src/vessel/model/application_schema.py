@@ -10,7 +10,8 @@ Names follow Kubernetes' rules for where they end up (`kube_names.py`), whatever
   names, for the same reason — leaving room for revisions up to 99,999,999;
 - the namespace is a DNS-1123 label;
 - component names are object names and label values (`app.oam.dev/component`): at most 63 characters;
-- policy names become step names (`deploy-<policy>`): at most 63 characters;
+- policy names become step names (`deploy-<policy>`): at most 63 characters; a policy written without one
+  gets a generated, stable name (`policy_names.py`), as KubeVela's e2e files leave it out;
 - step names are no Kubernetes names, but they are stored, shown and written into events and inventory
   records: letters, digits, `-`, `_` and `.`, starting and ending alphanumeric, at most 128 characters
   (no NUL, no `/`, no `../`).
@@ -29,6 +30,17 @@ STEP_NAME = r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
 APP_NAME_MAX, STEP_NAME_MAX = 53, 128
 STEP_WORDS = "letters, digits, '-', '_' and '.', starting and ending with a letter or digit"
 MODE = {"enum": ["StepByStep", "DAG"]}
+SERVER_METADATA = (
+    "creationTimestamp",
+    "generation",
+    "resourceVersion",
+    "uid",
+    "managedFields",
+    "finalizers",
+    "selfLink",
+)
+"""Metadata a Kubernetes API server writes (`kubectl get app -o yaml` prints it): read, then ignored with
+a note, like `status`, so an Application exported from a KubeVela cluster can be brought as it is."""
 
 
 def _obj(props: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -69,19 +81,37 @@ _STEP_BASE = {
     "outputs": _OUTPUTS,
 }
 
+WORKFLOW_MODE = _obj({"steps": MODE, "subSteps": MODE})
+WORKFLOW_STEPS = {
+    "type": "array",
+    "items": _obj(
+        {**_STEP_BASE, "subSteps": {"type": "array", "items": _obj(_STEP_BASE, ("name", "type"))}},
+        ("name", "type"),
+    ),
+}
+
+
+def object_metadata(name_most: int) -> dict[str, Any]:
+    """`metadata` of an object Vessel reads: name, namespace, labels and annotations (and what an API
+    server writes, ignored with a note)."""
+    return _obj(
+        {
+            "name": _name(name_most),
+            "namespace": _name(63, rf"^{DNS_LABEL}$", LABEL_WORDS),
+            "labels": _STRING_MAP,
+            "annotations": _STRING_MAP,
+            **{field: {} for field in SERVER_METADATA},
+        },
+        ("name",),
+    )
+
+
 APPLICATION_SCHEMA: dict[str, Any] = _obj(
     {
         "apiVersion": {"const": "core.oam.dev/v1beta1"},
         "kind": {"const": "Application"},
-        "metadata": _obj(
-            {
-                "name": _name(APP_NAME_MAX),
-                "namespace": _name(63, rf"^{DNS_LABEL}$", LABEL_WORDS),
-                "labels": _STRING_MAP,
-                "annotations": _STRING_MAP,
-            },
-            ("name",),
-        ),
+        "metadata": object_metadata(APP_NAME_MAX),
+        "status": {},
         "spec": _obj(
             {
                 "components": {
@@ -91,6 +121,7 @@ APPLICATION_SCHEMA: dict[str, Any] = _obj(
                             "name": _NAME,
                             "type": {"type": "string", "minLength": 1},
                             "properties": _PROPS,
+                            "externalRevision": _NAME,
                             "traits": {
                                 "type": "array",
                                 "items": _obj(
@@ -109,28 +140,10 @@ APPLICATION_SCHEMA: dict[str, Any] = _obj(
                     "type": "array",
                     "items": _obj(
                         {"name": _NAME, "type": {"type": "string", "minLength": 1}, "properties": _PROPS},
-                        ("name", "type"),
+                        ("type",),
                     ),
                 },
-                "workflow": _obj(
-                    {
-                        "ref": {"type": "string"},
-                        "mode": _obj({"steps": MODE, "subSteps": MODE}),
-                        "steps": {
-                            "type": "array",
-                            "items": _obj(
-                                {
-                                    **_STEP_BASE,
-                                    "subSteps": {
-                                        "type": "array",
-                                        "items": _obj(_STEP_BASE, ("name", "type")),
-                                    },
-                                },
-                                ("name", "type"),
-                            ),
-                        },
-                    }
-                ),
+                "workflow": _obj({"ref": _name(253), "mode": WORKFLOW_MODE, "steps": WORKFLOW_STEPS}),
             },
             ("components",),
         ),

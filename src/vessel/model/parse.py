@@ -6,6 +6,10 @@ something that exists; inputs name an output someone declares; and the dependenc
 inputs) has no cycle.
 All problems found are reported together, each with its file, line and field path.
 
+What a cluster wrote into an exported Application (`status`, server metadata) is left out with a note
+(`ignored_fields.py`); a policy without a name gets a generated one (`policy_names.py`); `traits:` or
+`properties:` with no value is absent (`empty_values.py`).
+
 Which outputs an input may name: a component's, another component's; a step's or sub-step's, any output
 declared anywhere in the workflow or by a component (a deploy step publishes its components' outputs).
 An input nobody declares would wait forever, so it is refused here, before anything is stored.
@@ -31,11 +35,15 @@ from vessel.model.application import (
     Workflow,
 )
 from vessel.model.application_schema import APPLICATION_SCHEMA
+from vessel.model.empty_values import without_empty
 from vessel.model.frozen import EMPTY, freeze
 from vessel.model.graph import find_cycle
+from vessel.model.ignored_fields import without_ignored
 from vessel.model.kube_names import ANNOTATIONS_MAX, label_value, qualified_name
 from vessel.model.paths import Path, dotted_problem
+from vessel.model.policy_names import policy_names
 from vessel.model.schema_check import FORMATS, check
+from vessel.model.strictness import UNKNOWN_PROPERTIES, mode_problem
 from vessel.model.yaml_source import Document
 
 _VALIDATOR = jsonschema.Draft202012Validator(APPLICATION_SCHEMA, format_checker=FORMATS)
@@ -43,20 +51,26 @@ _VALIDATOR = jsonschema.Draft202012Validator(APPLICATION_SCHEMA, format_checker=
 
 def parse_application(doc: Document) -> Application:
     """Validate and convert one `kind: Application` document."""
-    check(doc.data, _VALIDATOR, doc.source.locate)
-    data = doc.data
+    written = without_empty(doc.data)
+    check(written, _VALIDATOR, doc.source.locate)
+    data, notes = without_ignored(written, doc.source)
     spec = data["spec"]
     meta = data["metadata"]
+    raw_policies = spec.get("policies", [])
     app = Application(
         name=meta["name"],
         namespace=meta.get("namespace", "default"),
         labels=freeze(meta.get("labels", {})),
         annotations=freeze(meta.get("annotations", {})),
         components=tuple(_component(c, ("spec", "components", i)) for i, c in enumerate(spec["components"])),
-        policies=tuple(_policy(p, ("spec", "policies", i)) for i, p in enumerate(spec.get("policies", []))),
+        policies=tuple(
+            _policy(p, name, ("spec", "policies", i))
+            for i, (p, name) in enumerate(zip(raw_policies, policy_names(raw_policies), strict=True))
+        ),
         workflow=_workflow(spec["workflow"]) if "workflow" in spec else None,
         document=freeze(data),
         source=doc.source,
+        notes=notes,
     )
     problems = [*_metadata_problems(app), *_component_problems(app), *_policy_problems(app)]
     raise_collected([*problems, *_workflow_problems(app)])
@@ -72,23 +86,24 @@ def _io(raw: Mapping[str, Any]) -> tuple[tuple[Input, ...], tuple[Output, ...]]:
 def _component(raw: Mapping[str, Any], path: Path) -> Component:
     inputs, outputs = _io(raw)
     traits = tuple(
-        Trait(t["type"], freeze(t.get("properties", {})), (*path, "traits", i))
-        for i, t in enumerate(raw.get("traits", []))
+        Trait(t["type"], freeze(t.get("properties") or {}), (*path, "traits", i))
+        for i, t in enumerate(raw.get("traits") or [])
     )
     return Component(
         name=raw["name"],
         type=raw["type"],
-        properties=freeze(raw.get("properties", {})),
+        properties=freeze(raw.get("properties") or {}),
         traits=traits,
         depends_on=tuple(raw.get("dependsOn", [])),
         inputs=inputs,
         outputs=outputs,
+        external_revision=raw.get("externalRevision"),
         path=path,
     )
 
 
-def _policy(raw: Mapping[str, Any], path: Path) -> Policy:
-    return Policy(raw["name"], raw["type"], freeze(raw.get("properties", {})), path)
+def _policy(raw: Mapping[str, Any], name: str, path: Path) -> Policy:
+    return Policy(name, raw["type"], freeze(raw.get("properties", {})), path)
 
 
 def parse_step(raw: Mapping[str, Any], path: Path) -> Step:
@@ -140,6 +155,9 @@ def _metadata_problems(app: Application) -> list[VesselError]:
         for key, value in getattr(app, field).items():
             path = ("metadata", field, key)
             problems += [_error(app, path, p) for p in (checks[0](key), *(c(value) for c in checks[1:])) if p]
+    strictness = mode_problem(app.annotations)
+    if strictness:
+        problems.append(_error(app, ("metadata", "annotations", UNKNOWN_PROPERTIES), strictness))
     size = sum(len(k) + len(v) for k, v in app.annotations.items())
     if size > ANNOTATIONS_MAX:
         problems.append(

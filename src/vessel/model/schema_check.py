@@ -18,9 +18,12 @@ from jsonschema.exceptions import best_match
 from vessel.errors import Location, MultipleErrors, ValidationError, VesselError
 from vessel.model import duration
 from vessel.model.paths import Path
+from vessel.model.suggest import did_you_mean
 
 Locate = Callable[[Path], Location]
 MAX_REPORTED = 20
+REQUIRED_MISSING = "required field is missing"
+UNKNOWN_FIELD = "unknown field"
 
 FORMATS = jsonschema.FormatChecker(formats=())
 """The formats Vessel asserts, and only these (JSON Schema's own stay annotations, as by default):
@@ -66,10 +69,11 @@ def describe(err: SchemaViolation) -> list[tuple[Path, str]]:
     if kind in ("anyOf", "oneOf") and err.context:
         return describe(best_match(err.context))
     if kind == "additionalProperties" and isinstance(value, Mapping):
-        return [((*path, key), "unknown field") for key in _unexpected(err)]
+        known = declared_fields(err)
+        return [((*path, key), f"{UNKNOWN_FIELD}{did_you_mean(key, known)}") for key in unexpected(err)]
     if kind == "required":
         missing = _quoted_name(err.message)
-        return [((*path, missing), "required field is missing")]
+        return [((*path, missing), REQUIRED_MISSING)]
     if isinstance(err.schema, Mapping) and "x-expected" in err.schema and kind not in ("required", "type"):
         return [(path, f"expected {err.schema['x-expected']}, got {show(value)}")]
     if kind == "type":
@@ -77,7 +81,14 @@ def describe(err: SchemaViolation) -> list[tuple[Path, str]]:
     return [(path, _sentence(str(kind), schema, value, err.message))]
 
 
-def _unexpected(err: SchemaViolation) -> Iterable[str]:
+def declared_fields(err: SchemaViolation) -> list[str]:
+    """The fields the object an additionalProperties violation is about declares."""
+    schema = err.schema if isinstance(err.schema, Mapping) else {}
+    return [str(k) for k in schema.get("properties", {})]
+
+
+def unexpected(err: SchemaViolation) -> Iterable[str]:
+    """The fields of the object that an additionalProperties violation is about which it does not allow."""
     schema = err.schema if isinstance(err.schema, Mapping) else {}
     props = schema.get("properties", {})
     patterns = schema.get("patternProperties", {})

@@ -48,10 +48,15 @@ INT_TEXT = 100  # characters of an integer's text worth converting (0b and 64 di
 
 @dataclass(frozen=True)
 class SourceMap:
-    """Which line each field path of one document came from."""
+    """Which line each field path of one document came from.
+
+    `grafts` map the paths below a prefix to another document's source: an Application whose workflow
+    or policies were taken from standalone `Workflow`/`Policy` objects points errors in those parts at
+    the file and line they were written in, while naming the field as the Application sees it."""
 
     file: str | None
     lines: dict[Path, int] = field(default_factory=dict, compare=False, repr=False)
+    grafts: tuple[tuple[Path, SourceMap], ...] = field(default=(), compare=False, repr=False)
 
     def line_of(self, path: Path) -> int | None:
         """The line of `path`, or of its nearest ancestor the parser knows about."""
@@ -63,7 +68,14 @@ class SourceMap:
 
     def locate(self, path: Path, prefix: Path = ()) -> Location:
         full = (*prefix, *path)
+        for graft, other in self.grafts:
+            if full[: len(graft)] == graft:
+                return Location(other.file, other.line_of(full[len(graft) :]), format_path(full))
         return Location(self.file, self.line_of(full), format_path(full))
+
+    def grafted(self, prefix: Path, other: SourceMap) -> SourceMap:
+        """This map, with the paths below `prefix` found in `other` (at `other`'s top level)."""
+        return SourceMap(self.file, self.lines, ((prefix, other), *self.grafts))
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from vessel.model.application import Component, Trait
@@ -65,16 +66,7 @@ def _merge(comp: Component, patch: Mapping[str, Any]) -> Component:
         else:
             traits[ttype] = Trait(ttype, freeze(trait.get("properties", {})), comp.path)
             order.append(ttype)
-    return Component(
-        comp.name,
-        comp.type,
-        freeze(props),
-        tuple(traits[t] for t in order if t in traits),
-        comp.depends_on,
-        comp.inputs,
-        comp.outputs,
-        comp.path,
-    )
+    return replace(comp, properties=freeze(props), traits=tuple(traits[t] for t in order if t in traits))
 
 
 def _replace(name: str, patch: Mapping[str, Any]) -> Component:

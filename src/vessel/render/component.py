@@ -113,14 +113,18 @@ def _resolve_or_report_all(
     problems: list[VesselError] = []
     try:
         return definition.parameters.resolve(
-            component.properties, app.locator((*component.path, "properties"))
+            component.properties,
+            app.locator((*component.path, "properties")),
+            drop_unknown=app.tolerates_unknown,
         )
     except VesselError as exc:
         problems.append(exc)
     for trait in component.traits:
         with collecting(problems):
             trait_def = registry.get(Kind.TRAIT, trait.type, app.where((*trait.path, "type")))
-            trait_def.parameters.resolve(trait.properties, app.locator((*trait.path, "properties")))
+            trait_def.parameters.resolve(
+                trait.properties, app.locator((*trait.path, "properties")), drop_unknown=app.tolerates_unknown
+            )
     raise combined(problems)
 
 
@@ -203,7 +207,9 @@ def _apply_trait(
     where = app.where(trait.path)
     definition = registry.get(Kind.TRAIT, trait.type, app.where((*trait.path, "type")))
     _check_applies(definition, workload_def, work.output, component, where)
-    parameter = definition.parameters.resolve(trait.properties, app.locator((*trait.path, "properties")))
+    parameter = definition.parameters.resolve(
+        trait.properties, app.locator((*trait.path, "properties")), drop_unknown=app.tolerates_unknown
+    )
     work.traits.append((trait.type, parameter))
     trait_context = {
         **context,

@@ -63,7 +63,7 @@ def base_context(app: Application, component: Component, options: RenderOptions)
         "namespace": app_namespace(app, options),
         "appRevision": f"{app.name}-v{options.revision}",
         "appRevisionNum": options.revision,
-        "revision": f"{component.name}-v{options.revision}",
+        "revision": component.external_revision or f"{component.name}-v{options.revision}",
         "appLabels": dict(app.labels),
         "appAnnotations": dict(app.annotations),
         "workflowName": app.name,

@@ -14,6 +14,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from vessel.model.versioned_type import plain_type
 from vessel.render.resource import AUXILIARY, TRAIT, WORKLOAD, Resource
 
 APP_NAME = "app.oam.dev/name"
@@ -87,9 +88,9 @@ def stamp(
     meta = dict(body.get("metadata") or {})
     own = dict(labels)
     if resource.resource_type == WORKLOAD:
-        own.update({RESOURCE_TYPE: WORKLOAD, WORKLOAD_TYPE: workload_type})
+        own.update({RESOURCE_TYPE: WORKLOAD, WORKLOAD_TYPE: plain_type(workload_type)})
     else:
-        own.update({RESOURCE_TYPE: TRAIT, TRAIT_TYPE: resource.trait or AUXILIARY})
+        own.update({RESOURCE_TYPE: TRAIT, TRAIT_TYPE: plain_type(resource.trait or AUXILIARY)})
         if resource.output:
             own[TRAIT_RESOURCE] = resource.output
     if not meta.get("name"):

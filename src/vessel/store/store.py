@@ -322,6 +322,16 @@ class Store:
             ).all()
         return [(r.number, r.digest, r.created_at) for r in rows]
 
+    def revision_specs(self, app_id: int) -> list[tuple[int, str, dict[str, Any]]]:
+        """(number, digest, spec) of every kept revision, oldest first."""
+        with self.tx() as c:
+            rows = c.execute(
+                sa.select(t.revisions.c.number, t.revisions.c.digest, t.revisions.c.spec)
+                .where(t.revisions.c.app_id == app_id)
+                .order_by(t.revisions.c.number)
+            ).all()
+        return [(r.number, r.digest, r.spec) for r in rows]
+
     def set_app(self, app_id: int, now: float, **values: Any) -> None:
         with self.tx() as c:
             c.execute(

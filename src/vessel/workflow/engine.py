@@ -335,7 +335,9 @@ class _Pass:
         if definition is None:
             return props
         try:
-            return definition.parameters.resolve(props, self.ctx.app.locator((*step.path, "properties")))
+            app = self.ctx.app
+            locate = app.locator((*step.path, "properties"))
+            return definition.parameters.resolve(props, locate, drop_unknown=app.tolerates_unknown)
         except VesselError as exc:
             self._fail(step, "Validation", exc.render())
             return None

@@ -1,9 +1,13 @@
 """The effective workflow of a revision: the Application's own, or the default one.
 
-Default (DESIGN.md): one `deploy` step per topology policy (each also applying every override policy),
-else one `apply-component` step per component, in DAG mode honouring `dependsOn` and the dependencies
-component inputs imply (a component taking another's output is applied after it). The plan is stored
-with the run as plain data, so a run always executes the workflow it started with.
+Default (DESIGN.md): one `deploy` step per topology policy (each also applying every override policy);
+without a topology policy but with override policies (or a `ref-objects` component), one `deploy` step to
+the default target applying every override policy — KubeVela's generator does the same, so an override
+is never silently ignored; else one `apply-component` step per component, in DAG mode honouring
+`dependsOn` and the dependencies component inputs imply (a component taking another's output is applied
+after it). A `spec.workflow.ref` must have been resolved when the Application was read
+(`model/references.py`): an unresolved one is an error here, never the default workflow in its place.
+The plan is stored with the run as plain data, so a run always executes the workflow it started with.
 """
 
 from __future__ import annotations
@@ -12,9 +16,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from vessel.errors import ValidationError
 from vessel.model.application import Application, Component, Mode, Step
 from vessel.model.frozen import thaw
 from vessel.model.parse import parse_step
+
+DEPLOYED_WHOLE = ("ref-objects",)  # component types KubeVela deploys with a deploy step, never alone
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,12 @@ class Plan:
 
 
 def plan_for(app: Application) -> Plan:
+    if app.workflow and app.workflow.ref:
+        raise ValidationError(
+            f"the workflow Workflow {app.workflow.ref!r} names was never resolved",
+            app.locate(("spec", "workflow", "ref")),
+            hint="read the Application with the files that hold it (vessel up -f app.yaml -f workflow.yaml)",
+        )
     if app.workflow and app.workflow.steps:
         return Plan(app.workflow.steps, app.workflow.mode, app.workflow.sub_step_mode)
     topologies = [p for p in app.policies if p.type == "topology"]
@@ -50,6 +63,9 @@ def plan_for(app: Application) -> Plan:
             {"name": f"deploy-{p.name}", "type": "deploy", "properties": {"policies": [p.name, *overrides]}}
             for p in topologies
         ]
+        return Plan.from_json({"mode": "StepByStep", "subStepMode": "DAG", "steps": steps})
+    if overrides or any(c.type in DEPLOYED_WHOLE for c in app.components):
+        steps = [{"name": "deploy", "type": "deploy", "properties": {"policies": overrides}}]
         return Plan.from_json({"mode": "StepByStep", "subStepMode": "DAG", "steps": steps})
     steps = [_apply_component(c, app.components) for c in app.components]
     return Plan.from_json({"mode": "DAG", "subStepMode": "DAG", "steps": steps})

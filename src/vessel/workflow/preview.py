@@ -25,6 +25,15 @@ class Preview:
     placement: Placement | None
     components: tuple[Component, ...]
     selected: bool = False  # a topology named or selected the target (else it is the default target)
+    topology: str | None = None  # the topology policy that placed it
+    overridden: bool = False  # a deploy step without topology applied override policies
+
+    def heading(self, app: str) -> str:
+        """How `vela dry-run` heads what this placement renders: `NAME with topology T`, `NAME only with
+        override policies`, or `NAME`."""
+        if self.topology is not None:
+            return f"{app} with topology {self.topology}"
+        return f"{app} only with override policies" if self.overridden else app
 
 
 def previews(app: Application, targets: Sequence[Labelled], default: str | None) -> list[Preview]:
@@ -38,11 +47,12 @@ def previews(app: Application, targets: Sequence[Labelled], default: str | None)
         for policy in chosen:
             if policy.type == "override":
                 components = apply_overrides(components, policy.properties)
-        topologies: list[tuple[str, Mapping[str, Any]]] = [
+        named: list[tuple[str | None, Mapping[str, Any]]] = [
             (p.name, p.properties) for p in chosen if p.type == "topology"
-        ] or [("topology", {})]
-        for name, props in topologies:
+        ]
+        overridden = not named and any(p.type == "override" for p in chosen)
+        for name, props in named or [(None, {})]:
             selected = any(props.get(key) for key in SELECTING)
-            for placement in place(props, targets, default, name):
-                found.append(Preview(step.name, placement, components, selected))
+            for placement in place(props, targets, default, name or "topology"):
+                found.append(Preview(step.name, placement, components, selected, name, overridden))
     return found or [Preview(None, None, app.components)]
