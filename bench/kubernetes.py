@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 from kube_process import KubeProcess
-
 from vessel.testing.engine import Harness
 
 APP = """\
@@ -155,7 +154,8 @@ def main() -> int:
     print(
         f"deliver {args.apps} apps x {args.clusters} clusters ({figures['objects']} objects): "
         f"{figures['deliver_s']:.1f} s, {figures['apps_per_s']:.0f} apps/s, "
-        f"{figures['deliver_cpu_ms_per_app']:.1f} ms Vessel CPU/app, {figures['requests_per_app']:.1f} requests/app"
+        f"{figures['deliver_cpu_ms_per_app']:.1f} ms Vessel CPU/app, "
+        f"{figures['requests_per_app']:.1f} requests/app"
     )
     print(
         f"steady pass: {figures['pass_s']:.2f} s, {figures['pass_cpu_s']:.2f} s Vessel CPU, "

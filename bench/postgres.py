@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from pg_cluster import PostgresCluster  # noqa: E402  (tests/ is not a package)
+from pg_cluster import PostgresCluster  # tests/ is not a package: on the path above
 
 DATABASE = "vessel_bench"
 
