@@ -111,7 +111,8 @@ class Engine:
         """The run as persisted after a pass, its lease released if nothing is left to drive until a
         person acts."""
         run = self.store.run(run_id)
-        if run.finished or self._waits_for_a_person(run):
+        finished = run.finished or self._waits_for_a_person(run)
+        if finished and run.lease_owner == self.owner:  # a finishing pass let it go as it finished
             self.store.release_lease(run_id, self.owner)
         return run
 
@@ -299,26 +300,27 @@ class _Pass:
             )
         self.lease_renewed = now
 
-    def _check_not_held(self) -> None:
-        """A person's suspend or terminate may have landed since the pass began (another process wrote
-        it): read it before each step, so it takes effect once the step in flight has finished."""
-        suspended, terminated = self.store.holds(self.run.id)
-        if suspended or terminated:
+    def _start(self, step: Step, record: StepRecord) -> StepRecord:
+        """Save the step as running, unless a person's suspend or terminate landed since the pass began
+        (another process wrote it): then it takes effect now that the step in flight has finished."""
+        record = replace(
+            record,
+            phase=StepPhase.RUNNING,
+            attempts=record.attempts + 1,
+            started_at=record.started_at or self.now,
+            next_attempt_at=None,
+        )
+        if not self.store.start_step(self.run.id, record):
             raise _HeldByAPerson(self.store.run(self.run.id))
+        self.records[step.name] = record
+        return record
 
     def _execute(self, step: Step, record: StepRecord) -> None:
         properties = self._properties(step)
         if properties is None:
             return
         self._renew_lease()
-        self._check_not_held()
-        record = self._save(
-            step,
-            phase=StepPhase.RUNNING,
-            attempts=record.attempts + 1,
-            started_at=record.started_at or self.now,
-            next_attempt_at=None,
-        )
+        record = self._start(step, record)
         with self.engine.heartbeat.kept(self.run.id):  # a step may outlast the lease
             outcome = self._call(step, record, properties)
         self._renew_lease()  # a step that outlasted the lease may have been taken over: then write nothing
@@ -482,7 +484,10 @@ class _Pass:
             self.store.update_active_run(self.run.id, phase=phase, message=message)
 
     def _finish(self, phase: str, message: str) -> None:
-        self.store.update_active_run(self.run.id, phase=phase, message=message, finished_at=self.now)
+        """The run ends, and this driver's lease with it (one write)."""
+        self.store.update_active_run(
+            self.run.id, phase=phase, message=message, finished_at=self.now, release_by=self.engine.owner
+        )
 
 
 def _evaluate(value_from: str, outputs: Mapping[str, Any]) -> Any:
