@@ -126,7 +126,7 @@ def _saved(step: str, phase: str) -> StopAt:
 
 
 def _started(step: str) -> StopAt:
-    """Right after the store committed `step` as running, attempt +1 (Store.start_step(self, run_id, record))."""
+    """Right after the store committed `step` as running (Store.start_step(self, run_id, record))."""
     return StopAt("vessel.store.store:Store.start_step", f"args[2].name == {step!r}")
 
 

@@ -520,8 +520,8 @@ class Store:
         nothing is written. The check and the write are one statement, so neither can slip between."""
         row = _step_row(run_id, step)
         with self.tx() as c:
-            started = c.execute(_START_STEP, {"b_run_id": row.pop("run_id"), "b_name": row.pop("name"), **row})
-            return started.rowcount == 1
+            keys = {"b_run_id": row.pop("run_id"), "b_name": row.pop("name")}
+            return c.execute(_START_STEP, {**keys, **row}).rowcount == 1
 
     def unfinished_runs(self, app_id: int | None = None) -> list[RunRecord]:
         """Every run not finished yet (of one application, if given), oldest first."""
