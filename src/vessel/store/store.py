@@ -71,7 +71,7 @@ class Store:
         self.writes = 0
         self.statements = 0  # every SQL statement, reads too: what a pass costs the store
         self._sqlite = engine.dialect.name == "sqlite"
-        self._marks = threading.local()  # per thread: "applied" marks its next transaction writes
+        self._local = threading.local()  # per thread: marks its next transaction writes; its session
         self._upsert_entry = _upsert(engine.dialect.name, t.inventory, _ENTRY_KEY)
         sa.event.listen(engine, "before_cursor_execute", self._count)
 
@@ -117,6 +117,28 @@ class Store:
             self.writes += 1
 
     @contextmanager
+    def session(self) -> Iterator[None]:
+        """The transactions this thread makes inside the block share one connection, checked out (on
+        PostgreSQL: pinged) once rather than once each — a workflow pass makes dozens. Each is still its
+        own transaction, committed as it ends. Inside another session: that one's connection."""
+        if getattr(self._local, "connection", None) is not None:
+            yield
+            return
+        try:
+            connection = self.engine.connect()
+        except (sa.exc.DBAPIError, sqlite3.Error) as exc:
+            error = translated(exc, self.engine.url, False)
+            if error is exc:
+                raise
+            raise error from None
+        with connection:
+            self._local.connection = connection
+            try:
+                yield
+            finally:
+                self._local.connection = None
+
+    @contextmanager
     def tx(self, immediate: bool = False) -> Iterator[Connection]:
         """One transaction; a database failure in it raises as store/outage.py says (whether it came
         while committing is noted: then the transaction's writes may or may not have been saved)."""
@@ -124,7 +146,7 @@ class Store:
         marks = self._pending_marks()
         written = len(marks)
         try:
-            with self.engine.begin() as conn:
+            with self._begin() as conn:
                 if immediate:
                     conn.exec_driver_sql("BEGIN IMMEDIATE")
                 if written:
@@ -138,10 +160,21 @@ class Store:
             raise error from None
         del marks[:written]  # committed (a failed transaction keeps them for the next)
 
+    @contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        """A transaction on this thread's session's connection, else on one from the pool."""
+        connection: Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            with self.engine.begin() as conn:
+                yield conn
+        else:
+            with connection.begin():
+                yield connection
+
     def _pending_marks(self) -> list[dict[str, Any]]:
-        marks: list[dict[str, Any]] | None = getattr(self._marks, "pending", None)
+        marks: list[dict[str, Any]] | None = getattr(self._local, "marks", None)
         if marks is None:
-            marks = self._marks.pending = []
+            marks = self._local.marks = []
         return marks
 
     def write_tx(self) -> AbstractContextManager[Connection]:

@@ -90,6 +90,10 @@ class Engine:
 
     def advance(self, run_id: int, context: Callable[[RunRecord], RunContext]) -> RunRecord:
         """Run every step that is due now; return the run as persisted afterwards."""
+        with self.store.session():  # one connection for the pass's dozens of transactions
+            return self._advance(run_id, context)
+
+    def _advance(self, run_id: int, context: Callable[[RunRecord], RunContext]) -> RunRecord:
         run = self.store.run(run_id)
         if run.finished or not self.store.acquire_lease(
             run_id, self.owner, self.clock.now(), self.lease_seconds
