@@ -3,7 +3,9 @@ SQLite and on PostgreSQL — whatever the store already holds. Each statement co
 and, on PostgreSQL, a round trip; each transaction a connection check, BEGIN and COMMIT besides. So the
 store's delivery write path batches (Store's docstring): an inventory entry is one upsert, an object's
 `applied` mark rides with the next transaction, a step starts with one statement that is also the check
-for a person's suspend or terminate, a run finishes and lets its lease go in one write.
+for a person's suspend or terminate, a run finishes and lets its lease go in one write. And a submit, and
+each round of driving, takes one connection from the pool for all its transactions (`Store.session`):
+checking a connection out of the pool pings PostgreSQL.
 
 The application: 3 components (4 objects) in the default workflow (3 apply-component steps), submitted and
 driven to `running`: what bench/engine.py times."""
@@ -41,6 +43,7 @@ OBJECTS = 4
 # write path batched, 66 and 44).
 STATEMENTS_PER_APP = 50
 TRANSACTIONS_PER_APP = 36
+CHECKOUTS_PER_APP = 2  # the submit, the one round of driving it takes (before: one per transaction)
 
 
 @pytest.fixture
@@ -50,34 +53,41 @@ def harness(store_url: str) -> Iterator[Harness]:
     h.store.close()
 
 
-def deliver(h: Harness, i: int) -> tuple[int, int]:
-    """Deliver application `i`, check it works, and say what it cost: (statements, transactions)."""
-    commits = [0]
+def deliver(h: Harness, i: int) -> tuple[int, int, int]:
+    """Deliver application `i`, check it works, and say what it cost: (statements, transactions,
+    connections checked out of the pool)."""
+    commits, checkouts = [0], [0]
 
-    def count(_: object) -> None:
+    def commit(*_: object) -> None:
         commits[0] += 1
 
-    sa.event.listen(h.store.engine, "commit", count)
+    def checkout(*_: object) -> None:
+        checkouts[0] += 1
+
+    sa.event.listen(h.store.engine, "commit", commit)
+    sa.event.listen(h.store.engine.pool, "checkout", checkout)
     before = h.store.statements
     try:
         record = h.up(APP.format(i=i))
         statements = h.store.statements - before
     finally:
-        sa.event.remove(h.store.engine, "commit", count)
+        sa.event.remove(h.store.engine, "commit", commit)
+        sa.event.remove(h.store.engine.pool, "checkout", checkout)
     assert record.phase == Phase.RUNNING, record.message
     entries = h.store.inventory(record.id)
     assert len(entries) == OBJECTS and {e.state for e in entries} == {EntryState.APPLIED}, entries
     assert all(h.targets["mem"].get(e.key) is not None for e in entries)
-    return statements, commits[0]
+    return statements, commits[0], checkouts[0]
 
 
 def test_delivering_an_application_costs_a_fixed_few_statements(harness: Harness) -> None:
     deliver(harness, 0)  # the first also stores the definitions every later revision shares
     costs = [deliver(harness, i) for i in range(1, 6)]
     assert len(set(costs)) == 1, f"the cost grows with what the store holds: {costs}"
-    statements, transactions = costs[0]
+    statements, transactions, checkouts = costs[0]
     assert statements <= STATEMENTS_PER_APP, f"{statements} statements per application"
     assert transactions <= TRANSACTIONS_PER_APP, f"{transactions} transactions per application"
+    assert checkouts <= CHECKOUTS_PER_APP, f"{checkouts} connections checked out per application"
 
 
 def test_the_applied_marks_are_written_before_the_store_closes(store_url: str) -> None:

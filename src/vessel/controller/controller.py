@@ -97,6 +97,10 @@ class Controller:
         `source_dir` is the directory the Application file was read from, on this machine: remembered for
         the application (the last one wins), outside the revision, so the same file applied from two
         checkouts is one revision and no machine path reaches a digest or a delivered object."""
+        with self.store.session():  # one connection for its transactions
+            return self._submit(app, registry, source_dir)
+
+    def _submit(self, app: Application, registry: Registry | None, source_dir: str | None) -> Submitted:
         check_expressions(app)  # a run must not find out later that an `if` can never be evaluated
         snap = snapshot(app, registry or self.live_registry)
         self.targets.refresh()
@@ -313,6 +317,15 @@ class Controller:
         progress: Callable[[AppRecord, RunRecord | None], None] | None,
     ) -> tuple[AppRecord, float | None]:
         """One round of `drive`: the application afterwards, and when to go on (None: it is done)."""
+        with self.store.session():  # one connection for the round's transactions
+            return self._drive_round_on(app, deadline, progress)
+
+    def _drive_round_on(
+        self,
+        app: AppRecord,
+        deadline: float | None,
+        progress: Callable[[AppRecord, RunRecord | None], None] | None,
+    ) -> tuple[AppRecord, float | None]:
         self.targets.refresh()  # a long wait sees targets changed meanwhile
         app = self.reconcile(app)
         run = self.store.latest_run(app.id)
