@@ -75,7 +75,7 @@ class KubeProcess:
 
     def objects(self) -> set[Key]:
         """(kind, namespace, name) of every object it holds."""
-        return {tuple(o) for o in self._ask("objects")}  # type: ignore[misc]
+        return {(str(kind), str(ns), str(name)) for kind, ns, name in self._ask("objects")}
 
     def stop(self) -> None:
         if self._process.is_alive():

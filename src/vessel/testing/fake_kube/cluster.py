@@ -227,7 +227,7 @@ class Cluster:
     def remove(self, key: Key) -> Obj:
         """Delete one object and, as the garbage collector would (background propagation, at once),
         everything it owns, transitively. No controllers run. Returns the deleted object."""
-        live = self.objects.pop(key)
+        live: Obj = self.objects.pop(key)
         self.resource_version += 1
         group, plural, ns, name = key
         if (group, plural) == ("", "namespaces"):

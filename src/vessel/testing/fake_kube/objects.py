@@ -54,7 +54,7 @@ class Objects(dict[Key, Obj]):
         super().__delitem__(key)
         del self._created[key]
 
-    def pop(self, key: Key, *default: Any) -> Any:  # type: ignore[override]
+    def pop(self, key: Key, *default: Any) -> Any:
         if key not in self:
             return super().pop(key, *default)
         obj = self[key]
@@ -73,7 +73,7 @@ class Objects(dict[Key, Obj]):
         for key, obj in dict(*args, **kwargs).items():
             self[key] = obj
 
-    def setdefault(self, key: Key, default: Obj | None = None) -> Obj:  # type: ignore[override]
+    def setdefault(self, key: Key, default: Obj | None = None) -> Obj:
         if key not in self:
             self[key] = default if default is not None else {}
         return self[key]
