@@ -78,6 +78,8 @@ class KubeProcess:
         return {(str(kind), str(ns), str(name)) for kind, ns, name in self._ask("objects")}
 
     def stop(self) -> None:
+        if self._process.pid is None:
+            return  # never started
         if self._process.is_alive():
             try:
                 self._ask("stop")
