@@ -171,6 +171,11 @@ class Store:
             with connection.begin():
                 yield connection
 
+    def lose_unwritten(self) -> None:
+        """Drop the marks waiting for this thread's next transaction, as a process killed now loses
+        them (`testing.engine.Harness.restart` simulates that death)."""
+        self._pending_marks().clear()
+
     def _pending_marks(self) -> list[dict[str, Any]]:
         marks: list[dict[str, Any]] | None = getattr(self._local, "marks", None)
         if marks is None:
