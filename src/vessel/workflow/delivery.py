@@ -15,7 +15,8 @@ crashed replica, sweeping orphans) is an event.
 Resource policies (`vessel.policies.resources`) shape each apply: `read-only` objects are only read
 (recorded `reading`); an object another application writes is only read (recorded `sharing`) if both
 share it (`shared-resource`); an existing object no application writes is adopted only with `take-over`;
-`apply-once` keeps drift (the whole object once applied, or the listed field paths).
+`apply-once` keeps drift (the whole object once applied, or the listed field paths); `resource-update`
+deletes and re-creates an object this application applied when one of its `recreateFields` changes.
 """
 
 from __future__ import annotations
@@ -41,7 +42,13 @@ from vessel.model.paths import set_dotted
 from vessel.model.resource_key import ResourceKey
 from vessel.model.yaml_source import Document, SourceMap
 from vessel.policies.override import apply_overrides
-from vessel.policies.resources import ON_UPDATE, WHOLE_OBJECT, ResourcePolicies, keep_live_fields
+from vessel.policies.resources import (
+    ON_UPDATE,
+    WHOLE_OBJECT,
+    ResourcePolicies,
+    keep_live_fields,
+    needs_recreate,
+)
 from vessel.policies.topology import Placement, place
 from vessel.render.component import RenderedComponent, render_component
 from vessel.render.context import ClusterVersion, RenderOptions
@@ -236,6 +243,8 @@ class Delivery:
                 self._remember(known, applied)  # applied once already: drift stays
                 return live
         manifest = body if live is None or not paths else keep_live_fields(body, live, paths)
+        if known is not None and (fields := rules.recreate_fields(body)):
+            self._recreate_if_changed(target, key, where, manifest, fields)
         claimed = known is None or (known.digest, known.revision) != (entry.digest, entry.revision)
         if claimed:
             self.store.record(self.app_id, entry, self.now)
@@ -251,6 +260,23 @@ class Delivery:
             message = f"{component} on {target_name}: {action.message}"
             self.store.add_event(self.app_id, kind, action.reason, message, self.now)
         return result.live
+
+    def _recreate_if_changed(
+        self, target: Target, key: ResourceKey, where: str, manifest: Mapping[str, Any], fields: Sequence[str]
+    ) -> None:
+        """KubeVela's recreateFields: when the live object differs from `manifest` at one of `fields`
+        (fields a cluster will not change in place, like a Job's template), delete it so the apply
+        creates it anew. An object still going away is waited for (a transient error: the step retries),
+        so the apply never lands on an object being deleted."""
+        live = target.get(key)
+        changed = needs_recreate(live, manifest, fields) if live is not None else []
+        if not changed:
+            return
+        target.delete(key)
+        message = f"{where}: {', '.join(changed)} changed; deleted to be re-created (resource-update)"
+        self.store.add_event(self.app_id, "Normal", "Recreating", message, self.now)
+        if target.get(key) is not None:
+            raise TransientError(f"{where} is being deleted to be re-created; waiting for it to go")
 
     def apply_object(self, target_name: str, component: str, body: dict[str, Any]) -> dict[str, Any]:
         """Apply one object that belongs to no component (`apply-object`), recorded, checked against

@@ -1,0 +1,104 @@
+"""`resource-update` (KubeVela's policy): an object it selects is deleted and created anew when one of
+its `recreateFields` changes — fields a cluster will not change in place — and updated in place when any
+other field changes. Objects it does not select are always updated in place."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from vessel.model.resource_key import ResourceKey
+from vessel.policies.resources import needs_recreate
+from vessel.store import Phase
+from vessel.testing.engine import Harness
+
+POLICY = """\
+  policies:
+    - name: recreate-settings
+      type: resource-update
+      properties:
+        rules:
+          - selector: {resourceNames: [settings]}
+            strategy: {op: patch, recreateFields: [data.mode]}
+"""
+SETTINGS = ResourceKey("v1", "ConfigMap", "default", "settings")
+OTHER = ResourceKey("v1", "ConfigMap", "default", "other")
+
+
+def app(mode: str, level: str, policy: str = POLICY) -> str:
+    objects = [
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": {"mode": mode, "level": level}}
+        for name in ("settings", "other")
+    ]
+    return f"""\
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {{name: shop}}
+spec:
+  components:
+    - name: config
+      type: k8s-objects
+      properties: {{objects: {objects}}}
+{policy}"""
+
+
+@pytest.fixture
+def h(store_url: str) -> Iterator[Harness]:
+    harness = Harness.create(store_url)
+    yield harness
+    harness.store.close()
+
+
+def deletes(h: Harness) -> int:
+    return h.targets["mem"].counters.deletes
+
+
+def live(h: Harness, key: ResourceKey) -> dict[str, Any]:
+    found = h.targets["mem"].get(key)
+    assert found is not None
+    return found
+
+
+def test_a_listed_field_change_recreates_only_the_selected_object(h: Harness) -> None:
+    assert h.up(app("a", "info")).phase == Phase.RUNNING
+    before = deletes(h)
+    record = h.up(app("b", "info"))  # data.mode changes in both objects
+    assert record.phase == Phase.RUNNING
+    assert deletes(h) == before + 1  # `settings` only: `other` is not selected
+    assert live(h, SETTINGS)["data"] == {"mode": "b", "level": "info"}
+    assert live(h, OTHER)["data"] == {"mode": "b", "level": "info"}
+    events = [e.message for e in h.store.events(record.id)]
+    assert any("data.mode changed; deleted to be re-created" in m for m in events)
+
+
+def test_another_field_change_updates_in_place(h: Harness) -> None:
+    h.up(app("a", "info"))
+    before = deletes(h)
+    assert h.up(app("a", "debug")).phase == Phase.RUNNING
+    assert deletes(h) == before
+    assert live(h, SETTINGS)["data"] == {"mode": "a", "level": "debug"}
+
+
+def test_without_the_policy_nothing_is_recreated(h: Harness) -> None:
+    h.up(app("a", "info", policy=""))
+    before = deletes(h)
+    assert h.up(app("b", "info", policy="")).phase == Phase.RUNNING
+    assert deletes(h) == before
+
+
+@pytest.mark.parametrize(
+    ("live_object", "desired", "changed"),
+    [
+        ({"spec": {"a": 1}}, {"spec": {"a": 1}}, []),
+        ({"spec": {"a": 1}}, {"spec": {"a": 2}}, ["spec.a"]),
+        ({"spec": {}}, {"spec": {"a": 2}}, ["spec.a"]),  # a field one side lacks differs
+        ({"spec": {"l": [{"x": 1}]}}, {"spec": {"l": [{"x": 2}]}}, ["spec.l[0].x"]),
+    ],
+)
+def test_recreate_fields_compare_live_and_desired(
+    live_object: dict[str, Any], desired: dict[str, Any], changed: list[str]
+) -> None:
+    paths = ["spec.a"] if "a" in str(desired) else ["spec.l[0].x"]
+    assert needs_recreate(live_object, desired, paths) == changed
