@@ -28,7 +28,7 @@ from vessel.definitions.check import check_expressions
 from vessel.definitions.lru import BoundedCache
 from vessel.definitions.registry import Registry, build_registry
 from vessel.errors import ConflictError, NotFoundError, StoreUnavailableError, VesselError
-from vessel.model.application import Application
+from vessel.model.application import Application, component_of
 from vessel.model.resource_key import ResourceKey
 from vessel.render.status_basis import StatusBasis
 from vessel.store.records import AppRecord, InventoryEntry, Phase, RunPhase, RunRecord, StepPhase, StepRecord
@@ -146,7 +146,7 @@ class Controller:
             return ()
         old, old_registry = self.revision_context(app_id, before.revision)
         new, new_registry = self.revision_context(app_id, number)
-        delivered = {entry.component for entry in self.store.inventory(app_id)}
+        delivered = {component_of(entry.component) for entry in self.store.inventory(app_id)}
         warnings = disruptive_changes(old, old_registry, new, new_registry, delivered)
         for message in warnings:
             self.event(app_id, "PodDisruptive", message, warning=True)

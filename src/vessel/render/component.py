@@ -325,7 +325,8 @@ def _stamped(
     app: Application, component: Component, options: RenderOptions, work: _Work
 ) -> tuple[Resource, ...]:
     namespace = app_namespace(app, options)
-    labels = common_labels(app.name, namespace, f"{app.name}-v{options.revision}", component.name, app.labels)
+    revision = f"{app.name}-v{options.revision}"
+    labels = common_labels(app.name, namespace, revision, component.name, app.labels, component.replica_key)
     made = (Resource(component.name, work.output), *work.outputs.values())
     _check_objects(app, component, made, object_rules.shape_problems)
     stamped = tuple(stamp(r, labels, app.annotations, namespace, component.type) for r in made)

@@ -33,7 +33,14 @@ import jinja2
 from vessel.definitions.expressions import EvaluationFailed, checked_data, expression
 from vessel.definitions.limits import DEFAULT_LIMITS
 from vessel.definitions.registry import Registry
-from vessel.errors import ConflictError, OverCapError, TargetRejectedError, TransientError, VesselError
+from vessel.errors import (
+    ConflictError,
+    OverCapError,
+    TargetRejectedError,
+    TransientError,
+    ValidationError,
+    VesselError,
+)
 from vessel.model.application import Application, Component
 from vessel.model.frozen import freeze, thaw
 from vessel.model.graph import dependencies, topological_order
@@ -41,7 +48,6 @@ from vessel.model.parse import parse_application
 from vessel.model.paths import set_dotted
 from vessel.model.resource_key import ResourceKey
 from vessel.model.yaml_source import Document, SourceMap
-from vessel.policies.override import apply_overrides
 from vessel.policies.resources import (
     ON_UPDATE,
     WHOLE_OBJECT,
@@ -49,6 +55,7 @@ from vessel.policies.resources import (
     keep_live_fields,
     needs_recreate,
 )
+from vessel.policies.replication import shape
 from vessel.policies.topology import Placement, place
 from vessel.render.component import RenderedComponent, render_component
 from vessel.render.context import ClusterVersion, RenderOptions
@@ -114,7 +121,8 @@ class Delivery:
         return cluster or self.default_target
 
     def placements(self, policy_names: Sequence[str]) -> list[tuple[Placement, tuple[Component, ...]]]:
-        """Where to deliver and which components (after overrides), for a deploy step's policies."""
+        """Where to deliver and which components (after overrides and replication), for a deploy step's
+        policies."""
         policies = {p.name: p for p in self.app.policies}
         missing = [n for n in policy_names if n not in policies]
         if missing:
@@ -122,10 +130,7 @@ class Delivery:
                 f"deploy: unknown policy {', '.join(missing)}", hint=f"known: {', '.join(policies) or 'none'}"
             )
         chosen = [policies[n] for n in policy_names]
-        components: tuple[Component, ...] = self.app.components
-        for policy in chosen:
-            if policy.type == "override":
-                components = apply_overrides(components, policy.properties)
+        components = shape(self.app.components, chosen)
         topologies = [p for p in chosen if p.type == "topology"]
         infos, default = self.targets.infos(), self.default_target
         if not topologies:
@@ -147,36 +152,40 @@ class Delivery:
         )
         reports: dict[str, ComponentReport] = {}
         published: dict[str, Any] = {}
+        made: dict[ResourceKey, str] = {}  # what each copy of a component rendered, by object
         for comp in _dependency_order(components):
-            waiting = [d for d in dependencies(comp, components) if not (d in reports and reports[d].healthy)]
+            waiting = _waiting_for(comp, components, reports)
             if waiting:
-                reports[comp.name] = ComponentReport(
-                    comp.name, placement.target, False, f"waiting for {', '.join(waiting)}"
+                reports[comp.instance] = ComponentReport(
+                    comp.instance, placement.target, False, f"waiting for {', '.join(waiting)}"
                 )
                 continue
             comp = _with_inputs(comp, {**values, **published})
             rendered = render_component(app, comp, self.registry, options, DEFAULT_LIMITS)
-            workload, outputs = self._apply_all(target, placement.target, rendered)
+            _check_copies(comp, rendered, made)
+            workload, outputs = self._apply_all(target, placement.target, comp.instance, rendered)
             health = judge_component(
                 self.registry, rendered.status_basis, workload, outputs, live_state=target.live_state
             )
-            reports[comp.name] = _report(comp.name, placement.target, health)
+            report = _report(comp.instance, placement.target, health)
             if health.healthy:
                 published.update(_component_outputs(comp, workload, outputs))
             elif target.live_state:
                 found = _diagnose(target, rendered.resources[0].key)
-                reports[comp.name] = replace(reports[comp.name], failing=found.failing, cause=found.cause)
+                report = replace(report, failing=found.failing, cause=found.cause)
+            reports[comp.instance] = report
         return list(reports.values()), published
 
     def _apply_all(
-        self, target: Target, target_name: str, rendered: RenderedComponent
+        self, target: Target, target_name: str, instance: str, rendered: RenderedComponent
     ) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Apply the workload (recorded with its status basis) and its outputs; the live workload and
-        the live outputs by name."""
+        """Apply the workload (recorded with its status basis) and its outputs, in the inventory under
+        `instance` (the component, or `name@key` for a replica); the live workload and the live outputs
+        by name."""
         basis = rendered.status_basis.to_json()
         workload, *rest = rendered.resources
-        live = self._apply(target, target_name, rendered.name, workload, basis)
-        outputs = [(r.output, self._apply(target, target_name, rendered.name, r)) for r in rest]
+        live = self._apply(target, target_name, instance, workload, basis)
+        outputs = [(r.output, self._apply(target, target_name, instance, r)) for r in rest]
         return live, {name: obj for name, obj in outputs if name}
 
     @functools.cached_property
@@ -370,9 +379,32 @@ def _cluster_version(target: Target) -> ClusterVersion:
 
 
 def _dependency_order(components: Sequence[Component]) -> list[Component]:
-    by_name = {c.name: c for c in components}
+    """Dependencies first; the copies of a replicated component together, in their keys' order."""
     edges = {c.name: set(dependencies(c, components)) for c in components}
-    return [by_name[n] for n in topological_order(edges)]
+    return [c for n in topological_order(edges) for c in components if c.name == n]
+
+
+def _waiting_for(comp: Component, components: Sequence[Component], reports: Mapping[str, ComponentReport]) -> list[str]:
+    """The dependencies of `comp` not healthy yet. A replica waits for the copy of its dependency with
+    its own key when there is one (KubeVela's rule), else for every copy of it."""
+    waiting = []
+    for name in dependencies(comp, components):
+        copies = [c for c in components if c.name == name]
+        same = [c for c in copies if c.replica_key == comp.replica_key] or copies
+        waiting += [c.instance for c in same if not (c.instance in reports and reports[c.instance].healthy)]
+    return waiting
+
+
+def _check_copies(comp: Component, rendered: RenderedComponent, made: dict[ResourceKey, str]) -> None:
+    """Two copies of a replicated component must not make one object: the last would silently win."""
+    for resource in rendered.resources:
+        first = made.setdefault(resource.key, comp.instance)
+        if first != comp.instance:
+            raise ValidationError(
+                f"{resource.key} is rendered by both {first} and {comp.instance}",
+                hint=f"the definition of {comp.type!r} must name its objects with context.replicaKey to "
+                "be replicated",
+            )
 
 
 def _with_inputs(comp: Component, values: Mapping[str, Any]) -> Component:
