@@ -25,7 +25,7 @@ import functools
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import jinja2
@@ -47,6 +47,7 @@ from vessel.model.graph import dependencies, topological_order
 from vessel.model.parse import parse_application
 from vessel.model.paths import set_dotted
 from vessel.model.resource_key import ResourceKey
+from vessel.model.versioned_type import plain_type
 from vessel.model.yaml_source import Document, SourceMap
 from vessel.policies.resources import (
     ON_UPDATE,
@@ -65,6 +66,7 @@ from vessel.store.records import EntryState, InventoryEntry
 from vessel.store.store import Store
 from vessel.targets.protocol import APP_LABEL, APP_NAMESPACE_LABEL, Target, TargetInfo
 from vessel.workflow.diagnosis import Diagnosis, diagnose
+from vessel.workflow.ref_objects import REF_OBJECTS, resolve
 
 
 class TargetProvider(Protocol):
@@ -115,6 +117,8 @@ class Delivery:
     now: float
     default_target: str
     source_dir: str | None = None  # where the Application file was applied from (local processes' scripts)
+    # objects ref-objects components read from the target they are delivered to: adopted when applied
+    _referred: set[tuple[str, ResourceKey]] = field(default_factory=set, init=False)
 
     def target_or_default(self, cluster: str | None) -> str:
         """A step's `cluster`, else this revision's default target."""
@@ -161,6 +165,10 @@ class Delivery:
                 )
                 continue
             comp = _with_inputs(comp, {**values, **published})
+            if plain_type(comp.type) == REF_OBJECTS:
+                referred = resolve(app, comp, placement.target, self.targets)
+                comp = referred.component
+                self._referred |= {(placement.target, key) for key in referred.local_keys}
             rendered = render_component(app, comp, self.registry, options, DEFAULT_LIMITS)
             _check_copies(comp, rendered, made)
             workload, outputs = self._apply_all(target, placement.target, comp.instance, rendered)
@@ -237,7 +245,8 @@ class Delivery:
         if known is None or known.state == EntryState.READING:
             live = target.get(key)  # new to this application: it must not silently adopt an object
             shared = any(e.state == EntryState.SHARING for e in others.values())
-            if live is not None and not self._may_adopt(live, shared, body):
+            referred = (target_name, key) in self._referred
+            if live is not None and not referred and not self._may_adopt(live, shared, body):
                 raise ConflictError(
                     f"{where} already exists and {_unclaimed(live)}",
                     hint="to adopt it, add a take-over policy selecting it, e.g. rules: "
