@@ -88,6 +88,7 @@ def _definition_summary(d: Definition) -> dict[str, Any]:
         "description": d.description,
         "origin": d.origin,
         "targetTypes": list(d.target_types),
+        "refused": d.refused or None,  # why Vessel refuses this KubeVela type, and what to use instead
         **_trait_fields(d),
     }
 
@@ -127,11 +128,11 @@ def definition(d: Definition) -> dict[str, Any]:
 
 
 def _step_fields(d: Definition) -> dict[str, Any]:
-    """What only workflow steps have: the outputs `outputs[].valueFrom` can read, and a refusal."""
+    """What only workflow steps have: the outputs `outputs[].valueFrom` can read."""
     if d.kind != Kind.WORKFLOW_STEP:
         return {}
     outputs = [{"name": name, "description": text} for name, text in d.outputs.items()]
-    return {"outputs": outputs, "refused": d.refused or None}
+    return {"outputs": outputs}
 
 
 def application_names(prefix: str = "") -> list[str]:
