@@ -31,6 +31,7 @@ from vessel.errors import NotFoundError, TargetRejectedError, VesselError, colle
 from vessel.model.application import Application
 from vessel.model.redaction import shown
 from vessel.policies.topology import Labelled, Placement
+from vessel.render.ref_objects import unresolved
 from vessel.render.application import render_application
 from vessel.render.component import render_component
 from vessel.render.context import ClusterVersion, RenderOptions
@@ -78,7 +79,7 @@ def render_placements(
         placement = preview.placement
         named = preview.step is not None and (preview.selected or name_default)
         where = f" @ {placement.target}" if placement is not None and named else ""
-        for comp in variant.components:
+        for comp in (c for c in variant.components if not unresolved(c)):  # read when a deploy runs
             for res in render_component(variant, comp, registry, options(placement)).resources:
                 found.append((f"{preview.heading(app.name)}{where}", res))
     return found

@@ -47,7 +47,6 @@ from vessel.model.graph import dependencies, topological_order
 from vessel.model.parse import parse_application
 from vessel.model.paths import set_dotted
 from vessel.model.resource_key import ResourceKey
-from vessel.model.versioned_type import plain_type
 from vessel.model.yaml_source import Document, SourceMap
 from vessel.policies.resources import (
     ON_UPDATE,
@@ -60,13 +59,14 @@ from vessel.policies.replication import shape
 from vessel.policies.topology import Placement, place
 from vessel.render.component import RenderedComponent, render_component
 from vessel.render.context import ClusterVersion, RenderOptions
+from vessel.render.ref_objects import unresolved
 from vessel.render.health import ComponentHealth, TraitHealth, judge_component
 from vessel.render.resource import WORKLOAD, Resource
 from vessel.store.records import EntryState, InventoryEntry
 from vessel.store.store import Store
 from vessel.targets.protocol import APP_LABEL, APP_NAMESPACE_LABEL, Target, TargetInfo
 from vessel.workflow.diagnosis import Diagnosis, diagnose
-from vessel.workflow.ref_objects import REF_OBJECTS, resolve
+from vessel.workflow.ref_objects import resolve
 
 
 class TargetProvider(Protocol):
@@ -165,7 +165,7 @@ class Delivery:
                 )
                 continue
             comp = _with_inputs(comp, {**values, **published})
-            if plain_type(comp.type) == REF_OBJECTS:
+            if unresolved(comp):
                 referred = resolve(app, comp, placement.target, self.targets)
                 comp = referred.component
                 self._referred |= {(placement.target, key) for key in referred.local_keys}
