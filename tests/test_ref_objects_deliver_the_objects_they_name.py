@@ -6,9 +6,13 @@ or adopted where they are. A named object that does not exist keeps the deploy w
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
+
+from vessel.cli.main import app as cli
 
 from vessel.model.resource_key import ResourceKey
 from vessel.store import Phase
@@ -99,3 +103,17 @@ def test_name_and_label_selector_together_are_refused(h: Harness) -> None:
     run = h.store.latest_run(record.id)
     assert run is not None
     assert "name and labelSelector cannot be both set" in run.message
+
+
+def test_dry_run_checks_selectors_and_says_the_objects_are_read_at_deploy(tmp_path: Path) -> None:
+    runner = CliRunner()
+    good = tmp_path / "good.yaml"
+    good.write_text(app("[{resource: deployment, group: apps}]"))
+    result = runner.invoke(cli, ["dry-run", "-f", str(good)])
+    assert result.exit_code == 0, result.output
+    assert "component web is ref-objects: its objects are read from the target" in result.stderr
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(app("[{resource: widgets, name: w}]"))
+    result = runner.invoke(cli, ["dry-run", "-f", str(bad)])
+    assert result.exit_code == 1
+    assert "spec.components[0].properties.objects[0].resource: resource 'widgets'" in result.stderr
