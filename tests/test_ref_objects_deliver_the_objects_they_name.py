@@ -13,7 +13,6 @@ import pytest
 from typer.testing import CliRunner
 
 from vessel.cli.main import app as cli
-
 from vessel.model.resource_key import ResourceKey
 from vessel.store import Phase
 from vessel.testing.engine import Harness
@@ -26,7 +25,13 @@ def configmap(name: str, **labels: str) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
-        "metadata": {"name": name, "namespace": "default", "labels": labels, "uid": "abc", "resourceVersion": "7"},
+        "metadata": {
+            "name": name,
+            "namespace": "default",
+            "labels": labels,
+            "uid": "abc",
+            "resourceVersion": "7",
+        },
         "data": {"level": "info"},
     }
 
@@ -85,8 +90,13 @@ def test_objects_selected_by_labels_are_adopted_where_they_are(h: Harness) -> No
     assert record.phase == Phase.RUNNING
     held = sorted(e.key.name for e in h.store.inventory(record.id))
     assert held == ["a", "b"]  # no take-over policy needed: naming them is the consent
-    assert labels(h.targets["hub"].get(ResourceKey("v1", "ConfigMap", "default", "a")))["app.oam.dev/name"] == "refs"
-    assert "app.oam.dev/name" not in labels(h.targets["hub"].get(ResourceKey("v1", "ConfigMap", "default", "c")))
+    assert (
+        labels(h.targets["hub"].get(ResourceKey("v1", "ConfigMap", "default", "a")))["app.oam.dev/name"]
+        == "refs"
+    )
+    assert "app.oam.dev/name" not in labels(
+        h.targets["hub"].get(ResourceKey("v1", "ConfigMap", "default", "c"))
+    )
 
 
 def test_a_missing_object_is_named_while_the_deploy_waits(h: Harness) -> None:

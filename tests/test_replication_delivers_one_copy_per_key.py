@@ -90,7 +90,11 @@ def test_each_key_gets_its_own_copy_of_the_selected_component(h: Harness) -> Non
     assert plain is not None and "app.oam.dev/replicaKey" not in plain["metadata"]["labels"]
     assert mem.get(deployment("hello")) is None  # the component itself is replaced by its copies
     inventory = {e.key.name: e.component for e in h.store.inventory(record.id)}
-    assert inventory == {"hello-beijing": "hello@beijing", "hello-hangzhou": "hello@hangzhou", "plain": "plain"}
+    assert inventory == {
+        "hello-beijing": "hello@beijing",
+        "hello-hangzhou": "hello@hangzhou",
+        "plain": "plain",
+    }
 
 
 def test_copies_that_make_the_same_object_are_refused(h: Harness) -> None:

@@ -29,7 +29,12 @@ OTHER = ResourceKey("v1", "ConfigMap", "default", "other")
 
 def app(mode: str, level: str, policy: str = POLICY) -> str:
     objects = [
-        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": {"mode": mode, "level": level}}
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": name},
+            "data": {"mode": mode, "level": level},
+        }
         for name in ("settings", "other")
     ]
     return f"""\

@@ -25,10 +25,10 @@ from vessel.cli.manifests import write_json, write_yaml
 from vessel.cli.options import Definitions, Files, Format, Output
 from vessel.cli.report import reporting
 from vessel.controller.manifests import Manifests, check_renders
-from vessel.render.ref_objects import unresolved
 from vessel.controller.manifests import dry_run as render_dry_run
 from vessel.definitions.unknown_properties import unknown_property_warnings
 from vessel.errors import ValidationError
+from vessel.render.ref_objects import unresolved
 
 IntoNamespace = Annotated[
     str | None,

@@ -108,7 +108,9 @@ def _outdated_by_failed_run(
     components = {c.name for c in model.components}
     delivered = {(e.target, e.component) for e in entries if e.revision == run.revision}
     return [
-        e for e in stale if component_of(e.component) not in components or (e.target, e.component) in delivered
+        e
+        for e in stale
+        if component_of(e.component) not in components or (e.target, e.component) in delivered
     ]
 
 

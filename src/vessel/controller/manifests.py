@@ -31,10 +31,10 @@ from vessel.errors import NotFoundError, TargetRejectedError, VesselError, colle
 from vessel.model.application import Application
 from vessel.model.redaction import shown
 from vessel.policies.topology import Labelled, Placement
-from vessel.render.ref_objects import unresolved
 from vessel.render.application import render_application
 from vessel.render.component import render_component
 from vessel.render.context import ClusterVersion, RenderOptions
+from vessel.render.ref_objects import unresolved
 from vessel.render.resource import Resource
 from vessel.store.connect import existing_url
 from vessel.store.records import AppRecord

@@ -1,6 +1,6 @@
 """Resource policies: which rendered objects `apply-once`, `read-only`, `take-over`, `shared-resource`,
-`resource-update` and `garbage-collect` select, and what each decides for them. Pure: delivery, steady state and garbage
-collection ask, and do the side effects themselves.
+`resource-update` and `garbage-collect` select, and what each decides for them. Pure: delivery, steady
+state and garbage collection ask, and do the side effects themselves.
 
 A selector is KubeVela's resource selector: `componentNames`, `componentTypes`, `oamTypes`
 (COMPONENT/TRAIT), `traitTypes`, `resourceTypes` (kinds) and `resourceNames`, read from the object's
@@ -84,7 +84,9 @@ class Selector:
 class _Rule:
     policy: str  # the policy's name, for messages
     selector: Selector
-    value: Any = None  # apply-once: (paths, affect); resource-update: recreate fields; garbage-collect: strategy
+    value: Any = (
+        None  # apply-once: (paths, affect); resource-update: recreate fields; garbage-collect: strategy
+    )
 
 
 def _rules(policies: Iterable[Policy], type_: str) -> list[_Rule]:

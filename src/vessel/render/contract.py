@@ -4,7 +4,8 @@ These match what KubeVela sets (pkg/appfile SetOAMContract), so tools and select
 KubeVela-managed resources keep working: `app.oam.dev/name`, `app.oam.dev/namespace`,
 `app.oam.dev/appRevision`, `app.oam.dev/component`, `app.oam.dev/resourceType`,
 `workload.oam.dev/type` on workloads, `trait.oam.dev/type` and `trait.oam.dev/resource` on trait and
-auxiliary outputs, `app.oam.dev/replicaKey` on a replica's (a `replication` policy's copy). Application labels and annotations are copied onto every resource.
+auxiliary outputs, `app.oam.dev/replicaKey` on a replica's (a `replication` policy's copy). Application
+labels and annotations are copied onto every resource.
 """
 
 from __future__ import annotations

@@ -49,12 +49,20 @@ RESOURCES: dict[tuple[str, str], tuple[str, str]] = {
     ("rbac.authorization.k8s.io", "roles"): ("rbac.authorization.k8s.io/v1", "Role"),
     ("rbac.authorization.k8s.io", "rolebindings"): ("rbac.authorization.k8s.io/v1", "RoleBinding"),
     ("rbac.authorization.k8s.io", "clusterroles"): ("rbac.authorization.k8s.io/v1", "ClusterRole"),
-    ("rbac.authorization.k8s.io", "clusterrolebindings"): ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
+    ("rbac.authorization.k8s.io", "clusterrolebindings"): (
+        "rbac.authorization.k8s.io/v1",
+        "ClusterRoleBinding",
+    ),
     ("storage.k8s.io", "storageclasses"): ("storage.k8s.io/v1", "StorageClass"),
 }
-SERVER_FIELDS = ("resourceVersion", "generation", "ownerReferences", "deletionTimestamp", "managedFields", "uid")
-
-
+SERVER_FIELDS = (
+    "resourceVersion",
+    "generation",
+    "ownerReferences",
+    "deletionTimestamp",
+    "managedFields",
+    "uid",
+)
 
 
 def unresolved(component: Component) -> bool:
@@ -123,8 +131,8 @@ def cleaned(live: Mapping[str, Any]) -> dict[str, Any]:
     obj["metadata"] = meta
     obj.pop("status", None)
     spec = obj.get("spec")
-    if obj.get("kind") == "Service" and obj.get("apiVersion") == "v1" and isinstance(spec, dict):
-        if "clusterIP" in spec and spec["clusterIP"] != "None":
-            spec.pop("clusterIP", None)
-            spec.pop("clusterIPs", None)
+    service = obj.get("kind") == "Service" and obj.get("apiVersion") == "v1"
+    if service and isinstance(spec, dict) and spec.get("clusterIP", "None") != "None":
+        spec.pop("clusterIP", None)
+        spec.pop("clusterIPs", None)
     return obj

@@ -48,6 +48,7 @@ from vessel.model.parse import parse_application
 from vessel.model.paths import set_dotted
 from vessel.model.resource_key import ResourceKey
 from vessel.model.yaml_source import Document, SourceMap
+from vessel.policies.replication import shape
 from vessel.policies.resources import (
     ON_UPDATE,
     WHOLE_OBJECT,
@@ -55,12 +56,11 @@ from vessel.policies.resources import (
     keep_live_fields,
     needs_recreate,
 )
-from vessel.policies.replication import shape
 from vessel.policies.topology import Placement, place
 from vessel.render.component import RenderedComponent, render_component
 from vessel.render.context import ClusterVersion, RenderOptions
-from vessel.render.ref_objects import unresolved
 from vessel.render.health import ComponentHealth, TraitHealth, judge_component
+from vessel.render.ref_objects import unresolved
 from vessel.render.resource import WORKLOAD, Resource
 from vessel.store.records import EntryState, InventoryEntry
 from vessel.store.store import Store
@@ -393,7 +393,9 @@ def _dependency_order(components: Sequence[Component]) -> list[Component]:
     return [c for n in topological_order(edges) for c in components if c.name == n]
 
 
-def _waiting_for(comp: Component, components: Sequence[Component], reports: Mapping[str, ComponentReport]) -> list[str]:
+def _waiting_for(
+    comp: Component, components: Sequence[Component], reports: Mapping[str, ComponentReport]
+) -> list[str]:
     """The dependencies of `comp` not healthy yet. A replica waits for the copy of its dependency with
     its own key when there is one (KubeVela's rule), else for every copy of it."""
     waiting = []

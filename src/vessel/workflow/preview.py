@@ -1,8 +1,8 @@
 """What a revision would deliver where, without delivering: the placements `vessel dry-run` renders.
 
 Each `deploy` step of the effective workflow contributes its topology placements with its override
-and replication policies applied, exactly as delivery will do; a workflow without deploy steps renders once, in the
-Application's namespace.
+and replication policies applied, exactly as delivery will do; a workflow without deploy steps renders
+once, in the Application's namespace.
 """
 
 from __future__ import annotations

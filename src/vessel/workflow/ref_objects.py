@@ -23,7 +23,7 @@ from vessel.model.frozen import freeze, thaw
 from vessel.model.resource_key import ResourceKey
 from vessel.render.contract import CLUSTER_SCOPED
 from vessel.render.ref_objects import check_selectors, cleaned, object_type, selectors
-from vessel.targets.protocol import Target
+from vessel.targets.protocol import LabelListing, Target
 
 
 class Targets(Protocol):
@@ -64,7 +64,15 @@ def _select(
     api_version, kind = object_type(selector, app, path)
     namespace = "" if kind in CLUSTER_SCOPED else str(selector.get("namespace") or app.namespace)
     if labels:
-        objects = target.list_labelled(api_version, kind, namespace, {str(k): str(v) for k, v in labels.items()})
+        if not isinstance(target, LabelListing):
+            raise ValidationError(
+                "a labelSelector needs a target that lists objects by label, which this one does not",
+                app.where((*path, "labelSelector")),
+                hint="select the objects by name, or read them from a Kubernetes target",
+            )
+        objects = target.list_labelled(
+            api_version, kind, namespace, {str(k): str(v) for k, v in labels.items()}
+        )
     else:
         key = ResourceKey(api_version, kind, namespace, str(selector.get("name") or comp.name))
         live = target.get(key)
