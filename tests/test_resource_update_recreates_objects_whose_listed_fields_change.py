@@ -107,3 +107,31 @@ def test_recreate_fields_compare_live_and_desired(
 ) -> None:
     paths = ["spec.a"] if "a" in str(desired) else ["spec.l[0].x"]
     assert needs_recreate(live_object, desired, paths) == changed
+
+
+def test_the_new_object_is_created_only_once_the_old_one_is_gone(h: Harness, monkeypatch: Any) -> None:
+    """A cluster deletes in the background: the first delete leaves the object terminating. The apply
+    must not land on it (it would be deleted with it); the step waits and creates the object afterwards."""
+    h.up(app("a", "info"))
+    mem = h.targets["mem"]
+    deleted, terminating = [], set()
+    real_delete, real_apply = mem.delete, mem.apply
+
+    def slow_delete(key: ResourceKey) -> bool:
+        deleted.append(key)
+        if len(deleted) == 1:
+            terminating.add(key)  # still there until the next delete call
+            return True
+        terminating.discard(key)
+        return real_delete(key)
+
+    def apply(manifest: Any, **kwargs: Any) -> Any:
+        assert ResourceKey.of(manifest) not in terminating, "applied to an object being deleted"
+        return real_apply(manifest, **kwargs)
+
+    monkeypatch.setattr(mem, "delete", slow_delete)
+    monkeypatch.setattr(mem, "apply", apply)
+    record = h.up(app("b", "info"))
+    assert record.phase == Phase.RUNNING
+    assert deleted == [SETTINGS, SETTINGS]
+    assert live(h, SETTINGS)["data"] == {"mode": "b", "level": "info"}
