@@ -11,9 +11,8 @@ retries and error paths. Counters record every call, so tests can assert "no cha
 
 from __future__ import annotations
 
-import hashlib
-
 import copy
+import hashlib
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field

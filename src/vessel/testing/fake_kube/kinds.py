@@ -4,7 +4,6 @@ the API server fills into them, and the canonical form it stores their resource 
 from __future__ import annotations
 
 import hashlib
-
 from dataclasses import dataclass, field, replace
 from typing import Any
 
