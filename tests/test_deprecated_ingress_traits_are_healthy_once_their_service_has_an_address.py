@@ -41,8 +41,10 @@ def trait_status(h: Harness, record: Any) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("trait", ["ingress", "ingress-1-20"])
-def test_healthy_once_the_service_has_a_cluster_ip(h: Harness, trait: str) -> None:
-    record = h.up(APP.replace("TRAIT", trait))
+@pytest.mark.parametrize("exposed", [False, True])  # True: the trait's Service merges into webservice's
+def test_healthy_once_the_service_has_a_cluster_ip(h: Harness, trait: str, exposed: bool) -> None:
+    text = APP.replace("TRAIT", trait)
+    record = h.up(text.replace("[{port: 80}]", "[{port: 80, expose: true}]") if exposed else text)
     assert record.phase == Phase.RUNNING
     status = trait_status(h, record)
     assert status["healthy"] is True

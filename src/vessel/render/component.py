@@ -232,16 +232,19 @@ def _apply_trait(
 
 def _add_trait_output(work: _Work, made: Resource, result: Mapping[str, Any]) -> None:
     """A trait output naming an object the component already outputs under another name (a `gateway`'s
-    Service beside `webservice`'s exposed one) is merged into it, the trait's fields winning: one object,
-    as KubeVela's cluster ends up with after applying both."""
+    Service beside `webservice`'s exposed one) is merged into it, the trait's fields winning, and is the
+    trait's from then on (its labels, its output name, which its status rules read): one object, as
+    KubeVela's cluster ends up with after applying the component's and then the trait's."""
     assert made.output is not None
-    same = [n for n, r in work.outputs.items() if n != made.output and r.key == made.key]
-    if not same:
+    same = next((n for n, r in work.outputs.items() if n != made.output and r.key == made.key), None)
+    if same is None:
         work.outputs[made.output] = made
         return
-    old = work.outputs[same[0]]
-    body = strategic_merge(old.body, made.body, _merge_keys(result))
-    work.outputs[same[0]] = Resource(old.component, body, old.resource_type, old.trait, old.output)
+    body = strategic_merge(work.outputs[same].body, made.body, _merge_keys(result))
+    merged = Resource(made.component, body, made.resource_type, made.trait, made.output)
+    work.outputs = {
+        made.output if n == same else n: merged if n == same else r for n, r in work.outputs.items()
+    }
 
 
 def _merge_keys(result: Mapping[str, Any]) -> Mapping[str, tuple[str, ...]]:
