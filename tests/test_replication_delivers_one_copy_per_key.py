@@ -5,9 +5,11 @@ would make one object, and a policy selecting nothing, are refused with the caus
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from vessel.cli.dry_run import render_files
 from vessel.definitions import build_registry
 from vessel.definitions.loader import load_definition
 from vessel.model import read_text
@@ -109,3 +111,12 @@ def test_a_policy_selecting_no_component_is_refused(h: Harness) -> None:
     run = h.store.latest_run(record.id)
     assert run is not None
     assert "replication policy 'regions': no component selected to replicate" in run.message
+
+
+def test_dry_run_shows_each_copy(tmp_path: Path) -> None:
+    file = tmp_path / "app.yaml"
+    file.write_text(app() + "---\n" + REGIONAL)
+    shown = render_files([file]).manifests
+    copies = {res.body["metadata"]["name"]: res.body["metadata"]["labels"] for _, res in shown}
+    assert sorted(copies) == ["hello-beijing", "hello-hangzhou", "plain"]
+    assert copies["hello-hangzhou"]["app.oam.dev/replicaKey"] == "hangzhou"
