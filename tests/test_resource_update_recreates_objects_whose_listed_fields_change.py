@@ -5,6 +5,7 @@ other field changes. Objects it does not select are always updated in place."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from vessel.model.resource_key import ResourceKey
 from vessel.policies.resources import needs_recreate
 from vessel.store import Phase
 from vessel.testing.engine import Harness
+from vessel.testing.fake_kube import FakeKubeServer
 
 POLICY = """\
   policies:
@@ -135,3 +137,25 @@ def test_the_new_object_is_created_only_once_the_old_one_is_gone(h: Harness, mon
     assert record.phase == Phase.RUNNING
     assert deleted == [SETTINGS, SETTINGS]
     assert live(h, SETTINGS)["data"] == {"mode": "b", "level": "info"}
+
+
+def test_on_a_kubernetes_api_server_the_object_is_a_new_one(tmp_path: Path) -> None:
+    """The API server gives a re-created object a new uid; one updated in place keeps its uid."""
+    to_k8s = "    - {name: there, type: topology, properties: {clusters: [k8s]}}\n"
+    with FakeKubeServer() as kube:
+        h = Harness.create(f"sqlite:///{tmp_path / 'vessel.db'}")
+        h.add_target("k8s", "kubernetes", {"kubeconfig": str(kube.kubeconfig(tmp_path / "kubeconfig"))})
+        target = h.controller.targets.get("k8s")
+
+        def uid(key: ResourceKey) -> str:
+            found = target.get(key)
+            assert found is not None
+            return str(found["metadata"]["uid"])
+
+        assert h.up(app("a", "info") + to_k8s).phase == Phase.RUNNING
+        before = {SETTINGS: uid(SETTINGS), OTHER: uid(OTHER)}
+        assert h.up(app("b", "info") + to_k8s).phase == Phase.RUNNING
+        assert uid(SETTINGS) != before[SETTINGS]  # deleted and created anew
+        assert uid(OTHER) == before[OTHER]  # not selected: updated in place
+        assert (target.get(SETTINGS) or {})["data"] == {"mode": "b", "level": "info"}
+        h.store.close()
