@@ -23,6 +23,8 @@ kind: ComponentDefinition
 metadata: {name: regional}
 spec:
   workload: {type: deployments.apps}
+  status:
+    healthPolicy: (context.output.status.readyReplicas | default(0)) >= 1
   schematic:
     jinja:
       parameters:
@@ -120,3 +122,25 @@ def test_dry_run_shows_each_copy(tmp_path: Path) -> None:
     copies = {res.body["metadata"]["name"]: res.body["metadata"]["labels"] for _, res in shown}
     assert sorted(copies) == ["hello-beijing", "hello-hangzhou", "plain"]
     assert copies["hello-hangzhou"]["app.oam.dev/replicaKey"] == "hangzhou"
+
+
+def test_a_copy_waits_only_for_its_own_keys_copy_of_a_dependency(h: Harness) -> None:
+    text = (
+        app()
+        .replace(
+            "    - name: plain\n      type: regional\n",
+            "    - name: plain\n      type: regional\n      dependsOn: [hello]\n",
+        )
+        .replace("selector: [hello]", "selector: [hello, plain]")
+    )
+    mem = h.targets["mem"]
+    mem.unhealthy.add(deployment("hello-beijing"))
+    record = h.submit(text)
+    record = h.controller.drive(record, timeout=30)
+    assert record.phase != Phase.RUNNING
+    assert mem.get(deployment("plain-hangzhou")) is not None  # its dependency's copy is healthy
+    assert mem.get(deployment("plain-beijing")) is None  # waits for hello@beijing
+    run = h.store.latest_run(record.id)
+    assert run is not None
+    messages = " ".join(str(s.message) for s in h.store.steps(run.id).values())
+    assert "component hello@beijing on target mem" in messages
