@@ -1,0 +1,47 @@
+"""What a template may read from the target it renders for: the one door out of a pure render.
+
+Rendering is pure (DESIGN.md), with one exception KubeVela's users rely on: a `helmchart` component's
+`valuesFrom` takes the chart's values from a ConfigMap or Secret that lives in the cluster. So a template
+that needs it implements `ReadingTemplate`, and the caller hands it a `TargetReads`:
+
+* the deploy step, delivering to a target backed by a Kubernetes API server, passes a reader of that
+  cluster (the target's own client);
+* the deploy step, delivering to a target without a cluster (`local`, `directory`, `memory`), passes
+  `TargetReads(target, None)`: a template that needs to read says it cannot, naming the field;
+* previews and validation (`vessel dry-run`, the checks before `vessel up`, `vessel def show`) pass
+  nothing: they read nothing from any cluster, as KubeVela's admission dry-run does not.
+
+Jinja templates never see a reader: only trusted Python templates (plugins) implement `ReadingTemplate`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+from vessel.definitions.limits import RenderLimits
+from vessel.model.resource_key import ResourceKey
+
+
+class ObjectReader(Protocol):
+    def get(self, key: ResourceKey) -> dict[str, Any] | None:
+        """The live object, or None if it does not exist."""
+        ...
+
+
+@dataclass(frozen=True)
+class TargetReads:
+    """The target a render is for, and a reader of its cluster (None: it has no cluster)."""
+
+    target: str
+    reader: ObjectReader | None = None
+
+
+@runtime_checkable
+class ReadingTemplate(Protocol):
+    def render_reading(
+        self, variables: Mapping[str, Any], limits: RenderLimits, reads: TargetReads | None
+    ) -> dict[str, Any]:
+        """Render, reading from the target through `reads` (None: a preview, which reads nothing)."""
+        ...
