@@ -51,7 +51,10 @@ def judge(criteria: list[dict[str, Any]] | None, *objects: dict[str, Any]) -> tu
 
 def available(kind: str = "Deployment", name: str | None = None, status: str | None = None) -> dict[str, Any]:
     resource = {"kind": kind, **({"name": name} if name else {})}
-    return {"resource": resource, "condition": {"type": "Available", **({"status": status} if status else {})}}
+    return {
+        "resource": resource,
+        "condition": {"type": "Available", **({"status": status} if status else {})},
+    }
 
 
 def test_every_criterion_must_hold() -> None:
@@ -69,7 +72,9 @@ def test_every_criterion_must_hold() -> None:
 
 def test_a_criterion_without_a_name_takes_the_first_of_its_kind_and_may_want_false() -> None:
     assert judge([available(status="False")], deployment(Available="False")) == (True, "Deployed")
-    assert judge([available()], deployment(Available="False"), deployment("api", Available="True"))[0] is False
+    assert (
+        judge([available()], deployment(Available="False"), deployment("api", Available="True"))[0] is False
+    )
 
 
 def test_a_criterion_no_object_matches_is_unmet() -> None:
