@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from helm_charts import ChartRepository, chart_files, serving
+from helm_charts import ChartRepository, OciRegistry, chart_files, serving, serving_oci
 from vessel.definitions.registry import Registry, build_registry
 from vessel.errors import ChartError, VesselError
 from vessel.helm.definition import helmchart_definition
@@ -152,6 +152,17 @@ def test_a_chart_archive_url_is_a_source_and_is_no_label_value(repo: ChartReposi
     release = objects["ConfigMap", "podinfo-helm-release"]
     assert release["metadata"]["annotations"]["helm.oam.dev/chart"] == archive
     assert "helm.oam.dev/chart" not in release["metadata"]["labels"]
+
+
+def test_an_oci_reference_is_a_source() -> None:
+    registry = OciRegistry()
+    for version in ("0.1.0", "0.2.0"):
+        registry.add(chart_files(name="podinfo", version=version))
+    with serving_oci(registry) as served:
+        newest = rendered(f"        chart: {{source: '{served.url}/podinfo'}}\n")
+        pinned = rendered(f"        chart: {{source: '{served.url}/podinfo', version: 0.1.0}}\n")
+    assert newest["ConfigMap", "podinfo-settings"]["data"] == {"chart": "podinfo-0.2.0"}  # latest
+    assert pinned["ConfigMap", "podinfo-settings"]["data"] == {"chart": "podinfo-0.1.0"}
 
 
 def test_options_choose_crds_tests_and_hooks(repo: ChartRepository) -> None:

@@ -5,7 +5,8 @@ the release ConfigMap KubeVela renders beside the chart's objects.
 last segment); a URL (`http(s)://…`, or anything ending in `.tgz`) is a chart archive, downloaded as is
 (`version` unused); anything else is a chart's name in the repository at `chart.repoURL` (an HTTP
 repository, or an OCI one when `repoURL` starts with `oci://`). `version: latest` is the newest stable
-version; any other version is a version or constraint, as in the older shape.
+version; any other version is a version or constraint, as in the older shape. An OCI registry on this
+machine (`localhost`, a loopback address) is spoken to over plain HTTP, as Docker does.
 
 KubeVela's component `output` is a ConfigMap `<release>-helm-release` in the release namespace that
 records the release (chart source, release name and namespace, repository, version, how many objects),
@@ -16,10 +17,12 @@ objects. The chart's objects carry KubeVela's annotations (`meta.helm.sh/release
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from vessel.definitions.target_reads import TargetReads
 from vessel.errors import ChartError
@@ -66,6 +69,7 @@ def native_request(
     _check_namespace(parameter, release, reads)
     repo_type, url, name, version = _source(chart)
     return ChartRequest(
+        insecure=repo_type == "oci" and _loopback(url),
         repo_type=repo_type,
         url=url,
         chart=name,
@@ -101,6 +105,18 @@ def _source(chart: Mapping[str, Any]) -> tuple[str, str, str, str]:
             "e.g. repoURL: https://charts.example.com, or give source as oci://… or an archive URL",
         )
     return "helm", repo_url, source, "*" if version == LATEST else version
+
+
+def _loopback(url: str) -> bool:
+    """A registry on this machine: spoken to over plain HTTP, as Docker treats `localhost` registries
+    (KubeVela's `insecurePlainHTTP` lives in an auth Secret, which Vessel does not read yet)."""
+    host = (urlsplit(url.replace("oci://", "http://", 1)).hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _check_namespace(parameter: Mapping[str, Any], release: Release, reads: TargetReads | None) -> None:
