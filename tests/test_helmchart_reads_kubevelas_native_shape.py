@@ -184,7 +184,12 @@ def test_options_choose_crds_tests_and_hooks(repo: ChartRepository) -> None:
         ),
         (
             "        chart: {source: podinfo}\n        repoType: helm\n",
-            r"properties\.repoType: unknown field",
+            r"properties\.repoType: unknown field: with chart as an object, repoType belongs to the other "
+            r"helmchart shape; use chart\.source",
+        ),
+        (
+            "        chart: web\n        release: {name: web}\n",
+            r"properties\.release: unknown field: .* use releaseName and targetNamespace",
         ),
         ("        chart: 5\n", r"properties\.chart: expected an object .* or a string .*, got 5"),
         (

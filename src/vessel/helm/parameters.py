@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from vessel.definitions.parameters import Field, Parameters, Unknown
-from vessel.errors import Location, ValidationError
+from vessel.errors import Location, MultipleErrors, ValidationError, VesselError
 from vessel.model.schema_check import Locate, show
 
 _DURATION = r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$"
@@ -232,6 +232,23 @@ NATIVE: dict[str, Any] = {
 }
 
 
+# A field of one shape written beside the other shape's `chart`: what to write instead.
+_IN_NATIVE = {
+    "repoType": "chart.source (a chart name with chart.repoURL, an oci:// reference or an archive URL)",
+    "url": "chart.repoURL",
+    "version": "chart.version",
+    "targetNamespace": "release.namespace",
+    "releaseName": "release.name",
+    "pullInterval": "options.cache.ttl",
+}
+_IN_LEGACY = {
+    "release": "releaseName and targetNamespace",
+    "valuesFrom": "chart as an object (KubeVela's native shape)",
+    "healthStatus": "chart as an object (KubeVela's native shape)",
+    "options": "chart as an object (KubeVela's native shape)",
+}
+
+
 def is_native(parameter: Mapping[str, Any]) -> bool:
     """Whether resolved (or raw) properties are in KubeVela's native shape."""
     return isinstance(parameter.get("chart"), Mapping)
@@ -258,6 +275,8 @@ class ChartParameters(Parameters):
                 f"the chart's name beside repoType and url), got {show(chart)}",
                 locate(("chart",)),
             )
+        if not drop_unknown:
+            _check_mixed(properties, locate)
         return self.shape(properties).resolve(properties, locate, drop_unknown=drop_unknown)
 
     def missing_required(self, properties: Mapping[str, Any]) -> list[tuple[tuple[str | int, ...], Any]]:
@@ -275,3 +294,21 @@ class ChartParameters(Parameters):
         chart = next(f for f in self.legacy.fields() if f.name == "chart")
         older.insert(0, Field("chart", "string", True, None, f"(older shape) {chart.description}"))
         return self.native.fields() + older
+
+
+def _check_mixed(properties: Mapping[str, Any], locate: Locate) -> None:
+    """Fields of the other shape are refused with what this shape calls them."""
+    native = not isinstance(properties.get("chart"), str)
+    other, this = (_IN_NATIVE, "an object") if native else (_IN_LEGACY, "a string")
+    problems: list[VesselError] = [
+        ValidationError(
+            f"unknown field: with chart as {this}, {key} belongs to the other helmchart shape; use {instead}",
+            locate((key,)),
+        )
+        for key, instead in other.items()
+        if key in properties
+    ]
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise MultipleErrors(problems)
