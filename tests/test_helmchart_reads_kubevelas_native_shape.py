@@ -62,7 +62,7 @@ def registry() -> Registry:
     return found
 
 
-def rendered(properties: str) -> dict[tuple[str, str], dict[str, Any]]:
+def rendered(properties: str, found: Registry | None = None) -> dict[tuple[str, str], dict[str, Any]]:
     text = f"""\
 apiVersion: core.oam.dev/v1beta1
 kind: Application
@@ -74,7 +74,7 @@ spec:
       properties:
 {properties}"""
     application = parse_application(read_text(text, "app.yaml")[0])
-    (component,) = render_application(application, registry())
+    (component,) = render_application(application, found or registry())
     return {(r.body["kind"], r.body["metadata"]["name"]): r.body for r in component.resources}
 
 
@@ -173,6 +173,28 @@ def test_options_choose_crds_tests_and_hooks(repo: ChartRepository) -> None:
     assert ("Pod", "podinfo-test") not in objects  # …test hooks included
     kept = rendered(podinfo(repo.url, "skipTests: false"))
     assert ("Pod", "podinfo-test") in kept and ("CustomResourceDefinition", "widgets.example.com") in kept
+
+
+@pytest.mark.parametrize(
+    ("version", "cache", "fetches"),
+    [
+        ("6.11.1", "{}", 1),  # an exact version is reused (immutableTTL: 24h)
+        ("6.11.1", "{ttl: '0'}", 2),  # never reused
+        ("6.11.1", "{immutableTTL: '0'}", 2),
+        ("6.11.1", "{mutableTTL: '0'}", 1),  # the version is exact: mutableTTL does not apply
+        ("^6.0", "{mutableTTL: '0'}", 2),  # a constraint can move: mutableTTL applies
+        ("^6.0", "{immutableTTL: '0'}", 1),
+    ],
+)
+def test_options_cache_decides_when_the_repository_is_asked_again(
+    repo: ChartRepository, version: str, cache: str, fetches: int
+) -> None:
+    found = registry()  # one definition, so one cache, for both renders
+    properties = podinfo(repo.url, f"cache: {cache}").replace('"6.11.1"', f'"{version}"')
+    before = repo.requests.count("/index.yaml")
+    rendered(properties, found)
+    rendered(properties, found)
+    assert repo.requests.count("/index.yaml") - before == fetches
 
 
 @pytest.mark.parametrize(
