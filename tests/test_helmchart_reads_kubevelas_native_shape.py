@@ -228,3 +228,9 @@ def test_a_wrong_native_shape_is_one_error_naming_the_field(properties: str, sai
 def test_a_chart_name_without_a_repository_names_repo_url() -> None:
     with pytest.raises(ChartError, match=r"chart\.repoURL: chart\.source 'podinfo' names a chart"):
         rendered("        chart: {source: podinfo}\n")
+
+
+def test_repository_credentials_are_refused_not_ignored(repo: ChartRepository) -> None:
+    auth = f"        chart: {{source: podinfo, repoURL: '{repo.url}', auth: {{secretRef: {{name: creds}}}}}}\n"
+    with pytest.raises(ChartError, match=r"chart\.auth: credentials for private chart repositories are not"):
+        rendered(auth)
