@@ -231,6 +231,7 @@ def test_a_chart_name_without_a_repository_names_repo_url() -> None:
 
 
 def test_repository_credentials_are_refused_not_ignored(repo: ChartRepository) -> None:
-    auth = f"        chart: {{source: podinfo, repoURL: '{repo.url}', auth: {{secretRef: {{name: creds}}}}}}\n"
+    chart = f"{{source: podinfo, repoURL: '{repo.url}', auth: {{secretRef: {{name: creds}}}}}}"
+    auth = f"        chart: {chart}\n"
     with pytest.raises(ChartError, match=r"chart\.auth: credentials for private chart repositories are not"):
         rendered(auth)
