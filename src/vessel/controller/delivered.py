@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from vessel.definitions.definition import Kind
 from vessel.definitions.registry import Registry
+from vessel.definitions.target_reads import TargetReads
 from vessel.errors import VesselError
 from vessel.model.application import Application, Component, Step
 from vessel.model.frozen import EMPTY
@@ -36,27 +37,32 @@ from vessel.workflow.plan import plan_for
 
 @dataclass(frozen=True)
 class Render:
-    """One render to check: these components, as delivered to `target` (of `target_type`)."""
+    """One render to check: these components, as delivered to `target` (of `target_type`); `cluster`:
+    whether the target is a Kubernetes cluster (else what a render would read from one — a helmchart's
+    `valuesFrom` — is refused now, as the deploy step would refuse it; a cluster is not read here)."""
 
     target: str
     target_type: str
     namespace: str | None
     components: tuple[Component, ...]
+    cluster: bool = True
 
     @property
     def options(self) -> RenderOptions:
-        return RenderOptions(target_type=self.target_type, namespace=self.namespace, target=self.target)
+        reads = None if self.cluster else TargetReads(self.target, None)
+        return RenderOptions(self.target_type, namespace=self.namespace, target=self.target, reads=reads)
 
 
 def delivered_renders(app: Application, registry: Registry, targets: TargetProvider) -> list[Render]:
     """Every distinct render delivering `app` will make, and one for each component no known target gets."""
-    known = {info.name for info in targets.infos()}
-    found: dict[tuple[str, str | None, tuple[Component, ...]], Render] = {}
+    known = {info.name: info.type for info in targets.infos()}
+    found: dict[tuple[str, bool, str | None, tuple[Component, ...]], Render] = {}
     for step, _ in plan_for(app).all_steps():
         for target, namespace, components in _placed(app, step, targets):
             if target in known:
-                render = Render(target, targets.render_type(target), namespace, components)
-                found.setdefault((render.target_type, namespace, components), render)
+                cluster = known[target] == KUBERNETES
+                render = Render(target, targets.render_type(target), namespace, components, cluster)
+                found.setdefault((render.target_type, cluster, namespace, components), render)
     reached = {c.name for r in found.values() for c in r.components}
     left = [c for c in app.components if c.name not in reached]
     return [*found.values(), *_undelivered(left, registry, targets)]

@@ -6,10 +6,11 @@ that needs it implements `ReadingTemplate`, and the caller hands it a `TargetRea
 
 * the deploy step, delivering to a target backed by a Kubernetes API server, passes a reader of that
   cluster (the target's own client);
-* the deploy step, delivering to a target without a cluster (`local`, `directory`, `memory`), passes
-  `TargetReads(target, None)`: a template that needs to read says it cannot, naming the field;
-* previews and validation (`vessel dry-run`, the checks before `vessel up`, `vessel def show`) pass
-  nothing: they read nothing from any cluster, as KubeVela's admission dry-run does not.
+* the deploy step, and the checks `vessel up` makes before delivering, pass `TargetReads(target, None)`
+  for a target without a cluster (`local`, `directory`, `memory`): a template that needs to read says it
+  cannot, naming the field — so `vessel up` refuses the application before anything is delivered;
+* previews (`vessel dry-run`, `vessel def show`, revision manifests) and the checks before delivering to
+  a cluster pass nothing: they read nothing from any cluster, as KubeVela's admission dry-run does not.
 
 Jinja templates never see a reader: only trusted Python templates (plugins) implement `ReadingTemplate`.
 """
