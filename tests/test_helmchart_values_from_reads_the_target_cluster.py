@@ -13,8 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import Result
+from typer.testing import CliRunner
 
-from helm_charts import ChartRepository, chart_files, serving
+from helm_charts import SCHEMA, ChartRepository, chart_files, serving
+from vessel.cli.main import app as cli
 from vessel.definitions.limits import DEFAULT_LIMITS
 from vessel.definitions.registry import build_registry
 from vessel.definitions.target_reads import TargetReads
@@ -200,3 +203,59 @@ def test_create_namespace_false_needs_the_namespace_to_exist(
     run = h.store.latest_run(record.id)
     assert run is not None
     assert "options.createNamespace is false and namespace 'web-system' does not exist" in run.message
+
+
+# -- `vessel up` checks the application before delivering: with what the cluster holds now ------------
+
+
+@pytest.fixture
+def cli_cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeKubeServer]:
+    monkeypatch.setenv("VESSEL_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("VESSEL_DATABASE_URL", raising=False)
+    with FakeKubeServer() as server:
+        kubeconfig = str(server.kubeconfig(tmp_path / "kubeconfig"))
+        added = CliRunner().invoke(
+            cli, ["target", "add", "k", "--type", "kubernetes", "--kubeconfig", kubeconfig]
+        )
+        assert added.exit_code == 0, added.output
+        yield server
+
+
+def cli_up(tmp_path: Path, text: str) -> Result:
+    (tmp_path / "app.yaml").write_text(text)
+    return CliRunner().invoke(cli, ["up", "-f", str(tmp_path / "app.yaml")])
+
+
+def test_up_checks_a_chart_requiring_values_with_those_its_sources_hold(
+    tmp_path: Path, cli_cluster: FakeKubeServer
+) -> None:
+    schema_repo = ChartRepository()
+    schema_repo.add({**chart_files(), "values.yaml": "replicaCount: 1\n", "values.schema.json": SCHEMA})
+    configmaps = cli_cluster.cluster.type_by_plural("configmaps")
+    cli_cluster.cluster.create(configmaps, "default", config_map("shop-config", "image: shop/web:3\n"))
+    with serving(schema_repo) as served:
+        result = cli_up(
+            tmp_path, app(served.url, "k")
+        )  # the image, which the schema requires, is in the source
+    assert result.exit_code == 0, result.output
+    deployment = cli_cluster.get("deployments", "default", "web")
+    assert deployment["spec"]["template"]["spec"]["containers"][0]["image"] == "shop/web:3"
+
+
+def test_up_accepts_a_source_an_earlier_component_creates(
+    tmp_path: Path, repo: ChartRepository, cli_cluster: FakeKubeServer
+) -> None:
+    text = (
+        app(repo.url, "k")
+        .replace(
+            "  components:\n",
+            "  components:\n    - name: config\n      type: k8s-objects\n"
+            "      properties:\n        objects:\n"
+            "          - {apiVersion: v1, kind: ConfigMap, metadata: {name: shop-config},"
+            " data: {values.yaml: 'replicaCount: 5'}}\n",
+        )
+        .replace("      type: helmchart\n", "      type: helmchart\n      dependsOn: [config]\n")
+    )
+    result = cli_up(tmp_path, text)
+    assert result.exit_code == 0, result.output
+    assert cli_cluster.get("deployments", "default", "web")["spec"]["replicas"] == 5

@@ -9,8 +9,10 @@ that needs it implements `ReadingTemplate`, and the caller hands it a `TargetRea
 * the deploy step, and the checks `vessel up` makes before delivering, pass `TargetReads(target, None)`
   for a target without a cluster (`local`, `directory`, `memory`): a template that needs to read says it
   cannot, naming the field — so `vessel up` refuses the application before anything is delivered;
-* previews (`vessel dry-run`, `vessel def show`, revision manifests) and the checks before delivering to
-  a cluster pass nothing: they read nothing from any cluster, as KubeVela's admission dry-run does not.
+* the checks `vessel up` makes before delivering to a cluster pass a lenient reader of it: what exists is
+  read (a chart may require values only `valuesFrom` gives), what does not is skipped;
+* previews (`vessel dry-run`, `vessel def show`, revision manifests) pass nothing: they read nothing from
+  any cluster, as KubeVela's admission dry-run does not.
 
 Jinja templates never see a reader: only trusted Python templates (plugins) implement `ReadingTemplate`.
 """
@@ -33,10 +35,13 @@ class ObjectReader(Protocol):
 
 @dataclass(frozen=True)
 class TargetReads:
-    """The target a render is for, and a reader of its cluster (None: it has no cluster)."""
+    """The target a render is for, and a reader of its cluster (None: it has no cluster). `lenient`: a
+    check before delivering, which reads what is there but refuses nothing for what is missing or cannot
+    be read now (an earlier component may create it; the cluster may be back by then)."""
 
     target: str
     reader: ObjectReader | None = None
+    lenient: bool = False
 
 
 @runtime_checkable

@@ -121,7 +121,7 @@ def _loopback(url: str) -> bool:
 
 def _check_namespace(parameter: Mapping[str, Any], release: Release, reads: TargetReads | None) -> None:
     """`createNamespace: false`: the release namespace must already exist on the target's cluster."""
-    if parameter["options"]["createNamespace"] or reads is None or reads.reader is None:
+    if parameter["options"]["createNamespace"] or reads is None or reads.reader is None or reads.lenient:
         return
     if reads.reader.get(ResourceKey("v1", "Namespace", "", release.namespace)) is None:
         raise ChartError(

@@ -13,8 +13,9 @@ teams. `key` (default `values.yaml`) names the entry under `data` whose text is 
 
 A missing object or key is an error naming the entry, unless `optional: true`; a malformed one always is.
 Where there is no cluster (the `local`, `directory` and `memory` targets) a source cannot be read: an
-error says to put the values inline, unless the entry is optional. Previews (`vessel dry-run`, the checks
-before `vessel up`) read nothing and render with the inline values, as KubeVela's admission dry-run does.
+error says to put the values inline, unless the entry is optional. The checks `vessel up` makes before
+delivering read what exists and skip what does not (an earlier component may create it); previews
+(`vessel dry-run`) read nothing and render with the inline values, as KubeVela's admission dry-run does.
 A Secret's text never appears in a message.
 """
 
@@ -91,7 +92,12 @@ class _Entry:
                 "put these values under `values` instead, or deliver to a Kubernetes target",
             )
             return None
-        return self._from(reads.reader, reads.target)
+        try:
+            return self._from(reads.reader, reads.target)
+        except VesselError:
+            if reads.lenient:  # a check before delivering: it may be there by then
+                return None
+            raise
 
     def _from(self, reader: ObjectReader, target: str) -> dict[str, Any] | None:
         live = reader.get(ResourceKey("v1", self.kind, self.namespace, self.name))

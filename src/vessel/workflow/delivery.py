@@ -138,7 +138,7 @@ class Delivery:
             namespace=placement.namespace,
             cluster_version=_cluster_version(target),
             target=placement.target,
-            reads=_reads(target, placement.target),
+            reads=cluster_reads(target, placement.target),
         )
         reports: dict[str, ComponentReport] = {}
         published: dict[str, Any] = {}
@@ -342,9 +342,9 @@ class _ClusterReader:
         return self.target.read_cluster_object(key)
 
 
-def _reads(target: Target, name: str) -> TargetReads:
+def cluster_reads(target: Target, name: str, lenient: bool = False) -> TargetReads:
     """What a render for `target` may read: its cluster, when it has one."""
-    return TargetReads(name, _ClusterReader(target) if isinstance(target, ClusterReading) else None)
+    return TargetReads(name, _ClusterReader(target) if isinstance(target, ClusterReading) else None, lenient)
 
 
 def _cluster_version(target: Target) -> ClusterVersion:
