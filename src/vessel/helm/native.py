@@ -69,7 +69,6 @@ def native_request(
     _check_namespace(parameter, release, reads)
     repo_type, url, name, version = _source(chart)
     return ChartRequest(
-        insecure=repo_type == "oci" and _loopback(url),
         repo_type=repo_type,
         url=url,
         chart=name,
@@ -77,6 +76,7 @@ def native_request(
         values=chart_values(parameter, release.namespace, str(context["namespace"]), reads),
         release=release.name,
         namespace=release.namespace,
+        insecure=repo_type == "oci" and _loopback(url),
         include_crds=bool(parameter["options"]["includeCRDs"]),
         limits=limits,
     )

@@ -342,9 +342,9 @@ class _ClusterReader:
         return self.target.read_cluster_object(key)
 
 
-def cluster_reads(target: Target, name: str, lenient: bool = False) -> TargetReads:
+def cluster_reads(target: Target, name: str) -> TargetReads:
     """What a render for `target` may read: its cluster, when it has one."""
-    return TargetReads(name, _ClusterReader(target) if isinstance(target, ClusterReading) else None, lenient)
+    return TargetReads(name, _ClusterReader(target) if isinstance(target, ClusterReading) else None)
 
 
 def _cluster_version(target: Target) -> ClusterVersion:
