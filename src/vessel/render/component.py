@@ -15,6 +15,7 @@ from vessel.definitions import trait_conflicts
 from vessel.definitions.definition import Definition, Kind
 from vessel.definitions.limits import DEFAULT_LIMITS, RenderLimits
 from vessel.definitions.registry import Registry
+from vessel.definitions.target_reads import ReadingTemplate, TargetReads
 from vessel.definitions.template import Template
 from vessel.errors import (
     RenderError,
@@ -89,6 +90,7 @@ def render_component(
         limits,
         where,
         f"component {component.name!r}",
+        options.reads,
     )
     _check_keys(result, COMPONENT_RESULT_KEYS, definition, where)
     work = _Work(_object(result.get("output"), "output", definition, where), {})
@@ -156,9 +158,13 @@ def _render(
     limits: RenderLimits,
     where: Where,
     what: str,
+    reads: TargetReads | None = None,
 ) -> dict[str, Any]:
+    variables = {"parameter": parameter, "context": context}
     try:
-        return template.render({"parameter": parameter, "context": context}, limits)
+        if isinstance(template, ReadingTemplate):
+            return template.render_reading(variables, limits, reads)
+        return template.render(variables, limits)
     except RenderError as exc:
         raise type(exc)(f"{what}: {exc.message} [template at {exc.location}]", where, exc.hint) from None
 

@@ -33,6 +33,7 @@ import jinja2
 from vessel.definitions.expressions import EvaluationFailed, checked_data, expression
 from vessel.definitions.limits import DEFAULT_LIMITS
 from vessel.definitions.registry import Registry
+from vessel.definitions.target_reads import TargetReads
 from vessel.errors import (
     ConflictError,
     OverCapError,
@@ -64,7 +65,7 @@ from vessel.render.ref_objects import unresolved
 from vessel.render.resource import WORKLOAD, Resource
 from vessel.store.records import EntryState, InventoryEntry
 from vessel.store.store import Store
-from vessel.targets.protocol import APP_LABEL, APP_NAMESPACE_LABEL, Target, TargetInfo
+from vessel.targets.protocol import APP_LABEL, APP_NAMESPACE_LABEL, ClusterReading, Target, TargetInfo
 from vessel.workflow.diagnosis import Diagnosis, diagnose
 from vessel.workflow.ref_objects import resolve
 
@@ -153,6 +154,7 @@ class Delivery:
             namespace=placement.namespace,
             cluster_version=_cluster_version(target),
             target=placement.target,
+            reads=cluster_reads(target, placement.target),
         )
         reports: dict[str, ComponentReport] = {}
         published: dict[str, Any] = {}
@@ -372,6 +374,21 @@ def _diagnose(target: Target, key: ResourceKey) -> Diagnosis:
         return diagnose(target.instances(key))
     except VesselError:
         return Diagnosis()
+
+
+class _ClusterReader:
+    """A cluster target as a render's `ObjectReader`."""
+
+    def __init__(self, target: ClusterReading):
+        self.target = target
+
+    def get(self, key: ResourceKey) -> dict[str, Any] | None:
+        return self.target.read_cluster_object(key)
+
+
+def cluster_reads(target: Target, name: str) -> TargetReads:
+    """What a render for `target` may read: its cluster, when it has one."""
+    return TargetReads(name, _ClusterReader(target) if isinstance(target, ClusterReading) else None)
 
 
 def _cluster_version(target: Target) -> ClusterVersion:
