@@ -38,7 +38,7 @@ from vessel.workflow.clock import Clock, SystemClock
 from vessel.workflow.delivery import Delivery, TargetProvider
 from vessel.workflow.engine import LEASE_SECONDS, STEP_GROUP, Engine, RunContext
 from vessel.workflow.plan import Plan, plan_for
-from vessel.workflow.steps import builtin_steps
+from vessel.workflow.steps import StepTable
 
 REVISION_CACHE = 512  # revisions (application + definitions + placed default) kept in memory per process
 # Status bases worked out for workloads recorded without one (controller/health.py): entries, JSON bytes.
@@ -71,7 +71,7 @@ class Controller:
         self._live_registry = registry or build_registry  # built when first needed (`live_registry`)
         self.owner = owner or f"{socket.gethostname()}-{os.getpid()}"
         lease = float(os.environ.get("VESSEL_LEASE_SECONDS", LEASE_SECONDS))
-        self.engine = Engine(store, self.clock, builtin_steps(), self.owner, lease)
+        self.engine = Engine(store, self.clock, StepTable(), self.owner, lease)
         # The revisions this process works on, rebuilt from the store on a miss: a long-running process
         # reconciles tens of thousands of applications, so this is an LRU, not a dict that only grows.
         self.revision_cache: BoundedCache[RevisionContext] = BoundedCache(REVISION_CACHE, REVISION_CACHE)

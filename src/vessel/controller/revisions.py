@@ -78,7 +78,8 @@ def _definition(digest: str, document_json: str) -> Definition:
     def load() -> Definition:
         document = json.loads(document_json)
         where = f"snapshot {digest[:12]}"
-        return load_definition(Document(document, SourceMap(where)), where, eager=False)
+        # Its parameter schema was checked when the definition was accepted, before it was snapshot.
+        return load_definition(Document(document, SourceMap(where)), where, eager=False, schema_checked=True)
 
     return DEFINITIONS.get_or_make(digest, load, lambda _: len(document_json))
 
