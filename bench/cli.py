@@ -6,7 +6,9 @@ A fresh VESSEL_HOME gets a directory target and `--apps` delivered applications 
 with `vessel ls -o json`), then every command runs `--runs` times as its own process — the console
 script, as a shell would start it — and each figure is the median. Wall time is what a person waits;
 CPU time (user + system of the child) moves less when other work shares the machine, so both are given,
-in milliseconds and as a ratio to `python -c pass` (what any Python command costs at least). The load
+in milliseconds and as a ratio to `python -c pass` (what any Python command costs at least). Two more
+floors say how much of that is Vessel's own: importing what every command needs (Typer, which brings
+pydantic, and Rich), and that plus SQLAlchemy (what every command reading the store needs). The load
 average at the end says how idle the machine was.
 
 Every run must exit 0 and print what the command should (the version; every application, running; the
@@ -31,6 +33,9 @@ from pathlib import Path
 from vessel import __version__
 
 GOALS_MS = {"version": 150, "ls": 300, "status": 300}  # issue 11, on an idle machine
+CLI_LIBRARIES = (
+    "typer, typer._adapters, rich.console, rich.table"  # typer._adapters: pydantic, as Typer parses
+)
 
 APP = """\
 apiVersion: core.oam.dev/v1beta1
@@ -112,6 +117,11 @@ def main() -> None:
         names = [f"app-{i}" for i in range(1, args.apps + 1)]
         commands: dict[str, tuple[list[str], Check]] = {
             "python": ([sys.executable, "-c", "pass"], lambda out: out == ""),
+            "floor_cli": ([sys.executable, "-c", f"import {CLI_LIBRARIES}"], lambda out: out == ""),
+            "floor_store": (
+                [sys.executable, "-c", f"import {CLI_LIBRARIES}, sqlalchemy"],
+                lambda out: out == "",
+            ),
             "version": ([*vessel, "version"], lambda out: f"Version:  {__version__}" in out),
             "ls": ([*vessel, "ls"], lambda out: all(f"{n}  running" in out for n in names)),
             "status": (
@@ -139,6 +149,8 @@ def report(figures: dict[str, float | int | bool]) -> None:
             f"{cpu:7.1f} ms CPU; goal {goal} ms: {'met' if wall <= goal else 'NOT met'}"
         )
     print(f"python -c pass  {python_ms:7.1f} ms wall, {python_cpu:7.1f} ms CPU")
+    for floor in ("floor_cli", "floor_store"):
+        print(f"{floor:15} {figures[f'{floor}_ms']:7.1f} ms wall, {figures[f'{floor}_cpu_ms']:7.1f} ms CPU")
     figures["load_avg_1m"] = round(os.getloadavg()[0], 2)
     print(json.dumps(figures))
 
