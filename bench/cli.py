@@ -7,8 +7,8 @@ with `vessel ls -o json`), then every command runs `--runs` times as its own pro
 script, as a shell would start it — and each figure is the median. Wall time is what a person waits;
 CPU time (user + system of the child) moves less when other work shares the machine, so both are given,
 in milliseconds and as a ratio to `python -c pass` (what any Python command costs at least). Two more
-floors say how much of that is Vessel's own: importing what every command needs (Typer, which brings
-pydantic, and Rich), and that plus SQLAlchemy (what every command reading the store needs). The load
+floors say how much of that is Vessel's own: importing what every command needs (Typer and Rich), and
+that plus SQLAlchemy (what every command reading the store needs). The load
 average at the end says how idle the machine was.
 
 Every run must exit 0 and print what the command should (the version; every application, running; the
@@ -33,9 +33,7 @@ from pathlib import Path
 from vessel import __version__
 
 GOALS_MS = {"version": 150, "ls": 300, "status": 300}  # issue 11, on an idle machine
-CLI_LIBRARIES = (
-    "typer, typer._adapters, rich.console, rich.table"  # typer._adapters: pydantic, as Typer parses
-)
+CLI_LIBRARIES = "typer, rich.console, rich.table"
 
 APP = """\
 apiVersion: core.oam.dev/v1beta1
