@@ -83,3 +83,35 @@ def test_up_with_values_the_chart_refuses_names_the_value(tmp_path: Path, repo: 
     result = up(tmp_path, app(repo.url, "{replicaCount: 0}"))
     assert result.exit_code != 0
     assert "values.replicaCount: minimum: got 0, want 1" in " ".join(result.output.split()), result.output
+
+
+def test_up_refuses_values_from_on_a_directory_target_before_writing_anything(
+    tmp_path: Path, repo: ChartRepository
+) -> None:
+    native = f"""\
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {{name: shop}}
+spec:
+  components:
+    - name: config
+      type: k8s-objects
+      properties:
+        objects: [{{apiVersion: v1, kind: ConfigMap, metadata: {{name: shop-config}}, data: {{a: b}}}}]
+    - name: web
+      type: helmchart
+      dependsOn: [config]
+      properties:
+        chart: {{source: web, repoURL: "{repo.url}"}}
+        valuesFrom: [{{kind: ConfigMap, name: web-base}}]
+"""
+    result = up(tmp_path, native)
+    assert result.exit_code != 0
+    said = " ".join(result.output.split())
+    assert (
+        "valuesFrom[0]: target 'out' has no Kubernetes cluster to read ConfigMap default/web-base" in said
+    ), said
+    assert not (tmp_path / "out/default").exists()  # not even the component delivered before it
+    optional = native.replace("name: web-base}", "name: web-base, optional: true}")
+    assert up(tmp_path, optional).exit_code == 0
+    assert (tmp_path / "out/default/configmap.core/web-helm-release.yaml").exists()

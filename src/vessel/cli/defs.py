@@ -51,9 +51,11 @@ def list_(definitions: Definitions = None, output: ViewOption = View.table) -> N
 
 
 def _list_table(rows: list[dict[str, Any]]) -> None:
+    """One row per definition; a KubeVela type Vessel refuses says so, and why, instead of its purpose."""
     table = Table("KIND", "NAME", "TARGETS", "DESCRIPTION", box=None, pad_edge=False)
     for d in rows:
-        cells = (Kind(d["kind"]).noun, d["name"], ",".join(d["targetTypes"]) or "-", d["description"])
+        about = f"REFUSED: {d['refused']}" if d.get("refused") else d["description"]
+        cells = (Kind(d["kind"]).noun, d["name"], ",".join(d["targetTypes"]) or "-", about)
         table.add_row(*(Text(cell) for cell in cells))
     out.print(table)
 
@@ -100,7 +102,7 @@ def _describe(d: dict[str, Any]) -> None:
 
 
 def _describe_step(d: dict[str, Any]) -> None:
-    """A workflow step's outputs (what `outputs[].valueFrom` reads) and, if Vessel refuses it, why."""
+    """If Vessel refuses the type, why; a workflow step's outputs (what `outputs[].valueFrom` reads)."""
     if d.get("refused"):
         out.print()
         out.print(Text(f"refused: {d['refused']}"))

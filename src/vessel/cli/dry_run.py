@@ -28,6 +28,7 @@ from vessel.controller.manifests import Manifests, check_renders
 from vessel.controller.manifests import dry_run as render_dry_run
 from vessel.definitions.unknown_properties import unknown_property_warnings
 from vessel.errors import ValidationError
+from vessel.render.ref_objects import unresolved
 
 IntoNamespace = Annotated[
     str | None,
@@ -65,8 +66,15 @@ def render_files(
         raise ValidationError("no Application found in the given files", hint="add a kind: Application")
     rendered: Manifests = []
     warnings: list[str] = []
+    notes = loaded.all_notes()
     for app in (placed_in(a, namespace) for a in loaded.applications):
         check_renders(app, registry)
         rendered += render_dry_run(app, registry)
         warnings += [f"{app.name}: {w}" for w in unknown_property_warnings(app, registry)]
-    return DryRun(rendered, loaded.all_notes(), warnings)
+        notes += [
+            f"{app.name}: component {c.name} is ref-objects: its objects are read from the target when a "
+            "deploy delivers it, so they are not shown here"
+            for c in app.components
+            if unresolved(c)
+        ]
+    return DryRun(rendered, notes, warnings)

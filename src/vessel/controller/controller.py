@@ -22,13 +22,14 @@ from vessel.controller.driving import RUN_PHASES
 from vessel.controller.health import component_health, delivered
 from vessel.controller.outage import Outages
 from vessel.controller.placement import Move
+from vessel.controller.reader import find_app
 from vessel.controller.revisions import application_from_snapshot, registry_from_snapshot, snapshot
 from vessel.controller.targets import StoreTargets
 from vessel.definitions.check import check_expressions
 from vessel.definitions.lru import BoundedCache
 from vessel.definitions.registry import Registry, build_registry
-from vessel.errors import ConflictError, NotFoundError, StoreUnavailableError, VesselError
-from vessel.model.application import Application
+from vessel.errors import ConflictError, StoreUnavailableError, VesselError
+from vessel.model.application import Application, component_of
 from vessel.model.resource_key import ResourceKey
 from vessel.render.status_basis import StatusBasis
 from vessel.store.records import AppRecord, InventoryEntry, Phase, RunPhase, RunRecord, StepPhase, StepRecord
@@ -37,7 +38,7 @@ from vessel.workflow.clock import Clock, SystemClock
 from vessel.workflow.delivery import Delivery, TargetProvider
 from vessel.workflow.engine import LEASE_SECONDS, STEP_GROUP, Engine, RunContext
 from vessel.workflow.plan import Plan, plan_for
-from vessel.workflow.steps import builtin_steps
+from vessel.workflow.steps import StepTable
 
 REVISION_CACHE = 512  # revisions (application + definitions + placed default) kept in memory per process
 # Status bases worked out for workloads recorded without one (controller/health.py): entries, JSON bytes.
@@ -61,21 +62,30 @@ class Controller:
         *,
         clock: Clock | None = None,
         targets: TargetProvider | None = None,
-        registry: Registry | None = None,
+        registry: Registry | Callable[[], Registry] | None = None,
         owner: str | None = None,
     ):
         self.store = store
         self.clock = clock or SystemClock()
         self.targets = targets or StoreTargets(store)
-        self.live_registry = registry or build_registry()
+        self._live_registry = registry or build_registry  # built when first needed (`live_registry`)
         self.owner = owner or f"{socket.gethostname()}-{os.getpid()}"
         lease = float(os.environ.get("VESSEL_LEASE_SECONDS", LEASE_SECONDS))
-        self.engine = Engine(store, self.clock, builtin_steps(), self.owner, lease)
+        self.engine = Engine(store, self.clock, StepTable(), self.owner, lease)
         # The revisions this process works on, rebuilt from the store on a miss: a long-running process
         # reconciles tens of thousands of applications, so this is an LRU, not a dict that only grows.
         self.revision_cache: BoundedCache[RevisionContext] = BoundedCache(REVISION_CACHE, REVISION_CACHE)
         self.status_bases: BoundedCache[StatusBasis] = BoundedCache(STATUS_BASES, STATUS_BASES_BYTES)
         self.outages = Outages(self.clock)  # how driving waits out the store's outages (set `notice`)
+
+    @property
+    def live_registry(self) -> Registry:
+        """The definitions installed now (built-ins, plugins, directories). Built on first use: reading
+        what the store holds (listing, status) never needs it, and building it costs a command
+        noticeable time."""
+        if not isinstance(self._live_registry, Registry):
+            self._live_registry = self._live_registry()
+        return self._live_registry
 
     def close(self) -> None:
         """Release this process's leases so another process can drive its runs right away (with the store
@@ -126,7 +136,7 @@ class Controller:
             return Submitted(record, None, None)
         # The snapshot is what this process just parsed: no need to read it back to run it.
         documents = [doc for _, _, _, doc in snap.definitions]
-        context = (app, registry_from_snapshot(documents, self.live_registry), default)
+        context = (app, registry_from_snapshot(documents, lambda: self.live_registry), default)
         self.revision_cache.put((record.id, number), context, 1)
         self.event(record.id, "Revision", f"revision {number} created")
         moved = self._moved(record.id, before, number)
@@ -150,7 +160,7 @@ class Controller:
             return ()
         old, old_registry = self.revision_context(app_id, before.revision)
         new, new_registry = self.revision_context(app_id, number)
-        delivered = {entry.component for entry in self.store.inventory(app_id)}
+        delivered = {component_of(entry.component) for entry in self.store.inventory(app_id)}
         warnings = disruptive_changes(old, old_registry, new, new_registry, delivered)
         for message in warnings:
             self.event(app_id, "PodDisruptive", message, warning=True)
@@ -260,7 +270,7 @@ class Controller:
 
     def _load_revision(self, app_id: int, revision: int) -> RevisionContext:
         record = self.store.revision(app_id, revision)
-        registry = registry_from_snapshot(record.definitions, self.live_registry)
+        registry = registry_from_snapshot(record.definitions, lambda: self.live_registry)
         return application_from_snapshot(record.spec), registry, record.default_target
 
     def revision_context(self, app_id: int, revision: int) -> tuple[Application, Registry]:
@@ -366,10 +376,7 @@ class Controller:
     # --- operations --------------------------------------------------------------------------------
 
     def find(self, namespace: str, name: str) -> AppRecord:
-        app = self.store.app(namespace, name)
-        if app is None:
-            raise NotFoundError(f"application {namespace}/{name} does not exist", hint="see `vessel ls`")
-        return app
+        return find_app(self.store, namespace, name)
 
     def _unfinished_run(self, app: AppRecord, operation: str) -> RunRecord:
         run = self.store.latest_run(app.id)

@@ -21,45 +21,68 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from vessel.definitions.definition import Kind
 from vessel.definitions.registry import Registry
+from vessel.definitions.target_reads import TargetReads
 from vessel.errors import VesselError
 from vessel.model.application import Application, Component, Step
 from vessel.model.frozen import EMPTY
-from vessel.policies.override import apply_overrides
+from vessel.model.resource_key import ResourceKey
+from vessel.policies.replication import shape
 from vessel.policies.topology import place
 from vessel.render.context import RenderOptions
+from vessel.targets.protocol import ClusterReading
 from vessel.workflow.delivery import TargetProvider
 from vessel.workflow.plan import plan_for
 
 
 @dataclass(frozen=True)
 class Render:
-    """One render to check: these components, as delivered to `target` (of `target_type`)."""
+    """One render to check: these components, as delivered to `target` (of `target_type`); `reads`: what
+    a render may read from the target (a helmchart's `valuesFrom`): a Kubernetes target's cluster,
+    leniently (what is missing now may be created by then); nothing from another target, so what needs a
+    cluster is refused now, as the deploy step would refuse it."""
 
     target: str
     target_type: str
     namespace: str | None
     components: tuple[Component, ...]
+    reads: TargetReads | None = None
 
     @property
     def options(self) -> RenderOptions:
-        return RenderOptions(target_type=self.target_type, namespace=self.namespace, target=self.target)
+        return RenderOptions(self.target_type, namespace=self.namespace, target=self.target, reads=self.reads)
 
 
 def delivered_renders(app: Application, registry: Registry, targets: TargetProvider) -> list[Render]:
     """Every distinct render delivering `app` will make, and one for each component no known target gets."""
-    known = {info.name for info in targets.infos()}
-    found: dict[tuple[str, str | None, tuple[Component, ...]], Render] = {}
+    known = {info.name: info.type for info in targets.infos()}
+    found: dict[tuple[str, str | None, str | None, tuple[Component, ...]], Render] = {}
     for step, _ in plan_for(app).all_steps():
         for target, namespace, components in _placed(app, step, targets):
             if target in known:
-                render = Render(target, targets.render_type(target), namespace, components)
-                found.setdefault((render.target_type, namespace, components), render)
+                cluster = known[target] == KUBERNETES  # each cluster is read on its own; others alike
+                reader = _LaterReader(targets, target) if cluster else None
+                reads = TargetReads(target, reader, lenient=cluster)
+                render = Render(target, targets.render_type(target), namespace, components, reads)
+                where = target if cluster else None
+                found.setdefault((render.target_type, where, namespace, components), render)
     reached = {c.name for r in found.values() for c in r.components}
     left = [c for c in app.components if c.name not in reached]
     return [*found.values(), *_undelivered(left, registry, targets)]
+
+
+class _LaterReader:
+    """A cluster target's objects, reached only when a render reads one (most never do)."""
+
+    def __init__(self, targets: TargetProvider, name: str):
+        self.targets, self.name = targets, name
+
+    def get(self, key: ResourceKey) -> dict[str, Any] | None:
+        target = self.targets.get(self.name)
+        return target.read_cluster_object(key) if isinstance(target, ClusterReading) else None
 
 
 Placed = tuple[str, str | None, tuple[Component, ...]]
@@ -78,9 +101,7 @@ def _placed(app: Application, step: Step, targets: TargetProvider) -> Iterator[P
 def _deployed(app: Application, step: Step, targets: TargetProvider) -> Iterator[Placed]:
     policies = {p.name: p for p in app.policies}
     chosen = [policies[n] for n in step.properties.get("policies", ()) if n in policies]
-    components = app.components
-    for policy in (p for p in chosen if p.type == "override"):
-        components = apply_overrides(components, policy.properties)
+    components = shape(app.components, chosen)
     topologies = [(p.name, p.properties) for p in chosen if p.type == "topology"] or [("topology", EMPTY)]
     for name, properties in topologies:
         try:

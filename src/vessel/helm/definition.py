@@ -1,22 +1,24 @@
 """The `helmchart` ComponentDefinition, registered through the `vessel.definitions` entry point.
 
-Its parameters follow KubeVela's `helmchart` (`repoType`, `url`, `chart`, `version`, `values`,
-`targetNamespace`, `releaseName`, …) so existing Applications read unchanged where Vessel can honour them.
-`repoType: path` is Vessel's own: a chart directory or `.tgz` on this machine. KubeVela's `git` and `oss`
-sources, `secretRef`, `valuesFrom` and release settings are not offered (docs/helm.md: what instead). The
-Flux timing knobs (`pullInterval`, `interval`, `installTimeout`) are accepted so KubeVela files still load;
-`pullInterval` is how long a fetched chart is reused before the repository is asked again.
+Its parameters come in two shapes (`parameters.py`): KubeVela's current built-in (`chart: {source,
+repoURL, version}`, `release`, `values`, `valuesFrom`, `healthStatus`, `options`; `native.py`) and the
+older FluxCD-addon shape (`repoType`, `url`, `chart` as a string, `targetNamespace`, `releaseName`…), which
+existing Applications keep using. `repoType: path` is Vessel's own: a chart directory or `.tgz` on this
+machine. docs/helm.md says what each property does and what Vessel does not offer.
 
-A helmchart component renders by fetching — I/O, unlike every other template — so its result is cached
-per (source, version constraint, values, release, namespace) for `pullInterval`: the delivery and the
-health checks that follow re-render without asking the repository each time. Rendering happens in a capped
-child (`sandbox.py`); nothing of the helm extra is imported in this process.
+A helmchart component renders by fetching — I/O, unlike every other template — so its objects are cached
+per (source, version constraint, values, release, namespace, filters) for `pullInterval` (older shape) or
+`options.cache`'s TTLs (native shape): the delivery and the health checks that follow re-render without
+asking the repository each time. Rendering happens in a capped child (`sandbox.py`); nothing of the helm
+extra is imported in this process. A native component's `valuesFrom` is the one thing read from the
+target (`definitions.target_reads`): the template is a `ReadingTemplate`.
 """
 
 from __future__ import annotations
 
 import copy
 import importlib.util
+import json
 import os
 import time
 from collections.abc import Mapping
@@ -26,12 +28,14 @@ from vessel.definitions.definition import Definition, Kind, Workload
 from vessel.definitions.limits import DEFAULT_LIMITS, MIB, RenderLimits
 from vessel.definitions.loader import digest
 from vessel.definitions.lru import BoundedCache
-from vessel.definitions.parameters import Parameters
+from vessel.definitions.target_reads import TargetReads
 from vessel.errors import ChartError, ChartRepositoryUnavailableError, Location
 from vessel.helm.health import ChartHealth
 from vessel.helm.limits import DEFAULT_CHART_LIMITS, ChartLimits
 from vessel.helm.manifests import chart_objects, component_result
-from vessel.helm.request import ChartRequest
+from vessel.helm.native import Release, annotated, native_request, release_config_map, reuse_seconds
+from vessel.helm.parameters import LEGACY, NATIVE, ChartParameters, is_native
+from vessel.helm.request import ChartRequest, RenderedChart
 from vessel.helm.sandbox import HERE, render_chart
 from vessel.model.duration import parse_duration
 
@@ -39,63 +43,7 @@ NAME = "helmchart"
 EXTRA_MODULES = ("helm_python", "nodesemver")
 ENABLE = "install the helm extra: pip install 'vessel[helm]'"
 DESCRIPTION = "Renders a Helm chart (HTTP or OCI chart repository, or a path) with values into its objects"
-_DURATION = r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$"
-
-PARAMETERS: dict[str, Any] = {
-    "type": "object",
-    "required": ["chart"],
-    "properties": {
-        "repoType": {
-            "type": "string",
-            "enum": ["helm", "oci", "path"],
-            "default": "helm",
-            "description": "helm: an HTTP chart repository (index.yaml); oci: an OCI registry; path: a chart "
-            "directory or .tgz on this machine (KubeVela's git and oss are not supported)",
-        },
-        "url": {
-            "type": "string",
-            "description": "The repository: https://charts.example.com, or oci://registry.example.com/charts "
-            "(not used with repoType path)",
-        },
-        "chart": {
-            "type": "string",
-            "minLength": 1,
-            "description": "The chart's name in the repository; with repoType path, its directory or .tgz "
-            "(relative paths are read from Vessel's working directory)",
-        },
-        "version": {
-            "type": "string",
-            "default": "*",
-            "description": "A version or semver constraint (^1.2, >=1.0 <2, 1.2.x); * is the newest stable",
-        },
-        "values": {
-            "type": "object",
-            "default": {},
-            "description": "Values for the chart, like helm --values",
-        },
-        "targetNamespace": {
-            "type": "string",
-            "description": "The namespace of the chart's objects (default: the application's)",
-        },
-        "releaseName": {
-            "type": "string",
-            "description": "The release name templates see (default: the component's)",
-        },
-        "pullInterval": {
-            "type": "string",
-            "pattern": _DURATION,
-            "default": "5m",
-            "description": "How long a fetched chart is reused before the repository is asked again",
-        },
-        "insecure": {
-            "type": "boolean",
-            "default": False,
-            "description": "repoType oci: talk plain HTTP to a registry that has no TLS",
-        },
-        "interval": {"type": "string", "description": "Accepted for KubeVela compatibility; unused"},
-        "installTimeout": {"type": "string", "description": "Accepted for KubeVela compatibility; unused"},
-    },
-}
+_Objects = tuple[list[dict[str, Any]], RenderedChart]  # a chart's objects, and which chart (files left out)
 
 
 def extra_installed() -> bool:
@@ -107,15 +55,21 @@ class HelmTemplate:
 
     def __init__(self, limits: ChartLimits = DEFAULT_CHART_LIMITS):
         self.limits = limits
-        self.cache: BoundedCache[tuple[float, dict[str, Any]]] = BoundedCache(256, 64 * MIB)
+        self.cache: BoundedCache[tuple[float, _Objects]] = BoundedCache(256, 64 * MIB)
 
     def render(self, variables: Mapping[str, Any], limits: RenderLimits = DEFAULT_LIMITS) -> dict[str, Any]:
+        return self.render_reading(variables, limits, None)
+
+    def render_reading(
+        self, variables: Mapping[str, Any], limits: RenderLimits, reads: TargetReads | None
+    ) -> dict[str, Any]:
         if not extra_installed():
             raise ChartError("helmchart components need the helm extra, which is not installed", HERE, ENABLE)
         parameter, context = variables["parameter"], variables["context"]
-        request = self.request(parameter, context)
         try:
-            return self._result(request, parameter, parse_duration(parameter["pullInterval"]))
+            if is_native(parameter):
+                return self._native(parameter, context, reads)
+            return self._legacy(parameter, context)
         except ChartRepositoryUnavailableError as exc:  # not a RenderError: say which component it is
             raise ChartRepositoryUnavailableError(
                 f"component {context['name']!r}: {exc.message}",
@@ -125,6 +79,7 @@ class HelmTemplate:
             ) from None
 
     def request(self, parameter: Mapping[str, Any], context: Mapping[str, Any]) -> ChartRequest:
+        """The older shape's request."""
         repo_type = parameter["repoType"]
         return ChartRequest(
             repo_type=repo_type,
@@ -138,15 +93,36 @@ class HelmTemplate:
             limits=self.limits,
         )
 
-    def _result(self, request: ChartRequest, parameter: Mapping[str, Any], reuse: float) -> dict[str, Any]:
-        """The component's result, fetched, rendered and parsed at most once per `reuse` seconds (a
-        copy: what the caller patches must not change what the next render returns)."""
-        key = request.cache_key()
+    def _legacy(self, parameter: Mapping[str, Any], context: Mapping[str, Any]) -> dict[str, Any]:
+        request = self.request(parameter, context)
+        reuse = parse_duration(parameter["pullInterval"])
+        objects, chart = self._objects(request, reuse, parameter.get("targetNamespace"), True, False)
+        return component_result(objects, chart)
+
+    def _native(
+        self, parameter: Mapping[str, Any], context: Mapping[str, Any], reads: TargetReads | None
+    ) -> dict[str, Any]:
+        request = native_request(parameter, context, reads, self.limits)
+        release, options = Release.of(parameter, context), parameter["options"]
+        skip = (bool(options["skipTests"]), bool(options["skipHooks"]))
+        objects, chart = self._objects(request, reuse_seconds(parameter), release.namespace, *skip)
+        objects = [annotated(body, release) for body in objects]
+        objects.append(release_config_map(parameter, context, release, len(objects)))
+        return component_result(objects, chart)
+
+    def _objects(
+        self, request: ChartRequest, reuse: float, namespace: str | None, skip_tests: bool, skip_hooks: bool
+    ) -> _Objects:
+        """The chart's objects, fetched, rendered and parsed at most once per `reuse` seconds (a copy:
+        what the caller patches must not change what the next render returns)."""
+        key = json.dumps([request.cache_key(), namespace, skip_tests, skip_hooks], separators=(",", ":"))
         found = self.cache.get(key)
         if found is None or time.monotonic() - found[0] >= reuse:
             chart = render_chart(request)
-            objects = chart_objects(chart, parameter.get("targetNamespace"), self.limits.objects)
-            found = (time.monotonic(), component_result(objects, chart))
+            objects = chart_objects(
+                chart, namespace, self.limits.objects, skip_tests=skip_tests, skip_hooks=skip_hooks
+            )
+            found = (time.monotonic(), (objects, RenderedChart(chart.name, chart.version, ())))
             self.cache.put(key, found, sum(len(text) for _, text in chart.files))
         return copy.deepcopy(found[1])
 
@@ -180,14 +156,14 @@ def helmchart_definition(limits: ChartLimits = DEFAULT_CHART_LIMITS) -> Definiti
     return Definition(
         kind=Kind.COMPONENT,
         name=NAME,
-        parameters=Parameters(PARAMETERS, Location(origin)),
+        parameters=ChartParameters(Location(origin)),
         templates={"kubernetes": HelmTemplate(limits)},
         description=description,
         workload=Workload(type="autodetects.core.oam.dev"),
         status=ChartHealth(NAME),
         origin=origin,
         digest=digest(
-            {"kind": Kind.COMPONENT.value, "name": NAME, "origin": origin, "parameters": PARAMETERS}
+            {"kind": Kind.COMPONENT.value, "name": NAME, "origin": origin, "parameters": [NATIVE, LEGACY]}
         ),
     )
 

@@ -6,6 +6,12 @@ DaemonSets rolled out and ready, Jobs complete (a failed Job is reported as fail
 bound; any other object once it exists. An object annotated `app.oam.dev/disable-health-check` is not
 judged, as for the built-in workloads. This is trusted Python over plain data (the live objects the target
 reported), so it needs none of the bounded language's caps.
+
+A component in KubeVela's native shape may say instead what healthy means (`healthStatus`): then it is
+healthy only when every criterion holds — the first of its objects of that kind (and name, when given)
+has a `status.conditions` entry of that type with that status (default `True`) — as KubeVela's
+`healthPolicy` for it decides. Its message is KubeVela's: `Deployed`, or `Deploying` followed by what is
+not there yet.
 """
 
 from __future__ import annotations
@@ -28,15 +34,41 @@ class ChartHealth(StatusRules):
         super().__init__(None, None, Location(definition), definition)
 
     def evaluate(self, variables: Mapping[str, Any], limits: RenderLimits = DEFAULT_LIMITS) -> Status:
-        context = variables.get("context") or {}
-        objects = [context.get("output"), *(context.get("outputs") or {}).values()]
-        problems = [p for p in (_problem(o) for o in objects if isinstance(o, Mapping)) if p]
-        if problems:
-            return Status(
-                False,
-                "; ".join(problems[:3]) + (f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""),
-            )
-        return Status(True, f"{len(objects)} objects ready")
+        context, parameter = variables.get("context") or {}, variables.get("parameter") or {}
+        found = [context.get("output"), *(context.get("outputs") or {}).values()]
+        objects = [o for o in found if isinstance(o, Mapping)]
+        criteria = parameter.get("healthStatus") or []
+        if criteria:
+            problems = [p for p in (_unmet(c, objects) for c in criteria) if p]
+        else:
+            problems = [p for p in map(_problem, objects) if p]
+        if not isinstance(parameter.get("chart"), Mapping):  # the older shape: its own messages
+            return Status(not problems, _listed(problems) or f"{len(found)} objects ready")
+        return Status(not problems, f"Deploying: {_listed(problems)}" if problems else "Deployed")
+
+
+def _listed(problems: list[str]) -> str:
+    return "; ".join(problems[:3]) + (f" (and {len(problems) - 3} more)" if len(problems) > 3 else "")
+
+
+def _unmet(criterion: Mapping[str, Any], objects: list[Live]) -> str:
+    """Why `criterion` does not hold ("" when it does)."""
+    kind, name = criterion["resource"]["kind"], criterion["resource"].get("name")
+    wanted, status = criterion["condition"]["type"], criterion["condition"].get("status", "True")
+    which = f"{kind} {name}" if name else kind
+    live = next((o for o in objects if o.get("kind") == kind and _named(o, name)), None)
+    if live is None:
+        return f"no {which} among the chart's objects"
+    conditions = (live.get("status") or {}).get("conditions") or []
+    if any(
+        isinstance(c, Mapping) and c.get("type") == wanted and c.get("status") == status for c in conditions
+    ):
+        return ""
+    return f"{which}: condition {wanted} is not {status}"
+
+
+def _named(live: Live, name: str | None) -> bool:
+    return name is None or (live.get("metadata") or {}).get("name") == name
 
 
 def _problem(live: Live) -> str:

@@ -9,9 +9,10 @@ chart is held to the same rules as an Application file. Then:
   `<kind>-<name>` (what `trait.oam.dev/resource` carries);
 * objects with no namespace get `targetNamespace` when one is given (else the application's, as for every
   component), except kinds that live outside namespaces;
-* Helm test hooks (`helm.sh/hook: test`) are left out: they are run by `helm test`, never installed. Other
-  hooks are delivered as ordinary objects, as `helm template` prints them (Vessel keeps no release, so there
-  is no install or upgrade for them to hook into).
+* Helm test hooks (`helm.sh/hook: test`) are left out: they are run by `helm test`, never installed (the
+  native shape's `options.skipTests: false` keeps them). Other hooks are delivered as ordinary objects, as
+  `helm template` prints them (Vessel keeps no release, so there is no install or upgrade for them to hook
+  into), unless the native shape's `options.skipHooks` leaves every hook out.
 """
 
 from __future__ import annotations
@@ -44,13 +45,21 @@ _RANK = {kind: rank for rank, kind in enumerate(INSTALL_ORDER)}
 _LABEL_UNSAFE = re.compile(r"[^a-z0-9.-]+")
 
 
-def chart_objects(chart: RenderedChart, target_namespace: str | None, most: int) -> list[dict[str, Any]]:
-    """Every object the chart rendered, in Helm's install order."""
+def chart_objects(
+    chart: RenderedChart,
+    target_namespace: str | None,
+    most: int,
+    *,
+    skip_tests: bool = True,
+    skip_hooks: bool = False,
+) -> list[dict[str, Any]]:
+    """Every object the chart rendered, in Helm's install order; without its test hooks (`skip_tests`)
+    or any hook (`skip_hooks`)."""
     found: list[tuple[int, int, dict[str, Any]]] = []
     for path, text in chart.files:
         for doc in _documents(text, f"chart {chart.name} {chart.version}: {path}"):
             body = _object(doc.data, path, chart)
-            if body is not None and not _is_test_hook(body):
+            if body is not None and not _left_out(_hooks(body), skip_tests, skip_hooks):
                 found.append((_RANK.get(str(body.get("kind")), len(_RANK)), len(found), body))
             if len(found) > most:
                 raise OverCapError(
@@ -90,10 +99,13 @@ def _object(data: Any, path: str, chart: RenderedChart) -> dict[str, Any] | None
     return body
 
 
-def _is_test_hook(body: Mapping[str, Any]) -> bool:
+def _hooks(body: Mapping[str, Any]) -> set[str]:
     annotations = (body.get("metadata") or {}).get("annotations") or {}
-    hooks = {h.strip() for h in str(annotations.get(HOOK, "")).split(",")}
-    return bool(hooks & TEST_HOOKS)
+    return {h.strip() for h in str(annotations.get(HOOK, "")).split(",")} - {""}
+
+
+def _left_out(hooks: set[str], skip_tests: bool, skip_hooks: bool) -> bool:
+    return (bool(hooks) and skip_hooks) or (bool(hooks & TEST_HOOKS) and skip_tests)
 
 
 def _in_namespace(body: dict[str, Any], namespace: str | None) -> dict[str, Any]:

@@ -10,8 +10,8 @@ that size plus `memory_bytes` of address space (RLIMIT_AS); the parent kills it 
 own stdout is pointed at /dev/null before Helm is loaded, so nothing the library prints can corrupt the
 reply.
 
-What comes back is what `helm template --include-crds` prints, file by file: `crds/` first, then every
-rendered template except `NOTES.txt` and files that render to nothing.
+What comes back is what `helm template --include-crds` prints, file by file: `crds/` first (unless the
+request leaves them out), then every rendered template except `NOTES.txt` and files that render to nothing.
 """
 
 from __future__ import annotations
@@ -66,6 +66,13 @@ def _source(request: ChartRequest) -> tuple[bytes | Path, str]:
         return Path(request.chart), ""
     if request.repo_type == "oci":
         return _pull_oci(request), ""
+    if request.repo_type == "url":
+        from vessel.helm.fetch import download
+
+        limits = request.limits
+        return download(
+            request.url, request.url, limits.archive_bytes, limits.network_seconds, "chart archive"
+        ), ""
     from vessel.helm.repository import fetch_archive
 
     return fetch_archive(request.url, request.chart, request.version, request.limits)
@@ -112,7 +119,7 @@ def _load(helm: Any, source: bytes | Path) -> Any:
 
 
 def _check_name(name: str, request: ChartRequest) -> None:
-    if request.repo_type != "path" and name != request.chart:
+    if request.repo_type in ("helm", "oci") and name != request.chart:
         raise ChartFailure(CHART, f"chart: asked for {request.chart!r}, the archive holds chart {name!r}")
 
 
@@ -135,6 +142,7 @@ def _rendered(helm: Any, chart: Any, request: ChartRequest) -> tuple[tuple[str, 
         request.values, name=request.release, namespace=request.namespace, revision=1, is_install=True
     )
     crds = [(str(c.get("filename") or c.get("name")), str(c.get("data", ""))) for c in chart.crds]
+    crds = crds if request.include_crds else []
     templates = sorted((p, t) for p, t in manifests.items() if _is_manifest(p, t))
     files = tuple(crds + templates)
     _check_size(files, request.limits)

@@ -21,9 +21,10 @@ OVER_CAP = "cap"  # a download or the output went over a cap: terminal
 
 @dataclass(frozen=True)
 class ChartRequest:
-    """Render `chart` from `url` (a repository, an OCI reference or a path) with `values`."""
+    """Render `chart` from `url` (a repository, an OCI reference, an archive's URL or a path) with
+    `values`; `include_crds`: the chart's crds/ too."""
 
-    repo_type: str  # "helm" (an HTTP chart repository), "oci" or "path"
+    repo_type: str  # "helm" (an HTTP chart repository), "oci", "url" (an archive's URL) or "path"
     url: str
     chart: str
     version: str  # a semver constraint ("" or "*": the newest stable version)
@@ -31,6 +32,7 @@ class ChartRequest:
     release: str = ""
     namespace: str = "default"
     insecure: bool = False  # OCI: plain HTTP to the registry (one without TLS)
+    include_crds: bool = True
     limits: ChartLimits = DEFAULT_CHART_LIMITS
 
     def to_json(self) -> str:
@@ -55,6 +57,7 @@ class ChartRequest:
             "release": self.release,
             "namespace": self.namespace,
             "insecure": self.insecure,
+            "include_crds": self.include_crds,
         }
 
 

@@ -119,7 +119,7 @@ def _died(code: int, stderr: bytes, request: ChartRequest) -> Exception:
 
 
 def _what(request: ChartRequest) -> str:
-    where = request.chart if request.repo_type == "path" else f"{request.chart} from {request.url}"
+    where = request.chart if request.repo_type in ("path", "url") else f"{request.chart} from {request.url}"
     return f"helm chart {where}"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from vessel.definitions.target_reads import TargetReads
 from vessel.model.application import Application, Component
 from vessel.model.kube_version import parse_kube_version
 
@@ -49,6 +50,8 @@ class RenderOptions:
     namespace: str | None = None  # overrides the Application's namespace (topology policies do this)
     cluster_version: ClusterVersion = field(default_factory=ClusterVersion)
     target: str = "local"
+    # what a reading template (a helmchart's valuesFrom) may read from the target: None in previews
+    reads: TargetReads | None = field(default=None, compare=False)
 
 
 def app_namespace(app: Application, options: RenderOptions) -> str:
@@ -72,4 +75,5 @@ def base_context(app: Application, component: Component, options: RenderOptions)
         "clusterVersion": options.cluster_version.as_dict(),
         "cluster": options.target,
         "targetType": options.target_type,
+        **({"replicaKey": component.replica_key} if component.replica_key else {}),
     }

@@ -29,14 +29,9 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
@@ -58,9 +53,10 @@ from vessel.store.records import (
     RunRecord,
     StepRecord,
 )
+from vessel.store.schema_version import MIGRATIONS as MIGRATIONS
+from vessel.store.schema_version import is_current
 from vessel.targets.protocol import TargetInfo
 
-MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK = 0x76657373  # PostgreSQL advisory lock held while migrating ("vess")
 _WRITES = ("INSERT", "UPDATE", "DELETE")
 
@@ -93,12 +89,14 @@ class Store:
     def migrate(self) -> None:
         """Upgrade the schema to head. Processes opening a new store at once migrate it once: the first
         takes a lock, the others wait for it and then find the schema at head."""
+        with self.engine.connect() as conn:
+            if is_current(conn):
+                return  # reading the version writes nothing, and needs no Alembic (store/schema_version.py)
+        from alembic import command  # only a store that is not current pays for importing Alembic
+        from alembic.config import Config
+
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
-        head = ScriptDirectory.from_config(config).get_current_head()
-        with self.engine.connect() as conn:
-            if MigrationContext.configure(conn).get_current_revision() == head:
-                return  # reading the version writes nothing: opening an up-to-date store is free
         with self.write_tx() as conn:
             if not self._sqlite:
                 conn.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK)))

@@ -160,3 +160,13 @@ class LabelListing(Protocol):
     ) -> list[dict[str, Any]]:
         """Every live object of the kind in `namespace` carrying all of `labels`."""
         ...
+
+
+@runtime_checkable
+class ClusterReading(Protocol):
+    """Targets backed by a Kubernetes API server, whose objects a render may read (a `helmchart`'s
+    `valuesFrom` ConfigMaps and Secrets). `local`, `directory` and `memory` have no cluster to read."""
+
+    def read_cluster_object(self, key: ResourceKey) -> dict[str, Any] | None:
+        """The live object, or None if absent (TargetUnavailableError if the cluster cannot say)."""
+        ...

@@ -148,6 +148,10 @@ class KubernetesTarget:
         reply = self.api.call("GET", res.path(namespace, key.name), what, allow=NOT_FOUND)
         return None if reply.code == 404 else self._live(reply, res, what)
 
+    def read_cluster_object(self, key: ResourceKey) -> dict[str, Any] | None:
+        """`ClusterReading`: what a render reads (a helmchart's valuesFrom), through this target's client."""
+        return self.get(key)
+
     def delete(self, key: ResourceKey) -> bool:
         what = str(key)
         res = self.discovery.find(key.api_version, key.kind)
