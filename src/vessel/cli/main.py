@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from vessel import __version__
-from vessel.cli import apps, defs, revisions, targets, workflow_ops
+from vessel.cli import accounts, apps, defs, revisions, targets, workflow_ops
 from vessel.cli.delete import delete
 from vessel.cli.diff import diff
 from vessel.cli.dry_run import dry_run
@@ -41,6 +41,8 @@ app.add_typer(revisions.app, name="revision")
 app.add_typer(workflow_ops.app, name="workflow")
 app.add_typer(targets.app, name="target")
 app.add_typer(defs.app, name="def")
+app.add_typer(accounts.users, name="user")
+app.add_typer(accounts.tokens, name="token")
 
 
 def _version(value: bool) -> None:

@@ -6,8 +6,9 @@ input with the same messages (DESIGN.md: cli | api → controller).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from vessel.controller.manifests import Manifests, check_renders
 from vessel.controller.manifests import dry_run as render_dry_run
@@ -17,6 +18,7 @@ from vessel.definitions.unknown_properties import unknown_property_warnings
 from vessel.errors import ValidationError
 from vessel.model.application import Application
 from vessel.model.kube_names import dns_label
+from vessel.render.resource import Resource
 from vessel.workflow.delivery import TargetProvider
 
 
@@ -65,3 +67,8 @@ def dry_run(loaded: LoadedFiles, registry: Registry, namespace: str | None = Non
         rendered += render_dry_run(app, registry)
         warnings += warnings_for([app], registry)
     return DryRun(rendered, loaded.all_notes(), warnings)
+
+
+def manifest_list(resources: Iterable[tuple[str, Resource]]) -> dict[str, Any]:
+    """Rendered resources as one Kubernetes `List` (what `dry-run -o json` prints and the API returns)."""
+    return {"apiVersion": "v1", "kind": "List", "items": [res.body for _, res in resources]}

@@ -79,17 +79,21 @@ class Store:
     def migrate(self) -> None:
         """Upgrade the schema to head. Processes opening a new store at once migrate it once: the first
         takes a lock, the others wait for it and then find the schema at head."""
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        head = ScriptDirectory.from_config(config).get_current_head()
-        with self.engine.connect() as conn:
-            if MigrationContext.configure(conn).get_current_revision() == head:
-                return  # reading the version writes nothing: opening an up-to-date store is free
+        config = _alembic_config()
+        if self.schema_current():
+            return  # reading the version writes nothing: opening an up-to-date store is free
         with self.write_tx() as conn:
             if not self._sqlite:
                 conn.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK)))
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
+
+    def schema_current(self) -> bool:
+        """Whether the schema is at this Vessel's newest migration (the store answering, too: a failure
+        to ask raises as `tx` says)."""
+        head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+        with self.tx() as conn:
+            return bool(MigrationContext.configure(conn).get_current_revision() == head)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -593,6 +597,12 @@ _UPDATE_ENTRY = (
     .where(*(t.inventory.c[k] == sa.bindparam(f"b_{k}") for k in _ENTRY_KEY))
     .values({c.name: sa.bindparam(c.name) for c in t.inventory.c if c.name not in _ENTRY_KEY})
 )
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
 
 
 def _new_id(result: sa.CursorResult[Any]) -> int:

@@ -1,0 +1,193 @@
+"""`/api/v1` applications: apply, list, get, delete, dry-run.
+
+Each handler does what the matching command does, through the same controller functions
+(controller/applying.py, views.py, status.py), and returns the same documents `-o json` prints. Nothing
+waits for a workflow: apply stores the revision and its run and answers 202; the server's controller
+loop drives the run, and its progress is read with GET (the `vessel status -o json` document).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from vessel.api.auth import ApiProblem, Caller, state_of
+from vessel.api.state import DEFAULT_PAGE, MAX_PAGE, ServerState
+from vessel.controller.applying import applications, check_all, dry_run, manifest_list, warnings_for
+from vessel.controller.selection import check_health, healthy_as_asked, parse_selector
+from vessel.controller.status import status_of
+from vessel.controller.views import application_list
+from vessel.definitions.files import LoadedFiles, load_text
+from vessel.definitions.registry import Registry, build_registry, directories_from_env
+from vessel.errors import ValidationError
+
+router = APIRouter(prefix="/api/v1", tags=["applications"])
+BODY = "request body"  # what stands for the file in the location of every problem found in a body
+BODY_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "application/json", "text/plain")
+Namespace = Annotated[str | None, Query(description="Deliver into this namespace, whatever the body says.")]
+_APPLY_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {t: {"schema": {"type": "string"}} for t in ("application/yaml", "application/json")},
+        "description": "Application (and the definitions, Policies and Workflows it uses), as YAML or JSON.",
+    }
+}
+
+
+async def _text(request: Request) -> str:
+    """The body as text, refused past the size limit without reading more than the limit."""
+    limit = state_of(request).settings.body_limit
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise ApiProblem(413, f"the request body is larger than the {limit} byte limit")
+    media = request.headers.get("content-type", "application/yaml").split(";")[0].strip().lower()
+    if media not in BODY_TYPES:
+        raise ApiProblem(415, f"send YAML or JSON ({', '.join(BODY_TYPES)}), not {media}")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise ApiProblem(413, f"the request body is larger than the {limit} byte limit")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValidationError(f"the body is not UTF-8 text (byte {exc.start})") from None
+
+
+def _registry(state: ServerState, loaded: LoadedFiles) -> Registry:
+    """The server's definitions, plus those that came in the body (for this application only)."""
+    if not loaded.definitions:
+        return state.registry
+    return build_registry(directories_from_env(), loaded.definitions)
+
+
+@router.post("/applications", status_code=202, openapi_extra=_APPLY_BODY, summary="Apply (vessel up)")
+async def apply(request: Request, user: Caller, namespace: Namespace = None) -> dict[str, Any]:
+    """Store a revision of each Application in the body and start its workflow; answers at once."""
+    text = await _text(request)
+    return await run_in_threadpool(_apply, state_of(request), text, namespace)
+
+
+def _apply(state: ServerState, text: str, namespace: str | None) -> dict[str, Any]:
+    loaded = load_text(text, BODY)
+    registry = _registry(state, loaded)
+    apps = applications(loaded, namespace)
+    ctl = state.controller()
+    check_all(apps, registry, ctl.targets)  # every mistake, before anything is stored
+    submitted = [ctl.submit(app, registry) for app in apps]
+    return {
+        "applications": [
+            {
+                "name": s.app.name,
+                "namespace": s.app.namespace,
+                "revision": s.revision if s.revision is not None else s.app.revision,
+                "created": s.revision is not None,
+                "run": s.run_id,
+                "warnings": list(s.warnings),
+            }
+            for s in submitted
+        ],
+        "notes": loaded.all_notes(),
+        "warnings": warnings_for(apps, registry),
+    }
+
+
+@router.post("/dry-run", openapi_extra=_APPLY_BODY, summary="Render without delivering (vessel dry-run)")
+async def dry_run_body(request: Request, user: Caller, namespace: Namespace = None) -> dict[str, Any]:
+    """The body's Applications rendered for Kubernetes, as `vessel dry-run -o json` prints them."""
+    text = await _text(request)
+    return await run_in_threadpool(_dry_run, state_of(request), text, namespace)
+
+
+def _dry_run(state: ServerState, text: str, namespace: str | None) -> dict[str, Any]:
+    loaded = load_text(text, BODY)
+    result = dry_run(loaded, _registry(state, loaded), namespace)
+    return {**manifest_list(result.manifests), "notes": result.notes, "warnings": result.warnings}
+
+
+@router.get("/applications", summary="List applications (vessel ls)")
+def list_applications(
+    request: Request,
+    user: Caller,
+    namespace: Annotated[str | None, Query(description="Only this namespace (default: every one).")] = None,
+    phase: Annotated[str | None, Query(description="Only applications in this phase.")] = None,
+    health: Annotated[str | None, Query(description="healthy (running) or unhealthy.")] = None,
+    selector: Annotated[str | None, Query(description="Label selector: a=b,c!=d,e,!f.")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
+    after: Annotated[str | None, Query(alias="continue", description="From the previous page.")] = None,
+) -> dict[str, Any]:
+    """One page of applications by namespace and name; `continue` names the next page, if any."""
+    check_health(health)
+    requirements = parse_selector(selector) if selector is not None else ()
+    ctl = state_of(request).controller()
+    start = _position(after)
+    page: list[dict[str, Any]] = []
+    for doc in application_list(ctl, namespace):
+        if (doc["namespace"], doc["name"]) <= start:
+            continue
+        if (phase is not None and doc["phase"] != phase) or not healthy_as_asked(doc["phase"], health):
+            continue
+        if requirements and not all(r.holds(_labels(ctl, doc)) for r in requirements):
+            continue
+        if len(page) == limit:
+            return {"items": page, "continue": _token(page[-1])}
+        page.append(doc)
+    return {"items": page, "continue": None}
+
+
+def _labels(ctl: Any, doc: dict[str, Any]) -> dict[str, Any]:
+    app = ctl.find(doc["namespace"], doc["name"])
+    spec = ctl.store.revision(app.id, app.revision).spec
+    labels = spec.get("metadata", {}).get("labels") or {}
+    return labels if isinstance(labels, dict) else {}
+
+
+def _token(doc: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(f"{doc['namespace']}/{doc['name']}".encode()).decode()
+
+
+def _position(token: str | None) -> tuple[str, str]:
+    if token is None:
+        return ("", "")
+    try:
+        namespace, _, name = base64.urlsafe_b64decode(token.encode()).decode().partition("/")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise ValidationError("continue: not a token this server gave") from None
+    return (namespace, name)
+
+
+@router.get("/namespaces/{namespace}/applications/{name}", summary="Status (vessel status -o json)")
+def get_application(request: Request, user: Caller, namespace: str, name: str) -> dict[str, Any]:
+    """The application's status document: phase, workflow steps, services and resources."""
+    ctl = state_of(request).controller()
+    return status_of(ctl, ctl.find(namespace, name))
+
+
+@router.delete("/namespaces/{namespace}/applications/{name}", summary="Delete (vessel delete)")
+def delete_application(
+    request: Request,
+    user: Caller,
+    namespace: str,
+    name: str,
+    orphan: Annotated[
+        bool, Query(description="Leave in place, and forget, what cannot be deleted now.")
+    ] = False,
+) -> JSONResponse:
+    """Delete the application and what it delivered. 200 when done; 202 while deletes are still being
+    retried (the controller loop goes on; GET says what is left). With `orphan`, what cannot be deleted
+    now is left in place, forgotten, and listed."""
+    ctl = state_of(request).controller()
+    app = ctl.find(namespace, name)
+    if orphan:
+        left = ctl.delete_orphaning(app)
+        items = [{"target": e.target, "resource": str(e.key), "reason": e.last_error or ""} for e in left]
+        return JSONResponse({"deleted": True, "leftInPlace": items})
+    if ctl.delete(app):
+        return JSONResponse({"deleted": True})
+    left = ctl.store.inventory(app.id)
+    return JSONResponse({"deleted": False, "resourcesLeft": len(left)}, status_code=202)
