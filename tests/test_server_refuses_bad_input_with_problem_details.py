@@ -5,6 +5,8 @@ JSON is 415; an out-of-range list limit is 422 naming the parameter."""
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -73,11 +75,34 @@ def test_a_json_body_is_checked_the_same_way(server: ServerProcess) -> None:
     assert [p for p, _ in _problems(answer.body)] == ["spec.components[0].properties.image"]
 
 
-def test_a_body_past_the_limit_is_refused_unread(server: ServerProcess) -> None:
-    huge = "# padding\n" * (1024 * 1024 // 10 + 1)
-    answer = server.request("POST", "/api/v1/applications", huge)
-    assert answer.status == 413
-    assert answer.headers["content-type"] == "application/problem+json"
+def _post_raw(server: ServerProcess, headers: dict[str, str], chunks: list[bytes]) -> tuple[int, str]:
+    """POST with the given headers, sending `chunks` as they are (the server may answer before all are
+    sent: then sending stops and the answer is read)."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        conn.putrequest("POST", "/api/v1/applications")
+        for name, value in {**headers, "Authorization": f"Bearer {server.token}"}.items():
+            conn.putheader(name, value)
+        conn.endheaders()
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            for chunk in chunks:
+                conn.send(chunk)
+        answer = conn.getresponse()
+        return answer.status, answer.getheader("content-type", "")
+    finally:
+        conn.close()
+
+
+def test_a_body_declared_past_the_limit_is_refused_unread(server: ServerProcess) -> None:
+    headers = {"Content-Type": "application/yaml", "Content-Length": str(64 * 1024 * 1024)}
+    assert _post_raw(server, headers, []) == (413, "application/problem+json")  # not one byte sent
+
+
+def test_a_streamed_body_is_cut_at_the_limit(server: ServerProcess) -> None:
+    piece = b"# padding" + b"." * 1014 + b"\n"  # 1 KiB
+    chunk = f"{len(piece) * 64:x}\r\n".encode() + piece * 64 + b"\r\n"  # 64 KiB per chunk
+    headers = {"Content-Type": "application/yaml", "Transfer-Encoding": "chunked"}
+    assert _post_raw(server, headers, [chunk] * 20 + [b"0\r\n\r\n"]) == (413, "application/problem+json")
 
 
 def test_only_yaml_or_json_is_read(server: ServerProcess) -> None:
