@@ -9,9 +9,9 @@ import contextlib
 import http.client
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+
 from server_process import ServerProcess, admin_token, with_target
 
 BAD = """\

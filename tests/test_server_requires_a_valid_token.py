@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from server_process import ServerProcess, admin_token, with_target
 from typer.testing import CliRunner
 
+from server_process import ServerProcess, admin_token, with_target
 from vessel.cli.main import app as cli
 from vessel.controller.accounts import issue_token
 from vessel.store.accounts import Accounts

@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from server_process import ServerProcess, admin_token, wait_for, with_target
 
+from server_process import ServerProcess, admin_token, wait_for, with_target
 from vessel.store.store import Store
 
 APP = """\
