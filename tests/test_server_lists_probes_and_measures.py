@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.config import Config
-from server_process import ServerProcess, admin_token, wait_for, with_target
 
+from server_process import ServerProcess, admin_token, wait_for, with_target
 from vessel.store.store import MIGRATIONS, Store
 
 

@@ -21,7 +21,7 @@ from vessel.api.state import DEFAULT_PAGE, MAX_PAGE, ServerState
 from vessel.controller.applying import applications, check_all, dry_run, manifest_list, warnings_for
 from vessel.controller.selection import check_health, healthy_as_asked, parse_selector
 from vessel.controller.status import status_of
-from vessel.controller.views import application_list
+from vessel.controller.views import application_list, event_list
 from vessel.definitions.files import LoadedFiles, load_text
 from vessel.definitions.registry import Registry, build_registry, directories_from_env
 from vessel.errors import ValidationError
@@ -166,6 +166,13 @@ def get_application(request: Request, user: Caller, namespace: str, name: str) -
     """The application's status document: phase, workflow steps, services and resources."""
     ctl = state_of(request).controller()
     return status_of(ctl, ctl.find(namespace, name))
+
+
+@router.get("/namespaces/{namespace}/applications/{name}/events", summary="Events (vessel events -o json)")
+def get_events(request: Request, user: Caller, namespace: str, name: str) -> list[dict[str, Any]]:
+    """What happened to the application, oldest first (the most recent ones, as `vessel events`)."""
+    ctl = state_of(request).controller()
+    return event_list(ctl, ctl.find(namespace, name))
 
 
 @router.delete("/namespaces/{namespace}/applications/{name}", summary="Delete (vessel delete)")
