@@ -63,7 +63,11 @@ class ServerProcess:
         command = [sys.executable, "-m", "vessel", "server", "--listen", f"127.0.0.1:{self.port}", *args]
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-        self._wait_until_up()
+        try:
+            self._wait_until_up()
+        except BaseException:
+            self.kill()  # a server that did not come up is not left behind
+            raise
         return self
 
     def _wait_until_up(self) -> None:

@@ -38,11 +38,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     home = tmp_path_factory.mktemp("home")
     with_target(home, "mem", "memory")
     proc = ServerProcess(home, admin_token(home)).start("--interval", "0.2")
-    for name, namespace, team in APPS:
-        assert proc.request("POST", "/api/v1/applications", _app(name, namespace, team)).status == 202
-    wait_for(lambda: len(_names(proc, "?phase=running")) == len(APPS), "every application running")
-    yield proc
-    proc.kill()
+    try:
+        for name, namespace, team in APPS:
+            assert proc.request("POST", "/api/v1/applications", _app(name, namespace, team)).status == 202
+        wait_for(lambda: len(_names(proc, "?phase=running")) == len(APPS), "every application running")
+        yield proc
+    finally:
+        proc.kill()
 
 
 def _names(server: ServerProcess, query: str) -> list[str]:

@@ -41,8 +41,10 @@ def _app(name: str, image: str, gate: bool) -> str:
 def server(isolated_home: Path) -> Iterator[ServerProcess]:
     with_target(isolated_home, "mem", "memory")
     proc = ServerProcess(isolated_home, admin_token(isolated_home)).start("--interval", "0.2")
-    yield proc
-    proc.kill()
+    try:
+        yield proc
+    finally:
+        proc.kill()
 
 
 def _status(server: ServerProcess, name: str) -> dict[str, object]:

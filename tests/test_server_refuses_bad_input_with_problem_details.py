@@ -39,8 +39,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     home = tmp_path_factory.mktemp("home")
     with_target(home, "mem", "memory")
     proc = ServerProcess(home, admin_token(home)).start()
-    yield proc
-    proc.kill()
+    try:
+        yield proc
+    finally:
+        proc.kill()
 
 
 def _problems(answer_body: bytes) -> list[tuple[str, int | None]]:

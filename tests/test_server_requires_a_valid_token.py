@@ -26,8 +26,10 @@ LIST = "/api/v1/applications"
 def server(isolated_home: Path) -> Iterator[ServerProcess]:
     with_target(isolated_home, "mem", "memory")
     proc = ServerProcess(isolated_home, admin_token(isolated_home)).start()
-    yield proc
-    proc.kill()
+    try:
+        yield proc
+    finally:
+        proc.kill()
 
 
 def _refused(server: ServerProcess, token: str | None) -> None:

@@ -68,10 +68,7 @@ class Server:
         registry = build_registry(directories_from_env())
         self.controller = Controller(store, registry=registry)
         self.metrics = Metrics(store)
-        self.state = ServerState(
-            store, registry, self.controller.targets, self.controller.clock, self.controller.owner,
-            self.metrics, settings,
-        )  # fmt: skip
+        self.state = ServerState(self.controller, self.metrics, settings)
         self.stopping = threading.Event()
         self.loop_failed: BaseException | None = None
         config = uvicorn.Config(

@@ -1,7 +1,9 @@
 """What every request handler of one server shares: the store, the definitions, the targets, the clock,
-the metrics and the settings. Handlers build a `Controller` from it per request (cheap: it holds no
-connection), with the same owner and targets as the server's controller loop, so the API and the loop
-see the same targets — memory targets, Kubernetes clients — and release the same leases.
+the metrics and the settings. Handlers call one `Controller` of their own, built once: a controller
+keeps no state of its own between calls (what it knows is in the store; its caches and targets are
+thread-safe), and building one per request would cost more than the request (it loads the step types).
+It has the owner, targets and caches of the server's controller loop, so the API and the loop see the
+same targets — memory targets, Kubernetes clients — and release the same leases.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from vessel.controller.controller import Controller
 from vessel.definitions.registry import Registry
 from vessel.store.store import Store
 from vessel.workflow.clock import Clock
-from vessel.workflow.delivery import TargetProvider
 
 DEFAULT_BODY_LIMIT = 1024 * 1024  # bytes of a request body: an Application is a few KiB
 MAX_PAGE = 500  # applications in one page of a list
@@ -27,17 +28,29 @@ class Settings:
     interval: float = 2.0  # seconds between the controller loop's passes
 
 
-@dataclass(frozen=True)
 class ServerState:
-    store: Store
-    registry: Registry
-    targets: TargetProvider
-    clock: Clock
-    owner: str
-    metrics: Metrics
-    settings: Settings
+    def __init__(self, loop: Controller, metrics: Metrics, settings: Settings):
+        self.loop = loop
+        self.metrics = metrics
+        self.settings = settings
+        self.api = Controller(
+            loop.store, clock=loop.clock, targets=loop.targets, registry=loop.live_registry, owner=loop.owner
+        )
+        self.api.revision_cache = loop.revision_cache  # one set of thread-safe caches per process
+        self.api.status_bases = loop.status_bases
+
+    @property
+    def store(self) -> Store:
+        return self.loop.store
+
+    @property
+    def clock(self) -> Clock:
+        return self.loop.clock
+
+    @property
+    def registry(self) -> Registry:
+        return self.loop.live_registry
 
     def controller(self) -> Controller:
-        return Controller(
-            self.store, clock=self.clock, targets=self.targets, registry=self.registry, owner=self.owner
-        )
+        """The controller request handlers call (all requests share it: it keeps no per-call state)."""
+        return self.api
