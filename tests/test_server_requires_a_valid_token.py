@@ -49,6 +49,19 @@ def test_no_token_or_a_wrong_one_is_401(server: ServerProcess) -> None:
         assert server.request("GET", path, token=None).status == 200, path
 
 
+def test_every_api_route_needs_a_token(server: ServerProcess) -> None:
+    """Generated from the server's own route table: a route added without the token check fails here."""
+    paths = server.request("GET", "/openapi.json", token=None).json()["paths"]
+    routes = [(method.upper(), path) for path, item in paths.items() for method in item]
+    api = [(m, p) for m, p in routes if p.startswith("/api/")]
+    assert len(api) >= 10
+    for method, path in api:
+        concrete = path.replace("{namespace}", "default").replace("{name}", "web")
+        answer = server.request(method, concrete, "x", token=None)
+        assert answer.status == 401, (method, path, answer.status)
+    assert {p for _, p in routes if not p.startswith("/api/")} == {"/healthz", "/readyz", "/metrics"}
+
+
 def test_a_revoked_token_is_401_from_then_on(server: ServerProcess) -> None:
     created = CliRunner().invoke(cli, ["user", "add", "ci"])
     assert created.exit_code == 0, created.output

@@ -12,7 +12,6 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from vessel import __version__
@@ -20,6 +19,7 @@ from vessel.api import applications, probes, workflow_ops
 from vessel.api.auth import ApiProblem
 from vessel.api.problems import from_error as problem_from_error
 from vessel.api.problems import problem
+from vessel.api.responses import RedactedJSONResponse
 from vessel.api.state import ServerState
 from vessel.errors import VesselError
 
@@ -31,6 +31,7 @@ def create_app(state: ServerState) -> FastAPI:
         title="Vessel",
         version=__version__,
         description="Deliver Open Application Model applications: the API of `vessel server`.",
+        default_response_class=RedactedJSONResponse,
     )
     app.state.vessel = state
     app.include_router(probes.router)
@@ -44,17 +45,17 @@ def create_app(state: ServerState) -> FastAPI:
     return app
 
 
-async def _vessel_error(request: Request, exc: Exception) -> JSONResponse:
+async def _vessel_error(request: Request, exc: Exception) -> RedactedJSONResponse:
     assert isinstance(exc, VesselError)
     return problem_from_error(exc)
 
 
-async def _api_problem(request: Request, exc: Exception) -> JSONResponse:
+async def _api_problem(request: Request, exc: Exception) -> RedactedJSONResponse:
     assert isinstance(exc, ApiProblem)
     return problem(exc.status, exc.detail)
 
 
-async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
+async def _invalid_request(request: Request, exc: Exception) -> RedactedJSONResponse:
     assert isinstance(exc, RequestValidationError)
     problems = [
         {"path": ".".join(str(p) for p in e.get("loc", ())), "line": None, "message": e.get("msg", "")}
@@ -63,11 +64,11 @@ async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
     return problem(422, f"{len(problems)} problem(s) in the request", problems)
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> RedactedJSONResponse:
     assert isinstance(exc, HTTPException)
     return problem(exc.status_code, str(exc.detail))
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+async def _unexpected(request: Request, exc: Exception) -> RedactedJSONResponse:
     log.exception("%s %s failed", request.method, request.url.path, exc_info=exc)
     return problem(500, "the server failed to answer; its log says why")

@@ -12,11 +12,12 @@ import base64
 import binascii
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from vessel.api.auth import ApiProblem, Caller, state_of
+from vessel.api.auth import ApiProblem, caller, state_of
+from vessel.api.responses import RedactedJSONResponse
 from vessel.api.state import DEFAULT_PAGE, MAX_PAGE, ServerState
 from vessel.controller.applying import applications, check_all, dry_run, manifest_list, warnings_for
 from vessel.controller.selection import check_health, healthy_as_asked, parse_selector
@@ -26,7 +27,7 @@ from vessel.definitions.files import LoadedFiles, load_text
 from vessel.definitions.registry import Registry, build_registry, directories_from_env
 from vessel.errors import ValidationError
 
-router = APIRouter(prefix="/api/v1", tags=["applications"])
+router = APIRouter(prefix="/api/v1", tags=["applications"], dependencies=[Depends(caller)])  # a token, always
 BODY = "request body"  # what stands for the file in the location of every problem found in a body
 BODY_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "application/json", "text/plain")
 Namespace = Annotated[str | None, Query(description="Deliver into this namespace, whatever the body says.")]
@@ -67,7 +68,7 @@ def _registry(state: ServerState, loaded: LoadedFiles) -> Registry:
 
 
 @router.post("/applications", status_code=202, openapi_extra=_APPLY_BODY, summary="Apply (vessel up)")
-async def apply(request: Request, user: Caller, namespace: Namespace = None) -> dict[str, Any]:
+async def apply(request: Request, namespace: Namespace = None) -> dict[str, Any]:
     """Store a revision of each Application in the body and start its workflow; answers at once."""
     text = await _text(request)
     return await run_in_threadpool(_apply, state_of(request), text, namespace)
@@ -98,10 +99,14 @@ def _apply(state: ServerState, text: str, namespace: str | None) -> dict[str, An
 
 
 @router.post("/dry-run", openapi_extra=_APPLY_BODY, summary="Render without delivering (vessel dry-run)")
-async def dry_run_body(request: Request, user: Caller, namespace: Namespace = None) -> dict[str, Any]:
-    """The body's Applications rendered for Kubernetes, as `vessel dry-run -o json` prints them."""
+async def dry_run_body(request: Request, namespace: Namespace = None) -> JSONResponse:
+    """The body's Applications rendered for Kubernetes, as `vessel dry-run -o json` prints them.
+
+    Not redacted, as the CLI's dry-run is not: it is the caller's own input rendered, to be applied
+    elsewhere (masking would make it wrong, and masking values this server knows from other
+    applications would tell the caller which values those are)."""
     text = await _text(request)
-    return await run_in_threadpool(_dry_run, state_of(request), text, namespace)
+    return JSONResponse(await run_in_threadpool(_dry_run, state_of(request), text, namespace))
 
 
 def _dry_run(state: ServerState, text: str, namespace: str | None) -> dict[str, Any]:
@@ -113,7 +118,6 @@ def _dry_run(state: ServerState, text: str, namespace: str | None) -> dict[str, 
 @router.get("/applications", summary="List applications (vessel ls)")
 def list_applications(
     request: Request,
-    user: Caller,
     namespace: Annotated[str | None, Query(description="Only this namespace (default: every one).")] = None,
     phase: Annotated[str | None, Query(description="Only applications in this phase.")] = None,
     health: Annotated[str | None, Query(description="healthy (running) or unhealthy.")] = None,
@@ -162,14 +166,14 @@ def _position(token: str | None) -> tuple[str, str]:
 
 
 @router.get("/namespaces/{namespace}/applications/{name}", summary="Status (vessel status -o json)")
-def get_application(request: Request, user: Caller, namespace: str, name: str) -> dict[str, Any]:
+def get_application(request: Request, namespace: str, name: str) -> dict[str, Any]:
     """The application's status document: phase, workflow steps, services and resources."""
     ctl = state_of(request).controller()
     return status_of(ctl, ctl.find(namespace, name))
 
 
 @router.get("/namespaces/{namespace}/applications/{name}/events", summary="Events (vessel events -o json)")
-def get_events(request: Request, user: Caller, namespace: str, name: str) -> list[dict[str, Any]]:
+def get_events(request: Request, namespace: str, name: str) -> list[dict[str, Any]]:
     """What happened to the application, oldest first (the most recent ones, as `vessel events`)."""
     ctl = state_of(request).controller()
     return event_list(ctl, ctl.find(namespace, name))
@@ -178,13 +182,12 @@ def get_events(request: Request, user: Caller, namespace: str, name: str) -> lis
 @router.delete("/namespaces/{namespace}/applications/{name}", summary="Delete (vessel delete)")
 def delete_application(
     request: Request,
-    user: Caller,
     namespace: str,
     name: str,
     orphan: Annotated[
         bool, Query(description="Leave in place, and forget, what cannot be deleted now.")
     ] = False,
-) -> JSONResponse:
+) -> RedactedJSONResponse:
     """Delete the application and what it delivered. 200 when done; 202 while deletes are still being
     retried (the controller loop goes on; GET says what is left). With `orphan`, what cannot be deleted
     now is left in place, forgotten, and listed."""
@@ -193,8 +196,8 @@ def delete_application(
     if orphan:
         left = ctl.delete_orphaning(app)
         items = [{"target": e.target, "resource": str(e.key), "reason": e.last_error or ""} for e in left]
-        return JSONResponse({"deleted": True, "leftInPlace": items})
+        return RedactedJSONResponse({"deleted": True, "leftInPlace": items})
     if ctl.delete(app):
-        return JSONResponse({"deleted": True})
+        return RedactedJSONResponse({"deleted": True})
     left = ctl.store.inventory(app.id)
-    return JSONResponse({"deleted": False, "resourcesLeft": len(left)}, status_code=202)
+    return RedactedJSONResponse({"deleted": False, "resourcesLeft": len(left)}, status_code=202)

@@ -42,6 +42,3 @@ def caller(
     if user is None:
         raise ApiProblem(401, "the token is not valid (unknown, expired or revoked)")
     return user
-
-
-Caller = Annotated[UserRecord, Depends(caller)]

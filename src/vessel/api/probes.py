@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials
 
 from vessel.api.auth import bearer, caller, state_of
 from vessel.api.metrics import CONTENT_TYPE
 from vessel.api.problems import problem
+from vessel.api.responses import RedactedJSONResponse
 from vessel.errors import StoreUnavailableError
 
 router = APIRouter(tags=["probes"])
@@ -24,7 +25,7 @@ def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", summary="Ready: store reachable, migrations current", response_model=None)
-def readyz(request: Request) -> JSONResponse | dict[str, str]:
+def readyz(request: Request) -> RedactedJSONResponse | dict[str, str]:
     try:
         current = state_of(request).store.schema_current()
     except StoreUnavailableError as exc:

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi.responses import JSONResponse
-
+from vessel.api.responses import RedactedJSONResponse
 from vessel.errors import (
     ConflictError,
     DefinitionError,
@@ -44,7 +43,7 @@ TITLES = {
 }
 
 
-def problem(status: int, detail: str, problems: list[dict[str, Any]] | None = None) -> JSONResponse:
+def problem(status: int, detail: str, problems: list[dict[str, Any]] | None = None) -> RedactedJSONResponse:
     body = {
         "type": "about:blank",
         "title": TITLES.get(status, "Error"),
@@ -53,14 +52,14 @@ def problem(status: int, detail: str, problems: list[dict[str, Any]] | None = No
         "problems": problems if problems is not None else [{"path": "", "line": None, "message": detail}],
     }
     headers = {"WWW-Authenticate": 'Bearer realm="vessel"'} if status == 401 else None
-    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+    return RedactedJSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
 def status_of_error(exc: VesselError) -> int:
     return next((status for cls, status in STATUS_BY_ERROR if isinstance(exc, cls)), 500)
 
 
-def from_error(exc: VesselError) -> JSONResponse:
+def from_error(exc: VesselError) -> RedactedJSONResponse:
     errors = exc.errors if isinstance(exc, MultipleErrors) else (exc,)
     problems = [_problem(e) for e in errors]
     detail = f"{len(problems)} problems found" if len(problems) > 1 else errors[0].render()
