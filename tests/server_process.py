@@ -48,6 +48,7 @@ class ServerProcess:
     token: str = ""
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
+    env: dict[str, str] = field(default_factory=dict)  # more environment (VESSEL_DATABASE_URL, …)
     log: Path = field(init=False)
 
     def __post_init__(self) -> None:
@@ -60,6 +61,7 @@ class ServerProcess:
     def start(self, *args: str) -> ServerProcess:
         env = {**os.environ, "VESSEL_HOME": str(self.home)}
         env.pop("VESSEL_DATABASE_URL", None)
+        env.update(self.env)
         command = [sys.executable, "-m", "vessel", "server", "--listen", f"127.0.0.1:{self.port}", *args]
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -116,9 +118,14 @@ class ServerProcess:
             self.proc.wait(10)
 
 
-def admin_token(home: Path) -> str:
-    """Initialise the store under `home` with a first admin, as `vessel server init` does; its token."""
-    store = Store.open(f"sqlite:///{home / 'vessel.db'}")
+def _url(home: Path, url: str | None) -> str:
+    return url or f"sqlite:///{home / 'vessel.db'}"
+
+
+def admin_token(home: Path, url: str | None = None) -> str:
+    """Initialise the store (under `home`, or at `url`) with a first admin, as `vessel server init`
+    does; its token."""
+    store = Store.open(_url(home, url))
     try:
         return first_admin(store, "admin", time.time()).token
     finally:
@@ -135,11 +142,13 @@ def wait_for(check: Any, what: str, deadline_s: float = 30.0) -> Any:
     raise AssertionError(f"not within {deadline_s}s: {what}")
 
 
-def with_target(home: Path, name: str, type_: str, config: dict[str, Any] | None = None) -> None:
-    """Register a default target in the store under `home` (before the server starts)."""
+def with_target(
+    home: Path, name: str, type_: str, config: dict[str, Any] | None = None, url: str | None = None
+) -> None:
+    """Register a default target in the store (under `home`, or at `url`) before the server starts."""
     from vessel.targets.protocol import TargetInfo
 
-    store = Store.open(f"sqlite:///{home / 'vessel.db'}")
+    store = Store.open(_url(home, url))
     try:
         store.add_target(TargetInfo(name, type_, {}, config or {}), default=True, now=time.time())
     finally:
