@@ -25,7 +25,7 @@ LIST = "/api/v1/applications"
 @pytest.fixture
 def server(isolated_home: Path) -> Iterator[ServerProcess]:
     with_target(isolated_home, "mem", "memory")
-    proc = ServerProcess(isolated_home, admin_token(isolated_home)).start()
+    proc = ServerProcess(isolated_home, admin_token(isolated_home)).start("--bad-tokens", "1000")
     try:
         yield proc
     finally:

@@ -53,7 +53,7 @@ async def _vessel_error(request: Request, exc: Exception) -> RedactedJSONRespons
 
 async def _api_problem(request: Request, exc: Exception) -> RedactedJSONResponse:
     assert isinstance(exc, ApiProblem)
-    return problem(exc.status, exc.detail)
+    return problem(exc.status, exc.detail, retry_after=exc.retry_after)
 
 
 async def _invalid_request(request: Request, exc: Exception) -> RedactedJSONResponse:

@@ -19,12 +19,14 @@ bearer = HTTPBearer(
 
 
 class ApiProblem(Exception):
-    """An answer other than success that is no VesselError (401, 413, 415): turned into problem+json."""
+    """An answer other than success that is no VesselError (401, 413, 415, 429): turned into
+    problem+json (`retry_after`: seconds, sent as the Retry-After header)."""
 
-    def __init__(self, status: int, detail: str):
+    def __init__(self, status: int, detail: str, retry_after: float | None = None):
         super().__init__(detail)
         self.status = status
         self.detail = detail
+        self.retry_after = retry_after
 
 
 def state_of(request: Request) -> ServerState:
@@ -35,10 +37,15 @@ def state_of(request: Request) -> ServerState:
 def caller(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> UserRecord:
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise ApiProblem(401, "a bearer token is required (Authorization: Bearer TOKEN)")
     state = state_of(request)
-    user = authenticate(state.store, credentials.credentials, state.clock.now())
+    address, now = request.client.host if request.client else "", state.clock.now()
+    if wait := state.throttle.retry_after(address, now):
+        raise ApiProblem(429, f"too many bad tokens from {address}; try again in {wait:.0f}s", wait)
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        state.throttle.failed(address, now)
+        raise ApiProblem(401, "a bearer token is required (Authorization: Bearer TOKEN)")
+    user = authenticate(state.store, credentials.credentials, now)
     if user is None:
+        state.throttle.failed(address, now)
         raise ApiProblem(401, "the token is not valid (unknown, expired or revoked)")
     return user

@@ -40,6 +40,9 @@ def server(
     metrics_token: Annotated[
         bool, typer.Option("--metrics-token", help="Require a bearer token for /metrics too.")
     ] = False,
+    bad_tokens: Annotated[
+        int, typer.Option(min=1, help="Bad tokens an address may send per minute before it gets 429.")
+    ] = 10,
 ) -> None:
     """Serve the API and run the controller loop until SIGTERM or Ctrl-C."""
     if ctx.invoked_subcommand is not None:
@@ -60,7 +63,8 @@ def server(
     except VesselError as exc:
         raise _fail(exc) from None
     try:
-        code = Server(store, host, port, Settings(metrics_need_token=metrics_token, interval=interval)).run()
+        settings = Settings(metrics_need_token=metrics_token, interval=interval, bad_token_limit=bad_tokens)
+        code = Server(store, host, port, settings).run()
     finally:
         store.close()
     raise typer.Exit(code)

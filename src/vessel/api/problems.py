@@ -7,6 +7,7 @@ its line in the request body when known). A VesselError maps to its status by cl
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from vessel.api.responses import RedactedJSONResponse
@@ -38,12 +39,15 @@ TITLES = {
     413: "Request body too large",
     415: "Unsupported media type",
     422: "Invalid application",
+    429: "Too many bad tokens",
     500: "Internal error",
     503: "Store unavailable",
 }
 
 
-def problem(status: int, detail: str, problems: list[dict[str, Any]] | None = None) -> RedactedJSONResponse:
+def problem(
+    status: int, detail: str, problems: list[dict[str, Any]] | None = None, retry_after: float | None = None
+) -> RedactedJSONResponse:
     body = {
         "type": "about:blank",
         "title": TITLES.get(status, "Error"),
@@ -51,7 +55,9 @@ def problem(status: int, detail: str, problems: list[dict[str, Any]] | None = No
         "detail": detail,
         "problems": problems if problems is not None else [{"path": "", "line": None, "message": detail}],
     }
-    headers = {"WWW-Authenticate": 'Bearer realm="vessel"'} if status == 401 else None
+    headers = {"WWW-Authenticate": 'Bearer realm="vessel"'} if status == 401 else {}
+    if retry_after is not None:
+        headers["Retry-After"] = str(max(1, math.ceil(retry_after)))
     return RedactedJSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 

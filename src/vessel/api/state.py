@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vessel.api.metrics import Metrics
+from vessel.api.throttle import LIMIT, BadTokenThrottle
 from vessel.controller.controller import Controller
 from vessel.definitions.registry import Registry
 from vessel.store.store import Store
@@ -26,6 +27,7 @@ class Settings:
     body_limit: int = DEFAULT_BODY_LIMIT
     metrics_need_token: bool = False  # /metrics is open to scrapers unless configured otherwise
     interval: float = 2.0  # seconds between the controller loop's passes
+    bad_token_limit: int = LIMIT  # bad tokens an address may send per WINDOW_S before it gets 429
 
 
 class ServerState:
@@ -33,6 +35,7 @@ class ServerState:
         self.loop = loop
         self.metrics = metrics
         self.settings = settings
+        self.throttle = BadTokenThrottle(settings.bad_token_limit)
         self.api = Controller(
             loop.store, clock=loop.clock, targets=loop.targets, registry=loop.live_registry, owner=loop.owner
         )
