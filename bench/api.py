@@ -63,7 +63,7 @@ def prepare(home: Path) -> str:
     store = Store.open(f"sqlite:///{home / 'vessel.db'}")
     try:
         store.add_target(TargetInfo("mem", "memory", {}, {}), default=True, now=time.time())
-        return first_admin(store, "bench", time.time()).token
+        return first_admin(store, "bench", time.time(), actor="bench").token
     finally:
         store.close()
 

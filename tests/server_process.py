@@ -127,7 +127,7 @@ def admin_token(home: Path, url: str | None = None) -> str:
     does; its token."""
     store = Store.open(_url(home, url))
     try:
-        return first_admin(store, "admin", time.time()).token
+        return first_admin(store, "admin", time.time(), actor="test").token
     finally:
         store.close()
 

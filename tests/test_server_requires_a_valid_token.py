@@ -80,8 +80,10 @@ def test_an_expired_token_is_401(server: ServerProcess, isolated_home: Path) -> 
     store = Store.open()
     try:
         user = Accounts(store).user("admin")
-        issued_long_ago = issue_token(store, user, time.time() - 3600, 60.0)  # expired 59 minutes ago
-        fresh = issue_token(store, user, time.time(), 3600.0)
+        issued_long_ago = issue_token(
+            store, user, time.time() - 3600, 60.0, actor="test"
+        )  # expired 59 minutes ago
+        fresh = issue_token(store, user, time.time(), 3600.0, actor="test")
     finally:
         store.close()
     _refused(server, issued_long_ago.token)

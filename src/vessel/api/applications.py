@@ -71,7 +71,11 @@ def _registry(state: ServerState, loaded: LoadedFiles) -> Registry:
 async def apply(request: Request, namespace: Namespace = None) -> dict[str, Any]:
     """Store a revision of each Application in the body and start its workflow; answers at once."""
     text = await _text(request)
-    return await run_in_threadpool(_apply, state_of(request), text, namespace)
+    applied = await run_in_threadpool(_apply, state_of(request), text, namespace)
+    request.state.audit_object = ", ".join(
+        f"{a['namespace']}/{a['name']}@{a['revision']}" for a in applied["applications"]
+    )
+    return applied
 
 
 def _apply(state: ServerState, text: str, namespace: str | None) -> dict[str, Any]:

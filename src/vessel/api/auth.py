@@ -48,4 +48,5 @@ def caller(
     if user is None:
         state.throttle.failed(address, now)
         raise ApiProblem(401, "the token is not valid (unknown, expired or revoked)")
+    request.state.user = user.name  # who, for the audit log
     return user

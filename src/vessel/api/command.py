@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from vessel.controller.accounts import first_admin
+from vessel.controller.audit import local_actor
 from vessel.controller.reconcile_loop import check_interval
 from vessel.errors import StoreUnavailableError, ValidationError, VesselError
 from vessel.store.store import Store
@@ -76,7 +77,7 @@ def init(user: Annotated[str, typer.Option(help="Name of the first admin.")] = "
     try:
         store = Store.open()
         try:
-            issued = first_admin(store, user, SystemClock().now())
+            issued = first_admin(store, user, SystemClock().now(), actor=local_actor())
         finally:
             store.close()
     except VesselError as exc:

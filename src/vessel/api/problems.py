@@ -34,6 +34,7 @@ STATUS_BY_ERROR: tuple[tuple[type[VesselError], int], ...] = (
 TITLES = {
     400: "Bad request",
     401: "Unauthorized",
+    403: "Forbidden",
     404: "Not found",
     409: "Conflict",
     413: "Request body too large",

@@ -6,16 +6,18 @@ keeps only its hash. `vessel token list` shows each token's public id, never its
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
 from vessel.cli.ls import local_time
+from vessel.cli.output import View, ViewOption, show
 from vessel.cli.report import err, out, reporting
 from vessel.cli.session import open_store
-from vessel.controller.accounts import add_user, expiry_seconds, issue_token
+from vessel.controller.accounts import add_user, expiry_seconds, issue_token, revoke_token
+from vessel.controller.audit import MAX_ENTRIES, audit_list, local_actor
 from vessel.controller.views import rfc3339
 from vessel.store.accounts import Accounts
 from vessel.workflow.clock import SystemClock
@@ -33,7 +35,7 @@ def user_add(
     with reporting():
         store = open_store()
         try:
-            add_user(store, name, SystemClock().now(), admin=admin)
+            add_user(store, name, SystemClock().now(), actor=local_actor(), admin=admin)
         finally:
             store.close()
     out.print(f"user {name} added")
@@ -51,7 +53,9 @@ def token_create(
         lifetime = expiry_seconds(expires) if expires is not None else None
         store = open_store()
         try:
-            issued = issue_token(store, Accounts(store).user(user), SystemClock().now(), lifetime)
+            issued = issue_token(
+                store, Accounts(store).user(user), SystemClock().now(), lifetime, actor=local_actor()
+            )
         finally:
             store.close()
     until = f", expires {rfc3339(issued.expires_at)}" if issued.expires_at is not None else ""
@@ -67,7 +71,7 @@ def token_revoke(
     with reporting():
         store = open_store()
         try:
-            Accounts(store).revoke(key_id, SystemClock().now())
+            revoke_token(store, key_id, SystemClock().now(), actor=local_actor())
         finally:
             store.close()
     out.print(f"token {key_id} revoked")
@@ -86,5 +90,27 @@ def token_list(user: Annotated[str | None, typer.Option("--user", help="Only thi
     for t in found:
         when = [t.created_at, t.expires_at, t.revoked_at]
         cells = [t.key_id, t.user, *(local_time(rfc3339(w)) if w is not None else "-" for w in when)]
+        table.add_row(*(Text(c) for c in cells))
+    out.print(table)
+
+
+def audit(
+    limit: Annotated[int, typer.Option(min=1, max=MAX_ENTRIES, help="How many of the latest entries.")] = 50,
+    output: ViewOption = View.table,
+) -> None:
+    """The audit log: who changed what through the API (and accounts from here), and how it ended."""
+    with reporting():
+        store = open_store()
+        try:
+            entries = audit_list(store, limit)
+        finally:
+            store.close()
+    show(entries, output, _audit_table)
+
+
+def _audit_table(rows: list[dict[str, Any]]) -> None:
+    table = Table("TIME", "ACTOR", "ACTION", "OBJECT", "OUTCOME", box=None, pad_edge=False)
+    for r in rows:
+        cells = (local_time(r["time"]), r["actor"], r["action"], r["object"], r["outcome"])
         table.add_row(*(Text(c) for c in cells))
     out.print(table)

@@ -41,6 +41,7 @@ app.add_typer(revisions.app, name="revision")
 app.add_typer(workflow_ops.app, name="workflow")
 app.add_typer(targets.app, name="target")
 app.add_typer(defs.app, name="def")
+app.command()(accounts.audit)
 app.add_typer(accounts.users, name="user")
 app.add_typer(accounts.tokens, name="token")
 

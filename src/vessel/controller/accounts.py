@@ -5,7 +5,7 @@ bits from `secrets.token_urlsafe`) is checked against the SHA-256 digest stored 
 `hmac.compare_digest`, so how long the comparison takes tells nothing about the secret. A token is
 shown once, when it is created; it is good until it expires (`--expires 30d`) or is revoked. The CLI
 (`vessel user add`, `vessel token create|revoke|list`, `vessel server init`) and the API use these
-same functions.
+same functions, and every change they make is written to the audit log.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
+from vessel.controller import audit
 from vessel.errors import ValidationError
 from vessel.model.duration import parse_duration
 from vessel.model.kube_names import dns_label
@@ -51,24 +52,33 @@ def check_user_name(name: str) -> None:
         raise ValidationError(f"user name {name!r}: {problem}")
 
 
-def add_user(store: Store, name: str, now: float, *, admin: bool = False) -> UserRecord:
+def add_user(store: Store, name: str, now: float, *, actor: str, admin: bool = False) -> UserRecord:
     check_user_name(name)
-    return Accounts(store).add_user(name, admin=admin, now=now)
+    user = Accounts(store).add_user(name, admin=admin, now=now)
+    audit.record(store, now, actor, "user add" + (" --admin" if admin else ""), name, "ok")
+    return user
 
 
-def first_admin(store: Store, name: str, now: float) -> Issued:
+def first_admin(store: Store, name: str, now: float, *, actor: str) -> Issued:
     """The first user of a server, an admin, with a token that never expires; refused once users exist."""
     check_user_name(name)
     user = Accounts(store).add_user(name, admin=True, now=now, only_if_none=True)
-    return issue_token(store, user, now, None)
+    audit.record(store, now, actor, "server init", name, "ok")
+    return issue_token(store, user, now, None, actor=actor)
 
 
-def issue_token(store: Store, user: UserRecord, now: float, lifetime: float | None) -> Issued:
+def issue_token(store: Store, user: UserRecord, now: float, lifetime: float | None, *, actor: str) -> Issued:
     key_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     expires_at = None if lifetime is None else now + lifetime
     Accounts(store).add_token(user, key_id, _digest(secret), now, expires_at)
+    audit.record(store, now, actor, "token create", f"{key_id} ({user.name})", "ok")
     return Issued(key_id, f"{PREFIX}{key_id}.{secret}", user.name, expires_at)
+
+
+def revoke_token(store: Store, key_id: str, now: float, *, actor: str) -> None:
+    Accounts(store).revoke(key_id, now)
+    audit.record(store, now, actor, "token revoke", key_id, "ok")
 
 
 def authenticate(store: Store, presented: str, now: float) -> UserRecord | None:

@@ -202,3 +202,16 @@ tokens = Table(
     Column("revoked_at", Float),  # None: valid
     Index("ix_tokens_user", "user_id"),
 )
+
+# Who changed what, when, with what outcome: one row per change through the API (and per account change
+# from the CLI). `actor` is a user's name as it was then (not a key: history outlives the user).
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", Float, nullable=False),
+    Column("actor", String(253), nullable=False),  # a user's name, or "-" when the caller was not known
+    Column("action", String(253), nullable=False),  # e.g. "POST /api/v1/applications", "token create"
+    Column("object", String(600), nullable=False),  # e.g. "default/web", a token id; "" when none
+    Column("outcome", String(32), nullable=False),  # the HTTP status, or "ok" / "error"
+)

@@ -1,7 +1,8 @@
-"""Server mode: the users who may call the API and their bearer tokens (kept as hashes only).
+"""Server mode: the users who may call the API, their bearer tokens (kept as hashes only), and the
+audit log of changes.
 
-Projects, members (user, project, role) and the audit log are the next tables of server mode; they
-refer to `users.id`.
+Projects and members (user, project, role) are the next tables of server mode; they will refer to
+`users.id`.
 """
 
 from __future__ import annotations
@@ -32,9 +33,19 @@ def upgrade() -> None:
         sa.Column("revoked_at", sa.Float),
     )
     op.create_index("ix_tokens_user", "tokens", ["user_id"])
+    op.create_table(
+        "audit",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("at", sa.Float, nullable=False),
+        sa.Column("actor", sa.String(253), nullable=False),
+        sa.Column("action", sa.String(253), nullable=False),
+        sa.Column("object", sa.String(600), nullable=False),
+        sa.Column("outcome", sa.String(32), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("audit")
     op.drop_index("ix_tokens_user", table_name="tokens")
     op.drop_table("tokens")
     op.drop_table("users")
