@@ -1,11 +1,11 @@
 """`vessel server`: the API (uvicorn) and the controller loop, in one process.
 
-The loop runs in a thread of its own with its own `Controller`; request handlers build theirs per
-request with the same owner and targets (api/state.py), so a request never waits for a workflow and
-the loop never waits for a request. SIGTERM or Ctrl-C stops both: uvicorn stops accepting and finishes
-the requests in flight, the loop lets the application in hand finish its round (the step being executed
-completes and is recorded), then the leases this process holds are released — another server takes
-its runs over at once, not after the lease time — and the process exits 0. If the loop itself cannot go
+The loop runs in a thread of its own with its own `Controller`; request handlers share another with
+the same owner, targets and caches (api/state.py), so a request never waits for a workflow and the
+loop never waits for a request. SIGTERM or Ctrl-C stops both: uvicorn stops accepting and finishes the
+requests in flight, the loop lets the step being executed complete and be recorded and starts no
+further one, then the leases this process holds are released — another server takes its runs over at
+once, not after the lease time — and the process exits 0. If the loop itself cannot go
 on (the store gone for good), the server stops too and exits 1: an API whose runs nobody drives would
 accept work that never happens.
 """

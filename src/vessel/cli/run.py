@@ -5,7 +5,8 @@ durations and retry backoff, re-applies drift, goes on with failed deletes and k
 reads the target registry again at every pass, so targets added, changed or removed by other commands
 while it runs are seen. When the store fails in a way that passes (PostgreSQL restarting, a full disk) it
 keeps running: it says "store unavailable, retrying in Ns" and does the pass again once the store answers
-(controller/outage.py). Stop it with Ctrl-C or SIGTERM.
+(controller/outage.py). Stop it with Ctrl-C or SIGTERM: the step in flight finishes and is recorded, no
+further step starts, and its leases are released.
 """
 
 from __future__ import annotations

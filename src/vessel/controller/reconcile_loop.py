@@ -4,9 +4,9 @@
 reads the target registry again first, so targets added, changed or removed by other commands are
 seen. One broken application never stops the loop (its error is reported and the pass goes on); the
 store's own outages are waited out (controller/outage.py) and the pass is done again once it answers.
-Stopping is checked between applications, so a stop lets the application in hand finish its round —
-the step being executed completes and is recorded — and the caller then releases the leases
-(`Controller.close`).
+Stopping is checked before each step and between applications: a stop lets the step being executed
+complete and be recorded, starts no other, and the caller then releases the leases
+(`Controller.close`), so the next driver goes on from exactly there.
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ class ReconcileLoop:
 
     def run(self, once: bool = False) -> None:
         self.controller.outages.stop = self.stopping
+        self.controller.engine.stopping = self.stopping  # a stop starts no further step
         while not self.stopping():
             started = time.monotonic()
             try:
