@@ -93,8 +93,9 @@ class ServerProcess:
         *,
         token: str | None = "default",
         content_type: str = "application/yaml",
+        headers: dict[str, str] | None = None,
     ) -> Answer:
-        headers = {"Content-Type": content_type}
+        headers = {"Content-Type": content_type, **(headers or {})}
         bearer = self.token if token == "default" else token
         if bearer:
             headers["Authorization"] = f"Bearer {bearer}"

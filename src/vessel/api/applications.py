@@ -12,7 +12,7 @@ import base64
 import binascii
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -68,23 +68,48 @@ def _registry(state: ServerState, loaded: LoadedFiles) -> Registry:
 
 
 @router.post("/applications", status_code=202, openapi_extra=_APPLY_BODY, summary="Apply (vessel up)")
-async def apply(request: Request, namespace: Namespace = None) -> dict[str, Any]:
-    """Store a revision of each Application in the body and start its workflow; answers at once."""
+async def apply(
+    request: Request,
+    namespace: Namespace = None,
+    if_match: Annotated[
+        str | None,
+        Header(description='The ETag of the version this change is based on ("0": the application is new).'),
+    ] = None,
+) -> dict[str, Any]:
+    """Store a revision of each Application in the body and start its workflow; answers at once. With
+    `If-Match`, only if the application's latest revision is still the one the ETag names (else 412)."""
     text = await _text(request)
-    applied = await run_in_threadpool(_apply, state_of(request), text, namespace)
+    expected = _expected_revision(if_match)
+    applied = await run_in_threadpool(_apply, state_of(request), text, namespace, expected)
     request.state.audit_object = ", ".join(
         f"{a['namespace']}/{a['name']}@{a['revision']}" for a in applied["applications"]
     )
     return applied
 
 
-def _apply(state: ServerState, text: str, namespace: str | None) -> dict[str, Any]:
+def _expected_revision(if_match: str | None) -> int | None:
+    """The revision an `If-Match` ETag names (`"3"` or `W/"3"`), or None without one."""
+    if if_match is None:
+        return None
+    tag = if_match.strip().removeprefix("W/").strip('"')
+    if not tag.isdigit():
+        raise ValidationError(f'If-Match: {if_match!r} is not an ETag this server gave (e.g. "3")')
+    return int(tag)
+
+
+def etag(revision: int) -> str:
+    return f'"{revision}"'
+
+
+def _apply(state: ServerState, text: str, namespace: str | None, expected: int | None) -> dict[str, Any]:
     loaded = load_text(text, BODY)
     registry = _registry(state, loaded)
     apps = applications(loaded, namespace)
+    if expected is not None and len(apps) != 1:
+        raise ValidationError(f"If-Match applies to one Application; the body holds {len(apps)}")
     ctl = state.controller()
     check_all(apps, registry, ctl.targets)  # every mistake, before anything is stored
-    submitted = [ctl.submit(app, registry) for app in apps]
+    submitted = [ctl.submit(app, registry, expected_revision=expected) for app in apps]
     return {
         "applications": [
             {
@@ -170,10 +195,12 @@ def _position(token: str | None) -> tuple[str, str]:
 
 
 @router.get("/namespaces/{namespace}/applications/{name}", summary="Status (vessel status -o json)")
-def get_application(request: Request, namespace: str, name: str) -> dict[str, Any]:
-    """The application's status document: phase, workflow steps, services and resources."""
+def get_application(request: Request, namespace: str, name: str) -> RedactedJSONResponse:
+    """The application's status document: phase, workflow steps, services and resources. Its ETag
+    names the latest revision: send it back as `If-Match` to apply a change only on top of it."""
     ctl = state_of(request).controller()
-    return status_of(ctl, ctl.find(namespace, name))
+    app = ctl.find(namespace, name)
+    return RedactedJSONResponse(status_of(ctl, app), headers={"ETag": etag(app.latest_revision)})
 
 
 @router.get("/namespaces/{namespace}/applications/{name}/events", summary="Events (vessel events -o json)")

@@ -18,6 +18,7 @@ from vessel.errors import (
     MultipleErrors,
     NotFoundError,
     RenderError,
+    StaleVersionError,
     StoreUnavailableError,
     VesselError,
 )
@@ -25,6 +26,7 @@ from vessel.errors import (
 MEDIA_TYPE = "application/problem+json"
 STATUS_BY_ERROR: tuple[tuple[type[VesselError], int], ...] = (
     (NotFoundError, 404),
+    (StaleVersionError, 412),
     (ConflictError, 409),
     (InputError, 422),
     (DefinitionError, 422),
@@ -37,6 +39,7 @@ TITLES = {
     403: "Forbidden",
     404: "Not found",
     409: "Conflict",
+    412: "Precondition failed",
     413: "Request body too large",
     415: "Unsupported media type",
     422: "Invalid application",

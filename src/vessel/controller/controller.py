@@ -87,7 +87,12 @@ class Controller:
     # --- submitting ------------------------------------------------------------------------------
 
     def submit(
-        self, app: Application, registry: Registry | None = None, *, source_dir: str | None = None
+        self,
+        app: Application,
+        registry: Registry | None = None,
+        *,
+        source_dir: str | None = None,
+        expected_revision: int | None = None,
     ) -> Submitted:
         """Store a new revision (unless identical to the current one) and start its workflow run.
 
@@ -96,7 +101,10 @@ class Controller:
 
         `source_dir` is the directory the Application file was read from, on this machine: remembered for
         the application (the last one wins), outside the revision, so the same file applied from two
-        checkouts is one revision and no machine path reaches a digest or a delivered object."""
+        checkouts is one revision and no machine path reaches a digest or a delivered object.
+
+        `expected_revision`: the latest revision the caller based this change on (0: the application
+        must not exist yet); another one is a StaleVersionError and nothing is stored."""
         check_expressions(app)  # a run must not find out later that an `if` can never be evaluated
         snap = snapshot(app, registry or self.live_registry)
         self.targets.refresh()
@@ -114,6 +122,7 @@ class Controller:
             snap.plan.to_json(),
             _step_records(snap.plan),
             default,
+            expected_revision,
         )
         if source_dir is not None and source_dir != record.source_dir:
             self.store.set_app(record.id, self.clock.now(), source_dir=source_dir)
