@@ -10,8 +10,9 @@ Starts `vessel server` (its own VESSEL_HOME in a temp dir, a memory target as th
    answer must be 200 with phase `running`.
 Each client keeps one connection (HTTP/1.1 keep-alive) and sends one request at a time. Any failure
 stops the benchmark with exit 1. The last line is one JSON object: requests/s and p50/p99 latency (ms)
-for both phases, the time the loop took to deliver everything, the loop's mean pass time (the API and
-the loop share one process, and so one interpreter lock) and the server's peak RSS.
+for both phases, the time the loop took to deliver everything, the loop's mean pass time over the
+delivered applications while the GETs ran (0 if no pass ended meanwhile; the API and the loop share one
+process, and so one interpreter lock) and the server's peak RSS.
 """
 
 from __future__ import annotations
@@ -195,8 +196,8 @@ def figures(prefix: str, latencies: list[float], wall: float) -> dict[str, float
     }
 
 
-def mean_pass_seconds(client: Client) -> float:
-    """The controller loop's mean pass time so far, from /metrics: what the API competes with."""
+def passes(client: Client) -> tuple[float, float]:
+    """The controller loop's passes so far and their total time, from /metrics."""
     status, body, _ = client.call("GET", "/metrics")
     if status != 200:
         raise Failed(f"metrics: {status}")
@@ -206,7 +207,12 @@ def mean_pass_seconds(client: Client) -> float:
         if line.startswith("vessel_reconcile_pass_seconds_")
     )
     count = float(values.get("vessel_reconcile_pass_seconds_count", "0"))
-    return float(values.get("vessel_reconcile_pass_seconds_sum", "0")) / count if count else 0.0
+    return count, float(values.get("vessel_reconcile_pass_seconds_sum", "0"))
+
+
+def mean_pass_seconds(before: tuple[float, float], after: tuple[float, float]) -> float:
+    count, seconds = after[0] - before[0], after[1] - before[1]
+    return seconds / count if count else 0.0
 
 
 def peak_rss_mib(pid: int) -> float:
@@ -232,9 +238,10 @@ def main() -> None:
             applied, apply_wall = concurrently(clients, [apply_job(i) for i in range(args.apps)])
             delivered = wait_delivered(clients[0], args.apps, deadline_s=max(120.0, args.apps * 0.5))
             picks = [random.randrange(args.apps) for _ in range(args.gets)]
+            steady = passes(clients[0])
             got, get_wall = concurrently(clients, [status_job(i) for i in picks])
             rss = peak_rss_mib(server.pid)
-            pass_seconds = mean_pass_seconds(clients[0])
+            pass_seconds = mean_pass_seconds(steady, passes(clients[0]))
         finally:
             server.terminate()
             code = server.wait(60)
@@ -247,7 +254,7 @@ def main() -> None:
         "delivered_all_after_apply_s": delivered,
         **figures("status", got, get_wall),
         "server_peak_rss_mib": rss,
-        "reconcile_pass_mean_s": pass_seconds,
+        "steady_pass_mean_s": pass_seconds,
     }
     print(
         json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in result.items()}, sort_keys=True)
