@@ -112,6 +112,13 @@ def test_only_yaml_or_json_is_read(server: ServerProcess) -> None:
     assert answer.status == 415
 
 
+def test_a_bad_namespace_parameter_is_named(server: ServerProcess) -> None:
+    good = BAD.replace("replicas: three", "replicas: 3").replace("no-such-type", "webservice")
+    answer = server.request("POST", "/api/v1/applications?namespace=Not_A_Label", good)
+    assert answer.status == 422
+    assert answer.json()["detail"].startswith("query.namespace: ")
+
+
 def test_a_list_is_bounded(server: ServerProcess) -> None:
     answer = server.request("GET", "/api/v1/applications?limit=100000")
     assert answer.status == 422

@@ -16,7 +16,8 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from vessel.api.auth import ApiProblem, caller, state_of
+from vessel.api.auth import caller, state_of
+from vessel.api.body import APPLY_BODY, BODY, read_text_body
 from vessel.api.responses import RedactedJSONResponse
 from vessel.api.state import DEFAULT_PAGE, MAX_PAGE, ServerState
 from vessel.controller.applying import applications, check_all, dry_run, manifest_list, warnings_for
@@ -28,36 +29,8 @@ from vessel.definitions.registry import Registry, build_registry, directories_fr
 from vessel.errors import ValidationError
 
 router = APIRouter(prefix="/api/v1", tags=["applications"], dependencies=[Depends(caller)])  # a token, always
-BODY = "request body"  # what stands for the file in the location of every problem found in a body
-BODY_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "application/json", "text/plain")
+NAMESPACE_PARAMETER = "query.namespace"  # how errors name it (FastAPI's own name for the parameter)
 Namespace = Annotated[str | None, Query(description="Deliver into this namespace, whatever the body says.")]
-_APPLY_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {t: {"schema": {"type": "string"}} for t in ("application/yaml", "application/json")},
-        "description": "Application (and the definitions, Policies and Workflows it uses), as YAML or JSON.",
-    }
-}
-
-
-async def _text(request: Request) -> str:
-    """The body as text, refused past the size limit without reading more than the limit."""
-    limit = state_of(request).settings.body_limit
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise ApiProblem(413, f"the request body is larger than the {limit} byte limit")
-    media = request.headers.get("content-type", "application/yaml").split(";")[0].strip().lower()
-    if media not in BODY_TYPES:
-        raise ApiProblem(415, f"send YAML or JSON ({', '.join(BODY_TYPES)}), not {media}")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise ApiProblem(413, f"the request body is larger than the {limit} byte limit")
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValidationError(f"the body is not UTF-8 text (byte {exc.start})") from None
 
 
 def _registry(state: ServerState, loaded: LoadedFiles) -> Registry:
@@ -67,7 +40,7 @@ def _registry(state: ServerState, loaded: LoadedFiles) -> Registry:
     return build_registry(directories_from_env(), loaded.definitions)
 
 
-@router.post("/applications", status_code=202, openapi_extra=_APPLY_BODY, summary="Apply (vessel up)")
+@router.post("/applications", status_code=202, openapi_extra=APPLY_BODY, summary="Apply (vessel up)")
 async def apply(
     request: Request,
     namespace: Namespace = None,
@@ -78,7 +51,7 @@ async def apply(
 ) -> dict[str, Any]:
     """Store a revision of each Application in the body and start its workflow; answers at once. With
     `If-Match`, only if the application's latest revision is still the one the ETag names (else 412)."""
-    text = await _text(request)
+    text = await read_text_body(request)
     expected = _expected_revision(if_match)
     applied = await run_in_threadpool(_apply, state_of(request), text, namespace, expected)
     request.state.audit_object = ", ".join(
@@ -104,7 +77,7 @@ def etag(revision: int) -> str:
 def _apply(state: ServerState, text: str, namespace: str | None, expected: int | None) -> dict[str, Any]:
     loaded = load_text(text, BODY)
     registry = _registry(state, loaded)
-    apps = applications(loaded, namespace)
+    apps = applications(loaded, namespace, NAMESPACE_PARAMETER)
     if expected is not None and len(apps) != 1:
         raise ValidationError(f"If-Match applies to one Application; the body holds {len(apps)}")
     ctl = state.controller()
@@ -127,20 +100,20 @@ def _apply(state: ServerState, text: str, namespace: str | None, expected: int |
     }
 
 
-@router.post("/dry-run", openapi_extra=_APPLY_BODY, summary="Render without delivering (vessel dry-run)")
+@router.post("/dry-run", openapi_extra=APPLY_BODY, summary="Render without delivering (vessel dry-run)")
 async def dry_run_body(request: Request, namespace: Namespace = None) -> JSONResponse:
     """The body's Applications rendered for Kubernetes, as `vessel dry-run -o json` prints them.
 
     Not redacted, as the CLI's dry-run is not: it is the caller's own input rendered, to be applied
     elsewhere (masking would make it wrong, and masking values this server knows from other
     applications would tell the caller which values those are)."""
-    text = await _text(request)
+    text = await read_text_body(request)
     return JSONResponse(await run_in_threadpool(_dry_run, state_of(request), text, namespace))
 
 
 def _dry_run(state: ServerState, text: str, namespace: str | None) -> dict[str, Any]:
     loaded = load_text(text, BODY)
-    result = dry_run(loaded, _registry(state, loaded), namespace)
+    result = dry_run(loaded, _registry(state, loaded), namespace, NAMESPACE_PARAMETER)
     return {**manifest_list(result.manifests), "notes": result.notes, "warnings": result.warnings}
 
 

@@ -22,21 +22,24 @@ from vessel.render.resource import Resource
 from vessel.workflow.delivery import TargetProvider
 
 
-def placed_in(app: Application, namespace: str | None) -> Application:
-    """`app` in `namespace` (`-n`, whatever the file says), or as it is when none was given."""
+def placed_in(app: Application, namespace: str | None, option: str = "--namespace") -> Application:
+    """`app` in `namespace` (`-n`, whatever the file says), or as it is when none was given; `option`
+    names where the namespace came from, in the error."""
     if namespace is None:
         return app
     problem = dns_label(namespace)
     if problem:
-        raise ValidationError(f"--namespace: {problem}")
+        raise ValidationError(f"{option}: {problem}")
     return app.in_namespace(namespace)
 
 
-def applications(loaded: LoadedFiles, namespace: str | None) -> list[Application]:
+def applications(
+    loaded: LoadedFiles, namespace: str | None, option: str = "--namespace"
+) -> list[Application]:
     """The Applications read, placed in `namespace`; none at all is an error."""
     if not loaded.applications:
         raise ValidationError("no Application found in the given files", hint="add a kind: Application")
-    return [placed_in(app, namespace) for app in loaded.applications]
+    return [placed_in(app, namespace, option) for app in loaded.applications]
 
 
 def warnings_for(apps: Sequence[Application], registry: Registry) -> list[str]:
@@ -58,11 +61,13 @@ class DryRun:
     warnings: list[str]  # unknown properties an application tolerates, each with its application
 
 
-def dry_run(loaded: LoadedFiles, registry: Registry, namespace: str | None = None) -> DryRun:
+def dry_run(
+    loaded: LoadedFiles, registry: Registry, namespace: str | None = None, option: str = "--namespace"
+) -> DryRun:
     """Every Application of `loaded` rendered for Kubernetes at each placement; every mistake raised."""
     rendered: Manifests = []
     warnings: list[str] = []
-    for app in applications(loaded, namespace):
+    for app in applications(loaded, namespace, option):
         check_renders(app, registry)
         rendered += render_dry_run(app, registry)
         warnings += warnings_for([app], registry)
