@@ -1,6 +1,7 @@
-"""Revisions, a revision's manifests and drift read through the API are the documents the CLI prints
-with `-o json` (`vessel revision list`, `vessel revision show N`, `vessel diff`), for an application a
-real server delivered to a directory target (which the CLI's process sees as the server does)."""
+"""Revisions, a revision's manifests, targets and drift read through the API are the documents the CLI
+prints with `-o json` (`vessel revision list`, `vessel revision show N`, `vessel target list`, `vessel
+diff`), for an application a real server delivered to a directory target (which the CLI's process sees
+as the server does)."""
 
 from __future__ import annotations
 
@@ -54,6 +55,13 @@ def test_revisions_manifests_and_diff_match_the_cli(isolated_home: Path, tmp_pat
         ]
         assert manifests == _cli_json("revision", "show", "web", "1", "-o", "json")
         assert server.request("GET", BASE + "/revisions/9/manifests").status == 404
+
+        targets = server.request("GET", "/api/v1/targets").json()
+        assert sorted((t["name"], t["default"], t["reachable"]) for t in targets) == [
+            ("local", False, True),
+            ("out", True, True),
+        ]
+        assert targets == _cli_json("target", "list", "-o", "json")
 
         drift = server.request("GET", BASE + "/diff").json()
         assert [d["state"] for d in drift] == ["unchanged"]
