@@ -1,7 +1,7 @@
-"""Revisions, a revision's manifests, targets and drift read through the API are the documents the CLI
-prints with `-o json` (`vessel revision list`, `vessel revision show N`, `vessel target list`, `vessel
-diff`), for an application a real server delivered to a directory target (which the CLI's process sees
-as the server does)."""
+"""Revisions, a revision's manifests, targets, definitions and drift read through the API are the
+documents the CLI prints with `-o json` (`vessel revision list`, `vessel revision show N`, `vessel
+target list`, `vessel def list`, `vessel def show`, `vessel diff`), for an application a real server
+delivered to a directory target (which the CLI's process sees as the server does)."""
 
 from __future__ import annotations
 
@@ -62,6 +62,14 @@ def test_revisions_manifests_and_diff_match_the_cli(isolated_home: Path, tmp_pat
             ("out", True, True),
         ]
         assert targets == _cli_json("target", "list", "-o", "json")
+
+        listed = server.request("GET", "/api/v1/definitions").json()
+        assert {"webservice", "scaler", "topology", "deploy"} <= {d["name"] for d in listed}
+        assert listed == _cli_json("def", "list", "-o", "json")
+        shown = server.request("GET", "/api/v1/definitions/webservice").json()
+        assert shown["schema"]["properties"]["image"]["type"] == "string"
+        assert shown == _cli_json("def", "show", "webservice", "-o", "json")
+        assert server.request("GET", "/api/v1/definitions/no-such-thing").status == 404
 
         drift = server.request("GET", BASE + "/diff").json()
         assert [d["state"] for d in drift] == ["unchanged"]
