@@ -14,21 +14,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from vessel.api.auth import ApiProblem, caller, state_of
+from vessel.api.auth import admin, state_of
 from vessel.api.state import ServerState
 from vessel.controller import audit
-from vessel.store.accounts import UserRecord
 
 log = logging.getLogger("vessel.server")
 CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 NON_CHANGING_POSTS = frozenset({"/api/v1/dry-run"})  # POST only to send a body
 ANONYMOUS = "-"
-
-
-def admin(user: Annotated[UserRecord, Depends(caller)]) -> UserRecord:
-    if not user.admin:
-        raise ApiProblem(403, f"{user.name} is not an admin")
-    return user
 
 
 router = APIRouter(prefix="/api/v1", tags=["audit"], dependencies=[Depends(admin)])
