@@ -69,7 +69,7 @@ class Server:
         self.controller = Controller(store, registry=registry)
         self.metrics = Metrics(store)
         self.state = ServerState(self.controller, self.metrics, settings)
-        self.stopping = threading.Event()
+        self.stopping = self.state.stopping
         self.loop_failed: BaseException | None = None
         config = uvicorn.Config(
             create_app(self.state), host=host, port=port, log_level="info", access_log=False, lifespan="off"

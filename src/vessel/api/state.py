@@ -8,6 +8,7 @@ same targets — memory targets, Kubernetes clients — and release the same lea
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 from vessel.api.metrics import Metrics
@@ -35,6 +36,7 @@ class ServerState:
         self.loop = loop
         self.metrics = metrics
         self.settings = settings
+        self.stopping = threading.Event()  # set on SIGTERM: the loop and every stream end
         self.throttle = BadTokenThrottle(settings.bad_token_limit)
         self.api = Controller(
             loop.store, clock=loop.clock, targets=loop.targets, registry=loop.live_registry, owner=loop.owner
