@@ -101,3 +101,9 @@ def test_restart_and_rollback(server: ServerProcess) -> None:
     wait_for(lambda: _status(server, "web")["workflow"]["phase"] == "succeeded", "restarted run done")  # type: ignore[index]
     events = server.request("GET", STATUS.format(name="web") + "/events").json()
     assert [e["reason"] for e in events if e["reason"] in ("Rollback", "Restart")] == ["Rollback", "Restart"]
+
+    keys = server.request("GET", "/api/v1/stats?name=web&since=1d").json()
+    # Revisions 1, 2, 3 are the changes, all delivered; only 3 was rolled back (2 had been replaced by
+    # 3 when the rollback came); the rollback and the restart are no changes.
+    assert (keys["changes"], keys["deployments"], keys["failedChanges"]) == (3, 3, 1)
+    assert server.request("GET", "/api/v1/stats?since=never").status == 422

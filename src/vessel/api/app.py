@@ -15,7 +15,17 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
 from vessel import __version__
-from vessel.api import applications, audit, definitions, events, probes, revisions, targets, workflow_ops
+from vessel.api import (
+    applications,
+    audit,
+    definitions,
+    events,
+    probes,
+    revisions,
+    stats,
+    targets,
+    workflow_ops,
+)
 from vessel.api.auth import ApiProblem
 from vessel.api.problems import from_error as problem_from_error
 from vessel.api.problems import problem
@@ -42,6 +52,7 @@ def create_app(state: ServerState) -> FastAPI:
     app.include_router(targets.admins)
     app.include_router(definitions.router)
     app.include_router(events.router)
+    app.include_router(stats.router)
     app.include_router(audit.router)
     app.middleware("http")(audit.audit_changes)
     app.add_exception_handler(VesselError, _vessel_error)

@@ -47,9 +47,7 @@ async def stream_events(
     app = await run_in_threadpool(ctl.find, namespace, name)
     after = _resume_after(last_event_id)
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return StreamingResponse(
-        _events(state, app.id, after), media_type="text/event-stream", headers=headers
-    )
+    return StreamingResponse(_events(state, app.id, after), media_type="text/event-stream", headers=headers)
 
 
 def _resume_after(last_event_id: str | None) -> int:

@@ -15,6 +15,7 @@ from vessel.cli.events import events
 from vessel.cli.logs import logs
 from vessel.cli.ls import ls
 from vessel.cli.run import run
+from vessel.cli.stats import stats
 from vessel.cli.status import status
 from vessel.cli.version import version
 from vessel.cli.vet import vet
@@ -29,6 +30,7 @@ app = typer.Typer(
 app.command("dry-run")(dry_run)
 app.command()(apps.up)
 app.command()(status)
+app.command()(stats)
 app.command()(diff)
 app.command()(ls)
 app.command()(delete)

@@ -35,15 +35,16 @@ class Issued:
     expires_at: float | None
 
 
-def expiry_seconds(text: str) -> float:
-    """`30d`, `12h`, `90m`…: how long a token lives; a wrong or non-positive duration is an error."""
+def expiry_seconds(text: str, option: str = "--expires") -> float:
+    """`30d`, `12h`, `90m`…: a duration in days or Go's units (how long a token lives, how far back
+    stats look); a wrong or non-positive one is an error naming `option`."""
     days = _DAYS.match(text)
     try:
         seconds = int(days.group(1)) * 86400.0 if days else parse_duration(text)
     except ValueError as exc:
-        raise ValidationError(f"--expires: {exc}", hint="e.g. 30d, 12h, 90m") from None
+        raise ValidationError(f"{option}: {exc}", hint="e.g. 30d, 12h, 90m") from None
     if seconds <= 0:
-        raise ValidationError(f"--expires: {text!r} is not a positive duration", hint="e.g. 30d, 12h")
+        raise ValidationError(f"{option}: {text!r} is not a positive duration", hint="e.g. 30d, 12h")
     return seconds
 
 
