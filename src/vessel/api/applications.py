@@ -21,6 +21,7 @@ from vessel.api.body import APPLY_BODY, BODY, read_text_body
 from vessel.api.responses import RedactedJSONResponse
 from vessel.api.state import DEFAULT_PAGE, MAX_PAGE, ServerState
 from vessel.controller.applying import applications, check_all, dry_run, manifest_list, warnings_for
+from vessel.controller.controller import Controller
 from vessel.controller.selection import check_health, healthy_as_asked, parse_selector
 from vessel.controller.status import status_of
 from vessel.controller.views import application_list, event_list
@@ -146,7 +147,7 @@ def list_applications(
     return {"items": page, "continue": None}
 
 
-def _labels(ctl: Any, doc: dict[str, Any]) -> dict[str, Any]:
+def _labels(ctl: Controller, doc: dict[str, Any]) -> dict[str, Any]:
     app = ctl.find(doc["namespace"], doc["name"])
     spec = ctl.store.revision(app.id, app.revision).spec
     labels = spec.get("metadata", {}).get("labels") or {}

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from vessel.api.auth import admin, caller, state_of
 from vessel.controller import targets as registry
+from vessel.controller.controller import Controller
 from vessel.errors import NotFoundError
 from vessel.targets.protocol import TargetInfo
 
@@ -64,7 +65,7 @@ def remove_target(request: Request, name: str) -> dict[str, Any]:
     return {"removed": name, "default": new_default or registry.registered(ctl)[1]}
 
 
-def _row(ctl: Any, name: str) -> dict[str, Any]:
+def _row(ctl: Controller, name: str) -> dict[str, Any]:
     found = [row for row in registry.target_list(ctl) if row["name"] == name]
     if not found:
         raise NotFoundError(f"target {name!r} is not registered")
