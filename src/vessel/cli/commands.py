@@ -92,5 +92,9 @@ COMMANDS = {
     "workflow": "vessel.cli.workflow_ops:app",
     "target": "vessel.cli.targets:app",
     "def": "vessel.cli.defs:app",
+    "stats": "vessel.cli.stats:stats",
+    "audit": "vessel.cli.accounts:audit",
+    "user": "vessel.cli.accounts:users",
+    "token": "vessel.cli.accounts:tokens",
 }
 """Every command of `vessel`, in the order `vessel --help` lists them."""

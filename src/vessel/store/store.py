@@ -35,7 +35,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
-from vessel.errors import NotFoundError
+from vessel.errors import NotFoundError, StaleVersionError
 from vessel.model.redaction import redact, remember_object
 from vessel.model.resource_key import ResourceKey, canonical_kind
 from vessel.store import pruning
@@ -102,6 +102,12 @@ class Store:
                 conn.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK)))
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
+
+    def schema_current(self) -> bool:
+        """Whether the schema is at this Vessel's newest migration (the store answering, too: a failure
+        to ask raises as `tx` says)."""
+        with self.tx() as conn:
+            return is_current(conn)
 
     def close(self) -> None:
         if self._pending_marks():
@@ -266,6 +272,7 @@ class Store:
         plan: dict[str, Any],
         steps: Iterable[StepRecord],
         default_target: str | None = None,
+        expected_latest: int | None = None,
     ) -> tuple[AppRecord, int | None, int | None]:
         """Store revision N+1 and start its workflow run, in one transaction: (app, N+1, run id). If the
         latest revision has the same digest nothing is stored: (app, None, None).
@@ -274,9 +281,17 @@ class Store:
         inserted if absent and then locked (SQLite: the write lock is taken up front), so the first
         creates the revision and the others find it and store nothing. The run is created with its
         revision, so whoever sees the revision also sees the run to watch. `default_target` is
-        recorded with it: where "no topology" places this revision, for good."""
+        recorded with it: where "no topology" places this revision, for good. With `expected_latest`,
+        a latest revision other than that one (0: none yet) is a StaleVersionError, and nothing is
+        stored: checked under the lock, so of two changes made against one version only one lands."""
         with self.write_tx() as c:
             row = self._locked_app(c, namespace, name, now)
+            if expected_latest is not None and row.latest_revision != expected_latest:
+                raise StaleVersionError(
+                    f"application {namespace}/{name} is at revision {row.latest_revision}, "
+                    f"not {expected_latest} as the request expects",
+                    hint="read it again (its ETag), then apply",
+                )
             if not row.deleting and row.latest_revision and row.revision == row.latest_revision:
                 latest = c.execute(
                     sa.select(t.revisions.c.digest).where(

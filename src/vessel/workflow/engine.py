@@ -65,6 +65,10 @@ class LeaseLost(Exception):
     """This process's lease expired and another process took the run over: stop this pass."""
 
 
+class _Stopping(Exception):
+    """This process is stopping (SIGTERM): start no further step; the ones finished are recorded."""
+
+
 class _HeldByAPerson(Exception):
     """Someone suspended or terminated the run while this pass was running: start no further step."""
 
@@ -87,6 +91,9 @@ class Engine:
         self.owner = owner
         self.lease_seconds = lease_seconds
         self.heartbeat = Heartbeat(store, clock, owner, lease_seconds)
+        # True once this process is stopping: a pass then starts no further step (the one in flight
+        # finishes and is recorded), and the run waits, unchanged, for its next driver.
+        self.stopping: Callable[[], bool] = lambda: False
 
     def advance(self, run_id: int, context: Callable[[RunRecord], RunContext]) -> RunRecord:
         """Run every step that is due now; return the run as persisted afterwards."""
@@ -104,6 +111,8 @@ class Engine:
             _Pass(self, run, ctx).execute()
         except LeaseLost as lost:  # the new holder carries on from the persisted state
             ctx.event("LeaseLost", str(lost), True)
+        except _Stopping:
+            pass  # what finished is recorded; the next driver (this process again, or another) goes on
         except StoreUnavailableError:
             raise  # nothing can be read back now: the next pass starts from what the store holds
         except BaseException:
@@ -323,6 +332,8 @@ class _Pass:
         properties = self._properties(step)
         if properties is None:
             return
+        if self.engine.stopping():
+            raise _Stopping()
         self._renew_lease()
         record = self._start(step, record)
         with self.engine.heartbeat.kept(self.run.id):  # a step may outlast the lease
