@@ -177,3 +177,36 @@ configs = Table(
     Column("updated_at", Float, nullable=False),
     Index("ix_configs_template", "namespace", "template"),
 )
+
+# Addon registries and enabled addons (vessel/addons). An enabled addon's files are kept whole, so every
+# process sharing the store — another CLI, a server, another machine on the same PostgreSQL — builds its
+# definitions from here, never from a folder on one machine.
+addon_registries = Table(
+    "addon_registries",
+    metadata,
+    Column("name", String(63), primary_key=True),
+    Column("kind", String(32), nullable=False),  # "directory" (today), "http", "git"
+    Column("location", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+addons = Table(
+    "addons",
+    metadata,
+    Column("name", String(63), primary_key=True),
+    Column("version", String(128), nullable=False),
+    Column("registry", String(63), nullable=False),
+    Column("metadata", JSON, nullable=False),
+    Column("parameters", JSON, nullable=False),
+    Column("readme", Text, nullable=False),
+    Column("application", String(253)),  # the Application enabling it delivered (addon-NAME), if any
+    Column("enabled_at", Float, nullable=False),
+)
+
+addon_files = Table(
+    "addon_files",
+    metadata,
+    Column("addon", String(63), ForeignKey("addons.name", ondelete="CASCADE"), primary_key=True),
+    Column("path", String(1024), primary_key=True),
+    Column("text", Text, nullable=False),
+)
