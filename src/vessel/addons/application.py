@@ -2,7 +2,8 @@
 
 It is a Jinja2 template run in the same sandbox, with the same caps, as a definition's templates; the
 parameters are data (`parameter.x`), never rendered as templates. The result is parsed as strictly as a
-user's Application and delivered as `addon-NAME` through the same path as `vessel up`.
+user's Application and delivered as `addon-NAME` (in namespace `vessel-system` unless it says
+another) through the same path as `vessel up`.
 """
 
 from __future__ import annotations
@@ -16,9 +17,16 @@ from vessel.model.application import Application
 from vessel.model.parse import parse_application
 from vessel.model.yaml_source import Document, SourceMap
 
+NAMESPACE = "vessel-system"  # where addons' Applications live (KubeVela's are in vela-system)
+
 
 def application_name(addon: str) -> str:
     return f"addon-{addon}"
+
+
+def application_key(app: Application) -> str:
+    """How the store's addon record names the Application it delivered: NAMESPACE/NAME."""
+    return f"{app.namespace}/{app.name}"
 
 
 def render_application(package: AddonPackage, parameters: dict[str, Any]) -> Application | None:
@@ -40,4 +48,5 @@ def render_application(package: AddonPackage, parameters: dict[str, Any]) -> App
             Location(origin, path="metadata.name"),
             hint="leave metadata.name out (or use {{ context.appName }})",
         )
+    meta.setdefault("namespace", NAMESPACE)
     return parse_application(Document(data, SourceMap(origin)))

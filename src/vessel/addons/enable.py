@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vessel import __version__
-from vessel.addons.application import application_name, render_application
+from vessel.addons.application import application_key, render_application
 from vessel.addons.catalog import Catalog, catalog
 from vessel.addons.installed import definitions_of_records
 from vessel.addons.package import AddonPackage
@@ -76,8 +76,7 @@ def users(store: Store, record: AddonRecord) -> list[tuple[str, str]]:
     """The applications (namespace, name) whose current revision uses the addon's definitions, except
     the addon's own Application."""
     digests = [d.digest for d in definitions_of_records([record])]
-    own = record.application
-    return [u for u in AddonStore(store).users(digests) if u[1] != own]
+    return [u for u in AddonStore(store).users(digests) if "/".join(u) != record.application]
 
 
 def dependents(store: Store, name: str) -> list[str]:
@@ -146,7 +145,7 @@ def _record(
         metadata=package.metadata.to_json(),
         parameters=parameters,
         readme=package.readme,
-        application=application_name(package.name) if app else None,
+        application=application_key(app) if app else None,
         enabled_at=now,
         files=tuple((f.path, f.text) for f in package.definition_files),
     )

@@ -34,7 +34,7 @@ class Version:
     def key(self) -> tuple[int, int, int, int, tuple[tuple[int, int | str], ...]]:
         """Sort key: a pre-release sorts before its release; numeric identifiers before text ones."""
         pre = tuple((0, p) if isinstance(p, int) else (1, p) for p in self.pre)
-        return (self.major, self.minor, self.patch, 0 if self.pre else 1, pre)  # type: ignore[return-value]
+        return (self.major, self.minor, self.patch, 0 if self.pre else 1, pre)
 
 
 def parse_version(text: str) -> Version | None:

@@ -92,5 +92,6 @@ COMMANDS = {
     "workflow": "vessel.cli.workflow_ops:app",
     "target": "vessel.cli.targets:app",
     "def": "vessel.cli.defs:app",
+    "addon": "vessel.cli.addons:app",
 }
 """Every command of `vessel`, in the order `vessel --help` lists them."""

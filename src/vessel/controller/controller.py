@@ -82,9 +82,9 @@ class Controller:
 
     @property
     def live_registry(self) -> Registry:
-        """The definitions installed now (built-ins, plugins, enabled addons, directories). Built on first use: reading
-        what the store holds (listing, status) never needs it, and building it costs a command
-        noticeable time."""
+        """The definitions installed now (built-ins, plugins, enabled addons, directories). Built on first
+        use: reading what the store holds (listing, status) never needs it, and building it costs a
+        command noticeable time."""
         if not isinstance(self._live_registry, Registry):
             self._live_registry = self._live_registry()
         return self._live_registry
