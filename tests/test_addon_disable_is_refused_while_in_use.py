@@ -30,7 +30,9 @@ def env(tmp_path: Path) -> Path:
     registry = tmp_path / "registry"
     write_addon(registry, "greetings", component="greeting")
     out = tmp_path / "out"
-    assert vessel("target", "add", "out", "--type", "directory", "--path", str(out), "--default").exit_code == 0
+    assert (
+        vessel("target", "add", "out", "--type", "directory", "--path", str(out), "--default").exit_code == 0
+    )
     assert vessel("addon", "registry", "add", "team", "--path", str(registry)).exit_code == 0
     assert vessel("addon", "enable", "greetings").exit_code == 0
     (tmp_path / "app.yaml").write_text(USER_APP)

@@ -46,7 +46,9 @@ def env(tmp_path: Path) -> Path:
         application=APPLICATION.format(component="greeting"),
     )
     out = tmp_path / "out"
-    assert vessel("target", "add", "out", "--type", "directory", "--path", str(out), "--default").exit_code == 0
+    assert (
+        vessel("target", "add", "out", "--type", "directory", "--path", str(out), "--default").exit_code == 0
+    )
     result = vessel("addon", "registry", "add", "team", "--path", str(registry))
     assert result.exit_code == 0, result.output
     (tmp_path / "app.yaml").write_text(USER_APP)
@@ -85,4 +87,6 @@ def test_enabling_delivers_the_addons_application_with_its_parameters(env: Path)
     assert result.exit_code == 0, result.output
     assert result.stdout.index("greetings@1.0.0 enabled") < result.stdout.index("banner@1.0.0 enabled")
     assert delivered(env, "vessel-system", "banner")["data"] == {"message": "howdy"}
-    assert delivered(env, "vessel-system", "banner")["metadata"]["labels"]["app.oam.dev/name"] == "addon-banner"
+    assert (
+        delivered(env, "vessel-system", "banner")["metadata"]["labels"]["app.oam.dev/name"] == "addon-banner"
+    )

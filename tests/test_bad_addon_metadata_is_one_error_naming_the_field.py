@@ -12,14 +12,20 @@ from vessel.addons.package import read_package
 from vessel.errors import ValidationError
 
 CASES = {
-    "a version that is not semver": ({"version": "one"}, r"metadata.yaml:\d+: version: 'one' is not a semver version"),
+    "a version that is not semver": (
+        {"version": "one"},
+        r"metadata.yaml:\d+: version: 'one' is not a semver version",
+    ),
     "an unknown field": ({"deployTo": {"runtimeCluster": True}}, r"metadata.yaml:\d+: .*deployTo"),
     "a bad dependency constraint": (
         {"dependencies": [{"name": "db", "version": ">>2"}]},
         r"metadata.yaml:\d+: dependencies\[0\]\.version: '>>2' is not a version constraint",
     ),
     "a name that is not a DNS label": ({"name": "My_Addon"}, r"metadata.yaml:\d+: name: "),
-    "system.vela instead of system.vessel": ({"system": {"vela": ">=1.6"}}, r"metadata.yaml:\d+: system.*vela"),
+    "system.vela instead of system.vessel": (
+        {"system": {"vela": ">=1.6"}},
+        r"metadata.yaml:\d+: system.*vela",
+    ),
 }
 
 
@@ -35,7 +41,9 @@ def test_bad_metadata_is_one_error_naming_the_field(tmp_path: Path, case: str) -
 def test_a_cue_template_is_refused_saying_what_to_write_instead(tmp_path: Path) -> None:
     root = write_addon(tmp_path, "thing")
     (root / "template.cue").write_text("output: {}\n")
-    with pytest.raises(ValidationError, match=r"template.cue.*not part of the addon format.*application.yaml"):
+    with pytest.raises(
+        ValidationError, match=r"template.cue.*not part of the addon format.*application.yaml"
+    ):
         read_package(root)
 
 

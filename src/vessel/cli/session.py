@@ -44,9 +44,14 @@ def installed_definitions(store: Store | None = None) -> list[Definition]:
     """The enabled addons' definitions: every process sees the same ones, because they are in the store."""
     from vessel.addons.installed import addon_definitions
 
+    from vessel.store.connect import existing_url
+
     if store is not None:
         return addon_definitions(store)
-    opened = open_store()
+    url = existing_url()
+    if url is None:
+        return []  # no store yet, so no addon enabled: reading commands (dry-run, vet) never create one
+    opened = Store.open(url)
     try:
         return addon_definitions(opened)
     finally:
