@@ -8,9 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
-from addon_fixtures import write_addon
 from typer.testing import CliRunner
 
+from addon_fixtures import write_addon
 from vessel.cli.main import app as cli
 
 runner = CliRunner()

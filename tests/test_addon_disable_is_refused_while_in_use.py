@@ -8,10 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
-from addon_fixtures import write_addon
-from test_an_enabled_addons_definitions_deliver_applications import USER_APP
 from typer.testing import CliRunner
 
+from addon_fixtures import write_addon
+from test_an_enabled_addons_definitions_deliver_applications import USER_APP
 from vessel.cli.main import app as cli
 
 runner = CliRunner()

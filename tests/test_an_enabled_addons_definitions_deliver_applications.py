@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from addon_fixtures import APPLICATION, write_addon
 from typer.testing import CliRunner
 
+from addon_fixtures import APPLICATION, write_addon
 from vessel.cli.main import app as cli
 
 USER_APP = """\

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from addon_fixtures import write_addon
 
+from addon_fixtures import write_addon
 from vessel.addons.package import read_package
 from vessel.errors import ValidationError
 

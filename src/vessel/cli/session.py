@@ -43,7 +43,6 @@ def live_registry(definitions: Sequence[Path] | None = None, store: Store | None
 def installed_definitions(store: Store | None = None) -> list[Definition]:
     """The enabled addons' definitions: every process sees the same ones, because they are in the store."""
     from vessel.addons.installed import addon_definitions
-
     from vessel.store.connect import existing_url
 
     if store is not None:
