@@ -51,14 +51,16 @@ class Catalog:
         """The newest version of `name` that `constraint` allows, or an error saying what there is."""
         have = self.versions(name)
         if not have:
+            what = f"{wanted_by} needs addon {name!r}, which" if wanted_by else f"addon {name!r}:"
             raise NotFoundError(
-                f"{wanted_by} needs addon {name!r}, which no registry has",
+                f"{what} no registry has it" if not wanted_by else f"{what} no registry has",
                 hint="add a registry that has it: vessel addon registry add NAME --path DIR",
             )
         chosen = newest(have, constraint)
         if chosen is None:
+            what = f"{wanted_by} needs addon {name} {constraint}, and" if wanted_by else f"addon {name} {constraint}:"
             raise NotFoundError(
-                f"{wanted_by} needs addon {name} {constraint}, and no registry has such a version",
+                f"{what} no registry has such a version",
                 hint=f"versions available: {', '.join(have)}",
             )
         return self.entries[name][chosen]

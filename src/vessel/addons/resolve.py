@@ -29,7 +29,7 @@ def plan(
 ) -> list[Entry]:
     """The addons to enable for `name` (the last one), dependencies before what needs them."""
     resolver = _Resolver(catalog, enabled, vessel)
-    resolver.visit(name, constraint, "the command line", (), root=True)
+    resolver.visit(name, constraint, "", (), root=True)  # "": asked for by name
     return resolver.order
 
 

@@ -125,7 +125,7 @@ def show_(
     with reporting(), controller() as ctl:
         name, constraint = addons.parse_spec(spec)
         found = addons.available(ctl.store)
-        package = found.package(found.choose(name, constraint, "vessel addon show"))
+        package = found.package(found.choose(name, constraint, ""))
     fields = package.parameters().fields()
     doc = {
         **package.metadata.to_json(),
