@@ -8,6 +8,7 @@ delivers a file.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,8 +17,9 @@ from rich.table import Table
 from rich.text import Text
 
 from vessel.addons import enable as addons
-from vessel.addons.catalog import DIRECTORY, Catalog
-from vessel.addons.metadata import NAME_PATTERN, Metadata
+from vessel.addons.catalog import DIRECTORY, HTTP, Catalog
+from vessel.addons.http_index import read_index
+from vessel.addons.metadata import NAME_PATTERN
 from vessel.addons.settings import parse_sets
 from vessel.cli.delete import _delete_until
 from vessel.cli.output import View, ViewOption, show
@@ -41,18 +43,31 @@ Force = Annotated[bool, typer.Option("--force", help="Disable even while applica
 @registry_app.command("add")
 def registry_add(
     name: str,
-    path: Annotated[Path, typer.Option("--path", help="A directory of addon directories.")],
+    path: Annotated[Path | None, typer.Option("--path", help="A directory of addon directories.")] = None,
+    url: Annotated[
+        str | None, typer.Option("--url", help="An HTTP(S) index: URL of index.yaml or of its folder.")
+    ] = None,
 ) -> None:
-    """Add a registry: a local directory holding addon directories (NAME/ or NAME/VERSION/)."""
-    import re
-
+    """Add a registry: a local directory of addon directories (NAME/ or NAME/VERSION/), or an HTTP index
+    of checksummed archives."""
     with reporting(), controller() as ctl:
-        if not re.match(NAME_PATTERN, name):
-            raise ValidationError(f"registry name {name!r} is not a DNS label", hint="e.g. team-addons")
-        if not path.is_dir():
-            raise NotFoundError(f"--path {str(path)!r} is not a directory")
-        AddonStore(ctl.store).add_registry(name, DIRECTORY, str(path.resolve()), ctl.clock.now())
+        kind, location = _registry_location(name, path, url)
+        AddonStore(ctl.store).add_registry(name, kind, location, ctl.clock.now())
     out.print(f"addon registry {name} added")
+
+
+def _registry_location(name: str, path: Path | None, url: str | None) -> tuple[str, str]:
+    if not re.match(NAME_PATTERN, name):
+        raise ValidationError(f"registry name {name!r} is not a DNS label", hint="e.g. team-addons")
+    if (path is None) == (url is None):
+        raise ValidationError("give one of --path DIR or --url URL")
+    if url is not None:
+        read_index(url)  # reachable, and a well-formed index: refused now rather than at every list
+        return HTTP, url
+    assert path is not None
+    if not path.is_dir():
+        raise NotFoundError(f"--path {str(path)!r} is not a directory")
+    return DIRECTORY, str(path.resolve())
 
 
 @registry_app.command("list")
@@ -85,27 +100,25 @@ def list_(output: ViewOption = View.table) -> None:
         err.print(styled("warning: ", "yellow", f"{problem}"))
 
 
-def _listing(found: Catalog, enabled: dict[str, Any]) -> list[dict[str, Any]]:
+def _listing(found: Catalog, enabled: dict[str, AddonRecord]) -> list[dict[str, Any]]:
     rows = []
     for name in sorted({*found.entries, *enabled}):
         versions = found.versions(name)
         record = enabled.get(name)
-        newest = found.entries[name][versions[0]].metadata if versions else None
+        newest = found.entries[name][versions[0]] if versions else None
         rows.append(
             {
                 "name": name,
                 "versions": versions,
                 "enabled": record.version if record else None,
-                "registry": record.registry if record else found.entries[name][versions[0]].registry,
-                "description": _description(newest, record),
+                "registry": record.registry if record else newest.registry if newest else "",
+                "description": newest.description if newest else _description(record),
             }
         )
     return rows
 
 
-def _description(newest: Metadata | None, record: AddonRecord | None) -> str:
-    if newest is not None:
-        return newest.description
+def _description(record: AddonRecord | None) -> str:
     return str(record.metadata.get("description", "")) if record else ""
 
 
