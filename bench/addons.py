@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from addon_fixtures import GREETING, write_addon  # noqa: E402
+from addon_fixtures import GREETING, write_addon
 
 APP = """\
 apiVersion: core.oam.dev/v1beta1
