@@ -26,7 +26,8 @@ from vessel.addons.semver import Constraint, parse_constraint
 from vessel.definitions.definition import Definition
 from vessel.errors import ConflictError, Location, NotFoundError, ValidationError
 from vessel.model.application import Application
-from vessel.store.addons import AddonRecord, AddonStore
+from vessel.store.addons import AddonRecord as AddonRecord
+from vessel.store.addons import AddonStore
 from vessel.store.store import Store
 
 
@@ -85,6 +86,16 @@ def dependents(store: Store, name: str) -> list[str]:
         for r in AddonStore(store).enabled(files=False)
         if any(d["name"] == name for d in r.metadata.get("dependencies", ()))
     ]
+
+
+def enabled(store: Store, *, files: bool = True) -> list[AddonRecord]:
+    """The enabled addons, dependencies before what needs them (`files`: with their definition files)."""
+    return AddonStore(store).enabled(files=files)
+
+
+def disable(store: Store, name: str) -> None:
+    """Forget an enabled addon and its definitions (after `check_disable`, and its Application deleted)."""
+    AddonStore(store).disable(name)
 
 
 def enabled_addon(store: Store, name: str) -> AddonRecord:

@@ -8,7 +8,6 @@ delivers a file.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,9 +16,9 @@ from rich.table import Table
 from rich.text import Text
 
 from vessel.addons import enable as addons
-from vessel.addons.catalog import DIRECTORY, HTTP, Catalog
-from vessel.addons.http_index import read_index
-from vessel.addons.metadata import NAME_PATTERN
+from vessel.addons import registries
+from vessel.addons.catalog import Catalog
+from vessel.addons.enable import AddonRecord
 from vessel.addons.settings import parse_sets
 from vessel.cli.delete import _delete_until
 from vessel.cli.output import View, ViewOption, show
@@ -28,8 +27,6 @@ from vessel.cli.session import controller
 from vessel.cli.waiting import DEFAULT_TIMEOUT, OK_PHASES, Timeout, drive, timeout_seconds
 from vessel.controller.manifests import check_renders
 from vessel.definitions.registry import build_registry, directories_from_env
-from vessel.errors import NotFoundError, ValidationError
-from vessel.store.addons import AddonRecord, AddonStore
 
 app = typer.Typer(
     help="Addons: packages of definitions and services that extend the platform.", no_args_is_help=True
@@ -51,30 +48,15 @@ def registry_add(
     """Add a registry: a local directory of addon directories (NAME/ or NAME/VERSION/), or an HTTP index
     of checksummed archives."""
     with reporting(), controller() as ctl:
-        kind, location = _registry_location(name, path, url)
-        AddonStore(ctl.store).add_registry(name, kind, location, ctl.clock.now())
+        registries.add_registry(ctl.store, name, path=path, url=url, now=ctl.clock.now())
     out.print(f"addon registry {name} added")
-
-
-def _registry_location(name: str, path: Path | None, url: str | None) -> tuple[str, str]:
-    if not re.match(NAME_PATTERN, name):
-        raise ValidationError(f"registry name {name!r} is not a DNS label", hint="e.g. team-addons")
-    if (path is None) == (url is None):
-        raise ValidationError("give one of --path DIR or --url URL")
-    if url is not None:
-        read_index(url)  # reachable, and a well-formed index: refused now rather than at every list
-        return HTTP, url
-    assert path is not None
-    if not path.is_dir():
-        raise NotFoundError(f"--path {str(path)!r} is not a directory")
-    return DIRECTORY, str(path.resolve())
 
 
 @registry_app.command("list")
 def registry_list(output: ViewOption = View.table) -> None:
     """The addon registries, in the order they are searched."""
     with reporting(), controller() as ctl:
-        found = AddonStore(ctl.store).registries()
+        found = registries.registries(ctl.store)
     doc = [{"name": r.name, "kind": r.kind, "location": r.location} for r in found]
     show(doc, output, lambda d: _table(["NAME", "KIND", "LOCATION"], [list(r.values()) for r in d]))
 
@@ -83,8 +65,7 @@ def registry_list(output: ViewOption = View.table) -> None:
 def registry_remove(name: str) -> None:
     """Remove a registry (enabled addons stay enabled: they are in the store)."""
     with reporting(), controller() as ctl:
-        if not AddonStore(ctl.store).remove_registry(name):
-            raise NotFoundError(f"addon registry {name!r} does not exist")
+        registries.remove_registry(ctl.store, name)
     out.print(f"addon registry {name} removed")
 
 
@@ -93,7 +74,7 @@ def list_(output: ViewOption = View.table) -> None:
     """Every addon the registries offer, and the enabled ones, with versions."""
     with reporting(), controller() as ctl:
         found = addons.available(ctl.store)
-        enabled = {r.name: r for r in AddonStore(ctl.store).enabled(files=False)}
+        enabled = {r.name: r for r in addons.enabled(ctl.store, files=False)}
     doc = _listing(found, enabled)
     show(doc, output, _list_table)
     for problem in found.problems:
@@ -209,7 +190,7 @@ def disable(name: str, force: Force = False, timeout: Timeout = DEFAULT_TIMEOUT)
             if own is not None and not _delete_until(ctl, own, True, timeout_seconds(timeout) or 0.0):
                 err.print(f"{record.application}: not deleted yet; the addon stays enabled")
                 raise typer.Exit(1)
-        AddonStore(ctl.store).disable(name)
+        addons.disable(ctl.store, name)
     out.print(f"addon {name} disabled")
 
 
@@ -218,7 +199,7 @@ def status(output: ViewOption = View.table) -> None:
     """The enabled addons: version, registry, their Application's phase, and who uses them."""
     with reporting(), controller() as ctl:
         doc: list[dict[str, Any]] = []
-        for record in AddonStore(ctl.store).enabled():
+        for record in addons.enabled(ctl.store):
             own = ctl.store.app(*_split(record.application)) if record.application else None
             doc.append(
                 {
