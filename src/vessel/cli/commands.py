@@ -93,5 +93,9 @@ COMMANDS = {
     "target": "vessel.cli.targets:app",
     "def": "vessel.cli.defs:app",
     "addon": "vessel.cli.addons:app",
+    "stats": "vessel.cli.stats:stats",
+    "audit": "vessel.cli.accounts:audit",
+    "user": "vessel.cli.accounts:users",
+    "token": "vessel.cli.accounts:tokens",
 }
 """Every command of `vessel`, in the order `vessel --help` lists them."""

@@ -16,10 +16,10 @@ from vessel.cli.options import Definitions, Format, Output
 from vessel.cli.output import View, ViewOption, show
 from vessel.cli.report import out, reporting, styled
 from vessel.cli.session import live_registry
-from vessel.controller.views import definition, definition_list
+from vessel.controller.views import definition, definition_list, find_definition
 from vessel.definitions.definition import Definition, Kind
 from vessel.definitions.registry import Registry, build_registry, load_path
-from vessel.errors import RenderRefusedError, UnknownTypeError, ValidationError
+from vessel.errors import RenderRefusedError, ValidationError
 from vessel.model.yaml_source import read_file, read_text
 from vessel.render.context import RenderOptions
 from vessel.render.preview import example_properties, preview
@@ -29,18 +29,6 @@ app = typer.Typer(help="Inspect, check and try out definitions.", no_args_is_hel
 
 def _registry(definitions: list[Path] | None) -> Registry:
     return live_registry(definitions)
-
-
-def _find(registry: Registry, name: str, kind: str | None) -> Definition:
-    found = (registry.find(k, name) for k in Kind if kind is None or k.noun == kind)
-    matches = [d for d in found if d is not None]  # `NAME@vVERSION` names one version
-    if not matches:
-        known = ", ".join(sorted({d.name for d in registry.all()}))
-        raise UnknownTypeError(f"no definition named {name!r}", hint=f"known: {known}")
-    if len(matches) > 1:
-        kinds = ", ".join(d.kind.noun for d in matches)
-        raise ValidationError(f"{name!r} names several definitions ({kinds})", hint="pass --kind")
-    return matches[0]
 
 
 @app.command("list")
@@ -70,7 +58,7 @@ def show_(
 ) -> None:
     """Describe one definition and its parameters."""
     with reporting():
-        doc = definition(_find(_registry(definitions), name, kind))
+        doc = definition(find_definition(_registry(definitions), name, kind))
     show(doc, output, _describe)
 
 
@@ -155,7 +143,7 @@ def render(
     """Render one component or trait definition with the given properties."""
     with reporting():
         registry = _registry(definitions)
-        d = _find(registry, name, None)
+        d = find_definition(registry, name, None)
         props = _properties(properties, set_ or [])
         rendered = preview(d, props, registry)
     items = [("sample-app", r) for r in rendered.resources]

@@ -99,7 +99,12 @@ class Controller:
     # --- submitting ------------------------------------------------------------------------------
 
     def submit(
-        self, app: Application, registry: Registry | None = None, *, source_dir: str | None = None
+        self,
+        app: Application,
+        registry: Registry | None = None,
+        *,
+        source_dir: str | None = None,
+        expected_revision: int | None = None,
     ) -> Submitted:
         """Store a new revision (unless identical to the current one) and start its workflow run.
 
@@ -108,7 +113,20 @@ class Controller:
 
         `source_dir` is the directory the Application file was read from, on this machine: remembered for
         the application (the last one wins), outside the revision, so the same file applied from two
-        checkouts is one revision and no machine path reaches a digest or a delivered object."""
+        checkouts is one revision and no machine path reaches a digest or a delivered object.
+
+        `expected_revision`: the latest revision the caller based this change on (0: the application
+        must not exist yet); another one is a StaleVersionError and nothing is stored."""
+        with self.store.session():  # one connection for its transactions
+            return self._submit(app, registry, source_dir, expected_revision)
+
+    def _submit(
+        self,
+        app: Application,
+        registry: Registry | None,
+        source_dir: str | None,
+        expected_revision: int | None,
+    ) -> Submitted:
         check_expressions(app)  # a run must not find out later that an `if` can never be evaluated
         snap = snapshot(app, registry or self.live_registry)
         self.targets.refresh()
@@ -126,6 +144,7 @@ class Controller:
             snap.plan.to_json(),
             _step_records(snap.plan),
             default,
+            expected_revision,
         )
         if source_dir is not None and source_dir != record.source_dir:
             self.store.set_app(record.id, self.clock.now(), source_dir=source_dir)
@@ -325,6 +344,15 @@ class Controller:
         progress: Callable[[AppRecord, RunRecord | None], None] | None,
     ) -> tuple[AppRecord, float | None]:
         """One round of `drive`: the application afterwards, and when to go on (None: it is done)."""
+        with self.store.session():  # one connection for the round's transactions
+            return self._drive_round_on(app, deadline, progress)
+
+    def _drive_round_on(
+        self,
+        app: AppRecord,
+        deadline: float | None,
+        progress: Callable[[AppRecord, RunRecord | None], None] | None,
+    ) -> tuple[AppRecord, float | None]:
         self.targets.refresh()  # a long wait sees targets changed meanwhile
         app = self.reconcile(app)
         run = self.store.latest_run(app.id)

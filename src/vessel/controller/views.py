@@ -19,14 +19,18 @@ a diff's in `diff.py`.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vessel.controller import publish_version
 from vessel.controller.reader import Reads
 from vessel.definitions.definition import Definition, Kind
+from vessel.errors import UnknownTypeError, ValidationError
 from vessel.store.connect import existing_url
 from vessel.store.records import AppRecord
 from vessel.store.store import Store
+
+if TYPE_CHECKING:
+    from vessel.definitions.registry import Registry  # building one is a render command's cost
 
 
 def rfc3339(epoch: float) -> str:
@@ -73,6 +77,20 @@ def event_list(controller: Reads, app: AppRecord) -> list[dict[str, Any]]:
         {"time": rfc3339(e.at), "type": e.type, "reason": e.reason, "message": e.message}
         for e in controller.store.events(app.id)
     ]
+
+
+def find_definition(registry: Registry, name: str, kind: str | None) -> Definition:
+    """The definition called `name` (`NAME@vVERSION` names one version), of the kind whose noun is
+    `kind` (component, trait, policy, 'workflow step') when several kinds share the name."""
+    found = (registry.find(k, name) for k in Kind if kind is None or k.noun == kind)
+    matches = [d for d in found if d is not None]
+    if not matches:
+        known = ", ".join(sorted({d.name for d in registry.all()}))
+        raise UnknownTypeError(f"no definition named {name!r}", hint=f"known: {known}")
+    if len(matches) > 1:
+        kinds = ", ".join(d.kind.noun for d in matches)
+        raise ValidationError(f"{name!r} names several definitions ({kinds})", hint="pass --kind")
+    return matches[0]
 
 
 def definition_list(definitions: list[Definition]) -> list[dict[str, Any]]:

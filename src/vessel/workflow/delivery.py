@@ -6,10 +6,11 @@ its rules see), so the steady-state loop and `vessel status` judge it later exac
 
 The order is what makes crashes harmless: each object is recorded in the inventory (`applying`) before
 it is applied and marked `applied` after, so whatever a crash interrupts is known and re-applied (applies
-are idempotent, by deterministic name). An apply the target *refuses* (TargetRejectedError: it wrote
-nothing) releases that claim at once — a new entry is forgotten, a known one put back as it was — so a
-refused object never keeps its name from another application, nor shows as this one's. Another
-application's object is never overwritten. What a target did beyond writing an object (restarting a
+are idempotent, by deterministic name; the `applied` mark rides with the store's next transaction, so a
+crash that loses it is a crash just after the apply). An apply the target *refuses* (TargetRejectedError:
+it wrote nothing) releases that claim at once — a new entry is forgotten, a known one put back as it
+was — so a refused object never keeps its name from another application, nor shows as this one's.
+Another application's object is never overwritten. What a target did beyond writing an object (restarting a
 crashed replica, sweeping orphans) is an event.
 
 Resource policies (`vessel.policies.resources`) shape each apply: `read-only` objects are only read
@@ -274,7 +275,8 @@ class Delivery:
             if claimed:
                 self._release(known, entry)
             raise
-        self._remember(known, applied)
+        if known is None or _recorded(known) != _recorded(applied):
+            self.store.mark_applied(self.app_id, applied, self.now)  # with the next write: see Store
         for action in result.actions:  # a restart, an orphan swept: as the steady-state loop tells them
             kind = "Warning" if action.warning else "Normal"
             message = f"{component} on {target_name}: {action.message}"
