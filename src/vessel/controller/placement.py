@@ -18,8 +18,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from vessel.definitions.registry import Registry
 from vessel.errors import VesselError
-from vessel.model.application import Step
+from vessel.model.application import Application, Step
 from vessel.workflow.delivery import Delivery
 from vessel.workflow.plan import plan_for
 
@@ -50,6 +51,20 @@ class Move:
 def targets_of(controller: Controller, app_id: int, revision: int) -> tuple[str, ...]:
     """The targets the revision's workflow places components or objects on, sorted."""
     model, registry = controller.revision_context(app_id, revision)
+    default = controller.placed_default(app_id, revision)
+    return planned_targets(controller, model, registry, default, app_id, revision)
+
+
+def planned_targets(
+    controller: Controller,
+    model: Application,
+    registry: Registry,
+    default: str,
+    app_id: int = 0,
+    revision: int = 0,
+) -> tuple[str, ...]:
+    """The targets `model`'s workflow would place components or objects on with `default` as the
+    default target, sorted (for a revision, or for an application not stored yet)."""
     delivery = Delivery(
         controller.store,
         controller.targets,
@@ -58,7 +73,7 @@ def targets_of(controller: Controller, app_id: int, revision: int) -> tuple[str,
         registry,
         revision,
         controller.clock.now(),
-        controller.placed_default(app_id, revision),
+        default,
     )
     found: set[str] = set()
     for step, _ in plan_for(model).all_steps():

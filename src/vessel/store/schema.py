@@ -248,3 +248,37 @@ audit = Table(
     Column("object", String(600), nullable=False),  # e.g. "default/web", a token id; "" when none
     Column("outcome", String(32), nullable=False),  # the HTTP status, or "ok" / "error"
 )
+
+# Projects (`vessel project`): a project owns namespaces (a namespace belongs to one project at most) and
+# may deliver to a set of targets (none listed: any). Members are users with one role per project.
+projects = Table(
+    "projects",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(63), nullable=False, unique=True),
+    Column("created_at", Float, nullable=False),
+)
+
+project_namespaces = Table(
+    "project_namespaces",
+    metadata,
+    Column("namespace", String(63), primary_key=True),  # one owner per namespace
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Index("ix_project_namespaces_project", "project_id"),
+)
+
+project_targets = Table(
+    "project_targets",
+    metadata,
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("target", String(253), primary_key=True),
+)
+
+members = Table(
+    "members",
+    metadata,
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("role", String(16), nullable=False),  # owner, developer or viewer
+    Index("ix_members_user", "user_id"),
+)
