@@ -21,6 +21,7 @@ from vessel.api import (
     definitions,
     events,
     probes,
+    projects,
     revisions,
     stats,
     targets,
@@ -54,6 +55,7 @@ def create_app(state: ServerState) -> FastAPI:
     app.include_router(events.router)
     app.include_router(stats.router)
     app.include_router(audit.router)
+    app.include_router(projects.router)
     app.middleware("http")(audit.audit_changes)
     app.add_exception_handler(VesselError, _vessel_error)
     app.add_exception_handler(ApiProblem, _api_problem)

@@ -17,20 +17,23 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from vessel.addons.installed import addon_definitions
-from vessel.api.auth import caller, state_of
+from vessel.api.auth import state_of
+from vessel.api.permissions import authorize, check_apply, visible_namespaces
 from vessel.api.body import APPLY_BODY, BODY, read_text_body
 from vessel.api.responses import RedactedJSONResponse
 from vessel.api.state import DEFAULT_PAGE, MAX_PAGE, ServerState
 from vessel.controller.applying import applications, check_all, dry_run, manifest_list, warnings_for
 from vessel.controller.controller import Controller
+from vessel.controller.projects import targets_used
 from vessel.controller.selection import check_health, healthy_as_asked, parse_selector
 from vessel.controller.status import status_of
 from vessel.controller.views import application_list, event_list
 from vessel.definitions.files import LoadedFiles, load_text
 from vessel.definitions.registry import Registry, build_registry, directories_from_env
 from vessel.errors import ValidationError
+from vessel.store.accounts import UserRecord
 
-router = APIRouter(prefix="/api/v1", tags=["applications"], dependencies=[Depends(caller)])  # a token, always
+router = APIRouter(prefix="/api/v1", tags=["applications"], dependencies=[Depends(authorize)])  # a token, always
 NAMESPACE_PARAMETER = "query.namespace"  # how errors name it (FastAPI's own name for the parameter)
 Namespace = Annotated[str | None, Query(description="Deliver into this namespace, whatever the body says.")]
 
@@ -57,7 +60,8 @@ async def apply(
     `If-Match`, only if the application's latest revision is still the one the ETag names (else 412)."""
     text = await read_text_body(request)
     expected = _expected_revision(if_match)
-    applied = await run_in_threadpool(_apply, state_of(request), text, namespace, expected)
+    user = request.state.caller
+    applied = await run_in_threadpool(_apply, request, user, text, namespace, expected)
     request.state.audit_object = ", ".join(
         f"{a['namespace']}/{a['name']}@{a['revision']}" for a in applied["applications"]
     )
@@ -78,7 +82,10 @@ def etag(revision: int) -> str:
     return f'"{revision}"'
 
 
-def _apply(state: ServerState, text: str, namespace: str | None, expected: int | None) -> dict[str, Any]:
+def _apply(
+    request: Request, user: UserRecord, text: str, namespace: str | None, expected: int | None
+) -> dict[str, Any]:
+    state = state_of(request)
     loaded = load_text(text, BODY)
     registry = _registry(state, loaded)
     apps = applications(loaded, namespace, NAMESPACE_PARAMETER)
@@ -86,6 +93,7 @@ def _apply(state: ServerState, text: str, namespace: str | None, expected: int |
         raise ValidationError(f"If-Match applies to one Application; the body holds {len(apps)}")
     ctl = state.controller()
     check_all(apps, registry, ctl.targets)  # every mistake, before anything is stored
+    check_apply(request, user, [(a.namespace, a.name, targets_used(ctl, a, registry)) for a in apps])
     submitted = [ctl.submit(app, registry, expected_revision=expected) for app in apps]
     return {
         "applications": [
@@ -136,9 +144,12 @@ def list_applications(
     requirements = parse_selector(selector) if selector is not None else ()
     ctl = state_of(request).controller()
     start = _position(after)
+    visible = visible_namespaces(request, request.state.caller)
     page: list[dict[str, Any]] = []
     for doc in application_list(ctl, namespace):
         if (doc["namespace"], doc["name"]) <= start:
+            continue
+        if visible is not None and doc["namespace"] not in visible:  # outside the caller's projects
             continue
         if (phase is not None and doc["phase"] != phase) or not healthy_as_asked(doc["phase"], health):
             continue

@@ -14,7 +14,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from vessel.api.auth import admin, state_of
+from vessel.api.auth import state_of
+from vessel.api.permissions import authorize
 from vessel.api.state import ServerState
 from vessel.controller import audit
 
@@ -24,7 +25,7 @@ NON_CHANGING_POSTS = frozenset({"/api/v1/dry-run"})  # POST only to send a body
 ANONYMOUS = "-"
 
 
-router = APIRouter(prefix="/api/v1", tags=["audit"], dependencies=[Depends(admin)])
+router = APIRouter(prefix="/api/v1", tags=["audit"], dependencies=[Depends(authorize)])
 
 
 @router.get("/audit", summary="The audit log (admins)")

@@ -8,11 +8,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from vessel.api.auth import caller, state_of
+from vessel.api.auth import state_of
+from vessel.api.permissions import authorize
 from vessel.controller.views import definition, definition_list, find_definition
 from vessel.errors import NotFoundError, UnknownTypeError
 
-router = APIRouter(prefix="/api/v1", tags=["definitions"], dependencies=[Depends(caller)])  # a token, always
+router = APIRouter(prefix="/api/v1", tags=["definitions"], dependencies=[Depends(authorize)])  # a token, always
 
 
 @router.get("/definitions", summary="Definitions (vessel def list -o json)")

@@ -17,7 +17,8 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from vessel.api.auth import caller, state_of
+from vessel.api.auth import state_of
+from vessel.api.permissions import authorize
 from vessel.api.state import ServerState
 from vessel.controller.views import rfc3339
 from vessel.errors import ValidationError
@@ -25,7 +26,7 @@ from vessel.model.redaction import redact_data
 from vessel.store.event_stream import events_after
 from vessel.store.records import Event
 
-router = APIRouter(prefix="/api/v1", tags=["events"], dependencies=[Depends(caller)])  # a token, always
+router = APIRouter(prefix="/api/v1", tags=["events"], dependencies=[Depends(authorize)])  # a token, always
 POLL_S = 0.25  # how often the store is asked for new events
 KEEPALIVE_S = 15.0  # a comment line after this long without an event
 BATCH = 200

@@ -9,7 +9,8 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Request
 
-from vessel.api.auth import caller, state_of
+from vessel.api.auth import state_of
+from vessel.api.permissions import authorize
 from vessel.controller.applying import manifest_list
 from vessel.controller.diff import diff_app
 from vessel.controller.manifests import revision_manifests
@@ -18,7 +19,7 @@ from vessel.controller.views import revision_list
 router = APIRouter(
     prefix="/api/v1/namespaces/{namespace}/applications/{name}",
     tags=["revisions"],
-    dependencies=[Depends(caller)],  # a token, always
+    dependencies=[Depends(authorize)],  # a token, always
 )
 
 

@@ -7,11 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from vessel.api.auth import caller, state_of
+from vessel.api.auth import state_of
+from vessel.api.permissions import authorize
 from vessel.controller.accounts import expiry_seconds
 from vessel.controller.stats import delivery_keys
 
-router = APIRouter(prefix="/api/v1", tags=["stats"], dependencies=[Depends(caller)])  # a token, always
+router = APIRouter(prefix="/api/v1", tags=["stats"], dependencies=[Depends(authorize)])  # a token, always
 
 
 @router.get("/stats", summary="Delivery keys (vessel stats -o json)")

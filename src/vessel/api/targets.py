@@ -11,14 +11,15 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from vessel.api.auth import admin, caller, state_of
+from vessel.api.auth import state_of
+from vessel.api.permissions import authorize
 from vessel.controller import targets as registry
 from vessel.controller.controller import Controller
 from vessel.errors import NotFoundError
 from vessel.targets.protocol import TargetInfo
 
-readers = APIRouter(prefix="/api/v1", tags=["targets"], dependencies=[Depends(caller)])  # a token, always
-admins = APIRouter(prefix="/api/v1", tags=["targets"], dependencies=[Depends(admin)])
+readers = APIRouter(prefix="/api/v1", tags=["targets"], dependencies=[Depends(authorize)])  # a token, always
+admins = APIRouter(prefix="/api/v1", tags=["targets"], dependencies=[Depends(authorize)])
 
 
 class NewTarget(BaseModel):

@@ -11,7 +11,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from vessel.api.auth import caller, state_of
+from vessel.api.auth import state_of
+from vessel.api.permissions import authorize
 from vessel.api.responses import RedactedJSONResponse
 from vessel.controller.controller import Controller
 from vessel.controller.status import status_of
@@ -20,7 +21,7 @@ from vessel.store.records import AppRecord
 router = APIRouter(
     prefix="/api/v1/namespaces/{namespace}/applications/{name}/workflow",
     tags=["workflow"],
-    dependencies=[Depends(caller)],  # a token, always
+    dependencies=[Depends(authorize)],  # a token, always
 )
 ACCEPTED = 202
 

@@ -36,5 +36,10 @@ def find_app(store: Store, namespace: str, name: str) -> AppRecord:
     """The application `namespace/name`, or NotFoundError saying where to look."""
     app = store.app(namespace, name)
     if app is None:
-        raise NotFoundError(f"application {namespace}/{name} does not exist", hint="see `vessel ls`")
+        raise no_such_app(namespace, name)
     return app
+
+
+def no_such_app(namespace: str, name: str) -> NotFoundError:
+    """What asking for an application that does not exist answers (and one the caller may not see)."""
+    return NotFoundError(f"application {namespace}/{name} does not exist", hint="see `vessel ls`")

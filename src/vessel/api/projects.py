@@ -1,0 +1,73 @@
+"""`/api/v1/projects`: create (admins), list and show (members see their own projects), and add or
+remove members (the project's owners, and admins) — the controller functions `vessel project
+create|list` and `vessel member add|remove` call. Who may call which is api/permissions.py's; each
+change is in the audit log (the middleware records it, naming the project and member)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from vessel.api.auth import state_of
+from vessel.api.permissions import authorize, visible_projects
+from vessel.controller import projects as control
+from vessel.store.projects import Projects
+
+router = APIRouter(prefix="/api/v1", tags=["projects"], dependencies=[Depends(authorize)])
+
+
+class NewProject(BaseModel):
+    """A project: as `vessel project create NAME [--namespace NS…] [--target T…]`."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    namespaces: list[str] = Field(default_factory=list, description="The namespaces it owns.")
+    targets: list[str] = Field(default_factory=list, description="The targets it may use (none: every one).")
+
+
+class NewMember(BaseModel):
+    """A member: as `vessel member add PROJECT USER ROLE`."""
+
+    model_config = ConfigDict(extra="forbid")
+    user: str
+    role: str = Field(description="owner, developer or viewer")
+
+
+@router.post("/projects", status_code=201, summary="Create a project (vessel project create; admins)")
+def create_project(request: Request, project: NewProject) -> dict[str, Any]:
+    state = state_of(request)
+    request.state.audit_object = project.name
+    control.create_project(
+        state.store, project.name, project.namespaces, project.targets, state.clock.now(), actor=None
+    )
+    return control.project_document(Projects(state.store).get(project.name))
+
+
+@router.get("/projects", summary="Projects (vessel project list -o json)")
+def list_projects(request: Request) -> list[dict[str, Any]]:
+    """The projects the caller is a member of (every one, for an admin)."""
+    visible = visible_projects(request, request.state.caller)
+    return [p for p in control.project_list(state_of(request).store) if visible is None or p["name"] in visible]
+
+
+@router.get("/projects/{project}", summary="One project")
+def show_project(request: Request, project: str) -> dict[str, Any]:
+    return control.project_document(Projects(state_of(request).store).get(project))
+
+
+@router.post("/projects/{project}/members", summary="Add a member (vessel member add; owners)")
+def add_member(request: Request, project: str, member: NewMember) -> dict[str, Any]:
+    state = state_of(request)
+    request.state.audit_object = f"{project}/{member.user} ({member.role})"
+    control.add_member(state.store, project, member.user, member.role, state.clock.now(), actor=None)
+    return control.project_document(Projects(state.store).get(project))
+
+
+@router.delete("/projects/{project}/members/{user}", summary="Remove a member (vessel member remove; owners)")
+def remove_member(request: Request, project: str, user: str) -> dict[str, Any]:
+    state = state_of(request)
+    request.state.audit_object = f"{project}/{user}"
+    control.remove_member(state.store, project, user, state.clock.now(), actor=None)
+    return control.project_document(Projects(state.store).get(project))
