@@ -97,5 +97,7 @@ COMMANDS = {
     "audit": "vessel.cli.accounts:audit",
     "user": "vessel.cli.accounts:users",
     "token": "vessel.cli.accounts:tokens",
+    "project": "vessel.cli.projects:projects",
+    "member": "vessel.cli.projects:members",
 }
 """Every command of `vessel`, in the order `vessel --help` lists them."""
