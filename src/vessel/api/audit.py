@@ -63,4 +63,6 @@ def _object(request: Request) -> str:
     params = request.scope.get("path_params") or {}
     if "namespace" in params and "name" in params:
         return f"{params['namespace']}/{params['name']}"
+    if "project" in params:  # a membership change refused before its body was read: the project at least
+        return "/".join(str(params[k]) for k in ("project", "user") if k in params)
     return ""
