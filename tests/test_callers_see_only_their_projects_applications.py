@@ -39,7 +39,9 @@ def _apply(server: ServerProcess, token: str, body: str) -> tuple[int, dict[str,
 
 
 @pytest.mark.timeout(90)
-def test_other_projects_applications_are_404_like_missing_ones(team: tuple[ServerProcess, dict[str, str]]) -> None:
+def test_other_projects_applications_are_404_like_missing_ones(
+    team: tuple[ServerProcess, dict[str, str]],
+) -> None:
     server, tokens = team
     assert _apply(server, tokens["developer"], app_yaml("web"))[0] == 202
     assert _apply(server, tokens["non-member"], app_yaml("mine", namespace="other"))[0] == 202
@@ -59,7 +61,9 @@ def test_other_projects_applications_are_404_like_missing_ones(team: tuple[Serve
 
 
 @pytest.mark.timeout(90)
-def test_a_target_the_project_may_not_use_is_refused_at_apply(team: tuple[ServerProcess, dict[str, str]]) -> None:
+def test_a_target_the_project_may_not_use_is_refused_at_apply(
+    team: tuple[ServerProcess, dict[str, str]],
+) -> None:
     server, tokens = team
     status, problem = _apply(server, tokens["developer"], app_yaml("away", target="mem2"))
     assert status == 403, problem
@@ -77,7 +81,9 @@ def test_apply_outside_the_callers_projects_is_refused(team: tuple[ServerProcess
         status, problem = _apply(server, tokens[role], app_yaml("web", namespace=namespace))
         assert status == 403, (role, namespace, problem)
         assert f"namespace {namespace!r}" in str(problem["detail"])
-        assert server.request("GET", APP.format(ns=namespace, name="web"), token=tokens["admin"]).status == 404
+        assert (
+            server.request("GET", APP.format(ns=namespace, name="web"), token=tokens["admin"]).status == 404
+        )
 
 
 @pytest.mark.timeout(90)
@@ -100,7 +106,9 @@ def test_owners_add_members_and_others_cannot(team: tuple[ServerProcess, dict[st
     newbie = json.dumps({"user": "newbie", "role": "developer"})
 
     def add(role: str) -> int:
-        return server.request("POST", members, newbie, token=tokens[role], content_type="application/json").status
+        return server.request(
+            "POST", members, newbie, token=tokens[role], content_type="application/json"
+        ).status
 
     assert (add("developer"), add("viewer"), add("non-member")) == (403, 403, 404)
     assert server.request("GET", "/api/v1/projects/team", token=tokens["newbie"]).status == 404
@@ -112,7 +120,9 @@ def test_owners_add_members_and_others_cannot(team: tuple[ServerProcess, dict[st
     assert removed.status == 200, removed.body
     assert _apply(server, tokens["newbie"], app_yaml("again"))[0] == 403
     audit = server.request("GET", "/api/v1/audit", token=tokens["admin"]).json()
-    changes = [(e["actor"], e["action"], e["object"], e["outcome"]) for e in audit if "members" in e["action"]]
+    changes = [
+        (e["actor"], e["action"], e["object"], e["outcome"]) for e in audit if "members" in e["action"]
+    ]
     assert ("olive", "POST /api/v1/projects/{project}/members", "team/newbie (developer)", "200") in changes
     assert ("dev", "POST /api/v1/projects/{project}/members", "team", "403") in changes
     assert ("olive", "DELETE /api/v1/projects/{project}/members/{user}", "team/newbie", "200") in changes

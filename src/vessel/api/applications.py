@@ -18,8 +18,8 @@ from starlette.concurrency import run_in_threadpool
 
 from vessel.addons.installed import addon_definitions
 from vessel.api.auth import state_of
-from vessel.api.permissions import authorize, check_apply, visible_namespaces
 from vessel.api.body import APPLY_BODY, BODY, read_text_body
+from vessel.api.permissions import authorize, check_apply, visible_namespaces
 from vessel.api.responses import RedactedJSONResponse
 from vessel.api.state import DEFAULT_PAGE, MAX_PAGE, ServerState
 from vessel.controller.applying import applications, check_all, dry_run, manifest_list, warnings_for
@@ -33,7 +33,7 @@ from vessel.definitions.registry import Registry, build_registry, directories_fr
 from vessel.errors import ValidationError
 from vessel.store.accounts import UserRecord
 
-router = APIRouter(prefix="/api/v1", tags=["applications"], dependencies=[Depends(authorize)])  # a token, always
+router = APIRouter(prefix="/api/v1", tags=["applications"], dependencies=[Depends(authorize)])
 NAMESPACE_PARAMETER = "query.namespace"  # how errors name it (FastAPI's own name for the parameter)
 Namespace = Annotated[str | None, Query(description="Deliver into this namespace, whatever the body says.")]
 

@@ -13,7 +13,7 @@ from vessel.api.permissions import authorize
 from vessel.controller.views import definition, definition_list, find_definition
 from vessel.errors import NotFoundError, UnknownTypeError
 
-router = APIRouter(prefix="/api/v1", tags=["definitions"], dependencies=[Depends(authorize)])  # a token, always
+router = APIRouter(prefix="/api/v1", tags=["definitions"], dependencies=[Depends(authorize)])
 
 
 @router.get("/definitions", summary="Definitions (vessel def list -o json)")

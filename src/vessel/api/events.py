@@ -26,7 +26,7 @@ from vessel.model.redaction import redact_data
 from vessel.store.event_stream import events_after
 from vessel.store.records import Event
 
-router = APIRouter(prefix="/api/v1", tags=["events"], dependencies=[Depends(authorize)])  # a token, always
+router = APIRouter(prefix="/api/v1", tags=["events"], dependencies=[Depends(authorize)])
 POLL_S = 0.25  # how often the store is asked for new events
 KEEPALIVE_S = 15.0  # a comment line after this long without an event
 BATCH = 200

@@ -49,7 +49,9 @@ def create_project(request: Request, project: NewProject) -> dict[str, Any]:
 def list_projects(request: Request) -> list[dict[str, Any]]:
     """The projects the caller is a member of (every one, for an admin)."""
     visible = visible_projects(request, request.state.caller)
-    return [p for p in control.project_list(state_of(request).store) if visible is None or p["name"] in visible]
+    return [
+        p for p in control.project_list(state_of(request).store) if visible is None or p["name"] in visible
+    ]
 
 
 @router.get("/projects/{project}", summary="One project")

@@ -19,7 +19,7 @@ from vessel.controller.views import revision_list
 router = APIRouter(
     prefix="/api/v1/namespaces/{namespace}/applications/{name}",
     tags=["revisions"],
-    dependencies=[Depends(authorize)],  # a token, always
+    dependencies=[Depends(authorize)],  # api/permissions.py
 )
 
 

@@ -12,7 +12,7 @@ from vessel.api.permissions import authorize
 from vessel.controller.accounts import expiry_seconds
 from vessel.controller.stats import delivery_keys
 
-router = APIRouter(prefix="/api/v1", tags=["stats"], dependencies=[Depends(authorize)])  # a token, always
+router = APIRouter(prefix="/api/v1", tags=["stats"], dependencies=[Depends(authorize)])
 
 
 @router.get("/stats", summary="Delivery keys (vessel stats -o json)")

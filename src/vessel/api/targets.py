@@ -18,7 +18,7 @@ from vessel.controller.controller import Controller
 from vessel.errors import NotFoundError
 from vessel.targets.protocol import TargetInfo
 
-readers = APIRouter(prefix="/api/v1", tags=["targets"], dependencies=[Depends(authorize)])  # a token, always
+readers = APIRouter(prefix="/api/v1", tags=["targets"], dependencies=[Depends(authorize)])
 admins = APIRouter(prefix="/api/v1", tags=["targets"], dependencies=[Depends(authorize)])
 
 

@@ -21,7 +21,7 @@ from vessel.store.records import AppRecord
 router = APIRouter(
     prefix="/api/v1/namespaces/{namespace}/applications/{name}/workflow",
     tags=["workflow"],
-    dependencies=[Depends(authorize)],  # a token, always
+    dependencies=[Depends(authorize)],  # api/permissions.py
 )
 ACCEPTED = 202
 

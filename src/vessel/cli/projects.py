@@ -17,7 +17,9 @@ from vessel.controller.audit import local_actor
 from vessel.controller.projects import add_member, create_project, project_list, remove_member
 from vessel.workflow.clock import SystemClock
 
-projects = typer.Typer(help="Projects of a `vessel server`: namespaces, targets, members.", no_args_is_help=True)
+projects = typer.Typer(
+    help="Projects of a `vessel server`: namespaces, targets, members.", no_args_is_help=True
+)
 members = typer.Typer(help="Members of a project and their roles.", no_args_is_help=True)
 Project = Annotated[str, typer.Argument(help="Project name (a DNS label).")]
 User = Annotated[str, typer.Argument(help="User name.")]

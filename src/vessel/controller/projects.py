@@ -27,7 +27,13 @@ if TYPE_CHECKING:
 
 
 def create_project(
-    store: Store, name: str, namespaces: Sequence[str], targets: Sequence[str], now: float, *, actor: str | None
+    store: Store,
+    name: str,
+    namespaces: Sequence[str],
+    targets: Sequence[str],
+    now: float,
+    *,
+    actor: str | None,
 ) -> None:
     """A new project owning `namespaces` and allowed `targets` (none: every target). `actor` None: the
     caller records the change (the API's middleware)."""

@@ -20,9 +20,7 @@ def upgrade() -> None:
     op.create_table(
         "project_namespaces",
         sa.Column("namespace", sa.String(63), primary_key=True),
-        sa.Column(
-            "project_id", sa.Integer, sa.ForeignKey("projects.id", ondelete="CASCADE"), nullable=False
-        ),
+        sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
     )
     op.create_index("ix_project_namespaces_project", "project_namespaces", ["project_id"])
     op.create_table(
