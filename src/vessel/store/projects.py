@@ -54,22 +54,30 @@ class Projects:
                 c.execute(t.project_targets.insert().values(project_id=project_id, target=target))
 
     def get(self, name: str) -> ProjectRecord:
-        found = [p for p in self.all() if p.name == name]
+        found = self._load(t.projects.c.name == name)
         if not found:
             raise NotFoundError(f"project {name!r} not found", hint="`vessel project list` shows them")
         return found[0]
 
     def all(self) -> list[ProjectRecord]:
+        return self._load(sa.true())
+
+    def _load(self, where: Any) -> list[ProjectRecord]:
+        """The projects `where` selects, each with its namespaces, targets and members (four queries)."""
+        ids = sa.select(t.projects.c.id).where(where)
         with self.store.tx() as c:
-            rows = c.execute(sa.select(t.projects).order_by(t.projects.c.name)).all()
-            spaces = c.execute(sa.select(t.project_namespaces)).all()
-            targets = c.execute(sa.select(t.project_targets)).all()
+            rows = c.execute(sa.select(t.projects).where(where).order_by(t.projects.c.name)).all()
+            spaces = c.execute(
+                sa.select(t.project_namespaces).where(t.project_namespaces.c.project_id.in_(ids))
+            )
+            targets = c.execute(sa.select(t.project_targets).where(t.project_targets.c.project_id.in_(ids)))
             people = c.execute(
-                sa.select(t.members.c.project_id, t.members.c.role, t.users.c.name).join(
-                    t.users, t.users.c.id == t.members.c.user_id
-                )
-            ).all()
-        return [_project(r, spaces, targets, people) for r in rows]
+                sa.select(t.members.c.project_id, t.members.c.role, t.users.c.name)
+                .join(t.users, t.users.c.id == t.members.c.user_id)
+                .where(t.members.c.project_id.in_(ids))
+            )
+            found = (spaces.all(), targets.all(), people.all())
+        return [_project(r, *found) for r in rows]
 
     def set_member(self, project: str, user: UserRecord, role: str) -> None:
         """Make `user` a member of `project` with `role` (replacing the role they had there)."""
