@@ -126,3 +126,17 @@ def test_owners_add_members_and_others_cannot(team: tuple[ServerProcess, dict[st
     assert ("olive", "POST /api/v1/projects/{project}/members", "team/newbie (developer)", "200") in changes
     assert ("dev", "POST /api/v1/projects/{project}/members", "team", "403") in changes
     assert ("olive", "DELETE /api/v1/projects/{project}/members/{user}", "team/newbie", "200") in changes
+
+
+@pytest.mark.timeout(90)
+def test_stats_over_every_application_are_for_admins(team: tuple[ServerProcess, dict[str, str]]) -> None:
+    server, tokens = team
+    assert _apply(server, tokens["developer"], app_yaml("web"))[0] == 202
+    everything = "/api/v1/stats?since=1d"
+    assert [server.request("GET", everything, token=tokens[r]).status for r in ("owner", "admin")] == [
+        403,
+        200,
+    ]
+    one = "/api/v1/stats?namespace=team&name=web"
+    seen = [server.request("GET", one, token=tokens[r]).status for r in ("viewer", "non-member")]
+    assert seen == [200, 404]
