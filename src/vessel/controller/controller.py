@@ -3,7 +3,9 @@
 `reconcile(app)` is the whole loop body: advance the latest run if it is unfinished; once it succeeded,
 prune what the revision no longer renders; then (steady state) re-apply drifted objects and judge
 health. Steady state writes nothing unless something changed: an unchanged, healthy application
-reconciled any number of times causes no store write and no changing apply.
+reconciled any number of times causes no store write and no changing apply — and, when its objects'
+versions are the ones recorded, not even a comparison (`steady`). `reconcile_all` reads what that
+needs for every application in a few queries per pass, not per application.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from vessel.controller import driving, gc, placement, publish_version, statekeep
+from vessel.controller import driving, gc, placement, publish_version, statekeep, steady
 from vessel.controller.disruption import disruptive_changes
 from vessel.controller.driving import RUN_PHASES
 from vessel.controller.health import component_health, delivered
@@ -166,17 +168,20 @@ class Controller:
 
     # --- reconciling -----------------------------------------------------------------------------
 
-    def reconcile(self, app: AppRecord) -> AppRecord:
-        """One pass for one application; returns it as persisted afterwards."""
+    def reconcile(self, app: AppRecord, seen: steady.Seen | None = None) -> AppRecord:
+        """One pass for one application; returns it as persisted afterwards. `seen`: what the pass
+        already read of the store for it (else a running application's is read here)."""
         if app.deleting:
             self._continue_delete(app)
+            return app
+        if app.phase == Phase.RUNNING and (seen or steady.Seen.load(self.store, app.id)).unchanged(self, app):
             return app
         run = self.store.latest_run(app.id)
         if run is not None and not run.finished:
             run = self.engine.advance(run.id, self._run_context)
         if run is not None and run.phase in (RunPhase.SUCCEEDED, RunPhase.FAILED) and not run.pruned:
             gc.prune(self, app, run)
-        phase, message = self._phase(app, run)
+        phase, message, versions = self._phase(app, run)
         if (phase, message) != (app.phase, app.message):
             self.store.set_app(app.id, self.clock.now(), phase=phase, message=message)
             if phase != app.phase:
@@ -186,24 +191,30 @@ class Controller:
                     f"{app.phase} -> {phase}{': ' + message if message else ''}",
                     phase in (Phase.FAILED, Phase.UNHEALTHY),
                 )
-            return self.store.app_by_id(app.id)
+            app = self.store.app_by_id(app.id)
+        if versions and phase == Phase.RUNNING:  # after the phase: a crash in between only costs a pass
+            self.store.set_live_versions(app.id, versions)
         return app
 
     def reconcile_all(self) -> list[AppRecord]:
-        """One pass over every application, with the target registry as it is now."""
+        """One pass over every application, with the target registry as it is now. What the steady
+        state needs of each is read for all of them at once (`steady.Seen`)."""
         self.targets.refresh()
-        return [self.reconcile(app) for app in self.store.apps()]
+        apps = self.store.apps()
+        seen = steady.Seen.load(self.store)
+        return [self.reconcile(app, seen) for app in apps]
 
-    def _phase(self, app: AppRecord, run: RunRecord | None) -> tuple[str, str]:
+    def _phase(self, app: AppRecord, run: RunRecord | None) -> tuple[str, str, steady.Versions]:
         if run is None:
-            return Phase.RUNNING_WORKFLOW, "no workflow run yet"
+            return Phase.RUNNING_WORKFLOW, "no workflow run yet", []
         if run.phase != RunPhase.SUCCEEDED:
-            return RUN_PHASES[run.phase], run.message
+            return RUN_PHASES[run.phase], run.message, []
         return self._steady(app)
 
-    def _steady(self, app: AppRecord) -> tuple[str, str]:
+    def _steady(self, app: AppRecord) -> tuple[str, str, steady.Versions]:
         """Re-apply drifted objects, retry failed deletes, then judge each component's health (its
-        workload and traits) from the live objects."""
+        workload and traits) from the live objects. Also the live versions this found the objects at,
+        to record once the application is running."""
         problems: list[str] = []
         policies = gc.resource_policies(self, app)
         inventory = self.store.inventory(app.id)
@@ -220,8 +231,8 @@ class Controller:
                 problems.append(f"{entry.component} on {entry.target}: {exc.render()}")
         problems += self._unhealthy(app, inventory, lives)
         if problems:
-            return Phase.UNHEALTHY, problems[0]
-        return Phase.RUNNING, ""
+            return Phase.UNHEALTHY, problems[0], []
+        return Phase.RUNNING, "", steady.found_versions(self, inventory, lives)
 
     def _unhealthy(
         self, app: AppRecord, inventory: list[InventoryEntry], lives: dict[tuple[str, ResourceKey], Any]

@@ -38,12 +38,14 @@ from vessel.store.connect import create_engine, default_url, translating
 from vessel.store.outage import translated
 from vessel.store.records import (
     AppRecord,
+    EntryVersion,
     Event,
     InventoryEntry,
     Phase,
     RevisionRecord,
     RunPhase,
     RunRecord,
+    RunState,
     StepRecord,
 )
 from vessel.targets.protocol import TargetInfo
@@ -421,6 +423,17 @@ class Store:
             ).first()
         return _run(row) if row else None
 
+    def latest_runs(self, app_id: int | None = None) -> dict[int, RunState]:
+        """Every application's latest run (or one's), as a steady-state pass needs it, in one query."""
+        latest = sa.select(sa.func.max(t.runs.c.id)).group_by(t.runs.c.app_id)
+        if app_id is not None:
+            latest = latest.where(t.runs.c.app_id == app_id)
+        c_ = t.runs.c
+        query = sa.select(c_.id, c_.app_id, c_.revision, c_.phase, c_.pruned).where(c_.id.in_(latest))
+        with self.tx() as c:
+            rows = c.execute(query).all()
+        return {r.app_id: RunState(r.id, r.app_id, r.revision, r.phase, bool(r.pruned)) for r in rows}
+
     def holds(self, run_id: int) -> tuple[bool, bool]:
         """(suspended, terminated) as a person last set them; a driver reads them before each step."""
         with self.tx() as c:
@@ -504,6 +517,29 @@ class Store:
             ).all()
         return [_entry(r) for r in rows]
 
+    def entry_versions(self, app_id: int | None = None) -> dict[int, list[EntryVersion]]:
+        """Every application's entries (or one's) as a steady-state pass compares them, by app id: one
+        query, reading no manifest (only its `kind`, for the spelling targets address it by)."""
+        where = () if app_id is None else (t.inventory.c.app_id == app_id,)
+        with self.tx() as c:
+            rows = c.execute(_ENTRY_VERSIONS.where(*where)).all()
+        found: dict[int, list[EntryVersion]] = {}
+        for r in rows:
+            kind = r.spelled if isinstance(r.spelled, str) and canonical_kind(r.spelled) == r.kind else r.kind
+            key = ResourceKey(r.api_version, kind, r.namespace, r.name)
+            found.setdefault(r.app_id, []).append(EntryVersion(r.target, key, r.state, r.live_version))
+        return found
+
+    def set_live_versions(self, app_id: int, versions: list[tuple[str, ResourceKey, str | None]]) -> None:
+        """Record the live versions (target, key, version) at which entries were found up to date."""
+        rows = [
+            {**{f"b_{k}": v for k, v in _key_values(target, key).items()}, "live_version": version}
+            for target, key, version in versions
+        ]
+        if rows:
+            with self.tx() as c:
+                c.execute(_SET_LIVE_VERSION.where(t.inventory.c.app_id == app_id), rows)
+
     def holders(self, target: str, key: ResourceKey) -> dict[int, InventoryEntry]:
         """Every application's inventory entry for one object (several when it is shared), by app id."""
         with self.tx() as c:
@@ -527,6 +563,7 @@ class Store:
             "errors": 0,  # (re)recorded: no delete is failing
             "next_attempt_at": None,
             "last_error": "",
+            "live_version": entry.live_version,
         }
         keys = {"app_id": app_id, **_key_values(entry.target, entry.key)}
         with self.tx() as c:
@@ -592,6 +629,18 @@ _UPDATE_ENTRY = (
     sa.update(t.inventory)
     .where(*(t.inventory.c[k] == sa.bindparam(f"b_{k}") for k in _ENTRY_KEY))
     .values({c.name: sa.bindparam(c.name) for c in t.inventory.c if c.name not in _ENTRY_KEY})
+)
+_ENTRY_VERSIONS = sa.select(
+    *(t.inventory.c[k] for k in _ENTRY_KEY),
+    t.inventory.c.state,
+    t.inventory.c.live_version,
+    t.inventory.c.manifest["kind"].as_string().label("spelled"),
+)
+_KEY_COLUMNS = ("target", "api_version", "kind", "namespace", "name")
+_SET_LIVE_VERSION = (
+    sa.update(t.inventory)
+    .where(*(t.inventory.c[k] == sa.bindparam(f"b_{k}") for k in _KEY_COLUMNS))
+    .values(live_version=sa.bindparam("live_version"))
 )
 
 
@@ -687,6 +736,7 @@ def _entry(r: Any) -> InventoryEntry:
         r.errors,
         r.next_attempt_at,
         r.last_error,
+        r.live_version,
     )
 
 

@@ -242,7 +242,7 @@ class Delivery:
         if claimed:
             self.store.record(self.app_id, entry, self.now)
         try:
-            result = target.apply(manifest, source_dir=self.source_dir)
+            result = target.apply(manifest, source_dir=self.source_dir, applied=unchanged)
         except TargetRejectedError:
             if claimed:
                 self._release(known, entry)
