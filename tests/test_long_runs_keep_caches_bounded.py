@@ -115,8 +115,9 @@ def test_status_bases_worked_out_for_old_inventory_entries_stay_within_entries_a
     for i in range(12):  # one namespace each: no two render the same object
         text = application(i).replace('"name": "app-', f'"namespace": "ns-{i}", "name": "app-')
         assert h.up(text.replace(f"app-{i % 5}", f"app-{i}")).phase == "running"
-    with h.store.tx() as c:  # recorded before delivery kept a status basis: one is worked out per pass
-        c.execute(sa.update(schema.inventory).values(status_basis=None))
+    with h.store.tx() as c:  # recorded before delivery kept a status basis (nor live versions, which
+        # came later): one is worked out per pass
+        c.execute(sa.update(schema.inventory).values(status_basis=None, live_version=None))
     cache = h.controller.status_bases
     cache.max_entries, cache.max_size = 100, 2_000  # a few bases' worth of bytes
     for app in h.store.apps():
