@@ -5,12 +5,14 @@ then fed far more than that."""
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+import yaml
 
 from vessel.controller import revisions
 from vessel.definitions import JinjaTemplate, slots
@@ -135,3 +137,15 @@ def test_the_secret_values_a_process_knows_stay_bounded_and_the_newest_still_mas
     known.add(f"secret-value-{i:04d}" for i in range(1000))
     assert len(known._values) == 8
     assert known.redact("got secret-value-0999 and secret-value-0000") == "got *** and secret-value-0000"
+
+
+def test_reading_yaml_keeps_nothing_of_the_documents_read() -> None:
+    """A process reads an Application (and definitions) on every submit: nothing of the YAML nodes it
+    parsed may stay behind (a shared scalar constructor once remembered every one of them)."""
+    from vessel.model.yaml_source import read_text
+
+    for i in range(50):
+        (document,) = read_text(application(i), "app.yaml")
+        assert document.data["spec"]["components"][0]["properties"]["image"] == f"shop/web:{i}"
+    gc.collect()
+    assert not [o for o in gc.get_objects() if isinstance(o, yaml.Node)]
