@@ -149,3 +149,15 @@ def test_reading_yaml_keeps_nothing_of_the_documents_read() -> None:
         assert document.data["spec"]["components"][0]["properties"]["image"] == f"shop/web:{i}"
     gc.collect()
     assert not [o for o in gc.get_objects() if isinstance(o, yaml.Node)]
+
+
+def test_revisions_that_use_the_same_definitions_share_one_set_of_them(tmp_path: Path) -> None:
+    """Thousands of applications built from the same few definitions hold those once, not once each."""
+    h = Harness.create(f"sqlite:///{tmp_path / 'store.db'}")
+    for i in range(3):
+        text = application(i).replace('"name": "app-', f'"namespace": "ns-{i}", "name": "app-')
+        assert h.up(text.replace(f"app-{i % 5}", f"app-{i}")).phase == "running"
+    h.restart()  # a new process: every revision is read back from the store
+    registries = {id(h.controller.revision_context(a.id, a.revision)[1]) for a in h.store.apps()}
+    assert len(registries) == 1 and len(h.controller.registries) == 1
+    h.store.close()

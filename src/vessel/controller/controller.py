@@ -42,6 +42,9 @@ from vessel.workflow.plan import Plan, plan_for
 from vessel.workflow.steps import builtin_steps
 
 REVISION_CACHE = 512  # revisions (application + definitions + placed default) kept in memory per process
+# Definition sets rebuilt from snapshots, by the digests of their definitions: shared by every revision
+# that uses the same definitions (most applications of a platform use the same few).
+REGISTRIES = 256
 # Status bases worked out for workloads recorded without one (controller/health.py): entries, JSON bytes.
 STATUS_BASES, STATUS_BASES_BYTES = 4096, 16 * 1024 * 1024
 RevisionContext = tuple[Application, Registry, str | None]
@@ -77,6 +80,7 @@ class Controller:
         # reconciles tens of thousands of applications, so this is an LRU, not a dict that only grows.
         self.revision_cache: BoundedCache[RevisionContext] = BoundedCache(REVISION_CACHE, REVISION_CACHE)
         self.status_bases: BoundedCache[StatusBasis] = BoundedCache(STATUS_BASES, STATUS_BASES_BYTES)
+        self.registries: BoundedCache[Registry] = BoundedCache(REGISTRIES, REGISTRIES)
         self.outages = Outages(self.clock)  # how driving waits out the store's outages (set `notice`)
 
     def close(self) -> None:
@@ -124,7 +128,8 @@ class Controller:
             return Submitted(record, None, None)
         # The snapshot is what this process just parsed: no need to read it back to run it.
         documents = [doc for _, _, _, doc in snap.definitions]
-        context = (app, registry_from_snapshot(documents, self.live_registry), default)
+        digests = tuple(digest for digest, _, _, _ in snap.definitions)
+        context = (app, self._registry(digests, lambda: documents), default)
         self.revision_cache.put((record.id, number), context, 1)
         self.event(record.id, "Revision", f"revision {number} created")
         moved = self._moved(record.id, before, number)
@@ -266,9 +271,18 @@ class Controller:
         )
 
     def _load_revision(self, app_id: int, revision: int) -> RevisionContext:
-        record = self.store.revision(app_id, revision)
-        registry = registry_from_snapshot(record.definitions, self.live_registry)
-        return application_from_snapshot(record.spec), registry, record.default_target
+        spec, digests, default = self.store.revision_outline(app_id, revision)
+        registry = self._registry(tuple(digests), lambda: self.store.definition_documents(digests))
+        return application_from_snapshot(spec), registry, default
+
+    def _registry(self, digests: tuple[str, ...], documents: Callable[[], list[dict[str, Any]]]) -> Registry:
+        """The definitions with these snapshot digests, shared by every revision that uses them (their
+        documents are read only when no revision in memory uses them)."""
+
+        def make() -> Registry:
+            return registry_from_snapshot(documents(), self.live_registry)
+
+        return self.registries.get_or_make(digests, make, lambda _: 1)
 
     def revision_context(self, app_id: int, revision: int) -> tuple[Application, Registry]:
         app, registry, _ = self._revision(app_id, revision)

@@ -315,6 +315,31 @@ class Store:
             row.default_target,
         )
 
+    def revision_outline(self, app_id: int, number: int) -> tuple[dict[str, Any], list[str], str | None]:
+        """A revision's spec, the digests of the definition snapshots it uses and its default target,
+        without the documents: many revisions share those, so a reader reads them only when it does not
+        hold them already (`definition_documents`)."""
+        c_ = t.revisions.c
+        with self.tx() as c:
+            row = c.execute(
+                sa.select(c_.spec, c_.definitions, c_.default_target).where(
+                    c_.app_id == app_id, c_.number == number
+                )
+            ).first()
+        if row is None:
+            raise NotFoundError(f"revision {number} does not exist")
+        return row.spec, list(row.definitions), row.default_target
+
+    def definition_documents(self, digests: Sequence[str]) -> list[dict[str, Any]]:
+        """The snapshotted definition documents with these digests, in their order."""
+        snapshots = t.definition_snapshots
+        with self.tx() as c:
+            rows = c.execute(
+                sa.select(snapshots.c.digest, snapshots.c.document).where(snapshots.c.digest.in_(digests))
+            ).all()
+        found = {r.digest: r.document for r in rows}
+        return [found[d] for d in digests]
+
     def revisions(self, app_id: int) -> list[tuple[int, str, float]]:
         with self.tx() as c:
             rows = c.execute(
