@@ -62,10 +62,12 @@ def run(
 
 def _pass(ctl: Controller) -> None:
     ctl.targets.refresh()  # targets added, changed or removed by other commands since the last pass
-    for app in ctl.store.apps():
+    apps = ctl.store.apps()
+    seen = ctl.seen()  # read for every application at once: unchanged ones then cost no query
+    for app in apps:
         try:
             before = app.phase
-            after = ctl.reconcile(app)
+            after = ctl.reconcile(app, seen)
             if after.phase != before:
                 out.print(f"{app.namespace}/{app.name}: {before} -> {after.phase} {after.message}")
         except StoreUnavailableError:  # the store's problem, not the application's: the pass waits

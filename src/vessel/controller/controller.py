@@ -206,8 +206,13 @@ class Controller:
         state needs of each is read for all of them at once (`steady.Seen`)."""
         self.targets.refresh()
         apps = self.store.apps()
-        seen = steady.Seen.load(self.store)
+        seen = self.seen()
         return [self.reconcile(app, seen) for app in apps]
+
+    def seen(self) -> steady.Seen:
+        """What the steady state needs of every application, read at once for a pass over them all
+        (read after the applications: one that changes meanwhile is seen as changed, and fully passed)."""
+        return steady.Seen.load(self.store)
 
     def _phase(self, app: AppRecord, run: RunRecord | None) -> tuple[str, str, steady.Versions]:
         if run is None:
