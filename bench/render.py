@@ -25,6 +25,7 @@ import cProfile
 import json
 import pstats
 import resource
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -38,6 +39,44 @@ from vessel.render import evaluate_status, render_application, resources
 
 DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 RESOURCES_PER_APP = 5  # 3 workloads and 2 Services (the exposed ports of the two webservices)
+KINDS_PER_APP = ["Deployment", "Deployment", "Deployment", "Service", "Service"]
+
+
+class BenchFailed(Exception):
+    """What the benchmark timed did not do its work: its figures would mean nothing."""
+
+
+def check(ok: bool, problem: str) -> None:
+    """Fail the benchmark, saying what went wrong (an `assert` would vanish under `python -O`)."""
+    if not ok:
+        raise BenchFailed(problem)
+
+
+def check_rendered(i: int, rendered: tuple[Any, ...]) -> None:
+    """Application `i` rendered its 5 objects, with its traits applied (replicas, env, labels)."""
+    bodies = [r.body for r in resources(rendered)]
+    kinds = sorted(str(b.get("kind")) for b in bodies)
+    check(kinds == KINDS_PER_APP, f"app-{i} rendered {kinds}, expected {KINDS_PER_APP}")
+    for body in bodies:
+        if body["kind"] != "Deployment":
+            continue
+        spec = body["spec"]
+        container = spec["template"]["spec"]["containers"][0]
+        env = {e["name"]: e.get("value") for e in container.get("env") or []}
+        labels = body["metadata"].get("labels") or {}
+        check(
+            spec.get("replicas") == 1 + i % 5
+            and env.get("APP") == f"app-{i}"
+            and labels.get("team") == f"team-{i % 17}",
+            f"app-{i}: {body['metadata']['name']} lacks a trait's effect (replicas {spec.get('replicas')}, "
+            f"env {env}, labels {labels})",
+        )
+
+
+def check_all(rendered: list[tuple[Any, ...]], apps: int, what: str) -> None:
+    check(len(rendered) == apps, f"{what}: {len(rendered)} of {apps} applications rendered")
+    for i, comps in enumerate(rendered):
+        check_rendered(i, comps)
 
 
 def application(i: int) -> dict[str, Any]:
@@ -101,19 +140,24 @@ def best_of(repeat: int, work: Callable[[], Any]) -> tuple[float, Any]:
 
 def render_figures(apps: list[Any], registry: Any, repeat: int) -> dict[str, float]:
     render_s, rendered = best_of(repeat, lambda: [render_application(app, registry) for app in apps])
+    check_all(rendered, len(apps), "render")
     bodies = [r.body for comps in rendered for r in resources(comps)]
-    assert len(bodies) == RESOURCES_PER_APP * len(apps), f"rendered {len(bodies)} resources"
 
-    def cold() -> None:
+    def cold() -> list[tuple[Any, ...]]:
+        out = []
         for app in apps:
             SKELETONS.clear()  # every render parses its template skeleton again
-            render_application(app, registry)
+            out.append(render_application(app, registry))
+        return out
 
-    cold_s, _ = best_of(repeat, cold)
+    cold_s, cold_rendered = best_of(repeat, cold)
+    check_all(cold_rendered, len(apps), "render, no cache")
     dump_s, text = best_of(repeat, lambda: yaml.dump_all(bodies, Dumper=DUMPER, sort_keys=False))
-    assert text.count("\nkind: ") + text.startswith("kind: ") >= len(bodies)
+    dumped = sum(1 for doc in yaml.safe_load_all(text) if doc)
+    check(dumped == len(bodies), f"the C dumper wrote {dumped} of {len(bodies)} documents")
     components = len(apps) * 3
     return {
+        "apps": len(apps),
         "components": components,
         "resources": len(bodies),
         "render_cpu_s": render_s,
@@ -158,7 +202,7 @@ def status_figures(registry: Any, evaluations: int, repeat: int) -> dict[str, fl
             return status
 
         seconds, status = best_of(repeat, judge)
-        assert status.healthy and status.message == message, f"{definition.name}: {status}"
+        check(status.healthy and status.message == message, f"{definition.name} status: {status}")
         figures[f"status_{definition.name}_us"] = seconds / evaluations * 1e6
     return figures
 
@@ -180,9 +224,12 @@ def worker_figures() -> dict[str, float]:
     try:
         bomb.render({"parameter": {}, "context": {}}, RenderLimits())
     except RenderError as exc:
-        assert "of memory (the cap)" in str(exc), exc
+        check("of memory (the cap)" in str(exc), f"the memory bomb failed otherwise than at its cap: {exc}")
     else:
-        raise AssertionError("the memory bomb rendered")
+        raise BenchFailed("the memory bomb rendered")
+    check(
+        _rss_mib() < rss_before + 64, f"RSS grew from {rss_before:.0f} to {_rss_mib():.0f} MiB with the bomb"
+    )
     return {
         "worker_spawn_cpu_s": spawn_s,
         "rss_before_bomb_mib": rss_before,
@@ -196,7 +243,17 @@ def _rss_mib() -> float:
         return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
 
 
-def main() -> None:
+def main() -> int:
+    try:
+        figures, profiler = measure()
+    except BenchFailed as failed:
+        print(f"bench/render.py FAILED: {failed}", file=sys.stderr)
+        return 1
+    report(figures, profiler)
+    return 0
+
+
+def measure() -> tuple[dict[str, float], cProfile.Profile | None]:
     parser = argparse.ArgumentParser()
     parser.add_argument("--apps", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure; the least CPU time counts")
@@ -217,8 +274,11 @@ def main() -> None:
     figures |= status_figures(registry, args.evaluations, args.repeat)
     figures |= worker_figures()
     figures["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return figures, profiler
 
-    print(f"applications:        {args.apps}")
+
+def report(figures: dict[str, float], profiler: cProfile.Profile | None) -> None:
+    print(f"applications:        {figures['apps']:.0f}")
     print(f"components:          {figures['components']:.0f} ({figures['resources']:.0f} resources)")
     print(
         f"render:              {figures['render_cpu_s']:.3f} CPU s  "
@@ -245,4 +305,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

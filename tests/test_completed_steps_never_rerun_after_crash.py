@@ -125,11 +125,16 @@ def _saved(step: str, phase: str) -> StopAt:
     )
 
 
+def _started(step: str) -> StopAt:
+    """Right after the store committed `step` as running (Store.start_step(self, run_id, record))."""
+    return StopAt("vessel.store.store:Store.start_step", f"args[2].name == {step!r}")
+
+
 IN_FLIGHT = "in flight"
 KILLS: list[str | StopAt] = [  # where each `vessel up` dies, in order; one more then finishes the run
     "hook-1",  # its webhook call is in flight
     _saved("hook-2", StepPhase.SUCCEEDED),  # its call was answered and its success committed
-    _saved("hook-3", StepPhase.RUNNING),  # marked running (attempt 1), not yet called
+    _started("hook-3"),  # marked running (attempt 1), not yet called
     "hook-4",  # in flight: the first step after the group
     "hook-6",  # in flight: the last step
 ]

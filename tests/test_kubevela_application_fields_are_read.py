@@ -7,8 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from vessel.controller.revisions import application_from_snapshot, snapshot
+from vessel.definitions.check import check_expressions
 from vessel.definitions.files import load_files
 from vessel.definitions.registry import build_registry
+from vessel.errors import ValidationError
 from vessel.model import parse_application, read_text
 from vessel.model.application import Application
 from vessel.render.component import render_component
@@ -94,3 +96,26 @@ def test_external_revision_names_the_component_revision_templates_see() -> None:
     assert rendered.context["revision"] == "web-v7"
     plain = app_of(HEAD)
     assert render_component(plain, plain.components[0], registry).context["revision"] == "web-v1"
+
+
+def test_a_cue_returns_path_in_value_from_is_refused_with_the_outputs_to_read_instead() -> None:
+    app = app_of(
+        HEAD
+        + """\
+  workflow:
+    steps:
+      - name: read
+        type: read-object
+        properties: {kind: ConfigMap, apiVersion: v1, name: settings}
+        outputs:
+          - name: cpu
+            valueFrom: output.$returns.value.data["cpu"]
+"""
+    )
+    try:
+        check_expressions(app)
+    except ValidationError as exc:
+        assert "spec.workflow.steps[0].outputs[0].valueFrom" in str(exc.location)
+        assert "vessel def show" in (exc.hint or "") and "value.data.key" in (exc.hint or "")
+    else:
+        raise AssertionError("a $returns path was accepted")

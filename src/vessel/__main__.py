@@ -1,3 +1,3 @@
-from vessel.cli.main import main
+from vessel.launcher import main
 
 main()

@@ -19,7 +19,9 @@ when it can, *what to do*. Whether an error is worth retrying is decided where i
     │                                missing (the message names the property and what to do)
     ├── NotFoundError                an application, revision, run or target that does not exist
     ├── ConflictError                an operation that contradicts state (resume a terminated run,
-    │                                two applications owning one resource)
+    │   │                            two applications owning one resource)
+    │   └── StaleVersionError        a change made against a version of an application that is no
+    │                                longer its latest (the API's If-Match; HTTP 412)
     ├── TargetRejectedError          a target refused an object as invalid (terminal: fix the input);
     │                                it wrote nothing, so delivery releases the object's claim
     ├── StoreUnavailableError        the store cannot be opened: VESSEL_HOME unusable, a corrupt
@@ -143,6 +145,10 @@ class NotFoundError(VesselError):
 
 class ConflictError(VesselError):
     """The request contradicts the current state."""
+
+
+class StaleVersionError(ConflictError):
+    """The caller's version of an application is not its latest any more: read it again, then decide."""
 
 
 class TargetRejectedError(VesselError):

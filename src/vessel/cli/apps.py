@@ -13,17 +13,15 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from vessel.cli.inputs import load_inputs, placed_in, show_notes, show_warnings
+from vessel.cli.inputs import load_inputs, show_notes, show_warnings
 from vessel.cli.interrupt import Interrupted, interruptible
 from vessel.cli.options import Definitions, Files
 from vessel.cli.report import err, out, reporting, styled
 from vessel.cli.session import controller
 from vessel.cli.waiting import DEFAULT_TIMEOUT, OK_PHASES, Timeout, Wait, drive, timeout_seconds
+from vessel.controller.applying import applications, check_all, warnings_for
 from vessel.controller.controller import Controller
-from vessel.controller.manifests import check_renders
 from vessel.definitions.registry import Registry
-from vessel.definitions.unknown_properties import unknown_property_warnings
-from vessel.errors import ValidationError
 from vessel.model.application import Application
 from vessel.store.records import AppRecord
 
@@ -46,14 +44,11 @@ def up(
     with reporting(), interruptible(lambda stop: err.print(f"\n{stop.signal}: stopped")):
         timeout_seconds(timeout)  # a wrong duration is reported before anything is stored
         loaded, registry = load_inputs(files, definitions or [])
-        if not loaded.applications:
-            raise ValidationError("no Application found in the given files", hint="add a kind: Application")
+        apps = applications(loaded, namespace)
         show_notes(loaded.all_notes())
-        apps = [placed_in(app, namespace) for app in loaded.applications]
-        show_warnings([f"{a.name}: {w}" for a in apps for w in unknown_property_warnings(a, registry)])
+        show_warnings(warnings_for(apps, registry))
         with controller(registry) as ctl:
-            for app in apps:  # every mistake is reported before anything is stored, for the targets
-                check_renders(app, registry, ctl.targets)  # each component will actually be delivered to
+            check_all(apps, registry, ctl.targets)  # every mistake, before anything is stored
             results = _up_all(ctl, apps, registry, wait, timeout, files)
     if not all(r.phase in OK_PHASES for r in results) and wait:
         raise typer.Exit(1)

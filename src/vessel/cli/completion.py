@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import contextlib
 
-from vessel.controller.views import application_names
-
 
 def complete_application(incomplete: str) -> list[str]:
     with contextlib.suppress(Exception):  # a Tab press must never print a traceback
+        # imported here: every command that takes a NAME declares this, and only a Tab press reads the store
+        from vessel.controller.views import application_names
+
         return application_names(incomplete)
     return []

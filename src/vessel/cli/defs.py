@@ -15,10 +15,10 @@ from vessel.cli.manifests import write_json, write_yaml
 from vessel.cli.options import Definitions, Format, Output
 from vessel.cli.output import View, ViewOption, show
 from vessel.cli.report import out, reporting, styled
-from vessel.controller.views import definition, definition_list
+from vessel.controller.views import definition, definition_list, find_definition
 from vessel.definitions.definition import Definition, Kind
 from vessel.definitions.registry import Registry, build_registry, directories_from_env, load_path
-from vessel.errors import RenderRefusedError, UnknownTypeError, ValidationError
+from vessel.errors import RenderRefusedError, ValidationError
 from vessel.model.yaml_source import read_file, read_text
 from vessel.render.context import RenderOptions
 from vessel.render.preview import example_properties, preview
@@ -30,18 +30,6 @@ def _registry(definitions: list[Path] | None) -> Registry:
     return build_registry([*directories_from_env(), *(str(d) for d in definitions or [])])
 
 
-def _find(registry: Registry, name: str, kind: str | None) -> Definition:
-    found = (registry.find(k, name) for k in Kind if kind is None or k.noun == kind)
-    matches = [d for d in found if d is not None]  # `NAME@vVERSION` names one version
-    if not matches:
-        known = ", ".join(sorted({d.name for d in registry.all()}))
-        raise UnknownTypeError(f"no definition named {name!r}", hint=f"known: {known}")
-    if len(matches) > 1:
-        kinds = ", ".join(d.kind.noun for d in matches)
-        raise ValidationError(f"{name!r} names several definitions ({kinds})", hint="pass --kind")
-    return matches[0]
-
-
 @app.command("list")
 def list_(definitions: Definitions = None, output: ViewOption = View.table) -> None:
     """List every definition: kind, name, where it comes from, and what it does."""
@@ -51,9 +39,11 @@ def list_(definitions: Definitions = None, output: ViewOption = View.table) -> N
 
 
 def _list_table(rows: list[dict[str, Any]]) -> None:
+    """One row per definition; a KubeVela type Vessel refuses says so, and why, instead of its purpose."""
     table = Table("KIND", "NAME", "TARGETS", "DESCRIPTION", box=None, pad_edge=False)
     for d in rows:
-        cells = (Kind(d["kind"]).noun, d["name"], ",".join(d["targetTypes"]) or "-", d["description"])
+        about = f"REFUSED: {d['refused']}" if d.get("refused") else d["description"]
+        cells = (Kind(d["kind"]).noun, d["name"], ",".join(d["targetTypes"]) or "-", about)
         table.add_row(*(Text(cell) for cell in cells))
     out.print(table)
 
@@ -67,7 +57,7 @@ def show_(
 ) -> None:
     """Describe one definition and its parameters."""
     with reporting():
-        doc = definition(_find(_registry(definitions), name, kind))
+        doc = definition(find_definition(_registry(definitions), name, kind))
     show(doc, output, _describe)
 
 
@@ -100,7 +90,7 @@ def _describe(d: dict[str, Any]) -> None:
 
 
 def _describe_step(d: dict[str, Any]) -> None:
-    """A workflow step's outputs (what `outputs[].valueFrom` reads) and, if Vessel refuses it, why."""
+    """If Vessel refuses the type, why; a workflow step's outputs (what `outputs[].valueFrom` reads)."""
     if d.get("refused"):
         out.print()
         out.print(Text(f"refused: {d['refused']}"))
@@ -152,7 +142,7 @@ def render(
     """Render one component or trait definition with the given properties."""
     with reporting():
         registry = _registry(definitions)
-        d = _find(registry, name, None)
+        d = find_definition(registry, name, None)
         props = _properties(properties, set_ or [])
         rendered = preview(d, props, registry)
     items = [("sample-app", r) for r in rendered.resources]

@@ -14,20 +14,17 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from vessel.cli.inputs import load_inputs, placed_in, show_notes, show_warnings
+from vessel.cli.inputs import load_inputs, show_notes, show_warnings
 from vessel.cli.manifests import write_json, write_yaml
 from vessel.cli.options import Definitions, Files, Format, Output
 from vessel.cli.report import reporting
-from vessel.controller.manifests import Manifests, check_renders
-from vessel.controller.manifests import dry_run as render_dry_run
-from vessel.definitions.unknown_properties import unknown_property_warnings
-from vessel.errors import ValidationError
+from vessel.controller.applying import DryRun
+from vessel.controller.applying import dry_run as render_dry_run
 
 IntoNamespace = Annotated[
     str | None,
@@ -49,24 +46,9 @@ def dry_run(
     (write_json if output == Format.json else write_yaml)(result.manifests, sys.stdout)
 
 
-@dataclass(frozen=True)
-class DryRun:
-    manifests: Manifests  # (source, resource) pairs, as printed
-    notes: list[str]  # what was read but ignored
-    warnings: list[str]  # unknown properties an application tolerates, each with its application
-
-
 def render_files(
     files: Sequence[Path], definitions: Sequence[Path] = (), namespace: str | None = None
 ) -> DryRun:
     """What `vessel dry-run` prints for `files`; every mistake raised."""
     loaded, registry = load_inputs(files, definitions)
-    if not loaded.applications:
-        raise ValidationError("no Application found in the given files", hint="add a kind: Application")
-    rendered: Manifests = []
-    warnings: list[str] = []
-    for app in (placed_in(a, namespace) for a in loaded.applications):
-        check_renders(app, registry)
-        rendered += render_dry_run(app, registry)
-        warnings += [f"{app.name}: {w}" for w in unknown_property_warnings(app, registry)]
-    return DryRun(rendered, loaded.all_notes(), warnings)
+    return render_dry_run(loaded, registry, namespace)

@@ -9,25 +9,12 @@ from pathlib import Path
 from vessel.cli.report import err, styled
 from vessel.definitions.files import LoadedFiles, load_files
 from vessel.definitions.registry import Registry, build_registry, directories_from_env
-from vessel.errors import ValidationError
-from vessel.model.application import Application
-from vessel.model.kube_names import dns_label
 
 
 def load_inputs(files: Sequence[Path], definitions: Sequence[Path]) -> tuple[LoadedFiles, Registry]:
     loaded = load_files([str(f) for f in files])
     directories = [*directories_from_env(), *(str(d) for d in definitions)]
     return loaded, build_registry(directories, loaded.definitions)
-
-
-def placed_in(app: Application, namespace: str | None) -> Application:
-    """`app` in `namespace` (`-n`, whatever the file says), or as it is when none was given."""
-    if namespace is None:
-        return app
-    problem = dns_label(namespace)
-    if problem:
-        raise ValidationError(f"--namespace: {problem}")
-    return app.in_namespace(namespace)
 
 
 def show_notes(notes: Sequence[str]) -> None:

@@ -17,7 +17,7 @@ from rich.text import Text
 from vessel.cli.options import Namespace
 from vessel.cli.output import View, ViewOption, show
 from vessel.cli.report import out, reporting
-from vessel.cli.session import reader
+from vessel.cli.session import records
 from vessel.controller.views import application_list
 
 AllNamespaces = Annotated[
@@ -29,7 +29,7 @@ def ls(
     namespace: Namespace = "default", all_namespaces: AllNamespaces = False, output: ViewOption = View.table
 ) -> None:
     """List applications (of one namespace, or of all with -A)."""
-    with reporting(), reader() as ctl:
+    with reporting(), records() as ctl:
         apps = application_list(ctl, None if all_namespaces else namespace)
     show(apps, output, lambda rows: _table(rows, all_namespaces))
 

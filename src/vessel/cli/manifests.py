@@ -8,6 +8,7 @@ from typing import Any, TextIO
 
 import yaml
 
+from vessel.controller.applying import manifest_list
 from vessel.render.resource import Resource
 
 _DUMPER: type[Any] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -33,6 +34,5 @@ def write_yaml(resources: Iterable[tuple[str, Resource]], stream: TextIO) -> Non
 
 
 def write_json(resources: Iterable[tuple[str, Resource]], stream: TextIO) -> None:
-    items = [res.body for _, res in resources]
-    json.dump({"apiVersion": "v1", "kind": "List", "items": items}, stream, indent=2, ensure_ascii=False)
+    json.dump(manifest_list(resources), stream, indent=2, ensure_ascii=False)
     stream.write("\n")

@@ -15,7 +15,6 @@ from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
 import typer
-import yaml
 
 from vessel.model.redaction import redact_data
 
@@ -42,6 +41,8 @@ def show(document: Doc, view: View, table: Callable[[Doc], None], *, stream: boo
         json.dump(document, sys.stdout, indent=2)
         sys.stdout.write("\n")
     elif view == View.yaml:
+        import yaml  # only `-o yaml` pays for it
+
         yaml.safe_dump(
             _plain(document), sys.stdout, sort_keys=False, allow_unicode=True, explicit_start=stream
         )

@@ -20,7 +20,7 @@ from vessel.cli.manifests import write_json, write_yaml
 from vessel.cli.options import Name, Namespace
 from vessel.cli.output import View, ViewOption, show
 from vessel.cli.report import out, reporting
-from vessel.cli.session import reader
+from vessel.cli.session import reader, records
 from vessel.controller.manifests import Manifests, revision_manifests
 from vessel.controller.views import revision_list
 
@@ -31,7 +31,7 @@ Number = Annotated[int, typer.Argument(help="Revision number (see `vessel revisi
 @app.command("list")
 def list_(name: Name, namespace: Namespace = "default", output: ViewOption = View.table) -> None:
     """List an application's revisions (* marks the one delivered)."""
-    with reporting(), reader() as ctl:
+    with reporting(), records() as ctl:
         found = revision_list(ctl, ctl.find(namespace, name))
     show(found, output, _table)
 

@@ -5,29 +5,21 @@ durations and retry backoff, re-applies drift, goes on with failed deletes and k
 reads the target registry again at every pass, so targets added, changed or removed by other commands
 while it runs are seen. When the store fails in a way that passes (PostgreSQL restarting, a full disk) it
 keeps running: it says "store unavailable, retrying in Ns" and does the pass again once the store answers
-(controller/outage.py). Stop it with Ctrl-C or SIGTERM.
+(controller/outage.py). Stop it with Ctrl-C or SIGTERM: the step in flight finishes and is recorded, no
+further step starts, and its leases are released.
 """
 
 from __future__ import annotations
 
 import signal
-import time
 from typing import Annotated, Any
 
 import typer
 
 from vessel.cli.report import err, out, reporting
 from vessel.cli.session import controller
-from vessel.controller.controller import Controller
-from vessel.errors import StoreOutageError, StoreUnavailableError, ValidationError
-
-INTERVAL_RANGE = (0.1, 86400.0)  # a negative or zero interval would spin a core; NaN never compares
-
-
-def _check_interval(interval: float) -> None:
-    low, high = INTERVAL_RANGE
-    if not low <= interval <= high:
-        raise ValidationError(f"--interval: {interval:g} is not a number of seconds from {low:g} to {high:g}")
+from vessel.controller.reconcile_loop import ReconcileLoop, check_interval
+from vessel.store.records import AppRecord
 
 
 def run(
@@ -41,36 +33,18 @@ def run(
         stopping["now"] = True
 
     with reporting():
-        _check_interval(interval)  # before the store is opened or a signal handler is set
+        check_interval(interval)  # before the store is opened or a signal handler is set
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     with reporting(), controller() as ctl:
-        ctl.outages.stop = lambda: stopping["now"]
         out.print(f"vessel run: reconciling every {interval:g}s (owner {ctl.owner})")
-        while not stopping["now"]:
-            started = time.monotonic()
-            try:
-                ctl.outages.waited_out(lambda: _pass(ctl))
-            except StoreOutageError:
-                if stopping["now"]:
-                    break
-                raise
-            if once:
-                break
-            time.sleep(max(0.0, interval - (time.monotonic() - started)))
+        loop = ReconcileLoop(ctl, interval, lambda: stopping["now"], on_change=_changed, on_error=_failed)
+        loop.run(once)
 
 
-def _pass(ctl: Controller) -> None:
-    ctl.targets.refresh()  # targets added, changed or removed by other commands since the last pass
-    apps = ctl.store.apps()
-    seen = ctl.seen()  # read for every application at once: unchanged ones then cost no query
-    for app in apps:
-        try:
-            before = app.phase
-            after = ctl.reconcile(app, seen)
-            if after.phase != before:
-                out.print(f"{app.namespace}/{app.name}: {before} -> {after.phase} {after.message}")
-        except StoreUnavailableError:  # the store's problem, not the application's: the pass waits
-            raise
-        except Exception as exc:  # one broken application must not stop the loop
-            err.print(f"{app.namespace}/{app.name}: {type(exc).__name__}: {exc}")
+def _changed(before: str, after: AppRecord) -> None:
+    out.print(f"{after.namespace}/{after.name}: {before} -> {after.phase} {after.message}")
+
+
+def _failed(app: AppRecord, exc: Exception) -> None:
+    err.print(f"{app.namespace}/{app.name}: {type(exc).__name__}: {exc}")

@@ -2,6 +2,11 @@
 
 Once the store is open — VESSEL_HOME is in use — a home that other users can read is named on stderr,
 once per command (see `vessel.home`); a command whose store cannot be opened says only that.
+
+Three ways in, from the cheapest: `records()` for a command that only reads records (ls, events,
+revision list: no controller is imported at all), `reader()` for one that reads what is delivered too
+(status, diff, logs), `controller()` for one that drives work. The definition registry is built only
+when something asks for it (`Controller.live_registry`): reading commands never do.
 """
 
 from __future__ import annotations
@@ -10,17 +15,23 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
 from vessel.cli.report import err, styled
-from vessel.controller.controller import Controller
-from vessel.definitions.registry import Registry, build_registry, directories_from_env
+from vessel.controller.reader import StoreReader
 from vessel.home import exposure
 from vessel.store.store import Store
 
+if TYPE_CHECKING:
+    from vessel.controller.controller import Controller
+    from vessel.definitions.registry import Registry
+
 
 def live_registry(definitions: Sequence[Path] | None = None) -> Registry:
+    from vessel.definitions.registry import build_registry, directories_from_env
+
     return build_registry([*directories_from_env(), *(str(d) for d in definitions or [])])
 
 
@@ -37,9 +48,21 @@ def open_store() -> Store:
 
 
 @contextmanager
-def controller(registry: Registry | None = None) -> Iterator[Controller]:
+def records() -> Iterator[StoreReader]:
+    """The store's records, for a command that reads nothing else (and writes nothing)."""
     store = open_store()
-    ctl = Controller(store, registry=registry or live_registry())
+    try:
+        yield StoreReader(store)
+    finally:
+        store.close()
+
+
+@contextmanager
+def controller(registry: Registry | None = None) -> Iterator[Controller]:
+    from vessel.controller.controller import Controller  # the engine: only for commands that use it
+
+    store = open_store()
+    ctl = Controller(store, registry=registry or live_registry)
     ctl.outages.notice = lambda message: err.print(Text(message, style="yellow"))  # waits it out, saying so
     try:
         yield ctl
@@ -50,10 +73,12 @@ def controller(registry: Registry | None = None) -> Iterator[Controller]:
 
 @contextmanager
 def reader() -> Iterator[Controller]:
-    """A controller for a command that only reads (status, ls, diff, logs…): it drives nothing, so it
+    """A controller for a command that only reads (status, diff, logs…): it drives nothing, so it
     holds no lease to release on the way out, and the store sees no write at all."""
+    from vessel.controller.controller import Controller
+
     store = open_store()
     try:
-        yield Controller(store, registry=live_registry())
+        yield Controller(store, registry=live_registry)
     finally:
         store.close()

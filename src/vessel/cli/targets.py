@@ -8,7 +8,6 @@ the next revision of an application goes to the new default, and `vessel up` say
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,8 +20,8 @@ from vessel.cli.report import out, reporting
 from vessel.cli.session import controller
 from vessel.controller import targets as target_registry
 from vessel.errors import ValidationError
-from vessel.targets import factory, settings
-from vessel.targets.protocol import TargetInfo, TargetStatus
+from vessel.targets import settings
+from vessel.targets.protocol import TargetInfo
 
 
 def _settings_help() -> str:
@@ -74,7 +73,7 @@ def add(
         values.update({k: v for k, v in (("context", context), ("namespace", namespace)) if v})
         info = TargetInfo(name, type_, _pairs(label or [], "--label"), values)
         previous = target_registry.add(ctl, info, default=default)
-        status = _status(info)
+        status = target_registry.status_of(info)
     out.print(f"target {name} added" + (f" (the default now; was {previous})" if default else ""))
     if status.reachable:
         out.print(Text(f"  reachable{', ' + status.version if status.version else ''}"))
@@ -86,24 +85,8 @@ def add(
 def list_(output: ViewOption = View.table) -> None:
     """List targets with their settings and reachability."""
     with reporting(), controller() as ctl:
-        infos, default = target_registry.registered(ctl)
-        with ThreadPoolExecutor(max_workers=min(8, len(infos))) as pool:  # unreachable ones time out at once
-            statuses = list(pool.map(_status, infos))
-    rows = [_row(info, info.name == default, status) for info, status in zip(infos, statuses, strict=True)]
+        rows = target_registry.target_list(ctl)
     show(rows, output, _table)
-
-
-def _row(info: TargetInfo, is_default: bool, status: TargetStatus) -> dict[str, Any]:
-    return {
-        "name": info.name,
-        "type": info.type,
-        "labels": dict(info.labels),
-        "config": dict(info.config),
-        "default": is_default,
-        "reachable": status.reachable,
-        "version": status.version,
-        "message": status.message,
-    }
 
 
 def _table(rows: list[dict[str, Any]]) -> None:
@@ -114,14 +97,6 @@ def _table(rows: list[dict[str, Any]]) -> None:
         cells = (r["name"], r["type"], "*" if r["default"] else "", reachable, r["version"], labels)
         table.add_row(*(Text(str(c)) for c in cells))
     out.print(table)
-
-
-def _status(info: TargetInfo) -> TargetStatus:
-    target = factory.create(info)
-    try:
-        return target.status()
-    finally:
-        target.close()
 
 
 @app.command("set-default")

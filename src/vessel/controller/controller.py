@@ -24,13 +24,14 @@ from vessel.controller.driving import RUN_PHASES
 from vessel.controller.health import component_health, delivered
 from vessel.controller.outage import Outages
 from vessel.controller.placement import Move
+from vessel.controller.reader import find_app
 from vessel.controller.revisions import application_from_snapshot, registry_from_snapshot, snapshot
 from vessel.controller.targets import StoreTargets
 from vessel.definitions.check import check_expressions
 from vessel.definitions.lru import BoundedCache
 from vessel.definitions.registry import Registry, build_registry
-from vessel.errors import ConflictError, NotFoundError, StoreUnavailableError, VesselError
-from vessel.model.application import Application
+from vessel.errors import ConflictError, StoreUnavailableError, VesselError
+from vessel.model.application import Application, component_of
 from vessel.model.resource_key import ResourceKey
 from vessel.render.status_basis import StatusBasis
 from vessel.store.records import AppRecord, InventoryEntry, Phase, RunPhase, RunRecord, StepPhase, StepRecord
@@ -39,7 +40,7 @@ from vessel.workflow.clock import Clock, SystemClock
 from vessel.workflow.delivery import Delivery, TargetProvider
 from vessel.workflow.engine import LEASE_SECONDS, STEP_GROUP, Engine, RunContext
 from vessel.workflow.plan import Plan, plan_for
-from vessel.workflow.steps import builtin_steps
+from vessel.workflow.steps import StepTable
 
 REVISION_CACHE = 512  # revisions (application + definitions + placed default) kept in memory per process
 # Definition sets rebuilt from snapshots, by the digests of their definitions: shared by every revision
@@ -66,22 +67,31 @@ class Controller:
         *,
         clock: Clock | None = None,
         targets: TargetProvider | None = None,
-        registry: Registry | None = None,
+        registry: Registry | Callable[[], Registry] | None = None,
         owner: str | None = None,
     ):
         self.store = store
         self.clock = clock or SystemClock()
         self.targets = targets or StoreTargets(store)
-        self.live_registry = registry or build_registry()
+        self._live_registry = registry or build_registry  # built when first needed (`live_registry`)
         self.owner = owner or f"{socket.gethostname()}-{os.getpid()}"
         lease = float(os.environ.get("VESSEL_LEASE_SECONDS", LEASE_SECONDS))
-        self.engine = Engine(store, self.clock, builtin_steps(), self.owner, lease)
+        self.engine = Engine(store, self.clock, StepTable(), self.owner, lease)
         # The revisions this process works on, rebuilt from the store on a miss: a long-running process
         # reconciles tens of thousands of applications, so this is an LRU, not a dict that only grows.
         self.revision_cache: BoundedCache[RevisionContext] = BoundedCache(REVISION_CACHE, REVISION_CACHE)
         self.status_bases: BoundedCache[StatusBasis] = BoundedCache(STATUS_BASES, STATUS_BASES_BYTES)
         self.registries: BoundedCache[Registry] = BoundedCache(REGISTRIES, REGISTRIES)
         self.outages = Outages(self.clock)  # how driving waits out the store's outages (set `notice`)
+
+    @property
+    def live_registry(self) -> Registry:
+        """The definitions installed now (built-ins, plugins, directories). Built on first use: reading
+        what the store holds (listing, status) never needs it, and building it costs a command
+        noticeable time."""
+        if not isinstance(self._live_registry, Registry):
+            self._live_registry = self._live_registry()
+        return self._live_registry
 
     def close(self) -> None:
         """Release this process's leases so another process can drive its runs right away (with the store
@@ -93,7 +103,12 @@ class Controller:
     # --- submitting ------------------------------------------------------------------------------
 
     def submit(
-        self, app: Application, registry: Registry | None = None, *, source_dir: str | None = None
+        self,
+        app: Application,
+        registry: Registry | None = None,
+        *,
+        source_dir: str | None = None,
+        expected_revision: int | None = None,
     ) -> Submitted:
         """Store a new revision (unless identical to the current one) and start its workflow run.
 
@@ -102,7 +117,20 @@ class Controller:
 
         `source_dir` is the directory the Application file was read from, on this machine: remembered for
         the application (the last one wins), outside the revision, so the same file applied from two
-        checkouts is one revision and no machine path reaches a digest or a delivered object."""
+        checkouts is one revision and no machine path reaches a digest or a delivered object.
+
+        `expected_revision`: the latest revision the caller based this change on (0: the application
+        must not exist yet); another one is a StaleVersionError and nothing is stored."""
+        with self.store.session():  # one connection for its transactions
+            return self._submit(app, registry, source_dir, expected_revision)
+
+    def _submit(
+        self,
+        app: Application,
+        registry: Registry | None,
+        source_dir: str | None,
+        expected_revision: int | None,
+    ) -> Submitted:
         check_expressions(app)  # a run must not find out later that an `if` can never be evaluated
         snap = snapshot(app, registry or self.live_registry)
         self.targets.refresh()
@@ -120,6 +148,7 @@ class Controller:
             snap.plan.to_json(),
             _step_records(snap.plan),
             default,
+            expected_revision,
         )
         if source_dir is not None and source_dir != record.source_dir:
             self.store.set_app(record.id, self.clock.now(), source_dir=source_dir)
@@ -153,7 +182,7 @@ class Controller:
             return ()
         old, old_registry = self.revision_context(app_id, before.revision)
         new, new_registry = self.revision_context(app_id, number)
-        delivered = {entry.component for entry in self.store.inventory(app_id)}
+        delivered = {component_of(entry.component) for entry in self.store.inventory(app_id)}
         warnings = disruptive_changes(old, old_registry, new, new_registry, delivered)
         for message in warnings:
             self.event(app_id, "PodDisruptive", message, warning=True)
@@ -285,7 +314,7 @@ class Controller:
         documents are read only when no revision in memory uses them)."""
 
         def make() -> Registry:
-            return registry_from_snapshot(documents(), self.live_registry)
+            return registry_from_snapshot(documents(), lambda: self.live_registry)
 
         return self.registries.get_or_make(digests, make, lambda _: 1)
 
@@ -343,6 +372,15 @@ class Controller:
         progress: Callable[[AppRecord, RunRecord | None], None] | None,
     ) -> tuple[AppRecord, float | None]:
         """One round of `drive`: the application afterwards, and when to go on (None: it is done)."""
+        with self.store.session():  # one connection for the round's transactions
+            return self._drive_round_on(app, deadline, progress)
+
+    def _drive_round_on(
+        self,
+        app: AppRecord,
+        deadline: float | None,
+        progress: Callable[[AppRecord, RunRecord | None], None] | None,
+    ) -> tuple[AppRecord, float | None]:
         self.targets.refresh()  # a long wait sees targets changed meanwhile
         app = self.reconcile(app)
         run = self.store.latest_run(app.id)
@@ -383,10 +421,7 @@ class Controller:
     # --- operations --------------------------------------------------------------------------------
 
     def find(self, namespace: str, name: str) -> AppRecord:
-        app = self.store.app(namespace, name)
-        if app is None:
-            raise NotFoundError(f"application {namespace}/{name} does not exist", hint="see `vessel ls`")
-        return app
+        return find_app(self.store, namespace, name)
 
     def _unfinished_run(self, app: AppRecord, operation: str) -> RunRecord:
         run = self.store.latest_run(app.id)

@@ -30,7 +30,7 @@ from vessel.errors import VesselError
 from vessel.model.application import Application, Component, Step
 from vessel.model.frozen import EMPTY
 from vessel.model.resource_key import ResourceKey
-from vessel.policies.override import apply_overrides
+from vessel.policies.replication import shape
 from vessel.policies.topology import place
 from vessel.render.context import RenderOptions
 from vessel.targets.protocol import ClusterReading
@@ -101,9 +101,7 @@ def _placed(app: Application, step: Step, targets: TargetProvider) -> Iterator[P
 def _deployed(app: Application, step: Step, targets: TargetProvider) -> Iterator[Placed]:
     policies = {p.name: p for p in app.policies}
     chosen = [policies[n] for n in step.properties.get("policies", ()) if n in policies]
-    components = app.components
-    for policy in (p for p in chosen if p.type == "override"):
-        components = apply_overrides(components, policy.properties)
+    components = shape(app.components, chosen)
     topologies = [(p.name, p.properties) for p in chosen if p.type == "topology"] or [("topology", EMPTY)]
     for name, properties in topologies:
         try:

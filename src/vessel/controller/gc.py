@@ -33,7 +33,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from vessel.errors import TransientError, VesselError
-from vessel.model.application import Application
+from vessel.model.application import Application, component_of
 from vessel.policies.resources import NEVER, ON_APP_UPDATE, ResourcePolicies
 from vessel.store.records import AppRecord, EntryState, InventoryEntry, RunPhase, RunRecord
 from vessel.workflow import backoff
@@ -107,7 +107,11 @@ def _outdated_by_failed_run(
     model, _ = controller.revision_context(run.app_id, run.revision)
     components = {c.name for c in model.components}
     delivered = {(e.target, e.component) for e in entries if e.revision == run.revision}
-    return [e for e in stale if e.component not in components or (e.target, e.component) in delivered]
+    return [
+        e
+        for e in stale
+        if component_of(e.component) not in components or (e.target, e.component) in delivered
+    ]
 
 
 def remove_entry(controller: Controller, app: AppRecord, entry: InventoryEntry) -> bool:

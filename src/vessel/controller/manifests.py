@@ -34,6 +34,7 @@ from vessel.policies.topology import Labelled, Placement
 from vessel.render.application import render_application
 from vessel.render.component import render_component
 from vessel.render.context import ClusterVersion, RenderOptions
+from vessel.render.ref_objects import unresolved
 from vessel.render.resource import Resource
 from vessel.store.connect import existing_url
 from vessel.store.records import AppRecord
@@ -78,7 +79,7 @@ def render_placements(
         placement = preview.placement
         named = preview.step is not None and (preview.selected or name_default)
         where = f" @ {placement.target}" if placement is not None and named else ""
-        for comp in variant.components:
+        for comp in (c for c in variant.components if not unresolved(c)):  # read when a deploy runs
             for res in render_component(variant, comp, registry, options(placement)).resources:
                 found.append((f"{preview.heading(app.name)}{where}", res))
     return found

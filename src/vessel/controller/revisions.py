@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,16 +78,21 @@ def _definition(digest: str, document_json: str) -> Definition:
     def load() -> Definition:
         document = json.loads(document_json)
         where = f"snapshot {digest[:12]}"
-        return load_definition(Document(document, SourceMap(where)), where, eager=False)
+        # Its parameter schema was checked when the definition was accepted, before it was snapshot.
+        return load_definition(Document(document, SourceMap(where)), where, eager=False, schema_checked=True)
 
     return DEFINITIONS.get_or_make(digest, load, lambda _: len(document_json))
 
 
-def registry_from_snapshot(documents: list[dict[str, Any]], live: Registry) -> Registry:
-    """The definitions a revision used, rebuilt from its snapshot (plugins come from `live`)."""
+def registry_from_snapshot(
+    documents: list[dict[str, Any]], live: Registry | Callable[[], Registry]
+) -> Registry:
+    """The definitions a revision used, rebuilt from its snapshot (plugins come from `live`, or from the
+    registry `live()` builds: only a snapshot naming a Python definition needs one)."""
     registry = Registry()
     for doc in documents:
         if PYTHON_MARK in doc:
+            live = live if isinstance(live, Registry) else live()
             found = live.find(Kind(doc["kind"]), doc["name"])
             if found is not None:
                 registry.add(found)

@@ -15,14 +15,15 @@ cannot be removed (the refusal names them); removing the default makes `local` t
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
 
 from vessel.errors import ConflictError, NotFoundError, ValidationError
 from vessel.home import vessel_home
 from vessel.model.kube_names import dns_subdomain
 from vessel.store.store import Store
 from vessel.targets import factory
-from vessel.targets.protocol import Target, TargetInfo
+from vessel.targets.protocol import Target, TargetInfo, TargetStatus
 
 if TYPE_CHECKING:
     from vessel.controller.controller import Controller
@@ -111,6 +112,40 @@ def registered(ctl: Controller) -> tuple[list[TargetInfo], str]:
     """Every target (the implicit `local` included) and the default's name, as stored now."""
     targets = StoreTargets(ctl.store)
     return targets.infos(), targets.default()
+
+
+def target_list(ctl: Controller) -> list[dict[str, Any]]:
+    """Every target with its settings, whether it is the default, and whether it answers now (asked in
+    parallel: an unreachable one costs its timeout once, not once per target). What `vessel target list
+    -o json` prints and `GET /api/v1/targets` returns.
+
+        [{"name", "type", "labels", "config", "default", "reachable", "version", "message"}]"""
+    infos, default = registered(ctl)
+    with ThreadPoolExecutor(max_workers=max(1, min(8, len(infos)))) as pool:
+        statuses = list(pool.map(status_of, infos))
+    return [_row(info, info.name == default, status) for info, status in zip(infos, statuses, strict=True)]
+
+
+def _row(info: TargetInfo, is_default: bool, status: TargetStatus) -> dict[str, Any]:
+    return {
+        "name": info.name,
+        "type": info.type,
+        "labels": dict(info.labels),
+        "config": dict(info.config),
+        "default": is_default,
+        "reachable": status.reachable,
+        "version": status.version,
+        "message": status.message,
+    }
+
+
+def status_of(info: TargetInfo) -> TargetStatus:
+    """Whether the target answers now, and its version (a target made for the question, then closed)."""
+    target = factory.create(info)
+    try:
+        return target.status()
+    finally:
+        target.close()
 
 
 def add(ctl: Controller, info: TargetInfo, *, default: bool) -> str:

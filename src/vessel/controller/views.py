@@ -19,23 +19,23 @@ a diff's in `diff.py`.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from vessel.controller import publish_version
+from vessel.controller.reader import Reads
 from vessel.definitions.definition import Definition, Kind
+from vessel.definitions.registry import Registry
+from vessel.errors import UnknownTypeError, ValidationError
 from vessel.store.connect import existing_url
 from vessel.store.records import AppRecord
 from vessel.store.store import Store
-
-if TYPE_CHECKING:
-    from vessel.controller.controller import Controller
 
 
 def rfc3339(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def application_list(controller: Controller, namespace: str | None) -> list[dict[str, Any]]:
+def application_list(controller: Reads, namespace: str | None) -> list[dict[str, Any]]:
     """The applications of one namespace, or of every namespace (None), by namespace and name."""
     found = [a for a in controller.store.apps() if namespace is None or a.namespace == namespace]
     return [_application(a) for a in sorted(found, key=lambda a: (a.namespace, a.name))]
@@ -54,7 +54,7 @@ def _application(app: AppRecord) -> dict[str, Any]:
     }
 
 
-def revision_list(controller: Controller, app: AppRecord) -> list[dict[str, Any]]:
+def revision_list(controller: Reads, app: AppRecord) -> list[dict[str, Any]]:
     """Every revision of `app`, oldest first; `current` marks the one delivered (after a rollback, not
     the latest)."""
     named = publish_version.names(controller.store, app.id)
@@ -70,11 +70,25 @@ def revision_list(controller: Controller, app: AppRecord) -> list[dict[str, Any]
     ]
 
 
-def event_list(controller: Controller, app: AppRecord) -> list[dict[str, Any]]:
+def event_list(controller: Reads, app: AppRecord) -> list[dict[str, Any]]:
     return [
         {"time": rfc3339(e.at), "type": e.type, "reason": e.reason, "message": e.message}
         for e in controller.store.events(app.id)
     ]
+
+
+def find_definition(registry: Registry, name: str, kind: str | None) -> Definition:
+    """The definition called `name` (`NAME@vVERSION` names one version), of the kind whose noun is
+    `kind` (component, trait, policy, 'workflow step') when several kinds share the name."""
+    found = (registry.find(k, name) for k in Kind if kind is None or k.noun == kind)
+    matches = [d for d in found if d is not None]
+    if not matches:
+        known = ", ".join(sorted({d.name for d in registry.all()}))
+        raise UnknownTypeError(f"no definition named {name!r}", hint=f"known: {known}")
+    if len(matches) > 1:
+        kinds = ", ".join(d.kind.noun for d in matches)
+        raise ValidationError(f"{name!r} names several definitions ({kinds})", hint="pass --kind")
+    return matches[0]
 
 
 def definition_list(definitions: list[Definition]) -> list[dict[str, Any]]:
@@ -88,6 +102,7 @@ def _definition_summary(d: Definition) -> dict[str, Any]:
         "description": d.description,
         "origin": d.origin,
         "targetTypes": list(d.target_types),
+        "refused": d.refused or None,  # why Vessel refuses this KubeVela type, and what to use instead
         **_trait_fields(d),
     }
 
@@ -127,11 +142,11 @@ def definition(d: Definition) -> dict[str, Any]:
 
 
 def _step_fields(d: Definition) -> dict[str, Any]:
-    """What only workflow steps have: the outputs `outputs[].valueFrom` can read, and a refusal."""
+    """What only workflow steps have: the outputs `outputs[].valueFrom` can read."""
     if d.kind != Kind.WORKFLOW_STEP:
         return {}
     outputs = [{"name": name, "description": text} for name, text in d.outputs.items()]
-    return {"outputs": outputs, "refused": d.refused or None}
+    return {"outputs": outputs}
 
 
 def application_names(prefix: str = "") -> list[str]:

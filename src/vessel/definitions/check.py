@@ -25,6 +25,12 @@ from vessel.model.schema_check import REQUIRED_MISSING
 
 ALWAYS = "always"
 EXPRESSION_HINT = "expressions are loop-free Jinja with whitelisted filters and methods (docs/definitions.md)"
+# KubeVela's valueFrom is a path into the step's CUE template (`output.$returns.value…`); Vessel's reads the
+# outputs the step declares.
+CUE_PATH_HINT = (
+    "`$returns` is a path inside KubeVela's CUE template; Vessel's valueFrom reads the outputs the step "
+    "declares (`vessel def show TYPE` lists them), e.g. read-object's `value.data.key`"
+)
 
 
 @dataclass(frozen=True)
@@ -91,7 +97,8 @@ def check_expressions(app: Application) -> None:
             compile_(source)
         except NotBounded as exc:
             line = f" (line {exc.lineno} of the expression)" if exc.lineno and exc.lineno > 1 else ""
-            problems.append(ValidationError(f"{exc}{line}", app.where(path), hint=EXPRESSION_HINT))
+            hint = CUE_PATH_HINT if "$returns" in source else EXPRESSION_HINT
+            problems.append(ValidationError(f"{exc}{line}", app.where(path), hint=hint))
     raise_collected(problems)
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from vessel.definitions.parameters import Parameters
-from vessel.definitions.template import StatusRules, Template
+if TYPE_CHECKING:  # annotations only: a module that names a Kind must not import JSON Schema and Jinja2
+    from vessel.definitions.parameters import Parameters
+    from vessel.definitions.template import StatusRules, Template
 
 
 class Kind(StrEnum):

@@ -11,7 +11,7 @@ where it is delivered, inventoried and pruned with the application, or to apply 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from vessel.definitions.definition import Definition
@@ -23,7 +23,7 @@ from vessel.model.references import Standalone, resolve, unused_notes
 from vessel.model.salvage import without_unknown_fields
 from vessel.model.schema_check import show
 from vessel.model.standalone import API_VERSION, parse_policy, parse_workflow
-from vessel.model.yaml_source import Document, read_file
+from vessel.model.yaml_source import Document, read_file, read_text
 
 OAM_KINDS = ("Application", "Policy", "Workflow", *sorted(DEFINITION_KINDS))
 WRAP_IT = (
@@ -51,17 +51,35 @@ def load_files(paths: Iterable[str]) -> LoadedFiles:
     return loaded
 
 
+def load_text(text: str, name: str) -> LoadedFiles:
+    """Parse one text as `load_files` parses a file — the same kinds, rules and errors — for input that
+    is no file (an API request's body); `name` stands for the file in every error's location."""
+    loaded, problems = _read_sources([(name, lambda: read_text(text, name))])
+    raise_collected(problems)
+    return loaded
+
+
 def read_files(paths: Iterable[str], *, salvage: bool = False) -> tuple[LoadedFiles, list[VesselError]]:
     """What reads well of every file, and every problem found (for `vessel vet`, which goes on past
     a bad document to check the rest; with `salvage`, past an Application's unknown fields too:
     `model/salvage.py`)."""
+    return _read_sources(((p, _file_reader(p)) for p in paths), salvage=salvage)
+
+
+def _file_reader(path: str) -> Callable[[], list[Document]]:
+    return lambda: read_file(path)
+
+
+def _read_sources(
+    sources: Iterable[tuple[str, Callable[[], list[Document]]]], *, salvage: bool = False
+) -> tuple[LoadedFiles, list[VesselError]]:
     apps: list[Application] = []
     defs: list[Definition] = []
     found = Standalone()
     problems: list[VesselError] = []
-    for path in paths:
+    for path, documents in sources:
         with collecting(problems):
-            for doc in read_file(path):
+            for doc in documents():
                 with collecting(problems):
                     if doc.kind == "Application":
                         if salvage:

@@ -34,8 +34,11 @@ def digest(document: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def load_definition(doc: Document, origin: str, *, eager: bool = True) -> Definition:
-    """Validate one definition document and compile its schema (and, if eager, its templates)."""
+def load_definition(
+    doc: Document, origin: str, *, eager: bool = True, schema_checked: bool = False
+) -> Definition:
+    """Validate one definition document and compile its schema (and, if eager, its templates).
+    `schema_checked`: its parameter schema is known to be valid JSON Schema already (see `Parameters`)."""
     check(doc.data, _VALIDATOR, doc.source.locate)
     data = doc.data
     kind = Kind(data["kind"])
@@ -54,7 +57,9 @@ def load_definition(doc: Document, origin: str, *, eager: bool = True) -> Defini
         kind=kind,
         name=name,
         parameters=Parameters(
-            jinja.get("parameters"), doc.source.locate(("spec", "schematic", "jinja", "parameters"))
+            jinja.get("parameters"),
+            doc.source.locate(("spec", "schematic", "jinja", "parameters")),
+            checked=schema_checked,
         ),
         templates=_templates(doc, name, jinja.get("templates", {}), eager),
         description=meta.get("annotations", {}).get(DESCRIPTION, ""),

@@ -99,6 +99,17 @@ def _deref(schema: Any, root: Any) -> Any:
     return schema
 
 
+def check_schema(schema: Mapping[str, Any], where: Location) -> None:
+    """Raise DefinitionError unless `schema` is a valid JSON Schema (draft 2020-12)."""
+    try:
+        jsonschema.Draft202012Validator.check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        path = ".".join(str(p) for p in exc.absolute_path)
+        raise DefinitionError(
+            f"parameters is not a valid JSON Schema at {path or '/'}: {exc.message}", where
+        ) from None
+
+
 @dataclass(frozen=True)
 class Field:
     """One documented parameter, for `vessel def show` and generated docs."""
@@ -111,19 +122,21 @@ class Field:
 
 
 class Parameters:
-    """The compiled parameter schema of one definition."""
+    """The compiled parameter schema of one definition.
 
-    def __init__(self, schema: Mapping[str, Any] | None, where: Location):
+    The schema is checked against JSON Schema's own metaschema unless it was already (`checked`): the
+    built-in definitions' schemas are checked by the test suite
+    (tests/test_builtin_parameter_schemas_are_valid_json_schema.py), a revision's were checked when the
+    definition was accepted. Checking costs several milliseconds a schema, and every command used to
+    pay it for all fifty built-ins; a definition a user supplies is always checked.
+    """
+
+    def __init__(self, schema: Mapping[str, Any] | None, where: Location, *, checked: bool = False):
         raw = dict(schema) if schema is not None else {"type": "object", "properties": {}}
         raw.setdefault("type", "object")
         self.schema: dict[str, Any] = close_objects(raw)
-        try:
-            jsonschema.Draft202012Validator.check_schema(self.schema)
-        except jsonschema.SchemaError as exc:
-            path = ".".join(str(p) for p in exc.absolute_path)
-            raise DefinitionError(
-                f"parameters is not a valid JSON Schema at {path or '/'}: {exc.message}", where
-            ) from None
+        if not checked:
+            check_schema(self.schema, where)
         self._validator = jsonschema.Draft202012Validator(self.schema, format_checker=FORMATS)
 
     def resolve(

@@ -123,7 +123,8 @@ def load_path(path: str | Path, *, eager: bool = True) -> list[Definition]:
 
 @functools.cache
 def builtin_definitions() -> tuple[Definition, ...]:
-    """The definitions shipped with Vessel (parsed once per process, templates compiled on first use)."""
+    """The definitions shipped with Vessel (parsed once per process, templates compiled on first use;
+    their parameter schemas are checked by the test suite, not at every start: see `Parameters`)."""
     found: list[Definition] = []
     root = resources.files("vessel.definitions") / "builtin"
     for folder in sorted(root.iterdir(), key=lambda p: p.name):
@@ -133,7 +134,7 @@ def builtin_definitions() -> tuple[Definition, ...]:
             if file.name.endswith(".yaml"):
                 origin = f"builtin/{folder.name}/{file.name}"
                 for doc in read_text(file.read_text(encoding="utf-8"), origin):
-                    found.append(load_definition(doc, origin, eager=False))
+                    found.append(load_definition(doc, origin, eager=False, schema_checked=True))
     return tuple(_unique(found, "the built-in definitions"))
 
 

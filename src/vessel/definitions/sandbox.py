@@ -23,6 +23,7 @@ every operation instead.
 from __future__ import annotations
 
 import base64
+import json
 import re
 import sys
 from collections import deque
@@ -75,6 +76,17 @@ def _b64encode(value: str) -> str:
 
 def _b64decode(value: str) -> str:
     return base64.b64decode(str(value)).decode()
+
+
+_GO_ESCAPES = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
+def _json_marshal(value: Any) -> str:
+    """KubeVela's `json.Marshal` (CUE, encoded by Go): compact, keys in the order they were built, and
+    `<`, `>`, `&` escaped as Go escapes them — so a definition ported from CUE writes the same string."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).translate(_GO_ESCAPES)
 
 
 # --- sizes of what an operation would build, before it is built -----------------------------------------
@@ -224,7 +236,7 @@ def binop_size(operator: str, left: Any, right: Any) -> int | None:
 def configure(env: ImmutableSandboxedEnvironment) -> None:
     env.globals.clear()
     env.globals.update(range=bounded_range, dict=dict, fail=fail)
-    env.filters.update(b64encode=_b64encode, b64decode=_b64decode)
+    env.filters.update(b64encode=_b64encode, b64decode=_b64decode, json_marshal=_json_marshal)
 
 
 def data_environment() -> GuardedEnvironment:

@@ -57,7 +57,19 @@ class Component:
     inputs: tuple[Input, ...] = ()
     outputs: tuple[Output, ...] = ()
     external_revision: str | None = None  # names the component's revision (`context.revision`) itself
+    replica_key: str = ""  # set by a `replication` policy on each copy: templates see `context.replicaKey`
     path: Path = field(default=(), compare=False)
+
+    @property
+    def instance(self) -> str:
+        """What names this copy of the component in reports and the inventory: `name`, or
+        `name@key` for a replica (copies share the name their templates see)."""
+        return f"{self.name}@{self.replica_key}" if self.replica_key else self.name
+
+
+def component_of(instance: str) -> str:
+    """The component an inventory entry's `component` (a `Component.instance`) belongs to."""
+    return instance.partition("@")[0]
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
-"""Resource policies: which rendered objects `apply-once`, `read-only`, `take-over`, `shared-resource`
-and `garbage-collect` select, and what each decides for them. Pure: delivery, steady state and garbage
-collection ask, and do the side effects themselves.
+"""Resource policies: which rendered objects `apply-once`, `read-only`, `take-over`, `shared-resource`,
+`resource-update` and `garbage-collect` select, and what each decides for them. Pure: delivery, steady
+state and garbage collection ask, and do the side effects themselves.
 
 A selector is KubeVela's resource selector: `componentNames`, `componentTypes`, `oamTypes`
 (COMPONENT/TRAIT), `traitTypes`, `resourceTypes` (kinds) and `resourceNames`, read from the object's
@@ -84,7 +84,9 @@ class Selector:
 class _Rule:
     policy: str  # the policy's name, for messages
     selector: Selector
-    value: Any = None  # apply-once: (paths, affect); garbage-collect: the strategy
+    value: Any = (
+        None  # apply-once: (paths, affect); resource-update: recreate fields; garbage-collect: strategy
+    )
 
 
 def _rules(policies: Iterable[Policy], type_: str) -> list[_Rule]:
@@ -96,6 +98,8 @@ def _rules(policies: Iterable[Policy], type_: str) -> list[_Rule]:
             if type_ == "apply-once":
                 strategy = rule.get("strategy") or {}
                 value: Any = (tuple(strategy.get("path") or ()), str(strategy.get("affect") or ""))
+            elif type_ == "resource-update":
+                value = tuple(str(f) for f in (rule.get("strategy") or {}).get("recreateFields") or ())
             else:
                 value = str(rule.get("strategy") or ON_APP_UPDATE)
             found.append(_Rule(policy.name, Selector.parse(rule.get("selector")), value))
@@ -113,6 +117,7 @@ class ResourcePolicies:
         self._read_only = _rules(policies, "read-only")
         self._take_over = _rules(policies, "take-over")
         self._shared = _rules(policies, "shared-resource")
+        self._update = _rules(policies, "resource-update")
         self._gc = _rules(policies, "garbage-collect")
         gc = [p.properties for p in policies if p.type == "garbage-collect"]
         self.keep_legacy = any(p.get("keepLegacyResource") for p in gc)
@@ -140,6 +145,12 @@ class ResourcePolicies:
     def shared(self, manifest: Mapping[str, Any]) -> bool:
         return _first(self._shared, manifest) is not None
 
+    def recreate_fields(self, manifest: Mapping[str, Any]) -> tuple[str, ...]:
+        """The field paths whose change makes an update of `manifest` a delete and re-create
+        (`resource-update`'s recreateFields), or () when no rule selects it."""
+        rule = _first(self._update, manifest)
+        return tuple(rule.value) if rule else ()
+
     def gc_strategy(self, manifest: Mapping[str, Any]) -> str:
         rule = _first(self._gc, manifest)
         return str(rule.value) if rule else ON_APP_UPDATE
@@ -149,12 +160,26 @@ def _first(rules: Sequence[_Rule], manifest: Mapping[str, Any]) -> _Rule | None:
     return next((r for r in rules if r.selector.matches(manifest)), None)
 
 
+def needs_recreate(live: Mapping[str, Any], manifest: Mapping[str, Any], paths: Iterable[str]) -> list[str]:
+    """The paths among `paths` whose value in `manifest` differs from the live object's (a path one side
+    lacks differs from one the other has): what makes KubeVela delete and re-create the object."""
+    return [path for path in paths if _value_at(live, path) != _value_at(manifest, path)]
+
+
+def _value_at(node: Any, path: str) -> Any:
+    for seg in parse_path(path, "resource-update"):
+        node = _child(node, seg)
+        if node is _MISSING:
+            return _MISSING
+    return node
+
+
 # --- apply-once: keeping live values --------------------------------------------------------------
 
 _SEGMENT = re.compile(r"""([^.\[\]]+)|\[(\d+)\]|\[['"]?([^\]'"]+)['"]?\]""")
 
 
-def parse_path(path: str) -> list[str | int]:
+def parse_path(path: str, policy: str = "apply-once") -> list[str | int]:
     """`spec.template.spec.containers[0].resources` or `metadata.labels['app.kubernetes.io/name']`
     as map keys and list indexes (KubeVela's field path syntax)."""
     segments: list[str | int] = []
@@ -165,7 +190,7 @@ def parse_path(path: str) -> list[str | int]:
         found = _SEGMENT.match(path, pos)
         if found is None:
             raise ValidationError(
-                f"apply-once: cannot read the field path {path!r} at {path[pos:]!r}",
+                f"{policy}: cannot read the field path {path!r} at {path[pos:]!r}",
                 hint="write paths like spec.replicas or spec.template.spec.containers[0].resources",
             )
         name, index, quoted = found.groups()
@@ -226,5 +251,6 @@ __all__ = [
     "ResourcePolicies",
     "Selector",
     "keep_live_fields",
+    "needs_recreate",
     "parse_path",
 ]

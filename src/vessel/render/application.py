@@ -10,6 +10,7 @@ from vessel.model.application import Application
 from vessel.model.resource_key import ResourceKey
 from vessel.render.component import RenderedComponent, render_component
 from vessel.render.context import RenderOptions
+from vessel.render.ref_objects import check_selectors, unresolved
 from vessel.render.resource import Resource
 
 
@@ -19,7 +20,8 @@ def render_application(
     options: RenderOptions | None = None,
     limits: RenderLimits = DEFAULT_LIMITS,
 ) -> tuple[RenderedComponent, ...]:
-    """Render every component. Every problem is reported in one pass: unknown types and bad policy or
+    """Render every component (a ref-objects component not read yet only has its selectors checked:
+    `ref_objects.py`). Every problem is reported in one pass: unknown types and bad policy or
     step properties (`check_application`), each failing component, and two components making one object."""
     rendered: list[RenderedComponent] = []
     problems: list[VesselError] = []
@@ -27,6 +29,9 @@ def render_application(
         check_application(app, registry)
     for component in app.components:
         with collecting(problems):
+            if unresolved(component):  # its objects are read when a deploy delivers it
+                check_selectors(app, component)
+                continue
             rendered.append(render_component(app, component, registry, options, limits))
     raise_collected(_unique(problems))
     _check_collisions(app, rendered)

@@ -233,7 +233,24 @@ def _apply_trait(
             body = strategic_merge(old.body, patch, _merge_keys(result))
             work.outputs[name] = Resource(old.component, body, old.resource_type, old.trait, old.output)
     for name, body in _named_objects(result.get("outputs"), definition, where).items():
-        work.outputs[name] = Resource(component.name, body, TRAIT, trait.type, name)
+        _add_trait_output(work, Resource(component.name, body, TRAIT, trait.type, name), result)
+
+
+def _add_trait_output(work: _Work, made: Resource, result: Mapping[str, Any]) -> None:
+    """A trait output naming an object the component already outputs under another name (a `gateway`'s
+    Service beside `webservice`'s exposed one) is merged into it, the trait's fields winning, and is the
+    trait's from then on (its labels, its output name, which its status rules read): one object, as
+    KubeVela's cluster ends up with after applying the component's and then the trait's."""
+    assert made.output is not None
+    same = next((n for n, r in work.outputs.items() if n != made.output and r.key == made.key), None)
+    if same is None:
+        work.outputs[made.output] = made
+        return
+    body = strategic_merge(work.outputs[same].body, made.body, _merge_keys(result))
+    merged = Resource(made.component, body, made.resource_type, made.trait, made.output)
+    work.outputs = {
+        made.output if n == same else n: merged if n == same else r for n, r in work.outputs.items()
+    }
 
 
 def _merge_keys(result: Mapping[str, Any]) -> Mapping[str, tuple[str, ...]]:
@@ -264,10 +281,20 @@ def _patched(output: dict[str, Any], result: Mapping[str, Any], what: str, where
     return patched
 
 
+AUTODETECT = "autodetects.core.oam.dev"
+
+
 def workload_type(definition: Definition, output: Mapping[str, Any]) -> str:
-    """KubeVela's workload type string (`deployments.apps`), from the definition or the output."""
-    if definition.workload and definition.workload.type:
-        return definition.workload.type
+    """KubeVela's workload type string (`deployments.apps`): the definition's, unless it leaves it to
+    autodetection (`autodetects.core.oam.dev`), then the rendered output's."""
+    declared = definition.workload.type if definition.workload else None
+    if declared and declared != AUTODETECT:
+        return declared
+    return output_type(output)
+
+
+def output_type(output: Mapping[str, Any]) -> str:
+    """The workload type string of a rendered object: plural kind, dot, API group (`cronjobs.batch`)."""
     group = str(output.get("apiVersion", "")).rpartition("/")[0]
     plural = _plural(str(output.get("kind", "")).lower())
     return f"{plural}.{group}" if group else plural
@@ -297,9 +324,9 @@ def _check_applies(
         return
     raise TraitNotApplicableError(
         f"trait {trait.name!r} does not apply to component {component.name!r} of type "
-        f"{workload_def.name!r} (workload {wtype})",
+        f"{workload_def.name!r} (a {wtype} workload); it applies to: {', '.join(allowed)}",
         where,
-        hint=f"it applies to: {', '.join(allowed)}",
+        hint="attach it to a component whose workload it applies to, or remove it",
     )
 
 
@@ -307,7 +334,8 @@ def _stamped(
     app: Application, component: Component, options: RenderOptions, work: _Work
 ) -> tuple[Resource, ...]:
     namespace = app_namespace(app, options)
-    labels = common_labels(app.name, namespace, f"{app.name}-v{options.revision}", component.name, app.labels)
+    revision = f"{app.name}-v{options.revision}"
+    labels = common_labels(app.name, namespace, revision, component.name, app.labels, component.replica_key)
     made = (Resource(component.name, work.output), *work.outputs.values())
     _check_objects(app, component, made, object_rules.shape_problems)
     stamped = tuple(stamp(r, labels, app.annotations, namespace, component.type) for r in made)

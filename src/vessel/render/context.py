@@ -75,4 +75,5 @@ def base_context(app: Application, component: Component, options: RenderOptions)
         "clusterVersion": options.cluster_version.as_dict(),
         "cluster": options.target,
         "targetType": options.target_type,
+        **({"replicaKey": component.replica_key} if component.replica_key else {}),
     }

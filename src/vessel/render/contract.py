@@ -4,7 +4,8 @@ These match what KubeVela sets (pkg/appfile SetOAMContract), so tools and select
 KubeVela-managed resources keep working: `app.oam.dev/name`, `app.oam.dev/namespace`,
 `app.oam.dev/appRevision`, `app.oam.dev/component`, `app.oam.dev/resourceType`,
 `workload.oam.dev/type` on workloads, `trait.oam.dev/type` and `trait.oam.dev/resource` on trait and
-auxiliary outputs. Application labels and annotations are copied onto every resource.
+auxiliary outputs, `app.oam.dev/replicaKey` on a replica's (a `replication` policy's copy). Application
+labels and annotations are copied onto every resource.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ RESOURCE_TYPE = "app.oam.dev/resourceType"
 WORKLOAD_TYPE = "workload.oam.dev/type"
 TRAIT_TYPE = "trait.oam.dev/type"
 TRAIT_RESOURCE = "trait.oam.dev/resource"
+REPLICA_KEY = "app.oam.dev/replicaKey"
 
 # Annotations that describe the Application object itself and must not spread to what it renders.
 FILTERED_ANNOTATIONS = frozenset({"kubectl.kubernetes.io/last-applied-configuration"})
@@ -60,7 +62,12 @@ CLUSTER_SCOPED = frozenset(
 
 
 def common_labels(
-    app_name: str, namespace: str, revision: str, component: str, app_labels: Mapping[str, str]
+    app_name: str,
+    namespace: str,
+    revision: str,
+    component: str,
+    app_labels: Mapping[str, str],
+    replica_key: str = "",
 ) -> dict[str, str]:
     return {
         **app_labels,
@@ -68,6 +75,7 @@ def common_labels(
         APP_NAMESPACE: namespace,
         APP_REVISION: revision,
         APP_COMPONENT: component,
+        **({REPLICA_KEY: replica_key} if replica_key else {}),
     }
 
 

@@ -1,19 +1,43 @@
-"""The store layer: persisted applications, revisions, runs, step records, inventory, targets, events."""
+"""The store layer: persisted applications, revisions, runs, step records, inventory, targets, events.
 
-from vessel.store.connect import default_url
-from vessel.store.records import (
-    AppRecord,
-    EntryState,
-    Event,
-    InventoryEntry,
-    Phase,
-    RevisionRecord,
-    RunPhase,
-    RunRecord,
-    StepPhase,
-    StepRecord,
+The names below are imported on first use: the records are plain dataclasses, and a module that only
+needs one of them must not import SQLAlchemy and Alembic with it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from vessel.store.connect import default_url
+    from vessel.store.records import (
+        AppRecord,
+        EntryState,
+        Event,
+        InventoryEntry,
+        Phase,
+        RevisionRecord,
+        RunPhase,
+        RunRecord,
+        StepPhase,
+        StepRecord,
+    )
+    from vessel.store.store import Store
+
+_RECORDS = (
+    "AppRecord",
+    "EntryState",
+    "Event",
+    "InventoryEntry",
+    "Phase",
+    "RevisionRecord",
+    "RunPhase",
+    "RunRecord",
+    "StepPhase",
+    "StepRecord",
 )
-from vessel.store.store import Store
+_WHERE = {**dict.fromkeys(_RECORDS, "records"), "Store": "store", "default_url": "connect"}
 
 __all__ = [
     "AppRecord",
@@ -29,3 +53,12 @@ __all__ = [
     "Store",
     "default_url",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'vessel.store' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"vessel.store.{module}"), name)
+    globals()[name] = value
+    return value

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from psycopg.abc import PQGen
 from sqlalchemy.engine import Engine
 
-SILENT = "the server did not answer within {seconds:g} s"
+from vessel.store.outage import SILENT
 
 
 class AnsweringConnection(psycopg.Connection[Any]):

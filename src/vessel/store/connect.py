@@ -21,19 +21,17 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from alembic.script.revision import RevisionError
-from alembic.util.exc import CommandError
 from sqlalchemy.engine import URL, Engine
 
 from vessel.errors import StoreUnavailableError
 from vessel.home import private_directory, vessel_home
-from vessel.store.answer_timeout import bound_answers
 
 URL_VARIABLE = "VESSEL_DATABASE_URL"
 CONNECT_TIMEOUT_S = 10
@@ -103,6 +101,8 @@ def create_engine(text: str) -> Engine:
         connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
     url = url.difference_update_query(["statement_timeout", "options"])
     engine = sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    from vessel.store.answer_timeout import bound_answers  # psycopg: only PostgreSQL stores pay for it
+
     bound_answers(engine, seconds + ANSWER_GRACE_S)
     return engine
 
@@ -173,8 +173,21 @@ def translating(text: str) -> Iterator[None]:
         ) from None
     except sa.exc.DBAPIError as exc:
         raise _database_error(text, driver_message(exc.orig, text)) from None
-    except (sqlite3.Error, CommandError, RevisionError) as exc:  # from a connect hook; from Alembic
+    except Exception as exc:
+        if not isinstance(exc, sqlite3.Error) and not _from_alembic(exc):  # a connect hook's; Alembic's
+            raise
         raise _database_error(text, driver_message(exc, text)) from None
+
+
+def _from_alembic(exc: Exception) -> bool:
+    """Whether `exc` is Alembic's saying the schema cannot be migrated (looked up only when Alembic was
+    imported: a store opened without migrating never imports it)."""
+    if "alembic" not in sys.modules:
+        return False
+    from alembic.script.revision import RevisionError
+    from alembic.util.exc import CommandError
+
+    return isinstance(exc, CommandError | RevisionError)
 
 
 def _database_error(text: str, reason: str) -> StoreUnavailableError:

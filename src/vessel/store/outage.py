@@ -32,12 +32,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
 from vessel.errors import StoreOutageError, StoreUnavailableError
-from vessel.store.answer_timeout import SILENT
 from vessel.store.connect import SQLITE_BUSY_TIMEOUT_MS, URL_VARIABLE, driver_message
 
 # SQLSTATE classes and codes that pass: connection exceptions, insufficient resources (disk full, out of
 # memory, too many connections), operator intervention (shutdown, starting up, statement timeout),
 # transaction rollback (serialization failure, deadlock), system errors (I/O).
+SILENT = "the server did not answer within {seconds:g} s"  # what store/answer_timeout.py says
 _PASSING_CLASSES = ("08", "53", "57", "40", "58")
 _SQLITE_PASSING = {5: "busy", 6: "locked", 7: "out of memory", 10: "disk I/O error", 13: "full", 15: "locked"}
 

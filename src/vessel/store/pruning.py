@@ -20,7 +20,6 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from vessel.store import schema as t
@@ -93,5 +92,9 @@ def snapshot_definitions(
 def insert_if_absent(c: Connection, table: sa.Table, keys: list[str]) -> sa.Insert:
     """INSERT … ON CONFLICT (keys) DO NOTHING, on SQLite or PostgreSQL."""
     if c.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql  # a SQLite store never loads PostgreSQL's dialect
+
         return postgresql.insert(table).on_conflict_do_nothing(index_elements=keys)
+    from sqlalchemy.dialects import sqlite
+
     return sqlite.insert(table).on_conflict_do_nothing(index_elements=keys)

@@ -180,3 +180,41 @@ configs = Table(
     Column("updated_at", Float, nullable=False),
     Index("ix_configs_template", "namespace", "template"),
 )
+
+# Server mode (`vessel server`): who may call the API. A token is shown once and kept only as the SHA-256
+# of its secret part; `key_id` is its public part, by which it is found and revoked. Projects, their
+# members and roles, and the audit log come next (the users table is what they will refer to).
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(253), nullable=False, unique=True),
+    Column("admin", Boolean, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key_id", String(32), nullable=False, unique=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("digest", String(64), nullable=False),  # sha256 of the secret, hex
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float),  # None: never
+    Column("revoked_at", Float),  # None: valid
+    Index("ix_tokens_user", "user_id"),
+)
+
+# Who changed what, when, with what outcome: one row per change through the API (and per account change
+# from the CLI). `actor` is a user's name as it was then (not a key: history outlives the user).
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", Float, nullable=False),
+    Column("actor", String(253), nullable=False),  # a user's name, or "-" when the caller was not known
+    Column("action", String(253), nullable=False),  # e.g. "POST /api/v1/applications", "token create"
+    Column("object", String(600), nullable=False),  # e.g. "default/web", a token id; "" when none
+    Column("outcome", String(32), nullable=False),  # the HTTP status, or "ok" / "error"
+)

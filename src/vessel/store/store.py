@@ -12,24 +12,30 @@ so tests and benchmarks can check that steady state writes nothing; so are all s
 (`statements`), reads too, so they can check what a reconcile pass asks of the store. SQLite runs in
 WAL mode with a busy timeout, so several Vessel processes can share one file; PostgreSQL is the
 production store.
+
+Delivery writes little, in few round trips (each transaction costs a connection check, BEGIN and COMMIT
+besides its statements, and on PostgreSQL every one is a round trip): an inventory entry is one upsert; an
+object's "applied" mark rides with the next transaction this thread makes (`mark_applied`), as nothing
+is lost if a crash drops it; a step starts with one conditional UPDATE that is also the check that no
+person suspended or terminated its run (`start_step`); a run finishes and lets its lease go in one
+statement; and pruning revisions reads one count when there is nothing to prune.
+tests/test_delivery_costs_a_few_statements_per_application.py keeps the count.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from pathlib import Path
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
-from vessel.errors import NotFoundError
+from vessel.errors import NotFoundError, StaleVersionError
 from vessel.model.redaction import redact, remember_object
 from vessel.model.resource_key import ResourceKey, canonical_kind
 from vessel.store import pruning
@@ -38,6 +44,7 @@ from vessel.store.connect import create_engine, default_url, translating
 from vessel.store.outage import translated
 from vessel.store.records import (
     AppRecord,
+    EntryState,
     EntryVersion,
     Event,
     InventoryEntry,
@@ -48,9 +55,10 @@ from vessel.store.records import (
     RunState,
     StepRecord,
 )
+from vessel.store.schema_version import MIGRATIONS as MIGRATIONS
+from vessel.store.schema_version import is_current
 from vessel.targets.protocol import TargetInfo
 
-MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK = 0x76657373  # PostgreSQL advisory lock held while migrating ("vess")
 _WRITES = ("INSERT", "UPDATE", "DELETE")
 
@@ -61,6 +69,8 @@ class Store:
         self.writes = 0
         self.statements = 0  # every SQL statement, reads too: what a pass costs the store
         self._sqlite = engine.dialect.name == "sqlite"
+        self._local = threading.local()  # per thread: marks its next transaction writes; its session
+        self._upsert_entry = _upsert(engine.dialect.name, t.inventory, _ENTRY_KEY)
         sa.event.listen(engine, "before_cursor_execute", self._count)
 
     @classmethod
@@ -81,19 +91,30 @@ class Store:
     def migrate(self) -> None:
         """Upgrade the schema to head. Processes opening a new store at once migrate it once: the first
         takes a lock, the others wait for it and then find the schema at head."""
+        with self.engine.connect() as conn:
+            if is_current(conn):
+                return  # reading the version writes nothing, and needs no Alembic (store/schema_version.py)
+        from alembic import command  # only a store that is not current pays for importing Alembic
+        from alembic.config import Config
+
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
-        head = ScriptDirectory.from_config(config).get_current_head()
-        with self.engine.connect() as conn:
-            if MigrationContext.configure(conn).get_current_revision() == head:
-                return  # reading the version writes nothing: opening an up-to-date store is free
         with self.write_tx() as conn:
             if not self._sqlite:
                 conn.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK)))
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
 
+    def schema_current(self) -> bool:
+        """Whether the schema is at this Vessel's newest migration (the store answering, too: a failure
+        to ask raises as `tx` says)."""
+        with self.tx() as conn:
+            return is_current(conn)
+
     def close(self) -> None:
+        if self._pending_marks():
+            with self.tx():
+                pass  # writes them
         self.engine.dispose()
 
     def _count(self, conn: Any, cursor: Any, statement: str, *_: Any) -> None:
@@ -102,14 +123,40 @@ class Store:
             self.writes += 1
 
     @contextmanager
+    def session(self) -> Iterator[None]:
+        """The transactions this thread makes inside the block share one connection, checked out (on
+        PostgreSQL: pinged) once rather than once each — a workflow pass makes dozens. Each is still its
+        own transaction, committed as it ends. Inside another session: that one's connection."""
+        if getattr(self._local, "connection", None) is not None:
+            yield
+            return
+        try:
+            connection = self.engine.connect()
+        except (sa.exc.DBAPIError, sqlite3.Error) as exc:
+            error = translated(exc, self.engine.url, False)
+            if error is exc:
+                raise
+            raise error from None
+        with connection:
+            self._local.connection = connection
+            try:
+                yield
+            finally:
+                self._local.connection = None
+
+    @contextmanager
     def tx(self, immediate: bool = False) -> Iterator[Connection]:
         """One transaction; a database failure in it raises as store/outage.py says (whether it came
         while committing is noted: then the transaction's writes may or may not have been saved)."""
         committing = False
+        marks = self._pending_marks()
+        written = len(marks)
         try:
-            with self.engine.begin() as conn:
+            with self._begin() as conn:
                 if immediate:
                     conn.exec_driver_sql("BEGIN IMMEDIATE")
+                if written:
+                    conn.execute(_UPDATE_ENTRY, marks[:written])
                 yield conn
                 committing = True
         except (sa.exc.DBAPIError, sqlite3.Error) as exc:
@@ -117,6 +164,29 @@ class Store:
             if error is exc:
                 raise
             raise error from None
+        del marks[:written]  # committed (a failed transaction keeps them for the next)
+
+    @contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        """A transaction on this thread's session's connection, else on one from the pool."""
+        connection: Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            with self.engine.begin() as conn:
+                yield conn
+        else:
+            with connection.begin():
+                yield connection
+
+    def lose_unwritten(self) -> None:
+        """Drop the marks waiting for this thread's next transaction, as a process killed now loses
+        them (`testing.engine.Harness.restart` simulates that death)."""
+        self._pending_marks().clear()
+
+    def _pending_marks(self) -> list[dict[str, Any]]:
+        marks: list[dict[str, Any]] | None = getattr(self._local, "marks", None)
+        if marks is None:
+            marks = self._local.marks = []
+        return marks
 
     def write_tx(self) -> AbstractContextManager[Connection]:
         """A transaction that decides what to write from what it reads. On SQLite it takes the write lock
@@ -204,6 +274,7 @@ class Store:
         plan: dict[str, Any],
         steps: Iterable[StepRecord],
         default_target: str | None = None,
+        expected_latest: int | None = None,
     ) -> tuple[AppRecord, int | None, int | None]:
         """Store revision N+1 and start its workflow run, in one transaction: (app, N+1, run id). If the
         latest revision has the same digest nothing is stored: (app, None, None).
@@ -212,9 +283,17 @@ class Store:
         inserted if absent and then locked (SQLite: the write lock is taken up front), so the first
         creates the revision and the others find it and store nothing. The run is created with its
         revision, so whoever sees the revision also sees the run to watch. `default_target` is
-        recorded with it: where "no topology" places this revision, for good."""
+        recorded with it: where "no topology" places this revision, for good. With `expected_latest`,
+        a latest revision other than that one (0: none yet) is a StaleVersionError, and nothing is
+        stored: checked under the lock, so of two changes made against one version only one lands."""
         with self.write_tx() as c:
             row = self._locked_app(c, namespace, name, now)
+            if expected_latest is not None and row.latest_revision != expected_latest:
+                raise StaleVersionError(
+                    f"application {namespace}/{name} is at revision {row.latest_revision}, "
+                    f"not {expected_latest} as the request expects",
+                    hint="read it again (its ETag), then apply",
+                )
             if not row.deleting and row.latest_revision and row.revision == row.latest_revision:
                 latest = c.execute(
                     sa.select(t.revisions.c.digest).where(
@@ -274,6 +353,12 @@ class Store:
     def prune_revisions(self, app_id: int, keep: int) -> list[int]:
         """Delete the application's revisions beyond the `keep` newest of those not in use, with their
         runs and the definition snapshots nothing else uses (store/pruning.py); the numbers deleted."""
+        with self.tx() as c:  # most applications have fewer: nothing to lock, nothing to do
+            count = c.execute(
+                sa.select(sa.func.count()).select_from(t.revisions).where(t.revisions.c.app_id == app_id)
+            ).scalar_one()
+        if count <= keep:
+            return []
         with self.write_tx() as c:
             app = c.execute(
                 sa.select(t.applications).where(t.applications.c.id == app_id).with_for_update()
@@ -459,25 +544,22 @@ class Store:
             rows = c.execute(query).all()
         return {r.app_id: RunState(r.id, r.app_id, r.revision, r.phase, bool(r.pruned)) for r in rows}
 
-    def holds(self, run_id: int) -> tuple[bool, bool]:
-        """(suspended, terminated) as a person last set them; a driver reads them before each step."""
-        with self.tx() as c:
-            row = c.execute(
-                sa.select(t.runs.c.suspended, t.runs.c.terminated).where(t.runs.c.id == run_id)
-            ).one()
-        return bool(row.suspended), bool(row.terminated)
-
     def update_run(self, run_id: int, **values: Any) -> None:
         with self.tx() as c:
             c.execute(sa.update(t.runs).where(t.runs.c.id == run_id).values(**_redacted(values)))
 
-    def update_active_run(self, run_id: int, **values: Any) -> bool:
+    def update_active_run(self, run_id: int, *, release_by: str | None = None, **values: Any) -> bool:
         """Update a run only while nobody has finished, terminated or suspended it meanwhile (a user's
-        terminate or suspend between a driver's read and write must win)."""
+        terminate or suspend between a driver's read and write must win). With `release_by`, that
+        owner's lease goes in the same statement (a run it finished); another owner's stays."""
         c_ = t.runs.c
         active: list[Any] = [c_.phase.not_in(list(RunPhase.FINISHED)), c_.terminated.is_(False)]
         if values.get("phase") != RunPhase.SUSPENDING:
             active.append(c_.suspended.is_(False))
+        if release_by is not None:
+            ours = c_.lease_owner == release_by
+            values["lease_owner"] = sa.case((ours, None), else_=c_.lease_owner)
+            values["lease_expires"] = sa.case((ours, None), else_=c_.lease_expires)
         with self.tx() as c:
             updated = c.execute(sa.update(t.runs).where(c_.id == run_id, *active).values(**_redacted(values)))
             return updated.rowcount == 1
@@ -521,6 +603,14 @@ class Store:
         row = _step_row(run_id, step)
         with self.tx() as c:
             c.execute(_SAVE_STEP, {"b_run_id": row.pop("run_id"), "b_name": row.pop("name"), **row})
+
+    def start_step(self, run_id: int, step: StepRecord) -> bool:
+        """Save `step` (it starts) unless a person suspended or terminated its run: False then, and
+        nothing is written. The check and the write are one statement, so neither can slip between."""
+        row = _step_row(run_id, step)
+        with self.tx() as c:
+            keys = {"b_run_id": row.pop("run_id"), "b_name": row.pop("name")}
+            return c.execute(_START_STEP, {**keys, **row}).rowcount == 1
 
     def unfinished_runs(self, app_id: int | None = None) -> list[RunRecord]:
         """Every run not finished yet (of one application, if given), oldest first."""
@@ -576,24 +666,19 @@ class Store:
     def record(self, app_id: int, entry: InventoryEntry, now: float) -> None:
         """Insert or update one inventory entry (record before apply; mark applied after)."""
         remember_object(entry.manifest)  # before it is applied: an answer echoing a value is masked
-        values = {
-            "component": entry.component,
-            "revision": entry.revision,
-            "state": entry.state,
-            "digest": entry.digest,
-            "manifest": entry.manifest,
-            "role": entry.role,
-            "status_basis": entry.status_basis,
-            "updated_at": now,
-            "errors": 0,  # (re)recorded: no delete is failing
-            "next_attempt_at": None,
-            "last_error": "",
-            "live_version": entry.live_version,
-        }
         keys = {"app_id": app_id, **_key_values(entry.target, entry.key)}
         with self.tx() as c:
-            if c.execute(_UPDATE_ENTRY, {**{f"b_{k}": v for k, v in keys.items()}, **values}).rowcount == 0:
-                c.execute(t.inventory.insert(), {**keys, **values})
+            c.execute(self._upsert_entry, {**keys, **_entry_values(entry, now)})
+
+    def mark_applied(self, app_id: int, entry: InventoryEntry, now: float) -> None:
+        """Mark a recorded entry `applied` (its object was applied), with the next transaction this thread
+        makes rather than one of its own: what is read next reads it, and a crash that drops it leaves
+        the entry `applying`, as a crash just after the apply would — the object is applied again. An
+        entry gone meanwhile (the application deleted) stays gone."""
+        remember_object(entry.manifest)
+        keys = {"app_id": app_id, **_key_values(entry.target, entry.key)}
+        values = _entry_values(replace(entry, state=EntryState.APPLIED), now)
+        self._pending_marks().append({**{f"b_{k}": v for k, v in keys.items()}, **values})
 
     def set_state(self, app_id: int, target: str, key: ResourceKey, state: str, now: float) -> None:
         with self.tx() as c:
@@ -649,6 +734,11 @@ _SAVE_STEP = (
     .where(t.steps.c.run_id == sa.bindparam("b_run_id"), t.steps.c.name == sa.bindparam("b_name"))
     .values({c.name: sa.bindparam(c.name) for c in t.steps.c if c.name not in ("run_id", "name")})
 )
+_START_STEP = _SAVE_STEP.where(
+    sa.exists().where(
+        t.runs.c.id == sa.bindparam("b_run_id"), t.runs.c.suspended.is_(False), t.runs.c.terminated.is_(False)
+    )
+)
 _ENTRY_KEY = ("app_id", "target", "api_version", "kind", "namespace", "name")
 _UPDATE_ENTRY = (
     sa.update(t.inventory)
@@ -667,6 +757,14 @@ _SET_LIVE_VERSION = (
     .where(*(t.inventory.c[k] == sa.bindparam(f"b_{k}") for k in _KEY_COLUMNS))
     .values(live_version=sa.bindparam("live_version"))
 )
+
+
+def _upsert(dialect: str, table: sa.Table, keys: Sequence[str]) -> sa.Insert:
+    """INSERT … ON CONFLICT (keys) DO UPDATE every other column, on SQLite or PostgreSQL: one statement
+    where UPDATE-then-INSERT took two."""
+    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    rest = {c.name: insert.excluded[c.name] for c in table.c if c.name not in keys}
+    return insert.on_conflict_do_update(index_elements=list(keys), set_=rest)
 
 
 def _new_id(result: sa.CursorResult[Any]) -> int:
@@ -742,6 +840,24 @@ def _step_row(run_id: int, s: StepRecord) -> dict[str, Any]:
         "finished_at": s.finished_at,
         "next_attempt_at": s.next_attempt_at,
         "outputs": dict(s.outputs),
+    }
+
+
+def _entry_values(entry: InventoryEntry, now: float) -> dict[str, Any]:
+    """An entry's columns beyond its key, as (re)recorded now."""
+    return {
+        "component": entry.component,
+        "revision": entry.revision,
+        "state": entry.state,
+        "digest": entry.digest,
+        "manifest": entry.manifest,
+        "role": entry.role,
+        "status_basis": entry.status_basis,
+        "updated_at": now,
+        "errors": 0,  # (re)recorded: no delete is failing
+        "next_attempt_at": None,
+        "last_error": "",
+        "live_version": entry.live_version,
     }
 
 

@@ -1,17 +1,19 @@
 """From a registered target (name, type, config) to a live `Target`. The only module that knows every
 target type; plugins add types through the `vessel.targets` entry point group (a callable
-`(TargetInfo) -> Target`)."""
+`(TargetInfo) -> Target`).
+
+A target type's module is imported when a target of that type is made: a command that reaches one
+directory target does not import the Kubernetes client or the process supervisor.
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from importlib import metadata
 
 from vessel.errors import ValidationError
 from vessel.targets import settings
-from vessel.targets.directory import DirectoryTarget
-from vessel.targets.kubernetes import KubernetesTarget
-from vessel.targets.local import LocalTarget
 from vessel.targets.memory import MemoryTarget
 from vessel.targets.protocol import Target, TargetInfo
 
@@ -37,12 +39,23 @@ def reset_memory_targets() -> None:
     _MEMORY.clear()
 
 
+def _imported(where: str) -> Callable[[TargetInfo], Target]:
+    """A builder that imports "module:attribute" when it first builds a target."""
+
+    def build(info: TargetInfo) -> Target:
+        module, _, attribute = where.partition(":")
+        made: Target = getattr(importlib.import_module(module), attribute)(info)
+        return made
+
+    return build
+
+
 def _builders() -> dict[str, Callable[[TargetInfo], Target]]:
     builders: dict[str, Callable[[TargetInfo], Target]] = {
         "memory": memory_target,
-        "directory": DirectoryTarget,
-        "local": LocalTarget,
-        "kubernetes": KubernetesTarget,
+        "directory": _imported("vessel.targets.directory:DirectoryTarget"),
+        "local": _imported("vessel.targets.local:LocalTarget"),
+        "kubernetes": _imported("vessel.targets.kubernetes:KubernetesTarget"),
     }
     for ep in metadata.entry_points(group="vessel.targets"):
         builders[ep.name] = ep.load()

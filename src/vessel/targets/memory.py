@@ -226,7 +226,8 @@ class MemoryTarget:
         return f"{version}.{zlib.crc32(repr(set_).encode()):08x}"
 
     def _with_status(self, key: ResourceKey, obj: dict[str, Any]) -> dict[str, Any]:
-        """The object as a cluster would report it: workloads ready, or not if marked unhealthy."""
+        """The object as a cluster would report it: workloads ready, or not if marked unhealthy; a
+        Service with its cluster IP."""
         spec = obj.get("spec") or {}
         replicas = spec.get("replicas", 1)
         ready = 0 if key in self.unhealthy or key in self.failing else replicas
@@ -250,7 +251,8 @@ class MemoryTarget:
             done = 0 if key in self.unhealthy or key in self.failing else spec.get("completions", 1)
             status.update(succeeded=done)
         meta = {**obj["metadata"], "resourceVersion": self._reported_version(key, obj)}
-        return {**obj, "metadata": meta, "status": {**status, **copy.deepcopy(self.reported.get(key, {}))}}
+        reported = {**status, **copy.deepcopy(self.reported.get(key, {}))}
+        return {**_with_cluster_ip(key, {**obj, "metadata": meta}), "status": reported}
 
 
 def _mark(obj: dict[str, Any]) -> bytes:
@@ -268,6 +270,17 @@ def _defaulted(obj: dict[str, Any]) -> dict[str, Any]:
         spec = obj.setdefault("spec", {})
         spec.setdefault("replicas", 1)
     return obj
+
+
+def _with_cluster_ip(key: ResourceKey, obj: dict[str, Any]) -> dict[str, Any]:
+    """A Service as a cluster reports it: with the cluster IP it allocated (the same one for the same
+    Service; none for an ExternalName or headless one)."""
+    spec = obj.get("spec") or {}
+    if obj.get("kind") != "Service" or spec.get("type") == "ExternalName" or spec.get("clusterIP"):
+        return obj
+    digest = hashlib.sha256(str(key).encode()).digest()
+    ip = f"10.96.{digest[0]}.{digest[1] % 254 + 1}"
+    return {**obj, "spec": {"type": "ClusterIP", **spec, "clusterIP": ip, "clusterIPs": [ip]}}
 
 
 def _labels(obj: Mapping[str, Any]) -> Mapping[str, str]:

@@ -72,6 +72,7 @@ class Harness:
         """Replace the controller with a new one, as a new process after this one was killed: same store,
         targets and step types, another lease owner, and the clock moved past the dead one's lease."""
         old = self.controller
+        self.store.lose_unwritten()  # it died before its next transaction
         self.clock.advance(old.engine.lease_seconds + 1)
         self.controller = Controller(
             self.store, clock=self.clock, registry=self.registry, owner=f"{old.owner}-restarted"

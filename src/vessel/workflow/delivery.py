@@ -6,16 +6,18 @@ its rules see), so the steady-state loop and `vessel status` judge it later exac
 
 The order is what makes crashes harmless: each object is recorded in the inventory (`applying`) before
 it is applied and marked `applied` after, so whatever a crash interrupts is known and re-applied (applies
-are idempotent, by deterministic name). An apply the target *refuses* (TargetRejectedError: it wrote
-nothing) releases that claim at once — a new entry is forgotten, a known one put back as it was — so a
-refused object never keeps its name from another application, nor shows as this one's. Another
-application's object is never overwritten. What a target did beyond writing an object (restarting a
+are idempotent, by deterministic name; the `applied` mark rides with the store's next transaction, so a
+crash that loses it is a crash just after the apply). An apply the target *refuses* (TargetRejectedError:
+it wrote nothing) releases that claim at once — a new entry is forgotten, a known one put back as it
+was — so a refused object never keeps its name from another application, nor shows as this one's.
+Another application's object is never overwritten. What a target did beyond writing an object (restarting a
 crashed replica, sweeping orphans) is an event.
 
 Resource policies (`vessel.policies.resources`) shape each apply: `read-only` objects are only read
 (recorded `reading`); an object another application writes is only read (recorded `sharing`) if both
 share it (`shared-resource`); an existing object no application writes is adopted only with `take-over`;
-`apply-once` keeps drift (the whole object once applied, or the listed field paths).
+`apply-once` keeps drift (the whole object once applied, or the listed field paths); `resource-update`
+deletes and re-creates an object this application applied when one of its `recreateFields` changes.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import functools
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import jinja2
@@ -33,7 +35,14 @@ from vessel.definitions.expressions import EvaluationFailed, checked_data, expre
 from vessel.definitions.limits import DEFAULT_LIMITS
 from vessel.definitions.registry import Registry
 from vessel.definitions.target_reads import TargetReads
-from vessel.errors import ConflictError, OverCapError, TargetRejectedError, TransientError, VesselError
+from vessel.errors import (
+    ConflictError,
+    OverCapError,
+    TargetRejectedError,
+    TransientError,
+    ValidationError,
+    VesselError,
+)
 from vessel.model.application import Application, Component
 from vessel.model.frozen import freeze, thaw
 from vessel.model.graph import dependencies, topological_order
@@ -41,17 +50,25 @@ from vessel.model.parse import parse_application
 from vessel.model.paths import set_dotted
 from vessel.model.resource_key import ResourceKey
 from vessel.model.yaml_source import Document, SourceMap
-from vessel.policies.override import apply_overrides
-from vessel.policies.resources import ON_UPDATE, WHOLE_OBJECT, ResourcePolicies, keep_live_fields
+from vessel.policies.replication import shape
+from vessel.policies.resources import (
+    ON_UPDATE,
+    WHOLE_OBJECT,
+    ResourcePolicies,
+    keep_live_fields,
+    needs_recreate,
+)
 from vessel.policies.topology import Placement, place
 from vessel.render.component import RenderedComponent, render_component
 from vessel.render.context import ClusterVersion, RenderOptions
 from vessel.render.health import ComponentHealth, TraitHealth, judge_component
+from vessel.render.ref_objects import unresolved
 from vessel.render.resource import WORKLOAD, Resource
 from vessel.store.records import EntryState, InventoryEntry
 from vessel.store.store import Store
 from vessel.targets.protocol import APP_LABEL, APP_NAMESPACE_LABEL, ClusterReading, Target, TargetInfo
 from vessel.workflow.diagnosis import Diagnosis, diagnose
+from vessel.workflow.ref_objects import resolve
 
 
 class TargetProvider(Protocol):
@@ -102,13 +119,16 @@ class Delivery:
     now: float
     default_target: str
     source_dir: str | None = None  # where the Application file was applied from (local processes' scripts)
+    # objects ref-objects components read from the target they are delivered to: adopted when applied
+    _referred: set[tuple[str, ResourceKey]] = field(default_factory=set, init=False)
 
     def target_or_default(self, cluster: str | None) -> str:
         """A step's `cluster`, else this revision's default target."""
         return cluster or self.default_target
 
     def placements(self, policy_names: Sequence[str]) -> list[tuple[Placement, tuple[Component, ...]]]:
-        """Where to deliver and which components (after overrides), for a deploy step's policies."""
+        """Where to deliver and which components (after overrides and replication), for a deploy step's
+        policies."""
         policies = {p.name: p for p in self.app.policies}
         missing = [n for n in policy_names if n not in policies]
         if missing:
@@ -116,10 +136,7 @@ class Delivery:
                 f"deploy: unknown policy {', '.join(missing)}", hint=f"known: {', '.join(policies) or 'none'}"
             )
         chosen = [policies[n] for n in policy_names]
-        components: tuple[Component, ...] = self.app.components
-        for policy in chosen:
-            if policy.type == "override":
-                components = apply_overrides(components, policy.properties)
+        components = shape(self.app.components, chosen)
         topologies = [p for p in chosen if p.type == "topology"]
         infos, default = self.targets.infos(), self.default_target
         if not topologies:
@@ -142,36 +159,44 @@ class Delivery:
         )
         reports: dict[str, ComponentReport] = {}
         published: dict[str, Any] = {}
+        made: dict[ResourceKey, str] = {}  # what each copy of a component rendered, by object
         for comp in _dependency_order(components):
-            waiting = [d for d in dependencies(comp, components) if not (d in reports and reports[d].healthy)]
+            waiting = _waiting_for(comp, components, reports)
             if waiting:
-                reports[comp.name] = ComponentReport(
-                    comp.name, placement.target, False, f"waiting for {', '.join(waiting)}"
+                reports[comp.instance] = ComponentReport(
+                    comp.instance, placement.target, False, f"waiting for {', '.join(waiting)}"
                 )
                 continue
             comp = _with_inputs(comp, {**values, **published})
+            if unresolved(comp):
+                referred = resolve(app, comp, placement.target, self.targets)
+                comp = referred.component
+                self._referred |= {(placement.target, key) for key in referred.local_keys}
             rendered = render_component(app, comp, self.registry, options, DEFAULT_LIMITS)
-            workload, outputs = self._apply_all(target, placement.target, rendered)
+            _check_copies(comp, rendered, made)
+            workload, outputs = self._apply_all(target, placement.target, comp.instance, rendered)
             health = judge_component(
                 self.registry, rendered.status_basis, workload, outputs, live_state=target.live_state
             )
-            reports[comp.name] = _report(comp.name, placement.target, health)
+            report = _report(comp.instance, placement.target, health)
             if health.healthy:
                 published.update(_component_outputs(comp, workload, outputs))
             elif target.live_state:
                 found = _diagnose(target, rendered.resources[0].key)
-                reports[comp.name] = replace(reports[comp.name], failing=found.failing, cause=found.cause)
+                report = replace(report, failing=found.failing, cause=found.cause)
+            reports[comp.instance] = report
         return list(reports.values()), published
 
     def _apply_all(
-        self, target: Target, target_name: str, rendered: RenderedComponent
+        self, target: Target, target_name: str, instance: str, rendered: RenderedComponent
     ) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Apply the workload (recorded with its status basis) and its outputs; the live workload and
-        the live outputs by name."""
+        """Apply the workload (recorded with its status basis) and its outputs, in the inventory under
+        `instance` (the component, or `name@key` for a replica); the live workload and the live outputs
+        by name."""
         basis = rendered.status_basis.to_json()
         workload, *rest = rendered.resources
-        live = self._apply(target, target_name, rendered.name, workload, basis)
-        outputs = [(r.output, self._apply(target, target_name, rendered.name, r)) for r in rest]
+        live = self._apply(target, target_name, instance, workload, basis)
+        outputs = [(r.output, self._apply(target, target_name, instance, r)) for r in rest]
         return live, {name: obj for name, obj in outputs if name}
 
     @functools.cached_property
@@ -223,7 +248,8 @@ class Delivery:
         if known is None or known.state == EntryState.READING:
             live = target.get(key)  # new to this application: it must not silently adopt an object
             shared = any(e.state == EntryState.SHARING for e in others.values())
-            if live is not None and not self._may_adopt(live, shared, body):
+            referred = (target_name, key) in self._referred
+            if live is not None and not referred and not self._may_adopt(live, shared, body):
                 raise ConflictError(
                     f"{where} already exists and {_unclaimed(live)}",
                     hint="to adopt it, add a take-over policy selecting it, e.g. rules: "
@@ -238,6 +264,8 @@ class Delivery:
                 self._remember(known, applied)  # applied once already: drift stays
                 return live
         manifest = body if live is None or not paths else keep_live_fields(body, live, paths)
+        if known is not None and (fields := rules.recreate_fields(body)):
+            self._recreate_if_changed(target, key, where, manifest, fields)
         claimed = known is None or (known.digest, known.revision) != (entry.digest, entry.revision)
         if claimed:
             self.store.record(self.app_id, entry, self.now)
@@ -247,12 +275,30 @@ class Delivery:
             if claimed:
                 self._release(known, entry)
             raise
-        self._remember(known, applied)
+        if known is None or _recorded(known) != _recorded(applied):
+            self.store.mark_applied(self.app_id, applied, self.now)  # with the next write: see Store
         for action in result.actions:  # a restart, an orphan swept: as the steady-state loop tells them
             kind = "Warning" if action.warning else "Normal"
             message = f"{component} on {target_name}: {action.message}"
             self.store.add_event(self.app_id, kind, action.reason, message, self.now)
         return result.live
+
+    def _recreate_if_changed(
+        self, target: Target, key: ResourceKey, where: str, manifest: Mapping[str, Any], fields: Sequence[str]
+    ) -> None:
+        """KubeVela's recreateFields: when the live object differs from `manifest` at one of `fields`
+        (fields a cluster will not change in place, like a Job's template), delete it so the apply
+        creates it anew. An object still going away is waited for (a transient error: the step retries),
+        so the apply never lands on an object being deleted."""
+        live = target.get(key)
+        changed = needs_recreate(live, manifest, fields) if live is not None else []
+        if not changed:
+            return
+        target.delete(key)
+        message = f"{where}: {', '.join(changed)} changed; deleted to be re-created (resource-update)"
+        self.store.add_event(self.app_id, "Normal", "Recreating", message, self.now)
+        if target.get(key) is not None:
+            raise TransientError(f"{where} is being deleted to be re-created; waiting for it to go")
 
     def apply_object(self, target_name: str, component: str, body: dict[str, Any]) -> dict[str, Any]:
         """Apply one object that belongs to no component (`apply-object`), recorded, checked against
@@ -361,9 +407,34 @@ def _cluster_version(target: Target) -> ClusterVersion:
 
 
 def _dependency_order(components: Sequence[Component]) -> list[Component]:
-    by_name = {c.name: c for c in components}
+    """Dependencies first; the copies of a replicated component together, in their keys' order."""
     edges = {c.name: set(dependencies(c, components)) for c in components}
-    return [by_name[n] for n in topological_order(edges)]
+    return [c for n in topological_order(edges) for c in components if c.name == n]
+
+
+def _waiting_for(
+    comp: Component, components: Sequence[Component], reports: Mapping[str, ComponentReport]
+) -> list[str]:
+    """The dependencies of `comp` not healthy yet. A replica waits for the copy of its dependency with
+    its own key when there is one (KubeVela's rule), else for every copy of it."""
+    waiting = []
+    for name in dependencies(comp, components):
+        copies = [c for c in components if c.name == name]
+        same = [c for c in copies if c.replica_key == comp.replica_key] or copies
+        waiting += [c.instance for c in same if not (c.instance in reports and reports[c.instance].healthy)]
+    return waiting
+
+
+def _check_copies(comp: Component, rendered: RenderedComponent, made: dict[ResourceKey, str]) -> None:
+    """Two copies of a replicated component must not make one object: the last would silently win."""
+    for resource in rendered.resources:
+        first = made.setdefault(resource.key, comp.instance)
+        if first != comp.instance:
+            raise ValidationError(
+                f"{resource.key} is rendered by both {first} and {comp.instance}",
+                hint=f"the definition of {comp.type!r} must name its objects with context.replicaKey to "
+                "be replicated",
+            )
 
 
 def _with_inputs(comp: Component, values: Mapping[str, Any]) -> Component:

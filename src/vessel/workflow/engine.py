@@ -65,6 +65,10 @@ class LeaseLost(Exception):
     """This process's lease expired and another process took the run over: stop this pass."""
 
 
+class _Stopping(Exception):
+    """This process is stopping (SIGTERM): start no further step; the ones finished are recorded."""
+
+
 class _HeldByAPerson(Exception):
     """Someone suspended or terminated the run while this pass was running: start no further step."""
 
@@ -87,9 +91,16 @@ class Engine:
         self.owner = owner
         self.lease_seconds = lease_seconds
         self.heartbeat = Heartbeat(store, clock, owner, lease_seconds)
+        # True once this process is stopping: a pass then starts no further step (the one in flight
+        # finishes and is recorded), and the run waits, unchanged, for its next driver.
+        self.stopping: Callable[[], bool] = lambda: False
 
     def advance(self, run_id: int, context: Callable[[RunRecord], RunContext]) -> RunRecord:
         """Run every step that is due now; return the run as persisted afterwards."""
+        with self.store.session():  # one connection for the pass's dozens of transactions
+            return self._advance(run_id, context)
+
+    def _advance(self, run_id: int, context: Callable[[RunRecord], RunContext]) -> RunRecord:
         run = self.store.run(run_id)
         if run.finished or not self.store.acquire_lease(
             run_id, self.owner, self.clock.now(), self.lease_seconds
@@ -100,6 +111,8 @@ class Engine:
             _Pass(self, run, ctx).execute()
         except LeaseLost as lost:  # the new holder carries on from the persisted state
             ctx.event("LeaseLost", str(lost), True)
+        except _Stopping:
+            pass  # what finished is recorded; the next driver (this process again, or another) goes on
         except StoreUnavailableError:
             raise  # nothing can be read back now: the next pass starts from what the store holds
         except BaseException:
@@ -111,7 +124,8 @@ class Engine:
         """The run as persisted after a pass, its lease released if nothing is left to drive until a
         person acts."""
         run = self.store.run(run_id)
-        if run.finished or self._waits_for_a_person(run):
+        finished = run.finished or self._waits_for_a_person(run)
+        if finished and run.lease_owner == self.owner:  # a finishing pass let it go as it finished
             self.store.release_lease(run_id, self.owner)
         return run
 
@@ -299,26 +313,29 @@ class _Pass:
             )
         self.lease_renewed = now
 
-    def _check_not_held(self) -> None:
-        """A person's suspend or terminate may have landed since the pass began (another process wrote
-        it): read it before each step, so it takes effect once the step in flight has finished."""
-        suspended, terminated = self.store.holds(self.run.id)
-        if suspended or terminated:
-            raise _HeldByAPerson(self.store.run(self.run.id))
-
-    def _execute(self, step: Step, record: StepRecord) -> None:
-        properties = self._properties(step)
-        if properties is None:
-            return
-        self._renew_lease()
-        self._check_not_held()
-        record = self._save(
-            step,
+    def _start(self, step: Step, record: StepRecord) -> StepRecord:
+        """Save the step as running, unless a person's suspend or terminate landed since the pass began
+        (another process wrote it): then it takes effect now that the step in flight has finished."""
+        record = replace(
+            record,
             phase=StepPhase.RUNNING,
             attempts=record.attempts + 1,
             started_at=record.started_at or self.now,
             next_attempt_at=None,
         )
+        if not self.store.start_step(self.run.id, record):
+            raise _HeldByAPerson(self.store.run(self.run.id))
+        self.records[step.name] = record
+        return record
+
+    def _execute(self, step: Step, record: StepRecord) -> None:
+        properties = self._properties(step)
+        if properties is None:
+            return
+        if self.engine.stopping():
+            raise _Stopping()
+        self._renew_lease()
+        record = self._start(step, record)
         with self.engine.heartbeat.kept(self.run.id):  # a step may outlast the lease
             outcome = self._call(step, record, properties)
         self._renew_lease()  # a step that outlasted the lease may have been taken over: then write nothing
@@ -482,7 +499,10 @@ class _Pass:
             self.store.update_active_run(self.run.id, phase=phase, message=message)
 
     def _finish(self, phase: str, message: str) -> None:
-        self.store.update_active_run(self.run.id, phase=phase, message=message, finished_at=self.now)
+        """The run ends, and this driver's lease with it (one write)."""
+        self.store.update_active_run(
+            self.run.id, phase=phase, message=message, finished_at=self.now, release_by=self.engine.owner
+        )
 
 
 def _evaluate(value_from: str, outputs: Mapping[str, Any]) -> Any:

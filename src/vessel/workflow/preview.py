@@ -1,8 +1,8 @@
 """What a revision would deliver where, without delivering: the placements `vessel dry-run` renders.
 
 Each `deploy` step of the effective workflow contributes its topology placements with its override
-policies applied, exactly as delivery will do; a workflow without deploy steps renders once, in the
-Application's namespace.
+and replication policies applied, exactly as delivery will do; a workflow without deploy steps renders
+once, in the Application's namespace.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vessel.model.application import Application, Component
-from vessel.policies.override import apply_overrides
+from vessel.policies.replication import shape
 from vessel.policies.topology import Labelled, Placement, place
 from vessel.workflow.plan import plan_for
 
@@ -43,10 +43,7 @@ def previews(app: Application, targets: Sequence[Labelled], default: str | None)
         if step.type != "deploy":
             continue
         chosen = [policies[n] for n in step.properties.get("policies", ()) if n in policies]
-        components = app.components
-        for policy in chosen:
-            if policy.type == "override":
-                components = apply_overrides(components, policy.properties)
+        components = shape(app.components, chosen)
         named: list[tuple[str | None, Mapping[str, Any]]] = [
             (p.name, p.properties) for p in chosen if p.type == "topology"
         ]

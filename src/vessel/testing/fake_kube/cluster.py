@@ -18,6 +18,7 @@ from vessel.testing.fake_kube import fields, workloads
 from vessel.testing.fake_kube.errors import KubeError, not_found
 from vessel.testing.fake_kube.kinds import BUILTIN, ResourceType, canonical_quantities, from_crd, set_defaults
 from vessel.testing.fake_kube.logs import LogLine, LogQuery
+from vessel.testing.fake_kube.objects import Objects
 from vessel.testing.fake_kube.selectors import field_matcher, label_matcher
 
 Obj = dict[str, Any]
@@ -46,11 +47,6 @@ def _comparable(obj: Obj) -> Obj:
     return {**obj, "metadata": md}
 
 
-def _owner_uids(obj: Obj) -> set[str]:
-    refs = (obj.get("metadata") or {}).get("ownerReferences")
-    return {str(r.get("uid")) for r in refs if isinstance(r, dict)} if isinstance(refs, list) else set()
-
-
 def _container_names(pod: Obj, field: str) -> list[str]:
     return [str(c.get("name")) for c in (pod.get("spec") or {}).get(field) or [] if isinstance(c, dict)]
 
@@ -64,7 +60,7 @@ class Cluster:
         self.resource_version = 0
         self.controller = True
         self.types: dict[tuple[str, str, str], ResourceType] = {}
-        self.objects: dict[Key, Obj] = {}
+        self.objects = Objects()
         self.logs: dict[tuple[str, str, str], list[LogLine]] = {}
         self.log_written = threading.Condition(self.lock)  # notified by write_log and pod deletions
         self.logs_followed = True  # False once the server stops: followed logs end
@@ -226,12 +222,12 @@ class Cluster:
 
     def dependents(self, uid: str) -> list[tuple[Key, Obj]]:
         """The objects whose ownerReferences name `uid`, oldest first."""
-        return [(k, o) for k, o in self.objects.items() if uid in _owner_uids(o)]
+        return [(k, self.objects[k]) for k in self.objects.dependents(uid)]
 
     def remove(self, key: Key) -> Obj:
         """Delete one object and, as the garbage collector would (background propagation, at once),
         everything it owns, transitively. No controllers run. Returns the deleted object."""
-        live = self.objects.pop(key)
+        live: Obj = self.objects.pop(key)
         self.resource_version += 1
         group, plural, ns, name = key
         if (group, plural) == ("", "namespaces"):

@@ -3,6 +3,7 @@ the API server fills into them, and the canonical form it stores their resource 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -100,6 +101,8 @@ BUILTIN: tuple[ResourceType, ...] = (
 def set_defaults(rt: ResourceType, obj: dict[str, Any]) -> None:
     """Fill in the fields the API server defaults on every write (after the object has its uid): owned
     by no field manager, and part of the spec when generation is counted."""
+    if (rt.group, rt.plural) == ("", "services"):
+        allocate_cluster_ip(obj, obj["metadata"]["uid"])
     replicated = rt.group == "apps" and rt.plural in ("deployments", "statefulsets", "replicasets")
     job = (rt.group, rt.plural) == ("batch", "jobs")
     spec = obj.setdefault("spec", {}) if replicated or job else None
@@ -120,6 +123,20 @@ def set_defaults(rt: ResourceType, obj: dict[str, Any]) -> None:
             "controller-uid": uid,
             "job-name": name,
         }
+
+
+def allocate_cluster_ip(service: dict[str, Any], seed: str) -> None:
+    """A Service gets type ClusterIP and a cluster IP, as an API server allocates one (an ExternalName
+    or headless Service gets none); the same `seed` (the uid) gives the same address."""
+    spec = service.setdefault("spec", {})
+    if not isinstance(spec, dict):
+        return
+    spec.setdefault("type", "ClusterIP")
+    if spec["type"] == "ExternalName" or spec.get("clusterIP"):
+        return
+    digest = hashlib.sha256(seed.encode()).digest()
+    spec["clusterIP"] = f"10.96.{digest[0]}.{digest[1] % 254 + 1}"
+    spec["clusterIPs"] = [spec["clusterIP"]]
 
 
 def canonical_quantities(rt: ResourceType, obj: dict[str, Any]) -> None:

@@ -278,15 +278,7 @@ def _run(c: Cluster, pod: Obj, done: bool = False) -> None:
 
 
 def _free_ip(c: Cluster) -> str:
-    used = {
-        (o.get("status") or {}).get("podIP")
-        for (g, p, _, _), o in c.objects.items()
-        if (g, p) == ("", "pods")
-    }
-    n = 0
-    while f"10.0.{n // 254}.{n % 254 + 1}" in used:
-        n += 1
-    return f"10.0.{n // 254}.{n % 254 + 1}"
+    return c.objects.free_pod_ip()
 
 
 # -- the controllers: (make the children, derive the status) per kind -------------------------------

@@ -1,0 +1,40 @@
+"""Reading the records the store holds, without a controller.
+
+Listing applications, their events and their revisions reads rows and nothing else: no target, no
+definition, no workflow. A `Controller` brings all of those with it (importing it costs a command a
+good part of its start-up), so the commands that only read records get a `StoreReader`, and the views
+(`controller/views.py`) accept either: both have the `store` and `find` the views use.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from vessel.errors import NotFoundError
+from vessel.store.records import AppRecord
+from vessel.store.store import Store
+
+
+class Reads(Protocol):
+    """What the record views need: the store, and an application found by name."""
+
+    @property
+    def store(self) -> Store: ...
+
+    def find(self, namespace: str, name: str) -> AppRecord: ...
+
+
+class StoreReader:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def find(self, namespace: str, name: str) -> AppRecord:
+        return find_app(self.store, namespace, name)
+
+
+def find_app(store: Store, namespace: str, name: str) -> AppRecord:
+    """The application `namespace/name`, or NotFoundError saying where to look."""
+    app = store.app(namespace, name)
+    if app is None:
+        raise NotFoundError(f"application {namespace}/{name} does not exist", hint="see `vessel ls`")
+    return app
