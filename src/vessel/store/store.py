@@ -177,6 +177,13 @@ class Store:
             with connection.begin():
                 yield connection
 
+    def write_marks(self) -> None:
+        """Write the marks waiting for this thread's next transaction now: a thread about to end (a
+        deploy's worker) makes none, and marks left waiting in it would be lost with it."""
+        if self._pending_marks():
+            with self.tx():
+                pass  # writes them
+
     def lose_unwritten(self) -> None:
         """Drop the marks waiting for this thread's next transaction, as a process killed now loses
         them (`testing.engine.Harness.restart` simulates that death)."""
