@@ -216,8 +216,10 @@ class Controller:
         if run is not None and run.phase in (RunPhase.SUCCEEDED, RunPhase.FAILED) and not run.pruned:
             gc.prune(self, app, run)
         phase, message, versions = self._phase(app, run)
+        versions = versions if phase == Phase.RUNNING else []  # recorded only with the phase they judged
         if (phase, message) != (app.phase, app.message):
-            self.store.set_app(app.id, self.clock.now(), phase=phase, message=message)
+            now = self.clock.now()  # with the versions found, in one transaction
+            self.store.record_pass(app.id, versions, phase=phase, message=message, updated_at=now)
             if phase != app.phase:
                 self.event(
                     app.id,
@@ -225,9 +227,9 @@ class Controller:
                     f"{app.phase} -> {phase}{': ' + message if message else ''}",
                     phase in (Phase.FAILED, Phase.UNHEALTHY),
                 )
-            app = self.store.app_by_id(app.id)
-        if versions and phase == Phase.RUNNING:  # after the phase: a crash in between only costs a pass
-            self.store.set_live_versions(app.id, versions)
+            return self.store.app_by_id(app.id)
+        if versions:
+            self.store.record_pass(app.id, versions)
         return app
 
     def reconcile_all(self) -> list[AppRecord]:

@@ -652,14 +652,21 @@ class Store:
             found.setdefault(r.app_id, []).append(EntryVersion(r.target, key, r.state, r.live_version))
         return found
 
-    def set_live_versions(self, app_id: int, versions: list[tuple[str, ResourceKey, str | None]]) -> None:
-        """Record the live versions (target, key, version) at which entries were found up to date."""
+    def record_pass(
+        self, app_id: int, versions: list[tuple[str, ResourceKey, str | None]], **app_values: Any
+    ) -> None:
+        """Record what a steady-state pass found: the live versions (target, key, version) at which
+        entries were up to date and the application's new values (`set_app`'s, `updated_at` among
+        them), if any — in one transaction, so the versions never stand without the phase they judged."""
         rows = [
             {**{f"b_{k}": v for k, v in _key_values(target, key).items()}, "live_version": version}
             for target, key, version in versions
         ]
-        if rows:
-            with self.tx() as c:
+        with self.tx() as c:
+            if app_values:
+                values = _redacted(app_values)
+                c.execute(sa.update(t.applications).where(t.applications.c.id == app_id).values(**values))
+            if rows:
                 c.execute(_SET_LIVE_VERSION.where(t.inventory.c.app_id == app_id), rows)
 
     def holders(self, target: str, key: ResourceKey) -> dict[int, InventoryEntry]:
