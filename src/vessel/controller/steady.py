@@ -8,14 +8,16 @@ nothing it relies on lives only in memory. What it relies on is persisted:
 - the application's phase is `running`, written by the full pass that last judged it healthy;
 - its latest run succeeded and what it outdated was pruned;
 - every inventory entry is `applied` (the manifest recorded is the one the target took) and carries
-  the live version (`resourceVersion`) the target reported when that pass found the object up to date.
+  the live version (`resourceVersion`) the target reported for it when that pass judged it: the one
+  delivery recorded with its applied mark, or the one a full pass found and recorded with the phase.
 
 When every object's current version on its target is still the recorded one, nothing that pass saw can
 have changed: not the object (any change moves its version — spec, metadata, status, a deletion), not
-its desired state (a new manifest comes with a new delivery, which records the entry again without a
-version), not its health (judged from those very objects). So nothing is re-applied, compared, judged
-or written. Otherwise the application takes the full pass (`Controller._steady`), which corrects drift
-and judges health, and — once the application is running — records the versions it found.
+its desired state (a new manifest comes with a new delivery and a new run, so the application is not
+`running` until a full pass judged it again), not its health (judged from those very objects). So
+nothing is re-applied, compared, judged or written. Otherwise the application takes the full pass
+(`Controller._steady`), which corrects drift and judges health, and — once the application is
+running — records the versions it found, with the phase.
 
 Only targets that version their objects (`Versioned`: Kubernetes, memory) take part: a local target's
 processes can crash without any version moving, so its objects always take the full pass.
