@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from vessel.addons.installed import addon_definitions
 from vessel.api.auth import caller, state_of
 from vessel.api.body import APPLY_BODY, BODY, read_text_body
 from vessel.api.responses import RedactedJSONResponse
@@ -38,7 +39,9 @@ def _registry(state: ServerState, loaded: LoadedFiles) -> Registry:
     """The server's definitions, plus those that came in the body (for this application only)."""
     if not loaded.definitions:
         return state.registry
-    return build_registry(directories_from_env(), loaded.definitions)
+    return build_registry(
+        directories_from_env(), loaded.definitions, installed=addon_definitions(state.store)
+    )
 
 
 @router.post("/applications", status_code=202, openapi_extra=APPLY_BODY, summary="Apply (vessel up)")

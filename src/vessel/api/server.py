@@ -21,6 +21,7 @@ from types import FrameType
 
 import uvicorn
 
+from vessel.addons.installed import addon_definitions
 from vessel.api.app import create_app
 from vessel.api.metrics import Metrics
 from vessel.api.state import ServerState, Settings
@@ -65,7 +66,8 @@ class Server:
     def __init__(self, store: Store, host: str, port: int, settings: Settings):
         self.store = store
         self.settings = settings
-        registry = build_registry(directories_from_env())
+        # The enabled addons' definitions as they are at start (docs/addons.md: a restart sees new ones).
+        registry = build_registry(directories_from_env(), installed=addon_definitions(store))
         self.controller = Controller(store, registry=registry)
         self.metrics = Metrics(store)
         self.state = ServerState(self.controller, self.metrics, settings)

@@ -92,6 +92,7 @@ COMMANDS = {
     "workflow": "vessel.cli.workflow_ops:app",
     "target": "vessel.cli.targets:app",
     "def": "vessel.cli.defs:app",
+    "addon": "vessel.cli.addons:app",
     "stats": "vessel.cli.stats:stats",
     "audit": "vessel.cli.accounts:audit",
     "user": "vessel.cli.accounts:users",

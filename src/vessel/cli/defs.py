@@ -15,9 +15,10 @@ from vessel.cli.manifests import write_json, write_yaml
 from vessel.cli.options import Definitions, Format, Output
 from vessel.cli.output import View, ViewOption, show
 from vessel.cli.report import out, reporting, styled
+from vessel.cli.session import live_registry
 from vessel.controller.views import definition, definition_list, find_definition
 from vessel.definitions.definition import Definition, Kind
-from vessel.definitions.registry import Registry, build_registry, directories_from_env, load_path
+from vessel.definitions.registry import Registry, build_registry, load_path
 from vessel.errors import RenderRefusedError, ValidationError
 from vessel.model.yaml_source import read_file, read_text
 from vessel.render.context import RenderOptions
@@ -27,7 +28,7 @@ app = typer.Typer(help="Inspect, check and try out definitions.", no_args_is_hel
 
 
 def _registry(definitions: list[Path] | None) -> Registry:
-    return build_registry([*directories_from_env(), *(str(d) for d in definitions or [])])
+    return live_registry(definitions)
 
 
 @app.command("list")

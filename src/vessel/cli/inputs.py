@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from vessel.cli.report import err, styled
+from vessel.cli.session import installed_definitions
 from vessel.definitions.files import LoadedFiles, load_files
 from vessel.definitions.registry import Registry, build_registry, directories_from_env
 
@@ -14,7 +15,7 @@ from vessel.definitions.registry import Registry, build_registry, directories_fr
 def load_inputs(files: Sequence[Path], definitions: Sequence[Path]) -> tuple[LoadedFiles, Registry]:
     loaded = load_files([str(f) for f in files])
     directories = [*directories_from_env(), *(str(d) for d in definitions)]
-    return loaded, build_registry(directories, loaded.definitions)
+    return loaded, build_registry(directories, loaded.definitions, installed=installed_definitions())
 
 
 def show_notes(notes: Sequence[str]) -> None:

@@ -26,13 +26,35 @@ from vessel.store.store import Store
 
 if TYPE_CHECKING:
     from vessel.controller.controller import Controller
+    from vessel.definitions.definition import Definition
     from vessel.definitions.registry import Registry
 
 
-def live_registry(definitions: Sequence[Path] | None = None) -> Registry:
+def live_registry(definitions: Sequence[Path] | None = None, store: Store | None = None) -> Registry:
+    """Built-ins, plugins, the enabled addons (from `store`, or from the store opened for them), and the
+    definition directories."""
     from vessel.definitions.registry import build_registry, directories_from_env
 
-    return build_registry([*directories_from_env(), *(str(d) for d in definitions or [])])
+    directories = [*directories_from_env(), *(str(d) for d in definitions or [])]
+    installed = installed_definitions(store)
+    return build_registry(directories, installed=installed)
+
+
+def installed_definitions(store: Store | None = None) -> list[Definition]:
+    """The enabled addons' definitions: every process sees the same ones, because they are in the store."""
+    from vessel.addons.installed import addon_definitions
+    from vessel.store.connect import existing_url
+
+    if store is not None:
+        return addon_definitions(store)
+    url = existing_url()
+    if url is None:
+        return []  # no store yet, so no addon enabled: reading commands (dry-run, vet) never create one
+    opened = Store.open(url)
+    try:
+        return addon_definitions(opened)
+    finally:
+        opened.close()
 
 
 @cache
@@ -62,7 +84,7 @@ def controller(registry: Registry | None = None) -> Iterator[Controller]:
     from vessel.controller.controller import Controller  # the engine: only for commands that use it
 
     store = open_store()
-    ctl = Controller(store, registry=registry or live_registry)
+    ctl = Controller(store, registry=registry or (lambda: live_registry(store=store)))
     ctl.outages.notice = lambda message: err.print(Text(message, style="yellow"))  # waits it out, saying so
     try:
         yield ctl
@@ -79,6 +101,6 @@ def reader() -> Iterator[Controller]:
 
     store = open_store()
     try:
-        yield Controller(store, registry=live_registry)
+        yield Controller(store, registry=lambda: live_registry(store=store))
     finally:
         store.close()

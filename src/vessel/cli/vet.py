@@ -23,6 +23,7 @@ from rich.text import Text
 from vessel.cli.inputs import show_notes, show_warnings
 from vessel.cli.options import Definitions
 from vessel.cli.report import err, out, reporting, styled
+from vessel.cli.session import installed_definitions
 from vessel.controller.manifests import check_renders
 from vessel.definitions.files import read_files
 from vessel.definitions.registry import Registry, build_registry, directories_from_env
@@ -40,7 +41,9 @@ def vet(files: Paths, definitions: Definitions = None) -> None:
     with reporting():
         loaded, problems = read_files([str(f) for f in files], salvage=True)
         registry = build_registry(
-            [*directories_from_env(), *(str(d) for d in definitions or [])], loaded.definitions
+            [*directories_from_env(), *(str(d) for d in definitions or [])],
+            loaded.definitions,
+            installed=installed_definitions(),
         )
     warnings: list[str] = []
     for app in loaded.applications:

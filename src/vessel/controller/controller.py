@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from vessel.addons.installed import addon_definitions
 from vessel.controller import driving, gc, placement, publish_version, statekeep, steady
 from vessel.controller.disruption import disruptive_changes
 from vessel.controller.driving import RUN_PHASES
@@ -73,7 +74,8 @@ class Controller:
         self.store = store
         self.clock = clock or SystemClock()
         self.targets = targets or StoreTargets(store)
-        self._live_registry = registry or build_registry  # built when first needed (`live_registry`)
+        # Built when first needed (`live_registry`), with the enabled addons' definitions from the store.
+        self._live_registry = registry or (lambda: build_registry(installed=addon_definitions(store)))
         self.owner = owner or f"{socket.gethostname()}-{os.getpid()}"
         lease = float(os.environ.get("VESSEL_LEASE_SECONDS", LEASE_SECONDS))
         self.engine = Engine(store, self.clock, StepTable(), self.owner, lease)
@@ -86,9 +88,9 @@ class Controller:
 
     @property
     def live_registry(self) -> Registry:
-        """The definitions installed now (built-ins, plugins, directories). Built on first use: reading
-        what the store holds (listing, status) never needs it, and building it costs a command
-        noticeable time."""
+        """The definitions installed now (built-ins, plugins, enabled addons, directories). Built on first
+        use: reading what the store holds (listing, status) never needs it, and building it costs a
+        command noticeable time."""
         if not isinstance(self._live_registry, Registry):
             self._live_registry = self._live_registry()
         return self._live_registry

@@ -19,16 +19,18 @@ a diff's in `diff.py`.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vessel.controller import publish_version
 from vessel.controller.reader import Reads
 from vessel.definitions.definition import Definition, Kind
-from vessel.definitions.registry import Registry
 from vessel.errors import UnknownTypeError, ValidationError
 from vessel.store.connect import existing_url
 from vessel.store.records import AppRecord
 from vessel.store.store import Store
+
+if TYPE_CHECKING:
+    from vessel.definitions.registry import Registry  # building one is a render command's cost
 
 
 def rfc3339(epoch: float) -> str:

@@ -1,7 +1,8 @@
 """Where definitions come from, and which one wins.
 
 Sources, lowest precedence first: the built-ins shipped in this package, Python entry points
-(`vessel.definitions`), directories (`--definitions DIR`, `VESSEL_DEFINITIONS`), and definitions in the
+(`vessel.definitions`), the enabled addons' definitions (read from the store by `vessel.addons`, handed in
+here as `installed`), directories (`--definitions DIR`, `VESSEL_DEFINITIONS`), and definitions in the
 Application files themselves. A later source replaces an earlier definition of the same kind and name,
 so a platform team can override a built-in; two definitions of one name in the same source are an error.
 
@@ -172,12 +173,18 @@ def directories_from_env() -> list[str]:
 
 
 def build_registry(
-    directories: Iterable[str | Path] = (), documents: Iterable[Definition] = (), *, plugins: bool = True
+    directories: Iterable[str | Path] = (),
+    documents: Iterable[Definition] = (),
+    *,
+    plugins: bool = True,
+    installed: Iterable[Definition] = (),
 ) -> Registry:
-    """The registry for one command: built-ins, plugins, directories, then the app's own definitions."""
+    """The registry for one command: built-ins, plugins, enabled addons (`installed`), directories, then
+    the app's own definitions."""
     registry = Registry(builtin_definitions())
     if plugins:
         registry.extend(entry_point_definitions())
+    registry.extend(_unique(list(installed), "the enabled addons"))
     for directory in directories:
         registry.extend(load_path(directory))
     registry.extend(_unique(list(documents), "the application files"))

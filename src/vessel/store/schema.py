@@ -182,6 +182,39 @@ configs = Table(
     Index("ix_configs_template", "namespace", "template"),
 )
 
+# Addon registries and enabled addons (vessel/addons). An enabled addon's files are kept whole, so every
+# process sharing the store — another CLI, a server, another machine on the same PostgreSQL — builds its
+# definitions from here, never from a folder on one machine.
+addon_registries = Table(
+    "addon_registries",
+    metadata,
+    Column("name", String(63), primary_key=True),
+    Column("kind", String(32), nullable=False),  # "directory" (today), "http", "git"
+    Column("location", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+addons = Table(
+    "addons",
+    metadata,
+    Column("name", String(63), primary_key=True),
+    Column("version", String(128), nullable=False),
+    Column("registry", String(63), nullable=False),
+    Column("metadata", JSON, nullable=False),
+    Column("parameters", JSON, nullable=False),
+    Column("readme", Text, nullable=False),
+    Column("application", String(253)),  # the Application enabling it delivered (addon-NAME), if any
+    Column("enabled_at", Float, nullable=False),
+)
+
+addon_files = Table(
+    "addon_files",
+    metadata,
+    Column("addon", String(63), ForeignKey("addons.name", ondelete="CASCADE"), primary_key=True),
+    Column("path", String(1024), primary_key=True),
+    Column("text", Text, nullable=False),
+)
+
 # Server mode (`vessel server`): who may call the API. A token is shown once and kept only as the SHA-256
 # of its secret part; `key_id` is its public part, by which it is found and revoked. Projects, their
 # members and roles, and the audit log come next (the users table is what they will refer to).
