@@ -1,7 +1,10 @@
-"""Judging health in the steady state asks the store nothing: a reconcile pass reads each application's
-latest run and its inventory — two statements — whatever status rules its components and traits have
-(reading parameters and outputs), also for workloads recorded before delivery kept their status basis
-(one is worked out once per revision and cached)."""
+"""Judging health in the steady state asks the store nothing: a full reconcile pass (one that judges
+health: here the live versions are forgotten before each, so no object is known to be up to date)
+reads each application's latest run and its inventory and records the versions it found — three
+statements — whatever status rules its components and traits have (reading parameters and outputs),
+also for workloads recorded before delivery kept their status basis (one is worked out once per
+revision and cached). A pass that finds every version recorded asks even less
+(test_a_steady_pass_reads_the_store_in_a_few_queries.py)."""
 
 from __future__ import annotations
 
@@ -30,6 +33,8 @@ APPS = 3
 
 
 def statements_per_pass(h: Harness) -> int:
+    with h.store.tx() as c:  # as recorded before Vessel kept live versions: every object is judged
+        c.execute(sa.update(t.inventory).values(live_version=None))
     before = h.store.statements
     apps = h.controller.reconcile_all()
     assert {a.phase for a in apps} == {Phase.RUNNING}, [a.message for a in apps]
@@ -54,7 +59,7 @@ def per_app(tmp_path: Path, text: str, *, forget_bases: bool = False) -> int:
         h.store.close()
 
 
-READS_PER_APP = 2  # its latest run, its inventory
+READS_PER_APP = 3  # its latest run, its inventory; then the live versions it found are recorded
 
 
 def test_status_rules_of_components_and_traits_add_no_store_query(tmp_path: Path) -> None:

@@ -331,16 +331,19 @@ def test_reapplying_what_still_holds_writes_nothing(
 
     target.apply(deployment())
     assert patches() == 1
-    again = target.apply(deployment())
+    again = target.apply(deployment(), applied=True)  # the caller's inventory says it was applied
     assert patches() == 1 and not again.changed and again.live["status"]["readyReplicas"] == 2
 
     kube.cluster.objects[("apps", "deployments", "default", "web")]["spec"]["replicas"] = 7  # drift
-    assert target.apply(deployment()).changed and patches() == 2
+    assert target.apply(deployment(), applied=True).changed and patches() == 2
     assert target.apply(deployment(replicas=3)).changed and patches() == 3  # a new manifest is sent
 
+    # What was applied is known from the caller (the store), not from this process's memory: a fresh
+    # process trusts it, and sends a manifest nobody says was applied (fields it dropped must go).
     fresh = KubernetesTarget(TargetInfo("k8s", "kubernetes", {}, {"kubeconfig": str(kubeconfig)}))
     try:
-        fresh.apply(deployment(replicas=3))  # a process sends a manifest once before trusting it
+        assert not fresh.apply(deployment(replicas=3), applied=True).changed and patches() == 3
+        fresh.apply(deployment(replicas=3))
         assert patches() == 4
     finally:
         fresh.close()

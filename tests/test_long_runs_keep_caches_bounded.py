@@ -5,12 +5,14 @@ then fed far more than that."""
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+import yaml
 
 from vessel.controller import revisions
 from vessel.definitions import JinjaTemplate, slots
@@ -115,8 +117,9 @@ def test_status_bases_worked_out_for_old_inventory_entries_stay_within_entries_a
     for i in range(12):  # one namespace each: no two render the same object
         text = application(i).replace('"name": "app-', f'"namespace": "ns-{i}", "name": "app-')
         assert h.up(text.replace(f"app-{i % 5}", f"app-{i}")).phase == "running"
-    with h.store.tx() as c:  # recorded before delivery kept a status basis: one is worked out per pass
-        c.execute(sa.update(schema.inventory).values(status_basis=None))
+    with h.store.tx() as c:  # recorded before delivery kept a status basis (nor live versions, which
+        # came later): one is worked out per pass
+        c.execute(sa.update(schema.inventory).values(status_basis=None, live_version=None))
     cache = h.controller.status_bases
     cache.max_entries, cache.max_size = 100, 2_000  # a few bases' worth of bytes
     for app in h.store.apps():
@@ -134,3 +137,27 @@ def test_the_secret_values_a_process_knows_stay_bounded_and_the_newest_still_mas
     known.add(f"secret-value-{i:04d}" for i in range(1000))
     assert len(known._values) == 8
     assert known.redact("got secret-value-0999 and secret-value-0000") == "got *** and secret-value-0000"
+
+
+def test_reading_yaml_keeps_nothing_of_the_documents_read() -> None:
+    """A process reads an Application (and definitions) on every submit: nothing of the YAML nodes it
+    parsed may stay behind (a shared scalar constructor once remembered every one of them)."""
+    from vessel.model.yaml_source import read_text
+
+    for i in range(50):
+        (document,) = read_text(application(i), "app.yaml")
+        assert document.data["spec"]["components"][0]["properties"]["image"] == f"shop/web:{i}"
+    gc.collect()
+    assert not [o for o in gc.get_objects() if isinstance(o, yaml.Node)]
+
+
+def test_revisions_that_use_the_same_definitions_share_one_set_of_them(tmp_path: Path) -> None:
+    """Thousands of applications built from the same few definitions hold those once, not once each."""
+    h = Harness.create(f"sqlite:///{tmp_path / 'store.db'}")
+    for i in range(3):
+        text = application(i).replace('"name": "app-', f'"namespace": "ns-{i}", "name": "app-')
+        assert h.up(text.replace(f"app-{i % 5}", f"app-{i}")).phase == "running"
+    h.restart()  # a new process: every revision is read back from the store
+    registries = {id(h.controller.revision_context(a.id, a.revision)[1]) for a in h.store.apps()}
+    assert len(registries) == 1 and len(h.controller.registries) == 1
+    h.store.close()

@@ -3,7 +3,9 @@
 `reconcile(app)` is the whole loop body: advance the latest run if it is unfinished; once it succeeded,
 prune what the revision no longer renders; then (steady state) re-apply drifted objects and judge
 health. Steady state writes nothing unless something changed: an unchanged, healthy application
-reconciled any number of times causes no store write and no changing apply.
+reconciled any number of times causes no store write and no changing apply — and, when its objects'
+versions are the ones recorded, not even a comparison (`steady`). `reconcile_all` reads what that
+needs for every application in a few queries per pass, not per application.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from vessel.addons.installed import addon_definitions
-from vessel.controller import driving, gc, placement, publish_version, statekeep
+from vessel.controller import driving, gc, placement, publish_version, statekeep, steady
 from vessel.controller.disruption import disruptive_changes
 from vessel.controller.driving import RUN_PHASES
 from vessel.controller.health import component_health, delivered
@@ -42,6 +44,9 @@ from vessel.workflow.plan import Plan, plan_for
 from vessel.workflow.steps import StepTable
 
 REVISION_CACHE = 512  # revisions (application + definitions + placed default) kept in memory per process
+# Definition sets rebuilt from snapshots, by the digests of their definitions: shared by every revision
+# that uses the same definitions (most applications of a platform use the same few).
+REGISTRIES = 256
 # Status bases worked out for workloads recorded without one (controller/health.py): entries, JSON bytes.
 STATUS_BASES, STATUS_BASES_BYTES = 4096, 16 * 1024 * 1024
 RevisionContext = tuple[Application, Registry, str | None]
@@ -78,6 +83,7 @@ class Controller:
         # reconciles tens of thousands of applications, so this is an LRU, not a dict that only grows.
         self.revision_cache: BoundedCache[RevisionContext] = BoundedCache(REVISION_CACHE, REVISION_CACHE)
         self.status_bases: BoundedCache[StatusBasis] = BoundedCache(STATUS_BASES, STATUS_BASES_BYTES)
+        self.registries: BoundedCache[Registry] = BoundedCache(REGISTRIES, REGISTRIES)
         self.outages = Outages(self.clock)  # how driving waits out the store's outages (set `notice`)
 
     @property
@@ -153,7 +159,8 @@ class Controller:
             return Submitted(record, None, None)
         # The snapshot is what this process just parsed: no need to read it back to run it.
         documents = [doc for _, _, _, doc in snap.definitions]
-        context = (app, registry_from_snapshot(documents, lambda: self.live_registry), default)
+        digests = tuple(digest for digest, _, _, _ in snap.definitions)
+        context = (app, self._registry(digests, lambda: documents), default)
         self.revision_cache.put((record.id, number), context, 1)
         self.event(record.id, "Revision", f"revision {number} created")
         moved = self._moved(record.id, before, number)
@@ -197,19 +204,24 @@ class Controller:
 
     # --- reconciling -----------------------------------------------------------------------------
 
-    def reconcile(self, app: AppRecord) -> AppRecord:
-        """One pass for one application; returns it as persisted afterwards."""
+    def reconcile(self, app: AppRecord, seen: steady.Seen | None = None) -> AppRecord:
+        """One pass for one application; returns it as persisted afterwards. `seen`: what the pass
+        already read of the store for it (else a running application's is read here)."""
         if app.deleting:
             self._continue_delete(app)
+            return app
+        if app.phase == Phase.RUNNING and (seen or steady.Seen.load(self.store, app.id)).unchanged(self, app):
             return app
         run = self.store.latest_run(app.id)
         if run is not None and not run.finished:
             run = self.engine.advance(run.id, self._run_context)
         if run is not None and run.phase in (RunPhase.SUCCEEDED, RunPhase.FAILED) and not run.pruned:
             gc.prune(self, app, run)
-        phase, message = self._phase(app, run)
+        phase, message, versions = self._phase(app, run)
+        versions = versions if phase == Phase.RUNNING else []  # recorded only with the phase they judged
         if (phase, message) != (app.phase, app.message):
-            self.store.set_app(app.id, self.clock.now(), phase=phase, message=message)
+            now = self.clock.now()  # with the versions found, in one transaction
+            self.store.record_pass(app.id, versions, phase=phase, message=message, updated_at=now)
             if phase != app.phase:
                 self.event(
                     app.id,
@@ -218,23 +230,34 @@ class Controller:
                     phase in (Phase.FAILED, Phase.UNHEALTHY),
                 )
             return self.store.app_by_id(app.id)
+        if versions:
+            self.store.record_pass(app.id, versions)
         return app
 
     def reconcile_all(self) -> list[AppRecord]:
-        """One pass over every application, with the target registry as it is now."""
+        """One pass over every application, with the target registry as it is now. What the steady
+        state needs of each is read for all of them at once (`steady.Seen`)."""
         self.targets.refresh()
-        return [self.reconcile(app) for app in self.store.apps()]
+        apps = self.store.apps()
+        seen = self.seen()
+        return [self.reconcile(app, seen) for app in apps]
 
-    def _phase(self, app: AppRecord, run: RunRecord | None) -> tuple[str, str]:
+    def seen(self) -> steady.Seen:
+        """What the steady state needs of every application, read at once for a pass over them all
+        (read after the applications: one that changes meanwhile is seen as changed, and fully passed)."""
+        return steady.Seen.load(self.store)
+
+    def _phase(self, app: AppRecord, run: RunRecord | None) -> tuple[str, str, steady.Versions]:
         if run is None:
-            return Phase.RUNNING_WORKFLOW, "no workflow run yet"
+            return Phase.RUNNING_WORKFLOW, "no workflow run yet", []
         if run.phase != RunPhase.SUCCEEDED:
-            return RUN_PHASES[run.phase], run.message
+            return RUN_PHASES[run.phase], run.message, []
         return self._steady(app)
 
-    def _steady(self, app: AppRecord) -> tuple[str, str]:
+    def _steady(self, app: AppRecord) -> tuple[str, str, steady.Versions]:
         """Re-apply drifted objects, retry failed deletes, then judge each component's health (its
-        workload and traits) from the live objects."""
+        workload and traits) from the live objects. Also the live versions this found the objects at,
+        to record once the application is running."""
         problems: list[str] = []
         policies = gc.resource_policies(self, app)
         inventory = self.store.inventory(app.id)
@@ -251,8 +274,8 @@ class Controller:
                 problems.append(f"{entry.component} on {entry.target}: {exc.render()}")
         problems += self._unhealthy(app, inventory, lives)
         if problems:
-            return Phase.UNHEALTHY, problems[0]
-        return Phase.RUNNING, ""
+            return Phase.UNHEALTHY, problems[0], []
+        return Phase.RUNNING, "", steady.found_versions(self, inventory, lives)
 
     def _unhealthy(
         self, app: AppRecord, inventory: list[InventoryEntry], lives: dict[tuple[str, ResourceKey], Any]
@@ -286,9 +309,18 @@ class Controller:
         )
 
     def _load_revision(self, app_id: int, revision: int) -> RevisionContext:
-        record = self.store.revision(app_id, revision)
-        registry = registry_from_snapshot(record.definitions, lambda: self.live_registry)
-        return application_from_snapshot(record.spec), registry, record.default_target
+        spec, digests, default = self.store.revision_outline(app_id, revision)
+        registry = self._registry(tuple(digests), lambda: self.store.definition_documents(digests))
+        return application_from_snapshot(spec), registry, default
+
+    def _registry(self, digests: tuple[str, ...], documents: Callable[[], list[dict[str, Any]]]) -> Registry:
+        """The definitions with these snapshot digests, shared by every revision that uses them (their
+        documents are read only when no revision in memory uses them)."""
+
+        def make() -> Registry:
+            return registry_from_snapshot(documents(), lambda: self.live_registry)
+
+        return self.registries.get_or_make(digests, make, lambda _: 1)
 
     def revision_context(self, app_id: int, revision: int) -> tuple[Application, Registry]:
         app, registry, _ = self._revision(app_id, revision)

@@ -72,11 +72,13 @@ class ReconcileLoop:
     def one_pass(self) -> None:
         ctl = self.controller
         ctl.targets.refresh()  # targets added, changed or removed by other commands since the last pass
-        for app in ctl.store.apps():
+        apps = ctl.store.apps()
+        seen = ctl.seen()  # read for every application at once: unchanged ones then cost no query
+        for app in apps:
             if self.stopping():
                 return
             try:
-                after = ctl.reconcile(app)
+                after = ctl.reconcile(app, seen)
                 if after.phase != app.phase:
                     self.on_change(app.phase, after)
             except StoreUnavailableError:  # the store's problem, not the application's: the pass waits

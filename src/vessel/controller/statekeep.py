@@ -1,6 +1,9 @@
 """State keeping: what the steady-state loop does to one inventory entry, as the resource policies say.
 
-Normally it re-applies the recorded manifest (drift correction; an unchanged object is a no-op apply).
+Normally it re-applies the recorded manifest (drift correction; an unchanged object is a no-op apply,
+and the target is told when the inventory says this very manifest was applied, so that even a target
+which cannot otherwise tell — server-side apply — writes nothing when the live object still matches).
+Objects found up to date at the version recorded never get here (`steady`).
 `apply-once` for the whole application only reads the object; an `apply-once` rule re-applies with the
 rule's field paths taken from the live object. A read-only object (`reading`) is only read; so is a
 shared one another application writes (`sharing`) — once no other application writes it, this one
@@ -51,7 +54,7 @@ def keep(controller: Controller, app: AppRecord, entry: InventoryEntry, policies
         if WHOLE_OBJECT in paths:
             return live
         manifest = keep_live_fields(manifest, live, paths)
-    result = target.apply(manifest, source_dir=app.source_dir)
+    result = target.apply(manifest, source_dir=app.source_dir, applied=entry.state == EntryState.APPLIED)
     _tell(controller, app, entry, result)
     return result.live
 

@@ -44,13 +44,15 @@ class StoreTargets:
         self.store = store
         self._live: dict[str, tuple[TargetInfo, Target]] = {}  # with the record it was built from
         self._records: list[tuple[TargetInfo, bool]] | None = None
+        self._infos_now: list[TargetInfo] = []  # the records' infos, with the implicit `local`
         self._lock = threading.Lock()  # deploy reaches several targets from threads
 
     def _load(self) -> list[tuple[TargetInfo, bool]]:
         with self._lock:
             if self._records is None:
                 self._records = self.store.targets()
-                self._drop_stale({info.name: info for info in self._infos(self._records)})
+                self._infos_now = self._infos(self._records)
+                self._drop_stale({info.name: info for info in self._infos_now})
             return self._records
 
     def refresh(self) -> None:
@@ -76,7 +78,8 @@ class StoreTargets:
         return infos if any(i.name == LOCAL for i in infos) else [*infos, implicit_local()]
 
     def infos(self) -> list[TargetInfo]:
-        return self._infos(self._load())
+        self._load()
+        return list(self._infos_now)
 
     def default(self) -> str:
         defaults = [info.name for info, is_default in self._load() if is_default]

@@ -144,15 +144,15 @@ def _compose_all(text: str) -> Iterator[yaml.Node]:
             yield node
 
 
-_scalar_constructor = yaml.constructor.SafeConstructor()
-
-
 class _Builder:
     def __init__(self, file: str | None, limits: Limits):
         self.file = file
         self.limits = limits
         self.lines: dict[Path, int] = {}
         self.nodes = 0
+        # One per document: a constructor remembers every node it constructed (and the value), so a
+        # shared one kept every scalar of every document a long-running process ever read.
+        self._constructor = yaml.constructor.SafeConstructor()
 
     def _fail(self, message: str, node: yaml.Node, path: Path) -> ParseError:
         return ParseError(message, Location(self.file, node.start_mark.line + 1, format_path(path)))
@@ -202,7 +202,7 @@ class _Builder:
         if node.tag == INT_TAG and len(str(node.value)) > INT_TEXT:
             raise self._out_of_range(node, path)
         try:
-            value = _scalar_constructor.construct_object(node, deep=True)
+            value = self._constructor.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as exc:
             raise self._fail(f"cannot read value: {exc.problem}", node, path) from None
         if isinstance(value, datetime.date):

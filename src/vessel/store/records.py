@@ -139,6 +139,32 @@ class InventoryEntry:
     errors: int = field(default=0, compare=False)
     next_attempt_at: float | None = field(default=None, compare=False)
     last_error: str = field(default="", compare=False)
+    # The live object's version when it was last found up to date (None: unknown), see `EntryVersion`.
+    live_version: str | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class RunState:
+    """What a steady-state pass needs of an application's latest run (read for every application in
+    one query, without the plan and values a run also holds)."""
+
+    id: int
+    app_id: int
+    revision: int
+    phase: str
+    pruned: bool
+
+
+@dataclass(frozen=True, slots=True)
+class EntryVersion:
+    """What a steady-state pass needs of one inventory entry to know it is up to date: its object, its
+    state and the live version (resourceVersion) recorded when it was last found up to date — read for
+    every application in one query, without the manifest and status basis."""
+
+    target: str
+    key: ResourceKey
+    state: str
+    live_version: str | None
 
 
 @dataclass(frozen=True)

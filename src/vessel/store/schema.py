@@ -148,6 +148,10 @@ inventory = Table(
     Column("errors", Integer, nullable=False, server_default="0"),
     Column("next_attempt_at", Float),
     Column("last_error", Text, nullable=False, server_default=""),
+    # The live object's version (resourceVersion) when the steady state last found it up to date with
+    # the application running (or applied it): a pass that finds this version again skips the object.
+    # NULL: unknown.
+    Column("live_version", String(64)),
     Index("ix_inventory_object", "target", "api_version", "kind", "namespace", "name"),
 )
 

@@ -45,12 +45,14 @@ from vessel.store.outage import translated
 from vessel.store.records import (
     AppRecord,
     EntryState,
+    EntryVersion,
     Event,
     InventoryEntry,
     Phase,
     RevisionRecord,
     RunPhase,
     RunRecord,
+    RunState,
     StepRecord,
 )
 from vessel.store.schema_version import MIGRATIONS as MIGRATIONS
@@ -174,6 +176,13 @@ class Store:
         else:
             with connection.begin():
                 yield connection
+
+    def write_marks(self) -> None:
+        """Write the marks waiting for this thread's next transaction now: a thread about to end (a
+        deploy's worker) makes none, and marks left waiting in it would be lost with it."""
+        if self._pending_marks():
+            with self.tx():
+                pass  # writes them
 
     def lose_unwritten(self) -> None:
         """Drop the marks waiting for this thread's next transaction, as a process killed now loses
@@ -398,6 +407,31 @@ class Store:
             row.default_target,
         )
 
+    def revision_outline(self, app_id: int, number: int) -> tuple[dict[str, Any], list[str], str | None]:
+        """A revision's spec, the digests of the definition snapshots it uses and its default target,
+        without the documents: many revisions share those, so a reader reads them only when it does not
+        hold them already (`definition_documents`)."""
+        c_ = t.revisions.c
+        with self.tx() as c:
+            row = c.execute(
+                sa.select(c_.spec, c_.definitions, c_.default_target).where(
+                    c_.app_id == app_id, c_.number == number
+                )
+            ).first()
+        if row is None:
+            raise NotFoundError(f"revision {number} does not exist")
+        return row.spec, list(row.definitions), row.default_target
+
+    def definition_documents(self, digests: Sequence[str]) -> list[dict[str, Any]]:
+        """The snapshotted definition documents with these digests, in their order."""
+        snapshots = t.definition_snapshots
+        with self.tx() as c:
+            rows = c.execute(
+                sa.select(snapshots.c.digest, snapshots.c.document).where(snapshots.c.digest.in_(digests))
+            ).all()
+        found = {r.digest: r.document for r in rows}
+        return [found[d] for d in digests]
+
     def revisions(self, app_id: int) -> list[tuple[int, str, float]]:
         with self.tx() as c:
             rows = c.execute(
@@ -506,6 +540,17 @@ class Store:
             ).first()
         return _run(row) if row else None
 
+    def latest_runs(self, app_id: int | None = None) -> dict[int, RunState]:
+        """Every application's latest run (or one's), as a steady-state pass needs it, in one query."""
+        latest = sa.select(sa.func.max(t.runs.c.id)).group_by(t.runs.c.app_id)
+        if app_id is not None:
+            latest = latest.where(t.runs.c.app_id == app_id)
+        c_ = t.runs.c
+        query = sa.select(c_.id, c_.app_id, c_.revision, c_.phase, c_.pruned).where(c_.id.in_(latest))
+        with self.tx() as c:
+            rows = c.execute(query).all()
+        return {r.app_id: RunState(r.id, r.app_id, r.revision, r.phase, bool(r.pruned)) for r in rows}
+
     def update_run(self, run_id: int, **values: Any) -> None:
         with self.tx() as c:
             c.execute(sa.update(t.runs).where(t.runs.c.id == run_id).values(**_redacted(values)))
@@ -593,6 +638,36 @@ class Store:
                 .order_by(t.inventory.c.target, t.inventory.c.kind, t.inventory.c.name)
             ).all()
         return [_entry(r) for r in rows]
+
+    def entry_versions(self, app_id: int | None = None) -> dict[int, list[EntryVersion]]:
+        """Every application's entries (or one's) as a steady-state pass compares them, by app id: one
+        query, reading no manifest (only its `kind`, for the spelling targets address it by)."""
+        where = () if app_id is None else (t.inventory.c.app_id == app_id,)
+        with self.tx() as c:
+            rows = c.execute(_ENTRY_VERSIONS.where(*where)).all()
+        found: dict[int, list[EntryVersion]] = {}
+        for r in rows:
+            kind = r.spelled if isinstance(r.spelled, str) and canonical_kind(r.spelled) == r.kind else r.kind
+            key = ResourceKey(r.api_version, kind, r.namespace, r.name)
+            found.setdefault(r.app_id, []).append(EntryVersion(r.target, key, r.state, r.live_version))
+        return found
+
+    def record_pass(
+        self, app_id: int, versions: list[tuple[str, ResourceKey, str | None]], **app_values: Any
+    ) -> None:
+        """Record what a steady-state pass found: the live versions (target, key, version) at which
+        entries were up to date and the application's new values (`set_app`'s, `updated_at` among
+        them), if any — in one transaction, so the versions never stand without the phase they judged."""
+        rows = [
+            {**{f"b_{k}": v for k, v in _key_values(target, key).items()}, "live_version": version}
+            for target, key, version in versions
+        ]
+        with self.tx() as c:
+            if app_values:
+                values = _redacted(app_values)
+                c.execute(sa.update(t.applications).where(t.applications.c.id == app_id).values(**values))
+            if rows:
+                c.execute(_SET_LIVE_VERSION.where(t.inventory.c.app_id == app_id), rows)
 
     def holders(self, target: str, key: ResourceKey) -> dict[int, InventoryEntry]:
         """Every application's inventory entry for one object (several when it is shared), by app id."""
@@ -683,6 +758,18 @@ _UPDATE_ENTRY = (
     sa.update(t.inventory)
     .where(*(t.inventory.c[k] == sa.bindparam(f"b_{k}") for k in _ENTRY_KEY))
     .values({c.name: sa.bindparam(c.name) for c in t.inventory.c if c.name not in _ENTRY_KEY})
+)
+_ENTRY_VERSIONS = sa.select(
+    *(t.inventory.c[k] for k in _ENTRY_KEY),
+    t.inventory.c.state,
+    t.inventory.c.live_version,
+    t.inventory.c.manifest["kind"].as_string().label("spelled"),
+)
+_KEY_COLUMNS = ("target", "api_version", "kind", "namespace", "name")
+_SET_LIVE_VERSION = (
+    sa.update(t.inventory)
+    .where(*(t.inventory.c[k] == sa.bindparam(f"b_{k}") for k in _KEY_COLUMNS))
+    .values(live_version=sa.bindparam("live_version"))
 )
 
 
@@ -784,6 +871,7 @@ def _entry_values(entry: InventoryEntry, now: float) -> dict[str, Any]:
         "errors": 0,  # (re)recorded: no delete is failing
         "next_attempt_at": None,
         "last_error": "",
+        "live_version": entry.live_version,
     }
 
 
@@ -803,6 +891,7 @@ def _entry(r: Any) -> InventoryEntry:
         r.errors,
         r.next_attempt_at,
         r.last_error,
+        r.live_version,
     )
 
 

@@ -64,7 +64,12 @@ class DirectoryTarget:
             self.root.mkdir(parents=True, exist_ok=True)
 
     def apply(
-        self, manifest: Mapping[str, Any], *, force: bool = False, source_dir: str | None = None
+        self,
+        manifest: Mapping[str, Any],
+        *,
+        force: bool = False,
+        source_dir: str | None = None,
+        applied: bool = False,
     ) -> ApplyResult:
         path = self._path(ResourceKey.of(manifest))
         content = _render(manifest)

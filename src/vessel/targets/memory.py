@@ -7,13 +7,21 @@ told otherwise: `unhealthy` ones are not ready yet, `failing` ones crash-loop), 
 whatever a test says a cluster's controllers report (`reported`: a Service's load balancer, an
 Ingress's address), and faults can be injected (`unavailable`, `reject`, `fail_next`) to exercise
 retries and error paths. Counters record every call, so tests can assert "no changing apply happened".
+
+Like an API server, it gives every object a `metadata.resourceVersion` that changes whenever anything it
+reports of the object changes (`Versioned`): on each changing apply; when a test edits or replaces an
+object in `objects` behind its back, as a person with kubectl would (it notices the next time it reads
+the object: a digest of each object as last written is kept); and when the status it reports changes
+(`unhealthy`, `failing`, `reported`: the version then carries a digest of those).
 """
 
 from __future__ import annotations
 
 import copy
 import hashlib
+import marshal
 import threading
+import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +47,7 @@ class Counters:
     changing_applies: int = 0
     gets: int = 0
     deletes: int = 0
+    versions: int = 0  # live_version calls
 
 
 @dataclass
@@ -56,6 +65,7 @@ class MemoryTarget:
     _fail_next: list[TransientError] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _version: int = 0
+    _marks: dict[ResourceKey, bytes] = field(default_factory=dict)  # digest of each object as written
 
     @classmethod
     def named(cls, name: str, **labels: str) -> MemoryTarget:
@@ -72,7 +82,12 @@ class MemoryTarget:
             raise self._fail_next.pop(0)
 
     def apply(
-        self, manifest: Mapping[str, Any], *, force: bool = False, source_dir: str | None = None
+        self,
+        manifest: Mapping[str, Any],
+        *,
+        force: bool = False,
+        source_dir: str | None = None,
+        applied: bool = False,
     ) -> ApplyResult:
         with self._lock:
             self._check()
@@ -81,7 +96,7 @@ class MemoryTarget:
             if key in self.reject:
                 raise TargetRejectedError(f"{key}: {self.reject[key]}")
             self.counters.applies += 1
-            live = self.objects.get(key)
+            live = self._observe(key)
             if live is not None and matches(live, manifest):
                 return ApplyResult(False, copy.deepcopy(self._with_status(key, live)))
             self.counters.changing_applies += 1
@@ -93,28 +108,39 @@ class MemoryTarget:
             meta["resourceVersion"] = str(self._version)
             meta["uid"] = old_meta.get("uid") or f"{self.info.name}-{self._version}"
             self.objects[key] = stored
+            self._marks[key] = _mark(stored)
             return ApplyResult(True, copy.deepcopy(self._with_status(key, stored)))
 
     def get(self, key: ResourceKey) -> dict[str, Any] | None:
         with self._lock:
             self._check()
             self.counters.gets += 1
-            live = self.objects.get(key)
+            live = self._observe(key)
             return None if live is None else copy.deepcopy(self._with_status(key, live))
+
+    def live_version(self, key: ResourceKey) -> str | None:
+        with self._lock:
+            self._check()
+            self.counters.versions += 1
+            live = self._observe(key)
+            return None if live is None else self._reported_version(key, live)
 
     def delete(self, key: ResourceKey) -> bool:
         with self._lock:
             self._check()
             self.counters.deletes += 1
+            self._marks.pop(key, None)
             return self.objects.pop(key, None) is not None
 
     def list_owned(self, app: str, namespace: str) -> list[dict[str, Any]]:
         with self._lock:
             self._check()
+            observed = [(key, self._observe(key)) for key in sorted(self.objects)]
             return [
                 copy.deepcopy(self._with_status(key, obj))
-                for key, obj in sorted(self.objects.items())
-                if _labels(obj).get(APP_LABEL) == app
+                for key, obj in observed
+                if obj is not None
+                and _labels(obj).get(APP_LABEL) == app
                 and _labels(obj).get(APP_NAMESPACE_LABEL, namespace) == namespace
             ]
 
@@ -123,10 +149,12 @@ class MemoryTarget:
     ) -> list[dict[str, Any]]:
         with self._lock:
             self._check()
+            observed = [(key, self._observe(key)) for key in sorted(self.objects)]
             return [
                 copy.deepcopy(self._with_status(key, obj))
-                for key, obj in sorted(self.objects.items())
-                if (key.api_version, key.kind, key.namespace) == (api_version, kind, namespace)
+                for key, obj in observed
+                if obj is not None
+                and (key.api_version, key.kind, key.namespace) == (api_version, kind, namespace)
                 and all(_labels(obj).get(k) == v for k, v in labels.items())
             ]
 
@@ -173,6 +201,30 @@ class MemoryTarget:
     def close(self) -> None:
         return None
 
+    def _observe(self, key: ResourceKey) -> dict[str, Any] | None:
+        """The stored object, with a new resourceVersion if it was edited since it was last written."""
+        obj = self.objects.get(key)
+        if obj is None:
+            self._marks.pop(key, None)
+            return None
+        if self._marks.get(key) != _mark(obj):
+            self._version += 1
+            meta = obj.get("metadata")
+            if not isinstance(meta, dict):
+                meta = obj["metadata"] = {}
+            meta["resourceVersion"] = str(self._version)
+            self._marks[key] = _mark(obj)
+        return obj
+
+    def _reported_version(self, key: ResourceKey, obj: dict[str, Any]) -> str:
+        """The object's resourceVersion as reported: the stored one, followed by a digest of the status
+        a test set for it (ready workloads report none), so a changed status is a new version."""
+        version = str(obj["metadata"].get("resourceVersion", ""))
+        if key not in self.unhealthy and key not in self.failing and key not in self.reported:
+            return version
+        set_ = (key in self.unhealthy, self.failing.get(key), self.reported.get(key))
+        return f"{version}.{zlib.crc32(repr(set_).encode()):08x}"
+
     def _with_status(self, key: ResourceKey, obj: dict[str, Any]) -> dict[str, Any]:
         """The object as a cluster would report it: workloads ready, or not if marked unhealthy; a
         Service with its cluster IP."""
@@ -198,8 +250,18 @@ class MemoryTarget:
         elif obj.get("kind") == "Job":
             done = 0 if key in self.unhealthy or key in self.failing else spec.get("completions", 1)
             status.update(succeeded=done)
+        meta = {**obj["metadata"], "resourceVersion": self._reported_version(key, obj)}
         reported = {**status, **copy.deepcopy(self.reported.get(key, {}))}
-        return {**_with_cluster_ip(key, obj), "status": reported}
+        return {**_with_cluster_ip(key, {**obj, "metadata": meta}), "status": reported}
+
+
+def _mark(obj: dict[str, Any]) -> bytes:
+    """A digest of the object as it is now: an edit in place changes it."""
+    try:
+        content = marshal.dumps(obj, 2)  # version 2: no back-references, which follow refcounts
+    except ValueError:  # something marshal cannot write (a test's own type): its repr tells it apart
+        content = repr(obj).encode()
+    return hashlib.blake2b(content, digest_size=16).digest()
 
 
 def _defaulted(obj: dict[str, Any]) -> dict[str, Any]:

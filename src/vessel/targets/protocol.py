@@ -93,13 +93,22 @@ class Target(Protocol):
     live_state: bool  # False: the target only stores objects (no status), so existing means healthy
 
     def apply(
-        self, manifest: Mapping[str, Any], *, force: bool = False, source_dir: str | None = None
+        self,
+        manifest: Mapping[str, Any],
+        *,
+        force: bool = False,
+        source_dir: str | None = None,
+        applied: bool = False,
     ) -> ApplyResult:
         """Create or update the object; `changed` is False when the live object already matched.
 
         `source_dir` is the directory of the Application file on this machine, when known: targets that
         start processes here resolve `$(VESSEL_SOURCE_DIR)` with it; it is never written into the
-        object (so it reaches no cluster, digest or inventory). Others ignore it."""
+        object (so it reaches no cluster, digest or inventory). Others ignore it.
+
+        `applied`: the caller knows this very manifest was applied successfully before (the inventory
+        says so), so a live object that still matches it needs no write. A target that cannot tell
+        otherwise which fields a changed manifest dropped (server-side apply) writes unless told."""
         ...
 
     def get(self, key: ResourceKey) -> dict[str, Any] | None:
@@ -170,3 +179,22 @@ class ClusterReading(Protocol):
     def read_cluster_object(self, key: ResourceKey) -> dict[str, Any] | None:
         """The live object, or None if absent (TargetUnavailableError if the cluster cannot say)."""
         ...
+
+
+@runtime_checkable
+class Versioned(Protocol):
+    """Targets whose objects carry a version that changes whenever anything `get` reports of them
+    changes — spec, metadata or status, by whoever changed it — as a Kubernetes resourceVersion does.
+    The steady state compares only that version for objects it found up to date before."""
+
+    def live_version(self, key: ResourceKey) -> str | None:
+        """The object's version as `get` would report it (`metadata.resourceVersion`), or None if
+        absent; without copying the object where the target can avoid it."""
+        ...
+
+
+def live_version_of(live: Mapping[str, Any] | None) -> str | None:
+    """The version a live object reports (`metadata.resourceVersion`), if any."""
+    meta = (live or {}).get("metadata")
+    version = meta.get("resourceVersion") if isinstance(meta, Mapping) else None
+    return str(version) if version is not None else None

@@ -66,7 +66,15 @@ from vessel.render.ref_objects import unresolved
 from vessel.render.resource import WORKLOAD, Resource
 from vessel.store.records import EntryState, InventoryEntry
 from vessel.store.store import Store
-from vessel.targets.protocol import APP_LABEL, APP_NAMESPACE_LABEL, ClusterReading, Target, TargetInfo
+from vessel.targets.protocol import (
+    APP_LABEL,
+    APP_NAMESPACE_LABEL,
+    ClusterReading,
+    Target,
+    TargetInfo,
+    Versioned,
+    live_version_of,
+)
 from vessel.workflow.diagnosis import Diagnosis, diagnose
 from vessel.workflow.ref_objects import resolve
 
@@ -261,7 +269,7 @@ class Delivery:
         if paths is not None or (rules.apply_once_all and unchanged):
             live = live if live is not None else target.get(key)
             if live is not None and (paths is None or WHOLE_OBJECT in paths):
-                self._remember(known, applied)  # applied once already: drift stays
+                self._remember(known, _at(applied, target, live))  # applied once already: drift stays
                 return live
         manifest = body if live is None or not paths else keep_live_fields(body, live, paths)
         if known is not None and (fields := rules.recreate_fields(body)):
@@ -270,11 +278,12 @@ class Delivery:
         if claimed:
             self.store.record(self.app_id, entry, self.now)
         try:
-            result = target.apply(manifest, source_dir=self.source_dir)
+            result = target.apply(manifest, source_dir=self.source_dir, applied=unchanged)
         except TargetRejectedError:
             if claimed:
                 self._release(known, entry)
             raise
+        applied = _at(applied, target, result.live)
         if known is None or _recorded(known) != _recorded(applied):
             self.store.mark_applied(self.app_id, applied, self.now)  # with the next write: see Store
         for action in result.actions:  # a restart, an orphan swept: as the steady-state loop tells them
@@ -361,7 +370,13 @@ def _unclaimed(live: Mapping[str, Any]) -> str:
 
 def _recorded(entry: InventoryEntry) -> tuple[Any, ...]:
     """What decides whether an entry must be written again."""
-    return entry.state, entry.digest, entry.revision, entry.status_basis
+    return entry.state, entry.digest, entry.revision, entry.status_basis, entry.live_version
+
+
+def _at(entry: InventoryEntry, target: Target, live: Mapping[str, Any]) -> InventoryEntry:
+    """The entry with the live version its object was applied at, on a target that versions objects:
+    the steady state skips the object while it stays at that version (`controller/steady.py`)."""
+    return replace(entry, live_version=live_version_of(live) if isinstance(target, Versioned) else None)
 
 
 def _report(component: str, target: str, health: ComponentHealth) -> ComponentReport:

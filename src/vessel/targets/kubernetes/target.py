@@ -8,10 +8,12 @@ namespaced objects that name none; default: the context's namespace, else `defau
 
 - apply: server-side apply with field manager `vessel`, always forced — Vessel owns the fields it renders,
   like KubeVela (the protocol's `force` flag is therefore moot). Any kind the API server's discovery
-  lists works, including kinds of CRDs applied earlier. The object is read first: when this process
-  already applied this exact manifest and the live object still matches it (`targets.applied`), nothing
-  is written — so the steady-state loop costs one GET per object, not a write. The first apply of a
-  manifest in a process is always sent, so fields a changed manifest dropped are removed by the server.
+  lists works, including kinds of CRDs applied earlier. The object is read first: when the caller says
+  this exact manifest was applied before (`applied`: the inventory in the store says so, so a restarted
+  process knows it too) and the live object still matches it (`targets.applied`), nothing is written.
+  Any other manifest is sent, so fields a changed manifest dropped are removed by the server.
+- live_version: one GET, the object's resourceVersion (which moves with any change, status included):
+  the steady state skips an object whose version it recorded when it found it up to date.
   `changed` means the resourceVersion moved and more than status and managedFields differ; the live
   object is the server's answer, status included.
 - list_owned: lists, across all namespaces, the kinds this target applied since the process started plus
@@ -29,8 +31,6 @@ namespaced objects that name none; default: the context's namespace, else `defau
 
 from __future__ import annotations
 
-import hashlib
-import json
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -52,6 +52,7 @@ from vessel.targets.protocol import (
     Instance,
     TargetInfo,
     TargetStatus,
+    live_version_of,
 )
 
 NOT_FOUND = frozenset({404})
@@ -89,13 +90,17 @@ class KubernetesTarget:
         self._applied: set[ApiResource] = set()
         self._namespaces: set[str] = set()  # known to exist
         self._version: tuple[float, str] | None = None  # (asked at, gitVersion)
-        self._digests: dict[str, str] = {}  # object path -> digest of the manifest this process applied
         self._lock = threading.Lock()
 
     # -- the protocol ------------------------------------------------------------------------------
 
     def apply(
-        self, manifest: Mapping[str, Any], *, force: bool = False, source_dir: str | None = None
+        self,
+        manifest: Mapping[str, Any],
+        *,
+        force: bool = False,
+        source_dir: str | None = None,
+        applied: bool = False,
     ) -> ApplyResult:
         key = ResourceKey.of(manifest)
         what = str(key)
@@ -113,10 +118,7 @@ class KubernetesTarget:
         path = res.path(namespace, key.name)
         before = self.api.call("GET", path, what, allow=NOT_FOUND)
         previous = self._live(before, res, what) if before.ok else None
-        digest = _digest(body)
-        with self._lock:
-            applied_before = self._digests.get(path) == digest
-        if previous is not None and applied_before and matches(previous, body):
+        if previous is not None and applied and matches(previous, body):
             return ApplyResult(False, previous)  # this very manifest was applied, and still holds
         params = {"fieldManager": FIELD_MANAGER, "force": "true"}
         reply = self.api.call(
@@ -136,7 +138,6 @@ class KubernetesTarget:
         live = self._live(reply, res, what)
         with self._lock:
             self._applied.add(res)
-            self._digests[path] = digest
         return ApplyResult(_changed(previous, live), live)
 
     def get(self, key: ResourceKey) -> dict[str, Any] | None:
@@ -152,6 +153,9 @@ class KubernetesTarget:
         """`ClusterReading`: what a render reads (a helmchart's valuesFrom), through this target's client."""
         return self.get(key)
 
+    def live_version(self, key: ResourceKey) -> str | None:
+        return live_version_of(self.get(key))
+
     def delete(self, key: ResourceKey) -> bool:
         what = str(key)
         res = self.discovery.find(key.api_version, key.kind)
@@ -160,8 +164,6 @@ class KubernetesTarget:
         namespace = self._namespace_of(key) if res.namespaced else ""
         params = {"propagationPolicy": "Background"}
         path = res.path(namespace, key.name)
-        with self._lock:
-            self._digests.pop(path, None)
         reply = self.api.call("DELETE", path, what, params=params, allow=NOT_FOUND)
         return reply.code != 404
 
@@ -330,17 +332,13 @@ class KubernetesTarget:
         return {"apiVersion": res.api_version, "kind": res.kind, **reply.body}
 
 
-def _digest(body: Mapping[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-
-
 def _changed(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> bool:
     """Whether the apply wrote something: the resourceVersion moved, and not merely for bookkeeping —
     some API servers store a new version for an apply that changed nothing, and a controller may have
     written status meanwhile, so the object is compared without those too."""
     if before is None:
         return True
-    if _resource_version(before) == _resource_version(after):
+    if live_version_of(before) == live_version_of(after):
         return False
     return _comparable(before) != _comparable(after)
 
@@ -350,12 +348,6 @@ def _comparable(obj: Mapping[str, Any]) -> dict[str, Any]:
     ignored = ("resourceVersion", "managedFields")
     kept = {k: v for k, v in (meta.items() if isinstance(meta, Mapping) else ()) if k not in ignored}
     return {**{k: v for k, v in obj.items() if k not in ("status", "apiVersion", "kind")}, "metadata": kept}
-
-
-def _resource_version(obj: Mapping[str, Any]) -> str | None:
-    meta = obj.get("metadata")
-    version = meta.get("resourceVersion") if isinstance(meta, Mapping) else None
-    return str(version) if version is not None else None
 
 
 def _message(reply: Reply) -> str:

@@ -101,11 +101,17 @@ class LocalTarget:
     # -- the Target protocol -------------------------------------------------------------------------
 
     def apply(
-        self, manifest: Mapping[str, Any], *, force: bool = False, source_dir: str | None = None
+        self,
+        manifest: Mapping[str, Any],
+        *,
+        force: bool = False,
+        source_dir: str | None = None,
+        applied: bool = False,
     ) -> ApplyResult:
         """Converge the object's processes on the manifest. `force` changes nothing here: the target has no
-        other field managers to override. `source_dir` (when given) is what VESSEL_SOURCE_DIR is from now
-        on; without it the one recorded earlier stays."""
+        other field managers to override, nor does `applied` (every apply converges the processes: a
+        crashed replica is restarted whatever the manifest). `source_dir` (when given) is what
+        VESSEL_SOURCE_DIR is from now on; without it the one recorded earlier stays."""
         self._require_proc()
         workload = objects.parse(manifest, self.info.name)
         workload.container.check_secrets()  # refused before anything is made, naming the file to create

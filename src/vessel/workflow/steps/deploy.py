@@ -14,10 +14,13 @@ are published.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from vessel.errors import ComponentFailingError, StoreUnavailableError, TransientError, ValidationError
+from vessel.model.application import Component
 from vessel.policies.topology import Placement, place
 from vessel.workflow import backoff
 from vessel.workflow.delivery import ComponentReport, Delivery
@@ -34,13 +37,26 @@ def deploy(ctx: StepContext) -> Outcome:
     parallelism = max(1, int(ctx.properties.get("parallelism", 5)))
     results: list[tuple[list[ComponentReport], dict[str, Any]] | Exception] = []
     with ThreadPoolExecutor(max_workers=min(parallelism, len(plan) or 1)) as pool:
-        futures = [pool.submit(delivery.deliver, comps, placement, ctx.values) for placement, comps in plan]
+        futures = [pool.submit(_deliver, delivery, comps, placement, ctx.values) for placement, comps in plan]
         for future in futures:
             try:
                 results.append(future.result())
             except Exception as exc:  # collected: one failing target must not hide the others' progress
                 results.append(exc)
     return conclude(results)
+
+
+def _deliver(
+    delivery: Delivery, components: Sequence[Component], placement: Placement, values: Mapping[str, Any]
+) -> tuple[list[ComponentReport], dict[str, Any]]:
+    """One placement's delivery, in a worker thread: the applied marks it leaves waiting for this
+    thread's next transaction are written before the thread ends (else they would be lost with it,
+    leaving its objects `applying` — sent again by every pass)."""
+    try:
+        return delivery.deliver(components, placement, values)
+    finally:
+        with contextlib.suppress(StoreUnavailableError):  # lost then, as in a crash: applied again later
+            delivery.store.write_marks()
 
 
 def apply_component(ctx: StepContext) -> Outcome:
