@@ -1,0 +1,132 @@
+"""A database and a user per binding in the shared PostgreSQL instance — "provision once, bind many".
+
+`ensure` is idempotent: the role and the database are created when missing, the password is generated
+once (`secrets.token_urlsafe`) and kept where the local target keeps secrets, one mode-0600 file per
+variable under `VESSEL_HOME/secrets/<secret>/` (DATABASE_URL, PGHOST, PGPORT, PGDATABASE, PGUSER,
+PGPASSWORD), which the component's env reads through `secretKeyRef` at each start. A later apply reuses
+the stored password (and sets it again, so a role and its file never disagree). The database belongs to
+its user and PUBLIC may not connect to it, so another application's user is refused at the door.
+
+The password passes to PostgreSQL only inside the statement that sets it; the server is started with
+`log_min_error_statement=panic`, so not even a failed statement lands in its log; Vessel never prints it
+and remembers it as a secret (`redaction`), so an error that quoted it would show `***`.
+
+`drop` (a binding with `onDelete: drop`, when its application is deleted) removes the database, the user
+and the secret files; otherwise all three are kept, and binding again finds them as they were.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+from psycopg import sql
+
+from vessel.errors import Location, NotFoundError, TargetRejectedError, TargetUnavailableError
+from vessel.home import private_directory
+from vessel.model import redaction, secret_files
+from vessel.targets.local.postgresql.instance import instance
+
+IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+KEEP, DROP = "keep", "drop"
+HOST = "127.0.0.1"
+KEYS = ("DATABASE_URL", "PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD")
+
+
+@dataclass(frozen=True)
+class Binding:
+    database: str  # also the user's name
+    secret: str  # VESSEL_HOME/secrets/<secret>/<KEY>
+    on_delete: str  # keep | drop
+    where: str  # the field path, for messages
+
+
+def ensure(binding: Binding) -> None:
+    """Create what is missing (role, database, secret files); TargetUnavailableError while the instance
+    does not answer (retried), TargetRejectedError when it was never started."""
+    port = _port(binding)
+    password = _password(binding)
+    with _superuser(binding) as conn:
+        _role(conn, binding.database, password)
+        _database(conn, binding.database)
+    _write_secret(binding, _values(binding.database, password, port))
+
+
+def drop(binding: Binding) -> None:
+    """Remove the database, its user and its secret files (nothing left is no error)."""
+    with _superuser(binding) as conn:
+        name = sql.Identifier(binding.database)
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+        conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(name))
+    shutil.rmtree(secret_files.secrets_dir() / binding.secret, ignore_errors=True)
+
+
+def _port(binding: Binding) -> int:
+    try:
+        return instance().port()
+    except NotFoundError as exc:
+        raise TargetRejectedError(
+            f"database {binding.database!r}: {exc.message}", Location(path=binding.where), hint=exc.hint
+        ) from None
+
+
+def _superuser(binding: Binding) -> psycopg.Connection[tuple[object, ...]]:
+    try:
+        return psycopg.connect(**instance().superuser_dsn(), autocommit=True)  # type: ignore[arg-type]
+    except psycopg.OperationalError as exc:
+        raise TargetUnavailableError(
+            f"database {binding.database!r}: the shared PostgreSQL instance is not accepting connections:"
+            f" {str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__}",
+            hint="vessel status addon-postgresql -n vessel-system",
+        ) from None
+
+
+def _password(binding: Binding) -> str:
+    """The stored password, or a new one (the first binding, or after its file was removed)."""
+    try:
+        return secret_files.read(binding.secret, "PGPASSWORD")
+    except NotFoundError:
+        password = secrets.token_urlsafe(24)
+        redaction.remember(password)
+        return password
+
+
+def _role(conn: psycopg.Connection[tuple[object, ...]], name: str, password: str) -> None:
+    exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone()
+    verb = "ALTER" if exists else "CREATE"
+    statement = sql.SQL(verb + " ROLE {} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {}")
+    conn.execute(statement.format(sql.Identifier(name), sql.Literal(password)))
+
+
+def _database(conn: psycopg.Connection[tuple[object, ...]], name: str) -> None:
+    ident = sql.Identifier(name)
+    if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+        conn.execute(sql.SQL("CREATE DATABASE {} OWNER {} TEMPLATE template0 ENCODING 'UTF8'").format(ident, ident))
+    conn.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(ident))
+
+
+def _values(database: str, password: str, port: int) -> dict[str, str]:
+    url = f"postgresql://{database}:{quote(password, safe='')}@{HOST}:{port}/{database}"
+    values = [url, HOST, str(port), database, database, password]
+    return dict(zip(KEYS, values, strict=True))
+
+
+def _write_secret(binding: Binding, values: dict[str, str]) -> None:
+    directory = secret_files.secrets_dir() / binding.secret
+    private_directory(directory)
+    for key, value in values.items():
+        _write_private(directory / key, value)
+
+
+def _write_private(path: Path, value: str) -> None:
+    temp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(value)
+    temp.replace(path)
