@@ -29,7 +29,9 @@ def parse(manifest: Mapping[str, Any]) -> list[Binding]:
     if raw is None:
         return []
     if not isinstance(raw, Mapping):
-        raise TargetRejectedError("spec.bindings must be a mapping of addon to binding", Location(path="spec.bindings"))
+        raise TargetRejectedError(
+            "spec.bindings must be a mapping of addon to binding", Location(path="spec.bindings")
+        )
     return [_binding(addon, value, f"spec.bindings.{addon}") for addon, value in raw.items()]
 
 
@@ -52,7 +54,9 @@ def _binding(addon: str, value: Any, where: str) -> Binding:
             hint=f"it provides: {', '.join(ADDONS)}",
         )
     if not isinstance(value, Mapping) or set(value) - {"database", "secret", "onDelete"}:
-        raise TargetRejectedError(f"{where} must be a mapping of database, secret and onDelete", Location(path=where))
+        raise TargetRejectedError(
+            f"{where} must be a mapping of database, secret and onDelete", Location(path=where)
+        )
     database, secret = value.get("database"), value.get("secret")
     on_delete = value.get("onDelete", KEEP)
     if not isinstance(database, str) or not IDENTIFIER.fullmatch(database):
@@ -62,7 +66,9 @@ def _binding(addon: str, value: Any, where: str) -> Binding:
             hint="lower-case letters, digits and '_', starting with a letter or '_', at most 63",
         )
     if not isinstance(secret, str) or not secret_files.PART.fullmatch(secret) or secret in (".", ".."):
-        raise TargetRejectedError(f"{where}.secret: {secret!r} is not a secret name", Location(path=f"{where}.secret"))
+        raise TargetRejectedError(
+            f"{where}.secret: {secret!r} is not a secret name", Location(path=f"{where}.secret")
+        )
     if on_delete not in (KEEP, DROP):
         raise TargetRejectedError(
             f"{where}.onDelete: expected keep or drop, got {on_delete!r}", Location(path=f"{where}.onDelete")

@@ -63,7 +63,9 @@ class Instance:
 
     def keep_port(self, port: int) -> None:
         temp = self.port_file.with_suffix(".tmp")
-        temp.write_text(json.dumps({"port": port}))
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(json.dumps({"port": port}))
         temp.replace(self.port_file)
 
     def superuser_dsn(self, database: str = "postgres") -> dict[str, object]:

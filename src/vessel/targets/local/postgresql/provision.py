@@ -107,7 +107,9 @@ def _role(conn: psycopg.Connection[tuple[object, ...]], name: str, password: str
 def _database(conn: psycopg.Connection[tuple[object, ...]], name: str) -> None:
     ident = sql.Identifier(name)
     if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-        conn.execute(sql.SQL("CREATE DATABASE {} OWNER {} TEMPLATE template0 ENCODING 'UTF8'").format(ident, ident))
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} OWNER {} TEMPLATE template0 ENCODING 'UTF8'").format(ident, ident)
+        )
     conn.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(ident))
 
 

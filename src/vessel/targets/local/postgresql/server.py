@@ -44,7 +44,8 @@ def main() -> int:
     except VesselError as exc:
         print(f"postgresql: {exc}", file=sys.stderr)
         return 1
-    os.execv(argv[0], argv)
+    os.execv(argv[0], argv)  # never returns
+    return 1
 
 
 def prepare(inst: Instance) -> list[str]:
