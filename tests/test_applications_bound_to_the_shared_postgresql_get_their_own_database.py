@@ -90,3 +90,15 @@ def test_reapplying_and_redelivering_keep_the_database_and_its_password(reachabl
     ok("up", "-f", str(bound_app(reachable_home, "a")))  # delivered again after a delete (kept)
     assert secret("a", "PGPASSWORD") == password
     assert rows_seen("a") == ["default_a"] * 3  # one database, written by each of the three processes
+
+
+def test_the_shared_instance_keeps_its_data_and_port_across_restarts(reachable_home: Path) -> None:
+    ok("addon", "enable", "postgresql")
+    ok("up", "-f", str(bound_app(reachable_home, "a")))
+    url = secret("a", "DATABASE_URL")
+    ok("addon", "disable", "postgresql", "--force")  # stops the server (its Application is deleted)
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(url, connect_timeout=5).close()
+    ok("addon", "enable", "postgresql")
+    with psycopg.connect(url) as conn:  # the same port, the same cluster, the same data
+        assert [row[0] for row in conn.execute("SELECT who FROM seen")] == ["default_a"]
