@@ -3,11 +3,12 @@
     spec:
       bindings:
         postgresql: {database: shop_orders, secret: postgresql-shop-orders, onDelete: keep}
+        redis: {user: shop_orders, secret: redis-shop-orders, onDelete: drop}
 
 Before the object's processes start, each binding is provisioned in the target's shared instance (see
-`postgresql.provision`): so the secret its env reads through `secretKeyRef` exists by then. When the
-object is deleted, a binding with `onDelete: drop` drops what it provisioned; `keep` (the default) leaves
-the database, its user and its credentials for the next time the application is delivered.
+`postgresql.provision`, `redis.provision`): so the secret its env reads through `secretKeyRef` exists by
+then. When the object is deleted, a binding with `onDelete: drop` drops what it provisioned; `keep` (the
+default) leaves the database or keys, the user and its credentials for the next delivery.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ from typing import Any
 
 from vessel.errors import Location, TargetRejectedError
 from vessel.model import secret_files
-from vessel.targets.local.postgresql import provision
-from vessel.targets.local.postgresql.provision import DROP, IDENTIFIER, KEEP, Binding
+from vessel.targets.local.binding_spec import DROP, IDENTIFIER, KEEP, Binding
+from vessel.targets.local.postgresql import provision as postgresql
+from vessel.targets.local.redis import provision as redis
 
-ADDONS = ("postgresql",)
+ADDONS = {"postgresql": "database", "redis": "user"}  # addon -> the field naming what it creates
 
 
-def parse(manifest: Mapping[str, Any]) -> list[Binding]:
+def parse(manifest: Mapping[str, Any]) -> list[tuple[str, Binding]]:
     spec = manifest.get("spec") or {}
     raw = spec.get("bindings") if isinstance(spec, Mapping) else None
     if raw is None:
@@ -32,37 +34,38 @@ def parse(manifest: Mapping[str, Any]) -> list[Binding]:
         raise TargetRejectedError(
             "spec.bindings must be a mapping of addon to binding", Location(path="spec.bindings")
         )
-    return [_binding(addon, value, f"spec.bindings.{addon}") for addon, value in raw.items()]
+    return [(addon, _binding(addon, value, f"spec.bindings.{addon}")) for addon, value in raw.items()]
 
 
 def provision_all(manifest: Mapping[str, Any]) -> None:
-    for binding in parse(manifest):
-        provision.ensure(binding)
+    for addon, binding in parse(manifest):
+        (postgresql.ensure if addon == "postgresql" else redis.ensure)(binding)
 
 
 def release_all(manifest: Mapping[str, Any]) -> None:
-    for binding in parse(manifest):
+    for addon, binding in parse(manifest):
         if binding.on_delete == DROP:
-            provision.drop(binding)
+            (postgresql.drop if addon == "postgresql" else redis.drop)(binding)
 
 
 def _binding(addon: str, value: Any, where: str) -> Binding:
-    if addon not in ADDONS:
+    field = ADDONS.get(addon)
+    if field is None:
         raise TargetRejectedError(
             f"{where}: the local target provides no shared {addon!r}",
             Location(path=where),
             hint=f"it provides: {', '.join(ADDONS)}",
         )
-    if not isinstance(value, Mapping) or set(value) - {"database", "secret", "onDelete"}:
+    if not isinstance(value, Mapping) or set(value) - {field, "secret", "onDelete"}:
         raise TargetRejectedError(
-            f"{where} must be a mapping of database, secret and onDelete", Location(path=where)
+            f"{where} must be a mapping of {field}, secret and onDelete", Location(path=where)
         )
-    database, secret = value.get("database"), value.get("secret")
+    name, secret = value.get(field), value.get("secret")
     on_delete = value.get("onDelete", KEEP)
-    if not isinstance(database, str) or not IDENTIFIER.fullmatch(database):
+    if not isinstance(name, str) or not IDENTIFIER.fullmatch(name):
         raise TargetRejectedError(
-            f"{where}.database: {database!r} is not a PostgreSQL name Vessel creates",
-            Location(path=f"{where}.database"),
+            f"{where}.{field}: {name!r} is not a name Vessel creates in {addon}",
+            Location(path=f"{where}.{field}"),
             hint="lower-case letters, digits and '_', starting with a letter or '_', at most 63",
         )
     if not isinstance(secret, str) or not secret_files.PART.fullmatch(secret) or secret in (".", ".."):
@@ -73,4 +76,4 @@ def _binding(addon: str, value: Any, where: str) -> Binding:
         raise TargetRejectedError(
             f"{where}.onDelete: expected keep or drop, got {on_delete!r}", Location(path=f"{where}.onDelete")
         )
-    return Binding(database, secret, str(on_delete), where)
+    return Binding(name, secret, str(on_delete), where)

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from vessel.errors import NotFoundError, TargetUnavailableError
 from vessel.home import vessel_home
+from vessel.targets.local.binding_spec import write_private
 
 ADDON = "postgresql"
 SUPERUSER = "postgres"
@@ -62,11 +63,7 @@ class Instance:
             ) from None
 
     def keep_port(self, port: int) -> None:
-        temp = self.port_file.with_suffix(".tmp")
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(json.dumps({"port": port}))
-        temp.replace(self.port_file)
+        write_private(self.port_file, json.dumps({"port": port}))
 
     def superuser_dsn(self, database: str = "postgres") -> dict[str, object]:
         """psycopg.connect() arguments for the superuser, through the socket."""

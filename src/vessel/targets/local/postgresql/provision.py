@@ -17,34 +17,20 @@ and the secret files; otherwise all three are kept, and binding again finds them
 
 from __future__ import annotations
 
-import os
-import re
 import secrets
 import shutil
-from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import quote
 
 import psycopg
 from psycopg import sql
 
 from vessel.errors import Location, NotFoundError, TargetRejectedError, TargetUnavailableError
-from vessel.home import private_directory
 from vessel.model import redaction, secret_files
+from vessel.targets.local.binding_spec import Binding, write_secret
 from vessel.targets.local.postgresql.instance import instance
 
-IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
-KEEP, DROP = "keep", "drop"
 HOST = "127.0.0.1"
 KEYS = ("DATABASE_URL", "PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD")
-
-
-@dataclass(frozen=True)
-class Binding:
-    database: str  # also the user's name
-    secret: str  # VESSEL_HOME/secrets/<secret>/<KEY>
-    on_delete: str  # keep | drop
-    where: str  # the field path, for messages
 
 
 def ensure(binding: Binding) -> None:
@@ -53,15 +39,15 @@ def ensure(binding: Binding) -> None:
     port = _port(binding)
     password = _password(binding)
     with _superuser(binding) as conn:
-        _role(conn, binding.database, password)
-        _database(conn, binding.database)
-    _write_secret(binding, _values(binding.database, password, port))
+        _role(conn, binding.name, password)
+        _database(conn, binding.name)
+    write_secret(binding, _values(binding.name, password, port))
 
 
 def drop(binding: Binding) -> None:
     """Remove the database, its user and its secret files (nothing left is no error)."""
     with _superuser(binding) as conn:
-        name = sql.Identifier(binding.database)
+        name = sql.Identifier(binding.name)
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
         conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(name))
     shutil.rmtree(secret_files.secrets_dir() / binding.secret, ignore_errors=True)
@@ -72,7 +58,7 @@ def _port(binding: Binding) -> int:
         return instance().port()
     except NotFoundError as exc:
         raise TargetRejectedError(
-            f"database {binding.database!r}: {exc.message}", Location(path=binding.where), hint=exc.hint
+            f"database {binding.name!r}: {exc.message}", Location(path=binding.where), hint=exc.hint
         ) from None
 
 
@@ -81,7 +67,7 @@ def _superuser(binding: Binding) -> psycopg.Connection[tuple[object, ...]]:
         return psycopg.connect(**instance().superuser_dsn(), autocommit=True)  # type: ignore[arg-type]
     except psycopg.OperationalError as exc:
         raise TargetUnavailableError(
-            f"database {binding.database!r}: the shared PostgreSQL instance is not accepting connections:"
+            f"database {binding.name!r}: the shared PostgreSQL instance is not accepting connections:"
             f" {str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__}",
             hint="vessel status addon-postgresql -n vessel-system",
         ) from None
@@ -117,18 +103,3 @@ def _values(database: str, password: str, port: int) -> dict[str, str]:
     url = f"postgresql://{database}:{quote(password, safe='')}@{HOST}:{port}/{database}"
     values = [url, HOST, str(port), database, database, password]
     return dict(zip(KEYS, values, strict=True))
-
-
-def _write_secret(binding: Binding, values: dict[str, str]) -> None:
-    directory = secret_files.secrets_dir() / binding.secret
-    private_directory(directory)
-    for key, value in values.items():
-        _write_private(directory / key, value)
-
-
-def _write_private(path: Path, value: str) -> None:
-    temp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write(value)
-    temp.replace(path)
