@@ -25,7 +25,7 @@ from pathlib import Path
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from shared_postgresql import bound_app
+from shared_services import bound_app
 
 
 def vessel(env: dict[str, str], *args: str) -> None:

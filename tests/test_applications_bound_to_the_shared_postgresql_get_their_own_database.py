@@ -12,7 +12,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from shared_postgresql import bound_app, ok, reachable_home, secret, superuser_query, vessel
+from shared_services import bound_app, ok, reachable_home, secret, superuser_query, vessel
 
 __all__ = ["reachable_home"]  # the fixture, imported for pytest
 

@@ -53,6 +53,7 @@ def prepare(inst: Instance) -> list[str]:
         "--save", "",
         "--aclfile", str(inst.data / ACL_FILE),
         "--daemonize", "no",
+        "--pidfile", str(inst.root / "server.pid"),
         "--logfile", "",
     ]  # fmt: skip
 
