@@ -1,6 +1,7 @@
-"""Helpers for tests of the built-in `postgresql` and `redis` addons on the local target: a VESSEL_HOME the server can
-reach (when the suite runs as root, PostgreSQL runs as the `postgres` OS user, which cannot enter pytest's
-0700 temp dirs), applications bound with the `uses` trait, and the instance's superuser."""
+"""Helpers for tests of the built-in `postgresql` and `redis` addons on the local target: a VESSEL_HOME
+the server can reach (when the suite runs as root, PostgreSQL runs as the `postgres` OS user, which
+cannot enter pytest's 0700 temp dirs), applications bound with the `uses` trait, and the PostgreSQL
+instance's superuser."""
 
 from __future__ import annotations
 

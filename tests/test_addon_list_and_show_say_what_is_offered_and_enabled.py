@@ -1,7 +1,7 @@
 """`addon list` shows every addon the registries offer with its versions (newest first) and the version
 enabled; `addon show` prints an addon's metadata, its parameters (from parameters.schema.json) and its
 README; a registry entry that cannot be read is a warning naming its file, not a silent gap. The addons
-shipped inside Vessel (`postgresql`) are always offered, with no registry added."""
+shipped inside Vessel (`bindings`, `postgresql`, `redis`) are always offered, with no registry added."""
 
 from __future__ import annotations
 
@@ -57,7 +57,9 @@ def test_the_builtin_addons_are_offered_with_no_registry_added() -> None:
     listed = vessel("addon", "list", "-o", "json")
     assert listed.exit_code == 0, listed.output
     assert [(e["name"], e["registry"], e["enabled"]) for e in json.loads(listed.stdout)] == [
-        ("postgresql", "builtin", None)
+        ("bindings", "builtin", None),
+        ("postgresql", "builtin", None),
+        ("redis", "builtin", None),
     ]
     shown = vessel("addon", "show", "postgresql", "-o", "json")
     assert shown.exit_code == 0, shown.output

@@ -6,7 +6,7 @@ directories, either one per addon (`DIR/redis/metadata.yaml`) or one per version
 A Git repository is the next kind; each only has to produce the same (name, version) → directory
 entries, so resolution and enabling do not change.
 When two registries offer the same name and version, the one added first wins. The addons shipped with
-Vessel (`postgresql`) come from the directory registry `builtin`, always searched, last.
+Vessel (`bindings`, `postgresql`, `redis`) come from the directory registry `builtin`, searched last.
 
 A registry entry that cannot be read is not hidden: it is listed among the catalog's problems, named
 by file and field, and `vessel addon list` shows them.
