@@ -94,3 +94,13 @@ def test_keys_and_users_outlive_a_restart_of_the_server(reachable_home: Path) ->
     assert seen("a") == "default_a"  # the same port, the saved ACL user, the append-only file
     ok("up", "-f", str(bound_app(reachable_home, "a", addon="redis", extra_env="2")))  # applied again
     assert secret("a", "REDIS_PASSWORD", "redis") == password
+
+
+def test_disabling_the_addon_is_refused_while_an_application_is_bound_to_it(reachable_home: Path) -> None:
+    ok("addon", "enable", "redis")
+    ok("up", "-f", str(bound_app(reachable_home, "a", addon="redis")))
+    refused = vessel("addon", "disable", "redis")
+    assert refused.exit_code != 0 and "default/a" in refused.output, refused.output
+    assert seen("a") == "default_a"  # still serving
+    ok("delete", "a", "--yes")
+    ok("addon", "disable", "redis")
