@@ -19,15 +19,16 @@ from __future__ import annotations
 
 import secrets
 import shutil
+from typing import TYPE_CHECKING
 from urllib.parse import quote
-
-import psycopg
-from psycopg import sql
 
 from vessel.errors import Location, NotFoundError, TargetRejectedError, TargetUnavailableError
 from vessel.model import redaction, secret_files
 from vessel.targets.local.binding_spec import Binding, write_secret
 from vessel.targets.local.postgresql.instance import instance
+
+if TYPE_CHECKING:
+    import psycopg
 
 HOST = "127.0.0.1"
 KEYS = ("DATABASE_URL", "PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD")
@@ -47,6 +48,8 @@ def ensure(binding: Binding) -> None:
 def drop(binding: Binding) -> None:
     """Remove the database, its user and its secret files (nothing left is no error)."""
     with _superuser(binding) as conn:
+        from psycopg import sql
+
         name = sql.Identifier(binding.name)
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
         conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(name))
@@ -63,6 +66,16 @@ def _port(binding: Binding) -> int:
 
 
 def _superuser(binding: Binding) -> psycopg.Connection[tuple[object, ...]]:
+    """The superuser's connection. psycopg is imported here, not with the local target: it is the
+    optional `postgres` extra, which only bindings to PostgreSQL need."""
+    try:
+        import psycopg
+    except ImportError:
+        raise TargetRejectedError(
+            f"database {binding.name!r}: binding to PostgreSQL needs the psycopg driver",
+            Location(path=binding.where),
+            hint="pip install 'vessel[postgres]'",
+        ) from None
     try:
         return psycopg.connect(**instance().superuser_dsn(), autocommit=True)  # type: ignore[arg-type]
     except psycopg.OperationalError as exc:
@@ -84,6 +97,8 @@ def _password(binding: Binding) -> str:
 
 
 def _role(conn: psycopg.Connection[tuple[object, ...]], name: str, password: str) -> None:
+    from psycopg import sql
+
     exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone()
     verb = "ALTER" if exists else "CREATE"
     statement = sql.SQL(verb + " ROLE {} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {}")
@@ -91,6 +106,8 @@ def _role(conn: psycopg.Connection[tuple[object, ...]], name: str, password: str
 
 
 def _database(conn: psycopg.Connection[tuple[object, ...]], name: str) -> None:
+    from psycopg import sql
+
     ident = sql.Identifier(name)
     if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
         conn.execute(

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import sys
 
-import psycopg
-
 from vessel.errors import VesselError
 from vessel.targets.local.postgresql.instance import instance
 
 
 def main() -> int:
+    try:
+        import psycopg  # the optional `postgres` extra
+    except ImportError:
+        print("postgresql: the psycopg driver is not installed: pip install 'vessel[postgres]'", file=sys.stderr)
+        return 1
     try:
         with psycopg.connect(**instance().superuser_dsn()) as conn:  # type: ignore[arg-type]
             conn.execute("SELECT 1")
