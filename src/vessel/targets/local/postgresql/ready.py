@@ -13,7 +13,7 @@ def main() -> int:
     try:
         import psycopg  # the optional `postgres` extra
     except ImportError:
-        print("postgresql: the psycopg driver is not installed: pip install 'vessel[postgres]'", file=sys.stderr)
+        print("postgresql: no psycopg driver: pip install 'vessel[postgres]'", file=sys.stderr)
         return 1
     try:
         with psycopg.connect(**instance().superuser_dsn()) as conn:  # type: ignore[arg-type]
