@@ -13,3 +13,13 @@ if [ ! -f "$stamp" ] || [ requirements.lock -nt "$stamp" ] || [ pyproject.toml -
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
   touch "$stamp"
 fi
+# redis-server, for the built-in `redis` addon and its tests (Debian's package; only when it is missing,
+# and only where we may install: as root with apt-get). Without it those tests are skipped.
+if ! command -v redis-server >/dev/null 2>&1 && [ ! -x /usr/bin/redis-server ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >/dev/null \
+      || echo "setup: could not install redis-server; the redis addon's tests will be skipped" >&2
+  else
+    echo "setup: redis-server is not installed (apt-get install redis-server); the redis addon's tests will be skipped" >&2
+  fi
+fi

@@ -1,6 +1,7 @@
 """`addon list` shows every addon the registries offer with its versions (newest first) and the version
 enabled; `addon show` prints an addon's metadata, its parameters (from parameters.schema.json) and its
-README; a registry entry that cannot be read is a warning naming its file, not a silent gap."""
+README; a registry entry that cannot be read is a warning naming its file, not a silent gap. The addons
+shipped inside Vessel (`bindings`, `postgresql`, `redis`) are always offered, with no registry added."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def test_list_and_show(tmp_path: Path) -> None:
 
     listed = vessel("addon", "list", "-o", "json")
     assert listed.exit_code == 0, listed.output
-    assert json.loads(listed.stdout) == [
+    assert [e for e in json.loads(listed.stdout) if e["registry"] != "builtin"] == [
         {
             "name": "cache",
             "versions": ["1.10.0", "1.2.0", "0.9.0"],
@@ -50,3 +51,16 @@ def test_list_and_show(tmp_path: Path) -> None:
     assert doc["parameters"] == [
         {"name": "size", "type": "integer", "required": False, "default": 3, "description": "how many"}
     ]
+
+
+def test_the_builtin_addons_are_offered_with_no_registry_added() -> None:
+    listed = vessel("addon", "list", "-o", "json")
+    assert listed.exit_code == 0, listed.output
+    assert [(e["name"], e["registry"], e["enabled"]) for e in json.loads(listed.stdout)] == [
+        ("bindings", "builtin", None),
+        ("postgresql", "builtin", None),
+        ("redis", "builtin", None),
+    ]
+    shown = vessel("addon", "show", "postgresql", "-o", "json")
+    assert shown.exit_code == 0, shown.output
+    assert "uses" in json.loads(shown.stdout)["readme"]

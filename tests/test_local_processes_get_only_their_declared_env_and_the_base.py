@@ -94,9 +94,12 @@ def environ(pid: int) -> dict[str, str]:
     return dict(entry.decode().partition("=")[::2] for entry in raw.split(b"\0") if entry)
 
 
+PROVIDED = {"PORT", "VESSEL_LAUNCH", "VESSEL_SOURCE_DIR", "VESSEL_PYTHON", "VESSEL_HOME", "USER", "LOGNAME"}
+
+
 def assert_only_declared_and_base(env: dict[str, str], declared: set[str]) -> None:
     assert not set(CANARIES) & set(env), "a secret of the vessel command reached a local process"
-    assert set(env) <= BASE | declared | {"PORT", "VESSEL_LAUNCH", "VESSEL_SOURCE_DIR", "USER", "LOGNAME"}
+    assert set(env) <= BASE | declared | PROVIDED
     assert {"PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR"} <= set(env)
 
 

@@ -5,7 +5,9 @@ credentials and request headers; the local target's state and logs (VESSEL_HOME/
 and whatever the apps print; `secrets/` what `secretRef`s read. So Vessel creates it (and any missing
 parent) 0700 and its files 0600, and an existing one that other users can read or enter, and that holds
 any of that, is named once per command on stderr, with the fix (`exposure`) — not changed behind the
-user's back: they may share it on purpose.
+user's back: they may share it on purpose. Search permission alone (0711) is not counted: others can enter
+but not list it, and reach nothing of what it holds, each 0700/0600 itself — the mode the local target's
+shared PostgreSQL needs when Vessel runs as root (`targets/local/postgresql/instance`).
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ def exposure(home: Path | None = None) -> str | None:
     except OSError:
         return None
     mode = stat.S_IMODE(info.st_mode)
-    if not stat.S_ISDIR(info.st_mode) or not mode & 0o077 or not any((home / n).exists() for n in HELD):
+    if not stat.S_ISDIR(info.st_mode) or not mode & 0o066 or not any((home / n).exists() for n in HELD):
         return None
     return (
         f"VESSEL_HOME {home} is open to other users (mode {mode:04o}); it holds the store, env values and"

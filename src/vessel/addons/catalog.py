@@ -5,7 +5,8 @@ directories, either one per addon (`DIR/redis/metadata.yaml`) or one per version
 (`DIR/redis/1.2.0/metadata.yaml`); and `http`, an index of checksummed archives (`addons/http_index.py`).
 A Git repository is the next kind; each only has to produce the same (name, version) → directory
 entries, so resolution and enabling do not change.
-When two registries offer the same name and version, the one added first wins.
+When two registries offer the same name and version, the one added first wins. The addons shipped with
+Vessel (`bindings`, `postgresql`, `redis`) come from the directory registry `builtin`, searched last.
 
 A registry entry that cannot be read is not hidden: it is listed among the catalog's problems, named
 by file and field, and `vessel addon list` shows them.
@@ -29,6 +30,7 @@ from vessel.store.addons import RegistryRecord
 DIRECTORY = "directory"
 HTTP = "http"
 KINDS = (DIRECTORY, HTTP)
+BUILTIN = RegistryRecord("builtin", DIRECTORY, str(Path(__file__).parent / "builtin"), 0.0)
 
 
 class Entry:
@@ -118,8 +120,10 @@ class Catalog:
 
 
 def catalog(registries: Iterable[RegistryRecord]) -> Catalog:
+    """What the registries offer, then the addons shipped inside Vessel (registry `builtin`, always there,
+    searched last: a registry offering the same name and version wins)."""
     found = Catalog()
-    for registry in registries:
+    for registry in [*registries, BUILTIN]:
         try:
             entries = (
                 _http_entries(registry) if registry.kind == HTTP else _directory_entries(registry, found)

@@ -30,6 +30,9 @@ from vessel.store.addons import AddonRecord as AddonRecord
 from vessel.store.addons import AddonStore
 from vessel.store.store import Store
 
+SHARED_SERVICES = ("postgresql", "redis")  # built-in addons that applications bind to, not type with
+BINDING_TRAIT = "uses"  # the `bindings` addon's trait that binds them
+
 
 @dataclass(frozen=True)
 class EnablePlan:
@@ -80,6 +83,29 @@ def users(store: Store, record: AddonRecord) -> list[tuple[str, str]]:
     return [u for u in AddonStore(store).users(digests) if "/".join(u) != record.application]
 
 
+def bound(store: Store, record: AddonRecord) -> list[tuple[str, str]]:
+    """The applications (namespace, name) whose current revision binds to the shared service `record` is
+    (a `uses` trait naming it): they use the `bindings` addon's definition, not the service's own."""
+    if record.name not in SHARED_SERVICES:
+        return []
+    uses = [d.digest for d in definitions_of_records(enabled(store)) if d.name == BINDING_TRAIT]
+    found = []
+    for namespace, name in AddonStore(store).users(uses):
+        app = store.app(namespace, name)
+        if app is not None and _binds(store.revision(app.id, app.revision).spec, record.name):
+            found.append((namespace, name))
+    return found
+
+
+def _binds(application: dict[str, Any], addon: str) -> bool:
+    spec = application.get("spec", application)
+    return any(
+        trait.get("type") == BINDING_TRAIT and (trait.get("properties") or {}).get("addon") == addon
+        for component in spec.get("components") or ()
+        for trait in component.get("traits") or ()
+    )
+
+
 def dependents(store: Store, name: str) -> list[str]:
     return [
         f"{r.name}@{r.version}"
@@ -115,11 +141,11 @@ def check_disable(store: Store, name: str, *, force: bool) -> AddonRecord:
         raise ConflictError(
             f"addon {name} is needed by {', '.join(needed_by)}", hint="disable those first, or use --force"
         )
-    used_by = users(store, record)
+    used_by = sorted({*users(store, record), *bound(store, record)})
     if used_by:
         apps = ", ".join(f"{ns}/{app}" for ns, app in used_by)
         raise ConflictError(
-            f"addon {name} is in use: applications {apps} use its definitions",
+            f"addon {name} is in use: applications {apps} use its definitions or are bound to it",
             hint="delete those applications or change their types first, or use --force",
         )
     return record

@@ -18,7 +18,9 @@ local process gets the same idea:
     TMPDIR          where temporary files go, when the machine says so
 
 and from Vessel: PORT (a replica's port), VESSEL_SOURCE_DIR (the Application file's directory, when
-known) and VESSEL_LAUNCH (the launch token, see `orphans`). Anything else — a proxy, a CA bundle, a
+known), VESSEL_PYTHON and VESSEL_HOME (the interpreter Vessel runs on and its home: paths, not secrets;
+what built-in components like the `postgresql` addon's server run with) and VESSEL_LAUNCH (the launch
+token, see `orphans`). Anything else — a proxy, a CA bundle, a
 credential — is declared by the component (`env`, the `env` trait), where it is visible and reviewed.
 """
 

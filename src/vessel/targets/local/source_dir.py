@@ -14,15 +14,27 @@ to fail.
 
 from __future__ import annotations
 
+import sys
+
 from vessel.errors import Location, TargetRejectedError
+from vessel.home import vessel_home
 from vessel.targets.local.objects import Workload
 
 VAR = "VESSEL_SOURCE_DIR"
 
 
+PYTHON_VAR = "VESSEL_PYTHON"
+HOME_VAR = "VESSEL_HOME"
+
+
 def variables(source_dir: str) -> dict[str, str]:
-    """What the target provides under the container's own variables."""
-    return {VAR: source_dir} if source_dir else {}
+    """What the target provides under the container's own variables: the directory, when known, and
+    VESSEL_PYTHON, the interpreter Vessel runs on, and VESSEL_HOME (what built-in components such as the
+    `postgresql` addon's server run their Python entry points with, and where they keep their data)."""
+    provided = {PYTHON_VAR: sys.executable, HOME_VAR: str(vessel_home())}
+    if source_dir:
+        provided[VAR] = source_dir
+    return provided
 
 
 def check(workload: Workload, source_dir: str) -> None:

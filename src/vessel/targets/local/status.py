@@ -14,12 +14,13 @@ from __future__ import annotations
 import json
 from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from vessel.targets.local import logs, objects, probes, source_dir
-from vessel.targets.local.objects import SERVICE, Workload
+from vessel.targets.local.objects import SERVICE, Workload, expand
 from vessel.targets.local.state import (
     BACKENDS_FILE,
     EXITED,
@@ -62,6 +63,8 @@ def run_probes(
             proc, _, probe = job
             port = proc.port if workload.uses_ports else None
             env = container.process_env(port, source_dir.variables(state.source_dir))
+            if probe.action == "exec":  # $(VAR) expands as in the command (e.g. $(VESSEL_PYTHON))
+                probe = replace(probe, command=tuple(expand(part, env) for part in probe.command))
             return probes.run(probe, container.probe_port(probe, port, workload.port), cwd, env)
 
         if len(jobs) == 1:

@@ -44,7 +44,7 @@ from vessel.errors import Location, TargetRejectedError, TargetUnavailableError,
 from vessel.home import private_directory
 from vessel.model.resource_key import ResourceKey
 from vessel.targets import settings
-from vessel.targets.local import logs, objects, orphans, procfs, status
+from vessel.targets.local import bindings, logs, objects, orphans, procfs, status
 from vessel.targets.local.objects import CRON_TASK, SERVICE, TASK, Workload
 from vessel.targets.local.ports import DEFAULT_RANGE, PortBook, parse_range
 from vessel.targets.local.reconcile import Pass, Runner
@@ -114,6 +114,7 @@ class LocalTarget:
         VESSEL_SOURCE_DIR is from now on; without it the one recorded earlier stays."""
         self._require_proc()
         workload = objects.parse(manifest, self.info.name)
+        bindings.provision_all(manifest)  # the shared services' credentials its env reads, first
         workload.container.check_secrets()  # refused before anything is made, naming the file to create
         desired = _plain(manifest)
         with self._claimed(workload) as (directory, found), self._no_trace_if_refused(directory, found):
@@ -200,6 +201,7 @@ class LocalTarget:
                 left = orphans.sweep_all(directory, state)
                 if left.alive:
                     raise not_ended(left.pids)
+                bindings.release_all(state.manifest)  # `onDelete: drop`; once nothing of it still runs
             except TargetUnavailableError as exc:
                 raise TargetUnavailableError(
                     f"{key} on target {self.info.name!r} is not deleted: {exc.message}", hint=exc.hint

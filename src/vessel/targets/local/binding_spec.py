@@ -1,0 +1,40 @@
+"""One binding of a local object to a shared service (`spec.bindings.<addon>`), as the services'
+provisioning code takes it, and where its credentials go: one mode-0600 file per variable under
+`VESSEL_HOME/secrets/<secret>/`, what the component's env reads through `secretKeyRef`."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from vessel.home import private_directory
+from vessel.model import secret_files
+
+IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")  # a PostgreSQL database/role, a Redis user and prefix
+KEEP, DROP = "keep", "drop"
+
+
+@dataclass(frozen=True)
+class Binding:
+    name: str  # the database and user (postgresql), the user and key prefix (redis)
+    secret: str  # VESSEL_HOME/secrets/<secret>/<KEY>
+    on_delete: str  # keep | drop
+    where: str  # the field path, for messages
+
+
+def write_secret(binding: Binding, values: dict[str, str]) -> None:
+    directory = secret_files.secrets_dir() / binding.secret
+    private_directory(directory)
+    for key, value in values.items():
+        write_private(directory / key, value)
+
+
+def write_private(path: Path, value: str) -> None:
+    """Write `value` to `path` (mode 0600) whole or not at all."""
+    temp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(value)
+    temp.replace(path)
