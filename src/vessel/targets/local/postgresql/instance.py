@@ -16,7 +16,6 @@ listed — what they hold keeps its own 0700/0600 modes), so that it can reach t
 
 from __future__ import annotations
 
-import json
 import os
 import pwd
 import shutil
@@ -24,10 +23,11 @@ import socket
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from vessel.errors import NotFoundError, TargetUnavailableError
 from vessel.home import vessel_home
-from vessel.targets.local.binding_spec import write_private
+from vessel.targets.local.shared_instance import SharedInstance
 
 ADDON = "postgresql"
 SUPERUSER = "postgres"
@@ -37,33 +37,13 @@ CONNECT_TIMEOUT_S = 5
 
 
 @dataclass(frozen=True)
-class Instance:
-    root: Path
-
-    @property
-    def data(self) -> Path:
-        return self.root / "data"
+class Instance(SharedInstance):
+    ADDON: ClassVar[str] = ADDON
+    TITLE: ClassVar[str] = "PostgreSQL"
 
     @property
     def run(self) -> Path:
         return self.root / "run"
-
-    @property
-    def port_file(self) -> Path:
-        return self.root / "instance.json"
-
-    def port(self) -> int:
-        """The instance's TCP port; NotFoundError while it was never started."""
-        try:
-            return int(json.loads(self.port_file.read_text())["port"])
-        except (OSError, ValueError, KeyError, TypeError):
-            raise NotFoundError(
-                "the shared PostgreSQL instance has not been started on this machine",
-                hint="vessel addon enable postgresql",
-            ) from None
-
-    def keep_port(self, port: int) -> None:
-        write_private(self.port_file, json.dumps({"port": port}))
 
     def superuser_dsn(self, database: str = "postgres") -> dict[str, object]:
         """psycopg.connect() arguments for the superuser, through the socket."""

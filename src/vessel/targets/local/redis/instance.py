@@ -13,17 +13,18 @@ Redis does not refuse root, so the server runs as the user running Vessel.
 
 from __future__ import annotations
 
-import json
 import secrets
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from vessel.errors import NotFoundError
 from vessel.home import private_directory, vessel_home
 from vessel.model import secret_files
 from vessel.targets.local.binding_spec import write_private
 from vessel.targets.local.redis.resp import Connection
+from vessel.targets.local.shared_instance import SharedInstance
 
 ADDON = "redis"
 ADMIN = "vessel-admin"
@@ -32,28 +33,9 @@ HOST = "127.0.0.1"
 
 
 @dataclass(frozen=True)
-class Instance:
-    root: Path
-
-    @property
-    def data(self) -> Path:
-        return self.root / "data"
-
-    @property
-    def port_file(self) -> Path:
-        return self.root / "instance.json"
-
-    def port(self) -> int:
-        try:
-            return int(json.loads(self.port_file.read_text())["port"])
-        except (OSError, ValueError, KeyError, TypeError):
-            raise NotFoundError(
-                "the shared Redis instance has not been started on this machine",
-                hint="vessel addon enable redis",
-            ) from None
-
-    def keep_port(self, port: int) -> None:
-        write_private(self.port_file, json.dumps({"port": port}))
+class Instance(SharedInstance):
+    ADDON: ClassVar[str] = ADDON
+    TITLE: ClassVar[str] = "Redis"
 
     def admin(self) -> Connection:
         """A connection authenticated as the admin (OSError when the server does not answer)."""
