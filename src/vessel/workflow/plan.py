@@ -1,14 +1,15 @@
 """The effective workflow of a revision: the Application's own, or the default one.
 
 Default (DESIGN.md): one `deploy2env` step per env of each `envbinding` policy (KubeVela's generator
-does the same; named `deploy-<policy>-<env>`); else one `deploy` step per topology policy (each also applying every override policy);
-without a topology policy but with override policies (or a `ref-objects` component), one `deploy` step to
-the default target applying every override policy — KubeVela's generator does the same, so an override
-is never silently ignored; else one `apply-component` step per component, in DAG mode honouring
-`dependsOn` and the dependencies component inputs imply (a component taking another's output is applied
-after it). A `spec.workflow.ref` must have been resolved when the Application was read
-(`model/references.py`): an unresolved one is an error here, never the default workflow in its place.
-The plan is stored with the run as plain data, so a run always executes the workflow it started with.
+does the same; named `deploy-<policy>-<env>`); else one `deploy` step per topology policy (each also
+applying every override policy); without a topology policy but with override policies (or a
+`ref-objects` component), one `deploy` step to the default target applying every override policy —
+KubeVela's generator does the same, so an override is never silently ignored; else one
+`apply-component` step per component, in DAG mode honouring `dependsOn` and the dependencies component
+inputs imply (a component taking another's output is applied after it). A `spec.workflow.ref` must
+have been resolved when the Application was read (`model/references.py`): an unresolved one is an
+error here, never the default workflow in its place. The plan is stored with the run as plain data, so
+a run always executes the workflow it started with.
 """
 
 from __future__ import annotations
