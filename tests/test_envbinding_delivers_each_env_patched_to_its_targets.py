@@ -108,3 +108,14 @@ def test_an_env_the_policy_does_not_have_is_refused_at_submit(h: Harness) -> Non
         in message
     )
     assert "envs: staging, prod" in message
+
+
+def test_a_policy_that_is_no_envbinding_policy_is_refused_at_submit(h: Harness) -> None:
+    steps = (
+        "  workflow:\n    steps:\n      - {name: s, type: deploy2env, properties: {policy: env, env: prod}}\n"
+    )
+    with pytest.raises(VesselError) as caught:
+        check_as_up_does(h, APP + steps)
+    message = str(caught.value)
+    assert "spec.workflow.steps[0].properties.policy: deploy2env: no envbinding policy named 'env'" in message
+    assert "envbinding policies: envs" in message

@@ -25,16 +25,14 @@ def env_of(app: Application, step: Step, properties: Mapping[str, Any] | None = 
     wanted = str(properties.get("policy") or "")
     chosen = next((p for p in bindings if p.name == wanted), None) if wanted else next(iter(bindings), None)
     if chosen is None:
-        field = "policy" if wanted else "type"
+        named = f" named {wanted!r}" if wanted else ""
         raise ValidationError(
-            f"deploy2env: no envbinding policy named {wanted!r}"
-            if wanted
-            else "deploy2env: no envbinding policy",
-            app.where((*step.path, "properties", field) if wanted else (*step.path, field)),
+            f"deploy2env: no envbinding policy{named}",
+            app.where((*step.path, "properties", "policy") if wanted else (*step.path, "type")),
             hint=f"envbinding policies: {', '.join(p.name for p in bindings) or 'none'}",
         )
     env = str(properties.get("env") or "")
-    envs = {e.get("name"): e for e in chosen.properties.get("envs", ())}
+    envs: dict[Any, Mapping[str, Any]] = {e.get("name"): e for e in chosen.properties.get("envs", ())}
     if env not in envs:
         raise ValidationError(
             f"deploy2env: envbinding policy {chosen.name!r} has no env named {env!r}",
