@@ -119,3 +119,10 @@ def test_a_policy_that_is_no_envbinding_policy_is_refused_at_submit(h: Harness) 
     message = str(caught.value)
     assert "spec.workflow.steps[0].properties.policy: deploy2env: no envbinding policy named 'env'" in message
     assert "envbinding policies: envs" in message
+
+
+def test_a_patch_an_env_makes_is_checked_at_submit(h: Harness) -> None:
+    bad = APP.replace('properties: {image: "shop/api:2"}', "properties: {image: 5}")
+    with pytest.raises(VesselError) as caught:
+        check_as_up_does(h, bad + workflow("staging"))
+    assert "properties.image" in str(caught.value)
