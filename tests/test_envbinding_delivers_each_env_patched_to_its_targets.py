@@ -7,11 +7,15 @@ field."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+from typer.testing import CliRunner
 
 from step_apps import check_as_up_does
+from vessel.cli.main import app as cli
 from vessel.errors import VesselError
 from vessel.store import Phase
 from vessel.testing.engine import Harness
@@ -126,3 +130,14 @@ def test_a_patch_an_env_makes_is_checked_at_submit(h: Harness) -> None:
     with pytest.raises(VesselError) as caught:
         check_as_up_does(h, bad + workflow("staging"))
     assert "properties.image" in str(caught.value)
+
+
+def test_dry_run_shows_each_env_as_its_deploy2env_step_delivers_it(tmp_path: Path) -> None:
+    file = tmp_path / "app.yaml"
+    file.write_text(APP + workflow("staging"))  # no target registered: the env's target is still named
+    result = CliRunner().invoke(cli, ["dry-run", "-f", str(file)])
+    assert result.exit_code == 0, result.output
+    docs = [d for d in yaml.safe_load_all(result.stdout) if d and d["kind"] == "Deployment"]
+    staged = [d for d in docs if d["metadata"]["namespace"] == "shop-staging"]
+    assert [d["metadata"]["name"] for d in staged] == ["api"]
+    assert staged[0]["spec"]["template"]["spec"]["containers"][0]["image"] == "shop/api:2"
