@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from step_apps import check_as_up_does
 from vessel.cli.main import app as cli
+from vessel.controller.projects import targets_used
 from vessel.errors import VesselError
 from vessel.store import Phase
 from vessel.testing.engine import Harness
@@ -141,3 +142,8 @@ def test_dry_run_shows_each_env_as_its_deploy2env_step_delivers_it(tmp_path: Pat
     staged = [d for d in docs if d["metadata"]["namespace"] == "shop-staging"]
     assert [d["metadata"]["name"] for d in staged] == ["api"]
     assert staged[0]["spec"]["template"]["spec"]["containers"][0]["image"] == "shop/api:2"
+
+
+def test_the_targets_an_application_uses_count_every_envs_targets(h: Harness) -> None:
+    """Projects allow an application only the targets it uses: an env's must be among them."""
+    assert targets_used(h.controller, h.app(APP), h.registry) == ("eu-1", "stage")
