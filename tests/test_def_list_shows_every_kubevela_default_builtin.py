@@ -55,8 +55,9 @@ def test_every_kubevela_default_builtin_is_listed_with_its_kind(listed: list[dic
 
 def test_refused_builtins_say_why(listed: list[dict[str, object]]) -> None:
     refused = {str(d["name"]): str(d["refused"]) for d in listed if d.get("refused")}
-    assert {"vela-cli", "deploy2env", "check-metrics", "envbinding"} <= set(refused)
+    assert {"vela-cli", "check-metrics"} <= set(refused)
+    assert not {"deploy2env", "envbinding"} & set(refused)  # deprecated in KubeVela, delivered by Vessel
     assert all(len(why) > 40 for why in refused.values())  # a reason and what to use instead, not a flag
     table = runner.invoke(cli, ["def", "list"], env={"COLUMNS": "400"}).stdout
-    row = next(line for line in table.splitlines() if " envbinding " in line)
-    assert "REFUSED: envbinding" in row  # the reason follows, as wide as the terminal (the JSON has it whole)
+    row = next(line for line in table.splitlines() if " vela-cli " in line)
+    assert "REFUSED: vela-cli" in row  # the reason follows, as wide as the terminal (the JSON has it whole)

@@ -1,4 +1,4 @@
-"""A KubeVela step Vessel will not run (`vela-cli`, `deploy2env`) is refused when the Application is
+"""A KubeVela step Vessel will not run (`vela-cli`, `restart-workflow`) is refused when the Application is
 submitted — by `vessel up` as by the checks it runs — with the field and what to use instead, not
 accepted and failed later; `vessel def show STEP` documents a step's outputs (what `valueFrom` reads)
 and, for a refused one, why and what instead."""
@@ -30,7 +30,6 @@ def h(tmp_path: Path) -> Iterator[Harness]:
     ("type_", "properties", "instead"),
     [
         ("vela-cli", {"command": ["vela", "addon", "enable", "fluxcd"]}, "component of type task"),
-        ("deploy2env", {"env": "staging"}, "a deploy step whose policies are a topology policy"),
         ("deploy-cloud-resource", {"policy": "p", "env": "e"}, "Terraform addon"),
         ("restart-workflow", {"after": "5m"}, "run `vessel workflow restart APP` from a scheduler"),
     ],

@@ -10,6 +10,7 @@ The targets come from the effective workflow, the way its steps place themselves
 - each `deploy` step: its topology policies' placements (the default target without one), with its
   override policies applied to the components;
 - each `apply-component` step: its `cluster`, else the default target;
+- each `deploy2env` step: its env's placements, with the env's selector and patch applied;
 A placement that cannot be worked out now (a target not registered yet, a selector matching nothing) is
 left out: the step itself reports it when it runs, as before. A component that lands on no known target
 — no step delivers it, or only such placements — is still checked (its properties, its definition), as
@@ -28,8 +29,10 @@ from vessel.definitions.registry import Registry
 from vessel.definitions.target_reads import TargetReads
 from vessel.errors import VesselError
 from vessel.model.application import Application, Component, Step
+from vessel.model.env_bindings import DEPLOY2ENV, env_of
 from vessel.model.frozen import EMPTY
 from vessel.model.resource_key import ResourceKey
+from vessel.policies.envbinding import env_components, env_placements
 from vessel.policies.replication import shape
 from vessel.policies.topology import place
 from vessel.render.context import RenderOptions
@@ -96,6 +99,18 @@ def _placed(app: Application, step: Step, targets: TargetProvider) -> Iterator[P
         yield str(step.properties.get("cluster") or targets.default()), None, chosen
     elif step.type == "deploy":
         yield from _deployed(app, step, targets)
+    elif step.type == DEPLOY2ENV:
+        yield from _env(app, step, targets)
+
+
+def _env(app: Application, step: Step, targets: TargetProvider) -> Iterator[Placed]:
+    try:
+        env = env_of(app, step)
+        placements = env_placements(env, targets.infos(), targets.default())
+    except VesselError:  # an unknown env is refused by the check; a placement, when the step runs
+        return
+    components = env_components(app.components, env)
+    yield from ((p.target, p.namespace, components) for p in placements)
 
 
 def _deployed(app: Application, step: Step, targets: TargetProvider) -> Iterator[Placed]:

@@ -40,7 +40,7 @@ from vessel.store.connect import existing_url
 from vessel.store.records import AppRecord
 from vessel.store.store import Store
 from vessel.workflow.delivery import TargetProvider
-from vessel.workflow.preview import previews
+from vessel.workflow.preview import env_clusters, previews
 
 if TYPE_CHECKING:
     from vessel.controller.controller import Controller
@@ -70,9 +70,8 @@ def render_placements(
     the target of each deploy placement — unless `name_default` is False and the step went to the
     default target only because its topology chose none."""
     known = {t.name for t in targets}
-    mentioned = [  # names a policy mentions count as targets: rendering needs no registration
-        Named(n) for p in app.policies for n in p.properties.get("clusters", ()) if n not in known
-    ]
+    names = [n for p in app.policies for n in p.properties.get("clusters", ())] + env_clusters(app)
+    mentioned = [Named(n) for n in dict.fromkeys(names) if n not in known]  # rendering needs no registration
     found: Manifests = []
     for preview in previews(app, [*targets, *mentioned], default or "local"):
         variant = replace(app, components=preview.components)

@@ -8,8 +8,10 @@ moves an application already delivered; its next revision goes to the new defaul
 shows the change (`Move`) instead of letting anyone guess.
 
 `targets_of` predicts the targets a revision's workflow reaches from its steps, the same way the steps
-place themselves (`Delivery.placements`, `target_or_default`). A placement that cannot be worked out
-(an unknown target, a selector matching nothing) is left out here: the step itself fails with the cause.
+place themselves (`Delivery.placements`, `target_or_default`, an env's placements for `deploy2env`).
+A placement that cannot be worked out (an unknown target, a selector matching nothing) is left out
+here: the step itself fails with the cause. Projects allow an application only the targets this finds
+(`projects.targets_used`), so a step that places must be counted here.
 """
 
 from __future__ import annotations
@@ -21,13 +23,15 @@ from typing import TYPE_CHECKING
 from vessel.definitions.registry import Registry
 from vessel.errors import VesselError
 from vessel.model.application import Application, Step
+from vessel.model.env_bindings import DEPLOY2ENV, env_of
+from vessel.policies.envbinding import env_placements
 from vessel.workflow.delivery import Delivery
 from vessel.workflow.plan import plan_for
 
 if TYPE_CHECKING:
     from vessel.controller.controller import Controller
 
-PLACING_STEPS = ("deploy", "apply-component", "apply-object")
+PLACING_STEPS = ("deploy", "apply-component", "apply-object", DEPLOY2ENV)
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,9 @@ def _step_targets(delivery: Delivery, step: Step) -> Iterable[str]:
     try:
         if step.type == "deploy":
             return [p.target for p, _ in delivery.placements(properties.get("policies", []))]
+        if step.type == DEPLOY2ENV:
+            env = env_of(delivery.app, step)
+            return [p.target for p in env_placements(env, delivery.targets.infos(), delivery.default_target)]
     except VesselError:
         return []
     return [delivery.target_or_default(properties.get("cluster"))]

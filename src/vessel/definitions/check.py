@@ -20,6 +20,7 @@ from vessel.definitions.parameters import Parameters
 from vessel.definitions.registry import Registry
 from vessel.errors import MultipleErrors, ValidationError, VesselError, collecting, raise_collected
 from vessel.model.application import Application, Output, Step
+from vessel.model.env_bindings import deploy2env_steps, env_of
 from vessel.model.paths import Path, format_path
 from vessel.model.schema_check import REQUIRED_MISSING
 
@@ -74,6 +75,10 @@ def check_application(app: Application, registry: Registry) -> None:
                 _check_properties(app, use, definition.parameters)
     with collecting(problems):
         check_expressions(app)
+    for step in deploy2env_steps(app) if not problems else ():  # the envs read are well-formed then
+        with collecting(problems):
+            if not _supplied(step):  # else checked when it runs, with its inputs resolved
+                env_of(app, step)
     raise_collected(problems)
 
 

@@ -1,13 +1,15 @@
 """The effective workflow of a revision: the Application's own, or the default one.
 
-Default (DESIGN.md): one `deploy` step per topology policy (each also applying every override policy);
-without a topology policy but with override policies (or a `ref-objects` component), one `deploy` step to
-the default target applying every override policy — KubeVela's generator does the same, so an override
-is never silently ignored; else one `apply-component` step per component, in DAG mode honouring
-`dependsOn` and the dependencies component inputs imply (a component taking another's output is applied
-after it). A `spec.workflow.ref` must have been resolved when the Application was read
-(`model/references.py`): an unresolved one is an error here, never the default workflow in its place.
-The plan is stored with the run as plain data, so a run always executes the workflow it started with.
+Default (DESIGN.md): one `deploy2env` step per env of each `envbinding` policy (KubeVela's generator
+does the same; named `deploy-<policy>-<env>`); else one `deploy` step per topology policy (each also
+applying every override policy); without a topology policy but with override policies (or a
+`ref-objects` component), one `deploy` step to the default target applying every override policy —
+KubeVela's generator does the same, so an override is never silently ignored; else one
+`apply-component` step per component, in DAG mode honouring `dependsOn` and the dependencies component
+inputs imply (a component taking another's output is applied after it). A `spec.workflow.ref` must
+have been resolved when the Application was read (`model/references.py`): an unresolved one is an
+error here, never the default workflow in its place. The plan is stored with the run as plain data, so
+a run always executes the workflow it started with.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vessel.errors import ValidationError
-from vessel.model.application import Application, Component, Mode, Step
+from vessel.model.application import Application, Component, Mode, Policy, Step
 from vessel.model.frozen import thaw
 from vessel.model.parse import parse_step
 
@@ -56,6 +58,9 @@ def plan_for(app: Application) -> Plan:
         )
     if app.workflow and app.workflow.steps:
         return Plan(app.workflow.steps, app.workflow.mode, app.workflow.sub_step_mode)
+    bindings = [p for p in app.policies if p.type == "envbinding"]
+    if bindings:
+        return Plan.from_json({"mode": "StepByStep", "subStepMode": "DAG", "steps": _deploy2env(bindings)})
     topologies = [p for p in app.policies if p.type == "topology"]
     overrides = [p.name for p in app.policies if p.type == "override"]
     if topologies:
@@ -69,6 +74,18 @@ def plan_for(app: Application) -> Plan:
         return Plan.from_json({"mode": "StepByStep", "subStepMode": "DAG", "steps": steps})
     steps = [_apply_component(c, app.components) for c in app.components]
     return Plan.from_json({"mode": "DAG", "subStepMode": "DAG", "steps": steps})
+
+
+def _deploy2env(bindings: Sequence[Policy]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": f"deploy-{p.name}-{e['name']}",
+            "type": "deploy2env",
+            "properties": {"policy": p.name, "env": e["name"]},
+        }
+        for p in bindings
+        for e in p.properties.get("envs", ())
+    ]
 
 
 def _apply_component(comp: Component, components: Sequence[Component]) -> dict[str, Any]:

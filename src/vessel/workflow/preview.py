@@ -1,7 +1,8 @@
 """What a revision would deliver where, without delivering: the placements `vessel dry-run` renders.
 
 Each `deploy` step of the effective workflow contributes its topology placements with its override
-and replication policies applied, exactly as delivery will do; a workflow without deploy steps renders
+and replication policies applied, exactly as delivery will do (each `deploy2env` step: its env's
+placements, with the env's selector and patch); a workflow without deploy steps renders
 once, in the Application's namespace.
 """
 
@@ -11,7 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from vessel.model.application import Application, Component
+from vessel.model.application import Application, Component, Step
+from vessel.model.env_bindings import DEPLOY2ENV, ENVBINDING, env_of
+from vessel.policies.envbinding import env_components, env_placements
 from vessel.policies.replication import shape
 from vessel.policies.topology import Labelled, Placement, place
 from vessel.workflow.plan import plan_for
@@ -40,6 +43,8 @@ def previews(app: Application, targets: Sequence[Labelled], default: str | None)
     policies = {p.name: p for p in app.policies}
     found: list[Preview] = []
     for step, _ in plan_for(app).all_steps():
+        if step.type == DEPLOY2ENV:
+            found += _env_previews(app, step, targets, default)
         if step.type != "deploy":
             continue
         chosen = [policies[n] for n in step.properties.get("policies", ()) if n in policies]
@@ -53,3 +58,19 @@ def previews(app: Application, targets: Sequence[Labelled], default: str | None)
             for placement in place(props, targets, default, name or "topology"):
                 found.append(Preview(step.name, placement, components, selected, name, overridden))
     return found or [Preview(None, None, app.components)]
+
+
+def _env_previews(
+    app: Application, step: Step, targets: Sequence[Labelled], default: str | None
+) -> list[Preview]:
+    env = env_of(app, step)
+    components = env_components(app.components, env)
+    selected = bool((env.get("placement") or {}).get("clusterSelector"))
+    return [Preview(step.name, p, components, selected) for p in env_placements(env, targets, default)]
+
+
+def env_clusters(app: Application) -> list[str]:
+    """The targets the envs of envbinding policies name (`clusterSelector.name`)."""
+    envs = [e for p in app.policies if p.type == ENVBINDING for e in p.properties.get("envs", ())]
+    names = [((e.get("placement") or {}).get("clusterSelector") or {}).get("name") for e in envs]
+    return [str(n) for n in names if n]

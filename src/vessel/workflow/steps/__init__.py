@@ -42,6 +42,7 @@ def builtin_steps() -> dict[str, StepFunction]:
         apply_deployment,
         configs,
         deploy,
+        deploy2env,
         exports,
         http_steps,
         jdbc_connection,
@@ -56,6 +57,7 @@ def builtin_steps() -> dict[str, StepFunction]:
     steps: dict[str, StepFunction] = {}
     for module in (
         deploy,
+        deploy2env,
         suspend,
         objects,
         http_steps,

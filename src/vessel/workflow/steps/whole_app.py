@@ -10,9 +10,7 @@ KubeVela still installs them and older Applications use them. Each delivers a se
 - `deploy2runtime`: every component to each target in `clusters`, or, without it, to every registered
   target but `local` (KubeVela's runtime clusters are the managed ones, not its control plane); no
   such target fails the step, saying how to register one.
-
-`deploy2env` needs KubeVela's `env-binding` policy, which KubeVela itself has removed; Vessel refuses it
-at submit, naming `deploy` with `topology` and `override` policies as the replacement.
+(`deploy2env`, the last of them, delivers one env of an `envbinding` policy: `deploy2env.py`.)
 """
 
 from __future__ import annotations
