@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -49,6 +50,7 @@ class ServerProcess:
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
     env: dict[str, str] = field(default_factory=dict)  # more environment (VESSEL_DATABASE_URL, …)
+    tls: ssl.SSLContext | None = None  # talk HTTPS, trusting what this context trusts
     log: Path = field(init=False)
 
     def __post_init__(self) -> None:
@@ -56,7 +58,7 @@ class ServerProcess:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls is not None else 'http'}://127.0.0.1:{self.port}"
 
     def start(self, *args: str) -> ServerProcess:
         env = {**os.environ, "VESSEL_HOME": str(self.home)}
@@ -102,7 +104,7 @@ class ServerProcess:
         data = body.encode() if isinstance(body, str) else body
         request = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
         try:
-            with urllib.request.urlopen(request, timeout=10) as answer:
+            with urllib.request.urlopen(request, timeout=10, context=self.tls) as answer:
                 return Answer(answer.status, dict(answer.headers), answer.read())
         except urllib.error.HTTPError as error:
             return Answer(error.code, dict(error.headers), error.read())

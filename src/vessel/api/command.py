@@ -1,4 +1,4 @@
-"""`vessel server [--listen HOST:PORT]` and `vessel server init --user NAME`.
+"""`vessel server [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE]` and `vessel server init --user NAME`.
 
 FastAPI and uvicorn are imported only when the server starts, so the rest of the `vessel` command works
 without the `server` extra; without it, `vessel server` says what to install.
@@ -6,6 +6,8 @@ without the `server` extra; without it, `vessel server` says what to install.
 
 from __future__ import annotations
 
+import ssl
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -33,6 +35,23 @@ def parse_listen(listen: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
+def tls_files(cert: Path | None, key: Path | None) -> tuple[str, str] | None:
+    """Neither option: None (plain HTTP). Both: the pair, loaded here — readable, and the key the
+    certificate's — before the store is opened or anything listens, so a bad file is one error naming
+    the options rather than a traceback from uvicorn. (One without the other is refused before this.)"""
+    if cert is None or key is None:
+        return None
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
+    except (OSError, ssl.SSLError) as exc:  # ssl.SSLError first: it is an OSError too
+        reason = str(exc) if isinstance(exc, ssl.SSLError) else (exc.strerror or str(exc))
+        raise ValidationError(
+            f"--tls-cert {cert} / --tls-key {key}: cannot be loaded: {reason}",
+            hint="a PEM certificate and the PEM private key that belongs to it, both readable",
+        ) from None
+    return str(cert), str(key)
+
+
 @app.callback(invoke_without_command=True)
 def server(
     ctx: typer.Context,
@@ -44,13 +63,23 @@ def server(
     bad_tokens: Annotated[
         int, typer.Option(min=1, help="Bad tokens an address may send per minute before it gets 429.")
     ] = 10,
+    tls_cert: Annotated[
+        Path | None, typer.Option(help="PEM certificate (chain) to serve HTTPS with; needs --tls-key.")
+    ] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="PEM private key of --tls-cert.")] = None,
 ) -> None:
     """Serve the API and run the controller loop until SIGTERM or Ctrl-C."""
     if ctx.invoked_subcommand is not None:
         return
+    if (tls_cert is None) != (tls_key is None):
+        missing = "--tls-key" if tls_key is None else "--tls-cert"
+        given = "--tls-cert" if tls_key is None else "--tls-key"
+        typer.echo(f"error: {given} needs {missing} too (both to serve HTTPS, or neither)", err=True)
+        raise typer.Exit(2)
     try:
         host, port = parse_listen(listen)
         check_interval(interval)
+        tls = tls_files(tls_cert, tls_key)
         from vessel.api.server import Server, configure_logging
         from vessel.api.state import Settings
     except VesselError as exc:
@@ -65,7 +94,7 @@ def server(
         raise _fail(exc) from None
     try:
         settings = Settings(metrics_need_token=metrics_token, interval=interval, bad_token_limit=bad_tokens)
-        code = Server(store, host, port, settings).run()
+        code = Server(store, host, port, settings, tls=tls).run()
     finally:
         store.close()
     raise typer.Exit(code)

@@ -63,7 +63,9 @@ class _Uvicorn(uvicorn.Server):
 
 
 class Server:
-    def __init__(self, store: Store, host: str, port: int, settings: Settings):
+    def __init__(
+        self, store: Store, host: str, port: int, settings: Settings, tls: tuple[str, str] | None = None
+    ):
         self.store = store
         self.settings = settings
         # The enabled addons' definitions as they are at start (docs/addons.md: a restart sees new ones).
@@ -73,8 +75,16 @@ class Server:
         self.state = ServerState(self.controller, self.metrics, settings)
         self.stopping = self.state.stopping
         self.loop_failed: BaseException | None = None
+        cert, key = tls if tls is not None else (None, None)  # HTTPS with both, plain HTTP without
         config = uvicorn.Config(
-            create_app(self.state), host=host, port=port, log_level="info", access_log=False, lifespan="off"
+            create_app(self.state),
+            host=host,
+            port=port,
+            log_level="info",
+            access_log=False,
+            lifespan="off",
+            ssl_certfile=cert,
+            ssl_keyfile=key,
         )
         self.http = _Uvicorn(config, self.stopping.set)
 
