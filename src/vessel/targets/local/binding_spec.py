@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from vessel.errors import NotFoundError
 from vessel.home import private_directory
-from vessel.model import secret_files
+from vessel.model import redaction, secret_files
 
 IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")  # a PostgreSQL database/role, a Redis user and prefix
 KEEP, DROP = "keep", "drop"
@@ -22,6 +24,17 @@ class Binding:
     secret: str  # VESSEL_HOME/secrets/<secret>/<KEY>
     on_delete: str  # keep | drop
     where: str  # the field path, for messages
+
+
+def kept_password(binding: Binding, key: str) -> str:
+    """The binding's stored password (secret `key`), or a new one: the first binding, or after its file
+    was removed. A new one is known to redaction at once, before anything could print it."""
+    try:
+        return secret_files.read(binding.secret, key)
+    except NotFoundError:
+        password = secrets.token_urlsafe(24)
+        redaction.remember(password)
+        return password
 
 
 def write_secret(binding: Binding, values: dict[str, str]) -> None:

@@ -17,14 +17,13 @@ and the secret files; otherwise all three are kept, and binding again finds them
 
 from __future__ import annotations
 
-import secrets
 import shutil
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from vessel.errors import Location, NotFoundError, TargetRejectedError, TargetUnavailableError
-from vessel.model import redaction, secret_files
-from vessel.targets.local.binding_spec import Binding, write_secret
+from vessel.model import secret_files
+from vessel.targets.local.binding_spec import Binding, kept_password, write_secret
 from vessel.targets.local.postgresql.instance import instance
 
 if TYPE_CHECKING:
@@ -38,7 +37,7 @@ def ensure(binding: Binding) -> None:
     """Create what is missing (role, database, secret files); TargetUnavailableError while the instance
     does not answer (retried), TargetRejectedError when it was never started."""
     port = _port(binding)
-    password = _password(binding)
+    password = kept_password(binding, "PGPASSWORD")
     with _superuser(binding) as conn:
         _role(conn, binding.name, password)
         _database(conn, binding.name)
@@ -84,16 +83,6 @@ def _superuser(binding: Binding) -> psycopg.Connection[tuple[object, ...]]:
             f" {str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__}",
             hint="vessel status addon-postgresql -n vessel-system",
         ) from None
-
-
-def _password(binding: Binding) -> str:
-    """The stored password, or a new one (the first binding, or after its file was removed)."""
-    try:
-        return secret_files.read(binding.secret, "PGPASSWORD")
-    except NotFoundError:
-        password = secrets.token_urlsafe(24)
-        redaction.remember(password)
-        return password
 
 
 def _role(conn: psycopg.Connection[tuple[object, ...]], name: str, password: str) -> None:

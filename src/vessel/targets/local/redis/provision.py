@@ -14,13 +14,12 @@ the user and removes the secret files; otherwise all are kept.
 
 from __future__ import annotations
 
-import secrets
 import shutil
 from urllib.parse import quote
 
 from vessel.errors import Location, NotFoundError, TargetRejectedError, TargetUnavailableError
-from vessel.model import redaction, secret_files
-from vessel.targets.local.binding_spec import Binding, write_secret
+from vessel.model import secret_files
+from vessel.targets.local.binding_spec import Binding, kept_password, write_secret
 from vessel.targets.local.redis.instance import HOST, instance
 from vessel.targets.local.redis.resp import Connection
 
@@ -30,7 +29,7 @@ SCAN_COUNT = 1000
 
 def ensure(binding: Binding) -> None:
     port = _port(binding)
-    password = _password(binding)
+    password = kept_password(binding, "REDIS_PASSWORD")
     prefix = f"{binding.name}:"
     with _admin(binding) as conn:
         conn.call(
@@ -74,12 +73,3 @@ def _admin(binding: Binding) -> Connection:
             f"redis user {binding.name!r}: the shared Redis instance is not answering: {exc}",
             hint="vessel status addon-redis -n vessel-system",
         ) from None
-
-
-def _password(binding: Binding) -> str:
-    try:
-        return secret_files.read(binding.secret, "REDIS_PASSWORD")
-    except NotFoundError:
-        password = secrets.token_urlsafe(24)
-        redaction.remember(password)
-        return password
