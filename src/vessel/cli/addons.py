@@ -44,12 +44,22 @@ def registry_add(
     url: Annotated[
         str | None, typer.Option("--url", help="An HTTP(S) index: URL of index.yaml or of its folder.")
     ] = None,
+    git: Annotated[
+        str | None, typer.Option("--git", help="A Git repository of addon directories (URL or path).")
+    ] = None,
+    ref: Annotated[
+        str | None,
+        typer.Option("--ref", help="With --git: the tag, branch or commit to pin (recorded as a commit)."),
+    ] = None,
 ) -> None:
-    """Add a registry: a local directory of addon directories (NAME/ or NAME/VERSION/), or an HTTP index
-    of checksummed archives."""
+    """Add a registry: a local directory of addon directories (NAME/ or NAME/VERSION/), a Git repository
+    laid out the same way at a pinned commit, or an HTTP index of checksummed archives."""
     with reporting(), controller() as ctl:
-        registries.add_registry(ctl.store, name, path=path, url=url, now=ctl.clock.now())
-    out.print(f"addon registry {name} added")
+        added = registries.add_registry(
+            ctl.store, name, path=path, url=url, git=git, ref=ref, now=ctl.clock.now()
+        )
+    pinned = f" at commit {added.location.rpartition('#')[2]}" if added.kind == "git" else ""
+    out.print(f"addon registry {name} added{pinned}")
 
 
 @registry_app.command("list")
