@@ -6,23 +6,28 @@ the same definition, and renders each addon's Application — all before anythin
 then stores the whole plan in one transaction. The caller (the CLI, later the API) delivers the
 rendered Applications through the controller, the same way `vessel up` does.
 
+`prepare_upgrade` is the same for an enabled addon moving to another version: its parameters are kept
+(with `--set` on top, checked against the new version's schema), and so are the targets it was placed
+on; going to an older version is refused unless asked for. `--target` places the addon's Application on
+named targets, each checked to exist and to be of a type the addon supports.
+
 `disable` is refused while an application's current revision uses one of the addon's definitions, or
 while another enabled addon depends on it (unless forced); the users are named.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from vessel import __version__
-from vessel.addons.application import application_key, render_application
+from vessel.addons.application import application_key, placed_on, render_application
 from vessel.addons.catalog import Catalog, catalog
 from vessel.addons.installed import definitions_of_records
 from vessel.addons.package import AddonPackage
 from vessel.addons.resolve import Enabled, plan
-from vessel.addons.semver import Constraint, parse_constraint
+from vessel.addons.semver import Constraint, parse_constraint, parse_version
 from vessel.definitions.definition import Definition
 from vessel.errors import ConflictError, Location, NotFoundError, ValidationError
 from vessel.model.application import Application
@@ -53,8 +58,62 @@ def parse_spec(spec: str) -> tuple[str, Constraint]:
     return name, constraint
 
 
-def prepare(store: Store, spec: str, sets: Mapping[str, Any], now: float) -> EnablePlan:
+def prepare(
+    store: Store,
+    spec: str,
+    sets: Mapping[str, Any],
+    now: float,
+    *,
+    targets: Sequence[str] = (),
+    target_types: Mapping[str, str] | None = None,
+) -> EnablePlan:
+    """Everything enabling `spec` does, worked out and checked. `targets` place the addon named (its
+    dependencies go where their Applications say); `target_types` are the registered targets' render
+    types by name, which `targets` are checked against."""
     name, constraint = parse_spec(spec)
+    return _prepare(store, name, constraint, sets, now, Placement(targets, target_types or {}))
+
+
+def prepare_upgrade(
+    store: Store,
+    spec: str,
+    sets: Mapping[str, Any],
+    now: float,
+    *,
+    allow_downgrade: bool = False,
+    targets: Sequence[str] = (),
+    target_types: Mapping[str, str] | None = None,
+) -> EnablePlan:
+    """Upgrading the enabled addon `spec` names to the newest version its constraint allows (any: the
+    newest on offer), keeping its parameters (`sets` on top) and its targets (unless `targets` are
+    given); dependencies it now needs are enabled first, enabled ones must already satisfy it."""
+    name, constraint = parse_spec(spec)
+    current = enabled_addon(store, name)
+    chosen = catalog(AddonStore(store).registries()).choose(name, constraint, "")
+    _check_direction(current.version, chosen.version, allow_downgrade)
+    kept = targets or _placed(store, current)
+    merged = _merge(current.parameters, sets)
+    planned = _prepare(
+        store,
+        name,
+        parse_constraint(f"={chosen.version}") or constraint,
+        merged,
+        now,
+        Placement(kept, target_types or {}),
+    )
+    _check_still_defined(store, current, planned.records[-1])
+    return planned
+
+
+@dataclass(frozen=True)
+class Placement:
+    targets: Sequence[str]
+    types: Mapping[str, str]  # registered target -> render type
+
+
+def _prepare(
+    store: Store, name: str, constraint: Constraint, sets: Mapping[str, Any], now: float, placement: Placement
+) -> EnablePlan:
     addons = AddonStore(store)
     found = catalog(addons.registries())
     enabled = {r.name: r for r in addons.enabled()}
@@ -63,13 +122,79 @@ def prepare(store: Store, spec: str, sets: Mapping[str, Any], now: float) -> Ena
     records, apps = [], []
     for i, package in enumerate(packages):
         registry = entries[i].registry
-        parameters = _parameters(package, sets if package.name == name else {})
-        app = render_application(package, parameters)
+        root = package.name == name
+        parameters = _parameters(package, sets if root else {})
+        targets = _check_targets(package, placement) if root else ()
+        app = render_application(package, parameters, targets)
         apps.extend([app] if app else [])
         records.append(_record(package, registry, parameters, app, now + i * 1e-6))
     installed = {**enabled, **{r.name: r for r in records}}
     _check_unique_definitions(installed.values())
     return EnablePlan(tuple(records), tuple(apps), tuple(installed.values()))
+
+
+def _check_still_defined(store: Store, current: AddonRecord, new: AddonRecord) -> None:
+    """A version that drops a definition applications use would break their next revision: refused."""
+    kept = {(d.kind, d.name) for d in definitions_of_records([new])}
+    dropped = [d for d in definitions_of_records([current]) if (d.kind, d.name) not in kept]
+    for definition in dropped:
+        used_by = [
+            u for u in AddonStore(store).users([definition.digest]) if "/".join(u) != current.application
+        ]
+        if used_by:
+            apps = ", ".join(f"{ns}/{app}" for ns, app in used_by)
+            raise ConflictError(
+                f"addon {new.name}@{new.version} no longer defines {definition.kind.value} "
+                f"{definition.name!r}, which applications {apps} use",
+                hint="change those applications first, or choose a version that still defines it",
+            )
+
+
+def _check_direction(current: str, chosen: str, allow_downgrade: bool) -> None:
+    old, new = parse_version(current), parse_version(chosen)
+    if old is None or new is None or new.key() >= old.key() or allow_downgrade:
+        return
+    raise ConflictError(
+        f"addon upgrade would go from {current} down to {chosen}: refused",
+        hint="ask for a version at least as new, or pass --allow-downgrade",
+    )
+
+
+def _check_targets(package: AddonPackage, placement: Placement) -> tuple[str, ...]:
+    supported = package.metadata.targets
+    for i, target in enumerate(placement.targets):
+        where = Location("--target", path=f"[{i}]")
+        if target not in placement.types:
+            known = ", ".join(sorted(placement.types)) or "none"
+            raise NotFoundError(
+                f"--target {target!r} is not a registered target", where, hint=f"registered: {known}"
+            )
+        kind = placement.types[target]
+        if supported and kind not in supported:
+            raise ValidationError(
+                f"addon {package.label} supports {', '.join(supported)} targets; "
+                f"{target!r} is a {kind} target",
+                where,
+            )
+    if placement.targets and package.application is None:
+        raise ValidationError(f"addon {package.label} delivers no Application: --target has nothing to place")
+    return tuple(dict.fromkeys(placement.targets))
+
+
+def _placed(store: Store, record: AddonRecord) -> list[str]:
+    if record.application is None:
+        return []
+    namespace, _, app_name = record.application.partition("/")
+    app = store.app(namespace, app_name)
+    return placed_on(store.revision(app.id, app.revision).spec) if app is not None else []
+
+
+def _merge(kept: Mapping[str, Any], sets: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(kept)
+    for key, value in sets.items():
+        old = merged.get(key)
+        merged[key] = _merge(old, value) if isinstance(old, dict) and isinstance(value, dict) else value
+    return merged
 
 
 def commit(store: Store, planned: EnablePlan) -> None:

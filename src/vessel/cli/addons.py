@@ -8,8 +8,9 @@ delivers a file.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -18,7 +19,7 @@ from rich.text import Text
 from vessel.addons import enable as addons
 from vessel.addons import registries
 from vessel.addons.catalog import Catalog
-from vessel.addons.enable import AddonRecord
+from vessel.addons.enable import AddonRecord, EnablePlan
 from vessel.addons.settings import parse_sets
 from vessel.cli.delete import _delete_until
 from vessel.cli.output import View, ViewOption, show
@@ -27,6 +28,9 @@ from vessel.cli.session import controller
 from vessel.cli.waiting import DEFAULT_TIMEOUT, OK_PHASES, Timeout, drive, timeout_seconds
 from vessel.controller.manifests import check_renders
 from vessel.definitions.registry import build_registry, directories_from_env
+
+if TYPE_CHECKING:
+    from vessel.controller.controller import Controller
 
 app = typer.Typer(
     help="Addons: packages of definitions and services that extend the platform.", no_args_is_help=True
@@ -164,30 +168,87 @@ def _show_table(doc: dict[str, Any]) -> None:
         out.print(Text(doc["readme"]))
 
 
+Sets = Annotated[
+    list[str] | None, typer.Option("--set", help="parameter=value (dotted keys nest; YAML values).")
+]
+Targets = Annotated[
+    list[str] | None,
+    typer.Option("--target", help="A target to deliver the addon's Application to (repeat for more)."),
+]
+
+
 @app.command("enable")
 def enable(
     spec: Annotated[str, typer.Argument(help="NAME or NAME@VERSION (a version or a constraint).")],
-    set_: Annotated[
-        list[str] | None, typer.Option("--set", help="parameter=value (dotted keys nest; YAML values).")
-    ] = None,
+    set_: Sets = None,
+    target: Targets = None,
     timeout: Timeout = DEFAULT_TIMEOUT,
 ) -> None:
-    """Enable an addon and, first, the addons it depends on; deliver its Application if it has one."""
+    """Enable an addon and, first, the addons it depends on; deliver its Application if it has one (to
+    the default target, or to each --target)."""
     with reporting(), controller() as ctl:
         timeout_seconds(timeout)
-        planned = addons.prepare(ctl.store, spec, parse_sets(set_ or []), ctl.clock.now())
-        registry = build_registry(directories_from_env(), installed=planned.definitions())
-        for application in planned.applications:
-            check_renders(application, registry, ctl.targets)
-        addons.commit(ctl.store, planned)
-        for record in planned.records:
-            out.print(f"addon {record.name}@{record.version} enabled")
-        results = []
-        for application in planned.applications:
-            submitted = ctl.submit(application, registry)
-            results.append(drive(ctl, submitted.app, timeout))
-    if not all(r.phase in OK_PHASES for r in results):
+        planned = addons.prepare(
+            ctl.store, spec, parse_sets(set_ or []), ctl.clock.now(), **_placement(ctl, target)
+        )
+        ok = _deliver(ctl, planned, timeout, lambda r: f"addon {r.name}@{r.version} enabled")
+    if not ok:
         raise typer.Exit(1)
+
+
+@app.command("upgrade")
+def upgrade(
+    spec: Annotated[str, typer.Argument(help="NAME or NAME@VERSION (default: the newest on offer).")],
+    set_: Sets = None,
+    target: Targets = None,
+    allow_downgrade: Annotated[
+        bool, typer.Option("--allow-downgrade", help="Allow going to an older version.")
+    ] = False,
+    timeout: Timeout = DEFAULT_TIMEOUT,
+) -> None:
+    """Move an enabled addon to another version, keeping its parameters (--set changes some) and its
+    targets (--target replaces them); dependencies it now needs are enabled first. Nothing changes when
+    anything is wrong."""
+    with reporting(), controller() as ctl:
+        timeout_seconds(timeout)
+        name, _ = addons.parse_spec(spec)
+        before = addons.enabled_addon(ctl.store, name).version
+        planned = addons.prepare_upgrade(
+            ctl.store,
+            spec,
+            parse_sets(set_ or []),
+            ctl.clock.now(),
+            allow_downgrade=allow_downgrade,
+            **_placement(ctl, target),
+        )
+
+        def said(r: AddonRecord) -> str:
+            moved = f"upgraded from {before}" if r.version != before else "kept at this version"
+            return f"addon {r.name}@{r.version} {moved if r.name == name else 'enabled'}"
+
+        ok = _deliver(ctl, planned, timeout, said)
+    if not ok:
+        raise typer.Exit(1)
+
+
+def _placement(ctl: Controller, target: list[str] | None) -> dict[str, Any]:
+    types = {info.name: ctl.targets.render_type(info.name) for info in ctl.targets.infos()}
+    return {"targets": target or (), "target_types": types}
+
+
+def _deliver(ctl: Controller, planned: EnablePlan, timeout: str, said: Callable[[AddonRecord], str]) -> bool:
+    """Check that each Application renders where it goes, store the plan, deliver; all delivered well?"""
+    registry = build_registry(directories_from_env(), installed=planned.definitions())
+    for application in planned.applications:
+        check_renders(application, registry, ctl.targets)
+    addons.commit(ctl.store, planned)
+    for record in planned.records:
+        out.print(said(record))
+    results = []
+    for application in planned.applications:
+        submitted = ctl.submit(application, registry)
+        results.append(drive(ctl, submitted.app, timeout))
+    return all(r.phase in OK_PHASES for r in results)
 
 
 @app.command("disable")
