@@ -128,5 +128,6 @@ def test_a_version_dropping_a_definition_in_use_changes_nothing(env: Path) -> No
     write_addon(env / "registry", "greetings", "1.2.0", component="salutation", per_version=True)
     refused(
         "greetings@1.2.0",
-        saying="no longer defines ComponentDefinition 'greeting', which applications default/hello, vessel-system/addon-banner use",
+        saying="no longer defines ComponentDefinition 'greeting', which applications default/hello, "
+        "vessel-system/addon-banner use",
     )
