@@ -19,6 +19,7 @@ import pytest
 from fastapi.routing import APIRoute
 
 from project_fixtures import ROLES, app_yaml, prepare, started, status_only
+from vessel.addons import enable as addons
 from vessel.api.app import create_app
 from vessel.api.permissions import ROUTES, Rule
 from vessel.controller.projects import add_member
@@ -38,6 +39,8 @@ WHO_MAY = {  # the documented matrix: permission -> roles allowed
     "workflow.approve": WRITERS,
     "project.manage": frozenset({"admin", "owner"}),
     "target.admin": ADMINS,
+    "addon.admin": ADMINS,
+    "addon.read": EVERYONE,
     "project.create": ADMINS,
     "audit.read": ADMINS,
     "target.read": EVERYONE,
@@ -77,6 +80,8 @@ def _call(index: int, method: str, path: str, role: str) -> tuple[str, str | Non
         .replace("{project}", "team")
         .replace("{user}", f"spare-{role}")
     )
+    if path.startswith("/api/v1/addons/"):  # the built-in `bindings`: enabled, disabled, enabled again
+        filled = filled.replace("{name}", "bindings")
     if path.startswith("/api/v1/targets/"):
         filled = filled.replace("{name}", "mem" if method == "PUT" else f"gone-{role}")
     filled = filled.replace("/definitions/{name}", "/definitions/webservice").replace("{name}", own)
@@ -85,6 +90,8 @@ def _call(index: int, method: str, path: str, role: str) -> tuple[str, str | Non
         ("POST", "/api/v1/dry-run"): app_yaml("dry"),
         ("POST", "/api/v1/targets"): json.dumps({"name": f"new-{role}", "type": "memory"}),
         ("POST", "/api/v1/projects"): json.dumps({"name": f"p-{role}"}),
+        ("POST", "/api/v1/addons/{name}/enable"): "{}",
+        ("POST", "/api/v1/addons/{name}/upgrade"): "{}",
         ("POST", "/api/v1/projects/{project}/members"): json.dumps({"user": "spare", "role": "viewer"}),
     }
     if path == "/api/v1/stats":
@@ -98,6 +105,7 @@ def _prepare_objects(home: Path) -> None:
         for role in ROLES:
             store.add_target(TargetInfo(f"gone-{role}", "memory", {}, {}), default=False, now=time.time())
             add_member(store, "team", f"spare-{role}", "viewer", time.time(), actor="test")
+        addons.commit(store, addons.prepare(store, "bindings", {}, time.time()))  # for DELETE to disable
     finally:
         store.close()
 

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 
 from vessel import __version__
 from vessel.api import (
+    addons,
     applications,
     audit,
     definitions,
@@ -52,6 +53,7 @@ def create_app(state: ServerState) -> FastAPI:
     app.include_router(targets.readers)
     app.include_router(targets.admins)
     app.include_router(definitions.router)
+    app.include_router(addons.router)
     app.include_router(events.router)
     app.include_router(stats.router)
     app.include_router(audit.router)

@@ -8,8 +8,8 @@ without): the permission it needs and where that permission is judged.
 | app.read, project.read | yes | yes | yes | yes | 404 |
 | app.write, workflow.operate, workflow.approve | yes | yes | yes | 403 | 404 |
 | project.manage | yes | yes | 403 | 403 | 404 |
-| target.admin, project.create, audit.read, stats.all | yes | 403 | 403 | 403 | 403 |
-| target.read, definition.read, app.render | every user with a token |
+| target.admin, addon.admin, project.create, audit.read, stats.all | yes | 403 | 403 | 403 | 403 |
+| target.read, definition.read, addon.read, app.render | every user with a token |
 
 `admin` is a user's flag (`vessel user add --admin`); the other roles are per project, and a project
 owns namespaces: an application is in the project owning its namespace. Judged where:
@@ -25,7 +25,8 @@ owns namespaces: an application is in the project owning its namespace. Judged w
   whose workflow would deliver to a target its project may not use (naming the project's targets).
 - `user`: any valid token; lists (`GET /applications`, `GET /projects`) show only what the caller's
   projects hold (`visible_namespaces`, `visible_projects`).
-- `platform`: admins only (403 for everyone else: targets, projects, the audit log are the platform's).
+- `platform`: admins only (403 for everyone else: targets, addons, projects, the audit log are the
+  platform's).
 """
 
 from __future__ import annotations
@@ -56,11 +57,13 @@ ROLES_FOR = {  # permission -> the project roles that have it (admins have every
     "workflow.approve": WRITE,
     "project.manage": MANAGE,
     "target.admin": NOBODY,
+    "addon.admin": NOBODY,
     "project.create": NOBODY,
     "audit.read": NOBODY,
     "stats.all": NOBODY,
     "target.read": READ,
     "definition.read": READ,
+    "addon.read": READ,
     "app.render": READ,
 }
 
@@ -99,6 +102,12 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("DELETE", "/api/v1/targets/{name}"): Rule("target.admin", "platform"),
     ("GET", "/api/v1/definitions"): Rule("definition.read", "user"),
     ("GET", "/api/v1/definitions/{name}"): Rule("definition.read", "user"),
+    ("GET", "/api/v1/addons"): Rule("addon.read", "user"),
+    ("GET", "/api/v1/addons/{name}"): Rule("addon.read", "user"),
+    ("GET", "/api/v1/addon-status"): Rule("addon.read", "user"),
+    ("POST", "/api/v1/addons/{name}/enable"): Rule("addon.admin", "platform"),
+    ("POST", "/api/v1/addons/{name}/upgrade"): Rule("addon.admin", "platform"),
+    ("DELETE", "/api/v1/addons/{name}"): Rule("addon.admin", "platform"),
     ("GET", "/api/v1/audit"): Rule("audit.read", "platform"),
     ("POST", "/api/v1/projects"): Rule("project.create", "platform"),
     ("GET", "/api/v1/projects"): Rule("project.read", "user"),

@@ -8,7 +8,6 @@ delivers a file.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -18,19 +17,17 @@ from rich.text import Text
 
 from vessel.addons import enable as addons
 from vessel.addons import registries
-from vessel.addons.catalog import Catalog
-from vessel.addons.enable import AddonRecord, EnablePlan
 from vessel.addons.settings import parse_sets
 from vessel.cli.delete import _delete_until
 from vessel.cli.output import View, ViewOption, show
 from vessel.cli.report import err, out, reporting, styled
 from vessel.cli.session import controller
 from vessel.cli.waiting import DEFAULT_TIMEOUT, OK_PHASES, Timeout, drive, timeout_seconds
-from vessel.controller.manifests import check_renders
-from vessel.definitions.registry import build_registry, directories_from_env
+from vessel.controller import addons as operations
 
 if TYPE_CHECKING:
     from vessel.controller.controller import Controller
+    from vessel.store.records import AppRecord
 
 app = typer.Typer(
     help="Addons: packages of definitions and services that extend the platform.", no_args_is_help=True
@@ -87,34 +84,10 @@ def registry_remove(name: str) -> None:
 def list_(output: ViewOption = View.table) -> None:
     """Every addon the registries offer, and the enabled ones, with versions."""
     with reporting(), controller() as ctl:
-        found = addons.available(ctl.store)
-        enabled = {r.name: r for r in addons.enabled(ctl.store, files=False)}
-    doc = _listing(found, enabled)
+        doc, found = operations.listing(ctl)
     show(doc, output, _list_table)
     for problem in found.problems:
         err.print(styled("warning: ", "yellow", f"{problem}"))
-
-
-def _listing(found: Catalog, enabled: dict[str, AddonRecord]) -> list[dict[str, Any]]:
-    rows = []
-    for name in sorted({*found.entries, *enabled}):
-        versions = found.versions(name)
-        record = enabled.get(name)
-        newest = found.entries[name][versions[0]] if versions else None
-        rows.append(
-            {
-                "name": name,
-                "versions": versions,
-                "enabled": record.version if record else None,
-                "registry": record.registry if record else newest.registry if newest else "",
-                "description": newest.description if newest else _description(record),
-            }
-        )
-    return rows
-
-
-def _description(record: AddonRecord | None) -> str:
-    return str(record.metadata.get("description", "")) if record else ""
 
 
 def _list_table(doc: list[dict[str, Any]]) -> None:
@@ -131,24 +104,7 @@ def show_(
 ) -> None:
     """An addon's metadata, parameters and README."""
     with reporting(), controller() as ctl:
-        name, constraint = addons.parse_spec(spec)
-        found = addons.available(ctl.store)
-        package = found.package(found.choose(name, constraint, ""))
-    fields = package.parameters().fields()
-    doc = {
-        **package.metadata.to_json(),
-        "parameters": [
-            {
-                "name": f.name,
-                "type": f.type,
-                "required": f.required,
-                "default": f.default,
-                "description": f.description,
-            }
-            for f in fields
-        ],
-        "readme": package.readme,
-    }
+        doc = operations.show(ctl, spec)
     show(doc, output, _show_table)
 
 
@@ -188,10 +144,10 @@ def enable(
     the default target, or to each --target)."""
     with reporting(), controller() as ctl:
         timeout_seconds(timeout)
-        planned = addons.prepare(
-            ctl.store, spec, parse_sets(set_ or []), ctl.clock.now(), **_placement(ctl, target)
-        )
-        ok = _deliver(ctl, planned, timeout, lambda r: f"addon {r.name}@{r.version} enabled")
+        planned, submitted = operations.enable(ctl, spec, parse_sets(set_ or []), target or ())
+        for record in planned.records:
+            out.print(f"addon {record.name}@{record.version} enabled")
+        ok = _drive_all(ctl, submitted, timeout)
     if not ok:
         raise typer.Exit(1)
 
@@ -213,42 +169,21 @@ def upgrade(
         timeout_seconds(timeout)
         name, _ = addons.parse_spec(spec)
         before = addons.enabled_addon(ctl.store, name).version
-        planned = addons.prepare_upgrade(
-            ctl.store,
-            spec,
-            parse_sets(set_ or []),
-            ctl.clock.now(),
-            allow_downgrade=allow_downgrade,
-            **_placement(ctl, target),
+        planned, submitted = operations.upgrade(
+            ctl, spec, parse_sets(set_ or []), target or (), allow_downgrade=allow_downgrade
         )
-
-        def said(r: AddonRecord) -> str:
+        for r in planned.records:
             moved = f"upgraded from {before}" if r.version != before else "kept at this version"
-            return f"addon {r.name}@{r.version} {moved if r.name == name else 'enabled'}"
-
-        ok = _deliver(ctl, planned, timeout, said)
+            out.print(f"addon {r.name}@{r.version} {moved if r.name == name else 'enabled'}")
+        ok = _drive_all(ctl, submitted, timeout)
     if not ok:
         raise typer.Exit(1)
 
 
-def _placement(ctl: Controller, target: list[str] | None) -> dict[str, Any]:
-    types = {info.name: ctl.targets.render_type(info.name) for info in ctl.targets.infos()}
-    return {"targets": target or (), "target_types": types}
-
-
-def _deliver(ctl: Controller, planned: EnablePlan, timeout: str, said: Callable[[AddonRecord], str]) -> bool:
-    """Check that each Application renders where it goes, store the plan, deliver; all delivered well?"""
-    registry = build_registry(directories_from_env(), installed=planned.definitions())
-    for application in planned.applications:
-        check_renders(application, registry, ctl.targets)
-    addons.commit(ctl.store, planned)
-    for record in planned.records:
-        out.print(said(record))
-    results = []
-    for application in planned.applications:
-        submitted = ctl.submit(application, registry)
-        results.append(drive(ctl, submitted.app, timeout))
-    return all(r.phase in OK_PHASES for r in results)
+def _drive_all(ctl: Controller, submitted: list[AppRecord], timeout: str) -> bool:
+    """Drive each submitted Application until it settles (each, even after one failed); did all deliver?"""
+    phases = [drive(ctl, app, timeout).phase for app in submitted]
+    return all(phase in OK_PHASES for phase in phases)
 
 
 @app.command("disable")
@@ -256,12 +191,11 @@ def disable(name: str, force: Force = False, timeout: Timeout = DEFAULT_TIMEOUT)
     """Disable an addon: refused while applications use its definitions (unless --force)."""
     with reporting(), controller() as ctl:
         record = addons.check_disable(ctl.store, name, force=force)
-        if record.application is not None:
-            own = ctl.store.app(*_split(record.application))
-            if own is not None and not _delete_until(ctl, own, True, timeout_seconds(timeout) or 0.0):
-                err.print(f"{record.application}: not deleted yet; the addon stays enabled")
-                raise typer.Exit(1)
-        addons.disable(ctl.store, name)
+        own = operations.own_application(ctl, record)
+        if own is not None and not _delete_until(ctl, own, True, timeout_seconds(timeout) or 0.0):
+            err.print(f"{record.application}: not deleted yet; the addon stays enabled")
+            raise typer.Exit(1)
+        operations.disable(ctl, name)
     out.print(f"addon {name} disabled")
 
 
@@ -269,20 +203,7 @@ def disable(name: str, force: Force = False, timeout: Timeout = DEFAULT_TIMEOUT)
 def status(output: ViewOption = View.table) -> None:
     """The enabled addons: version, registry, their Application's phase, and who uses them."""
     with reporting(), controller() as ctl:
-        doc: list[dict[str, Any]] = []
-        for record in addons.enabled(ctl.store):
-            own = ctl.store.app(*_split(record.application)) if record.application else None
-            doc.append(
-                {
-                    "name": record.name,
-                    "version": record.version,
-                    "registry": record.registry,
-                    "parameters": record.parameters,
-                    "application": record.application,
-                    "phase": str(own.phase) if own else None,
-                    "usedBy": [f"{ns}/{n}" for ns, n in addons.users(ctl.store, record)],
-                }
-            )
+        doc = operations.status(ctl)
     rows = [
         [
             str(d["name"]),
@@ -299,11 +220,6 @@ def status(output: ViewOption = View.table) -> None:
         output,
         lambda _: _table(["NAME", "VERSION", "REGISTRY", "APPLICATION", "PHASE", "USED BY"], rows),
     )
-
-
-def _split(application: str) -> tuple[str, str]:
-    namespace, _, name = application.partition("/")
-    return namespace, name
 
 
 def _shown(value: Any) -> str:

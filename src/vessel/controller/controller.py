@@ -76,6 +76,7 @@ class Controller:
         self.targets = targets or StoreTargets(store)
         # Built when first needed (`live_registry`), with the enabled addons' definitions from the store.
         self._live_registry = registry or (lambda: build_registry(installed=addon_definitions(store)))
+        self._registry_source = self._live_registry  # what `reload_definitions` builds it from again
         self.owner = owner or f"{socket.gethostname()}-{os.getpid()}"
         lease = float(os.environ.get("VESSEL_LEASE_SECONDS", LEASE_SECONDS))
         self.engine = Engine(store, self.clock, StepTable(), self.owner, lease)
@@ -94,6 +95,12 @@ class Controller:
         if not isinstance(self._live_registry, Registry):
             self._live_registry = self._live_registry()
         return self._live_registry
+
+    def reload_definitions(self) -> None:
+        """Build the live registry again at its next use: an addon was enabled, upgraded or disabled by
+        this process (a registry given whole stays as it is)."""
+        if not isinstance(self._registry_source, Registry):
+            self._live_registry = self._registry_source
 
     def close(self) -> None:
         """Release this process's leases so another process can drive its runs right away (with the store
