@@ -1,7 +1,8 @@
 """examples/shop-local end to end on the local target: with the built-in `postgresql` and `redis`
 addons enabled, `vessel up` brings the web app and the worker up bound to them, an order POSTed over
 HTTP is written to PostgreSQL and queued in Redis, and the worker marks it done — seen through HTTP
-within a bounded time. Both components share the application's one database and Redis user."""
+within a bounded time. Both components share the application's one database and Redis user, and
+`vessel status` shows the web's endpoint as it is (the binding's host is no secret)."""
 
 from __future__ import annotations
 
@@ -86,3 +87,7 @@ def test_an_order_posted_to_the_web_app_is_marked_done_by_the_worker(shop_home: 
         rows = conn.execute("SELECT item, status FROM orders").fetchall()
     assert rows == [("teapot", "done")]
     assert call(f"{base}/orders", {"item": ""})[0] == 400
+
+    # Its endpoint is shown as it is: the binding's host is not a secret (its password is).
+    shown = ok("status", "shop-local")
+    assert f"http://127.0.0.1:{port}" in shown and secret("shop-local", "PGPASSWORD") not in shown
