@@ -3,7 +3,8 @@ the one asked for), keeping the parameters it was enabled with (`--set` changes 
 it was placed on, and its Application is delivered again; a dependency the new version needs is enabled
 first. Going down is refused unless `--allow-downgrade`; an addon that is not enabled, a parameter the
 new version refuses, an enabled dependency it does not accept, or a definition it drops while
-applications use it are refused — and then nothing changes."""
+applications use it are refused — and then nothing changes. `enable` never moves an enabled addon to
+another version: that is what `upgrade` is for."""
 
 from __future__ import annotations
 
@@ -81,6 +82,16 @@ def test_an_upgrade_to_a_version_that_needs_a_new_dependency_enables_it_first(en
     said = ok("addon", "upgrade", "banner")
     assert said.index("extras@1.0.0 enabled") < said.index("banner@1.2.0 upgraded from 1.0.0")
     assert {"extras", "banner", "greetings"} <= set(status())
+
+
+def test_enable_never_moves_an_enabled_addon_to_another_version(env: Path) -> None:
+    banner_addon(env / "registry", "1.1.0")
+    before = status()
+    result = vessel("addon", "enable", "banner")
+    assert result.exit_code != 0
+    assert "addon banner is enabled at 1.0.0: enabling banner@1.1.0 would replace it" in result.output
+    assert "vessel addon upgrade banner@1.1.0" in result.output
+    assert status() == before
 
 
 def test_going_down_is_refused_unless_allowed(env: Path) -> None:

@@ -6,7 +6,9 @@ the same definition, and renders each addon's Application — all before anythin
 then stores the whole plan in one transaction. The caller (the CLI, later the API) delivers the
 rendered Applications through the controller, the same way `vessel up` does.
 
-`prepare_upgrade` is the same for an enabled addon moving to another version: its parameters are kept
+Enabling an addon that is enabled already is refused when it would choose another version (that is
+an upgrade); at the same version it is enabled again with the parameters given. `prepare_upgrade` is
+the same for an enabled addon moving to another version: its parameters are kept
 (with `--set` on top, checked against the new version's schema), and so are the targets it was placed
 on; going to an older version is refused unless asked for. `--target` places the addon's Application on
 named targets, each checked to exist and to be of a type the addon supports.
@@ -71,7 +73,15 @@ def prepare(
     dependencies go where their Applications say); `target_types` are the registered targets' render
     types by name, which `targets` are checked against."""
     name, constraint = parse_spec(spec)
-    return _prepare(store, name, constraint, sets, now, Placement(targets, target_types or {}))
+    current = next((r for r in AddonStore(store).enabled(files=False) if r.name == name), None)
+    planned = _prepare(store, name, constraint, sets, now, Placement(targets, target_types or {}))
+    chosen = planned.records[-1].version
+    if current is not None and chosen != current.version:  # moving it is `upgrade`: parameters kept
+        raise ConflictError(
+            f"addon {name} is enabled at {current.version}: enabling {name}@{chosen} would replace it",
+            hint=f"vessel addon upgrade {name}@{chosen} moves it, keeping its parameters and targets",
+        )
+    return planned
 
 
 def prepare_upgrade(
