@@ -19,7 +19,7 @@ last object to let go of it decides.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from vessel.errors import Location, TargetRejectedError
@@ -49,14 +49,15 @@ def provision_all(manifest: Mapping[str, Any]) -> None:
 
 
 Bound = set[tuple[str, str]]  # (addon, database or user name)
+BoundElsewhere = Callable[[], Bound]  # asked only when there is something to drop (it reads every object)
 
 
-def release_all(manifest: Mapping[str, Any], bound_elsewhere: Bound) -> None:
+def release_all(manifest: Mapping[str, Any], bound_elsewhere: BoundElsewhere) -> None:
     """Drop what the deleted object's `onDelete: drop` bindings provisioned, unless still bound elsewhere."""
     _release(parse(manifest), bound_elsewhere)
 
 
-def release_removed(old: Mapping[str, Any], new: Mapping[str, Any], bound_elsewhere: Bound) -> None:
+def release_removed(old: Mapping[str, Any], new: Mapping[str, Any], bound_elsewhere: BoundElsewhere) -> None:
     """Drop what the `onDelete: drop` bindings of `old` that `new` no longer has provisioned (unless still
     bound elsewhere)."""
     kept = names(new)
@@ -68,9 +69,11 @@ def names(manifest: Mapping[str, Any]) -> Bound:
     return {(addon, binding.name) for addon, binding in parse(manifest)}
 
 
-def _release(found: list[tuple[str, Binding]], bound_elsewhere: Bound) -> None:
-    for addon, binding in found:
-        if binding.on_delete == DROP and (addon, binding.name) not in bound_elsewhere:
+def _release(found: list[tuple[str, Binding]], bound_elsewhere: BoundElsewhere) -> None:
+    dropping = [(addon, binding) for addon, binding in found if binding.on_delete == DROP]
+    still_bound = bound_elsewhere() if dropping else set()
+    for addon, binding in dropping:
+        if (addon, binding.name) not in still_bound:
             (postgresql.drop if addon == "postgresql" else redis.drop)(binding)
 
 

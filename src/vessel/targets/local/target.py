@@ -31,6 +31,7 @@ manifest, for `$(VESSEL_SOURCE_DIR)` (see `source_dir`).
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import shutil
@@ -119,7 +120,8 @@ class LocalTarget:
         desired = _plain(manifest)
         with self._claimed(workload) as (directory, found), self._no_trace_if_refused(directory, found):
             if found is not None:  # bindings taken away: released first, so a failure changes nothing
-                bindings.release_removed(found.manifest, manifest, self._bound_elsewhere(directory))
+                elsewhere = functools.partial(self._bound_elsewhere, directory)
+                bindings.release_removed(found.manifest, manifest, elsewhere)
             now, run = time.time(), Pass()
             state = found or ObjectState(manifest=desired, boot_id=self._runner.boot)
             state.source_dir = source_dir or state.source_dir
@@ -204,7 +206,7 @@ class LocalTarget:
                 if left.alive:
                     raise not_ended(left.pids)
                 # `onDelete: drop`, once nothing of it still runs
-                bindings.release_all(state.manifest, self._bound_elsewhere(directory))
+                bindings.release_all(state.manifest, functools.partial(self._bound_elsewhere, directory))
             except TargetUnavailableError as exc:
                 raise TargetUnavailableError(
                     f"{key} on target {self.info.name!r} is not deleted: {exc.message}", hint=exc.hint
