@@ -27,7 +27,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from vessel.errors import NotFoundError, ValidationError
-from vessel.home import vessel_home
+from vessel.home import private_directory, vessel_home
 
 TIMEOUT_SECONDS = 60.0
 MAX_REPOSITORY_BYTES = 64 * 1024 * 1024  # the fetched objects
@@ -99,7 +99,7 @@ def _check_url(url: str) -> None:
 
 def _cache(url: str) -> Path:
     folder = vessel_home() / "addons" / "git" / hashlib.sha256(url.encode()).hexdigest()[:32]
-    folder.mkdir(parents=True, exist_ok=True)
+    private_directory(folder)
     return folder
 
 
@@ -166,7 +166,13 @@ def _git(
     repo: Path | None, *args: str, check: bool = True, text: bool = True
 ) -> subprocess.CompletedProcess[Any]:
     protocols = [f"protocol.{p}.allow=always" for p in ALLOWED_PROTOCOLS]
-    config = [x for c in ("protocol.allow=never", *protocols, "core.symlinks=false") for x in ("-c", c)]
+    settings = (
+        "protocol.allow=never",
+        *protocols,
+        "core.symlinks=false",
+        "core.sshCommand=ssh -o BatchMode=yes",
+    )
+    config = [x for c in settings for x in ("-c", c)]
     where = ["--git-dir", str(repo)] if repo is not None else []
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("GIT_")},
