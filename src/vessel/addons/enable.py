@@ -3,15 +3,13 @@
 `prepare` resolves the dependencies (`addons/resolve.py`), reads every package, checks the parameters
 against each `parameters.schema.json` (defaults filled in), checks that no two enabled addons define
 the same definition, and renders each addon's Application — all before anything changes. `commit`
-then stores the whole plan in one transaction. The caller (the CLI, later the API) delivers the
-rendered Applications through the controller, the same way `vessel up` does.
+then stores the whole plan in one transaction. The caller (`controller/addons.py`, for the CLI and
+the API) delivers the rendered Applications through the controller, the same way `vessel up` does.
 
-Enabling an addon that is enabled already is refused when it would choose another version (that is
-an upgrade); at the same version it is enabled again with the parameters given. `prepare_upgrade` is
-the same for an enabled addon moving to another version: its parameters are kept
-(with `--set` on top, checked against the new version's schema), and so are the targets it was placed
-on; going to an older version is refused unless asked for. `--target` places the addon's Application on
-named targets, each checked to exist and to be of a type the addon supports.
+Enabling an addon that is enabled already is refused when it would choose another version (that is an
+upgrade: `addons/upgrade.py`, through the same `plan_enabling`); at the same version it is enabled
+again with the parameters given. `--target` places the addon's Application on named targets, each
+checked to exist and to be of a type the addon supports.
 
 `disable` is refused while an application's current revision uses one of the addon's definitions, or
 while another enabled addon depends on it (unless forced); the users are named.
@@ -24,12 +22,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from vessel import __version__
-from vessel.addons.application import application_key, placed_on, render_application
+from vessel.addons.application import application_key, render_application
 from vessel.addons.catalog import Catalog, catalog
 from vessel.addons.installed import definitions_of_records
 from vessel.addons.package import AddonPackage
 from vessel.addons.resolve import Enabled, plan
-from vessel.addons.semver import Constraint, parse_constraint, parse_version
+from vessel.addons.semver import Constraint, parse_constraint
 from vessel.definitions.definition import Definition
 from vessel.errors import ConflictError, Location, NotFoundError, ValidationError
 from vessel.model.application import Application
@@ -74,7 +72,7 @@ def prepare(
     types by name, which `targets` are checked against."""
     name, constraint = parse_spec(spec)
     current = next((r for r in AddonStore(store).enabled(files=False) if r.name == name), None)
-    planned = _prepare(store, name, constraint, sets, now, Placement(targets, target_types or {}))
+    planned = plan_enabling(store, name, constraint, sets, now, Placement(targets, target_types or {}))
     chosen = planned.records[-1].version
     if current is not None and chosen != current.version:  # moving it is `upgrade`: parameters kept
         raise ConflictError(
@@ -84,44 +82,13 @@ def prepare(
     return planned
 
 
-def prepare_upgrade(
-    store: Store,
-    spec: str,
-    sets: Mapping[str, Any],
-    now: float,
-    *,
-    allow_downgrade: bool = False,
-    targets: Sequence[str] = (),
-    target_types: Mapping[str, str] | None = None,
-) -> EnablePlan:
-    """Upgrading the enabled addon `spec` names to the newest version its constraint allows (any: the
-    newest on offer), keeping its parameters (`sets` on top) and its targets (unless `targets` are
-    given); dependencies it now needs are enabled first, enabled ones must already satisfy it."""
-    name, constraint = parse_spec(spec)
-    current = enabled_addon(store, name)
-    chosen = catalog(AddonStore(store).registries()).choose(name, constraint, "")
-    _check_direction(current.version, chosen.version, allow_downgrade)
-    kept = targets or _placed(store, current)
-    merged = _merge(current.parameters, sets)
-    planned = _prepare(
-        store,
-        name,
-        parse_constraint(f"={chosen.version}") or constraint,
-        merged,
-        now,
-        Placement(kept, target_types or {}),
-    )
-    _check_still_defined(store, current, planned.records[-1])
-    return planned
-
-
 @dataclass(frozen=True)
 class Placement:
     targets: Sequence[str]
     types: Mapping[str, str]  # registered target -> render type
 
 
-def _prepare(
+def plan_enabling(
     store: Store, name: str, constraint: Constraint, sets: Mapping[str, Any], now: float, placement: Placement
 ) -> EnablePlan:
     addons = AddonStore(store)
@@ -143,33 +110,6 @@ def _prepare(
     return EnablePlan(tuple(records), tuple(apps), tuple(installed.values()))
 
 
-def _check_still_defined(store: Store, current: AddonRecord, new: AddonRecord) -> None:
-    """A version that drops a definition applications use would break their next revision: refused."""
-    kept = {(d.kind, d.name) for d in definitions_of_records([new])}
-    dropped = [d for d in definitions_of_records([current]) if (d.kind, d.name) not in kept]
-    for definition in dropped:
-        used_by = [
-            u for u in AddonStore(store).users([definition.digest]) if "/".join(u) != current.application
-        ]
-        if used_by:
-            apps = ", ".join(f"{ns}/{app}" for ns, app in used_by)
-            raise ConflictError(
-                f"addon {new.name}@{new.version} no longer defines {definition.kind.value} "
-                f"{definition.name!r}, which applications {apps} use",
-                hint="change those applications first, or choose a version that still defines it",
-            )
-
-
-def _check_direction(current: str, chosen: str, allow_downgrade: bool) -> None:
-    old, new = parse_version(current), parse_version(chosen)
-    if old is None or new is None or new.key() >= old.key() or allow_downgrade:
-        return
-    raise ConflictError(
-        f"addon upgrade would go from {current} down to {chosen}: refused",
-        hint="ask for a version at least as new, or pass --allow-downgrade",
-    )
-
-
 def _check_targets(package: AddonPackage, placement: Placement) -> tuple[str, ...]:
     supported = package.metadata.targets
     for i, target in enumerate(placement.targets):
@@ -189,22 +129,6 @@ def _check_targets(package: AddonPackage, placement: Placement) -> tuple[str, ..
     if placement.targets and package.application is None:
         raise ValidationError(f"addon {package.label} delivers no Application: --target has nothing to place")
     return tuple(dict.fromkeys(placement.targets))
-
-
-def _placed(store: Store, record: AddonRecord) -> list[str]:
-    if record.application is None:
-        return []
-    namespace, _, app_name = record.application.partition("/")
-    app = store.app(namespace, app_name)
-    return placed_on(store.revision(app.id, app.revision).spec) if app is not None else []
-
-
-def _merge(kept: Mapping[str, Any], sets: Mapping[str, Any]) -> dict[str, Any]:
-    merged = dict(kept)
-    for key, value in sets.items():
-        old = merged.get(key)
-        merged[key] = _merge(old, value) if isinstance(old, dict) and isinstance(value, dict) else value
-    return merged
 
 
 def commit(store: Store, planned: EnablePlan) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from vessel.addons import enable as addons
+from vessel.addons import upgrade as upgrading
 from vessel.addons.catalog import Catalog
 from vessel.addons.enable import AddonRecord, EnablePlan
 from vessel.controller.controller import Controller
@@ -107,8 +108,8 @@ def upgrade(
     *,
     allow_downgrade: bool = False,
 ) -> tuple[EnablePlan, list[AppRecord]]:
-    """Move the enabled addon `spec` names to another version (see `addons.enable.prepare_upgrade`)."""
-    planned = addons.prepare_upgrade(
+    """Move the enabled addon `spec` names to another version (see `addons/upgrade.py`)."""
+    planned = upgrading.prepare_upgrade(
         ctl.store,
         spec,
         sets,
