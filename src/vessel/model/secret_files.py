@@ -12,8 +12,7 @@ logs`, `vessel events`) mask them too.
 A secret's directory may list, in its file `.public`, keys whose values are not secret (a shared
 service binding's host, port, database and user names, which its env reads from the same secret as the
 password): those are read like the others but not handed to `redaction`, so `127.0.0.1` or an
-application's database name is not masked wherever it appears. A file whose name starts with `.` is
-never a value.
+application's database name is not masked wherever it appears.
 
 (In Kubernetes, `env[].valueFrom.secretKeyRef` stays a reference the kubelet resolves: the value never
 passes through Vessel.)
@@ -106,9 +105,14 @@ def every_value() -> Iterator[str]:
         return
     public = {d: public_keys(d) for d in {p.parent for p in files}}
     for path in files:
-        if path.name.startswith(".") or path.name in public[path.parent]:
+        if path.name == PUBLIC or _partial(path) or path.name in public[path.parent]:
             continue
         try:
             yield _text(_read_bytes(path), path, None)
         except (OSError, ValidationError):
             continue
+
+
+def _partial(path: Path) -> bool:
+    """A value being written (`.KEY.tmp`, renamed to KEY once whole): not a value yet."""
+    return path.name.startswith(".") and path.name.endswith(".tmp")
