@@ -100,7 +100,8 @@ def test_version_reads_no_store_and_no_definition(env: dict[str, str], tmp_path:
 def test_ls_reads_records_without_the_engine_or_the_registry(env: dict[str, str], tmp_path: Path) -> None:
     found = vessel(env, tmp_path, "ls")
     assert "shop" in found["stdout"] and "running" in found["stdout"]
-    assert imported(found, "sqlalchemy")  # it did read the store
+    assert imported(found, "vessel.store.sqlite_reads")  # it did read the store: a current SQLite file,
+    assert imported(found, "sqlalchemy", "vessel.store.store") == []  # with the standard library
     assert imported(found, "jinja2", "jsonschema", *NEVER_FOR_READING) == []
     assert imported(found, "vessel.controller.controller", "vessel.workflow", "vessel.render") == []
     assert imported(found, "vessel.definitions.registry", "vessel.definitions.loader") == []

@@ -22,12 +22,13 @@ from rich.text import Text
 from vessel.cli.report import err, styled
 from vessel.controller.reader import StoreReader
 from vessel.home import exposure
-from vessel.store.store import Store
 
 if TYPE_CHECKING:
     from vessel.controller.controller import Controller
     from vessel.definitions.definition import Definition
     from vessel.definitions.registry import Registry
+    from vessel.store.reads import RecordReads
+    from vessel.store.store import Store
 
 
 def live_registry(definitions: Sequence[Path] | None = None, store: Store | None = None) -> Registry:
@@ -43,10 +44,12 @@ def live_registry(definitions: Sequence[Path] | None = None, store: Store | None
 def installed_definitions(store: Store | None = None) -> list[Definition]:
     """The enabled addons' definitions: every process sees the same ones, because they are in the store."""
     from vessel.addons.installed import addon_definitions
-    from vessel.store.connect import existing_url
+    from vessel.store.location import existing_url
 
     if store is not None:
         return addon_definitions(store)
+    from vessel.store.store import Store
+
     url = existing_url()
     if url is None:
         return []  # no store yet, so no addon enabled: reading commands (dry-run, vet) never create one
@@ -64,15 +67,35 @@ def _warn_about_an_exposed_home() -> None:  # cached: once per command
 
 
 def open_store() -> Store:
+    from vessel.store.store import Store  # SQLAlchemy: not a cost of the commands that only read
+
     store = Store.open()
     _warn_about_an_exposed_home()
     return store
 
 
+def open_records() -> RecordReads:
+    """The store, for reading only: a SQLite file whose schema is current is read with the standard
+    library (`store/sqlite_reads.py`: no SQLAlchemy to import); any other store, and a SQLite file that
+    is new, old or not a database, is opened as every command opens it (`open_store`)."""
+    import os
+
+    from vessel.store.location import URL_VARIABLE, sqlite_file, usable_home
+    from vessel.store.sqlite_reads import SqliteReads
+
+    url = os.environ.get(URL_VARIABLE)
+    path = sqlite_file(url) if url else usable_home() / "vessel.db"  # usable_home: as Store.open checks
+    reads = SqliteReads.open(path) if path is not None else None
+    if reads is None:
+        return open_store()
+    _warn_about_an_exposed_home()
+    return reads
+
+
 @contextmanager
 def records() -> Iterator[StoreReader]:
     """The store's records, for a command that reads nothing else (and writes nothing)."""
-    store = open_store()
+    store = open_records()
     try:
         yield StoreReader(store)
     finally:

@@ -3,7 +3,8 @@
 Listing applications, their events and their revisions reads rows and nothing else: no target, no
 definition, no workflow. A `Controller` brings all of those with it (importing it costs a command a
 good part of its start-up), so the commands that only read records get a `StoreReader`, and the views
-(`controller/views.py`) accept either: both have the `store` and `find` the views use.
+(`controller/views.py`) accept either: both have the `store` and `find` the views use. The store is
+any `RecordReads`: the `Store`, or a SQLite file read without SQLAlchemy (`store/sqlite_reads.py`).
 """
 
 from __future__ import annotations
@@ -11,28 +12,28 @@ from __future__ import annotations
 from typing import Protocol
 
 from vessel.errors import NotFoundError
+from vessel.store.reads import RecordReads
 from vessel.store.records import AppRecord
-from vessel.store.store import Store
 
 
 class Reads(Protocol):
     """What the record views need: the store, and an application found by name."""
 
     @property
-    def store(self) -> Store: ...
+    def store(self) -> RecordReads: ...
 
     def find(self, namespace: str, name: str) -> AppRecord: ...
 
 
 class StoreReader:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: RecordReads) -> None:
         self.store = store
 
     def find(self, namespace: str, name: str) -> AppRecord:
         return find_app(self.store, namespace, name)
 
 
-def find_app(store: Store, namespace: str, name: str) -> AppRecord:
+def find_app(store: RecordReads, namespace: str, name: str) -> AppRecord:
     """The application `namespace/name`, or NotFoundError saying where to look."""
     app = store.app(namespace, name)
     if app is None:

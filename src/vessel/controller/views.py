@@ -25,9 +25,8 @@ from vessel.controller import publish_version
 from vessel.controller.reader import Reads
 from vessel.definitions.definition import Definition, Kind
 from vessel.errors import UnknownTypeError, ValidationError
-from vessel.store.connect import existing_url
+from vessel.store.location import existing_url
 from vessel.store.records import AppRecord
-from vessel.store.store import Store
 
 if TYPE_CHECKING:
     from vessel.definitions.registry import Registry  # building one is a render command's cost
@@ -157,6 +156,8 @@ def application_names(prefix: str = "") -> list[str]:
     url = existing_url()
     if url is None:
         return []
+    from vessel.store.store import Store  # completion of a name: not a cost of listing
+
     store = Store.open(url)
     try:
         return sorted({a.name for a in store.apps() if a.name.startswith(prefix)})
