@@ -3,9 +3,11 @@
 Once the store is open — VESSEL_HOME is in use — a home that other users can read is named on stderr,
 once per command (see `vessel.home`); a command whose store cannot be opened says only that.
 
-Three ways in, from the cheapest: `records()` for a command that only reads records (ls, events,
-revision list: no controller is imported at all), `reader()` for one that reads what is delivered too
-(status, diff, logs), `controller()` for one that drives work. The definition registry is built only
+Four ways in, from the cheapest: `records()` for a command that only reads records (ls, events,
+revision list: no controller is imported at all), `status_reader()` for status (records, live objects,
+its revisions' definitions: still no controller), `reader()` for one that reads more of what is
+delivered (diff, logs, a watched status), `controller()` for one that drives work. The first two read a
+current SQLite store without SQLAlchemy (`open_records`). The definition registry is built only
 when something asks for it (`Controller.live_registry`): reading commands never do.
 """
 
@@ -15,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 
@@ -25,6 +27,7 @@ from vessel.home import exposure
 
 if TYPE_CHECKING:
     from vessel.controller.controller import Controller
+    from vessel.controller.status_reader import StatusReader
     from vessel.definitions.definition import Definition
     from vessel.definitions.registry import Registry
     from vessel.store.reads import RecordReads
@@ -99,6 +102,25 @@ def records() -> Iterator[StoreReader]:
     try:
         yield StoreReader(store)
     finally:
+        store.close()
+
+
+@contextmanager
+def status_reader() -> Iterator[StatusReader]:
+    """What an application's status reads — records, live objects, its revisions' definitions — for
+    `vessel status`: no controller imported, and no SQLAlchemy either when `open_records` need not."""
+    from vessel.controller.status_reader import StatusReader
+    from vessel.store.sqlite_reads import SqliteReads
+
+    store = open_records()
+    # Today's definitions, if a snapshot names a plugin's: the SQLite reader reads no addon, so then a
+    # Store is opened for them (`installed_definitions`).
+    live = None if isinstance(store, SqliteReads) else cast("Store", store)
+    reading = StatusReader(store, lambda: live_registry(store=live))
+    try:
+        yield reading
+    finally:
+        reading.close()
         store.close()
 
 

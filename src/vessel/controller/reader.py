@@ -9,11 +9,19 @@ any `RecordReads`: the `Store`, or a SQLite file read without SQLAlchemy (`store
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from vessel.errors import NotFoundError
 from vessel.store.reads import RecordReads
 from vessel.store.records import AppRecord
+
+if TYPE_CHECKING:
+    from vessel.definitions.lru import BoundedCache
+    from vessel.definitions.registry import Registry
+    from vessel.model.application import Application
+    from vessel.render.status_basis import StatusBasis
+    from vessel.targets.protocol import Target
+    from vessel.workflow.clock import Clock
 
 
 class Reads(Protocol):
@@ -23,6 +31,27 @@ class Reads(Protocol):
     def store(self) -> RecordReads: ...
 
     def find(self, namespace: str, name: str) -> AppRecord: ...
+
+
+class Targets(Protocol):
+    def get(self, name: str) -> Target: ...
+
+
+class Sees(Reads, Protocol):
+    """What an application's status needs (`controller/status.py`): its records, the clock, the live
+    objects on its targets, and its revisions' definitions to judge them by. A `Controller` has all of
+    it; so has a `StatusReader` (`controller/status_reader.py`), which imports no engine."""
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def targets(self) -> Targets: ...
+
+    @property
+    def status_bases(self) -> BoundedCache[StatusBasis]: ...
+
+    def revision_context(self, app_id: int, revision: int) -> tuple[Application, Registry]: ...
 
 
 class StoreReader:

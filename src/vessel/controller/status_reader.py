@@ -1,0 +1,48 @@
+"""What `vessel status` reads, without a controller.
+
+An application's status is its records, the live objects on its targets and its revision's definitions
+to judge them by (`controller/status.py`): no workflow engine, no step type, no lease. A `Controller`
+brings all of those with it, and importing it is a good part of a command's start-up; this brings only
+what status reads. Its revisions are rebuilt from their snapshots as the controller rebuilds them
+(`controller/revisions.py`), so both judge alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from vessel.controller.reader import StoreReader
+from vessel.controller.revisions import application_from_snapshot, registry_from_snapshot
+from vessel.controller.targets import StoreTargets
+from vessel.definitions.lru import BoundedCache
+from vessel.definitions.registry import Registry
+from vessel.model.application import Application
+from vessel.render.status_basis import StatusBasis
+from vessel.store.reads import RecordReads
+from vessel.workflow.clock import Clock, SystemClock
+
+STATUS_BASES, STATUS_BASES_BYTES = 256, 4 * 1024 * 1024  # one command's: a few applications' workloads
+
+
+class StatusReader(StoreReader):
+    """The `controller.reader.Sees` of a command that reads one application's status and drives nothing.
+    `live_registry` builds today's definitions: only a snapshot naming a Python plugin's needs them."""
+
+    def __init__(self, store: RecordReads, live_registry: Callable[[], Registry]) -> None:
+        super().__init__(store)
+        self.clock: Clock = SystemClock()
+        self.targets = StoreTargets(store)
+        self.status_bases: BoundedCache[StatusBasis] = BoundedCache(STATUS_BASES, STATUS_BASES_BYTES)
+        self._live_registry = live_registry
+        self._revisions: dict[tuple[int, int], tuple[Application, Registry]] = {}
+
+    def revision_context(self, app_id: int, revision: int) -> tuple[Application, Registry]:
+        key = (app_id, revision)
+        if key not in self._revisions:
+            spec, digests, _ = self.store.revision_outline(app_id, revision)
+            registry = registry_from_snapshot(self.store.definition_documents(digests), self._live_registry)
+            self._revisions[key] = (application_from_snapshot(spec), registry)
+        return self._revisions[key]
+
+    def close(self) -> None:
+        self.targets.close()
