@@ -326,6 +326,9 @@ class Controller:
         app, registry, _ = self._revision(app_id, revision)
         return app, registry
 
+    def revision_registry(self, app_id: int, revision: int) -> Registry:
+        return self._revision(app_id, revision)[1]
+
     def placed_default(self, app_id: int, revision: int) -> str:
         """Where "no topology" places this revision: the default recorded when it was made (the
         current default only for a revision made before defaults were recorded)."""

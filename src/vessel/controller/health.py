@@ -69,7 +69,7 @@ def component_health(controller: Sees, app: AppRecord, what: Delivered, lives: L
     if basis is None:
         exists = Status(True) if live is not None else Status(False, f"{workload.key} does not exist")
         return ComponentHealth(exists)
-    _, registry = controller.revision_context(app.id, workload.revision)
+    registry = controller.revision_registry(app.id, workload.revision)
     live_state = controller.targets.get(workload.target).live_state
     return judge_component(registry, basis, live, what.live_outputs(lives), live_state=live_state)
 

@@ -53,6 +53,10 @@ class Sees(Reads, Protocol):
 
     def revision_context(self, app_id: int, revision: int) -> tuple[Application, Registry]: ...
 
+    def revision_registry(self, app_id: int, revision: int) -> Registry:
+        """The revision's definitions alone: judging health needs no parsed Application."""
+        ...
+
 
 class StoreReader:
     def __init__(self, store: RecordReads) -> None:

@@ -4,7 +4,8 @@ An application's status is its records, the live objects on its targets and its 
 to judge them by (`controller/status.py`): no workflow engine, no step type, no lease. A `Controller`
 brings all of those with it, and importing it is a good part of a command's start-up; this brings only
 what status reads. Its revisions are rebuilt from their snapshots as the controller rebuilds them
-(`controller/revisions.py`), so both judge alike.
+(`controller/revisions.py`), so both judge alike; a revision's Application is parsed only when asked for
+(judging health needs only its definitions).
 """
 
 from __future__ import annotations
@@ -34,15 +35,23 @@ class StatusReader(StoreReader):
         self.targets = StoreTargets(store)
         self.status_bases: BoundedCache[StatusBasis] = BoundedCache(STATUS_BASES, STATUS_BASES_BYTES)
         self._live_registry = live_registry
-        self._revisions: dict[tuple[int, int], tuple[Application, Registry]] = {}
+        self._registries: dict[tuple[int, int], Registry] = {}
+        self._applications: dict[tuple[int, int], Application] = {}
+
+    def revision_registry(self, app_id: int, revision: int) -> Registry:
+        key = (app_id, revision)
+        if key not in self._registries:
+            _, digests, _ = self.store.revision_outline(app_id, revision)
+            documents = self.store.definition_documents(digests)
+            self._registries[key] = registry_from_snapshot(documents, self._live_registry)
+        return self._registries[key]
 
     def revision_context(self, app_id: int, revision: int) -> tuple[Application, Registry]:
         key = (app_id, revision)
-        if key not in self._revisions:
-            spec, digests, _ = self.store.revision_outline(app_id, revision)
-            registry = registry_from_snapshot(self.store.definition_documents(digests), self._live_registry)
-            self._revisions[key] = (application_from_snapshot(spec), registry)
-        return self._revisions[key]
+        if key not in self._applications:
+            spec, _, _ = self.store.revision_outline(app_id, revision)
+            self._applications[key] = application_from_snapshot(spec)
+        return self._applications[key], self.revision_registry(app_id, revision)
 
     def close(self) -> None:
         self.targets.close()
