@@ -329,6 +329,9 @@ class Controller:
     def revision_registry(self, app_id: int, revision: int) -> Registry:
         return self._revision(app_id, revision)[1]
 
+    def tolerates_unknown(self, app_id: int, revision: int) -> bool:
+        return self._revision(app_id, revision)[0].tolerates_unknown
+
     def placed_default(self, app_id: int, revision: int) -> str:
         """Where "no topology" places this revision: the default recorded when it was made (the
         current default only for a revision made before defaults were recorded)."""

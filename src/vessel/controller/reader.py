@@ -57,6 +57,10 @@ class Sees(Reads, Protocol):
         """The revision's definitions alone: judging health needs no parsed Application."""
         ...
 
+    def tolerates_unknown(self, app_id: int, revision: int) -> bool:
+        """Whether the revision's Application tolerates unknown properties (`model/strictness.py`)."""
+        ...
+
 
 class StoreReader:
     def __init__(self, store: RecordReads) -> None:

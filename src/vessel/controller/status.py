@@ -33,7 +33,6 @@ from vessel.controller import driving
 from vessel.controller.endpoints import endpoints
 from vessel.controller.health import Delivered, component_health, delivered
 from vessel.errors import VesselError
-from vessel.model.strictness import tolerates_unknown
 from vessel.store.records import AppRecord, InventoryEntry, RunRecord, StepRecord
 from vessel.targets.protocol import Instance
 from vessel.workflow.plan import Plan
@@ -70,23 +69,13 @@ def status_of(controller: Sees, app: AppRecord, *, instances: bool = False) -> d
 def _warnings(controller: Sees, app: AppRecord) -> list[str]:
     """What the current revision's definitions do not declare, when the application tolerates it
     (`app.vessel.dev/unknown-properties: warn`): dropped at every render, so said at every status. One
-    that does not tolerate it has none (they were errors), which its stored spec says without parsing
-    it (nor importing the parser's schema checks)."""
-    if app.revision < 1:
-        return []
-    spec, _, _ = controller.store.revision_outline(app.id, app.revision)
-    if not tolerates_unknown(_annotations(spec)):
+    that does not tolerate it has none (they were errors)."""
+    if app.revision < 1 or not controller.tolerates_unknown(app.id, app.revision):
         return []
     from vessel.definitions.unknown_properties import unknown_property_warnings
 
     model, registry = controller.revision_context(app.id, app.revision)
     return unknown_property_warnings(model, registry)
-
-
-def _annotations(spec: dict[str, Any]) -> dict[str, Any]:
-    metadata = spec.get("metadata")
-    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
-    return annotations if isinstance(annotations, dict) else {}
 
 
 def current_workflow(controller: Sees, app: AppRecord) -> dict[str, Any]:
