@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from vessel.errors import StoreUnavailableError
 from vessel.model.resource_key import ResourceKey
 from vessel.store.records import Phase
 from vessel.store.sqlite_reads import SqliteReads
@@ -137,3 +138,23 @@ def test_a_missing_file_or_one_that_is_no_database_is_left_to_the_store(tmp_path
     assert not (tmp_path / "vessel.db").exists()  # and not created
     (tmp_path / "vessel.db").write_text("not a database")
     assert SqliteReads.open(tmp_path / "vessel.db") is None
+
+
+def test_a_failure_while_reading_is_the_error_the_store_gives(store_file: Path) -> None:
+    """Not a driver traceback: the same one-line StoreUnavailableError, naming the store, as the Store's."""
+    fast = SqliteReads.open(store_file)
+    store = Store.open(f"sqlite:///{store_file}")
+    assert fast is not None
+    with sqlite3.connect(store_file) as db:
+        db.execute("DROP TABLE events")
+    db.close()
+    try:
+        with pytest.raises(StoreUnavailableError) as from_store:
+            store.events(1)
+        with pytest.raises(StoreUnavailableError) as from_fast:
+            fast.events(1)
+    finally:
+        fast.close()
+        store.close()
+    assert from_fast.value.render() == from_store.value.render()
+    assert str(store_file) in from_fast.value.render() and "no such table: events" in from_fast.value.render()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,6 +48,7 @@ class SqliteReads:
     def __init__(self, connection: sqlite3.Connection, path: Path):
         self._connection = connection
         self.path = path
+        self._lock = threading.Lock()
 
     @classmethod
     def open(cls, path: Path) -> SqliteReads | None:
@@ -56,7 +58,11 @@ class SqliteReads:
         uri = f"{path.resolve().as_uri()}?mode=rw"
         try:
             connection = sqlite3.connect(
-                uri, uri=True, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, isolation_level=None
+                uri,
+                uri=True,
+                timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
+                isolation_level=None,  # each statement its own read, as the Store's reads are
+                check_same_thread=False,  # any thread may read (one at a time: `_lock`)
             )
         except sqlite3.Error:
             return None
@@ -119,7 +125,7 @@ class SqliteReads:
         """The rows of one of the generated queries, decoded as SQLAlchemy decodes them."""
         spec = QUERIES[query]
         sql, bound = _expanded(spec["sql"], {**spec["fixed"], **params})
-        with self._failures():
+        with self._lock, self._failures():
             raw = self._connection.execute(sql, bound).fetchall()
         columns: list[str] = spec["columns"]
         return [_decoded(dict(zip(columns, row, strict=True)), spec) for row in raw]
