@@ -80,17 +80,11 @@ def open_store() -> Store:
 def open_records() -> RecordReads:
     """The store, for reading only: a SQLite file whose schema is current is read with the standard
     library (`store/sqlite_reads.py`: no SQLAlchemy to import); any other store, and a SQLite file that
-    is new, old or not a database, is opened as every command opens it (`open_store`)."""
-    import os
+    is new, old or not a database, is opened as every command opens it."""
+    from vessel.store.location import default_url
+    from vessel.store.sqlite_reads import open_reads
 
-    from vessel.store.location import URL_VARIABLE, sqlite_file, usable_home
-    from vessel.store.sqlite_reads import SqliteReads
-
-    url = os.environ.get(URL_VARIABLE)
-    path = sqlite_file(url) if url else usable_home() / "vessel.db"  # usable_home: as Store.open checks
-    reads = SqliteReads.open(path) if path is not None else None
-    if reads is None:
-        return open_store()
+    reads = open_reads(default_url())
     _warn_about_an_exposed_home()
     return reads
 

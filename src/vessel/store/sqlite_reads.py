@@ -25,8 +25,9 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from vessel.store.location import SQLITE_BUSY_TIMEOUT_MS
+from vessel.store.location import SQLITE_BUSY_TIMEOUT_MS, sqlite_file
 from vessel.store.read_sql import QUERIES
+from vessel.store.reads import RecordReads
 from vessel.store.records import AppRecord, Event, InventoryEntry, RunRecord, StepRecord
 from vessel.store.rows import (
     app_record,
@@ -40,6 +41,18 @@ from vessel.store.schema_version import VERSION_TABLE, schema_head
 from vessel.targets.protocol import TargetInfo
 
 _EXPANDING = "__[POSTCOMPILE_{}]"  # how SQLAlchemy leaves an IN list's place in compiled SQL
+
+
+def open_reads(url: str) -> RecordReads:
+    """The store at `url`, for reading only: read with the standard library when it is a SQLite file
+    whose schema is current, else opened by the `Store` (SQLAlchemy), as every command opens it."""
+    path = sqlite_file(url)
+    reads = SqliteReads.open(path) if path is not None else None
+    if reads is not None:
+        return reads
+    from vessel.store.store import Store
+
+    return Store.open(url)
 
 
 class SqliteReads:
