@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import sqlite
 
 from vessel.store import schema as t
 
@@ -90,6 +89,8 @@ GENERATED = Path(__file__).with_name("read_sql.py")
 def compiled(statement: sa.Select[Any]) -> dict[str, Any]:
     """A statement as SQLite runs it: its SQL (named parameters), the values of the parameters it
     fixes itself (a LIMIT's), its result columns, and which of those are JSON and which boolean."""
+    from sqlalchemy.dialects import sqlite  # only to generate (and check) the SQL: not for the Store
+
     done = statement.compile(dialect=sqlite.dialect(paramstyle="named"))
     columns = list(statement.selected_columns)
     return {

@@ -32,7 +32,6 @@ from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from vessel.errors import NotFoundError, StaleVersionError
@@ -752,10 +751,20 @@ _SET_LIVE_VERSION = (
 
 def _upsert(dialect: str, table: sa.Table, keys: Sequence[str]) -> sa.Insert:
     """INSERT … ON CONFLICT (keys) DO UPDATE every other column, on SQLite or PostgreSQL: one statement
-    where UPDATE-then-INSERT took two."""
-    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-    rest = {c.name: insert.excluded[c.name] for c in table.c if c.name not in keys}
-    return insert.on_conflict_do_update(index_elements=list(keys), set_=rest)
+    where UPDATE-then-INSERT took two. Each dialect's module is imported only for its own stores."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        pg = postgresql.insert(table)
+        return pg.on_conflict_do_update(index_elements=list(keys), set_=_excluded(pg.excluded, table, keys))
+    from sqlalchemy.dialects import sqlite
+
+    lite = sqlite.insert(table)
+    return lite.on_conflict_do_update(index_elements=list(keys), set_=_excluded(lite.excluded, table, keys))
+
+
+def _excluded(excluded: Any, table: sa.Table, keys: Sequence[str]) -> dict[str, Any]:
+    return {c.name: excluded[c.name] for c in table.c if c.name not in keys}
 
 
 def _new_id(result: sa.CursorResult[Any]) -> int:
