@@ -126,13 +126,15 @@ def test_status_reads_a_current_sqlite_store_without_sqlalchemy_or_the_engine(
     env: dict[str, str], tmp_path: Path
 ) -> None:
     """Status reads records, live objects and its revision's definitions: not through SQLAlchemy (the
-    store is a current SQLite file), not through a Controller (it drives nothing), and without the
+    store is a current SQLite file), not through a Controller (it drives nothing), without the
     validators (its revision is parsed only if it tolerates unknown properties; snapshots are not
-    re-checked)."""
+    re-checked), and without Jinja when no status rule is evaluated (snapshots compile theirs when
+    first evaluated)."""
     found = vessel(env, tmp_path, "status", "shop")
     assert "phase: running" in found["stdout"] and "api" in found["stdout"]
     assert imported(found, "vessel.store.sqlite_reads")
     assert imported(found, "sqlalchemy", "vessel.store.store", "jsonschema") == []
+    assert imported(found, "jinja2") == []  # a directory only stores objects: no status rule runs
     assert imported(found, "vessel.controller.controller", "vessel.workflow.engine", "vessel.addons") == []
 
 

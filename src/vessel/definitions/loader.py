@@ -54,7 +54,8 @@ def load_definition(
     """Validate one definition document and compile its schema (and, if eager, its templates).
     `schema_checked`: its parameter schema is known to be valid JSON Schema already (see `Parameters`).
     `document_checked`: the whole document passed this check already — a revision's snapshot holds only
-    documents that did when their definition was accepted — so it is not checked again."""
+    documents that did when their definition was accepted — so it is not checked again, and its status
+    rules are compiled when first evaluated."""
     if not document_checked:
         check(doc.data, _validator(), doc.source.locate)
     data = doc.data
@@ -84,7 +85,7 @@ def load_definition(
         applies_to_workloads=tuple(spec.get("appliesToWorkloads", ())),
         conflicts_with=tuple(spec.get("conflictsWith", ())),
         pod_disruptive=spec.get("podDisruptive", False),
-        status=_status(doc, name, spec.get("status")),
+        status=_status(doc, name, spec.get("status"), eager=not document_checked),
         labels=freeze(meta.get("labels", {})),
         origin=origin,
         version=spec.get("version"),
@@ -140,9 +141,8 @@ def _workload(raw: Mapping[str, Any] | None) -> Workload | None:
     return Workload(definition.get("apiVersion"), definition.get("kind"), raw.get("type"))
 
 
-def _status(doc: Document, name: str, raw: Mapping[str, str] | None) -> StatusRules | None:
+def _status(doc: Document, name: str, raw: Mapping[str, str] | None, *, eager: bool) -> StatusRules | None:
     if not raw:
         return None
-    return StatusRules(
-        raw.get("healthPolicy"), raw.get("customStatus"), doc.source.locate(("spec", "status")), name
-    )
+    where = doc.source.locate(("spec", "status"))
+    return StatusRules(raw.get("healthPolicy"), raw.get("customStatus"), where, name, eager=eager)
