@@ -10,7 +10,7 @@ Vessel process is driving the workflow it says so (on stderr) instead of waiting
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -20,11 +20,11 @@ from rich.tree import Tree
 from vessel.cli.options import Name, Namespace
 from vessel.cli.output import View, ViewOption, show
 from vessel.cli.report import err, out, reporting, styled
-from vessel.cli.session import reader
-from vessel.cli.waiting import timeout_seconds
-from vessel.controller.controller import Controller
+from vessel.cli.session import reader, status_reader
 from vessel.controller.status import status_of
-from vessel.controller.watch import Change, watch
+
+if TYPE_CHECKING:
+    from vessel.controller.controller import Controller
 
 INTERRUPTED = 130  # 128 + SIGINT
 ShowTree = Annotated[bool, typer.Option("--tree", help="Show resources per target and component.")]
@@ -48,12 +48,15 @@ def status(
     if timeout is not None and not watching:
         raise typer.BadParameter("only applies with --watch", param_hint="--timeout")
     with reporting():
+        if not watching:  # reads, and imports, only what status shows
+            with status_reader() as reading:
+                doc = status_of(reading, reading.find(namespace, name), instances=tree)
+            show(doc, output, lambda d: print_status(d, tree))
+            return
+        from vessel.cli.waiting import timeout_seconds  # the engine: a watch follows it
+
         seconds = timeout_seconds(timeout) if timeout is not None else None
         with reader() as ctl:
-            if not watching:
-                doc = status_of(ctl, ctl.find(namespace, name), instances=tree)
-                show(doc, output, lambda d: print_status(d, tree))
-                return
             code = _watch(ctl, namespace, name, output, tree, seconds)
     if code:
         raise typer.Exit(code)
@@ -61,6 +64,8 @@ def status(
 
 def _watch(ctl: Controller, namespace: str, name: str, view: View, tree: bool, seconds: float | None) -> int:
     """Print each change; the exit code says how the watch ended."""
+    from vessel.controller.watch import Change, watch
+
     told = False
     last: Change | None = None
     try:

@@ -333,6 +333,12 @@ class Controller:
         app, registry, _ = self._revision(app_id, revision)
         return app, registry
 
+    def revision_registry(self, app_id: int, revision: int) -> Registry:
+        return self._revision(app_id, revision)[1]
+
+    def tolerates_unknown(self, app_id: int, revision: int) -> bool:
+        return self._revision(app_id, revision)[0].tolerates_unknown
+
     def placed_default(self, app_id: int, revision: int) -> str:
         """Where "no topology" places this revision: the default recorded when it was made (the
         current default only for a revision made before defaults were recorded)."""
