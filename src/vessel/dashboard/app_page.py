@@ -1,0 +1,164 @@
+"""`GET /applications/{namespace}/{name}`: one application — its phase and the buttons the caller may use,
+its latest run's workflow as a graph (graph.py) with each step's details, its components with their
+resources, instances and endpoints, and its event timeline.
+
+`GET …/live` streams the parts that change as the run goes on (Server-Sent Events, one event per part
+— `summary`, `workflow`, `timeline` — carrying that part as HTML, sent when it changed), which the
+page swaps in without reloading (htmx's SSE extension); without script the page is read as it is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from vessel.api.auth import state_of
+from vessel.api.permissions import may
+from vessel.controller import driving
+from vessel.controller.controller import Controller
+from vessel.controller.status import status_of
+from vessel.controller.views import event_list
+from vessel.dashboard.graph import graph
+from vessel.dashboard.session import csrf_for, page_user
+from vessel.dashboard.templates import fragment, page
+from vessel.errors import VesselError
+from vessel.store.accounts import UserRecord
+from vessel.store.records import AppRecord, RunPhase
+
+APP = "/applications/{namespace}/{name}"
+router = APIRouter(prefix=APP, include_in_schema=False)
+LIVE_PARTS = ("summary", "workflow", "timeline")
+POLL_S = 0.5
+KEEPALIVE_S = 15.0
+EVENTS_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class Buttons:
+    """Which operations the caller may use on the run as it is now."""
+
+    approve: bool
+    suspend: bool
+    terminate: bool
+    restart: bool
+    rollback: bool
+
+
+def buttons(request: Request, user: UserRecord, ctl: Controller, app: AppRecord) -> Buttons:
+    run = ctl.store.latest_run(app.id)
+    running = run is not None and not run.finished
+    operate = may(request, user, app.namespace, "workflow.operate")
+    approve = may(request, user, app.namespace, "workflow.approve")
+    return Buttons(
+        approve=approve and run is not None and run.phase == RunPhase.SUSPENDING,
+        suspend=operate and running and run is not None and run.phase != RunPhase.SUSPENDING,
+        terminate=operate and running,
+        restart=operate and app.revision >= 1,
+        rollback=operate and app.revision > 1,
+    )
+
+
+def live_context(request: Request, user: UserRecord, namespace: str, name: str) -> dict[str, Any]:
+    """What the live parts show: read from the store only (no target is asked), so cheap to poll."""
+    ctl = state_of(request).controller()
+    app = ctl.find(namespace, name)
+    run = ctl.store.latest_run(app.id)
+    records = ctl.store.steps(run.id) if run is not None else {}
+    now = ctl.clock.now()
+    session: str | None = getattr(request.state, "session", None)
+    return {
+        "app": app,
+        "view": driving.shown(app, run, records, now),
+        "run": run,
+        "graph": graph(run.steps, records, now) if run is not None else None,
+        "events": list(reversed(event_list(ctl, app)))[:EVENTS_SHOWN],
+        "buttons": buttons(request, user, ctl, app),
+        "csrf": csrf_for(session) if session else "",
+        "base": f"/applications/{namespace}/{name}",
+    }
+
+
+def context(request: Request, user: UserRecord, namespace: str, name: str) -> dict[str, Any]:
+    """What the page shows: the live parts, and the components as the targets report them."""
+    shown = live_context(request, user, namespace, name)
+    ctl = state_of(request).controller()
+    status = status_of(ctl, shown["app"], instances=True)
+    return {**shown, "status": status, "components": components(status)}
+
+
+def components(status: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each component with its services (per target) and its resources (with their instances)."""
+    names = list(
+        dict.fromkeys(
+            [s["component"] for s in status["services"]]
+            + [r["component"] for r in status["resources"] if not r["component"].startswith("step:")]
+        )
+    )
+    return [
+        {
+            "name": n,
+            "services": [s for s in status["services"] if s["component"] == n],
+            "resources": [r for r in status["resources"] if r["component"] == n],
+        }
+        for n in names
+    ]
+
+
+@router.get("", response_class=HTMLResponse)
+async def application(
+    request: Request, namespace: str, name: str, user: Annotated[UserRecord, Depends(page_user)]
+) -> HTMLResponse:
+    shown = await run_in_threadpool(context, request, user, namespace, name)
+    return page(request, "application.html", **shown)
+
+
+@router.get("/live")
+async def live(
+    request: Request, namespace: str, name: str, user: Annotated[UserRecord, Depends(page_user)]
+) -> StreamingResponse:
+    await run_in_threadpool(state_of(request).controller().find, namespace, name)  # 404 before streaming
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return StreamingResponse(
+        _changes(request, user, namespace, name), media_type="text/event-stream", headers=headers
+    )
+
+
+async def _changes(request: Request, user: UserRecord, namespace: str, name: str) -> AsyncIterator[str]:
+    """Each part again whenever it changed (ends when the client goes, the server stops or the
+    application is deleted)."""
+    state = state_of(request)
+    sent: dict[str, str] = {}
+    quiet = 0.0
+    yield "retry: 2000\n\n"
+    while not state.stopping.is_set():
+        parts = await run_in_threadpool(_parts, request, user, namespace, name)
+        if parts is None:
+            return
+        changed = {k: v for k, v in parts.items() if sent.get(k) != v}
+        for part, html in changed.items():
+            yield sse(part, html)
+        sent.update(changed)
+        quiet = 0.0 if changed else quiet + POLL_S
+        if quiet >= KEEPALIVE_S:
+            yield ": still here\n\n"
+            quiet = 0.0
+        await asyncio.sleep(POLL_S)
+
+
+def _parts(request: Request, user: UserRecord, namespace: str, name: str) -> dict[str, str] | None:
+    try:
+        shown = live_context(request, user, namespace, name)
+    except VesselError:  # deleted, or the store unreachable: the stream ends (the client retries)
+        return None
+    return {part: fragment(f"app_{part}.html", **shown) for part in LIVE_PARTS}
+
+
+def sse(event: str, html: str) -> str:
+    data = "".join(f"data: {line}\n" for line in html.replace("\r", "").split("\n"))
+    return f"event: {event}\n{data}\n"
