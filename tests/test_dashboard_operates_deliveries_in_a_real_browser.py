@@ -38,6 +38,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerPro
                 proc.request("POST", "/api/v1/applications", app_yaml(name, target="mem", gate=True)).status
                 == 202
             )
+        for name in ("gated", "gated-for-viewer"):
+            wait_for(lambda n=name: _status(proc, n)["phase"] == "workflowSuspending", f"{name} suspended")
         _deliver(proc, app_yaml("rolled", target="mem"))
         _deliver(proc, app_yaml("rolled", target="mem").replace("nginx:1", "nginx:2"))
         yield proc, tokens
@@ -102,6 +104,7 @@ def test_approving_turns_the_next_step_green_without_reloading(
     assert graph.locator('[data-step="approve"]').get_attribute("data-phase") == "succeeded"
     assert page.evaluate("window.notReloaded === true"), "the page reloaded"
     page.locator('[data-testid="app-phase"]', has_text="running").wait_for()
+    page.locator("#components h3", has_text="gated").wait_for()  # what the run delivered, shown live too
     screenshot(page, tmp_path, "application")
     assert _status(proc, "gated")["phase"] == "running"
 

@@ -35,6 +35,7 @@ APP = "/applications/{namespace}/{name}"
 router = APIRouter(prefix=APP, include_in_schema=False)
 LIVE_PARTS = ("summary", "workflow", "timeline")
 POLL_S = 0.5
+COMPONENTS_S = 10.0
 KEEPALIVE_S = 15.0
 EVENTS_SHOWN = 50
 
@@ -131,19 +132,26 @@ async def live(
 
 async def _changes(request: Request, user: UserRecord, namespace: str, name: str) -> AsyncIterator[str]:
     """Each part again whenever it changed (ends when the client goes, the server stops or the
-    application is deleted)."""
+    application is deleted). The components, which ask the targets, are read again only when another
+    part changed or every COMPONENTS_S."""
     state = state_of(request)
     sent: dict[str, str] = {}
-    quiet = 0.0
+    quiet = since_components = 0.0
     yield "retry: 2000\n\n"
     while not state.stopping.is_set():
         parts = await run_in_threadpool(_parts, request, user, namespace, name)
         if parts is None:
             return
         changed = {k: v for k, v in parts.items() if sent.get(k) != v}
+        if sent and (changed or since_components >= COMPONENTS_S):
+            since_components = 0.0
+            html = await run_in_threadpool(_components_part, request)
+            if html is not None and html != sent.get("components"):
+                changed["components"] = html
         for part, html in changed.items():
             yield sse(part, html)
         sent.update(changed)
+        since_components += POLL_S
         quiet = 0.0 if changed else quiet + POLL_S
         if quiet >= KEEPALIVE_S:
             yield ": still here\n\n"
@@ -157,6 +165,16 @@ def _parts(request: Request, user: UserRecord, namespace: str, name: str) -> dic
     except VesselError:  # deleted, or the store unreachable: the stream ends (the client retries)
         return None
     return {part: fragment(f"app_{part}.html", **shown) for part in LIVE_PARTS}
+
+
+def _components_part(request: Request) -> str | None:
+    namespace, name = request.path_params["namespace"], request.path_params["name"]
+    ctl = state_of(request).controller()
+    try:
+        status = status_of(ctl, ctl.find(namespace, name), instances=True)
+    except VesselError:
+        return None
+    return fragment("app_components.html", components=components(status))
 
 
 def sse(event: str, html: str) -> str:
