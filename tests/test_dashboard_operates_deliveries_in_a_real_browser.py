@@ -147,3 +147,22 @@ def test_a_viewer_sees_no_approve_button_and_a_forged_resume_is_refused(
     )
     assert forged == 403
     assert _status(proc, "gated-for-viewer")["phase"] == "workflowSuspending"
+
+
+def test_pages_read_without_javascript(
+    server: tuple[ServerProcess, dict[str, str]], chromium: Browser
+) -> None:
+    proc, tokens = server
+    context = chromium.new_context(java_script_enabled=False, base_url=proc.url)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto("/applications")
+    page.get_by_label("Token").fill(tokens["viewer"])
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{proc.url}/applications")  # back where the person was going
+    page.get_by_role("link", name="rolled").click()
+    assert page.locator('svg.graph [data-step="go"]').get_attribute("data-phase") == "succeeded"
+    assert "go" in page.locator("#steps-table").inner_text()
+    page.get_by_role("link", name="revisions").click()
+    assert page.locator("table.diff tr").count() > 5
+    context.close()
