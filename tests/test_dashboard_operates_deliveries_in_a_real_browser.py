@@ -1,7 +1,7 @@
 """The dashboard in a real browser (Chromium, driven by Playwright) against a real `vessel server`: a user
 signs in and sees the applications list; opens an application suspended at an approval, approves it
 and watches the graph turn the next step green without the page reloading; rolls back from the
-revisions page and sees the run of that revision; a viewer sees no approve button, and a resume
+revisions page to a revision other than the one before and sees the run of that revision; a viewer sees no approve button, and a resume
 forged from the viewer's own session (with its CSRF token) is refused and changes nothing.
 
 One server and one browser serve the whole module; each test acts on applications of its own.
@@ -40,8 +40,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerPro
             )
         for name in ("gated", "gated-for-viewer"):
             wait_for(lambda n=name: _status(proc, n)["phase"] == "workflowSuspending", f"{name} suspended")
-        _deliver(proc, app_yaml("rolled", target="mem"))
-        _deliver(proc, app_yaml("rolled", target="mem").replace("nginx:1", "nginx:2"))
+        for image in ("nginx:1", "nginx:2", "nginx:3"):
+            _deliver(proc, app_yaml("rolled", target="mem").replace("nginx:1", image))
         yield proc, tokens
     finally:
         proc.kill()
@@ -116,8 +116,8 @@ def test_rolling_back_from_the_revisions_page_runs_that_revision(
     page = signed_in(chromium, proc.url, tokens["owner"])
     page.goto("/applications/team/rolled/revisions")
     diff = page.locator("table.diff")
-    assert "nginx:1" in diff.locator("tr.replace td.l").inner_text()
-    assert "nginx:2" in diff.locator("tr.replace td.r").inner_text()
+    assert "nginx:2" in diff.locator("tr.replace td.l").inner_text()  # the one before against the current
+    assert "nginx:3" in diff.locator("tr.replace td.r").inner_text()
     screenshot(page, tmp_path, "revisions")
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator('tr[data-revision="1"]').get_by_role("button", name="Roll back to this").click()
