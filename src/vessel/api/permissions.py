@@ -116,6 +116,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", PAGE): Rule("app.read", "namespace"),
     ("GET", f"{PAGE}/live"): Rule("app.read", "namespace"),
     ("GET", f"{PAGE}/revisions"): Rule("app.read", "namespace"),
+    ("GET", f"{PAGE}/logs"): Rule("app.read", "namespace"),
     ("POST", f"{PAGE}/workflow/suspend"): Rule("workflow.operate", "namespace"),
     ("POST", f"{PAGE}/workflow/resume"): Rule("workflow.approve", "namespace"),
     ("POST", f"{PAGE}/workflow/terminate"): Rule("workflow.operate", "namespace"),

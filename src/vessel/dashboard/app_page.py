@@ -171,10 +171,11 @@ def _components_part(request: Request) -> str | None:
     namespace, name = request.path_params["namespace"], request.path_params["name"]
     ctl = state_of(request).controller()
     try:
-        status = status_of(ctl, ctl.find(namespace, name), instances=True)
+        app = ctl.find(namespace, name)
+        status = status_of(ctl, app, instances=True)
     except VesselError:
         return None
-    return fragment("app_components.html", components=components(status))
+    return fragment("app_components.html", app=app, components=components(status))
 
 
 def sse(event: str, html: str) -> str:

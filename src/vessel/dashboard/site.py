@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException
 
 from vessel.api.auth import ApiProblem
 from vessel.api.problems import TITLES, status_of_error
-from vessel.dashboard import actions, app_list, app_page, overview, revisions_page, signing
+from vessel.dashboard import actions, app_list, app_page, logs_page, overview, revisions_page, signing
 from vessel.dashboard.session import SignInNeeded
 from vessel.dashboard.templates import page
 from vessel.errors import VesselError
@@ -36,7 +36,7 @@ NOT_PAGES = ("/api/", "/healthz", "/readyz", "/metrics", "/docs", "/openapi.json
 
 
 def mount(app: FastAPI) -> None:
-    for module in (signing, overview, app_list, app_page, revisions_page, actions):
+    for module in (signing, overview, app_list, app_page, revisions_page, logs_page, actions):
         app.include_router(module.router)
     static = resources.files("vessel.dashboard") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
