@@ -1,6 +1,6 @@
 """The dashboard in a real browser (Chromium, driven by Playwright) against a real `vessel server`: a user
 signs in and sees the applications list; opens an application suspended at an approval, approves it
-and watches the graph turn the next step green without the page reloading; rolls back from the
+and watches the graph turn the next steps green without the page reloading; rolls back from the
 revisions page to a revision other than the one before and sees the run of that revision; a viewer sees no approve button, and a resume
 forged from the viewer's own session (with its CSRF token) is refused and changes nothing.
 
@@ -25,6 +25,23 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.timeout(120)
 API = "/api/v1/namespaces/team/applications"
+GATED = """\
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: gated, namespace: team}
+spec:
+  components:
+    - {name: api, type: webservice, properties: {image: 'api:1', ports: [{port: 8080, expose: true}]}}
+    - {name: web, type: webservice, properties: {image: 'web:1'}}
+  workflow:
+    steps:
+      - {name: approve, type: suspend}
+      - name: deliver
+        type: step-group
+        subSteps:
+          - {name: api, type: apply-component, properties: {component: api, cluster: mem}}
+          - {name: web, type: apply-component, properties: {component: web, cluster: mem}}
+"""
 
 
 @pytest.fixture(scope="module")
@@ -33,11 +50,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerPro
     tokens = prepare(home)
     proc = ServerProcess(home, tokens["admin"]).start("--interval", "0.2")
     try:
-        for name in ("gated", "gated-for-viewer"):
-            assert (
-                proc.request("POST", "/api/v1/applications", app_yaml(name, target="mem", gate=True)).status
-                == 202
-            )
+        assert proc.request("POST", "/api/v1/applications", GATED).status == 202
+        gated_for_viewer = app_yaml("gated-for-viewer", target="mem", gate=True)
+        assert proc.request("POST", "/api/v1/applications", gated_for_viewer).status == 202
         for name in ("gated", "gated-for-viewer"):
             wait_for(lambda n=name: _status(proc, n)["phase"] == "workflowSuspending", f"{name} suspended")
         for image in ("nginx:1", "nginx:2", "nginx:3"):
@@ -87,7 +102,7 @@ def test_a_signed_in_user_sees_the_applications_list(
     assert rows.locator("td:nth-child(2)").all_inner_texts() == ["rolled"]
 
 
-def test_approving_turns_the_next_step_green_without_reloading(
+def test_approving_turns_the_next_steps_green_without_reloading(
     server: tuple[ServerProcess, dict[str, str]], chromium: Browser, tmp_path: Path
 ) -> None:
     proc, tokens = server
@@ -95,16 +110,17 @@ def test_approving_turns_the_next_step_green_without_reloading(
     page.goto("/applications/team/gated")
     graph = page.locator("svg.graph")
     assert graph.locator('[data-step="approve"]').get_attribute("data-phase") == "suspending"
-    assert graph.locator('[data-step="go"]').get_attribute("data-phase") == "pending"
+    after = ("deliver", "api", "web")
+    assert [graph.locator(f'[data-step="{s}"]').get_attribute("data-phase") for s in after] == ["pending"] * 3
     screenshot(page, tmp_path, "application-suspended")
     page.evaluate("window.notReloaded = true")
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Approve / resume").click()
-    page.locator('svg.graph [data-step="go"][data-phase="succeeded"]').wait_for()
-    assert graph.locator('[data-step="approve"]').get_attribute("data-phase") == "succeeded"
+    for step in ("approve", *after):
+        page.locator(f'svg.graph [data-step="{step}"][data-phase="succeeded"]').wait_for()
     assert page.evaluate("window.notReloaded === true"), "the page reloaded"
     page.locator('[data-testid="app-phase"]', has_text="running").wait_for()
-    page.locator("#components h3", has_text="gated").wait_for()  # what the run delivered, shown live too
+    page.locator("#components h3", has_text="web").wait_for()  # what the run delivered, shown live too
     screenshot(page, tmp_path, "application")
     assert _status(proc, "gated")["phase"] == "running"
 

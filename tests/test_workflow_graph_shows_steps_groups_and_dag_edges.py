@@ -86,4 +86,5 @@ def test_step_by_step_follows_the_order_and_a_group_holds_its_sub_steps() -> Non
     assert (at["x"].phase, at["x"].duration, at["x"].message) == ("suspending", 6.0, "waiting")
     assert at["y"].duration is None
     assert [n.name for n in g.steps] == ["first", "group", "x", "y", "last"]
+    assert g.sub_steps == {"x", "y"}
     assert g.width >= at["last"].x + at["last"].width and g.height >= box.y + box.height

@@ -70,6 +70,7 @@ class Graph:
     nodes: tuple[Node, ...]
     edges: tuple[str, ...]  # SVG path data
     steps: tuple[Node, ...]  # every node in the plan's order, groups before their sub-steps (the table)
+    sub_steps: frozenset[str] = frozenset()  # the names of the steps inside a group
 
 
 def graph(plan: Mapping[str, Any], records: Mapping[str, StepRecord], now: float) -> Graph:
@@ -79,7 +80,9 @@ def graph(plan: Mapping[str, Any], records: Mapping[str, StepRecord], now: float
     shifted = _shift(layout, MARGIN, MARGIN)
     ordered = _in_plan_order(plan.get("steps", []), shifted.nodes)
     edges = tuple(_curve(*edge) for edge in shifted.edges)
-    return Graph(layout.width + 2 * MARGIN, layout.height + 2 * MARGIN, tuple(shifted.nodes), edges, ordered)
+    subs = frozenset(str(sub["name"]) for step in plan.get("steps", []) for sub in step.get("subSteps") or [])
+    size = (layout.width + 2 * MARGIN, layout.height + 2 * MARGIN)
+    return Graph(*size, tuple(shifted.nodes), edges, ordered, subs)
 
 
 def _node(step: Mapping[str, Any], records: Mapping[str, StepRecord], now: float) -> Node:
