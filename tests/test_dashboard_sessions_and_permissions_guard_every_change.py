@@ -1,5 +1,5 @@
 """The dashboard's guards, over plain HTTP against a real server: a token is exchanged for an HttpOnly,
-SameSite=Strict session cookie; a change made with the cookie needs the session's CSRF token; signing
+SameSite=Strict session cookie (and no other site may frame a page); a change made with the cookie needs the session's CSRF token; signing
 out ends the session for good; pages and buttons are judged by the API's permission table (a
 non-member is told an application does not exist, the project switcher lists only the caller's
 projects); and a change made through the dashboard is in the audit log."""
@@ -101,7 +101,9 @@ def test_signing_in_sets_an_httponly_samesite_strict_session_cookie(
     cookie = next(c for c in signed.headers.get_all("set-cookie") or [] if c.startswith("vessel_session="))
     assert "httponly" in cookie.lower() and "samesite=strict" in cookie.lower()
     assert browser.cookies["vessel_session"] != tokens["developer"], "a session of its own, not the token"
-    assert browser.call("GET", "/").status == 200
+    overview = browser.call("GET", "/")
+    assert overview.status == 200
+    assert "frame-ancestors 'none'" in overview.headers["content-security-policy"]  # no click-jacking
 
 
 def test_a_change_with_the_cookie_needs_the_sessions_csrf_token(
