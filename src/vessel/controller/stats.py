@@ -53,21 +53,23 @@ def daily_keys(store: Store, now: float, days: int, app_ids: Collection[int] | N
 def keys_of(
     runs: Sequence[RunFact], phase_history: Sequence[PhaseChange], now: float, window: float, *, closed: bool
 ) -> dict[str, Any]:
-    """The keys of the window ending `now`; `closed`: what finished after `now` is left out (a day of
-    the past), else counted (the window up to now: facts a moment newer than the clock's reading)."""
+    """The keys of the window ending `now`. `closed`: one of consecutive windows (the days of a chart),
+    so `(start, now]` — a fact at a boundary counts in one day only; else the window up to now,
+    `[start, ...)` (facts a moment newer than the clock's reading count too)."""
     start = now - window
-    end = now if closed else float("inf")
+
+    def within(at: float) -> bool:
+        return start < at <= now if closed else start <= at
+
     changes = [
-        (c, rolled)
-        for c, rolled in _changes(runs)
-        if c.finished_at is not None and start <= c.finished_at <= end
+        (c, rolled) for c, rolled in _changes(runs) if c.finished_at is not None and within(c.finished_at)
     ]
     deployed = [c for c, _ in changes if c.phase == RunPhase.SUCCEEDED]
     failed = [c for c, rolled in changes if c.phase != RunPhase.SUCCEEDED or rolled]
     leads = [
         c.finished_at - c.revision_created_at for c in deployed if c.finished_at and c.revision_created_at
     ]
-    restores = [seconds for at, seconds in _restores(phase_history) if start <= at <= end]
+    restores = [seconds for at, seconds in _restores(phase_history) if within(at)]
     return {
         "since": rfc3339(start),
         "until": rfc3339(now),

@@ -36,11 +36,11 @@ def bar_chart(
     values: Sequence[float | None],
     describe: Callable[[float | None], str],
 ) -> Chart:
-    """A chart of `values` (None: nothing to measure that day, drawn as no bar), one per day."""
+    """A chart of `values` (None: nothing to measure that day; it and 0 are drawn as no bar), one a day."""
     top = max((v for v in values if v is not None), default=0.0) or 1.0
     width = (WIDTH - GAP * (len(values) - 1)) / max(1, len(values))
     bars = []
     for i, (day, value) in enumerate(zip(days, values, strict=True)):
-        height = 0.0 if value is None else max(1.0, (HEIGHT - 4) * value / top)
+        height = 0.0 if not value else max(1.0, (HEIGHT - 4) * value / top)
         bars.append(Bar(i * (width + GAP), HEIGHT - height, width, height, f"{day}: {describe(value)}"))
     return Chart(title, summary, tuple(bars))
