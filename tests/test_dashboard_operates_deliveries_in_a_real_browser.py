@@ -1,12 +1,12 @@
 """The dashboard in a real browser (Chromium, driven by Playwright) against a real `vessel server`: a user
-signs in and sees the applications list; opens an application suspended at an approval, approves it
-and watches the graph turn the next steps green without the page reloading; rolls back from the
-revisions page to a revision other than the one before and sees the run of that revision; a viewer sees no approve button, and a resume
-forged from the viewer's own session (with its CSRF token) is refused and changes nothing.
+signs in and sees the applications list; opens an application suspended at an approval, approves it and
+watches the graph turn the next steps green without the page reloading; rolls back from the revisions
+page to a revision other than the one before and sees the run of that revision; a viewer sees no approve
+button, and a resume forged from the viewer's own session (with its CSRF token) is refused and changes
+nothing.
 
-One server and one browser serve the whole module; each test acts on applications of its own.
-Screenshots of the main pages are saved into the test's temporary folder.
-"""
+One server and one browser serve the whole module; each test acts on applications of its own. Screenshots
+of the main pages are saved into the test's temporary folder."""
 
 from __future__ import annotations
 

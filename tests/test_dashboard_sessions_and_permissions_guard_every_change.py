@@ -1,8 +1,8 @@
 """The dashboard's guards, over plain HTTP against a real server: a token is exchanged for an HttpOnly,
-SameSite=Strict session cookie (and no other site may frame a page); a change made with the cookie needs the session's CSRF token; signing
-out ends the session for good; pages and buttons are judged by the API's permission table (a
-non-member is told an application does not exist, the project switcher lists only the caller's
-projects); and a change made through the dashboard is in the audit log."""
+SameSite=Strict session cookie (and no other site may frame a page); a change made with the cookie needs
+the session's CSRF token; signing out ends the session for good; pages and buttons are judged by the
+API's permission table (a non-member is told an application does not exist, the project switcher lists
+only the caller's projects); and a change made through the dashboard is in the audit log."""
 
 from __future__ import annotations
 
