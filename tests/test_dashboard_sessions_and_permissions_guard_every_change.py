@@ -140,8 +140,12 @@ def test_signing_out_ends_the_session_for_good(server: tuple[ServerProcess, dict
     assert browser.call("POST", "/sign-out", {"csrf": _field(page.text, "csrf")}).status == 303
     assert "vessel_session" not in browser.cookies
     browser.cookies["vessel_session"] = session  # the old cookie, kept by someone
-    assert browser.call("GET", "/").status == 303
-    assert browser.call("GET", "/").headers["location"].startswith("/sign-in")
+    refused = browser.call("GET", "/")
+    assert refused.status == 303 and refused.headers["location"].startswith("/sign-in")
+    assert "vessel_session" not in browser.cookies, "an ended session's cookie is cleared"
+    for _ in range(15):  # an open page reconnecting without it is no bad token: sign-in still works
+        assert browser.call("GET", "/applications/team/one/live").status == 401
+    assert browser.sign_in(tokens["viewer"]).status == 303
 
 
 def test_pages_show_only_the_callers_projects(server: tuple[ServerProcess, dict[str, str]]) -> None:

@@ -38,7 +38,13 @@ CSRF_HEADER = "x-csrf-token"
 
 
 class SignInNeeded(Exception):
-    """No session (or an ended one) on a page: answered with a redirect to the sign-in page."""
+    """No session (or an ended one) on a page: answered with a redirect to the sign-in page, clearing
+    an ended session's cookie (`stale`) so the browser stops sending it — each one it sent would count
+    as a bad token against its address (api/throttle.py), and open pages reconnect every few seconds."""
+
+    def __init__(self, stale: bool = False):
+        super().__init__("sign in first")
+        self.stale = stale
 
 
 def csrf_for(session: str) -> str:
@@ -94,7 +100,7 @@ async def page_user(request: Request) -> UserRecord:
     if user is None:
         if bearer:
             raise ApiProblem(401, "the token is not valid (unknown, expired or revoked)")
-        raise SignInNeeded()
+        raise SignInNeeded(stale=True)
     if request.method == "POST" and not bearer:
         await _check_csrf(request, presented)
     request.state.user = user.name  # who, for the audit log

@@ -27,7 +27,7 @@ from starlette.exceptions import HTTPException
 from vessel.api.auth import ApiProblem
 from vessel.api.problems import TITLES, status_of_error
 from vessel.dashboard import actions, app_list, app_page, logs_page, overview, revisions_page, signing
-from vessel.dashboard.session import SignInNeeded
+from vessel.dashboard.session import SignInNeeded, clear_session
 from vessel.dashboard.templates import page
 from vessel.errors import VesselError
 
@@ -50,10 +50,15 @@ def is_page(request: Request) -> bool:
 
 
 async def _sign_in_first(request: Request, exc: Exception) -> Response:
+    response: Response
     if request.headers.get("hx-request") or request.url.path.endswith("/live"):
-        return Response(status_code=401, headers={"HX-Redirect": "/sign-in"})  # a script, not a person
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/sign-in?next={quote(target, safe='')}", status_code=303)
+        response = Response(status_code=401, headers={"HX-Redirect": "/sign-in"})  # a script, not a person
+    else:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        response = RedirectResponse(f"/sign-in?next={quote(target, safe='')}", status_code=303)
+    if isinstance(exc, SignInNeeded) and exc.stale:
+        clear_session(response)
+    return response
 
 
 def _pages_or(api_handler: Handler) -> Handler:
