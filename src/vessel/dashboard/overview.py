@@ -1,6 +1,6 @@
-"""`GET /`: the overview — the caller's applications by phase and by health, and the four delivery keys
-of the last days (controller/stats.py) as small charts: over every application for an admin, over the
-applications the caller may see (of the chosen project) for everyone else."""
+"""`GET /`: the overview — the caller's applications by phase and by health, their most recent runs, and
+the four delivery keys of the last days (controller/stats.py) as small charts: over every application
+for an admin, over the applications the caller may see (of the chosen project) for everyone else."""
 
 from __future__ import annotations
 
@@ -19,9 +19,11 @@ from vessel.dashboard.charts import Chart, bar_chart
 from vessel.dashboard.session import page_user
 from vessel.dashboard.templates import page
 from vessel.store.accounts import UserRecord
+from vessel.store.delivery_history import run_facts
 
 router = APIRouter(include_in_schema=False)
 DAYS = 14
+RECENT = 10  # runs in "recent deliveries"
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -40,6 +42,9 @@ def overview(
     health = {h: sum(phases[p] for p in ps) for h, ps in HEALTH.items()}
     everything = visible is None and chosen is None
     keys = daily_keys(state.store, state.clock.now(), DAYS, None if everything else {a.id for a in apps})
+    by_id = {a.id: a for a in apps}
+    runs = [r for r in run_facts(state.store) if r.app_id in by_id]
+    recent = sorted(runs, key=lambda r: r.created_at, reverse=True)[:RECENT]
     return page(
         request,
         "overview.html",
@@ -49,6 +54,7 @@ def overview(
         keys=keys["window"],
         charts=charts(keys),
         days=DAYS,
+        recent=[(by_id[r.app_id], r) for r in recent],
     )
 
 
