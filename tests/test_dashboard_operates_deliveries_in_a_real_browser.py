@@ -91,6 +91,8 @@ def test_a_signed_in_user_sees_the_applications_list(
     proc, tokens = server
     page = signed_in(chromium, proc.url, tokens["admin"])
     screenshot(page, tmp_path, "overview")
+    page.keyboard.press("Tab")  # the first stop: past the header, to the page's content
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
     page.get_by_role("link", name="Applications", exact=True).click()
     rows = page.locator("table.apps tbody tr")
     names = rows.locator("td:nth-child(2)").all_inner_texts()
@@ -115,7 +117,8 @@ def test_approving_turns_the_next_steps_green_without_reloading(
     screenshot(page, tmp_path, "application-suspended")
     page.evaluate("window.notReloaded = true")
     page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="Approve / resume").click()
+    page.get_by_role("button", name="Approve / resume").focus()
+    page.keyboard.press("Enter")  # by keyboard
     for step in ("approve", *after):
         page.locator(f'svg.graph [data-step="{step}"][data-phase="succeeded"]').wait_for()
     assert page.evaluate("window.notReloaded === true"), "the page reloaded"
