@@ -1,8 +1,9 @@
 """The dashboard's guards, over plain HTTP against a real server: a token is exchanged for an HttpOnly,
 SameSite=Strict session cookie (and no other site may frame a page); a change made with the cookie needs
-the session's CSRF token; signing out ends the session for good; pages and buttons are judged by the
-API's permission table (a non-member is told an application does not exist, the project switcher lists
-only the caller's projects); and a change made through the dashboard is in the audit log."""
+the session's CSRF token; signing out ends the session for good (and the live streams of its pages);
+pages and buttons are judged by the API's permission table (a non-member is told an application does not
+exist, the project switcher lists only the caller's projects); and a change made through the dashboard is
+in the audit log."""
 
 from __future__ import annotations
 
@@ -137,7 +138,13 @@ def test_signing_out_ends_the_session_for_good(server: tuple[ServerProcess, dict
     browser.sign_in(tokens["viewer"])
     session = browser.cookies["vessel_session"]
     page = browser.call("GET", "/")
+    stream = http.client.HTTPConnection("127.0.0.1", proc.port, timeout=30)  # a page following a run
+    stream.request("GET", "/applications/team/one/live", headers={"Cookie": f"vessel_session={session}"})
+    live = stream.getresponse()
+    assert live.status == 200 and live.readline().startswith(b"retry:")
     assert browser.call("POST", "/sign-out", {"csrf": _field(page.text, "csrf")}).status == 303
+    live.read()  # returns once the server ends the stream: it saw the session end
+    stream.close()
     assert "vessel_session" not in browser.cookies
     browser.cookies["vessel_session"] = session  # the old cookie, kept by someone
     refused = browser.call("GET", "/")

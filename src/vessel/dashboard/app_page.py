@@ -10,6 +10,7 @@ page swaps in without reloading (htmx's SSE extension); without script the page 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -25,7 +26,7 @@ from vessel.controller.controller import Controller
 from vessel.controller.status import status_of
 from vessel.controller.views import event_list
 from vessel.dashboard.graph import graph
-from vessel.dashboard.session import csrf_for, page_user
+from vessel.dashboard.session import csrf_for, page_user, still_allowed
 from vessel.dashboard.templates import fragment, page
 from vessel.errors import VesselError
 from vessel.store.accounts import UserRecord
@@ -35,7 +36,7 @@ APP = "/applications/{namespace}/{name}"
 router = APIRouter(prefix=APP, include_in_schema=False)
 LIVE_PARTS = ("summary", "workflow", "timeline")
 POLL_S = 0.5
-COMPONENTS_S = 10.0
+RECHECK_S = 10.0  # how often a stream asks again whether its caller may see it, and reads the components
 KEEPALIVE_S = 15.0
 EVENTS_SHOWN = 50
 
@@ -131,27 +132,32 @@ async def live(
 
 
 async def _changes(request: Request, user: UserRecord, namespace: str, name: str) -> AsyncIterator[str]:
-    """Each part again whenever it changed (ends when the client goes, the server stops or the
-    application is deleted). The components, which ask the targets, are read again only when another
-    part changed or every COMPONENTS_S."""
+    """Each part again whenever it changed. Ends when the client goes, the server stops, the
+    application is deleted or the caller may no longer see it (asked every RECHECK_S: a sign-out ends
+    the streams of its pages). The components, which ask the targets, are read again only when the
+    summary (phase, buttons) changed or every RECHECK_S."""
     state = state_of(request)
     sent: dict[str, str] = {}
-    quiet = since_components = 0.0
+    checked = time.monotonic()
+    quiet = 0.0
     yield "retry: 2000\n\n"
     while not state.stopping.is_set():
         parts = await run_in_threadpool(_parts, request, user, namespace, name)
         if parts is None:
             return
         changed = {k: v for k, v in parts.items() if sent.get(k) != v}
-        if sent and (changed or since_components >= COMPONENTS_S):
-            since_components = 0.0
+        due = time.monotonic() - checked >= RECHECK_S
+        if due:
+            checked = time.monotonic()
+            if not await run_in_threadpool(still_allowed, request):
+                return
+        if sent and ("summary" in changed or due):
             html = await run_in_threadpool(_components_part, request)
             if html is not None and html != sent.get("components"):
                 changed["components"] = html
         for part, html in changed.items():
             yield sse(part, html)
         sent.update(changed)
-        since_components += POLL_S
         quiet = 0.0 if changed else quiet + POLL_S
         if quiet >= KEEPALIVE_S:
             yield ": still here\n\n"

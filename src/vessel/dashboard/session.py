@@ -27,6 +27,7 @@ from starlette.concurrency import run_in_threadpool
 from vessel.api.auth import ApiProblem, state_of
 from vessel.api.permissions import authorize
 from vessel.controller.accounts import PREFIX, authenticate, issue_token, revoke_token
+from vessel.errors import VesselError
 from vessel.store.accounts import Accounts, UserRecord
 
 COOKIE = "vessel_session"
@@ -107,6 +108,22 @@ async def page_user(request: Request) -> UserRecord:
     request.state.caller = user
     request.state.session = None if bearer else presented
     return await run_in_threadpool(authorize, request, user)
+
+
+def still_allowed(request: Request) -> bool:
+    """Whether the caller of a long request (a live stream) may still make it: their session or token
+    still good (not signed out, expired or revoked) and `authorize` still allowing the route (their
+    role unchanged). Asked again every few seconds, so a sign-out ends the streams of its pages."""
+    presented = _bearer(request) or request.cookies.get(COOKIE)
+    state = state_of(request)
+    user = authenticate(state.store, presented, state.clock.now()) if presented else None
+    if user is None:
+        return False
+    try:
+        authorize(request, user)
+    except (ApiProblem, VesselError):
+        return False
+    return True
 
 
 async def _check_csrf(request: Request, session: str) -> None:
