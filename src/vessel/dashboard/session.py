@@ -61,9 +61,14 @@ async def form_of(request: Request) -> dict[str, str]:
     kept: dict[str, str] | None = getattr(request.state, "form", None)
     if kept is not None:
         return kept
-    body = await request.body()
-    if len(body) > FORM_LIMIT:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > FORM_LIMIT:  # refused before a byte of it is read
         raise ApiProblem(413, f"a dashboard form is at most {FORM_LIMIT} bytes")
+    body = bytearray()
+    async for chunk in request.stream():  # and cut as soon as it passes the limit, whatever it declared
+        body += chunk
+        if len(body) > FORM_LIMIT:
+            raise ApiProblem(413, f"a dashboard form is at most {FORM_LIMIT} bytes")
     try:
         fields = parse_qs(body.decode(), keep_blank_values=True)
     except (UnicodeDecodeError, ValueError):
