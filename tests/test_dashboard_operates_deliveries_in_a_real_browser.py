@@ -142,9 +142,13 @@ def test_rolling_back_from_the_revisions_page_runs_that_revision(
     page.locator('tr[data-revision="1"]').get_by_role("button", name="Roll back to this").click()
     page.wait_for_url(f"{proc.url}/applications/team/rolled")
     page.locator("#workflow-title", has_text="of revision 1").wait_for()
-    page.locator('[data-testid="app-phase"]', has_text="running").wait_for()
+    page.locator('svg.graph [data-step="go"][data-phase="succeeded"]').wait_for()  # the run, to its end
     status = _status(proc, "rolled")
-    assert (status["revision"], status["phase"]) == (1, "running")
+    assert (status["revision"], status["workflow"]["revision"], status["workflow"]["phase"]) == (
+        1,
+        1,
+        "succeeded",
+    )
 
 
 def test_a_viewer_sees_no_approve_button_and_a_forged_resume_is_refused(
@@ -172,6 +176,7 @@ def test_pages_read_without_javascript(
     server: tuple[ServerProcess, dict[str, str]], chromium: Browser
 ) -> None:
     proc, tokens = server
+    wait_for(lambda: _status(proc, "rolled")["workflow"]["phase"] == "succeeded", "rolled's run finished")
     context = chromium.new_context(java_script_enabled=False, base_url=proc.url)
     page = context.new_page()
     page.set_default_timeout(15_000)
