@@ -16,9 +16,11 @@ from vessel.store.accounts import UserRecord
 router = APIRouter(include_in_schema=False)
 
 
-def _next(value: str | None) -> str:
-    """Where to go after signing in: a path of this site only (never `//elsewhere` or a URL)."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+def next_page(value: str | None) -> str:
+    """Where to go after signing in: a path of this site only — never `//elsewhere`, a URL, or either
+    in disguise (browsers drop tabs and newlines from a URL and read `\\` as `/`)."""
+    disguised = any(c == "\\" or ord(c) < 0x21 for c in value or "")
+    if not value or not value.startswith("/") or value.startswith("//") or disguised:
         return "/"
     return value
 
@@ -32,13 +34,13 @@ def _form(request: Request, error: str = "", status: int = 200, nxt: str = "/") 
 
 @router.get("/sign-in")
 def sign_in_page(request: Request, next: str | None = None) -> HTMLResponse:
-    return _form(request, nxt=_next(next))
+    return _form(request, nxt=next_page(next))
 
 
 @router.post("/sign-in")
 async def sign_in(request: Request) -> Response:
     form = await session.form_of(request)
-    nxt = _next(form.get("next"))
+    nxt = next_page(form.get("next"))
     expected = request.cookies.get(session.PRE_SESSION, "")
     if not expected or not hmac.compare_digest(form.get("csrf", "").encode(), expected.encode()):
         return _form(request, "This sign-in form has expired; please try again.", 400, nxt)
