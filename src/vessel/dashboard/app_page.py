@@ -22,7 +22,6 @@ from starlette.concurrency import run_in_threadpool
 from vessel.api.auth import state_of
 from vessel.api.permissions import may
 from vessel.controller import driving
-from vessel.controller.controller import Controller
 from vessel.controller.status import status_of
 from vessel.controller.views import event_list
 from vessel.dashboard.graph import graph
@@ -30,7 +29,7 @@ from vessel.dashboard.session import csrf_for, page_user, still_allowed
 from vessel.dashboard.templates import fragment, page
 from vessel.errors import VesselError
 from vessel.store.accounts import UserRecord
-from vessel.store.records import AppRecord, RunPhase
+from vessel.store.records import AppRecord, RunPhase, RunRecord
 
 APP = "/applications/{namespace}/{name}"
 router = APIRouter(prefix=APP, include_in_schema=False)
@@ -39,6 +38,21 @@ POLL_S = 0.5
 RECHECK_S = 10.0  # how often a stream asks again whether its caller may see it, and reads the components
 KEEPALIVE_S = 15.0
 EVENTS_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """What the caller may do to the application's workflow (api/permissions.py): asked once per page,
+    and by a live stream again each time it checks its caller."""
+
+    operate: bool
+    approve: bool
+
+
+def allowed(request: Request, user: UserRecord, namespace: str) -> Allowed:
+    return Allowed(
+        may(request, user, namespace, "workflow.operate"), may(request, user, namespace, "workflow.approve")
+    )
 
 
 @dataclass(frozen=True)
@@ -52,13 +66,11 @@ class Buttons:
     rollback: bool
 
 
-def buttons(request: Request, user: UserRecord, ctl: Controller, app: AppRecord) -> Buttons:
-    run = ctl.store.latest_run(app.id)
+def buttons(may_do: Allowed, app: AppRecord, run: RunRecord | None) -> Buttons:
     running = run is not None and not run.finished
-    operate = may(request, user, app.namespace, "workflow.operate")
-    approve = may(request, user, app.namespace, "workflow.approve")
+    operate = may_do.operate
     return Buttons(
-        approve=approve and run is not None and run.phase == RunPhase.SUSPENDING,
+        approve=may_do.approve and run is not None and run.phase == RunPhase.SUSPENDING,
         suspend=operate and running and run is not None and run.phase != RunPhase.SUSPENDING,
         terminate=operate and running,
         restart=operate and app.revision >= 1,
@@ -66,7 +78,7 @@ def buttons(request: Request, user: UserRecord, ctl: Controller, app: AppRecord)
     )
 
 
-def live_context(request: Request, user: UserRecord, namespace: str, name: str) -> dict[str, Any]:
+def live_context(request: Request, may_do: Allowed, namespace: str, name: str) -> dict[str, Any]:
     """What the live parts show: read from the store only (no target is asked), so cheap to poll."""
     ctl = state_of(request).controller()
     app = ctl.find(namespace, name)
@@ -80,7 +92,7 @@ def live_context(request: Request, user: UserRecord, namespace: str, name: str) 
         "run": run,
         "graph": graph(run.steps, records, now) if run is not None else None,
         "events": list(reversed(event_list(ctl, app)))[:EVENTS_SHOWN],
-        "buttons": buttons(request, user, ctl, app),
+        "buttons": buttons(may_do, app, run),
         "csrf": csrf_for(session) if session else "",
         "base": f"/applications/{namespace}/{name}",
     }
@@ -88,7 +100,7 @@ def live_context(request: Request, user: UserRecord, namespace: str, name: str) 
 
 def context(request: Request, user: UserRecord, namespace: str, name: str) -> dict[str, Any]:
     """What the page shows: the live parts, and the components as the targets report them."""
-    shown = live_context(request, user, namespace, name)
+    shown = live_context(request, allowed(request, user, namespace), namespace, name)
     ctl = state_of(request).controller()
     status = status_of(ctl, shown["app"], instances=True)
     return {**shown, "status": status, "components": components(status)}
@@ -138,11 +150,12 @@ async def _changes(request: Request, user: UserRecord, namespace: str, name: str
     summary (phase, buttons) changed or every RECHECK_S."""
     state = state_of(request)
     sent: dict[str, str] = {}
+    may_do = await run_in_threadpool(allowed, request, user, namespace)
     checked = time.monotonic()
     quiet = 0.0
     yield "retry: 2000\n\n"
     while not state.stopping.is_set():
-        parts = await run_in_threadpool(_parts, request, user, namespace, name)
+        parts = await run_in_threadpool(_parts, request, may_do, namespace, name)
         if parts is None:
             return
         changed = {k: v for k, v in parts.items() if sent.get(k) != v}
@@ -151,6 +164,7 @@ async def _changes(request: Request, user: UserRecord, namespace: str, name: str
             checked = time.monotonic()
             if not await run_in_threadpool(still_allowed, request):
                 return
+            may_do = await run_in_threadpool(allowed, request, user, namespace)
         if sent and ("summary" in changed or due):
             html = await run_in_threadpool(_components_part, request)
             if html is not None and html != sent.get("components"):
@@ -165,9 +179,9 @@ async def _changes(request: Request, user: UserRecord, namespace: str, name: str
         await asyncio.sleep(POLL_S)
 
 
-def _parts(request: Request, user: UserRecord, namespace: str, name: str) -> dict[str, str] | None:
+def _parts(request: Request, may_do: Allowed, namespace: str, name: str) -> dict[str, str] | None:
     try:
-        shown = live_context(request, user, namespace, name)
+        shown = live_context(request, may_do, namespace, name)
     except VesselError:  # deleted, or the store unreachable: the stream ends (the client retries)
         return None
     return {part: fragment(f"app_{part}.html", **shown) for part in LIVE_PARTS}
