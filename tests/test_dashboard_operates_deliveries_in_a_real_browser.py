@@ -143,6 +143,7 @@ def test_rolling_back_from_the_revisions_page_runs_that_revision(
     page.wait_for_url(f"{proc.url}/applications/team/rolled")
     page.locator("#workflow-title", has_text="of revision 1").wait_for()
     page.locator('svg.graph [data-step="go"][data-phase="succeeded"]').wait_for()  # the run, to its end
+    assert page.locator("table.runs tbody td:nth-child(2)").all_inner_texts() == ["1", "3", "2", "1"]
     status = _status(proc, "rolled")
     assert (status["revision"], status["workflow"]["revision"], status["workflow"]["phase"]) == (
         1,

@@ -1,6 +1,6 @@
 """`GET /applications/{namespace}/{name}`: one application — its phase and the buttons the caller may use,
-its latest run's workflow as a graph (graph.py) with each step's details, its components with their
-resources, instances and endpoints, and its event timeline.
+its latest run's workflow as a graph (graph.py) with each step's details, its recent runs, its
+components with their resources, instances and endpoints, and its event timeline.
 
 `GET …/live` streams the parts that change as the run goes on (Server-Sent Events, one event per part
 — `summary`, `workflow`, `timeline` — carrying that part as HTML, sent when it changed), which the
@@ -29,6 +29,7 @@ from vessel.dashboard.session import csrf_for, page_user, still_allowed
 from vessel.dashboard.templates import fragment, page
 from vessel.errors import VesselError
 from vessel.store.accounts import UserRecord
+from vessel.store.delivery_history import run_facts
 from vessel.store.records import AppRecord, RunPhase, RunRecord
 
 APP = "/applications/{namespace}/{name}"
@@ -38,6 +39,7 @@ POLL_S = 0.5
 RECHECK_S = 10.0  # how often a stream asks again whether its caller may see it, and reads the components
 KEEPALIVE_S = 15.0
 EVENTS_SHOWN = 50
+RUNS_SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ def live_context(request: Request, may_do: Allowed, namespace: str, name: str) -
         "run": run,
         "graph": graph(run.steps, records, now) if run is not None else None,
         "events": list(reversed(event_list(ctl, app)))[:EVENTS_SHOWN],
+        "runs": list(reversed(run_facts(ctl.store, app.id)))[:RUNS_SHOWN],
         "buttons": buttons(may_do, app, run),
         "csrf": csrf_for(session) if session else "",
         "base": f"/applications/{namespace}/{name}",
