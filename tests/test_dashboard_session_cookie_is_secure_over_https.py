@@ -23,8 +23,8 @@ def test_the_session_cookie_is_secure_over_https(isolated_home: Path) -> None:
     trust = ssl.create_default_context(cafile=str(cert))
     server = ServerProcess(isolated_home, admin_token(isolated_home), tls=trust)
     server.start("--tls-cert", str(cert), "--tls-key", str(key))
+    conn = http.client.HTTPSConnection("127.0.0.1", server.port, timeout=10, context=trust)
     try:
-        conn = http.client.HTTPSConnection("127.0.0.1", server.port, timeout=10, context=trust)
         conn.request("GET", "/sign-in")
         form = conn.getresponse()
         page = form.read().decode()
@@ -41,6 +41,6 @@ def test_the_session_cookie_is_secure_over_https(isolated_home: Path) -> None:
             c for c in signed.headers.get_all("set-cookie") or [] if c.startswith("vessel_session=")
         )
         assert "secure" in [part.strip().lower() for part in session.split(";")]
-        conn.close()
     finally:
+        conn.close()  # an open connection would hold the server's graceful stop
         assert server.stop() == 0
