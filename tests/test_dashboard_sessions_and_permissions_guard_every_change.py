@@ -1,9 +1,9 @@
 """The dashboard's guards, over plain HTTP against a real server: a token is exchanged for an HttpOnly,
 SameSite=Strict session cookie (and no other site may frame a page); a change made with the cookie needs
-the session's CSRF token; signing out ends the session for good (and the live streams of its pages);
-pages and buttons are judged by the API's permission table (a non-member is told an application does not
-exist, the project switcher lists only the caller's projects); and a change made through the dashboard is
-in the audit log."""
+the session's CSRF token and is confirmed first; signing out ends the session for good (and the live
+streams of its pages); pages and buttons are judged by the API's permission table (a non-member is told
+an application does not exist, the project switcher lists only the caller's projects); and a change made
+through the dashboard is in the audit log."""
 
 from __future__ import annotations
 
@@ -107,7 +107,7 @@ def test_signing_in_sets_an_httponly_samesite_strict_session_cookie(
     assert "frame-ancestors 'none'" in overview.headers["content-security-policy"]  # no click-jacking
 
 
-def test_a_change_with_the_cookie_needs_the_sessions_csrf_token(
+def test_a_change_with_the_cookie_needs_the_sessions_csrf_token_and_a_confirmation(
     server: tuple[ServerProcess, dict[str, str]],
 ) -> None:
     proc, tokens = server
@@ -123,7 +123,11 @@ def test_a_change_with_the_cookie_needs_the_sessions_csrf_token(
     other.sign_in(tokens["developer"])
     other_csrf = _field(other.call("GET", "/").text, "csrf")
     assert browser.call("POST", resume, {"csrf": other_csrf}).status == 403, "another session's token"
-    assert browser.call("POST", resume, {"csrf": _field(page.text, "csrf")}).status == 303
+    asked = browser.call("POST", resume, {"csrf": _field(page.text, "csrf")})  # not confirmed: asked
+    assert asked.status == 200 and "Approve and resume the workflow of one?" in asked.text
+    assert _phase(proc, "one") == "workflowSuspending", "nothing changes before it is confirmed"
+    confirmed = {"csrf": _field(asked.text, "csrf"), "confirmed": _field(asked.text, "confirmed")}
+    assert browser.call("POST", resume, confirmed).status == 303
     assert _phase(proc, "one") != "workflowSuspending"
     audit = proc.request("GET", "/api/v1/audit").json()
     assert any(

@@ -1,11 +1,18 @@
-// Vessel dashboard: ask before a form marked data-confirm is sent (every workflow operation).
-// Pages work without this script; it only adds the confirmation.
+// Vessel dashboard: ask before a form marked data-confirm is sent, and say it was confirmed (without
+// this script the server asks on a page of its own instead). Pages work without this script.
 document.addEventListener("submit", function (event) {
   var form = event.target;
   var question = form.getAttribute && form.getAttribute("data-confirm");
-  if (question && !window.confirm(question)) {
+  if (!question) { return; }
+  if (!window.confirm(question)) {
     event.preventDefault();
+    return;
   }
+  var confirmed = document.createElement("input");
+  confirmed.type = "hidden";
+  confirmed.name = "confirmed";
+  confirmed.value = "yes";
+  form.appendChild(confirmed);
 }, true);
 
 // An operation the server refused (sent by htmx, which swaps nothing on an error): say why, in the
