@@ -1,12 +1,12 @@
-"""The permission matrix, exhaustively: every route of the API (read from the app's route table, so a
-new endpoint without a rule fails here) is called by every role — admin, owner, developer, viewer of
-the project owning the namespace, and a non-member — against a real server, and each call is allowed
-or denied as the documented matrix (README, docs/server.md) says. Denied means 404 for a non-member
-where an application or project is named (it is not theirs to know of), 403 otherwise; allowed means
-the route answered something other than 401, 403 or 404.
+"""The permission matrix, exhaustively: every route of the API and of the dashboard (read from the app's
+route table, so a new endpoint or page without a rule fails here) is called by every role — admin, owner,
+developer, viewer of the project owning the namespace, and a non-member — against a real server, and each
+call is allowed or denied as the documented matrix (README, docs/server.md) says. Denied means 404 for a
+non-member where an application or project is named (it is not theirs to know of), 403 otherwise; allowed
+means the route answered something other than 401, 403 or 404.
 
-Each (route, role) call acts on its own application, target or member, so one role's delete or
-terminate never changes what another role's call finds."""
+Each (route, role) call acts on its own application, target or member, so one role's delete or terminate
+never changes what another role's call finds."""
 
 from __future__ import annotations
 
@@ -49,8 +49,12 @@ WHO_MAY = {  # the documented matrix: permission -> roles allowed
 }
 
 
-FILTERED = {("GET", "/api/v1/applications"), ("GET", "/api/v1/projects")}  # everyone: they list only
-# what the caller may see (test_callers_see_only_their_projects_applications.py)
+FILTERED = {  # everyone: they list only what the caller may see
+    ("GET", "/api/v1/applications"),  # test_callers_see_only_their_projects_applications.py
+    ("GET", "/api/v1/projects"),
+    ("GET", "/"),  # the dashboard's overview and list (test_dashboard_shows_only_the_callers_projects.py)
+    ("GET", "/applications"),
+}
 
 
 def _routes() -> list[tuple[str, str]]:

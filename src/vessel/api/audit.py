@@ -1,8 +1,8 @@
 """Every change through the API goes to the audit log — who (the token's user), what (method and
 route), on what (namespace/name, or what an apply stored), when, and the outcome (the HTTP status,
-refusals included). Recorded in one place, a middleware around every non-reading request under
-`/api/`, not per handler; a route that changes something is audited by being a POST, PUT, PATCH or
-DELETE. `GET /api/v1/audit` shows the log to admins.
+refusals included). Recorded in one place, a middleware around every non-reading request — the API's
+and the dashboard's buttons alike — not per handler; a route that changes something is audited by
+being a POST, PUT, PATCH or DELETE. `GET /api/v1/audit` shows the log to admins.
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from vessel.controller import audit
 
 log = logging.getLogger("vessel.server")
 CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-NON_CHANGING_POSTS = frozenset({"/api/v1/dry-run"})  # POST only to send a body
+# POST only to send a body; or audited as what they do (a dashboard sign-in creates a token, a sign-out
+# revokes it: controller/accounts.py records both)
+NOT_AUDITED = frozenset({"/api/v1/dry-run", "/sign-in", "/sign-out"})
 ANONYMOUS = "-"
 
 
@@ -41,7 +43,7 @@ def audit_log(
 async def audit_changes(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
     response = await call_next(request)
     path = request.url.path
-    if request.method in CHANGING and path.startswith("/api/") and path not in NON_CHANGING_POSTS:
+    if request.method in CHANGING and path not in NOT_AUDITED:
         await run_in_threadpool(_record, state_of(request), request, response.status_code)
     return response
 

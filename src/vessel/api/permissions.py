@@ -1,6 +1,7 @@
 """Who may do what: one table from route to the permission it needs, checked by one dependency.
 
-Every route of the API has a rule in `ROUTES` (a test walks the app's routes and fails on one
+Every route of the API — and of the dashboard, which is served beside it and calls `authorize` on
+each of its pages and buttons — has a rule in `ROUTES` (a test walks the app's routes and fails on one
 without): the permission it needs and where that permission is judged.
 
 | permission | admin | owner | developer | viewer | non-member |
@@ -76,6 +77,7 @@ class Rule:
 
 APP = "/api/v1/namespaces/{namespace}/applications/{name}"
 PROJECT = "/api/v1/projects/{project}"
+PAGE = "/applications/{namespace}/{name}"  # an application's page in the dashboard
 ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/healthz"): Rule("", "public"),
     ("GET", "/readyz"): Rule("", "public"),
@@ -114,6 +116,21 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", PROJECT): Rule("project.read", "project"),
     ("POST", f"{PROJECT}/members"): Rule("project.manage", "project"),
     ("DELETE", f"{PROJECT}/members/{{user}}"): Rule("project.manage", "project"),
+    # The dashboard (vessel/dashboard): its pages and buttons, judged by these same rules
+    ("GET", "/sign-in"): Rule("", "public"),
+    ("POST", "/sign-in"): Rule("", "public"),
+    ("POST", "/sign-out"): Rule("", "user"),
+    ("GET", "/"): Rule("app.read", "user"),  # shows only the caller's projects' applications
+    ("GET", "/applications"): Rule("app.read", "user"),  # likewise
+    ("GET", PAGE): Rule("app.read", "namespace"),
+    ("GET", f"{PAGE}/live"): Rule("app.read", "namespace"),
+    ("GET", f"{PAGE}/revisions"): Rule("app.read", "namespace"),
+    ("GET", f"{PAGE}/logs"): Rule("app.read", "namespace"),
+    ("POST", f"{PAGE}/workflow/suspend"): Rule("workflow.operate", "namespace"),
+    ("POST", f"{PAGE}/workflow/resume"): Rule("workflow.approve", "namespace"),
+    ("POST", f"{PAGE}/workflow/terminate"): Rule("workflow.operate", "namespace"),
+    ("POST", f"{PAGE}/workflow/restart"): Rule("workflow.operate", "namespace"),
+    ("POST", f"{PAGE}/workflow/rollback"): Rule("workflow.operate", "namespace"),
 }
 
 
@@ -164,6 +181,17 @@ def _judge_role(user: UserRecord, role: str, project: str, permission: str) -> N
     if role not in ROLES_FOR[permission]:
         allowed = " or ".join(sorted(ROLES_FOR[permission])) or "admin"
         raise ApiProblem(403, f"{user.name} is a {role} of project {project}; {permission} needs {allowed}")
+
+
+def may(request: Request, user: UserRecord, namespace: str, permission: str) -> bool:
+    """Whether `user` has `permission` on the applications of `namespace` (the dashboard shows only the
+    buttons a caller may use; what they do is still judged by `authorize`)."""
+    if user.admin:
+        return True
+    projects = Projects(state_of(request).store)
+    owner = projects.owner_of(namespace)
+    role = projects.roles_of(user.id).get(owner.name) if owner is not None else None
+    return role is not None and role in ROLES_FOR[permission]
 
 
 def visible_namespaces(request: Request, user: UserRecord) -> frozenset[str] | None:
