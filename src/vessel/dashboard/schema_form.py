@@ -47,6 +47,10 @@ class Widget:
     def label(self) -> str:
         return self.path.rpartition(".")[2]
 
+    def filled(self, answers: Mapping[str, str]) -> bool:
+        """Whether any field of this group was answered (a group starts folded unless one was)."""
+        return any(k.startswith(f"{self.name}.") and v.strip() for k, v in answers.items())
+
     def shown(self, answers: Mapping[str, str]) -> str:
         """The value the field shows: the answer given, else the default (as the field writes it)."""
         if self.name in answers:
