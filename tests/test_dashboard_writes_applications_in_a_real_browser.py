@@ -101,6 +101,36 @@ def test_the_webservice_form_makes_yaml_that_applies(
     assert status["revision"] == 1
 
 
+def test_an_edit_applies_a_new_revision_and_a_stale_one_is_refused(
+    server: tuple[ServerProcess, dict[str, str]], chromium: Browser
+) -> None:
+    proc, tokens = server
+    wait_for(lambda: (s := _status(proc, "listed")) and s["phase"] == "running", "listed running")
+    page = signed_in(chromium, proc.url, tokens["owner"])
+    page.goto("/applications/team/listed")
+    page.get_by_role("link", name="Edit YAML").click()
+    editor = page.locator("#yaml")
+    assert "image: nginx:1" in editor.input_value()
+    editor.fill(editor.input_value().replace("image: nginx:1", "image: nginx:2"))
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url(f"{proc.url}/applications/team/listed")
+    assert _revision(proc, "listed") == 2
+    page.goto("/applications/team/listed/edit")  # based on revision 2 …
+    changed = app_yaml("listed", target="mem").replace("nginx:1", "nginx:3")
+    assert proc.request("POST", "/api/v1/applications", changed).status == 202  # … someone makes 3
+    editor.fill(editor.input_value().replace("image: nginx:2", "image: nginx:4"))
+    page.get_by_role("button", name="Apply").click()
+    page.locator("#check.error").wait_for()
+    assert "revision" in page.locator("#problems").inner_text()
+    assert _revision(proc, "listed") == 3, "the stale edit changed nothing"
+
+
+def _revision(server: ServerProcess, name: str) -> int:
+    revisions = server.request("GET", f"{API}/{name}/revisions")
+    assert revisions.status == 200, revisions.body
+    return max(r["revision"] for r in revisions.json())
+
+
 def test_the_catalog_shows_parameters_and_a_render_preview(
     server: tuple[ServerProcess, dict[str, str]], chromium: Browser, tmp_path: Path
 ) -> None:
