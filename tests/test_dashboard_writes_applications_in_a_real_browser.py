@@ -33,7 +33,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerPro
     tokens = prepare(home)
     proc = ServerProcess(home, tokens["admin"]).start("--interval", "0.2")
     try:
-        assert proc.request("POST", "/api/v1/applications", app_yaml("listed", target="mem")).status == 202
+        for name, namespace in (("listed", "team"), ("elsewhere", "other")):
+            applied = proc.request("POST", "/api/v1/applications", app_yaml(name, namespace, target="mem"))
+            assert applied.status == 202, applied.body
         yield proc, tokens
     finally:
         proc.kill()
@@ -128,7 +130,7 @@ def test_an_edit_applies_a_new_revision_and_a_stale_one_is_refused(
 def _revision(server: ServerProcess, name: str) -> int:
     revisions = server.request("GET", f"{API}/{name}/revisions")
     assert revisions.status == 200, revisions.body
-    return max(r["revision"] for r in revisions.json())
+    return int(max(r["revision"] for r in revisions.json()))
 
 
 def test_the_catalog_shows_parameters_and_a_render_preview(
@@ -145,6 +147,26 @@ def test_the_catalog_shows_parameters_and_a_render_preview(
     assert "ClusterIP" in exposed, "the default is shown"
     assert "kind: Deployment" in page.locator('[data-testid="rendered"]').first.inner_text()
     screenshot(page, tmp_path, "definition")
+
+
+def test_targets_show_reachability_labels_and_only_the_callers_applications(
+    server: tuple[ServerProcess, dict[str, str]], chromium: Browser
+) -> None:
+    proc, tokens = server
+    for namespace, name in (("team", "listed"), ("other", "elsewhere")):
+        where = f"/api/v1/namespaces/{namespace}/applications/{name}"
+        wait_for(lambda w=where: proc.request("GET", w).json().get("phase") == "running", f"{name} running")
+    page = signed_in(chromium, proc.url, tokens["viewer"])
+    page.get_by_role("link", name="Targets", exact=True).click()
+    mem = page.locator('tr[data-target="mem"]')
+    assert "memory" in mem.inner_text() and "default" in mem.inner_text()
+    assert mem.locator("td:nth-child(3)").inner_text().startswith("yes"), "the memory target answers"
+    apps = mem.locator('[data-testid="target-apps"] a').all_inner_texts()
+    assert "team/listed" in apps
+    assert "other/elsewhere" not in apps, "another project's application is not shown"
+    admin = signed_in(chromium, proc.url, tokens["admin"])
+    admin.goto("/targets")
+    assert "other/elsewhere" in admin.locator('tr[data-target="mem"]').inner_text()
 
 
 def test_only_an_admin_sees_the_audit_log(
