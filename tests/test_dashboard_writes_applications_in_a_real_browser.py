@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+import yaml
 
 from dashboard_browser import browser, screenshot, signed_in
 from project_fixtures import app_yaml, prepare
@@ -82,16 +83,22 @@ def test_the_webservice_form_makes_yaml_that_applies(
     proc, tokens = server
     page = signed_in(chromium, proc.url, tokens["developer"])
     page.goto("/applications/form?type=webservice")
-    page.get_by_label("name *", exact=True).fill("formed")
-    page.get_by_label("namespace *", exact=True).fill("team")
+    page.locator("#f-app-name").fill("formed")
+    page.locator("#f-app-namespace").fill("team")
     page.get_by_label("image *").fill("nginx:1.27")
     page.get_by_label("exposeType").select_option("NodePort")
     page.get_by_label("cmd").fill("serve\n--quiet")
-    page.get_by_label("ports", exact=True).fill("- port: 8080\n  expose: true")
+    page.locator('[name="p.ports.0.port"]').fill("8080")
+    page.locator('[name="p.ports.0.expose"]').check()
+    page.get_by_role("button", name="Add an item to ports").click()  # the form again, with a second row
+    page.locator('[name="p.ports.1.port"]').fill("9090")
+    assert page.locator('[name="p.ports.0.port"]').input_value() == "8080", "answers are kept"
     screenshot(page, tmp_path, "form")
     page.get_by_role("button", name="Make the YAML").click()
     text = page.locator("#yaml").input_value()
     assert "name: formed" in text and "image: nginx:1.27" in text and "exposeType: NodePort" in text
+    ports = yaml.safe_load(text)["spec"]["components"][0]["properties"]["ports"]
+    assert ports == [{"port": 8080, "expose": True}, {"port": 9090}]
     page.locator("#check", has_text="Valid").wait_for()
     page.get_by_role("button", name="Apply").click()
     page.wait_for_url(f"{proc.url}/applications/team/formed")
@@ -139,6 +146,7 @@ def test_the_catalog_shows_parameters_and_a_render_preview(
     proc, tokens = server
     page = signed_in(chromium, proc.url, tokens["viewer"])
     page.get_by_role("link", name="Definitions", exact=True).click()
+    page.wait_for_url(f"{proc.url}/definitions")
     screenshot(page, tmp_path, "catalog")
     page.locator('tr[data-definition="webservice"]').get_by_role("link", name="webservice").click()
     image = page.locator('tr[data-parameter="image"]')
@@ -180,5 +188,6 @@ def test_only_an_admin_sees_the_audit_log(
     assert owner.locator("table.audit").count() == 0
     admin = signed_in(chromium, proc.url, tokens["admin"])
     admin.get_by_role("link", name="Audit", exact=True).click()
+    admin.wait_for_url(f"{proc.url}/audit")
     actions = admin.locator("table.audit tbody td:nth-child(3)").all_inner_texts()
     assert "POST /api/v1/applications" in actions

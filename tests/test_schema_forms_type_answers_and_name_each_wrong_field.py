@@ -29,6 +29,17 @@ SCHEMA: dict[str, Any] = {
             "type": "array",
             "items": {"type": "object", "required": ["port"], "properties": {"port": {"type": "integer"}}},
         },
+        "env": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["name"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "valueFrom": {"type": "object", "properties": {"key": {"type": "string"}}},
+                },
+            },
+        },
         "limit": {"type": "object", "properties": {"cpu": {"type": "string"}, "memory": {"type": "string"}}},
     },
 }
@@ -44,13 +55,21 @@ def test_each_parameter_gets_the_widget_its_schema_calls_for() -> None:
         "protocol": "select",
         "cmd": "lines",
         "labels": "map",
-        "ports": "yaml",
+        "ports": "rows",
+        "env": "yaml",
         "limit": "group",
     }
     found = {w.path: w for w in widgets(SCHEMA)}
     assert found["image"].required and found["image"].description == "Which image"
     assert found["protocol"].options == ("TCP", "UDP")
-    assert found["ports"].example == "- port: 1", "a YAML box shows one item made from the schema"
+    assert found["env"].example == "- name: example", "a YAML box shows one item made from the schema"
+    assert [[w.path for w in row] for row in found["ports"].rows({})] == [["ports.0.port"]]
+    grown = found["ports"].rows({"p.ports.0.port": "80", "grow": "ports"})
+    assert [[w.path for w in row] for row in grown] == [["ports.0.port"], ["ports.1.port"]]
+    group = found["limit"]
+    assert not group.filled({"p.limit.cpu": ""}) and group.filled({"p.limit.cpu": "1"}), (
+        "folded unless answered"
+    )
     assert [c.path for c in found["limit"].children] == ["limit.cpu", "limit.memory"]
 
 
@@ -63,7 +82,10 @@ def test_answers_come_back_typed_and_defaults_are_left_out() -> None:
         "p.protocol": "UDP",
         "p.cmd": "serve\n  --quiet\n",
         "p.labels": "team: web",
-        "p.ports": "- port: 8080",
+        "p.ports.0.port": "8080",
+        "p.ports.1.port": "",  # an empty row: no item
+        "p.ports.2.port": "9090",
+        "p.env": "- name: A",
         "p.limit.cpu": "",
         "p.limit.memory": "128Mi",
     }
@@ -74,7 +96,8 @@ def test_answers_come_back_typed_and_defaults_are_left_out() -> None:
         "protocol": "UDP",
         "cmd": ["serve", "--quiet"],
         "labels": {"team": "web"},
-        "ports": [{"port": 8080}],
+        "ports": [{"port": 8080}, {"port": 9090}],
+        "env": [{"name": "A"}],
         "limit": {"memory": "128Mi"},
     }
 
@@ -85,7 +108,8 @@ def test_every_wrong_answer_is_reported_at_once_naming_its_field() -> None:
         "p.replicas": "three",
         "p.ratio": "half",
         "p.labels": "- a list",
-        "p.ports": "[1",
+        "p.ports.0.port": "eighty",
+        "p.env": "[1",
     }
     with pytest.raises(MultipleErrors) as raised:
         properties(widgets(SCHEMA), answers)
@@ -94,7 +118,8 @@ def test_every_wrong_answer_is_reported_at_once_naming_its_field() -> None:
         "properties.replicas",
         "properties.ratio",
         "properties.labels",
-        "properties.ports",
+        "properties.ports[0].port",
+        "properties.env",
     ]
     assert "expected an integer, got 'three'" in messages[0]
 

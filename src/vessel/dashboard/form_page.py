@@ -1,7 +1,8 @@
 """`GET /applications/form?type=T`: a form generated from component definition T's parameter schema
 (schema_form.py), with the application's name and namespace; `POST /applications/form` turns the answers
 into the Application's YAML and shows it in the editor (editor.py), where it is checked as you type and
-applied. Wrong answers show the form again, each problem naming its field.
+applied. Wrong answers show the form again, each problem naming its field; "add an item" shows it
+again with one more row in that list.
 
 The form changes nothing (its POST only carries the answers, which may hold values meant to stay out
 of addresses and logs); applying is the editor's, with its own permission check."""
@@ -16,7 +17,7 @@ from fastapi.responses import HTMLResponse
 
 from vessel.api.auth import state_of
 from vessel.dashboard.editor import editor
-from vessel.dashboard.schema_form import properties, widgets
+from vessel.dashboard.schema_form import GROW, properties, widgets
 from vessel.dashboard.session import form_of, page_user
 from vessel.dashboard.templates import page
 from vessel.definitions.definition import Definition, Kind
@@ -63,6 +64,8 @@ def form(
 async def generate(request: Request, user: Annotated[UserRecord, Depends(page_user)]) -> HTMLResponse:
     answers = await form_of(request)
     d = component_definition(request, answers.get("type", DEFAULT_TYPE))
+    if answers.get(GROW):  # "add an item": the same form, with one more row in that list
+        return _form(request, d, answers, [])
     try:
         text = application_yaml(d, answers)
     except VesselError as exc:

@@ -4,7 +4,9 @@ Each parameter becomes one widget by its schema: an `enum` a choice, a string a 
 or number a number field, a boolean a checkbox, an object with `properties` a group of its own widgets;
 a list of strings or numbers is a text box of one item a line, a map (`additionalProperties`) one
 `key: value` a line, and anything else (a list of objects, `oneOf`…) a small YAML box whose placeholder
-shows one item built from the schema. Descriptions, defaults and `required` come from the schema.
+shows one item built from the schema — but a list of flat objects (each field a scalar or a choice, as
+`ports`) is rows of those fields, one row an item, with a button that adds a row. Descriptions,
+defaults and `required` come from the schema.
 
 `properties` reads the answers back (form fields named `p.` + the parameter's dotted path), typed as the
 schema says; a value equal to its default is left out (the definition applies defaults), as is an empty
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -25,19 +27,23 @@ from vessel.errors import ValidationError, VesselError, raise_collected
 
 FIELD = "p."  # the prefix of every form field that is a parameter
 MAX_DEPTH = 4  # groups nested deeper are one YAML box
+MAX_ROWS = 50  # rows of one list of objects
+GROW = "grow"  # the form field naming the list a row is added to (the form is shown again)
+FLAT = ("text", "integer", "number", "checkbox", "select")
 SCALARS = {"string": str, "integer": int, "number": float, "boolean": bool}
 
 
 @dataclass(frozen=True)
 class Widget:
     path: str  # the parameter's dotted path ("limit.cpu")
-    kind: str  # text | integer | number | checkbox | select | lines | map | yaml | group
+    kind: str  # text | integer | number | checkbox | select | lines | map | yaml | group | rows
     description: str
     required: bool
     default: Any
     options: tuple[str, ...] = ()
     children: tuple[Widget, ...] = ()
     example: str = ""  # what a YAML box could hold
+    item: Mapping[str, Any] | None = field(default=None, compare=False)  # the item schema of rows
 
     @property
     def name(self) -> str:
@@ -48,8 +54,27 @@ class Widget:
         return self.path.rpartition(".")[2]
 
     def filled(self, answers: Mapping[str, str]) -> bool:
-        """Whether any field of this group was answered (a group starts folded unless one was)."""
-        return any(k.startswith(f"{self.name}.") and v.strip() for k, v in answers.items())
+        """Whether a field of this group was answered other than its default (a group starts folded
+        unless one was)."""
+        if answers.get(GROW, "").startswith(f"{self.path}."):  # a row was just added in it
+            return True
+        if self.kind == "group":
+            return any(child.filled(answers) for child in self.children)
+        if self.kind == "rows":
+            return any(w.filled(answers) for row in self.rows(answers) for w in row)
+        if self.kind == "checkbox":
+            return self.name in answers and self.default is not True
+        given = answers.get(self.name, "").strip()
+        return bool(given) and given != self.shown({}).strip()
+
+    def rows(self, answers: Mapping[str, str]) -> list[list[Widget]]:
+        """The widgets of each row of a list of objects: as many rows as were answered (at least one),
+        and one more when the form was sent to add one to this list."""
+        pattern = re.compile(rf"{re.escape(self.name)}\.(\d+)\.")
+        found = [int(m.group(1)) for k in answers if (m := pattern.match(k))]
+        count = max(found, default=0) + 1 + (answers.get(GROW) == self.path)
+        item = self.item or {}
+        return [widgets(item, f"{self.path}.{i}.", MAX_DEPTH) for i in range(min(count, MAX_ROWS))]
 
     def shown(self, answers: Mapping[str, str]) -> str:
         """The value the field shows: the answer given, else the default (as the field writes it)."""
@@ -72,6 +97,7 @@ def widget(path: str, schema: Mapping[str, Any], required: bool, depth: int = 0)
     kind = kind_of(schema, depth)
     options = tuple(_written("text", o) for o in schema["enum"]) if kind == "select" else ()
     children = tuple(widgets(schema, f"{path}.", depth + 1)) if kind == "group" else ()
+    item = schema["items"] if kind == "rows" else None
     return Widget(
         path=path,
         kind=kind,
@@ -81,6 +107,7 @@ def widget(path: str, schema: Mapping[str, Any], required: bool, depth: int = 0)
         options=options,
         children=children,
         example=_example_text(schema) if kind == "yaml" else "",
+        item=item,
     )
 
 
@@ -100,11 +127,21 @@ def kind_of(schema: Mapping[str, Any], depth: int) -> str:
         return "map" if _scalar(schema["additionalProperties"]) else "yaml"
     if kind == "array" and _scalar(schema.get("items") or {}):
         return "lines"
+    if kind == "array" and depth < MAX_DEPTH and _flat(schema.get("items")):
+        return "rows"
     return "yaml"
 
 
 def _scalar(schema: Any) -> bool:
     return isinstance(schema, Mapping) and schema.get("type") in SCALARS and "enum" not in schema
+
+
+def _flat(schema: Any) -> bool:
+    """An object whose every field is one input (a scalar or a choice): a row of a form."""
+    if not isinstance(schema, Mapping) or schema.get("type") != "object" or not schema.get("properties"):
+        return False
+    fields = schema["properties"].values()
+    return all(isinstance(f, Mapping) and kind_of(f, MAX_DEPTH) in FLAT for f in fields)
 
 
 def properties(found: list[Widget], answers: Mapping[str, str]) -> dict[str, Any]:
@@ -119,7 +156,7 @@ def _collect(found: list[Widget], answers: Mapping[str, str], problems: list[Ves
     result: dict[str, Any] = {}
     for w in found:
         try:
-            value = _collect(list(w.children), answers, problems) if w.kind == "group" else _value(w, answers)
+            value = _compound(w, answers, problems) if w.kind in ("group", "rows") else _value(w, answers)
         except ValidationError as exc:
             problems.append(exc)
             continue
@@ -127,6 +164,15 @@ def _collect(found: list[Widget], answers: Mapping[str, str], problems: list[Ves
             continue
         result[w.label] = value
     return result
+
+
+def _compound(w: Widget, answers: Mapping[str, str], problems: list[VesselError]) -> Any:
+    if w.kind == "group":
+        return _collect(list(w.children), answers, problems)
+    rows = (
+        _collect(row, answers, problems) for row in w.rows({k: v for k, v in answers.items() if k != GROW})
+    )
+    return [row for row in rows if row]
 
 
 def _value(w: Widget, answers: Mapping[str, str]) -> Any:
@@ -178,7 +224,8 @@ def _yaml(w: Widget, text: str) -> Any:
 
 
 def _wrong(w: Widget, message: str) -> ValidationError:
-    return ValidationError(f"properties.{w.path}: {message}")
+    path = re.sub(r"\.(\d+)(?=\.|$)", r"[\1]", w.path)  # ports.0.port -> ports[0].port, as paths are named
+    return ValidationError(f"properties.{path}: {message}")
 
 
 def _written(kind: str, value: Any) -> str:
