@@ -14,6 +14,7 @@ import json
 import time
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import urlencode
 
 import pytest
 from fastapi.routing import APIRoute
@@ -97,6 +98,9 @@ def _call(index: int, method: str, path: str, role: str) -> tuple[str, str | Non
         ("POST", "/api/v1/addons/{name}/enable"): "{}",
         ("POST", "/api/v1/addons/{name}/upgrade"): "{}",
         ("POST", "/api/v1/projects/{project}/members"): json.dumps({"user": "spare", "role": "viewer"}),
+        ("POST", "/applications/new"): urlencode({"yaml": app_yaml(f"page-{role}")}),  # the editor's apply
+        ("POST", "/applications/validate"): app_yaml("dry"),
+        ("POST", "/applications/form"): urlencode({"name": "formed", "namespace": "team", "p.image": "x"}),
     }
     if path == "/api/v1/stats":
         filled += f"?namespace=team&name={own}"

@@ -61,7 +61,7 @@ async def apply(
     text = await read_text_body(request)
     expected = _expected_revision(if_match)
     user = request.state.caller
-    applied = await run_in_threadpool(_apply, request, user, text, namespace, expected)
+    applied = await run_in_threadpool(apply_text, request, user, text, namespace, expected)
     request.state.audit_object = ", ".join(
         f"{a['namespace']}/{a['name']}@{a['revision']}" for a in applied["applications"]
     )
@@ -82,9 +82,11 @@ def etag(revision: int) -> str:
     return f'"{revision}"'
 
 
-def _apply(
+def apply_text(
     request: Request, user: UserRecord, text: str, namespace: str | None, expected: int | None
 ) -> dict[str, Any]:
+    """Apply the Applications of `text` as `user` (the API's apply, and the dashboard's editor): every
+    mistake raised before anything is stored, then `check_apply`, then one revision each."""
     state = state_of(request)
     loaded = load_text(text, BODY)
     registry = _registry(state, loaded)
@@ -120,10 +122,11 @@ async def dry_run_body(request: Request, namespace: Namespace = None) -> JSONRes
     elsewhere (masking would make it wrong, and masking values this server knows from other
     applications would tell the caller which values those are)."""
     text = await read_text_body(request)
-    return JSONResponse(await run_in_threadpool(_dry_run, state_of(request), text, namespace))
+    return JSONResponse(await run_in_threadpool(dry_run_text, state_of(request), text, namespace))
 
 
-def _dry_run(state: ServerState, text: str, namespace: str | None) -> dict[str, Any]:
+def dry_run_text(state: ServerState, text: str, namespace: str | None) -> dict[str, Any]:
+    """The Applications of `text` rendered (the API's dry-run, and the dashboard editor's check)."""
     loaded = load_text(text, BODY)
     result = dry_run(loaded, _registry(state, loaded), namespace, NAMESPACE_PARAMETER)
     return {**manifest_list(result.manifests), "notes": result.notes, "warnings": result.warnings}

@@ -131,6 +131,17 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", f"{PAGE}/workflow/terminate"): Rule("workflow.operate", "namespace"),
     ("POST", f"{PAGE}/workflow/restart"): Rule("workflow.operate", "namespace"),
     ("POST", f"{PAGE}/workflow/rollback"): Rule("workflow.operate", "namespace"),
+    # The dashboard's editor, form, targets, definitions and audit pages (vessel/dashboard/editor.py …)
+    ("GET", "/applications/new"): Rule("app.render", "user"),  # applying is judged on POST
+    ("POST", "/applications/new"): Rule("app.write", "body"),  # the API's apply: check_apply
+    ("POST", "/applications/validate"): Rule("app.render", "user"),  # the API's dry-run
+    ("GET", "/applications/form"): Rule("definition.read", "user"),
+    ("POST", "/applications/form"): Rule("definition.read", "user"),  # makes YAML, changes nothing
+    ("GET", f"{PAGE}/edit"): Rule("app.write", "namespace"),
+    ("GET", "/targets"): Rule("target.read", "user"),  # lists only the caller's projects' applications
+    ("GET", "/definitions"): Rule("definition.read", "user"),
+    ("GET", "/definitions/{name}"): Rule("definition.read", "user"),
+    ("GET", "/audit"): Rule("audit.read", "platform"),
 }
 
 

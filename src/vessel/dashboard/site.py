@@ -26,7 +26,20 @@ from starlette.exceptions import HTTPException
 
 from vessel.api.auth import ApiProblem
 from vessel.api.problems import TITLES, status_of_error
-from vessel.dashboard import actions, app_list, app_page, logs_page, overview, revisions_page, signing
+from vessel.dashboard import (
+    actions,
+    app_list,
+    app_page,
+    audit_page,
+    catalog,
+    editor,
+    form_page,
+    logs_page,
+    overview,
+    revisions_page,
+    signing,
+    targets_page,
+)
 from vessel.dashboard.session import SignInNeeded, clear_session
 from vessel.dashboard.templates import page
 from vessel.errors import VesselError
@@ -37,6 +50,8 @@ NOT_PAGES = ("/api/", "/healthz", "/readyz", "/metrics", "/docs", "/openapi.json
 
 def mount(app: FastAPI) -> None:
     for module in (signing, overview, app_list, app_page, revisions_page, logs_page, actions):
+        app.include_router(module.router)
+    for module in (editor, form_page, targets_page, catalog, audit_page):
         app.include_router(module.router)
     static = resources.files("vessel.dashboard") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
