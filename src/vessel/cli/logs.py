@@ -10,6 +10,9 @@ every workload is followed at once: the targets' own follow (`Target.logs(..., f
 tails files or streams pod logs) runs in a thread per workload, and lines are printed as they arrive,
 from whichever workload wrote them. It ends when every workload's log has ended (deleted, its pods
 gone) or on Ctrl-C, with exit code 130 as shells expect of an interrupted command.
+
+With a server configured it says that it does not work through one (the API has no log endpoint yet)
+rather than print this machine's logs for an application the server delivered.
 """
 
 from __future__ import annotations
@@ -23,10 +26,9 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
+from vessel.cli.backend import remote
 from vessel.cli.options import Name, Namespace
 from vessel.cli.report import out, reporting
-from vessel.cli.session import reader
-from vessel.controller.logs import LogOptions, log_streams
 from vessel.errors import ValidationError
 from vessel.model.duration import parse_duration
 
@@ -50,6 +52,13 @@ def logs(
 ) -> None:
     """Print the logs of an application's workloads (on targets that keep logs)."""
     with reporting():
+        if remote() is not None:
+            from vessel.cli.remote_client import not_remotely
+
+            raise not_remotely("vessel logs", "the server's API serves no logs yet")
+        from vessel.cli.session import reader
+        from vessel.controller.logs import LogOptions, log_streams
+
         options = LogOptions(None if tail == -1 else tail, _seconds(since), timestamps, follow)
         with reader() as ctl:
             streams = log_streams(ctl, ctl.find(namespace, name), component, options)
