@@ -73,7 +73,7 @@ def configured() -> Connection | None:
 def _read(path: Path) -> dict[str, str]:
     try:
         text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # no config: the store's own errors say the rest
         return {}
     except OSError as exc:
         raise ValidationError(f"{path}: cannot be read: {exc.strerror}") from None
