@@ -1,5 +1,11 @@
 """One line per change of a workflow step's phase or message, from the status document's `workflow`
-part: what `up --wait` prints while the workflow runs, driven here (`cli/progress.py`) or by a server."""
+part: what `up --wait` prints while the workflow runs, driven here (`cli/progress.py`) or by a server.
+
+Driven here, the lines are taken once per round of the engine, so a step that starts and finishes within
+one round is shown finished only. Following a server, the lines are taken every poll, which may fall
+between the two: `steady` then shows a step still under way (running, pending a retry) only once two
+polls in a row saw it so — what lasts is shown, what flickers past is not, as when driven here.
+"""
 
 from __future__ import annotations
 
@@ -21,17 +27,22 @@ _STYLE = {
 
 
 class StepLines:
-    def __init__(self, console: Console):
+    def __init__(self, console: Console, *, steady: bool = False):
         self.console = console
+        self.steady = steady
         self.seen: dict[tuple[Any, str], tuple[str, str]] = {}
+        self.glimpsed: dict[tuple[Any, str], tuple[str, str]] = {}  # the previous poll's, with `steady`
 
     def __call__(self, run: Any, workflow: dict[str, Any]) -> None:
         """Print each step of `workflow` (of run `run`) whose phase or message changed since last time."""
         for step in _flat(workflow["steps"]):
-            state = (step["phase"], step["message"])
-            if step["phase"] == StepPhase.PENDING or self.seen.get((run, step["name"])) == state:
+            key, state = (run, step["name"]), (step["phase"], step["message"])
+            glimpsed, self.glimpsed[key] = self.glimpsed.get(key), state
+            if step["phase"] == StepPhase.PENDING or self.seen.get(key) == state:
                 continue
-            self.seen[(run, step["name"])] = state
+            if self.steady and step["phase"] == StepPhase.RUNNING and glimpsed != state:
+                continue  # under way: shown if the next poll still sees it so
+            self.seen[key] = state
             self.console.print(line(step))
 
 
