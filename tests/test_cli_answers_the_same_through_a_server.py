@@ -3,9 +3,9 @@ machine's store (embedded) or through a real `vessel server` (remote: VESSEL_SER
 
 Reading commands are compared on one store: the server's, which the embedded CLI opens too (a
 directory target, which both processes see alike). Delivering commands change what they act on, so
-each mode gets a store of its own, set up alike, and runs the same sequence: dry-run, up (a workflow
-that suspends for approval), workflow resume, up again (unchanged), the errors of a bad file and of a
-missing application, delete.
+each mode gets a store of its own, set up alike, and runs the same sequence: target add, set-default
+and remove, dry-run, up (a workflow that suspends for approval), workflow resume, up again
+(unchanged), the errors of a bad file and of a missing application, delete.
 """
 
 from __future__ import annotations
@@ -115,6 +115,7 @@ READS = [
     ("status", "web"),
     ("status", "web", "-o", "json"),
     ("status", "web", "--tree"),
+    ("status", "web", "-w", "--timeout", "30s"),  # settled: printed once, exit 0
     ("ls",),
     ("ls", "-A", "-o", "yaml"),
     ("events", "web"),
@@ -154,7 +155,13 @@ def apart(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Mode, Mode
 
 def _sequence(files: Path) -> list[tuple[str, ...]]:
     gated, bad = str(files / "gated.yaml"), str(files / "bad.yaml")
+    spare = ("target", "add", "spare", "--type", "directory", "--path", str(files / "spare"))
     return [
+        spare,
+        ("target", "set-default", "spare"),
+        ("target", "set-default", "out"),
+        ("target", "remove", "spare"),
+        ("target", "remove", "spare"),
         ("dry-run", "-f", str(files / "app.yaml")),
         ("dry-run", "-f", str(files / "app.yaml"), "-o", "json"),
         ("up", "-f", bad),
