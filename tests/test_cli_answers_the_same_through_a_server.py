@@ -115,6 +115,7 @@ READS = [
     ("status", "web"),
     ("status", "web", "-o", "json"),
     ("status", "web", "--tree"),
+    ("status", "web", "--tree", "-o", "json"),
     ("status", "web", "-w", "--timeout", "30s"),  # settled: printed once, exit 0
     ("ls",),
     ("ls", "-A", "-o", "yaml"),
