@@ -20,6 +20,7 @@ from vessel.api import (
     audit,
     definitions,
     events,
+    logs,
     probes,
     projects,
     revisions,
@@ -53,6 +54,7 @@ def create_app(state: ServerState) -> FastAPI:
     app.include_router(targets.admins)
     app.include_router(definitions.router)
     app.include_router(events.router)
+    app.include_router(logs.router)
     app.include_router(stats.router)
     app.include_router(audit.router)
     app.include_router(projects.router)

@@ -14,7 +14,7 @@ This module imports no implementation until one is chosen: the remote one never 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -35,6 +35,18 @@ class Observation:
     settled: bool
     failed: bool
     driven: bool
+
+
+@dataclass(frozen=True)
+class LogRequest:
+    """What `vessel logs` asks: one component's or every one's, the last `tail` lines of each instance,
+    those of the last `since` seconds, with each line's time, followed."""
+
+    component: str | None = None
+    tail: int | None = None
+    since: float | None = None
+    timestamps: bool = False
+    follow: bool = False
 
 
 class Client(Protocol):
@@ -62,6 +74,9 @@ class Client(Protocol):
 
     def diff(self, namespace: str, name: str) -> list[Document]:
         """`vessel diff`: each resource's live state against the desired one."""
+
+    def logs(self, namespace: str, name: str, asked: LogRequest) -> Generator[tuple[str, str], None, None]:
+        """`vessel logs`: (component, line) as they come; close it to stop following."""
 
     def targets(self) -> list[Document]:
         """`vessel target list`."""

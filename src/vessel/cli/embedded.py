@@ -8,10 +8,10 @@ asks one thing. Imports are inside the calls, so choosing this client costs noth
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 
-from vessel.cli.backend import Document, Observation
+from vessel.cli.backend import Document, LogRequest, Observation
 
 
 class EmbeddedClient:
@@ -68,6 +68,17 @@ class EmbeddedClient:
 
         with reader() as ctl:
             return [r.document() for r in diff_app(ctl, ctl.find(namespace, name))]
+
+    def logs(self, namespace: str, name: str, asked: LogRequest) -> Generator[tuple[str, str], None, None]:
+        from vessel.cli.session import reader
+        from vessel.controller.logs import LogOptions, in_turn, log_streams, merged
+
+        options = LogOptions(asked.tail, asked.since, asked.timestamps, asked.follow)
+        with reader() as ctl:
+            streams = log_streams(ctl, ctl.find(namespace, name), asked.component, options)
+            for line in merged(streams) if asked.follow else in_turn(streams):
+                if line is not None:
+                    yield line
 
     def targets(self) -> list[Document]:
         from vessel.cli.session import controller

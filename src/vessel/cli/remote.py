@@ -22,7 +22,8 @@ import socket
 import ssl
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import Message
 from typing import Any
@@ -123,13 +124,37 @@ class Remote:
             raise error_of(answer, body)
         return answer
 
-    def _send(self, method: str, path: str, body: Body | None) -> Answer:
+    @contextmanager
+    def stream(self, method: str, path: str, query: Mapping[str, Any]) -> Iterator[Iterator[bytes]]:
+        """The answer's body line by line as it arrives (each read bounded by the timeout: a server
+        streaming something quiet sends blank lines meanwhile); an error answer raised as `call` does."""
+        request = self._request(method, path + _query(query), None)
+        try:
+            response = urllib.request.urlopen(request, timeout=self.timeout)
+        except urllib.error.HTTPError as error:
+            with error:
+                raise error_of(Answer(error.code, error.headers, _json(error.read()))) from None
+        except (urllib.error.URLError, OSError, ssl.SSLError) as exc:
+            raise self._unreachable(exc) from None
+        with response:
+            yield self._lines(response)
+
+    def _lines(self, response: Any) -> Iterator[bytes]:
+        try:
+            yield from response
+        except (OSError, ssl.SSLError) as exc:
+            raise self._unreachable(exc) from None
+
+    def _request(self, method: str, path: str, body: Body | None) -> urllib.request.Request:
         headers = {"Authorization": f"Bearer {self.connection.token}", "Accept": "application/json"}
         data = None
         if body is not None:
             headers["Content-Type"] = body.content_type
             data = body.text.encode("utf-8")
-        request = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
+        return urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
+
+    def _send(self, method: str, path: str, body: Body | None) -> Answer:
+        request = self._request(method, path, body)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 return Answer(response.status, response.headers, _json(response.read()))

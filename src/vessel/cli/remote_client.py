@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
 from urllib.parse import quote
 
-from vessel.cli.backend import Document, Observation
+from vessel.cli.backend import Document, LogRequest, Observation
 from vessel.cli.connection import Connection
 from vessel.cli.remote import PAGE, Body, Remote, app_path
-from vessel.errors import NotFoundError, ValidationError
+from vessel.errors import NotFoundError, TargetUnavailableError, ValidationError
 
 POLL_S = 0.5
 
@@ -129,6 +129,25 @@ class RemoteClient:
     def diff(self, namespace: str, name: str) -> list[Document]:
         found: list[Document] = self.server.get(app_path(namespace, name, "/diff"))
         return found
+
+    def logs(self, namespace: str, name: str, asked: LogRequest) -> Generator[tuple[str, str], None, None]:
+        """The server's stream: a JSON object per line (`component`, `line`), blank lines while a
+        followed log is quiet, `error` when reading a target failed midway."""
+        query = {
+            "component": asked.component,
+            "tail": asked.tail,
+            "since": asked.since,
+            "timestamps": asked.timestamps or None,
+            "follow": asked.follow or None,
+        }
+        with self.server.stream("GET", app_path(namespace, name, "/logs"), query) as lines:
+            for raw in lines:
+                if not raw.strip():
+                    continue  # the server saying it is still there
+                item = json.loads(raw)
+                if "error" in item:
+                    raise TargetUnavailableError(str(item["error"]))
+                yield str(item["component"]), str(item["line"])
 
     def targets(self) -> list[Document]:
         found: list[Document] = self.server.get("/api/v1/targets")
