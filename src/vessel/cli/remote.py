@@ -170,10 +170,10 @@ class Remote:
             why = f"no answer within {self.timeout:g}s"
         else:
             why = getattr(reason, "strerror", None) or str(reason)
-        return ServerUnreachableError(
-            f"cannot reach the Vessel server at {self.url}: {why}",
-            hint="is it running? `vessel logout` (and unset VESSEL_SERVER) works on this machine instead",
-        )
+        hint = "is it running? `vessel logout` (and unset VESSEL_SERVER) works on this machine instead"
+        if isinstance(reason, ssl.SSLError):
+            hint = "to trust a certificate no system CA signed: SSL_CERT_FILE=its-ca.pem"
+        return ServerUnreachableError(f"cannot reach the Vessel server at {self.url}: {why}", hint=hint)
 
 
 def _query(query: Mapping[str, Any]) -> str:
