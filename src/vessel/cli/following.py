@@ -20,7 +20,7 @@ from typing import Any
 import typer
 from rich.text import Text
 
-from vessel.cli.interrupt import interruptible
+from vessel.cli.interrupt import Interrupted, interruptible
 from vessel.cli.notes import show_notes, show_warnings
 from vessel.cli.remote import in_files
 from vessel.cli.remote_client import RemoteClient, files_body
@@ -36,9 +36,11 @@ FINISHED = ("succeeded", "failed", "terminated")  # a run's phases once it is ov
 @contextmanager
 def watching(what: str) -> Iterator[None]:
     """Ctrl-C or SIGTERM while following: stop following, say the server goes on, exit 130."""
-    with interruptible(
-        lambda stop: err.print(Text(f"\n{stop.signal}: stopped following {what}; {SERVER_GOES_ON}"))
-    ):
+
+    def stopped(stop: Interrupted) -> None:
+        err.print(Text(f"\n{stop.signal}: stopped following {what}; the server goes on driving it"))
+
+    with interruptible(stopped):
         yield
 
 
