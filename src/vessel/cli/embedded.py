@@ -8,8 +8,8 @@ asks one thing. Imports are inside the calls, so choosing this client costs noth
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
-from typing import Any
+from collections.abc import Generator, Iterator, Sequence
+from pathlib import Path
 
 from vessel.cli.backend import Document, LogRequest, Observation
 
@@ -90,7 +90,7 @@ class EmbeddedClient:
     def definitions(self) -> list[Document]:
         return self.definitions_from(None)
 
-    def definitions_from(self, directories: list[Any] | None) -> list[Document]:
+    def definitions_from(self, directories: Sequence[Path] | None) -> list[Document]:
         from vessel.cli.session import live_registry
         from vessel.controller.views import definition_list
 
@@ -99,7 +99,7 @@ class EmbeddedClient:
     def definition(self, name: str, kind: str | None) -> Document:
         return self.definition_from(name, kind, None)
 
-    def definition_from(self, name: str, kind: str | None, directories: list[Any] | None) -> Document:
+    def definition_from(self, name: str, kind: str | None, directories: Sequence[Path] | None) -> Document:
         from vessel.cli.session import live_registry
         from vessel.controller.views import definition, find_definition
 
