@@ -166,6 +166,7 @@ def _sequence(files: Path) -> list[tuple[str, ...]]:
         ("dry-run", "-f", str(files / "app.yaml")),
         ("dry-run", "-f", str(files / "app.yaml"), "-o", "json"),
         ("up", "-f", bad),
+        ("up", "-f", str(files / "app.yaml"), "-f", bad),  # the line of the second file, nothing stored
         ("up", "-f", gated, "--timeout", "60s"),
         ("workflow", "resume", "gated", "--timeout", "60s"),
         ("up", "-f", gated, "--no-wait"),
