@@ -3,7 +3,8 @@ token the server refuses (exit 1, as every refusal), a role too weak — a viewe
 with the server's own message (exit 1), a server that refuses connections or never answers (exit 2,
 as a store that cannot be opened, within VESSEL_REQUEST_TIMEOUT), and a command that reads this
 machine's definitions (`vessel def render`) saying so rather than answering for other definitions than
-the server's. A remote command loads nothing of the store or the engine.
+the server's; a command that works on this machine's store (`vessel user add`) says it does not ask
+the server. A remote command loads nothing of the store or the engine.
 """
 
 from __future__ import annotations
@@ -110,6 +111,16 @@ def test_def_render_says_it_does_not_work_through_a_server(
     code, out, err = through(server.url, tokens["admin"], "def", "render", "webservice", "--set", "image=x")
     assert (code, out) == (1, "")
     assert "vessel def render does not work through a Vessel server" in err
+
+
+@pytest.mark.timeout(60)
+def test_a_command_for_this_machine_says_it_does_not_ask_the_server(
+    team: tuple[ServerProcess, dict[str, str]],
+) -> None:
+    server, tokens = team
+    code, out, err = through(server.url, tokens["admin"], "user", "add", "zed")
+    assert (code, out) == (0, "user zed added\n")
+    assert f"note: this command works on this machine's store, not through the server {server.url}" in err
 
 
 DRIVER = """
