@@ -98,6 +98,14 @@ def timeout_s() -> float:
     return seconds
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Redirects are not followed: the token would go along wherever they point (another host, plain
+    HTTP). The API never redirects; a redirect is answered as the error it is."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
 class Remote:
     """Requests to one server, with its token (never printed: see `Connection.__repr__`)."""
 
@@ -105,6 +113,7 @@ class Remote:
         self.connection = connection
         self.url = connection.url
         self.timeout = timeout_s()
+        self._opener = urllib.request.build_opener(_NoRedirect)
 
     def get(self, path: str, **query: Any) -> Any:
         return self.call("GET", path, query=query).document
@@ -130,7 +139,7 @@ class Remote:
         streaming something quiet sends blank lines meanwhile); an error answer raised as `call` does."""
         request = self._request(method, path + _query(query), None)
         try:
-            response = urllib.request.urlopen(request, timeout=self.timeout)
+            response = self._opener.open(request, timeout=self.timeout)
         except urllib.error.HTTPError as error:
             with error:
                 raise error_of(Answer(error.code, error.headers, _json(error.read()))) from None
@@ -156,7 +165,7 @@ class Remote:
     def _send(self, method: str, path: str, body: Body | None) -> Answer:
         request = self._request(method, path, body)
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with self._opener.open(request, timeout=self.timeout) as response:
                 return Answer(response.status, response.headers, _json(response.read()))
         except urllib.error.HTTPError as error:
             with error:
