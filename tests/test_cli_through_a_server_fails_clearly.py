@@ -115,12 +115,28 @@ def test_def_render_says_it_does_not_work_through_a_server(
 
 @pytest.mark.timeout(60)
 def test_a_command_for_this_machine_says_it_does_not_ask_the_server(
-    team: tuple[ServerProcess, dict[str, str]],
+    team: tuple[ServerProcess, dict[str, str]], tmp_path: Path
 ) -> None:
     server, tokens = team
-    code, out, err = through(server.url, tokens["admin"], "user", "add", "zed")
-    assert (code, out) == (0, "user zed added\n")
-    assert f"note: this command works on this machine's store, not through the server {server.url}" in err
+    env = {
+        **os.environ,
+        "VESSEL_SERVER": server.url,
+        "VESSEL_TOKEN": tokens["admin"],
+        "VESSEL_HOME": str(tmp_path),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "vessel", "user", "add", "zed"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (0, "user zed added\n")
+    assert (
+        f"note: this command works on this machine's store, not through the server {server.url}"
+        in done.stderr
+    )
 
 
 DRIVER = """

@@ -2,9 +2,11 @@
 part: what `up --wait` prints while the workflow runs, driven here (`cli/progress.py`) or by a server.
 
 Driven here, the lines are taken once per round of the engine, so a step that starts and finishes within
-one round is shown finished only. Following a server, the lines are taken every poll, which may fall
-between the two: `steady` then shows a step still under way (running, pending a retry) only once two
-polls in a row saw it so — what lasts is shown, what flickers past is not, as when driven here.
+one round is shown finished only, and a step is shown running when a round ends while it waits — for a
+component to become healthy, for a retry — saying for what. Following a server, the lines are taken
+every poll, which may fall anywhere in a round: `steady` then shows a running step only when it says
+what it waits for, and once two polls in a row saw it so — what lasts is shown, what flickers past is
+not, as when driven here.
 """
 
 from __future__ import annotations
@@ -40,8 +42,12 @@ class StepLines:
             glimpsed, self.glimpsed[key] = self.glimpsed.get(key), state
             if step["phase"] == StepPhase.PENDING or self.seen.get(key) == state:
                 continue
-            if self.steady and step["phase"] == StepPhase.RUNNING and glimpsed != state:
-                continue  # under way: shown if the next poll still sees it so
+            if (
+                self.steady
+                and step["phase"] == StepPhase.RUNNING
+                and (not step["message"] or glimpsed != state)
+            ):
+                continue  # under way: shown if it waits for something, and the next poll still sees it so
             self.seen[key] = state
             self.console.print(line(step))
 
