@@ -82,7 +82,7 @@ def _submitted(app: dict[str, Any]) -> None:
 def follow(server: RemoteClient, namespace: str, name: str, timeout: str) -> str:
     """Print the run's progress until it settles or `timeout` passes, then how it ended; its phase."""
     deadline = time.monotonic() + timeout_seconds(timeout)
-    lines = StepLines(out)
+    lines = StepLines(out, steady=True)
     while True:
         seen = server.observe(namespace, name)
         doc = seen.document
