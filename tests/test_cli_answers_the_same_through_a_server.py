@@ -3,9 +3,10 @@ machine's store (embedded) or through a real `vessel server` (remote: VESSEL_SER
 
 Reading commands are compared on one store: the server's, which the embedded CLI opens too (a
 directory target, which both processes see alike). Delivering commands change what they act on, so
-each mode gets a store of its own, set up alike, and runs the same sequence: target add, set-default
-and remove, dry-run, up (a workflow that suspends for approval), workflow resume, up again
-(unchanged), the errors of a bad file and of a missing application, delete.
+each mode gets a store of its own, set up alike, and runs the same sequence: project create and list,
+member add and remove, target add, set-default and remove, dry-run, up (a workflow that suspends for
+approval), workflow resume, up again (unchanged), the errors of a bad file and of a missing
+application, delete.
 """
 
 from __future__ import annotations
@@ -147,6 +148,7 @@ def apart(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Mode, Mode
     embedded_home, server_home = tmp_path_factory.mktemp("embedded"), tmp_path_factory.mktemp("server")
     for home in (embedded_home, server_home):
         _directory_target(home)
+    admin_token(embedded_home)  # the same users on both sides
     server = ServerProcess(server_home, admin_token(server_home)).start("--interval", "0.2")
     try:
         yield Mode(embedded_home), Mode(tmp_path_factory.mktemp("client"), server)
@@ -158,6 +160,13 @@ def _sequence(files: Path) -> list[tuple[str, ...]]:
     gated, bad = str(files / "gated.yaml"), str(files / "bad.yaml")
     spare = ("target", "add", "spare", "--type", "directory", "--path", str(files / "spare"))
     return [
+        ("project", "create", "shop", "--namespace", "shop", "--target", "out"),
+        ("project", "create", "shop"),
+        ("member", "add", "shop", "admin", "owner"),
+        ("member", "add", "shop", "nobody", "viewer"),
+        ("project", "list"),
+        ("project", "list", "-o", "json"),
+        ("member", "remove", "shop", "admin"),
         spare,
         ("target", "set-default", "spare"),
         ("target", "set-default", "out"),

@@ -13,6 +13,7 @@ import json
 import time
 from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from vessel.cli.backend import Document, LogRequest, Observation
@@ -185,6 +186,11 @@ class RemoteClient:
         path = app_path(namespace, name, f"/workflow/{operation}")
         document: Document = self.server.call("POST", path, query={"revision": revision}).document
         return document
+
+    def send(self, method: str, path: str, document: Document | None = None) -> Any:
+        """A change the server makes (a JSON body, when given); what it answers."""
+        body = Body(json.dumps(document), content_type="application/json") if document is not None else None
+        return self.server.call(method, path, body=body).document
 
     def add_target(self, target: Document) -> Document:
         body = Body(json.dumps(target), content_type="application/json")
