@@ -25,6 +25,7 @@ from vessel.api import (
     audit,
     definitions,
     events,
+    logs,
     probes,
     projects,
     revisions,
@@ -60,6 +61,7 @@ def create_app(state: ServerState) -> FastAPI:
     app.include_router(definitions.router)
     app.include_router(addons.router)
     app.include_router(events.router)
+    app.include_router(logs.router)
     app.include_router(stats.router)
     app.include_router(audit.router)
     app.include_router(projects.router)

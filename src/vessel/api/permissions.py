@@ -91,6 +91,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", f"{APP}/revisions"): Rule("app.read", "namespace"),
     ("GET", f"{APP}/revisions/{{number}}/manifests"): Rule("app.read", "namespace"),
     ("GET", f"{APP}/diff"): Rule("app.read", "namespace"),
+    ("GET", f"{APP}/logs"): Rule("app.read", "namespace"),
     ("DELETE", APP): Rule("app.write", "namespace"),
     ("POST", f"{APP}/workflow/suspend"): Rule("workflow.operate", "namespace"),
     ("POST", f"{APP}/workflow/resume"): Rule("workflow.approve", "namespace"),

@@ -18,7 +18,7 @@ from rich.text import Text
 from vessel.addons import enable as addons
 from vessel.addons import registries
 from vessel.addons.settings import parse_sets
-from vessel.cli.delete import _delete_until
+from vessel.cli.deleting import _delete_until
 from vessel.cli.output import View, ViewOption, show
 from vessel.cli.report import err, out, reporting, styled
 from vessel.cli.session import controller

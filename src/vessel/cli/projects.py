@@ -1,21 +1,29 @@
 """`vessel project create | list` and `vessel member add | remove`: which namespaces a team owns, which
 targets it may deliver to, and who is in it with which role (owner, developer, viewer). The API's
-`/api/v1/projects…` makes the same changes through the same functions; both are audited."""
+`/api/v1/projects…` makes the same changes through the same functions; both are audited.
+
+With a server configured (`vessel login`), these go through its API — as the caller, so a project's
+owner manages its members from their own machine, and the server says who may do what; otherwise they
+work on this machine's store."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
+from vessel.cli.backend import remote
 from vessel.cli.output import View, ViewOption, show
 from vessel.cli.report import out, reporting
-from vessel.cli.session import open_store
-from vessel.controller.audit import local_actor
-from vessel.controller.projects import add_member, create_project, project_list, remove_member
-from vessel.workflow.clock import SystemClock
+
+if TYPE_CHECKING:
+    from vessel.cli.remote_client import RemoteClient
+    from vessel.store.store import Store
+
+Done = TypeVar("Done")
 
 projects = typer.Typer(
     help="Projects of a `vessel server`: namespaces, targets, members.", no_args_is_help=True
@@ -36,26 +44,37 @@ def project_create(
     ] = None,
 ) -> None:
     """Create a project owning NAMESPACEs and allowed TARGETs."""
+    namespaces, targets = namespace or [], target or []
+
+    def here(store: Store, now: float, actor: str) -> None:
+        from vessel.controller.projects import create_project
+
+        create_project(store, name, namespaces, targets, now, actor=actor)
+
+    def there(server: RemoteClient) -> None:
+        body = {"name": name, "namespaces": namespaces, "targets": targets}
+        server.send("POST", "/api/v1/projects", body)
+
     with reporting():
-        store = open_store()
-        try:
-            create_project(
-                store, name, namespace or [], target or [], SystemClock().now(), actor=local_actor()
-            )
-        finally:
-            store.close()
+        _either(here, there)
     out.print(f"project {name} created")
 
 
 @projects.command("list")
 def project_list_command(output: ViewOption = View.table) -> None:
-    """Projects with their namespaces, targets and members."""
+    """Projects with their namespaces, targets and members (through a server: those you may see)."""
+
+    def here(store: Store, now: float, actor: str) -> list[dict[str, Any]]:
+        from vessel.controller.projects import project_list
+
+        return project_list(store)
+
+    def there(server: RemoteClient) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = server.server.get("/api/v1/projects")
+        return found
+
     with reporting():
-        store = open_store()
-        try:
-            found = project_list(store)
-        finally:
-            store.close()
+        found = _either(here, there)
     show(found, output, _table)
 
 
@@ -73,22 +92,54 @@ def member_add(
     project: Project, user: User, role: Annotated[str, typer.Argument(help="owner, developer or viewer.")]
 ) -> None:
     """Make USER a member of PROJECT with ROLE (a member already gets the new role)."""
+
+    def here(store: Store, now: float, actor: str) -> None:
+        from vessel.controller.projects import add_member
+
+        add_member(store, project, user, role, now, actor=actor)
+
+    def there(server: RemoteClient) -> None:
+        server.send("POST", f"/api/v1/projects/{_segment(project)}/members", {"user": user, "role": role})
+
     with reporting():
-        store = open_store()
-        try:
-            add_member(store, project, user, role, SystemClock().now(), actor=local_actor())
-        finally:
-            store.close()
+        _either(here, there)
     out.print(f"{user} is a {role} of project {project}")
 
 
 @members.command("remove")
 def member_remove(project: Project, user: User) -> None:
     """Remove USER from PROJECT."""
+
+    def here(store: Store, now: float, actor: str) -> None:
+        from vessel.controller.projects import remove_member
+
+        remove_member(store, project, user, now, actor=actor)
+
+    def there(server: RemoteClient) -> None:
+        server.send("DELETE", f"/api/v1/projects/{_segment(project)}/members/{_segment(user)}")
+
     with reporting():
-        store = open_store()
-        try:
-            remove_member(store, project, user, SystemClock().now(), actor=local_actor())
-        finally:
-            store.close()
+        _either(here, there)
     out.print(f"{user} removed from project {project}")
+
+
+def _either(here: Callable[[Store, float, str], Done], there: Callable[[RemoteClient], Done]) -> Done:
+    """`there(server)` when a server is configured; else `here(store, now, actor)` on this machine's."""
+    server = remote()
+    if server is not None:
+        return there(server)
+    from vessel.cli.session import open_store
+    from vessel.controller.audit import local_actor
+    from vessel.workflow.clock import SystemClock
+
+    store = open_store()
+    try:
+        return here(store, SystemClock().now(), local_actor())
+    finally:
+        store.close()
+
+
+def _segment(value: str) -> str:
+    from urllib.parse import quote
+
+    return quote(value, safe="")

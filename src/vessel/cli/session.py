@@ -23,6 +23,7 @@ from rich.text import Text
 
 from vessel.cli.report import err, styled
 from vessel.controller.reader import StoreReader
+from vessel.errors import VesselError
 from vessel.home import exposure
 
 if TYPE_CHECKING:
@@ -69,11 +70,28 @@ def _warn_about_an_exposed_home() -> None:  # cached: once per command
         err.print(styled("warning: ", "bold yellow", warning))
 
 
+@cache
+def _say_no_server_is_asked() -> None:  # cached: once per command
+    """A command that works on this machine's store while a server is configured says so (`vessel user
+    add` after `vessel login` adds a user here, not on the server); the application commands never get
+    here then (`cli/backend.py`)."""
+    from vessel.cli.connection import configured
+
+    try:
+        server = configured()
+    except VesselError:
+        return
+    if server is not None:
+        note = f"this command works on this machine's store, not through the server {server.url}"
+        err.print(styled("note: ", "cyan", note))
+
+
 def open_store() -> Store:
     from vessel.store.store import Store  # SQLAlchemy: not a cost of the commands that only read
 
     store = Store.open()
     _warn_about_an_exposed_home()
+    _say_no_server_is_asked()
     return store
 
 
