@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import copy
 
-from vessel.render import strategic_merge
 from vessel.render.merge_patch import json_merge_patch
+from vessel.render.strategic_merge import strategic_merge
 
 POD = {
     "spec": {

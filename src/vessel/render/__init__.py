@@ -1,7 +1,9 @@
 """The render layer: pure functions from (application, definitions, options) to resources.
 
 The names below are imported on first use: judging health (`render.health`) needs none of the renderer,
-and `vessel status` must not import it with it (as `vessel.store` does for its records).
+and `vessel status` must not import it with it (as `vessel.store` does for its records). A name that is
+also a submodule's (`strategic_merge`) cannot be offered here: once the submodule is imported, the
+package attribute is the module; import it from `vessel.render.strategic_merge`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ if TYPE_CHECKING:
     from vessel.render.context import ClusterVersion, RenderOptions
     from vessel.render.health import evaluate_status
     from vessel.render.resource import Resource
-    from vessel.render.strategic_merge import strategic_merge
 
 _WHERE = {
     "ResourceKey": "vessel.model.resource_key",
@@ -29,7 +30,6 @@ _WHERE = {
     "RenderOptions": "vessel.render.context",
     "evaluate_status": "vessel.render.health",
     "Resource": "vessel.render.resource",
-    "strategic_merge": "vessel.render.strategic_merge",
 }
 
 __all__ = [
@@ -42,7 +42,6 @@ __all__ = [
     "render_application",
     "render_component",
     "resources",
-    "strategic_merge",
     "workload_type",
 ]
 
