@@ -44,21 +44,29 @@ class StoreTargets:
         self.store = store
         self._live: dict[str, tuple[TargetInfo, Target]] = {}  # with the record it was built from
         self._records: list[tuple[TargetInfo, bool]] | None = None
-        self._infos_now: list[TargetInfo] = []  # the records' infos, with the implicit `local`
         self._lock = threading.Lock()  # deploy reaches several targets from threads
+        self._generation = 0  # refreshes so far: records read before the latest one are not kept
 
     def _load(self) -> list[tuple[TargetInfo, bool]]:
+        """The records, read again after a `refresh`. The store is asked without holding the lock: a
+        thread waiting there for a connection while others, holding the pool's connections in their
+        sessions, waited for the lock would stop them all (the API's threads share this object)."""
         with self._lock:
-            if self._records is None:
-                self._records = self.store.targets()
-                self._infos_now = self._infos(self._records)
-                self._drop_stale({info.name: info for info in self._infos_now})
-            return self._records
+            if self._records is not None:
+                return self._records
+            generation = self._generation
+        records = self.store.targets()
+        with self._lock:
+            if self._generation == generation and self._records is None:
+                self._records = records
+                self._drop_stale({info.name: info for info in self._infos(records)})
+            return self._records if self._records is not None else records
 
     def refresh(self) -> None:
         """Read the registry again at the next use (changed targets get new live objects)."""
         with self._lock:
             self._records = None
+            self._generation += 1
 
     def _drop_stale(self, current: dict[str, TargetInfo]) -> None:
         for name, (info, target) in list(self._live.items()):
@@ -78,8 +86,7 @@ class StoreTargets:
         return infos if any(i.name == LOCAL for i in infos) else [*infos, implicit_local()]
 
     def infos(self) -> list[TargetInfo]:
-        self._load()
-        return list(self._infos_now)
+        return self._infos(self._load())
 
     def default(self) -> str:
         defaults = [info.name for info, is_default in self._load() if is_default]
