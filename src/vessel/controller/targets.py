@@ -15,14 +15,16 @@ cannot be removed (the refusal names them); removing the default makes `local` t
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from vessel.errors import ConflictError, NotFoundError, ValidationError
 from vessel.home import vessel_home
 from vessel.model.kube_names import dns_subdomain
 from vessel.store.store import Store
 from vessel.targets import factory
+from vessel.targets.counted import CountedTarget
 from vessel.targets.protocol import Target, TargetInfo, TargetStatus
 
 if TYPE_CHECKING:
@@ -46,6 +48,8 @@ class StoreTargets:
         self._records: list[tuple[TargetInfo, bool]] | None = None
         self._lock = threading.Lock()  # deploy reaches several targets from threads
         self._generation = 0  # refreshes so far: records read before the latest one are not kept
+        # Told of each failed request to a target (the server's metrics count them); set before use.
+        self.on_request_error: Callable[[str, BaseException], None] | None = None
 
     def _load(self) -> list[tuple[TargetInfo, bool]]:
         """The records, read again after a `refresh`. The store is asked without holding the lock: a
@@ -105,8 +109,13 @@ class StoreTargets:
         info = self.info(name)
         with self._lock:
             if name not in self._live:
-                self._live[name] = (info, factory.create(info))
+                self._live[name] = (info, self._counted(name, factory.create(info)))
             return self._live[name][1]
+
+    def _counted(self, name: str, target: Target) -> Target:
+        if self.on_request_error is None:
+            return target
+        return cast(Target, CountedTarget(name, target, self.on_request_error))
 
     def render_type(self, name: str) -> str:
         return factory.RENDER_TYPES.get(self.info(name).type, "kubernetes")
