@@ -46,8 +46,9 @@ WHO_MAY = {  # the documented matrix: permission -> roles allowed
 }
 
 
-FILTERED = {("GET", "/api/v1/applications"), ("GET", "/api/v1/projects")}  # everyone: they list only
-# what the caller may see (test_callers_see_only_their_projects_applications.py)
+FILTERED = {("GET", "/api/v1/applications"), ("GET", "/api/v1/projects"), ("GET", "/api/v1/events/stream")}
+# everyone: they list only what the caller may see (test_callers_see_only_their_projects_applications.py,
+# test_event_streams_show_a_caller_only_their_projects.py)
 
 
 def _routes() -> list[tuple[str, str]]:

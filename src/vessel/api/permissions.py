@@ -16,15 +16,16 @@ owns namespaces: an application is in the project owning its namespace. Judged w
 
 - `namespace`: the `{namespace}` of the path (or, for `stats` with `name`, the `namespace` query). A
   caller with no role in the project owning it — or when no project owns it — is told the application
-  does not exist (404, the very answer a missing one gets), so nobody learns of applications outside
-  their projects; a role too weak is 403.
+  (or, for a route naming no application, the namespace) does not exist (404, the very answer a missing
+  one gets), so nobody learns of applications outside their projects; a role too weak is 403.
 - `project`: the `{project}` of the path, the same way (404 for a non-member).
 - `body`: apply names its namespaces in the body; the handler calls `check_apply` once it has read
   them. A namespace no project of the caller's (as developer or owner) owns is refused with 403
   naming it — the caller named it, so saying so tells them nothing new — and so is an application
   whose workflow would deliver to a target its project may not use (naming the project's targets).
-- `user`: any valid token; lists (`GET /applications`, `GET /projects`) show only what the caller's
-  projects hold (`visible_namespaces`, `visible_projects`).
+- `user`: any valid token; lists (`GET /applications`, `GET /projects`) and the stream of every
+  event (`GET /events/stream`) show only what the caller's projects hold (`visible_namespaces`,
+  `visible_projects`).
 - `platform`: admins only (403 for everyone else: targets, projects, the audit log are the platform's).
 """
 
@@ -83,6 +84,8 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", APP): Rule("app.read", "namespace"),
     ("GET", f"{APP}/events"): Rule("app.read", "namespace"),
     ("GET", f"{APP}/events/stream"): Rule("app.read", "namespace"),
+    ("GET", "/api/v1/namespaces/{namespace}/events/stream"): Rule("app.read", "namespace"),
+    ("GET", "/api/v1/events/stream"): Rule("app.read", "user"),  # filtered: visible_namespaces
     ("GET", f"{APP}/revisions"): Rule("app.read", "namespace"),
     ("GET", f"{APP}/revisions/{{number}}/manifests"): Rule("app.read", "namespace"),
     ("GET", f"{APP}/diff"): Rule("app.read", "namespace"),
@@ -126,6 +129,8 @@ def authorize(request: Request, user: Annotated[UserRecord, Depends(caller)]) ->
     params, query = request.path_params, request.query_params
     if rule.scope == "project":
         _judge_project(request, user, str(params["project"]), rule.permission)
+    elif "namespace" in params and "name" not in params:  # a whole namespace (its event stream)
+        _judge_namespace(request, user, str(params["namespace"]), None, rule.permission)
     elif "namespace" in params:
         _judge_namespace(request, user, str(params["namespace"]), str(params["name"]), rule.permission)
     elif "name" in query:  # stats of one application
@@ -135,13 +140,19 @@ def authorize(request: Request, user: Annotated[UserRecord, Depends(caller)]) ->
     return user
 
 
-def _judge_namespace(request: Request, user: UserRecord, namespace: str, name: str, permission: str) -> None:
+def _judge_namespace(
+    request: Request, user: UserRecord, namespace: str, name: str | None, permission: str
+) -> None:
     projects = Projects(state_of(request).store)
     owner = projects.owner_of(namespace)
     role = projects.roles_of(user.id).get(owner.name) if owner is not None else None
-    if owner is None or role is None:
-        raise no_such_app(namespace, name)  # as if it did not exist: it does not, for this caller
+    if owner is None or role is None:  # as if it did not exist: it does not, for this caller
+        raise no_such_app(namespace, name) if name is not None else no_such_namespace(namespace)
     _judge_role(user, role, owner.name, permission)
+
+
+def no_such_namespace(namespace: str) -> NotFoundError:
+    return NotFoundError(f"namespace {namespace!r} not found", hint="`vessel project list` shows yours")
 
 
 def _judge_project(request: Request, user: UserRecord, project: str, permission: str) -> None:
