@@ -39,6 +39,7 @@ WHO_MAY = {  # the documented matrix: permission -> roles allowed
     "project.manage": frozenset({"admin", "owner"}),
     "target.admin": ADMINS,
     "project.create": ADMINS,
+    "project.delete": ADMINS,
     "audit.read": ADMINS,
     "target.read": EVERYONE,
     "definition.read": EVERYONE,
@@ -87,6 +88,7 @@ def _call(index: int, method: str, path: str, role: str) -> tuple[str, str | Non
         ("POST", "/api/v1/targets"): json.dumps({"name": f"new-{role}", "type": "memory"}),
         ("POST", "/api/v1/projects"): json.dumps({"name": f"p-{role}"}),
         ("POST", "/api/v1/projects/{project}/members"): json.dumps({"user": "spare", "role": "viewer"}),
+        ("PATCH", "/api/v1/projects/{project}"): json.dumps({"targets": ["mem"]}),  # as it is: narrowing
     }
     if path == "/api/v1/stats":
         filled += f"?namespace=team&name={own}"

@@ -9,6 +9,7 @@ without): the permission it needs and where that permission is judged.
 | app.write, workflow.operate, workflow.approve | yes | yes | yes | 403 | 404 |
 | project.manage | yes | yes | 403 | 403 | 404 |
 | target.admin, project.create, audit.read, stats.all | yes | 403 | 403 | 403 | 403 |
+| project.delete | yes | 403 | 403 | 403 | 404 |
 | target.read, definition.read, app.render | every user with a token |
 
 `admin` is a user's flag (`vessel user add --admin`); the other roles are per project, and a project
@@ -23,6 +24,11 @@ owns namespaces: an application is in the project owning its namespace. Judged w
   them. A namespace no project of the caller's (as developer or owner) owns is refused with 403
   naming it — the caller named it, so saying so tells them nothing new — and so is an application
   whose workflow would deliver to a target its project may not use (naming the project's targets).
+  Restart and rollback (judged by `namespace`) also call `check_targets` for the revision they would
+  run: the project's targets may have been narrowed since it was applied.
+- Project settings (`PATCH /projects/{project}`, judged by `project`): an owner may narrow them —
+  give up namespaces, drop targets — but widening (a namespace or a target the project does not have,
+  or "every target") is an admin's: `check_settings`, 403 naming what was asked.
 - `user`: any valid token; lists (`GET /applications`, `GET /projects`) and the stream of every
   event (`GET /events/stream`) show only what the caller's projects hold (`visible_namespaces`,
   `visible_projects`).
@@ -41,7 +47,7 @@ from vessel.api.auth import ApiProblem, caller, state_of
 from vessel.controller.reader import no_such_app
 from vessel.errors import NotFoundError
 from vessel.store.accounts import UserRecord
-from vessel.store.projects import Projects
+from vessel.store.projects import ProjectRecord, Projects
 
 Scope = Literal["public", "user", "platform", "namespace", "project", "body"]
 READ = frozenset({"owner", "developer", "viewer"})
@@ -56,6 +62,7 @@ ROLES_FOR = {  # permission -> the project roles that have it (admins have every
     "workflow.operate": WRITE,
     "workflow.approve": WRITE,
     "project.manage": MANAGE,
+    "project.delete": NOBODY,
     "target.admin": NOBODY,
     "project.create": NOBODY,
     "audit.read": NOBODY,
@@ -106,6 +113,8 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/projects"): Rule("project.create", "platform"),
     ("GET", "/api/v1/projects"): Rule("project.read", "user"),
     ("GET", PROJECT): Rule("project.read", "project"),
+    ("PATCH", PROJECT): Rule("project.manage", "project"),  # an owner only narrows: check_settings
+    ("DELETE", PROJECT): Rule("project.delete", "project"),
     ("POST", f"{PROJECT}/members"): Rule("project.manage", "project"),
     ("DELETE", f"{PROJECT}/members/{{user}}"): Rule("project.manage", "project"),
 }
@@ -182,6 +191,43 @@ def visible_projects(request: Request, user: UserRecord) -> frozenset[str] | Non
     return None if user.admin else frozenset(Projects(state_of(request).store).roles_of(user.id))
 
 
+def check_targets(request: Request, namespace: str, name: str, targets: Iterable[str]) -> None:
+    """Refuse (403) running `namespace/name` on a target the project owning the namespace may not use
+    (admins too: the targets are the project's rule, not the user's)."""
+    owner = Projects(state_of(request).store).owner_of(namespace)
+    if owner is None or not owner.targets:
+        return
+    forbidden = [t for t in targets if t not in owner.targets]
+    if forbidden:
+        raise ApiProblem(
+            403,
+            f"{namespace}/{name} would deliver to target {', '.join(forbidden)}, which project "
+            f"{owner.name} may not use; its targets: {', '.join(owner.targets)}",
+        )
+
+
+def check_settings(
+    user: UserRecord, project: ProjectRecord, namespaces: Iterable[str] | None, targets: Iterable[str] | None
+) -> None:
+    """Refuse (403) a non-admin's change that widens the project: a namespace or a target it does not
+    have, or every target (no targets listed) where it had a list."""
+    if user.admin:
+        return
+    added = [f"namespace {ns}" for ns in namespaces or () if ns not in project.namespaces]
+    if targets is not None:
+        wanted = list(targets)
+        if not wanted and project.targets:
+            added.append("every target")
+        if project.targets:
+            added += [f"target {t}" for t in wanted if t not in project.targets]
+    if added:
+        raise ApiProblem(
+            403,
+            f"{user.name} may narrow project {project.name} but not widen it: {', '.join(added)} is an "
+            "admin's to give",
+        )
+
+
 def check_apply(
     request: Request, user: UserRecord, applying: Iterable[tuple[str, str, tuple[str, ...]]]
 ) -> None:
@@ -199,10 +245,4 @@ def check_apply(
                 f"{user.name} may not apply {namespace}/{name}: no project where they are a developer or "
                 f"owner owns namespace {namespace!r}",
             )
-        forbidden = [t for t in targets if owner is not None and owner.targets and t not in owner.targets]
-        if owner is not None and forbidden:
-            raise ApiProblem(
-                403,
-                f"{namespace}/{name} would deliver to target {', '.join(forbidden)}, which project "
-                f"{owner.name} may not use; its targets: {', '.join(owner.targets)}",
-            )
+        check_targets(request, namespace, name, targets)
