@@ -43,6 +43,7 @@ class ServerState:
         )
         self.api.revision_cache = loop.revision_cache  # one set of thread-safe caches per process
         self.api.status_bases = loop.status_bases
+        self.api.revision_warnings = loop.revision_warnings
 
     @property
     def store(self) -> Store:

@@ -49,6 +49,9 @@ REVISION_CACHE = 512  # revisions (application + definitions + placed default) k
 REGISTRIES = 256
 # Status bases worked out for workloads recorded without one (controller/health.py): entries, JSON bytes.
 STATUS_BASES, STATUS_BASES_BYTES = 4096, 16 * 1024 * 1024
+# What each revision's definitions do not declare (a status says it): a revision never changes, and
+# working it out means parsing the revision again once it left the revision cache.
+REVISION_WARNINGS, REVISION_WARNINGS_BYTES = 65536, 4 * 1024 * 1024
 RevisionContext = tuple[Application, Registry, str | None]
 
 
@@ -83,6 +86,9 @@ class Controller:
         # reconciles tens of thousands of applications, so this is an LRU, not a dict that only grows.
         self.revision_cache: BoundedCache[RevisionContext] = BoundedCache(REVISION_CACHE, REVISION_CACHE)
         self.status_bases: BoundedCache[StatusBasis] = BoundedCache(STATUS_BASES, STATUS_BASES_BYTES)
+        self.revision_warnings: BoundedCache[tuple[str, ...]] = BoundedCache(
+            REVISION_WARNINGS, REVISION_WARNINGS_BYTES
+        )
         self.registries: BoundedCache[Registry] = BoundedCache(REGISTRIES, REGISTRIES)
         self.outages = Outages(self.clock)  # how driving waits out the store's outages (set `notice`)
 
@@ -302,6 +308,7 @@ class Controller:
         """Drop cached revisions that were pruned from the store."""
         for number in numbers:
             self.revision_cache.pop((app_id, number))
+            self.revision_warnings.pop((app_id, number))
 
     def _revision(self, app_id: int, revision: int) -> RevisionContext:
         return self.revision_cache.get_or_make(

@@ -72,8 +72,15 @@ def _warnings(controller: Controller, app: AppRecord) -> list[str]:
     (`app.vessel.dev/unknown-properties: warn`): dropped at every render, so said at every status."""
     if app.revision < 1:
         return []
-    model, registry = controller.revision_context(app.id, app.revision)
-    return unknown_property_warnings(model, registry)
+
+    def work_out() -> tuple[str, ...]:
+        model, registry = controller.revision_context(app.id, app.revision)
+        return tuple(unknown_property_warnings(model, registry))
+
+    found = controller.revision_warnings.get_or_make(
+        (app.id, app.revision), work_out, lambda w: 64 + sum(len(x) for x in w)
+    )
+    return list(found)
 
 
 def current_workflow(controller: Controller, app: AppRecord) -> dict[str, Any]:
