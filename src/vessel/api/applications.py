@@ -187,8 +187,10 @@ def get_application(request: Request, namespace: str, name: str) -> RedactedJSON
     """The application's status document: phase, workflow steps, services and resources. Its ETag
     names the latest revision: send it back as `If-Match` to apply a change only on top of it."""
     ctl = state_of(request).controller()
-    app = ctl.find(namespace, name)
-    return RedactedJSONResponse(status_of(ctl, app), headers={"ETag": etag(app.latest_revision)})
+    with ctl.store.session():  # its reads on one connection
+        app = ctl.find(namespace, name)
+        document = status_of(ctl, app)
+    return RedactedJSONResponse(document, headers={"ETag": etag(app.latest_revision)})
 
 
 @router.get("/namespaces/{namespace}/applications/{name}/events", summary="Events (vessel events -o json)")

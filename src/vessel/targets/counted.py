@@ -51,4 +51,5 @@ class CountedTarget:
                 self._on_error(self._name, exc)
                 raise
 
+        setattr(self, attribute, counted)  # a method stays the same: wrapped once, then found directly
         return counted
