@@ -128,7 +128,14 @@ class Projects:
         return [_project(r, *found) for r in rows]
 
     def set_member(self, project: str, user: UserRecord, role: str) -> None:
-        """Make `user` a member of `project` with `role` (replacing the role they had there)."""
+        """Make `user` a member of `project` with `role` (replacing the role they had there). Two at once
+        on PostgreSQL: the second to insert meets the first's row (the unique key) and replaces it."""
+        try:
+            self._set_member(project, user, role)
+        except sa.exc.IntegrityError:
+            self._set_member(project, user, role)  # the other one committed: now it is seen and replaced
+
+    def _set_member(self, project: str, user: UserRecord, role: str) -> None:
         with self.store.write_tx() as c:
             project_id = _project_id(c, project)
             where = (t.members.c.project_id == project_id) & (t.members.c.user_id == user.id)
