@@ -1,13 +1,14 @@
 """The event streams of a namespace and of everything the caller may see: a member of one project gets
 the events of its applications and never one of an application outside their projects (an admin gets
 all); a namespace outside the caller's projects is 404, like an application they may not see; a
-reconnect with `Last-Event-ID` gets exactly the events after that one; and events name their
-application."""
+reconnect with `Last-Event-ID` gets exactly the events after that one; events name their application;
+and a stream ends once its caller is removed from the project or their token is revoked."""
 
 from __future__ import annotations
 
 import http.client
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,8 @@ import pytest
 
 from project_fixtures import app_yaml, prepare, started, status_only
 from server_process import ServerProcess, wait_for
+from vessel.controller.accounts import revoke_token
+from vessel.store.store import Store
 
 Frame = tuple[int, dict[str, str]]
 
@@ -112,3 +115,23 @@ def test_a_reconnect_gets_exactly_the_events_after_the_last_one_seen(
     assert resumed == [(i, d) for i, d in first if i > middle]
     in_team = "/api/v1/namespaces/team/events/stream"
     assert _until(_frames(server, in_team, tokens["developer"], middle), "team", "t2") == resumed
+
+
+@pytest.mark.timeout(90)
+def test_a_stream_ends_once_its_caller_is_removed_or_their_token_revoked(
+    delivered: tuple[ServerProcess, dict[str, str]], isolated_home: Path
+) -> None:
+    server, tokens = delivered
+    viewers = _frames(server, "/api/v1/namespaces/team/events/stream", tokens["viewer"])
+    developers = _frames(server, "/api/v1/events/stream", tokens["developer"])
+    assert next(viewers) and next(developers)  # both streams are open
+    removed = server.request("DELETE", "/api/v1/projects/team/members/vic", token=tokens["owner"])
+    assert removed.status == 200, removed.body
+    store = Store.open(f"sqlite:///{isolated_home / 'vessel.db'}")
+    try:  # as `vessel token revoke ID` does
+        revoke_token(store, tokens["developer"].removeprefix("vsl_").split(".")[0], time.time(), actor="test")
+    finally:
+        store.close()
+    started = time.monotonic()
+    list(viewers), list(developers)  # each ends: the server closed it
+    assert time.monotonic() - started < 15  # well before a keep-alive comment would have come

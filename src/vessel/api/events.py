@@ -8,7 +8,9 @@ missed (ids only grow; streams over many applications wait for a missing id that
 committed: store/event_stream.py); without it the stream starts with the events kept so far. The data
 is the event document of `vessel events -o json`, redacted like every answer; over many applications it
 also names the event's `namespace` and `application`. Who may see what is judged again at every poll,
-so a caller removed from a project stops getting its events at once (a namespace stream then ends). A
+so a caller removed from a project stops getting its events at once (a namespace stream then ends),
+and every `RECHECK_S` the caller's token and the route's rule are judged again: a revoked or expired
+token, or a member removed, ends any stream within that time. A
 comment line is sent when nothing happened for a while, so proxies keep the connection; the stream ends
 when the client goes or the server stops (SIGTERM does not wait for streams).
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 
@@ -25,8 +28,7 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from vessel.api.auth import state_of
-from vessel.api.permissions import authorize, visible_namespaces
-from vessel.api.state import ServerState
+from vessel.api.permissions import authorize, still_allowed, visible_namespaces
 from vessel.controller.views import rfc3339
 from vessel.errors import ValidationError
 from vessel.model.redaction import redact_data
@@ -36,6 +38,7 @@ from vessel.store.records import Event
 router = APIRouter(prefix="/api/v1", tags=["events"], dependencies=[Depends(authorize)])
 POLL_S = 0.25  # how often the store is asked for new events
 KEEPALIVE_S = 15.0  # a comment line after this long without an event
+RECHECK_S = 2.0  # how often a stream's caller is judged again (token, membership)
 BATCH = 200
 HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 LastEventId = Annotated[str | None, Header(description="Resume after this event id.")]
@@ -60,7 +63,7 @@ async def stream_events(
         last = batch[-1].id if batch else after
         return [_frame(e, _document(e)) for e in batch], last, len(batch) == BATCH, True
 
-    return _response(state, _resume_after(last_event_id), poll)
+    return _response(request, _resume_after(last_event_id), poll)
 
 
 @router.get(
@@ -71,7 +74,7 @@ async def stream_events(
 async def stream_namespace_events(
     request: Request, namespace: str, last_event_id: LastEventId = None
 ) -> StreamingResponse:
-    return _response(state_of(request), _resume_after(last_event_id), _many(request, namespace))
+    return _response(request, _resume_after(last_event_id), _many(request, namespace))
 
 
 @router.get(
@@ -80,7 +83,7 @@ async def stream_namespace_events(
     response_class=StreamingResponse,
 )
 async def stream_all_events(request: Request, last_event_id: LastEventId = None) -> StreamingResponse:
-    return _response(state_of(request), _resume_after(last_event_id), _many(request, None))
+    return _response(request, _resume_after(last_event_id), _many(request, None))
 
 
 def _many(request: Request, namespace: str | None) -> Callable[[int], Awaitable[Poll]]:
@@ -113,8 +116,8 @@ def _many(request: Request, namespace: str | None) -> Callable[[int], Awaitable[
     return poll
 
 
-def _response(state: ServerState, after: int, poll: Callable[[int], Awaitable[Poll]]) -> StreamingResponse:
-    return StreamingResponse(_events(state, after, poll), media_type="text/event-stream", headers=HEADERS)
+def _response(request: Request, after: int, poll: Callable[[int], Awaitable[Poll]]) -> StreamingResponse:
+    return StreamingResponse(_events(request, after, poll), media_type="text/event-stream", headers=HEADERS)
 
 
 def _resume_after(last_event_id: str | None) -> int:
@@ -125,13 +128,17 @@ def _resume_after(last_event_id: str | None) -> int:
     return int(last_event_id)
 
 
-async def _events(
-    state: ServerState, after: int, poll: Callable[[int], Awaitable[Poll]]
-) -> AsyncIterator[str]:
-    """The frames; a client that goes away ends it (the response cancels it on disconnect)."""
+async def _events(request: Request, after: int, poll: Callable[[int], Awaitable[Poll]]) -> AsyncIterator[str]:
+    """The frames; a client that goes away ends it (the response cancels it on disconnect), and so does
+    a token revoked or expired, or a caller no longer allowed, since (judged every RECHECK_S)."""
+    state = state_of(request)
     yield "retry: 2000\n\n"
-    quiet = 0.0
+    quiet, checked = 0.0, time.monotonic()
     while not state.stopping.is_set():
+        if time.monotonic() - checked >= RECHECK_S:
+            if not await run_in_threadpool(still_allowed, request):
+                return
+            checked = time.monotonic()
         frames, after, more, going_on = await poll(after)
         if not going_on:
             return

@@ -44,6 +44,7 @@ from typing import Annotated, Literal
 from fastapi import Depends, Request
 
 from vessel.api.auth import ApiProblem, caller, state_of
+from vessel.controller.accounts import authenticate
 from vessel.controller.reader import no_such_app
 from vessel.errors import NotFoundError
 from vessel.store.accounts import UserRecord
@@ -147,6 +148,25 @@ def authorize(request: Request, user: Annotated[UserRecord, Depends(caller)]) ->
     else:
         raise ApiProblem(403, f"{user.name} is not an admin (stats.all is the platform's)")
     return user
+
+
+def still_allowed(request: Request) -> bool:
+    """Whether the caller of a long-lived request (an event stream) may still make it: their token is
+    still valid (not revoked, not expired) and the route's rule still lets them (still a member)."""
+    state = state_of(request)
+    scheme, _, presented = request.headers.get("authorization", "").partition(" ")
+    user = (
+        authenticate(state.store, presented.strip(), state.clock.now())
+        if scheme.lower() == "bearer"
+        else None
+    )
+    if user is None:
+        return False
+    try:
+        authorize(request, user)
+    except (ApiProblem, NotFoundError):
+        return False
+    return True
 
 
 def _judge_namespace(
