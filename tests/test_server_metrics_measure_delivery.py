@@ -1,9 +1,10 @@
 """`/metrics` of a real server measures delivery as it happens: a change rejected by its target counts
 as a failed delivery and change, with the target's error by class and the failed step by type; the fix
 counts as a succeeded change with its lead time, and the application's return to `running` as a time to
-restore; a rollback counts as one; the change failure rate is what `vessel stats` says; a timed
-suspension is a run waiting whose lease this server holds; and the loop reports its pass durations and
-a lag near zero while it keeps its schedule. Counters carry the project, never the application."""
+restore; a rollback counts as one (a restart after it does not); the change failure rate is what
+`vessel stats` says; a timed suspension is a run waiting whose lease this server holds; and the loop
+reports its pass durations and a lag near zero while it keeps its schedule. Counters carry the project,
+never the application."""
 
 from __future__ import annotations
 
@@ -102,5 +103,17 @@ def test_metrics_follow_a_failed_change_its_fix_and_a_rollback(isolated_home: Pa
         assert _value(text, "vessel_reconcile_pass_seconds_count") >= 1
         assert 0 <= _value(text, "vessel_reconcile_lag_seconds") < 5
         assert "web" not in re.findall(r"\{[^}]*\}", text).__str__()  # no series names an application
+
+        restart = server.request("POST", STATUS.format(name="web") + "/workflow/restart")
+        assert restart.status == 202, restart.body
+        succeeded = f'vessel_deliveries_total{{{team},result="succeeded"}}'
+
+        def delivered_three_times() -> str | None:
+            now = server.request("GET", "/metrics", token=None).body.decode()
+            return now if _value(now, succeeded) == 3 else None
+
+        after = wait_for(delivered_three_times, "the restart delivered")
+        assert _value(after, f'vessel_rollbacks_total{{{team},result="succeeded"}}') == 1  # a restart is none
+        assert _value(after, f'vessel_changes_total{{{team},result="succeeded"}}') == 1
     finally:
         server.kill()

@@ -117,7 +117,7 @@ class Settled:
 
     result: str  # succeeded, failed or terminated
     change: bool  # the first run of a new revision
-    rollback: bool  # a run back to a revision older than one run before it
+    rollback: bool  # a run back to a revision older than the run before it
     lead_time: float | None  # a change that succeeded: from its revision's creation to now
 
 
@@ -128,7 +128,7 @@ def settled_run(store: Store, app_id: int, now: float) -> Settled | None:
         return None
     last = runs[-1]
     change = any(c.run_id == last.run_id for c, _ in _changes(runs))
-    rollback = any(run.revision > last.revision for run in runs[:-1])
+    rollback = len(runs) > 1 and runs[-2].revision > last.revision  # a restart after it is none
     succeeded = change and last.phase == RunPhase.SUCCEEDED and last.revision_created_at is not None
     lead = max(0.0, now - last.revision_created_at) if succeeded and last.revision_created_at else None
     return Settled(last.phase, change, rollback, lead)
