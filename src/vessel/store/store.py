@@ -63,6 +63,21 @@ MIGRATION_LOCK = 0x76657373  # PostgreSQL advisory lock held while migrating ("v
 _WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
+# The reads every status makes, built once (building a statement costs more than SQLite running it).
+_APP_BY_NAME = sa.select(t.applications).where(
+    t.applications.c.namespace == sa.bindparam("namespace"), t.applications.c.name == sa.bindparam("name")
+)
+_LATEST_RUN = (
+    sa.select(t.runs).where(t.runs.c.app_id == sa.bindparam("app_id")).order_by(t.runs.c.id.desc()).limit(1)
+)
+_STEPS_OF_RUN = sa.select(t.steps).where(t.steps.c.run_id == sa.bindparam("run_id"))
+_INVENTORY_OF_APP = (
+    sa.select(t.inventory)
+    .where(t.inventory.c.app_id == sa.bindparam("app_id"))
+    .order_by(t.inventory.c.target, t.inventory.c.kind, t.inventory.c.name)
+)
+
+
 class Store:
     def __init__(self, engine: Engine):
         self.engine = engine
@@ -249,11 +264,7 @@ class Store:
 
     def app(self, namespace: str, name: str) -> AppRecord | None:
         with self.tx() as c:
-            row = c.execute(
-                sa.select(t.applications).where(
-                    t.applications.c.namespace == namespace, t.applications.c.name == name
-                )
-            ).first()
+            row = c.execute(_APP_BY_NAME, {"namespace": namespace, "name": name}).first()
         return _app(row) if row else None
 
     def app_by_id(self, app_id: int) -> AppRecord:
@@ -535,9 +546,7 @@ class Store:
 
     def latest_run(self, app_id: int) -> RunRecord | None:
         with self.tx() as c:
-            row = c.execute(
-                sa.select(t.runs).where(t.runs.c.app_id == app_id).order_by(t.runs.c.id.desc()).limit(1)
-            ).first()
+            row = c.execute(_LATEST_RUN, {"app_id": app_id}).first()
         return _run(row) if row else None
 
     def latest_runs(self, app_id: int | None = None) -> dict[int, RunState]:
@@ -603,7 +612,7 @@ class Store:
 
     def steps(self, run_id: int) -> dict[str, StepRecord]:
         with self.tx() as c:
-            rows = c.execute(sa.select(t.steps).where(t.steps.c.run_id == run_id)).all()
+            rows = c.execute(_STEPS_OF_RUN, {"run_id": run_id}).all()
         return {r.name: _step(r) for r in rows}
 
     def save_step(self, run_id: int, step: StepRecord) -> None:
@@ -632,11 +641,7 @@ class Store:
 
     def inventory(self, app_id: int) -> list[InventoryEntry]:
         with self.tx() as c:
-            rows = c.execute(
-                sa.select(t.inventory)
-                .where(t.inventory.c.app_id == app_id)
-                .order_by(t.inventory.c.target, t.inventory.c.kind, t.inventory.c.name)
-            ).all()
+            rows = c.execute(_INVENTORY_OF_APP, {"app_id": app_id}).all()
         return [_entry(r) for r in rows]
 
     def entry_versions(self, app_id: int | None = None) -> dict[int, list[EntryVersion]]:
