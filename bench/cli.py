@@ -116,6 +116,10 @@ def main() -> None:
         env = {**os.environ, "VESSEL_HOME": str(home / "home"), "NO_COLOR": "1", "COLUMNS": "200"}
         env.pop("VESSEL_DATABASE_URL", None)
         env.pop("VESSEL_DEFINITIONS", None)
+        # Bytecode is written by the unmeasured first run and read by the others, as on any install: with
+        # PYTHONDONTWRITEBYTECODE set (some shells and CI set it), every run would compile Vessel's
+        # modules from source again, and that — not Vessel — would be most of what is measured.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         deliver(vessel, env, home, args.apps)
         names = [f"app-{i}" for i in range(1, args.apps + 1)]
         commands: dict[str, tuple[list[str], Check]] = {

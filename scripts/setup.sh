@@ -23,3 +23,13 @@ if ! command -v redis-server >/dev/null 2>&1 && [ ! -x /usr/bin/redis-server ]; 
     echo "setup: redis-server is not installed (apt-get install redis-server); the redis addon's tests will be skipped" >&2
   fi
 fi
+# chromium, for the dashboard's browser tests (Playwright for Python drives Debian's package; Playwright's
+# own browser downloads are never used). Only when it is missing, and only as root with apt-get.
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null \
+      || echo "setup: could not install chromium; the dashboard's browser tests will be skipped" >&2
+  else
+    echo "setup: chromium is not installed (apt-get install chromium); the dashboard's browser tests will be skipped" >&2
+  fi
+fi

@@ -22,6 +22,12 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     home = tmp_path_factory.mktemp("vessel-home")
     monkeypatch.setenv("VESSEL_HOME", str(home))
     monkeypatch.delenv("VESSEL_DATABASE_URL", raising=False)
+    for server_setting in (
+        "VESSEL_SERVER",
+        "VESSEL_TOKEN",
+        "VESSEL_CONFIG",
+    ):  # nor a server it is logged in to
+        monkeypatch.delenv(server_setting, raising=False)
     return home
 
 

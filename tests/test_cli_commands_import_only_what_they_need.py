@@ -1,7 +1,8 @@
 """A command imports what it uses and no more, so `vessel version`, `vessel ls` and `vessel status` start
 quickly: version reads no store, ls reads records and nothing of the engine, status judges what is
 delivered without building the definition registry, without Alembic when the store is current, and
-without the target types and step types it does not reach.
+without the target types and step types it does not reach. On a current SQLite store neither ls nor
+status imports SQLAlchemy (`store/sqlite_reads.py`), nor the controller.
 
 Each command runs in a fresh Python process (as from a shell), which then reports the modules it
 imported and whether the built-in definitions were loaded.
@@ -100,7 +101,8 @@ def test_version_reads_no_store_and_no_definition(env: dict[str, str], tmp_path:
 def test_ls_reads_records_without_the_engine_or_the_registry(env: dict[str, str], tmp_path: Path) -> None:
     found = vessel(env, tmp_path, "ls")
     assert "shop" in found["stdout"] and "running" in found["stdout"]
-    assert imported(found, "sqlalchemy")  # it did read the store
+    assert imported(found, "vessel.store.sqlite_reads")  # it did read the store: a current SQLite file,
+    assert imported(found, "sqlalchemy", "vessel.store.store") == []  # with the standard library
     assert imported(found, "jinja2", "jsonschema", *NEVER_FOR_READING) == []
     assert imported(found, "vessel.controller.controller", "vessel.workflow", "vessel.render") == []
     assert imported(found, "vessel.definitions.registry", "vessel.definitions.loader") == []
@@ -118,3 +120,31 @@ def test_status_judges_health_without_building_the_registry(env: dict[str, str],
         imported(found, "vessel.targets.kubernetes", "vessel.targets.local", "vessel.workflow.steps.deploy")
         == []
     )
+
+
+def test_status_reads_a_current_sqlite_store_without_sqlalchemy_or_the_engine(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """Status reads records, live objects and its revision's definitions: not through SQLAlchemy (the
+    store is a current SQLite file), not through a Controller (it drives nothing), without the
+    validators (its revision is parsed only if it tolerates unknown properties; snapshots are not
+    re-checked), and without Jinja when no status rule is evaluated (snapshots compile theirs when
+    first evaluated)."""
+    found = vessel(env, tmp_path, "status", "shop")
+    assert "phase: running" in found["stdout"] and "api" in found["stdout"]
+    assert imported(found, "vessel.store.sqlite_reads")
+    assert imported(found, "sqlalchemy", "vessel.store.store", "jsonschema") == []
+    assert imported(found, "jinja2") == []  # a directory only stores objects: no status rule runs
+    assert imported(found, "vessel.controller.controller", "vessel.workflow.engine", "vessel.addons") == []
+
+
+def test_a_new_home_gets_its_store_from_ls_as_before(tmp_path: Path) -> None:
+    """The fast reads are only for a store that exists and is current: in a new VESSEL_HOME, `ls` opens
+    the Store as it always did, which creates the store (and lists nothing)."""
+    home = tmp_path / "new-home"
+    env = {**os.environ, "VESSEL_HOME": str(home), "COLUMNS": "200"}
+    env.pop("VESSEL_DATABASE_URL", None)
+    found = vessel(env, tmp_path, "ls", "-o", "json")
+    assert json.loads(found["stdout"]) == []
+    assert (home / "vessel.db").is_file()
+    assert imported(found, "vessel.store.store") and imported(found, "alembic")  # created, migrated

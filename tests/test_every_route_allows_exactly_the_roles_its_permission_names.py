@@ -1,12 +1,12 @@
-"""The permission matrix, exhaustively: every route of the API (read from the app's route table, so a
-new endpoint without a rule fails here) is called by every role — admin, owner, developer, viewer of
-the project owning the namespace, and a non-member — against a real server, and each call is allowed
-or denied as the documented matrix (README, docs/server.md) says. Denied means 404 for a non-member
-where an application or project is named (it is not theirs to know of), 403 otherwise; allowed means
-the route answered something other than 401, 403 or 404.
+"""The permission matrix, exhaustively: every route of the API and of the dashboard (read from the app's
+route table, so a new endpoint or page without a rule fails here) is called by every role — admin, owner,
+developer, viewer of the project owning the namespace, and a non-member — against a real server, and each
+call is allowed or denied as the documented matrix (README, docs/server.md) says. Denied means 404 for a
+non-member where an application or project is named (it is not theirs to know of), 403 otherwise; allowed
+means the route answered something other than 401, 403 or 404.
 
-Each (route, role) call acts on its own application, target or member, so one role's delete or
-terminate never changes what another role's call finds."""
+Each (route, role) call acts on its own application, target or member, so one role's delete or terminate
+never changes what another role's call finds."""
 
 from __future__ import annotations
 
@@ -14,11 +14,14 @@ import json
 import time
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import urlencode
 
 import pytest
 from fastapi.routing import APIRoute
 
 from project_fixtures import ROLES, app_yaml, prepare, started, status_only
+from server_process import ServerProcess, wait_for
+from vessel.addons import enable as addons
 from vessel.api.app import create_app
 from vessel.api.permissions import ROUTES, Rule
 from vessel.controller.projects import add_member
@@ -38,6 +41,8 @@ WHO_MAY = {  # the documented matrix: permission -> roles allowed
     "workflow.approve": WRITERS,
     "project.manage": frozenset({"admin", "owner"}),
     "target.admin": ADMINS,
+    "addon.admin": ADMINS,
+    "addon.read": EVERYONE,
     "project.create": ADMINS,
     "project.delete": ADMINS,
     "audit.read": ADMINS,
@@ -47,9 +52,13 @@ WHO_MAY = {  # the documented matrix: permission -> roles allowed
 }
 
 
-FILTERED = {("GET", "/api/v1/applications"), ("GET", "/api/v1/projects"), ("GET", "/api/v1/events/stream")}
-# everyone: they list only what the caller may see (test_callers_see_only_their_projects_applications.py,
-# test_event_streams_show_a_caller_only_their_projects.py)
+FILTERED = {  # everyone: they list only what the caller may see
+    ("GET", "/api/v1/applications"),  # test_callers_see_only_their_projects_applications.py
+    ("GET", "/api/v1/projects"),
+    ("GET", "/api/v1/events/stream"),  # test_event_streams_show_a_caller_only_their_projects.py
+    ("GET", "/"),  # the dashboard's overview and list (test_dashboard_shows_only_the_callers_projects.py)
+    ("GET", "/applications"),
+}
 
 
 def _routes() -> list[tuple[str, str]]:
@@ -79,6 +88,8 @@ def _call(index: int, method: str, path: str, role: str) -> tuple[str, str | Non
         .replace("{project}", "team")
         .replace("{user}", f"spare-{role}")
     )
+    if path.startswith("/api/v1/addons/"):  # the built-in `bindings`: enabled, disabled, enabled again
+        filled = filled.replace("{name}", "bindings")
     if path.startswith("/api/v1/targets/"):
         filled = filled.replace("{name}", "mem" if method == "PUT" else f"gone-{role}")
     filled = filled.replace("/definitions/{name}", "/definitions/webservice").replace("{name}", own)
@@ -87,8 +98,13 @@ def _call(index: int, method: str, path: str, role: str) -> tuple[str, str | Non
         ("POST", "/api/v1/dry-run"): app_yaml("dry"),
         ("POST", "/api/v1/targets"): json.dumps({"name": f"new-{role}", "type": "memory"}),
         ("POST", "/api/v1/projects"): json.dumps({"name": f"p-{role}"}),
+        ("POST", "/api/v1/addons/{name}/enable"): "{}",
+        ("POST", "/api/v1/addons/{name}/upgrade"): "{}",
         ("POST", "/api/v1/projects/{project}/members"): json.dumps({"user": "spare", "role": "viewer"}),
         ("PATCH", "/api/v1/projects/{project}"): json.dumps({"targets": ["mem"]}),  # as it is: narrowing
+        ("POST", "/applications/new"): urlencode({"yaml": app_yaml(f"page-{role}")}),  # the editor's apply
+        ("POST", "/applications/validate"): app_yaml("dry"),
+        ("POST", "/applications/form"): urlencode({"name": "formed", "namespace": "team", "p.image": "x"}),
     }
     if path == "/api/v1/stats":
         filled += f"?namespace=team&name={own}"
@@ -101,6 +117,7 @@ def _prepare_objects(home: Path) -> None:
         for role in ROLES:
             store.add_target(TargetInfo(f"gone-{role}", "memory", {}, {}), default=False, now=time.time())
             add_member(store, "team", f"spare-{role}", "viewer", time.time(), actor="test")
+        addons.commit(store, addons.prepare(store, "bindings", {}, time.time()))  # for DELETE to disable
     finally:
         store.close()
 
@@ -117,6 +134,8 @@ def test_each_role_may_call_exactly_the_routes_the_matrix_gives_it(isolated_home
         wrong = []
         for index, (method, path) in enumerate(routes):
             rule = ROUTES[(method, path)]
+            if path.endswith("/logs"):  # an application's logs are its workload's: wait until it has one
+                _delivered(server, [f"a{index}-{role}" for role in ROLES])
             for role in ROLES:
                 concrete, body = _call(index, method, path, role)
                 got = status_only(server, method, concrete, tokens[role], body)
@@ -126,6 +145,12 @@ def test_each_role_may_call_exactly_the_routes_the_matrix_gives_it(isolated_home
                 ):
                     wrong.append(f"{role:>10} {method} {concrete}: {got}, expected {expected}")
         assert not wrong, "\n".join(wrong)
+
+
+def _delivered(server: ServerProcess, names: list[str]) -> None:
+    for name in names:
+        path = f"/api/v1/namespaces/team/applications/{name}"
+        wait_for(lambda p=path: server.request("GET", p).json().get("phase") == "running", f"{name} running")
 
 
 def _expected(rule: Rule, role: str) -> str | int:

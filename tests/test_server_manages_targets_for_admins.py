@@ -66,7 +66,8 @@ def test_admins_add_set_default_and_remove(server: ServerProcess, tmp_path: Path
     assert server.request("DELETE", status_path).status in (200, 202)
     wait_for(lambda: server.request("GET", status_path).status == 404, "web deleted")
     removed = server.request("DELETE", "/api/v1/targets/out")
-    assert removed.status == 200 and removed.json() == {"removed": "out", "default": "local"}
+    assert removed.status == 200
+    assert removed.json() == {"removed": "out", "default": "local", "wasDefault": True}
 
     actions = [(e["action"], e["outcome"]) for e in server.request("GET", "/api/v1/audit").json()]
     assert ("POST /api/v1/targets", "201") in actions

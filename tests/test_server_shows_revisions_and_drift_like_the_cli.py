@@ -53,6 +53,8 @@ def test_revisions_manifests_and_diff_match_the_cli(isolated_home: Path, tmp_pat
         assert [i["spec"]["template"]["spec"]["containers"][0]["image"] for i in manifests["items"]] == [
             "nginx:1.26"
         ]
+        sources = manifests.pop("sources")  # where each item came from: what the YAML view heads it with
+        assert [s["component"] for s in sources] == ["web"]
         assert manifests == _cli_json("revision", "show", "web", "1", "-o", "json")
         assert server.request("GET", BASE + "/revisions/9/manifests").status == 404
 

@@ -24,6 +24,11 @@ when it can, *what to do*. Whether an error is worth retrying is decided where i
     │                                longer its latest (the API's If-Match; HTTP 412)
     ├── TargetRejectedError          a target refused an object as invalid (terminal: fix the input);
     │                                it wrote nothing, so delivery releases the object's claim
+    ├── AccessError                  a Vessel server refused the caller (remote CLI): a missing, bad,
+    │   │                            expired or revoked token (401), too many bad tokens (429)
+    │   └── ForbiddenError           a role too weak for what was asked (403), the server's message
+    ├── ServerUnreachableError       the configured Vessel server did not answer (refused, no answer in
+    │                                time, TLS): nothing was asked of it (CLI exit 2, as a store)
     ├── StoreUnavailableError        the store cannot be opened: VESSEL_HOME unusable, a corrupt
     │   │                            database, PostgreSQL unreachable, a malformed URL (CLI exit 2)
     │   └── StoreOutageError         the store stopped working mid-command for a reason that passes
@@ -154,6 +159,19 @@ class StaleVersionError(ConflictError):
 class TargetRejectedError(VesselError):
     """A target refused an object as invalid. A target raises it only when it wrote nothing of the object
     (or undid what it had made), so the inventory can forget the claim it recorded before applying."""
+
+
+class AccessError(VesselError):
+    """A Vessel server refused the caller's token (the CLI in remote mode): log in again."""
+
+
+class ForbiddenError(AccessError):
+    """A Vessel server refused what the caller asked: their role does not allow it."""
+
+
+class ServerUnreachableError(VesselError):
+    """The Vessel server the CLI is configured for cannot be reached or did not answer in time. Like
+    StoreUnavailableError it is a matter of setup, not of the input: the command line exits 2."""
 
 
 class StoreUnavailableError(VesselError):

@@ -8,6 +8,7 @@ another) through the same path as `vessel up`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from vessel.addons.package import APPLICATION_FILE, AddonPackage
@@ -18,6 +19,7 @@ from vessel.model.parse import parse_application
 from vessel.model.yaml_source import Document, SourceMap
 
 NAMESPACE = "vessel-system"  # where addons' Applications live (KubeVela's are in vela-system)
+TARGETS_POLICY = "addon-targets"  # the topology policy `addon enable --target` adds
 
 
 def application_name(addon: str) -> str:
@@ -29,7 +31,11 @@ def application_key(app: Application) -> str:
     return f"{app.namespace}/{app.name}"
 
 
-def render_application(package: AddonPackage, parameters: dict[str, Any]) -> Application | None:
+def render_application(
+    package: AddonPackage, parameters: dict[str, Any], targets: Sequence[str] = ()
+) -> Application | None:
+    """The addon's Application; with `targets`, placed on them by a topology policy `addon-targets`
+    (an Application that places itself with its own topology policy cannot be placed as well)."""
     if package.application is None:
         return None
     origin = f"addon {package.label}: {APPLICATION_FILE}"
@@ -49,4 +55,30 @@ def render_application(package: AddonPackage, parameters: dict[str, Any]) -> App
             hint="leave metadata.name out (or use {{ context.appName }})",
         )
     meta.setdefault("namespace", NAMESPACE)
+    if targets:
+        _place(data, list(targets), origin)
     return parse_application(Document(data, SourceMap(origin)))
+
+
+def placed_on(spec: dict[str, Any]) -> list[str]:
+    """The targets an addon's stored Application spec was placed on with `--target` (none: its own
+    placement, or the default target)."""
+    for policy in spec.get("spec", spec).get("policies") or ():
+        if isinstance(policy, dict) and policy.get("name") == TARGETS_POLICY:
+            return [str(c) for c in (policy.get("properties") or {}).get("clusters", ())]
+    return []
+
+
+def _place(data: dict[str, Any], targets: list[str], origin: str) -> None:
+    spec = data.get("spec")
+    policies = spec.setdefault("policies", []) if isinstance(spec, dict) else None
+    if not isinstance(policies, list):
+        raise ValidationError("spec.policies must be a list", Location(origin, path="spec.policies"))
+    own = [p.get("name") for p in policies if isinstance(p, dict) and p.get("type") == "topology"]
+    if own:
+        raise ValidationError(
+            f"the addon's Application places itself (topology policy {own[0]!r}): --target cannot place it",
+            Location(origin, path="spec.policies"),
+            hint="leave --target out, or set the addon's own parameters for placement",
+        )
+    policies.append({"name": TARGETS_POLICY, "type": "topology", "properties": {"clusters": targets}})

@@ -1,10 +1,10 @@
 """What the registries offer: every addon name, its versions, and where each one is.
 
-A registry is a source of addon directories. Two kinds today: `directory`, a folder holding addon
+A registry is a source of addon directories. Three kinds: `directory`, a folder holding addon
 directories, either one per addon (`DIR/redis/metadata.yaml`) or one per version
-(`DIR/redis/1.2.0/metadata.yaml`); and `http`, an index of checksummed archives (`addons/http_index.py`).
-A Git repository is the next kind; each only has to produce the same (name, version) → directory
-entries, so resolution and enabling do not change.
+(`DIR/redis/1.2.0/metadata.yaml`); `git`, a repository laid out the same way, read at one pinned commit
+(`addons/git_registry.py`); and `http`, an index of checksummed archives (`addons/http_index.py`). Each
+only produces (name, version) → directory entries, so resolution and enabling do not depend on the kind.
 When two registries offer the same name and version, the one added first wins. The addons shipped with
 Vessel (`bindings`, `postgresql`, `redis`) come from the directory registry `builtin`, searched last.
 
@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vessel.addons.git_registry import checkout, split_location
 from vessel.addons.http_index import fetch_archive, read_index
 from vessel.addons.metadata import METADATA_FILE, Metadata, read_metadata
 from vessel.addons.package import AddonPackage, read_package
@@ -29,7 +30,8 @@ from vessel.store.addons import RegistryRecord
 
 DIRECTORY = "directory"
 HTTP = "http"
-KINDS = (DIRECTORY, HTTP)
+GIT = "git"
+KINDS = (DIRECTORY, GIT, HTTP)
 BUILTIN = RegistryRecord("builtin", DIRECTORY, str(Path(__file__).parent / "builtin"), 0.0)
 
 
@@ -137,8 +139,9 @@ def catalog(registries: Iterable[RegistryRecord]) -> Catalog:
 
 
 def _directory_entries(registry: RegistryRecord, found: Catalog) -> list[Entry]:
+    root = checkout(*split_location(registry.location)) if registry.kind == GIT else Path(registry.location)
     entries = []
-    for path in _addon_dirs(Path(registry.location), found):
+    for path in _addon_dirs(root, found):
         try:
             metadata = read_metadata(path)
         except VesselError as exc:

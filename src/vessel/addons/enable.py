@@ -3,8 +3,13 @@
 `prepare` resolves the dependencies (`addons/resolve.py`), reads every package, checks the parameters
 against each `parameters.schema.json` (defaults filled in), checks that no two enabled addons define
 the same definition, and renders each addon's Application — all before anything changes. `commit`
-then stores the whole plan in one transaction. The caller (the CLI, later the API) delivers the
-rendered Applications through the controller, the same way `vessel up` does.
+then stores the whole plan in one transaction. The caller (`controller/addons.py`, for the CLI and
+the API) delivers the rendered Applications through the controller, the same way `vessel up` does.
+
+Enabling an addon that is enabled already is refused when it would choose another version (that is an
+upgrade: `addons/upgrade.py`, through the same `plan_enabling`); at the same version it is enabled
+again with the parameters given. `--target` places the addon's Application on named targets, each
+checked to exist and to be of a type the addon supports.
 
 `disable` is refused while an application's current revision uses one of the addon's definitions, or
 while another enabled addon depends on it (unless forced); the users are named.
@@ -12,7 +17,7 @@ while another enabled addon depends on it (unless forced); the users are named.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,8 +58,39 @@ def parse_spec(spec: str) -> tuple[str, Constraint]:
     return name, constraint
 
 
-def prepare(store: Store, spec: str, sets: Mapping[str, Any], now: float) -> EnablePlan:
+def prepare(
+    store: Store,
+    spec: str,
+    sets: Mapping[str, Any],
+    now: float,
+    *,
+    targets: Sequence[str] = (),
+    target_types: Mapping[str, str] | None = None,
+) -> EnablePlan:
+    """Everything enabling `spec` does, worked out and checked. `targets` place the addon named (its
+    dependencies go where their Applications say); `target_types` are the registered targets' render
+    types by name, which `targets` are checked against."""
     name, constraint = parse_spec(spec)
+    current = next((r for r in AddonStore(store).enabled(files=False) if r.name == name), None)
+    planned = plan_enabling(store, name, constraint, sets, now, Placement(targets, target_types or {}))
+    chosen = planned.records[-1].version
+    if current is not None and chosen != current.version:  # moving it is `upgrade`: parameters kept
+        raise ConflictError(
+            f"addon {name} is enabled at {current.version}: enabling {name}@{chosen} would replace it",
+            hint=f"vessel addon upgrade {name}@{chosen} moves it, keeping its parameters and targets",
+        )
+    return planned
+
+
+@dataclass(frozen=True)
+class Placement:
+    targets: Sequence[str]
+    types: Mapping[str, str]  # registered target -> render type
+
+
+def plan_enabling(
+    store: Store, name: str, constraint: Constraint, sets: Mapping[str, Any], now: float, placement: Placement
+) -> EnablePlan:
     addons = AddonStore(store)
     found = catalog(addons.registries())
     enabled = {r.name: r for r in addons.enabled()}
@@ -63,13 +99,36 @@ def prepare(store: Store, spec: str, sets: Mapping[str, Any], now: float) -> Ena
     records, apps = [], []
     for i, package in enumerate(packages):
         registry = entries[i].registry
-        parameters = _parameters(package, sets if package.name == name else {})
-        app = render_application(package, parameters)
+        root = package.name == name
+        parameters = _parameters(package, sets if root else {})
+        targets = _check_targets(package, placement) if root else ()
+        app = render_application(package, parameters, targets)
         apps.extend([app] if app else [])
         records.append(_record(package, registry, parameters, app, now + i * 1e-6))
     installed = {**enabled, **{r.name: r for r in records}}
     _check_unique_definitions(installed.values())
     return EnablePlan(tuple(records), tuple(apps), tuple(installed.values()))
+
+
+def _check_targets(package: AddonPackage, placement: Placement) -> tuple[str, ...]:
+    supported = package.metadata.targets
+    for i, target in enumerate(placement.targets):
+        where = Location("--target", path=f"[{i}]")
+        if target not in placement.types:
+            known = ", ".join(sorted(placement.types)) or "none"
+            raise NotFoundError(
+                f"--target {target!r} is not a registered target", where, hint=f"registered: {known}"
+            )
+        kind = placement.types[target]
+        if supported and kind not in supported:
+            raise ValidationError(
+                f"addon {package.label} supports {', '.join(supported)} targets; "
+                f"{target!r} is a {kind} target",
+                where,
+            )
+    if placement.targets and package.application is None:
+        raise ValidationError(f"addon {package.label} delivers no Application: --target has nothing to place")
+    return tuple(dict.fromkeys(placement.targets))
 
 
 def commit(store: Store, planned: EnablePlan) -> None:

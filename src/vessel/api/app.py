@@ -4,11 +4,15 @@ OpenAPI 3 is served at `/openapi.json` and the interactive docs at `/docs`. A Ve
 status its class says (api/problems.py); FastAPI's own request validation (a query parameter out of
 range) becomes 422 with each problem's path; anything else is a 500 that says no more than that (the
 cause goes to the server's log, not to the caller).
+
+What else the server serves comes from `vessel.server` entry points, each called with the app: Vessel's
+own dashboard is one (vessel/dashboard/site.py), a layer above this one that this module never imports.
 """
 
 from __future__ import annotations
 
 import logging
+from importlib import metadata
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -16,10 +20,12 @@ from starlette.exceptions import HTTPException
 
 from vessel import __version__
 from vessel.api import (
+    addons,
     applications,
     audit,
     definitions,
     events,
+    logs,
     probes,
     projects,
     revisions,
@@ -35,6 +41,7 @@ from vessel.api.state import ServerState
 from vessel.errors import VesselError
 
 log = logging.getLogger("vessel.server")
+PLUGINS = "vessel.server"  # entry points: callables given the app to add routes to (after the API's)
 
 
 def create_app(state: ServerState) -> FastAPI:
@@ -52,7 +59,9 @@ def create_app(state: ServerState) -> FastAPI:
     app.include_router(targets.readers)
     app.include_router(targets.admins)
     app.include_router(definitions.router)
+    app.include_router(addons.router)
     app.include_router(events.router)
+    app.include_router(logs.router)
     app.include_router(stats.router)
     app.include_router(audit.router)
     app.include_router(projects.router)
@@ -62,6 +71,8 @@ def create_app(state: ServerState) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
+    for plugin in metadata.entry_points(group=PLUGINS):  # the dashboard (vessel.dashboard.site)
+        plugin.load()(app)
     return app
 
 

@@ -22,12 +22,19 @@ from vessel.api.body import APPLY_BODY, BODY, read_text_body
 from vessel.api.permissions import authorize, check_apply, visible_namespaces
 from vessel.api.responses import RedactedJSONResponse
 from vessel.api.state import DEFAULT_PAGE, MAX_PAGE, ServerState
-from vessel.controller.applying import applications, check_all, dry_run, manifest_list, warnings_for
+from vessel.controller.applying import (
+    applications,
+    check_all,
+    dry_run,
+    manifest_list,
+    manifest_sources,
+    warnings_for,
+)
 from vessel.controller.controller import Controller
 from vessel.controller.projects import targets_used
 from vessel.controller.selection import check_health, healthy_as_asked, parse_selector
-from vessel.controller.status import status_of
 from vessel.controller.views import application_list, event_list
+from vessel.controller.watch import observe
 from vessel.definitions.files import LoadedFiles, load_text
 from vessel.definitions.registry import Registry, build_registry, directories_from_env
 from vessel.errors import ValidationError
@@ -61,7 +68,7 @@ async def apply(
     text = await read_text_body(request)
     expected = _expected_revision(if_match)
     user = request.state.caller
-    applied = await run_in_threadpool(_apply, request, user, text, namespace, expected)
+    applied = await run_in_threadpool(apply_text, request, user, text, namespace, expected)
     request.state.audit_object = ", ".join(
         f"{a['namespace']}/{a['name']}@{a['revision']}" for a in applied["applications"]
     )
@@ -82,9 +89,11 @@ def etag(revision: int) -> str:
     return f'"{revision}"'
 
 
-def _apply(
+def apply_text(
     request: Request, user: UserRecord, text: str, namespace: str | None, expected: int | None
 ) -> dict[str, Any]:
+    """Apply the Applications of `text` as `user` (the API's apply, and the dashboard's editor): every
+    mistake raised before anything is stored, then `check_apply`, then one revision each."""
     state = state_of(request)
     loaded = load_text(text, BODY)
     registry = _registry(state, loaded)
@@ -104,6 +113,7 @@ def _apply(
                 "created": s.revision is not None,
                 "run": s.run_id,
                 "warnings": list(s.warnings),
+                "placementChanges": s.moved.describe() if s.moved is not None else None,
             }
             for s in submitted
         ],
@@ -120,13 +130,19 @@ async def dry_run_body(request: Request, namespace: Namespace = None) -> JSONRes
     elsewhere (masking would make it wrong, and masking values this server knows from other
     applications would tell the caller which values those are)."""
     text = await read_text_body(request)
-    return JSONResponse(await run_in_threadpool(_dry_run, state_of(request), text, namespace))
+    return JSONResponse(await run_in_threadpool(dry_run_text, state_of(request), text, namespace))
 
 
-def _dry_run(state: ServerState, text: str, namespace: str | None) -> dict[str, Any]:
+def dry_run_text(state: ServerState, text: str, namespace: str | None) -> dict[str, Any]:
+    """The Applications of `text` rendered (the API's dry-run, and the dashboard editor's check)."""
     loaded = load_text(text, BODY)
     result = dry_run(loaded, _registry(state, loaded), namespace, NAMESPACE_PARAMETER)
-    return {**manifest_list(result.manifests), "notes": result.notes, "warnings": result.warnings}
+    return {
+        **manifest_list(result.manifests),
+        "sources": manifest_sources(result.manifests),
+        "notes": result.notes,
+        "warnings": result.warnings,
+    }
 
 
 @router.get("/applications", summary="List applications (vessel ls)")
@@ -183,14 +199,35 @@ def _position(token: str | None) -> tuple[str, str]:
 
 
 @router.get("/namespaces/{namespace}/applications/{name}", summary="Status (vessel status -o json)")
-def get_application(request: Request, namespace: str, name: str) -> RedactedJSONResponse:
+def get_application(
+    request: Request,
+    namespace: str,
+    name: str,
+    tree: Annotated[
+        bool, Query(description="With each workload's instances (pods, processes), as `--tree`.")
+    ] = False,
+) -> RedactedJSONResponse:
     """The application's status document: phase, workflow steps, services and resources. Its ETag
-    names the latest revision: send it back as `If-Match` to apply a change only on top of it."""
+    names the latest revision: send it back as `If-Match` to apply a change only on top of it.
+
+    How a watch judges it (`controller.watch`) is in headers, so a client follows it as `vessel status
+    -w` does: `Vessel-Settled` (failed or terminated, waiting for a person, or succeeded with every
+    service healthy), `Vessel-Failed`, `Vessel-Driven` (a live process drives its workflow)."""
     ctl = state_of(request).controller()
     with ctl.store.session():  # its reads on one connection
         app = ctl.find(namespace, name)
-        document = status_of(ctl, app)
-    return RedactedJSONResponse(document, headers={"ETag": etag(app.latest_revision)})
+        seen = observe(ctl, app, instances=tree)
+    headers = {
+        "ETag": etag(app.latest_revision),
+        "Vessel-Settled": _flag(seen.settled),
+        "Vessel-Failed": _flag(seen.failed),
+        "Vessel-Driven": _flag(seen.driven),
+    }
+    return RedactedJSONResponse(seen.document, headers=headers)
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
 
 
 @router.get("/namespaces/{namespace}/applications/{name}/events", summary="Events (vessel events -o json)")

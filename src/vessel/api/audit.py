@@ -1,8 +1,8 @@
 """Every change through the API goes to the audit log — who (the token's user), what (method and
 route), on what (namespace/name, or what an apply stored), when, and the outcome (the HTTP status,
-refusals included). Recorded in one place, a middleware around every non-reading request under
-`/api/`, not per handler; a route that changes something is audited by being a POST, PUT, PATCH or
-DELETE. `GET /api/v1/audit` shows the log to admins.
+refusals included). Recorded in one place, a middleware around every non-reading request — the API's
+and the dashboard's buttons alike — not per handler; a route that changes something is audited by
+being a POST, PUT, PATCH or DELETE. `GET /api/v1/audit` shows the log to admins.
 """
 
 from __future__ import annotations
@@ -20,7 +20,10 @@ from vessel.controller import audit
 
 log = logging.getLogger("vessel.server")
 CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-NON_CHANGING_POSTS = frozenset({"/api/v1/dry-run"})  # POST only to send a body
+# POST only to send a body; or audited as what they do (a dashboard sign-in creates a token, a sign-out
+# revokes it: controller/accounts.py records both)
+NOT_AUDITED = frozenset({"/api/v1/dry-run", "/sign-in", "/sign-out"})
+NOT_AUDITED |= {"/applications/validate", "/applications/form"}  # the dashboard's dry-run; form -> YAML
 ANONYMOUS = "-"
 
 
@@ -49,12 +52,7 @@ class AuditChanges:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        audited = (
-            scope["type"] == "http"
-            and scope.get("method") in CHANGING
-            and path.startswith("/api/")
-            and path not in NON_CHANGING_POSTS
-        )
+        audited = scope["type"] == "http" and scope.get("method") in CHANGING and path not in NOT_AUDITED
         if not audited:
             await self.app(scope, receive, send)
             return

@@ -1,6 +1,7 @@
 """Who may do what: one table from route to the permission it needs, checked by one dependency.
 
-Every route of the API has a rule in `ROUTES` (a test walks the app's routes and fails on one
+Every route of the API — and of the dashboard, which is served beside it and calls `authorize` on
+each of its pages and buttons — has a rule in `ROUTES` (a test walks the app's routes and fails on one
 without): the permission it needs and where that permission is judged.
 
 | permission | admin | owner | developer | viewer | non-member |
@@ -8,9 +9,9 @@ without): the permission it needs and where that permission is judged.
 | app.read, project.read | yes | yes | yes | yes | 404 |
 | app.write, workflow.operate, workflow.approve | yes | yes | yes | 403 | 404 |
 | project.manage | yes | yes | 403 | 403 | 404 |
-| target.admin, project.create, audit.read, stats.all | yes | 403 | 403 | 403 | 403 |
+| target.admin, addon.admin, project.create, audit.read, stats.all | yes | 403 | 403 | 403 | 403 |
 | project.delete | yes | 403 | 403 | 403 | 404 |
-| target.read, definition.read, app.render | every user with a token |
+| target.read, definition.read, addon.read, app.render | every user with a token |
 
 `admin` is a user's flag (`vessel user add --admin`); the other roles are per project, and a project
 owns namespaces: an application is in the project owning its namespace. Judged where:
@@ -32,7 +33,8 @@ owns namespaces: an application is in the project owning its namespace. Judged w
 - `user`: any valid token; lists (`GET /applications`, `GET /projects`) and the stream of every
   event (`GET /events/stream`) show only what the caller's projects hold (`visible_namespaces`,
   `visible_projects`).
-- `platform`: admins only (403 for everyone else: targets, projects, the audit log are the platform's).
+- `platform`: admins only (403 for everyone else: targets, addons, projects, the audit log are the
+  platform's).
 """
 
 from __future__ import annotations
@@ -65,11 +67,13 @@ ROLES_FOR = {  # permission -> the project roles that have it (admins have every
     "project.manage": MANAGE,
     "project.delete": NOBODY,
     "target.admin": NOBODY,
+    "addon.admin": NOBODY,
     "project.create": NOBODY,
     "audit.read": NOBODY,
     "stats.all": NOBODY,
     "target.read": READ,
     "definition.read": READ,
+    "addon.read": READ,
     "app.render": READ,
 }
 
@@ -82,6 +86,7 @@ class Rule:
 
 APP = "/api/v1/namespaces/{namespace}/applications/{name}"
 PROJECT = "/api/v1/projects/{project}"
+PAGE = "/applications/{namespace}/{name}"  # an application's page in the dashboard
 ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/healthz"): Rule("", "public"),
     ("GET", "/readyz"): Rule("", "public"),
@@ -97,6 +102,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", f"{APP}/revisions"): Rule("app.read", "namespace"),
     ("GET", f"{APP}/revisions/{{number}}/manifests"): Rule("app.read", "namespace"),
     ("GET", f"{APP}/diff"): Rule("app.read", "namespace"),
+    ("GET", f"{APP}/logs"): Rule("app.read", "namespace"),
     ("DELETE", APP): Rule("app.write", "namespace"),
     ("POST", f"{APP}/workflow/suspend"): Rule("workflow.operate", "namespace"),
     ("POST", f"{APP}/workflow/resume"): Rule("workflow.approve", "namespace"),
@@ -110,6 +116,12 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("DELETE", "/api/v1/targets/{name}"): Rule("target.admin", "platform"),
     ("GET", "/api/v1/definitions"): Rule("definition.read", "user"),
     ("GET", "/api/v1/definitions/{name}"): Rule("definition.read", "user"),
+    ("GET", "/api/v1/addons"): Rule("addon.read", "user"),
+    ("GET", "/api/v1/addons/{name}"): Rule("addon.read", "user"),
+    ("GET", "/api/v1/addon-status"): Rule("addon.read", "user"),
+    ("POST", "/api/v1/addons/{name}/enable"): Rule("addon.admin", "platform"),
+    ("POST", "/api/v1/addons/{name}/upgrade"): Rule("addon.admin", "platform"),
+    ("DELETE", "/api/v1/addons/{name}"): Rule("addon.admin", "platform"),
     ("GET", "/api/v1/audit"): Rule("audit.read", "platform"),
     ("POST", "/api/v1/projects"): Rule("project.create", "platform"),
     ("GET", "/api/v1/projects"): Rule("project.read", "user"),
@@ -118,6 +130,32 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("DELETE", PROJECT): Rule("project.delete", "project"),
     ("POST", f"{PROJECT}/members"): Rule("project.manage", "project"),
     ("DELETE", f"{PROJECT}/members/{{user}}"): Rule("project.manage", "project"),
+    # The dashboard (vessel/dashboard): its pages and buttons, judged by these same rules
+    ("GET", "/sign-in"): Rule("", "public"),
+    ("POST", "/sign-in"): Rule("", "public"),
+    ("POST", "/sign-out"): Rule("", "user"),
+    ("GET", "/"): Rule("app.read", "user"),  # shows only the caller's projects' applications
+    ("GET", "/applications"): Rule("app.read", "user"),  # likewise
+    ("GET", PAGE): Rule("app.read", "namespace"),
+    ("GET", f"{PAGE}/live"): Rule("app.read", "namespace"),
+    ("GET", f"{PAGE}/revisions"): Rule("app.read", "namespace"),
+    ("GET", f"{PAGE}/logs"): Rule("app.read", "namespace"),
+    ("POST", f"{PAGE}/workflow/suspend"): Rule("workflow.operate", "namespace"),
+    ("POST", f"{PAGE}/workflow/resume"): Rule("workflow.approve", "namespace"),
+    ("POST", f"{PAGE}/workflow/terminate"): Rule("workflow.operate", "namespace"),
+    ("POST", f"{PAGE}/workflow/restart"): Rule("workflow.operate", "namespace"),
+    ("POST", f"{PAGE}/workflow/rollback"): Rule("workflow.operate", "namespace"),
+    # The dashboard's editor, form, targets, definitions and audit pages (vessel/dashboard/editor.py …)
+    ("GET", "/applications/new"): Rule("app.render", "user"),  # applying is judged on POST
+    ("POST", "/applications/new"): Rule("app.write", "body"),  # the API's apply: check_apply
+    ("POST", "/applications/validate"): Rule("app.render", "user"),  # the API's dry-run
+    ("GET", "/applications/form"): Rule("definition.read", "user"),
+    ("POST", "/applications/form"): Rule("definition.read", "user"),  # makes YAML, changes nothing
+    ("GET", f"{PAGE}/edit"): Rule("app.write", "namespace"),
+    ("GET", "/targets"): Rule("target.read", "user"),  # lists only the caller's projects' applications
+    ("GET", "/definitions"): Rule("definition.read", "user"),
+    ("GET", "/definitions/{name}"): Rule("definition.read", "user"),
+    ("GET", "/audit"): Rule("audit.read", "platform"),
 }
 
 
@@ -195,6 +233,17 @@ def _judge_role(user: UserRecord, role: str, project: str, permission: str) -> N
     if role not in ROLES_FOR[permission]:
         allowed = " or ".join(sorted(ROLES_FOR[permission])) or "admin"
         raise ApiProblem(403, f"{user.name} is a {role} of project {project}; {permission} needs {allowed}")
+
+
+def may(request: Request, user: UserRecord, namespace: str, permission: str) -> bool:
+    """Whether `user` has `permission` on the applications of `namespace` (the dashboard shows only the
+    buttons a caller may use; what they do is still judged by `authorize`)."""
+    if user.admin:
+        return True
+    projects = Projects(state_of(request).store)
+    owner = projects.owner_of(namespace)
+    role = projects.roles_of(user.id).get(owner.name) if owner is not None else None
+    return role is not None and role in ROLES_FOR[permission]
 
 
 def visible_namespaces(request: Request, user: UserRecord) -> frozenset[str] | None:

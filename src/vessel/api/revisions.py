@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Path, Request
 
 from vessel.api.auth import state_of
 from vessel.api.permissions import authorize
-from vessel.controller.applying import manifest_list
+from vessel.controller.applying import manifest_list, manifest_sources
 from vessel.controller.diff import diff_app
 from vessel.controller.manifests import revision_manifests
 from vessel.controller.views import revision_list
@@ -32,9 +32,11 @@ def list_revisions(request: Request, namespace: str, name: str) -> list[dict[str
 
 @router.get("/revisions/{number}/manifests", summary="What a revision renders (vessel revision show)")
 def revision_objects(request: Request, namespace: str, name: str, number: int = Path(ge=1)) -> dict[str, Any]:
-    """The objects delivering revision `number` applies, rendered again from its own snapshot."""
+    """The objects delivering revision `number` applies, rendered again from its own snapshot (as the
+    `List` `vessel revision show -o json` prints), and `sources`: where each item came from."""
     ctl = state_of(request).controller()
-    return manifest_list(revision_manifests(ctl, ctl.find(namespace, name), number))
+    rendered = revision_manifests(ctl, ctl.find(namespace, name), number)
+    return {**manifest_list(rendered), "sources": manifest_sources(rendered)}
 
 
 @router.get("/diff", summary="Drift (vessel diff -o json)")

@@ -69,9 +69,12 @@ class Server:
     ):
         self.store = store
         self.settings = settings
-        # The enabled addons' definitions as they are at start (docs/addons.md: a restart sees new ones).
-        registry = build_registry(directories_from_env(), installed=addon_definitions(store))
-        self.controller = Controller(store, registry=registry)
+        # The enabled addons' definitions, built at start and again after this server enables, upgrades
+        # or disables an addon (an addon another process enables is seen after a restart: docs/addons.md).
+        self.controller = Controller(
+            store, registry=lambda: build_registry(directories_from_env(), installed=addon_definitions(store))
+        )
+        self.controller.live_registry  # noqa: B018 - built now: a broken definition is found at start
         self.metrics = Metrics(store, self.controller.owner, self.controller.clock.now, settings.interval)
         self.controller.engine.on_step_done = self.metrics.step_done
         if isinstance(self.controller.targets, StoreTargets):  # always, for a server's own controller

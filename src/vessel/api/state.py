@@ -38,12 +38,15 @@ class ServerState:
         self.settings = settings
         self.stopping = threading.Event()  # set on SIGTERM: the loop and every stream end
         self.throttle = BadTokenThrottle(settings.bad_token_limit)
-        self.api = Controller(
-            loop.store, clock=loop.clock, targets=loop.targets, registry=loop.live_registry, owner=loop.owner
+        self.api = Controller(  # the loop's definitions (read again after an addon changed them)
+            loop.store,
+            clock=loop.clock,
+            targets=loop.targets,
+            registry=lambda: loop.live_registry,
+            owner=loop.owner,
         )
         self.api.revision_cache = loop.revision_cache  # one set of thread-safe caches per process
         self.api.status_bases = loop.status_bases
-        self.api.revision_warnings = loop.revision_warnings
 
     @property
     def store(self) -> Store:
@@ -56,6 +59,12 @@ class ServerState:
     @property
     def registry(self) -> Registry:
         return self.loop.live_registry
+
+    def definitions_changed(self) -> None:
+        """An addon was enabled, upgraded or disabled: the loop and the handlers build their definitions
+        again at next use, so an application using the addon's types is accepted at once."""
+        self.loop.reload_definitions()
+        self.api.reload_definitions()
 
     def controller(self) -> Controller:
         """The controller request handlers call (all requests share it: it keeps no per-call state)."""

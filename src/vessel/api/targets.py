@@ -63,7 +63,8 @@ def remove_target(request: Request, name: str) -> dict[str, Any]:
     ctl = state_of(request).controller()
     new_default = registry.remove(ctl, name)
     ctl.targets.refresh()
-    return {"removed": name, "default": new_default or registry.registered(ctl)[1]}
+    default = new_default or registry.registered(ctl)[1]
+    return {"removed": name, "default": default, "wasDefault": new_default is not None}
 
 
 def _row(ctl: Controller, name: str) -> dict[str, Any]:

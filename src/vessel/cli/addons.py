@@ -9,7 +9,7 @@ delivers a file.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -17,16 +17,17 @@ from rich.text import Text
 
 from vessel.addons import enable as addons
 from vessel.addons import registries
-from vessel.addons.catalog import Catalog
-from vessel.addons.enable import AddonRecord
 from vessel.addons.settings import parse_sets
-from vessel.cli.delete import _delete_until
+from vessel.cli.deleting import _delete_until
 from vessel.cli.output import View, ViewOption, show
 from vessel.cli.report import err, out, reporting, styled
 from vessel.cli.session import controller
 from vessel.cli.waiting import DEFAULT_TIMEOUT, OK_PHASES, Timeout, drive, timeout_seconds
-from vessel.controller.manifests import check_renders
-from vessel.definitions.registry import build_registry, directories_from_env
+from vessel.controller import addons as operations
+
+if TYPE_CHECKING:
+    from vessel.controller.controller import Controller
+    from vessel.store.records import AppRecord
 
 app = typer.Typer(
     help="Addons: packages of definitions and services that extend the platform.", no_args_is_help=True
@@ -44,12 +45,22 @@ def registry_add(
     url: Annotated[
         str | None, typer.Option("--url", help="An HTTP(S) index: URL of index.yaml or of its folder.")
     ] = None,
+    git: Annotated[
+        str | None, typer.Option("--git", help="A Git repository of addon directories (URL or path).")
+    ] = None,
+    ref: Annotated[
+        str | None,
+        typer.Option("--ref", help="With --git: the tag, branch or commit to pin (recorded as a commit)."),
+    ] = None,
 ) -> None:
-    """Add a registry: a local directory of addon directories (NAME/ or NAME/VERSION/), or an HTTP index
-    of checksummed archives."""
+    """Add a registry: a local directory of addon directories (NAME/ or NAME/VERSION/), a Git repository
+    laid out the same way at a pinned commit, or an HTTP index of checksummed archives."""
     with reporting(), controller() as ctl:
-        registries.add_registry(ctl.store, name, path=path, url=url, now=ctl.clock.now())
-    out.print(f"addon registry {name} added")
+        added = registries.add_registry(
+            ctl.store, name, path=path, url=url, git=git, ref=ref, now=ctl.clock.now()
+        )
+    pinned = f" at commit {added.location.rpartition('#')[2]}" if added.kind == "git" else ""
+    out.print(f"addon registry {name} added{pinned}")
 
 
 @registry_app.command("list")
@@ -73,34 +84,10 @@ def registry_remove(name: str) -> None:
 def list_(output: ViewOption = View.table) -> None:
     """Every addon the registries offer, and the enabled ones, with versions."""
     with reporting(), controller() as ctl:
-        found = addons.available(ctl.store)
-        enabled = {r.name: r for r in addons.enabled(ctl.store, files=False)}
-    doc = _listing(found, enabled)
+        doc, found = operations.listing(ctl)
     show(doc, output, _list_table)
     for problem in found.problems:
         err.print(styled("warning: ", "yellow", f"{problem}"))
-
-
-def _listing(found: Catalog, enabled: dict[str, AddonRecord]) -> list[dict[str, Any]]:
-    rows = []
-    for name in sorted({*found.entries, *enabled}):
-        versions = found.versions(name)
-        record = enabled.get(name)
-        newest = found.entries[name][versions[0]] if versions else None
-        rows.append(
-            {
-                "name": name,
-                "versions": versions,
-                "enabled": record.version if record else None,
-                "registry": record.registry if record else newest.registry if newest else "",
-                "description": newest.description if newest else _description(record),
-            }
-        )
-    return rows
-
-
-def _description(record: AddonRecord | None) -> str:
-    return str(record.metadata.get("description", "")) if record else ""
 
 
 def _list_table(doc: list[dict[str, Any]]) -> None:
@@ -117,24 +104,7 @@ def show_(
 ) -> None:
     """An addon's metadata, parameters and README."""
     with reporting(), controller() as ctl:
-        name, constraint = addons.parse_spec(spec)
-        found = addons.available(ctl.store)
-        package = found.package(found.choose(name, constraint, ""))
-    fields = package.parameters().fields()
-    doc = {
-        **package.metadata.to_json(),
-        "parameters": [
-            {
-                "name": f.name,
-                "type": f.type,
-                "required": f.required,
-                "default": f.default,
-                "description": f.description,
-            }
-            for f in fields
-        ],
-        "readme": package.readme,
-    }
+        doc = operations.show(ctl, spec)
     show(doc, output, _show_table)
 
 
@@ -154,30 +124,66 @@ def _show_table(doc: dict[str, Any]) -> None:
         out.print(Text(doc["readme"]))
 
 
+Sets = Annotated[
+    list[str] | None, typer.Option("--set", help="parameter=value (dotted keys nest; YAML values).")
+]
+Targets = Annotated[
+    list[str] | None,
+    typer.Option("--target", help="A target to deliver the addon's Application to (repeat for more)."),
+]
+
+
 @app.command("enable")
 def enable(
     spec: Annotated[str, typer.Argument(help="NAME or NAME@VERSION (a version or a constraint).")],
-    set_: Annotated[
-        list[str] | None, typer.Option("--set", help="parameter=value (dotted keys nest; YAML values).")
-    ] = None,
+    set_: Sets = None,
+    target: Targets = None,
     timeout: Timeout = DEFAULT_TIMEOUT,
 ) -> None:
-    """Enable an addon and, first, the addons it depends on; deliver its Application if it has one."""
+    """Enable an addon and, first, the addons it depends on; deliver its Application if it has one (to
+    the default target, or to each --target)."""
     with reporting(), controller() as ctl:
         timeout_seconds(timeout)
-        planned = addons.prepare(ctl.store, spec, parse_sets(set_ or []), ctl.clock.now())
-        registry = build_registry(directories_from_env(), installed=planned.definitions())
-        for application in planned.applications:
-            check_renders(application, registry, ctl.targets)
-        addons.commit(ctl.store, planned)
+        planned, submitted = operations.enable(ctl, spec, parse_sets(set_ or []), target or ())
         for record in planned.records:
             out.print(f"addon {record.name}@{record.version} enabled")
-        results = []
-        for application in planned.applications:
-            submitted = ctl.submit(application, registry)
-            results.append(drive(ctl, submitted.app, timeout))
-    if not all(r.phase in OK_PHASES for r in results):
+        ok = _drive_all(ctl, submitted, timeout)
+    if not ok:
         raise typer.Exit(1)
+
+
+@app.command("upgrade")
+def upgrade(
+    spec: Annotated[str, typer.Argument(help="NAME or NAME@VERSION (default: the newest on offer).")],
+    set_: Sets = None,
+    target: Targets = None,
+    allow_downgrade: Annotated[
+        bool, typer.Option("--allow-downgrade", help="Allow going to an older version.")
+    ] = False,
+    timeout: Timeout = DEFAULT_TIMEOUT,
+) -> None:
+    """Move an enabled addon to another version, keeping its parameters (--set changes some) and its
+    targets (--target replaces them); dependencies it now needs are enabled first. Nothing changes when
+    anything is wrong."""
+    with reporting(), controller() as ctl:
+        timeout_seconds(timeout)
+        name, _ = addons.parse_spec(spec)
+        before = addons.enabled_addon(ctl.store, name).version
+        planned, submitted = operations.upgrade(
+            ctl, spec, parse_sets(set_ or []), target or (), allow_downgrade=allow_downgrade
+        )
+        for r in planned.records:
+            moved = f"upgraded from {before}" if r.version != before else "kept at this version"
+            out.print(f"addon {r.name}@{r.version} {moved if r.name == name else 'enabled'}")
+        ok = _drive_all(ctl, submitted, timeout)
+    if not ok:
+        raise typer.Exit(1)
+
+
+def _drive_all(ctl: Controller, submitted: list[AppRecord], timeout: str) -> bool:
+    """Drive each submitted Application until it settles (each, even after one failed); did all deliver?"""
+    phases = [drive(ctl, app, timeout).phase for app in submitted]
+    return all(phase in OK_PHASES for phase in phases)
 
 
 @app.command("disable")
@@ -185,12 +191,11 @@ def disable(name: str, force: Force = False, timeout: Timeout = DEFAULT_TIMEOUT)
     """Disable an addon: refused while applications use its definitions (unless --force)."""
     with reporting(), controller() as ctl:
         record = addons.check_disable(ctl.store, name, force=force)
-        if record.application is not None:
-            own = ctl.store.app(*_split(record.application))
-            if own is not None and not _delete_until(ctl, own, True, timeout_seconds(timeout) or 0.0):
-                err.print(f"{record.application}: not deleted yet; the addon stays enabled")
-                raise typer.Exit(1)
-        addons.disable(ctl.store, name)
+        own = operations.own_application(ctl, record)
+        if own is not None and not _delete_until(ctl, own, True, timeout_seconds(timeout) or 0.0):
+            err.print(f"{record.application}: not deleted yet; the addon stays enabled")
+            raise typer.Exit(1)
+        operations.disable(ctl, name)
     out.print(f"addon {name} disabled")
 
 
@@ -198,20 +203,7 @@ def disable(name: str, force: Force = False, timeout: Timeout = DEFAULT_TIMEOUT)
 def status(output: ViewOption = View.table) -> None:
     """The enabled addons: version, registry, their Application's phase, and who uses them."""
     with reporting(), controller() as ctl:
-        doc: list[dict[str, Any]] = []
-        for record in addons.enabled(ctl.store):
-            own = ctl.store.app(*_split(record.application)) if record.application else None
-            doc.append(
-                {
-                    "name": record.name,
-                    "version": record.version,
-                    "registry": record.registry,
-                    "parameters": record.parameters,
-                    "application": record.application,
-                    "phase": str(own.phase) if own else None,
-                    "usedBy": [f"{ns}/{n}" for ns, n in addons.users(ctl.store, record)],
-                }
-            )
+        doc = operations.status(ctl)
     rows = [
         [
             str(d["name"]),
@@ -228,11 +220,6 @@ def status(output: ViewOption = View.table) -> None:
         output,
         lambda _: _table(["NAME", "VERSION", "REGISTRY", "APPLICATION", "PHASE", "USED BY"], rows),
     )
-
-
-def _split(application: str) -> tuple[str, str]:
-    namespace, _, name = application.partition("/")
-    return namespace, name
 
 
 def _shown(value: Any) -> str:

@@ -99,5 +99,7 @@ COMMANDS = {
     "token": "vessel.cli.accounts:tokens",
     "project": "vessel.cli.projects:projects",
     "member": "vessel.cli.projects:members",
+    "login": "vessel.cli.login:login",
+    "logout": "vessel.cli.login:logout",
 }
 """Every command of `vessel`, in the order `vessel --help` lists them."""

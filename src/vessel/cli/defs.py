@@ -1,41 +1,61 @@
-"""`vessel def …`: list, show, vet and render definitions."""
+"""`vessel def …`: list, show, vet and render definitions.
+
+With a server configured, `list` and `show` describe the server's definitions (those its applications
+are rendered with); `vet` checks files on this machine either way; `render` and `--definitions` need
+this machine's definitions, so they say they do not work through a server instead of answering for
+definitions other than the server's.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
+from vessel.cli.backend import client, remote
 from vessel.cli.manifests import write_json, write_yaml
 from vessel.cli.options import Definitions, Format, Output
 from vessel.cli.output import View, ViewOption, show
 from vessel.cli.report import out, reporting, styled
-from vessel.cli.session import live_registry
-from vessel.controller.views import definition, definition_list, find_definition
 from vessel.definitions.definition import Definition, Kind
-from vessel.definitions.registry import Registry, build_registry, load_path
 from vessel.errors import RenderRefusedError, ValidationError
-from vessel.model.yaml_source import read_file, read_text
-from vessel.render.context import RenderOptions
-from vessel.render.preview import example_properties, preview
+
+if TYPE_CHECKING:
+    from vessel.definitions.registry import Registry
 
 app = typer.Typer(help="Inspect, check and try out definitions.", no_args_is_help=True)
 
 
 def _registry(definitions: list[Path] | None) -> Registry:
+    from vessel.cli.session import live_registry
+
     return live_registry(definitions)
+
+
+def _local_only(what: str) -> None:
+    """Refuse `what` when a server is configured: it would answer for this machine's definitions."""
+    if remote() is not None:
+        from vessel.cli.remote_client import not_remotely
+
+        raise not_remotely(what, "it reads this machine's definitions, not the server's")
 
 
 @app.command("list")
 def list_(definitions: Definitions = None, output: ViewOption = View.table) -> None:
     """List every definition: kind, name, where it comes from, and what it does."""
     with reporting():
-        found = definition_list(_registry(definitions).all())
+        if definitions:
+            _local_only("--definitions")
+            from vessel.cli.embedded import EmbeddedClient
+
+            found = EmbeddedClient().definitions_from(definitions)
+        else:
+            found = client().definitions()
     show(found, output, _list_table)
 
 
@@ -58,7 +78,13 @@ def show_(
 ) -> None:
     """Describe one definition and its parameters."""
     with reporting():
-        doc = definition(find_definition(_registry(definitions), name, kind))
+        if definitions:
+            _local_only("--definitions")
+            from vessel.cli.embedded import EmbeddedClient
+
+            doc = EmbeddedClient().definition_from(name, kind, definitions)
+        else:
+            doc = client().definition(name, kind)
     show(doc, output, _describe)
 
 
@@ -106,6 +132,8 @@ def _describe_step(d: dict[str, Any]) -> None:
 @app.command()
 def vet(files: Annotated[list[Path], typer.Argument(help="Definition YAML files or directories.")]) -> None:
     """Check definitions: schema, template syntax, and a render with the schema's defaults."""
+    from vessel.definitions.registry import build_registry, load_path
+
     with reporting():
         found = [d for f in files for d in load_path(f)]
         registry = build_registry(documents=found, plugins=False)
@@ -123,6 +151,9 @@ def vet(files: Annotated[list[Path], typer.Argument(help="Definition YAML files 
 
 def _vet_render(d: Definition, registry: Registry, target_type: str) -> str:
     """Render with the schema's defaults; a deliberate `fail()` is a documented refusal, not a defect."""
+    from vessel.render.context import RenderOptions
+    from vessel.render.preview import example_properties, preview
+
     try:
         preview(d, example_properties(d.parameters), registry, RenderOptions(target_type=target_type))
     except RenderRefusedError as exc:
@@ -141,7 +172,11 @@ def render(
     output: Output = Format.yaml,
 ) -> None:
     """Render one component or trait definition with the given properties."""
+    from vessel.controller.views import find_definition
+    from vessel.render.preview import preview
+
     with reporting():
+        _local_only("vessel def render")
         registry = _registry(definitions)
         d = find_definition(registry, name, None)
         props = _properties(properties, set_ or [])
@@ -151,6 +186,8 @@ def render(
 
 
 def _properties(file: Path | None, assignments: list[str]) -> dict[str, Any]:
+    from vessel.model.yaml_source import read_file
+
     props: dict[str, Any] = {}
     if file is not None:
         docs = read_file(str(file))
@@ -166,6 +203,8 @@ def _properties(file: Path | None, assignments: list[str]) -> dict[str, Any]:
 def _scalar(key: str, raw: str) -> Any:
     """A --set value typed like a YAML scalar, read as strictly as a file (a 5,000-digit integer is an
     error naming the option, not a traceback)."""
+    from vessel.model.yaml_source import read_text
+
     docs = read_text(raw, f"--set {key}") if raw else []
     return docs[0].data if docs else ""
 

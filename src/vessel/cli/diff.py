@@ -9,23 +9,25 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import typer
 from rich.text import Text
 
+from vessel.cli.backend import client
 from vessel.cli.options import Name, Namespace
 from vessel.cli.output import View, ViewOption, show
 from vessel.cli.report import out, reporting
-from vessel.cli.session import reader
-from vessel.controller.diff import DiffState, ResourceDiff, diff_app
 
 DIFFERS, TROUBLE = 1, 2
+UNREACHABLE = "unreachable"
+DIFFERENT = frozenset({"drifted", "missing", "deleting"})  # controller.diff.DiffState.DIFFERENT
 STATE_STYLES = {
-    DiffState.UNCHANGED: "green",
-    DiffState.DRIFTED: "yellow",
-    DiffState.MISSING: "red",
-    DiffState.DELETING: "red",
-    DiffState.UNREACHABLE: "bold red",
+    "unchanged": "green",
+    "drifted": "yellow",
+    "missing": "red",
+    "deleting": "red",
+    UNREACHABLE: "bold red",
 }
 
 
@@ -34,12 +36,12 @@ def diff(name: Name, namespace: Namespace = "default", output: ViewOption = View
 
     Exits 0 when nothing differs, 1 when something drifted or is missing, 2 on errors (an unreachable
     target included). The table view is a unified YAML diff per resource."""
-    with _trouble_exits_2(), reader() as ctl:
-        results = diff_app(ctl, ctl.find(namespace, name))
-    show([r.document() for r in results], output, lambda _: _print(results))
-    if any(r.state == DiffState.UNREACHABLE for r in results):
+    with _trouble_exits_2():
+        results = client().diff(namespace, name)
+    show(results, output, _print)
+    if any(r["state"] == UNREACHABLE for r in results):
         raise typer.Exit(TROUBLE)
-    if any(r.differs for r in results):
+    if any(r["state"] in DIFFERENT for r in results):
         raise typer.Exit(DIFFERS)
 
 
@@ -53,25 +55,25 @@ def _trouble_exits_2() -> Iterator[None]:
         raise typer.Exit(TROUBLE) from None
 
 
-def _print(results: list[ResourceDiff]) -> None:
+def _print(results: list[dict[str, Any]]) -> None:
     if not results:
         out.print("no resources delivered yet")
         return
     for r in results:
         out.print(_header(r))
-        for line in r.diff.splitlines():
+        for line in r["diff"].splitlines():
             out.print(Text(line, style=_line_style(line)))
-    counts = Counter(r.state for r in results)
+    counts = Counter(r["state"] for r in results)
     out.print(Text(f"{len(results)} resource(s): " + ", ".join(f"{n} {s}" for s, n in counts.items())))
 
 
-def _header(r: ResourceDiff) -> Text:
-    where = f"{r.key.namespace}/" if r.key.namespace else ""
-    header = Text(f"{r.target}/{r.key.kind} {where}{r.key.name} ({r.component})", style="bold")
+def _header(r: dict[str, Any]) -> Text:
+    where = f"{r['namespace']}/" if r["namespace"] else ""
+    header = Text(f"{r['target']}/{r['kind']} {where}{r['name']} ({r['component']})", style="bold")
     header.append("  ")
-    header.append(r.state, style=STATE_STYLES.get(r.state, "cyan"))
-    if r.message:
-        header.append(f": {r.message}")
+    header.append(r["state"], style=STATE_STYLES.get(r["state"], "cyan"))
+    if r["message"]:
+        header.append(f": {r['message']}")
     return header
 
 

@@ -7,18 +7,17 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
+from vessel.cli.backend import client
 from vessel.cli.ls import local_time
 from vessel.cli.options import Name, Namespace
 from vessel.cli.output import View, ViewOption, show
 from vessel.cli.report import out, reporting
-from vessel.cli.session import records
-from vessel.controller.views import event_list
 
 
 def events(name: Name, namespace: Namespace = "default", output: ViewOption = View.table) -> None:
     """Show an application's events, oldest first."""
-    with reporting(), records() as ctl:
-        found = event_list(ctl, ctl.find(namespace, name))
+    with reporting():
+        found = client().events(namespace, name)
     show(found, output, _table)
 
 

@@ -6,23 +6,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from vessel.cli.report import err, styled
+from vessel.cli.notes import show_notes, show_warnings
 from vessel.cli.session import installed_definitions
 from vessel.definitions.files import LoadedFiles, load_files
 from vessel.definitions.registry import Registry, build_registry, directories_from_env
+
+__all__ = ["load_inputs", "show_notes", "show_warnings"]
 
 
 def load_inputs(files: Sequence[Path], definitions: Sequence[Path]) -> tuple[LoadedFiles, Registry]:
     loaded = load_files([str(f) for f in files])
     directories = [*directories_from_env(), *(str(d) for d in definitions)]
     return loaded, build_registry(directories, loaded.definitions, installed=installed_definitions())
-
-
-def show_notes(notes: Sequence[str]) -> None:
-    for note in notes:
-        err.print(styled("note:", "cyan", f" {note}"))
-
-
-def show_warnings(warnings: Sequence[str]) -> None:
-    for warning in warnings:
-        err.print(styled("warning:", "yellow", f" {warning}"))

@@ -8,25 +8,23 @@ workload writes it; Kubernetes' log API has `sinceSeconds` and `timestamps`. As 
 Without `--follow`, each workload's log is printed in turn (the last N lines of each instance). With it,
 every workload is followed at once: the targets' own follow (`Target.logs(..., follow=True)`, which
 tails files or streams pod logs) runs in a thread per workload, and lines are printed as they arrive,
-from whichever workload wrote them. It ends when every workload's log has ended (deleted, its pods
-gone) or on Ctrl-C, with exit code 130 as shells expect of an interrupted command.
+from whichever workload wrote them (`controller.logs.merged`). It ends when every workload's log has
+ended (deleted, its pods gone) or on Ctrl-C, with exit code 130 as shells expect of an interrupted
+command. With a server configured, the server reads them (`GET …/logs`, one JSON line per log line) and
+this prints what it streams, the same way.
 """
 
 from __future__ import annotations
 
 import contextlib
-import queue
-import threading
-from collections.abc import Iterator
 from typing import Annotated
 
 import typer
 from rich.text import Text
 
+from vessel.cli.backend import LogRequest, client
 from vessel.cli.options import Name, Namespace
 from vessel.cli.report import out, reporting
-from vessel.cli.session import reader
-from vessel.controller.logs import LogOptions, log_streams
 from vessel.errors import ValidationError
 from vessel.model.duration import parse_duration
 
@@ -50,18 +48,14 @@ def logs(
 ) -> None:
     """Print the logs of an application's workloads (on targets that keep logs)."""
     with reporting():
-        options = LogOptions(None if tail == -1 else tail, _seconds(since), timestamps, follow)
-        with reader() as ctl:
-            streams = log_streams(ctl, ctl.find(namespace, name), component, options)
-            if not follow:
-                for comp, lines in streams:
-                    for line in lines:
-                        _print(comp, line)
-                return
-            try:
-                _follow(streams)
-            except KeyboardInterrupt:
-                raise typer.Exit(INTERRUPTED) from None
+        asked = LogRequest(component, None if tail == -1 else tail, _seconds(since), timestamps, follow)
+        lines = client().logs(namespace, name, asked)
+        try:
+            with contextlib.closing(lines):
+                for comp, line in lines:
+                    _print(comp, line)
+        except KeyboardInterrupt:
+            raise typer.Exit(INTERRUPTED) from None
 
 
 def _seconds(since: str | None) -> float | None:
@@ -78,56 +72,3 @@ def _seconds(since: str | None) -> float | None:
 
 def _print(component: str, line: str) -> None:
     out.print(Text(f"{component} | {line}"))
-
-
-def _follow(followed: list[tuple[str, Iterator[str]]]) -> None:
-    """Print every iterator's lines as they arrive until all have ended; an error in one is raised here.
-    On the way out the iterators are closed: at once where idle, otherwise by their thread when it
-    next wakes (a thread blocked waiting for a line ends with the process: they are daemons)."""
-    arrived: queue.Queue[tuple[str, str] | Exception | None] = queue.Queue()
-    stop = threading.Event()
-    for component, lines in followed:
-        thread = threading.Thread(
-            target=_pump, args=(component, lines, arrived, stop), name=f"vessel-logs {component}", daemon=True
-        )
-        thread.start()
-    try:
-        running = len(followed)
-        while running:
-            item = arrived.get()
-            if item is None:
-                running -= 1
-            elif isinstance(item, Exception):
-                raise item
-            else:
-                _print(*item)
-    finally:
-        stop.set()
-        for _, lines in followed:
-            _close(lines)
-
-
-def _pump(
-    component: str,
-    lines: Iterator[str],
-    arrived: queue.Queue[tuple[str, str] | Exception | None],
-    stop: threading.Event,
-) -> None:
-    try:
-        for line in lines:
-            if stop.is_set():
-                break
-            arrived.put((component, line))
-    except Exception as exc:  # raised by the main thread
-        arrived.put(exc)
-    finally:
-        _close(lines)
-        arrived.put(None)
-
-
-def _close(lines: Iterator[str]) -> None:
-    """Close a generator unless another thread is running it right now (that thread closes it)."""
-    close = getattr(lines, "close", None)
-    if close is not None and not getattr(lines, "gi_running", False):
-        with contextlib.suppress(ValueError):  # it started running meanwhile
-            close()

@@ -2,7 +2,7 @@
 
 Like `vela ls` and `kubectl get`, it lists one namespace (`default` unless `-n` says otherwise) and every
 namespace with `-A`, and only then shows a NAMESPACE column. The document is
-`controller.views.application_list`'s.
+`controller.views.application_list`'s, from this machine's store or from the server (`cli/backend.py`).
 """
 
 from __future__ import annotations
@@ -14,11 +14,10 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from vessel.cli.backend import client
 from vessel.cli.options import Namespace
 from vessel.cli.output import View, ViewOption, show
 from vessel.cli.report import out, reporting
-from vessel.cli.session import records
-from vessel.controller.views import application_list
 
 AllNamespaces = Annotated[
     bool, typer.Option("--all-namespaces", "-A", help="List the applications of every namespace.")
@@ -29,8 +28,8 @@ def ls(
     namespace: Namespace = "default", all_namespaces: AllNamespaces = False, output: ViewOption = View.table
 ) -> None:
     """List applications (of one namespace, or of all with -A)."""
-    with reporting(), records() as ctl:
-        apps = application_list(ctl, None if all_namespaces else namespace)
+    with reporting():
+        apps = client().applications(None if all_namespaces else namespace)
     show(apps, output, lambda rows: _table(rows, all_namespaces))
 
 

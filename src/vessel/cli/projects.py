@@ -4,31 +4,30 @@ The API's `/api/v1/projects…` makes the same changes through the same function
 
 `project delete` is refused while the project owns applications; `--force` deletes it all the same and
 leaves them, delivered and driven, in namespaces no project owns (only admins see them through the API
-until a project claims those namespaces)."""
+until a project claims those namespaces).
+
+With a server configured (`vessel login`), these go through its API — as the caller, so a project's
+owner manages its members from their own machine, and the server says who may do what; otherwise they
+work on this machine's store."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
+from vessel.cli.backend import remote
 from vessel.cli.output import View, ViewOption, show
 from vessel.cli.report import out, reporting
-from vessel.cli.session import open_store
-from vessel.controller.audit import local_actor
-from vessel.controller.projects import (
-    add_member,
-    change_project,
-    create_project,
-    delete_project,
-    project_list,
-    project_shown,
-    remove_member,
-)
-from vessel.errors import ValidationError
-from vessel.workflow.clock import SystemClock
+
+if TYPE_CHECKING:
+    from vessel.cli.remote_client import RemoteClient
+    from vessel.store.store import Store
+
+Done = TypeVar("Done")
 
 projects = typer.Typer(
     help="Projects of a `vessel server`: namespaces, targets, members.", no_args_is_help=True
@@ -49,38 +48,55 @@ def project_create(
     ] = None,
 ) -> None:
     """Create a project owning NAMESPACEs and allowed TARGETs."""
+    namespaces, targets = namespace or [], target or []
+
+    def here(store: Store, now: float, actor: str) -> None:
+        from vessel.controller.projects import create_project
+
+        create_project(store, name, namespaces, targets, now, actor=actor)
+
+    def there(server: RemoteClient) -> None:
+        body = {"name": name, "namespaces": namespaces, "targets": targets}
+        server.send("POST", "/api/v1/projects", body)
+
     with reporting():
-        store = open_store()
-        try:
-            create_project(
-                store, name, namespace or [], target or [], SystemClock().now(), actor=local_actor()
-            )
-        finally:
-            store.close()
+        _either(here, there)
     out.print(f"project {name} created")
 
 
 @projects.command("list")
 def project_list_command(output: ViewOption = View.table) -> None:
-    """Projects with their namespaces, targets and members."""
+    """Projects with their namespaces, targets and members (through a server: those you may see)."""
+
+    def here(store: Store, now: float, actor: str) -> list[dict[str, Any]]:
+        from vessel.controller.projects import project_list
+
+        return project_list(store)
+
+    def there(server: RemoteClient) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = server.server.get("/api/v1/projects")
+        return found
+
     with reporting():
-        store = open_store()
-        try:
-            found = project_list(store)
-        finally:
-            store.close()
+        found = _either(here, there)
     show(found, output, _table)
 
 
 @projects.command("show")
 def project_show(name: Project, output: ViewOption = View.table) -> None:
     """One project: its namespaces, targets and members."""
+
+    def here(store: Store, now: float, actor: str) -> dict[str, Any]:
+        from vessel.controller.projects import project_shown
+
+        return project_shown(store, name)
+
+    def there(server: RemoteClient) -> dict[str, Any]:
+        found: dict[str, Any] = server.server.get(f"/api/v1/projects/{_segment(name)}")
+        return found
+
     with reporting():
-        store = open_store()
-        try:
-            found = project_shown(store, name)
-        finally:
-            store.close()
+        found = _either(here, there)
     show(found, output, lambda doc: _table([doc]))
 
 
@@ -97,16 +113,25 @@ def project_set(
     ] = None,
     any_target: Annotated[bool, typer.Option("--any-target", help="It may use every target.")] = False,
 ) -> None:
-    """Change what PROJECT owns and may use; what is not given stays as it is."""
+    """Change what PROJECT owns and may use; what is not given stays as it is (through a server, an
+    owner may narrow them; widening is an admin's)."""
+    targets = [] if any_target else target
+
+    def here(store: Store, now: float, actor: str) -> None:
+        from vessel.controller.projects import change_project
+
+        change_project(store, name, namespace, targets, now, actor=actor)
+
+    def there(server: RemoteClient) -> None:
+        body = {k: v for k, v in (("namespaces", namespace), ("targets", targets)) if v is not None}
+        server.send("PATCH", f"/api/v1/projects/{_segment(name)}", body)
+
     with reporting():
         if any_target and target:
+            from vessel.errors import ValidationError
+
             raise ValidationError("--any-target and --target: give one of them")
-        targets = [] if any_target else target
-        store = open_store()
-        try:
-            change_project(store, name, namespace, targets, SystemClock().now(), actor=local_actor())
-        finally:
-            store.close()
+        _either(here, there)
     out.print(f"project {name} changed")
 
 
@@ -118,12 +143,18 @@ def project_delete(
     ] = False,
 ) -> None:
     """Delete PROJECT, its members and its namespaces' claims (not the applications in them)."""
+
+    def here(store: Store, now: float, actor: str) -> int:
+        from vessel.controller.projects import delete_project
+
+        return delete_project(store, name, force, now, actor=actor)
+
+    def there(server: RemoteClient) -> int:
+        answer = server.send("DELETE", f"/api/v1/projects/{_segment(name)}{'?force=true' if force else ''}")
+        return int(answer["applicationsLeft"])
+
     with reporting():
-        store = open_store()
-        try:
-            left = delete_project(store, name, force, SystemClock().now(), actor=local_actor())
-        finally:
-            store.close()
+        left = _either(here, there)
     note = f"; {left} application(s) left in namespaces no project owns" if left else ""
     out.print(f"project {name} deleted{note}")
 
@@ -142,22 +173,54 @@ def member_add(
     project: Project, user: User, role: Annotated[str, typer.Argument(help="owner, developer or viewer.")]
 ) -> None:
     """Make USER a member of PROJECT with ROLE (a member already gets the new role)."""
+
+    def here(store: Store, now: float, actor: str) -> None:
+        from vessel.controller.projects import add_member
+
+        add_member(store, project, user, role, now, actor=actor)
+
+    def there(server: RemoteClient) -> None:
+        server.send("POST", f"/api/v1/projects/{_segment(project)}/members", {"user": user, "role": role})
+
     with reporting():
-        store = open_store()
-        try:
-            add_member(store, project, user, role, SystemClock().now(), actor=local_actor())
-        finally:
-            store.close()
+        _either(here, there)
     out.print(f"{user} is a {role} of project {project}")
 
 
 @members.command("remove")
 def member_remove(project: Project, user: User) -> None:
     """Remove USER from PROJECT."""
+
+    def here(store: Store, now: float, actor: str) -> None:
+        from vessel.controller.projects import remove_member
+
+        remove_member(store, project, user, now, actor=actor)
+
+    def there(server: RemoteClient) -> None:
+        server.send("DELETE", f"/api/v1/projects/{_segment(project)}/members/{_segment(user)}")
+
     with reporting():
-        store = open_store()
-        try:
-            remove_member(store, project, user, SystemClock().now(), actor=local_actor())
-        finally:
-            store.close()
+        _either(here, there)
     out.print(f"{user} removed from project {project}")
+
+
+def _either(here: Callable[[Store, float, str], Done], there: Callable[[RemoteClient], Done]) -> Done:
+    """`there(server)` when a server is configured; else `here(store, now, actor)` on this machine's."""
+    server = remote()
+    if server is not None:
+        return there(server)
+    from vessel.cli.session import open_store
+    from vessel.controller.audit import local_actor
+    from vessel.workflow.clock import SystemClock
+
+    store = open_store()
+    try:
+        return here(store, SystemClock().now(), local_actor())
+    finally:
+        store.close()
+
+
+def _segment(value: str) -> str:
+    from urllib.parse import quote
+
+    return quote(value, safe="")

@@ -8,7 +8,9 @@ smuggle a hyperlink in). Styles are given structurally instead: `styled("error:"
 builds a `rich.text.Text` whose label is styled and whose data is plain.
 
 Exit codes: 1 when what the user asked for is wrong or failed; 2 when Vessel itself cannot work here
-(the store cannot be opened: fix the setup, not the input). `EXIT_CODES` is the one place that says so.
+(the store cannot be opened, the configured server cannot be reached: fix the setup, not the input).
+A server refusing the caller (a bad token, a role too weak) is 1, as any refusal of what was asked.
+`EXIT_CODES` is the one place that says so.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from vessel.errors import MultipleErrors, StoreUnavailableError, VesselError
+from vessel.errors import MultipleErrors, ServerUnreachableError, StoreUnavailableError, VesselError
 from vessel.model.redaction import redact
 
 
@@ -55,7 +57,7 @@ class RedactingConsole(Console):
 out = RedactingConsole(highlight=False, soft_wrap=True, markup=False, emoji=False)
 err = RedactingConsole(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
-EXIT_CODES: dict[type[VesselError], int] = {StoreUnavailableError: 2}
+EXIT_CODES: dict[type[VesselError], int] = {StoreUnavailableError: 2, ServerUnreachableError: 2}
 """Exit codes other than 1, by error class (the first class in the error's MRO found here wins)."""
 
 

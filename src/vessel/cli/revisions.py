@@ -15,14 +15,12 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from vessel.cli.backend import Document, client
 from vessel.cli.ls import local_time
-from vessel.cli.manifests import write_json, write_yaml
+from vessel.cli.manifests import items, write_json, write_yaml
 from vessel.cli.options import Name, Namespace
 from vessel.cli.output import View, ViewOption, show
 from vessel.cli.report import out, reporting
-from vessel.cli.session import reader, records
-from vessel.controller.manifests import Manifests, revision_manifests
-from vessel.controller.views import revision_list
 
 app = typer.Typer(help="Inspect revisions.", no_args_is_help=True)
 Number = Annotated[int, typer.Argument(help="Revision number (see `vessel revision list`).", min=1)]
@@ -31,8 +29,8 @@ Number = Annotated[int, typer.Argument(help="Revision number (see `vessel revisi
 @app.command("list")
 def list_(name: Name, namespace: Namespace = "default", output: ViewOption = View.table) -> None:
     """List an application's revisions (* marks the one delivered)."""
-    with reporting(), records() as ctl:
-        found = revision_list(ctl, ctl.find(namespace, name))
+    with reporting():
+        found = client().revisions(namespace, name)
     show(found, output, _table)
 
 
@@ -55,17 +53,17 @@ def show_(
     name: Name, number: Number, namespace: Namespace = "default", output: ViewOption = View.yaml
 ) -> None:
     """Print the manifests revision N renders (what delivering it applies)."""
-    with reporting(), reader() as ctl:
-        rendered = revision_manifests(ctl, ctl.find(namespace, name), number)
+    with reporting():
+        rendered = client().manifests(namespace, name, number)
     if output == View.table:
         _resources(rendered)
     else:
-        (write_json if output == View.json else write_yaml)(rendered, sys.stdout)
+        (write_json if output == View.json else write_yaml)(items(rendered), sys.stdout)
 
 
-def _resources(rendered: Manifests) -> None:
+def _resources(rendered: Document) -> None:
     table = Table("TARGET", "COMPONENT", "KIND", "NAMESPACE", "NAME", box=None, pad_edge=False)
-    for source, res in rendered:
+    for source, res in items(rendered):
         meta = res.body.get("metadata") or {}
         target = source.partition(" @ ")[2]
         cells = (

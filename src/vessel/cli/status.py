@@ -1,7 +1,8 @@
 """`vessel status NAME [-o table|json|yaml] [--tree] [-w]`: an application's phase, steps and services
 (each unhealthy trait on a row of its own under its component, with its message).
 
-The document is `controller.status.status_of`'s; this module only draws it. `-w` watches like `kubectl
+The document is `controller.status.status_of`'s, from this machine's store or from the server
+(`cli/backend.py`); this module only draws it. `-w` watches like `kubectl
 get -w`: the status is printed now and again whenever it changes (as another JSON or YAML document with
 `-o json|yaml`), until the application settles (exit 0; 1 if its workflow failed or was terminated), is
 deleted (exit 0), `--timeout` passes (exit 1) or Ctrl-C (exit 130). The watch drives nothing: when no
@@ -17,14 +18,11 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from vessel.cli.backend import Client, Observation, client
 from vessel.cli.options import Name, Namespace
 from vessel.cli.output import View, ViewOption, show
 from vessel.cli.report import err, out, reporting, styled
-from vessel.cli.session import reader
-from vessel.cli.waiting import timeout_seconds
-from vessel.controller.controller import Controller
-from vessel.controller.status import status_of
-from vessel.controller.watch import Change, watch
+from vessel.cli.timeouts import timeout_seconds
 
 INTERRUPTED = 130  # 128 + SIGINT
 ShowTree = Annotated[bool, typer.Option("--tree", help="Show resources per target and component.")]
@@ -49,22 +47,22 @@ def status(
         raise typer.BadParameter("only applies with --watch", param_hint="--timeout")
     with reporting():
         seconds = timeout_seconds(timeout) if timeout is not None else None
-        with reader() as ctl:
-            if not watching:
-                doc = status_of(ctl, ctl.find(namespace, name), instances=tree)
-                show(doc, output, lambda d: print_status(d, tree))
-                return
-            code = _watch(ctl, namespace, name, output, tree, seconds)
+        reached = client()
+        if not watching:
+            doc = reached.status(namespace, name, tree=tree)
+            show(doc, output, lambda d: print_status(d, tree))
+            return
+        code = _watch(reached, namespace, name, output, tree, seconds)
     if code:
         raise typer.Exit(code)
 
 
-def _watch(ctl: Controller, namespace: str, name: str, view: View, tree: bool, seconds: float | None) -> int:
+def _watch(reached: Client, namespace: str, name: str, view: View, tree: bool, seconds: float | None) -> int:
     """Print each change; the exit code says how the watch ended."""
     told = False
-    last: Change | None = None
+    last: Observation | None = None
     try:
-        for last in watch(ctl, namespace, name, instances=tree, timeout=seconds):
+        for last in reached.watch(namespace, name, tree=tree, timeout=seconds):
             if last.document is None:  # on stderr when stdout carries documents
                 (out if view == View.table else err).print(f"{namespace}/{name} was deleted")
                 return 0

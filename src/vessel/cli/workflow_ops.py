@@ -1,40 +1,54 @@
-"""`vessel workflow suspend | resume | terminate | restart | rollback`."""
+"""`vessel workflow suspend | resume | terminate | restart | rollback`.
+
+Embedded mode operates and drives the run in this process (`cli/operating.py`); with a server
+configured the server does, and `--wait` follows it (`cli/following.py`). Both print the same lines.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 import typer
-from rich.text import Text
 
-from vessel.cli.interrupt import Interrupted, interruptible
+from vessel.cli.backend import remote
 from vessel.cli.options import Name, Namespace
-from vessel.cli.report import err, out, reporting
-from vessel.cli.session import controller
-from vessel.cli.waiting import DEFAULT_TIMEOUT, Timeout, Wait, drive
-from vessel.controller.controller import Controller
-from vessel.store.records import AppRecord
+from vessel.cli.report import out, reporting
+from vessel.cli.timeouts import DEFAULT_TIMEOUT, Timeout, Wait
 
 app = typer.Typer(help="Control an application's workflow.", no_args_is_help=True)
 
 
-def _drive(ctl: Controller, record: AppRecord, wait: bool, timeout: str) -> None:
-    if not wait:
-        return
+def _operate(
+    operation: str,
+    namespace: str,
+    name: str,
+    revision: str | None = None,
+    wait: bool = False,  # suspend and terminate never wait
+    timeout: str = DEFAULT_TIMEOUT,
+) -> None:
+    with reporting():
+        server = remote()
+        if server is None:
+            from vessel.cli.operating import operate_here
 
-    def stopped(stop: Interrupted) -> None:
-        err.print(Text(f"\n{stop.signal}: stopped driving; {record.name}: {ctl.interrupted(record)}"))
+            operate_here(operation, namespace, name, revision, wait, timeout)  # drives with wait
+            return
+        from vessel.cli import following
 
-    with interruptible(stopped):
-        drive(ctl, record, timeout)
+        doc = server.operate(namespace, name, operation, revision)
+        if operation == "rollback":
+            out.print(f"{name}: rolling back to revision {doc['revision']}")
+        else:
+            out.print(f"{name}: workflow {operation}d")  # suspended, resumed, terminated, restarted
+        if wait and operation not in ("suspend", "terminate"):
+            with following.watching(name):
+                following.follow(server, namespace, name, timeout)
 
 
 @app.command()
 def suspend(name: Name, namespace: Namespace = "default") -> None:
     """Pause the running workflow (resume continues where it stopped)."""
-    with reporting(), controller() as ctl:
-        ctl.suspend(ctl.find(namespace, name))
-    out.print(f"{name}: workflow suspended")
+    _operate("suspend", namespace, name)
 
 
 @app.command()
@@ -42,19 +56,13 @@ def resume(
     name: Name, namespace: Namespace = "default", wait: Wait = True, timeout: Timeout = DEFAULT_TIMEOUT
 ) -> None:
     """Resume a suspended workflow (this also approves a deploy step with auto: false)."""
-    with reporting(), controller() as ctl:
-        record = ctl.find(namespace, name)
-        ctl.resume(record)
-        out.print(f"{name}: workflow resumed")
-        _drive(ctl, record, wait, timeout)
+    _operate("resume", namespace, name, wait=wait, timeout=timeout)
 
 
 @app.command()
 def terminate(name: Name, namespace: Namespace = "default") -> None:
     """Stop the workflow for good (it cannot be resumed; restart starts a new run)."""
-    with reporting(), controller() as ctl:
-        ctl.terminate(ctl.find(namespace, name))
-    out.print(f"{name}: workflow terminated")
+    _operate("terminate", namespace, name)
 
 
 @app.command()
@@ -62,11 +70,7 @@ def restart(
     name: Name, namespace: Namespace = "default", wait: Wait = True, timeout: Timeout = DEFAULT_TIMEOUT
 ) -> None:
     """Run the current revision's workflow again from the start."""
-    with reporting(), controller() as ctl:
-        record = ctl.find(namespace, name)
-        ctl.restart(record)
-        out.print(f"{name}: workflow restarted")
-        _drive(ctl, record, wait, timeout)
+    _operate("restart", namespace, name, wait=wait, timeout=timeout)
 
 
 @app.command()
@@ -83,9 +87,4 @@ def rollback(
     timeout: Timeout = DEFAULT_TIMEOUT,
 ) -> None:
     """Deliver an earlier revision again, exactly as it rendered."""
-    with reporting(), controller() as ctl:
-        record = ctl.find(namespace, name)
-        ctl.rollback(record, revision)
-        record = ctl.find(namespace, name)
-        out.print(f"{name}: rolling back to revision {record.revision}")
-        _drive(ctl, record, wait, timeout)
+    _operate("rollback", namespace, name, revision, wait, timeout)

@@ -85,3 +85,9 @@ def dry_run(
 def manifest_list(resources: Iterable[tuple[str, Resource]]) -> dict[str, Any]:
     """Rendered resources as one Kubernetes `List` (what `dry-run -o json` prints and the API returns)."""
     return {"apiVersion": "v1", "kind": "List", "items": [res.body for _, res in resources]}
+
+
+def manifest_sources(resources: Iterable[tuple[str, Resource]]) -> list[dict[str, str]]:
+    """Where each item of `manifest_list` came from, in its order: what the YAML view heads each
+    document with (the application and target, the component, the template), for a remote client."""
+    return [{"source": source, "component": res.component, "origin": res.origin} for source, res in resources]

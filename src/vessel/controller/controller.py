@@ -49,9 +49,6 @@ REVISION_CACHE = 512  # revisions (application + definitions + placed default) k
 REGISTRIES = 256
 # Status bases worked out for workloads recorded without one (controller/health.py): entries, JSON bytes.
 STATUS_BASES, STATUS_BASES_BYTES = 4096, 16 * 1024 * 1024
-# What each revision's definitions do not declare (a status says it): a revision never changes, and
-# working it out means parsing the revision again once it left the revision cache.
-REVISION_WARNINGS, REVISION_WARNINGS_BYTES = 65536, 4 * 1024 * 1024
 RevisionContext = tuple[Application, Registry, str | None]
 
 
@@ -79,6 +76,7 @@ class Controller:
         self.targets = targets or StoreTargets(store)
         # Built when first needed (`live_registry`), with the enabled addons' definitions from the store.
         self._live_registry = registry or (lambda: build_registry(installed=addon_definitions(store)))
+        self._registry_source = self._live_registry  # what `reload_definitions` builds it from again
         self.owner = owner or f"{socket.gethostname()}-{os.getpid()}"
         lease = float(os.environ.get("VESSEL_LEASE_SECONDS", LEASE_SECONDS))
         self.engine = Engine(store, self.clock, StepTable(), self.owner, lease)
@@ -86,9 +84,6 @@ class Controller:
         # reconciles tens of thousands of applications, so this is an LRU, not a dict that only grows.
         self.revision_cache: BoundedCache[RevisionContext] = BoundedCache(REVISION_CACHE, REVISION_CACHE)
         self.status_bases: BoundedCache[StatusBasis] = BoundedCache(STATUS_BASES, STATUS_BASES_BYTES)
-        self.revision_warnings: BoundedCache[tuple[str, ...]] = BoundedCache(
-            REVISION_WARNINGS, REVISION_WARNINGS_BYTES
-        )
         self.registries: BoundedCache[Registry] = BoundedCache(REGISTRIES, REGISTRIES)
         self.outages = Outages(self.clock)  # how driving waits out the store's outages (set `notice`)
 
@@ -100,6 +95,12 @@ class Controller:
         if not isinstance(self._live_registry, Registry):
             self._live_registry = self._live_registry()
         return self._live_registry
+
+    def reload_definitions(self) -> None:
+        """Build the live registry again at its next use: an addon was enabled, upgraded or disabled by
+        this process (a registry given whole stays as it is)."""
+        if not isinstance(self._registry_source, Registry):
+            self._live_registry = self._registry_source
 
     def close(self) -> None:
         """Release this process's leases so another process can drive its runs right away (with the store
@@ -308,7 +309,6 @@ class Controller:
         """Drop cached revisions that were pruned from the store."""
         for number in numbers:
             self.revision_cache.pop((app_id, number))
-            self.revision_warnings.pop((app_id, number))
 
     def _revision(self, app_id: int, revision: int) -> RevisionContext:
         return self.revision_cache.get_or_make(
@@ -332,6 +332,12 @@ class Controller:
     def revision_context(self, app_id: int, revision: int) -> tuple[Application, Registry]:
         app, registry, _ = self._revision(app_id, revision)
         return app, registry
+
+    def revision_registry(self, app_id: int, revision: int) -> Registry:
+        return self._revision(app_id, revision)[1]
+
+    def tolerates_unknown(self, app_id: int, revision: int) -> bool:
+        return self._revision(app_id, revision)[0].tolerates_unknown
 
     def placed_default(self, app_id: int, revision: int) -> str:
         """Where "no topology" places this revision: the default recorded when it was made (the

@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass
 
 from vessel.store.records import AppRecord, Phase, RunPhase, RunRecord, StepPhase, StepRecord
-from vessel.workflow.engine import STEP_GROUP
+from vessel.workflow.plan import STEP_GROUP
 
 CONTINUE = "continue with `vessel up` or `vessel run`"
 RUN_PHASES = {

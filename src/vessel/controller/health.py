@@ -33,7 +33,7 @@ from vessel.render.status_basis import StatusBasis
 from vessel.store.records import AppRecord, EntryState, InventoryEntry
 
 if TYPE_CHECKING:
-    from vessel.controller.controller import Controller
+    from vessel.controller.reader import Sees
 
 Live = Mapping[str, Any]
 Lives = Mapping[tuple[str, ResourceKey], Live]  # live objects by (target, key)
@@ -61,9 +61,7 @@ def delivered(inventory: Iterable[InventoryEntry]) -> list[Delivered]:
     return list(found.values())
 
 
-def component_health(
-    controller: Controller, app: AppRecord, what: Delivered, lives: Lives
-) -> ComponentHealth:
+def component_health(controller: Sees, app: AppRecord, what: Delivered, lives: Lives) -> ComponentHealth:
     """The component's health from the live objects `lives` holds (a missing one: it is gone)."""
     workload = what.workload
     live = lives.get((workload.target, workload.key))
@@ -71,12 +69,12 @@ def component_health(
     if basis is None:
         exists = Status(True) if live is not None else Status(False, f"{workload.key} does not exist")
         return ComponentHealth(exists)
-    _, registry = controller.revision_context(app.id, workload.revision)
+    registry = controller.revision_registry(app.id, workload.revision)
     live_state = controller.targets.get(workload.target).live_state
     return judge_component(registry, basis, live, what.live_outputs(lives), live_state=live_state)
 
 
-def _basis(controller: Controller, app: AppRecord, what: Delivered) -> StatusBasis | None:
+def _basis(controller: Sees, app: AppRecord, what: Delivered) -> StatusBasis | None:
     entry = what.workload
     if entry.status_basis is not None:
         return StatusBasis.from_json(entry.status_basis)
@@ -87,7 +85,7 @@ def _basis(controller: Controller, app: AppRecord, what: Delivered) -> StatusBas
     return controller.status_bases.get_or_make(key, make, lambda basis: len(json.dumps(basis.to_json())))
 
 
-def _from_revision(controller: Controller, app: AppRecord, what: Delivered) -> StatusBasis:
+def _from_revision(controller: Sees, app: AppRecord, what: Delivered) -> StatusBasis:
     """A basis for a workload recorded without one: its revision's component as written."""
     entry = what.workload
     model, registry = controller.revision_context(app.id, entry.revision)

@@ -36,7 +36,7 @@ from vessel.render.component import render_component
 from vessel.render.context import ClusterVersion, RenderOptions
 from vessel.render.ref_objects import unresolved
 from vessel.render.resource import Resource
-from vessel.store.connect import existing_url
+from vessel.store.location import existing_url
 from vessel.store.records import AppRecord
 from vessel.store.store import Store
 from vessel.workflow.delivery import TargetProvider

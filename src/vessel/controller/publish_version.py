@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from vessel.errors import ConflictError, NotFoundError
-from vessel.store.store import Store
+from vessel.store.reads import RecordReads
 
 PUBLISH_VERSION = "app.oam.dev/publishVersion"
 
@@ -32,12 +32,12 @@ def revision_name(spec: Mapping[str, Any]) -> str | None:
     return name if isinstance(name, str) and name else None
 
 
-def names(store: Store, app_id: int) -> dict[int, str]:
+def names(store: RecordReads, app_id: int) -> dict[int, str]:
     """The name of each kept revision that has one, by number."""
     return {n: name for n, _, spec in store.revision_specs(app_id) if (name := revision_name(spec))}
 
 
-def check_unique(store: Store, app_id: int, spec: Mapping[str, Any], digest: str) -> None:
+def check_unique(store: RecordReads, app_id: int, spec: Mapping[str, Any], digest: str) -> None:
     """Refuse a new spec under a publishVersion that already names another revision."""
     name = revision_name(spec)
     if name is None:
@@ -50,7 +50,7 @@ def check_unique(store: Store, app_id: int, spec: Mapping[str, Any], digest: str
             )
 
 
-def number_of(store: Store, app_id: int, app_name: str, revision: str) -> int:
+def number_of(store: RecordReads, app_id: int, app_name: str, revision: str) -> int:
     """The revision a user named: its number (`3`) or its publishVersion (`v1.4.2`)."""
     if revision.isdigit():
         return int(revision)

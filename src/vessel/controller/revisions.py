@@ -78,8 +78,10 @@ def _definition(digest: str, document_json: str) -> Definition:
     def load() -> Definition:
         document = json.loads(document_json)
         where = f"snapshot {digest[:12]}"
-        # Its parameter schema was checked when the definition was accepted, before it was snapshot.
-        return load_definition(Document(document, SourceMap(where)), where, eager=False, schema_checked=True)
+        # It was checked, parameter schema and all, when the definition was accepted, before it was
+        # snapshot: only definitions that load are ever snapshot (`snapshot`).
+        doc = Document(document, SourceMap(where))
+        return load_definition(doc, where, eager=False, schema_checked=True, document_checked=True)
 
     return DEFINITIONS.get_or_make(digest, load, lambda _: len(document_json))
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,17 +35,42 @@ DAY_S = 86400.0
 
 
 def delivery_keys(store: Store, now: float, window: float, app_id: int | None = None) -> dict[str, Any]:
+    return keys_of(run_facts(store, app_id), phase_changes(store, app_id), now, window, closed=False)
+
+
+def daily_keys(store: Store, now: float, days: int, app_ids: Collection[int] | None = None) -> dict[str, Any]:
+    """The keys of the last `days` days (`window`) and of each of them (`days`, oldest first; the last
+    one ends now), of the applications `app_ids` (None: all), from two queries whatever the days."""
+    runs = [r for r in run_facts(store) if app_ids is None or r.app_id in app_ids]
+    changes = [c for c in phase_changes(store) if app_ids is None or c.app_id in app_ids]
+    return {
+        "window": keys_of(runs, changes, now, days * DAY_S, closed=False),
+        "days": [
+            keys_of(runs, changes, now - back * DAY_S, DAY_S, closed=True) for back in range(days - 1, -1, -1)
+        ],
+    }
+
+
+def keys_of(
+    runs: Sequence[RunFact], phase_history: Sequence[PhaseChange], now: float, window: float, *, closed: bool
+) -> dict[str, Any]:
+    """The keys of the window ending `now`. `closed`: one of consecutive windows (the days of a chart),
+    so `(start, now]` — a fact at a boundary counts in one day only; else the window up to now,
+    `[start, ...)` (facts a moment newer than the clock's reading count too)."""
     start = now - window
-    runs = run_facts(store, app_id)
+
+    def within(at: float) -> bool:
+        return start < at <= now if closed else start <= at
+
     changes = [
-        (c, rolled) for c, rolled in _changes(runs) if c.finished_at is not None and c.finished_at >= start
+        (c, rolled) for c, rolled in _changes(runs) if c.finished_at is not None and within(c.finished_at)
     ]
     deployed = [c for c, _ in changes if c.phase == RunPhase.SUCCEEDED]
     failed = [c for c, rolled in changes if c.phase != RunPhase.SUCCEEDED or rolled]
     leads = [
         c.finished_at - c.revision_created_at for c in deployed if c.finished_at and c.revision_created_at
     ]
-    restores = [seconds for at, seconds in _restores(phase_changes(store, app_id)) if at >= start]
+    restores = [seconds for at, seconds in _restores(phase_history) if within(at)]
     return {
         "since": rfc3339(start),
         "until": rfc3339(now),

@@ -32,19 +32,18 @@ from typing import TYPE_CHECKING, Any
 from vessel.controller import driving
 from vessel.controller.endpoints import endpoints
 from vessel.controller.health import Delivered, component_health, delivered
-from vessel.definitions.unknown_properties import unknown_property_warnings
 from vessel.errors import VesselError
 from vessel.store.records import AppRecord, InventoryEntry, RunRecord, StepRecord
 from vessel.targets.protocol import Instance
 from vessel.workflow.plan import Plan
 
 if TYPE_CHECKING:
-    from vessel.controller.controller import Controller
+    from vessel.controller.reader import Sees
 
 EXPOSING = ("Service", "Ingress")  # kinds whose live objects say where a component is reached
 
 
-def status_of(controller: Controller, app: AppRecord, *, instances: bool = False) -> dict[str, Any]:
+def status_of(controller: Sees, app: AppRecord, *, instances: bool = False) -> dict[str, Any]:
     run = controller.store.latest_run(app.id)
     inventory = controller.store.inventory(app.id)
     records = controller.store.steps(run.id) if run is not None else {}
@@ -67,27 +66,23 @@ def status_of(controller: Controller, app: AppRecord, *, instances: bool = False
     }
 
 
-def _warnings(controller: Controller, app: AppRecord) -> list[str]:
+def _warnings(controller: Sees, app: AppRecord) -> list[str]:
     """What the current revision's definitions do not declare, when the application tolerates it
-    (`app.vessel.dev/unknown-properties: warn`): dropped at every render, so said at every status."""
-    if app.revision < 1:
+    (`app.vessel.dev/unknown-properties: warn`): dropped at every render, so said at every status. One
+    that does not tolerate it has none (they were errors)."""
+    if app.revision < 1 or not controller.tolerates_unknown(app.id, app.revision):
         return []
+    from vessel.definitions.unknown_properties import unknown_property_warnings
 
-    def work_out() -> tuple[str, ...]:
-        model, registry = controller.revision_context(app.id, app.revision)
-        return tuple(unknown_property_warnings(model, registry))
-
-    found = controller.revision_warnings.get_or_make(
-        (app.id, app.revision), work_out, lambda w: 64 + sum(len(x) for x in w)
-    )
-    return list(found)
+    model, registry = controller.revision_context(app.id, app.revision)
+    return unknown_property_warnings(model, registry)
 
 
-def current_workflow(controller: Controller, app: AppRecord) -> dict[str, Any]:
+def current_workflow(controller: Sees, app: AppRecord) -> dict[str, Any]:
     return workflow_of(controller, controller.store.latest_run(app.id))
 
 
-def workflow_of(controller: Controller, run: RunRecord | None) -> dict[str, Any]:
+def workflow_of(controller: Sees, run: RunRecord | None) -> dict[str, Any]:
     """The `workflow` part of the status document: the run's steps in the plan's order (what `vessel up`
     prints as it drives). Reads the store only: no target is asked."""
     records = controller.store.steps(run.id) if run is not None else {}
@@ -119,7 +114,7 @@ def _step(record: StepRecord, subs: list[StepRecord]) -> dict[str, Any]:
     }
 
 
-def _service(controller: Controller, app: AppRecord, what: Delivered) -> dict[str, Any]:
+def _service(controller: Sees, app: AppRecord, what: Delivered) -> dict[str, Any]:
     entry = what.workload
     out: dict[str, Any] = {
         "component": entry.component,
@@ -152,7 +147,7 @@ def _service(controller: Controller, app: AppRecord, what: Delivered) -> dict[st
     }
 
 
-def _resource(controller: Controller, entry: InventoryEntry, instances: bool) -> dict[str, Any]:
+def _resource(controller: Sees, entry: InventoryEntry, instances: bool) -> dict[str, Any]:
     key = entry.key
     out: dict[str, Any] = {
         "target": entry.target,

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, cast
 from vessel.errors import ConflictError, NotFoundError, ValidationError
 from vessel.home import vessel_home
 from vessel.model.kube_names import dns_subdomain
-from vessel.store.store import Store
+from vessel.store.reads import RecordReads
 from vessel.targets import factory
 from vessel.targets.counted import CountedTarget
 from vessel.targets.protocol import Target, TargetInfo, TargetStatus
@@ -42,7 +42,7 @@ class StoreTargets:
     """Targets registered in the store (plus the implicit `local`); a live `Target` per registered
     record, rebuilt when the record changes."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: RecordReads):
         self.store = store
         self._live: dict[str, tuple[TargetInfo, Target]] = {}  # with the record it was built from
         self._records: list[tuple[TargetInfo, bool]] | None = None

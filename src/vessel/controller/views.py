@@ -25,9 +25,9 @@ from vessel.controller import publish_version
 from vessel.controller.reader import Reads
 from vessel.definitions.definition import Definition, Kind
 from vessel.errors import UnknownTypeError, ValidationError
-from vessel.store.connect import existing_url
+from vessel.store.location import existing_url
 from vessel.store.records import AppRecord
-from vessel.store.store import Store
+from vessel.store.sqlite_reads import open_reads
 
 if TYPE_CHECKING:
     from vessel.definitions.registry import Registry  # building one is a render command's cost
@@ -157,7 +157,7 @@ def application_names(prefix: str = "") -> list[str]:
     url = existing_url()
     if url is None:
         return []
-    store = Store.open(url)
+    store = open_reads(url)  # SQLAlchemy only when the store is not a current SQLite file
     try:
         return sorted({a.name for a in store.apps() if a.name.startswith(prefix)})
     finally:

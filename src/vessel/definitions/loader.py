@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Mapping
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from vessel.definitions.definition import Definition, Kind, Workload
 from vessel.definitions.definition_schema import DEFINITION_SCHEMA
@@ -24,7 +23,6 @@ DESCRIPTION = "definition.oam.dev/description"
 # A KubeVela type Vessel knows but will not run: the annotation says why and what to use instead, and an
 # Application using it is refused at submit with that text (rather than "unknown type").
 REFUSED = "definition.vessel.dev/refused"
-_VALIDATOR = jsonschema.Draft202012Validator(DEFINITION_SCHEMA)
 _NEEDS_TEMPLATES = (Kind.COMPONENT, Kind.TRAIT)
 
 
@@ -34,12 +32,32 @@ def digest(document: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+if TYPE_CHECKING:
+    import jsonschema
+
+
+@functools.cache
+def _validator() -> jsonschema.protocols.Validator:
+    import jsonschema  # when a document is first checked: a revision's snapshots never are
+
+    return jsonschema.Draft202012Validator(DEFINITION_SCHEMA)
+
+
 def load_definition(
-    doc: Document, origin: str, *, eager: bool = True, schema_checked: bool = False
+    doc: Document,
+    origin: str,
+    *,
+    eager: bool = True,
+    schema_checked: bool = False,
+    document_checked: bool = False,
 ) -> Definition:
     """Validate one definition document and compile its schema (and, if eager, its templates).
-    `schema_checked`: its parameter schema is known to be valid JSON Schema already (see `Parameters`)."""
-    check(doc.data, _VALIDATOR, doc.source.locate)
+    `schema_checked`: its parameter schema is known to be valid JSON Schema already (see `Parameters`).
+    `document_checked`: the whole document passed this check already — a revision's snapshot holds only
+    documents that did when their definition was accepted — so it is not checked again, and its status
+    rules are compiled when first evaluated."""
+    if not document_checked:
+        check(doc.data, _validator(), doc.source.locate)
     data = doc.data
     kind = Kind(data["kind"])
     meta, spec = data["metadata"], data["spec"]
@@ -67,7 +85,7 @@ def load_definition(
         applies_to_workloads=tuple(spec.get("appliesToWorkloads", ())),
         conflicts_with=tuple(spec.get("conflictsWith", ())),
         pod_disruptive=spec.get("podDisruptive", False),
-        status=_status(doc, name, spec.get("status")),
+        status=_status(doc, name, spec.get("status"), eager=not document_checked),
         labels=freeze(meta.get("labels", {})),
         origin=origin,
         version=spec.get("version"),
@@ -123,9 +141,8 @@ def _workload(raw: Mapping[str, Any] | None) -> Workload | None:
     return Workload(definition.get("apiVersion"), definition.get("kind"), raw.get("type"))
 
 
-def _status(doc: Document, name: str, raw: Mapping[str, str] | None) -> StatusRules | None:
+def _status(doc: Document, name: str, raw: Mapping[str, str] | None, *, eager: bool) -> StatusRules | None:
     if not raw:
         return None
-    return StatusRules(
-        raw.get("healthPolicy"), raw.get("customStatus"), doc.source.locate(("spec", "status")), name
-    )
+    where = doc.source.locate(("spec", "status"))
+    return StatusRules(raw.get("healthPolicy"), raw.get("customStatus"), where, name, eager=eager)

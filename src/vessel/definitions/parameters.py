@@ -11,13 +11,15 @@ import copy
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from vessel.errors import DefinitionError, Location
 from vessel.model.frozen import thaw
-from vessel.model.schema_check import FORMATS, Locate, check, declared_fields, unexpected
+
+if TYPE_CHECKING:
+    import jsonschema
+
+from vessel.model.schema_check import Locate, check, declared_fields, formats, unexpected
 
 # Where closing objects is right: alternatives (anyOf/oneOf) and the shapes of values. Not in `if`, `then`,
 # `else`, `not`, `contains` or `allOf`, which test or add to a shape the parent already closes.
@@ -101,6 +103,8 @@ def _deref(schema: Any, root: Any) -> Any:
 
 def check_schema(schema: Mapping[str, Any], where: Location) -> None:
     """Raise DefinitionError unless `schema` is a valid JSON Schema (draft 2020-12)."""
+    import jsonschema
+
     try:
         jsonschema.Draft202012Validator.check_schema(schema)
     except jsonschema.SchemaError as exc:
@@ -137,7 +141,16 @@ class Parameters:
         self.schema: dict[str, Any] = close_objects(raw)
         if not checked:
             check_schema(self.schema, where)
-        self._validator = jsonschema.Draft202012Validator(self.schema, format_checker=FORMATS)
+        self._compiled: jsonschema.protocols.Validator | None = None
+
+    @property
+    def _validator(self) -> jsonschema.protocols.Validator:
+        """Compiled on first use: judging health from a revision's definitions never validates."""
+        if self._compiled is None:
+            import jsonschema
+
+            self._compiled = jsonschema.Draft202012Validator(self.schema, format_checker=formats())
+        return self._compiled
 
     def resolve(
         self, properties: Mapping[str, Any], locate: Locate, *, drop_unknown: bool = False

@@ -9,45 +9,21 @@ wraps a plugin's function (trusted code, in-process). Errors carry the definitio
 inside it where the template failed.
 
 `StatusRules` are a definition's `healthPolicy` and `customStatus`, in the bounded language only: they
-run on every reconcile pass, and are checked when the definition loads.
+run on every reconcile pass, and are checked when the definition loads — except a revision's snapshot,
+checked when its definition was accepted, whose rules are compiled when first evaluated.
+
+Jinja2 and the machinery around it are imported when a template or a rule is first compiled, not with
+this module: reading a revision's definitions (`vessel status` of an application on a target that only
+stores objects) compiles neither.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import jinja2
-import yaml
-from jinja2.exceptions import SecurityError
-
-from vessel.definitions import slots
-from vessel.definitions.bounded_check import NotBounded
-from vessel.definitions.bounded_env import BOUNDED_DATA_ENV
-from vessel.definitions.expressions import (
-    BoundedTemplate,
-    EvaluationFailed,
-    Expression,
-    Message,
-    bounded,
-    bounded_template,
-    evaluation,
-    expression,
-    message,
-    parse_template,
-)
 from vessel.definitions.limits import DEFAULT_LIMITS, RenderLimits
-from vessel.definitions.sandbox import (
-    AuthorFailure,
-    LimitExceeded,
-    TemplateFailure,
-    run_with_limits,
-    template_line,
-)
-from vessel.definitions.slots import MISPLACED, Collecting, OverBudget, SlotError, fill
-from vessel.definitions.worker_pool import POOL
-from vessel.definitions.worker_protocol import OVER_CAP, REFUSED, SYNTAX, Job, Reply
 from vessel.errors import (
     DefinitionError,
     Location,
@@ -56,6 +32,12 @@ from vessel.errors import (
     RenderRefusedError,
     TemplateWorkerError,
 )
+
+if TYPE_CHECKING:
+    import yaml
+
+    from vessel.definitions.expressions import BoundedTemplate, Expression, Message
+    from vessel.definitions.worker_protocol import Reply
 
 
 class Template(Protocol):
@@ -83,6 +65,10 @@ class JinjaTemplate:
         uses cost nothing). Only the bounded kind is compiled here; workers compile the others."""
         if self._checked:
             return
+        from vessel.definitions.bounded_check import NotBounded
+        from vessel.definitions.bounded_env import BOUNDED_DATA_ENV
+        from vessel.definitions.expressions import bounded_template, parse_template
+
         try:
             ast = parse_template(BOUNDED_DATA_ENV, self.source)
         except NotBounded as exc:
@@ -96,6 +82,11 @@ class JinjaTemplate:
         return self._here is None
 
     def render(self, variables: Mapping[str, Any], limits: RenderLimits = DEFAULT_LIMITS) -> dict[str, Any]:
+        import jinja2
+        import yaml
+
+        from vessel.definitions.slots import OverBudget, SlotError, fill
+
         self.compile()
         if self._here is not None:
             text, values = self._render_here(self._here, variables, limits)
@@ -124,6 +115,13 @@ class JinjaTemplate:
     def _render_here(
         self, template: BoundedTemplate, variables: Mapping[str, Any], limits: RenderLimits
     ) -> tuple[str, list[Any]]:
+        import jinja2
+        from jinja2.exceptions import SecurityError
+
+        from vessel.definitions.expressions import evaluation
+        from vessel.definitions.sandbox import AuthorFailure, LimitExceeded, TemplateFailure, run_with_limits
+        from vessel.definitions.slots import Collecting
+
         try:
             with Collecting() as collected, evaluation(limits, limits.output_bytes):
                 text = run_with_limits(template.generate(variables), limits)
@@ -140,9 +138,15 @@ class JinjaTemplate:
             raise RenderError(f"template error: {type(exc).__name__}: {exc}", self._where(exc)) from None
 
     def _where(self, exc: BaseException) -> Location:
+        from vessel.definitions.sandbox import template_line
+
         return _line_offset(self.origin, template_line(exc, self.name))
 
     def _render_in_worker(self, variables: Mapping[str, Any], limits: RenderLimits) -> tuple[str, list[Any]]:
+        from vessel.definitions import slots
+        from vessel.definitions.worker_pool import POOL
+        from vessel.definitions.worker_protocol import Job
+
         try:
             reply = POOL.render(Job(self.name, self.source, dict(variables), limits, slots.MARK))
         except (OverCapError, TemplateWorkerError) as exc:  # the worker died: where is this template
@@ -152,6 +156,8 @@ class JinjaTemplate:
         return reply.text, reply.values
 
     def _failed(self, reply: Reply) -> Exception:
+        from vessel.definitions.worker_protocol import OVER_CAP, REFUSED, SYNTAX
+
         where = _line_offset(self.origin, reply.line)
         if reply.failure == REFUSED:
             return RenderRefusedError(reply.message, where)
@@ -162,6 +168,9 @@ class JinjaTemplate:
         return RenderError(reply.message, where)
 
     def _bad_output(self, text: str, exc: yaml.MarkedYAMLError) -> RenderError:
+        from vessel.definitions import slots
+        from vessel.definitions.slots import MISPLACED
+
         mark = exc.problem_mark
         line_no = mark.line + 1 if mark else 0
         lines = text.splitlines()
@@ -205,18 +214,41 @@ class StatusRules:
     """`healthPolicy` (an expression) and `customStatus` (a message template) over live objects."""
 
     def __init__(
-        self, health_policy: str | None, custom_status: str | None, origin: Location, definition: str = ""
+        self,
+        health_policy: str | None,
+        custom_status: str | None,
+        origin: Location,
+        definition: str = "",
+        *,
+        eager: bool = True,
     ):
+        """Checked and compiled now; with `eager=False` (rules checked before: a revision's snapshot),
+        when first evaluated."""
         self.health_policy = health_policy
         self.custom_status = custom_status
         self.definition = definition
-        self._health = self._checked(health_policy, "healthPolicy", expression, origin)
-        self._message = self._checked(custom_status, "customStatus", message, origin)
+        self._origin = origin
+        self._compiled: tuple[Expression | None, Message | None] | None = None
+        if eager:
+            self._compile()
+
+    def _compile(self) -> tuple[Expression | None, Message | None]:
+        if self._compiled is None:
+            from vessel.definitions.expressions import expression, message
+
+            health = self._checked(self.health_policy, "healthPolicy", expression, self._origin)
+            self._compiled = (
+                health,
+                self._checked(self.custom_status, "customStatus", message, self._origin),
+            )
+        return self._compiled
 
     @staticmethod
     def _checked(source: str | None, field: str, compile_: Callable[[str], Any], origin: Location) -> Any:
         if not source:
             return None
+        from vessel.definitions.bounded_check import NotBounded
+
         try:
             return compile_(source)
         except NotBounded as exc:
@@ -230,8 +262,11 @@ class StatusRules:
 
     def evaluate(self, variables: Mapping[str, Any], limits: RenderLimits = DEFAULT_LIMITS) -> Status:
         """Both rules under one allowance: together they cannot build more than `expression_bytes`."""
-        health: Expression | None = self._health
-        status_message: Message | None = self._message
+        import jinja2
+
+        from vessel.definitions.expressions import EvaluationFailed, bounded
+
+        health, status_message = self._compile()
         field = "customStatus"
         try:
             with bounded(limits):

@@ -17,10 +17,9 @@ An input nobody declares would wait forever, so it is refused here, before anyth
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from vessel.errors import ValidationError, VesselError, raise_collected
 from vessel.model.application import (
@@ -42,17 +41,26 @@ from vessel.model.ignored_fields import without_ignored
 from vessel.model.kube_names import ANNOTATIONS_MAX, label_value, qualified_name
 from vessel.model.paths import Path, dotted_problem
 from vessel.model.policy_names import policy_names
-from vessel.model.schema_check import FORMATS, check
+from vessel.model.schema_check import check, formats
 from vessel.model.strictness import UNKNOWN_PROPERTIES, mode_problem
 from vessel.model.yaml_source import Document
 
-_VALIDATOR = jsonschema.Draft202012Validator(APPLICATION_SCHEMA, format_checker=FORMATS)
+if TYPE_CHECKING:
+    import jsonschema
+
+
+@functools.cache
+def _validator() -> jsonschema.protocols.Validator:
+    """Built when the first Application is parsed: reading a stored plan (`parse_step`) never needs it."""
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(APPLICATION_SCHEMA, format_checker=formats())
 
 
 def parse_application(doc: Document) -> Application:
     """Validate and convert one `kind: Application` document."""
     written = without_empty(doc.data)
-    check(written, _VALIDATOR, doc.source.locate)
+    check(written, _validator(), doc.source.locate)
     data, notes = without_ignored(written, doc.source)
     spec = data["spec"]
     meta = data["metadata"]

@@ -133,10 +133,15 @@ def basic_credentials(user: str, password: str) -> str:
     return base64.b64encode(f"{unquote(user)}:{unquote(password)}".encode()).decode("ascii")
 
 
+# A database URL's path names the database (a shared service binding's DATABASE_URL): not a secret.
+DATABASE_SCHEMES = frozenset({"postgresql", "postgres", "redis", "rediss", "mysql"})
+
+
 def url_secrets(url: str, *, secret: bool) -> list[str]:
     """What in a URL is a credential: its password (and its Basic form) and query values at least
     URL_PART_LENGTH long — and when the whole URL came from a secret, the URL itself and its path too (a
-    webhook's path often is its token). Each as written and decoded."""
+    webhook's path often is its token; a database URL's path is only the database's name). Each as
+    written and decoded."""
     try:
         parts = urlsplit(url.strip())
         password = parts.password
@@ -144,7 +149,7 @@ def url_secrets(url: str, *, secret: bool) -> list[str]:
         return [url] if secret else []
     query = [v for _, v in parse_qsl(parts.query, keep_blank_values=True) if len(v) >= URL_PART_LENGTH]
     found = [*query, *([password, basic_credentials(parts.username or "", password)] if password else [])]
-    path = parts.path.strip("/")
+    path = parts.path.strip("/") if parts.scheme not in DATABASE_SCHEMES else ""  # a database's name
     if secret:
         found += [url, *([path] if len(path) >= URL_PART_LENGTH else [])]
     return [*found, *(unquote(v) for v in found)]

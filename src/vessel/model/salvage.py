@@ -16,10 +16,10 @@ import jsonschema
 from vessel.errors import ValidationError
 from vessel.model.application_schema import APPLICATION_SCHEMA
 from vessel.model.paths import Path
-from vessel.model.schema_check import FORMATS, describe, unexpected
+from vessel.model.schema_check import describe, formats, unexpected
 from vessel.model.yaml_source import Document
 
-_VALIDATOR = jsonschema.Draft202012Validator(APPLICATION_SCHEMA, format_checker=FORMATS)
+_VALIDATOR = jsonschema.Draft202012Validator(APPLICATION_SCHEMA, format_checker=formats())
 
 
 def without_unknown_fields(doc: Document) -> tuple[Document, list[ValidationError]]:

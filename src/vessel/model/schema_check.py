@@ -7,30 +7,37 @@ Application model and every definition's parameters, so messages read the same e
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
-
-import jsonschema
-from jsonschema.exceptions import ValidationError as SchemaViolation
-from jsonschema.exceptions import best_match
+from typing import TYPE_CHECKING, Any
 
 from vessel.errors import Location, MultipleErrors, ValidationError, VesselError
 from vessel.model import duration
 from vessel.model.paths import Path
 from vessel.model.suggest import did_you_mean
 
+if TYPE_CHECKING:  # jsonschema is imported when something is validated: reading stored data never is
+    import jsonschema
+    from jsonschema.exceptions import ValidationError as SchemaViolation
+
 Locate = Callable[[Path], Location]
 MAX_REPORTED = 20
 REQUIRED_MISSING = "required field is missing"
 UNKNOWN_FIELD = "unknown field"
 
-FORMATS = jsonschema.FormatChecker(formats=())
-"""The formats Vessel asserts, and only these (JSON Schema's own stay annotations, as by default):
-`go-duration`, a duration as `parse_duration` reads it (`30s`, `1h30m`, within Go's range)."""
+
+@functools.cache
+def formats() -> jsonschema.FormatChecker:
+    """The formats Vessel asserts, and only these (JSON Schema's own stay annotations, as by default):
+    `go-duration`, a duration as `parse_duration` reads it (`30s`, `1h30m`, within Go's range)."""
+    import jsonschema
+
+    checker = jsonschema.FormatChecker(formats=())
+    checker.checks(duration.FORMAT, raises=ValueError)(_is_duration)
+    return checker
 
 
-@FORMATS.checks(duration.FORMAT, raises=ValueError)
 def _is_duration(value: object) -> bool:
     return not isinstance(value, str) or duration.parse_duration(value) >= 0  # non-strings: `type` says
 
@@ -67,6 +74,8 @@ def describe(err: SchemaViolation) -> list[tuple[Path, str]]:
     schema: Any = err.validator_value
     value = err.instance
     if kind in ("anyOf", "oneOf") and err.context:
+        from jsonschema.exceptions import best_match
+
         return describe(best_match(err.context))
     if kind == "additionalProperties" and isinstance(value, Mapping):
         known = declared_fields(err)

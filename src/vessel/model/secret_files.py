@@ -9,6 +9,11 @@ Every value read here is handed to `redaction`, so wherever it could reappear (a
 echoing it, a log line) it is masked; `every_value` lets a process that reads nothing here (`vessel
 logs`, `vessel events`) mask them too.
 
+A secret's directory may list, in its file `.public`, keys whose values are not secret (a shared
+service binding's host, port, database and user names, which its env reads from the same secret as the
+password): those are read like the others but not handed to `redaction`, so `127.0.0.1` or an
+application's database name is not masked wherever it appears.
+
 (In Kubernetes, `env[].valueFrom.secretKeyRef` stays a reference the kubelet resolves: the value never
 passes through Vessel.)
 """
@@ -26,6 +31,7 @@ from vessel.model import redaction
 PART = re.compile(r"[-._A-Za-z0-9]+")  # what Kubernetes allows in Secret names and keys
 MAX_BYTES = 64 * 1024  # a secret is a password, a token, a URL, a key: not a data set
 MAX_FILES = 1_000  # read by `every_value`
+PUBLIC = ".public"  # in a secret's directory: the keys that are not secret, one a line
 
 
 def secrets_dir() -> Path:
@@ -58,8 +64,19 @@ def read(name: str, key: str, where: Where | None = None) -> str:
     except OSError as exc:
         raise ValidationError(f"cannot read secret file {path}: {exc.strerror}", where) from None
     value = _text(raw, path, where)
-    redaction.remember(value)
+    if key not in public_keys(path.parent):
+        redaction.remember(value)
     return value
+
+
+def public_keys(directory: Path) -> frozenset[str]:
+    """The keys of the secret in `directory` that its `.public` file says are not secret."""
+    try:
+        with (directory / PUBLIC).open("rb") as file:
+            text = file.read(MAX_BYTES).decode("utf-8", "replace")
+    except OSError:
+        return frozenset()
+    return frozenset(line.strip() for line in text.splitlines() if line.strip())
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -86,8 +103,16 @@ def every_value() -> Iterator[str]:
         files = sorted(secrets_dir().glob("*/*"))[:MAX_FILES]
     except OSError:
         return
+    public = {d: public_keys(d) for d in {p.parent for p in files}}
     for path in files:
+        if path.name == PUBLIC or _partial(path) or path.name in public[path.parent]:
+            continue
         try:
             yield _text(_read_bytes(path), path, None)
         except (OSError, ValidationError):
             continue
+
+
+def _partial(path: Path) -> bool:
+    """A value being written (`.KEY.tmp`, renamed to KEY once whole): not a value yet."""
+    return path.name.startswith(".") and path.name.endswith(".tmp")

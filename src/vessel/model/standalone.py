@@ -23,7 +23,7 @@ from vessel.model.application import Policy
 from vessel.model.application_schema import WORKFLOW_MODE, WORKFLOW_STEPS, object_metadata
 from vessel.model.frozen import freeze
 from vessel.model.ignored_fields import without_ignored
-from vessel.model.schema_check import FORMATS, check
+from vessel.model.schema_check import check, formats
 from vessel.model.yaml_source import Document, SourceMap
 
 API_VERSION = "core.oam.dev/v1alpha1"
@@ -48,10 +48,11 @@ _POLICY = jsonschema.Draft202012Validator(
     _schema(
         "Policy", {"type": {"type": "string", "minLength": 1}, "properties": {"type": "object"}}, ("type",)
     ),
-    format_checker=FORMATS,
+    format_checker=formats(),
 )
 _WORKFLOW = jsonschema.Draft202012Validator(
-    _schema("Workflow", {"mode": WORKFLOW_MODE, "steps": WORKFLOW_STEPS}, ("steps",)), format_checker=FORMATS
+    _schema("Workflow", {"mode": WORKFLOW_MODE, "steps": WORKFLOW_STEPS}, ("steps",)),
+    format_checker=formats(),
 )
 
 

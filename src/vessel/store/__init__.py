@@ -10,7 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from vessel.store.connect import default_url
+    from vessel.store.location import default_url
     from vessel.store.records import (
         AppRecord,
         EntryState,
@@ -37,7 +37,7 @@ _RECORDS = (
     "StepPhase",
     "StepRecord",
 )
-_WHERE = {**dict.fromkeys(_RECORDS, "records"), "Store": "store", "default_url": "connect"}
+_WHERE = {**dict.fromkeys(_RECORDS, "records"), "Store": "store", "default_url": "location"}
 
 __all__ = [
     "AppRecord",

@@ -24,66 +24,22 @@ import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine
 
 from vessel.errors import StoreUnavailableError
-from vessel.home import private_directory, vessel_home
+from vessel.store.location import SQLITE_BUSY_TIMEOUT_MS, URL_VARIABLE
+from vessel.store.location import default_url as default_url  # where the store is: location.py
+from vessel.store.location import existing_url as existing_url
+from vessel.store.location import usable_home as usable_home
 
-URL_VARIABLE = "VESSEL_DATABASE_URL"
 CONNECT_TIMEOUT_S = 10
 STATEMENT_TIMEOUT_S = 15
 ANSWER_GRACE_S = 2  # past the server's statement timeout, before the client gives up on an answer
-SQLITE_BUSY_TIMEOUT_MS = 10_000
 SUPPORTED = ("sqlite", "postgresql")
 _URL_HINT = "write it as postgresql+psycopg://USER:PASSWORD@HOST:5432/DATABASE or sqlite:////PATH/vessel.db"
-
-
-def default_url() -> str:
-    """VESSEL_DATABASE_URL, else a SQLite file under VESSEL_HOME (default ~/.vessel), created if needed."""
-    if url := os.environ.get(URL_VARIABLE):
-        return url
-    return f"sqlite:///{usable_home() / 'vessel.db'}"
-
-
-def existing_url() -> str | None:
-    """The default store's URL if it already exists (a database URL is assumed to), else None: for
-    commands that read targets when there are some but must not create a store (`vessel dry-run`)."""
-    if url := os.environ.get(URL_VARIABLE):
-        return url
-    db = vessel_home() / "vessel.db"
-    return f"sqlite:///{db}" if db.is_file() else None
-
-
-def usable_home() -> Path:
-    """VESSEL_HOME as a directory this process can write (created 0700: see `vessel.home`), or a
-    StoreUnavailableError saying why not."""
-    home = vessel_home()
-    try:
-        private_directory(home)
-    except FileExistsError:
-        raise _home_error(home, "is a file, not a directory", "move the file away") from None
-    except NotADirectoryError:
-        raise _home_error(home, "cannot be created: a parent of it is a file", "") from None
-    except OSError as exc:
-        raise _home_error(home, f"cannot be created: {exc.strerror}", "") from None
-    if not home.is_dir():
-        raise _home_error(home, "is not a directory", "move it away")
-    if not os.access(home, os.W_OK | os.X_OK):
-        raise _home_error(home, "is not writable", "fix its permissions")
-    return home
-
-
-def _home_error(home: Path, problem: str, fix: str) -> StoreUnavailableError:
-    todo = (
-        f"{fix}, or set VESSEL_HOME to a writable directory"
-        if fix
-        else "set VESSEL_HOME to a writable directory"
-    )
-    return StoreUnavailableError(f"VESSEL_HOME {home} {problem}", hint=todo)
 
 
 def create_engine(text: str) -> Engine:

@@ -32,7 +32,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
 from vessel.errors import StoreOutageError, StoreUnavailableError
-from vessel.store.connect import SQLITE_BUSY_TIMEOUT_MS, URL_VARIABLE, driver_message
+from vessel.store.connect import driver_message
+from vessel.store.location import SQLITE_BUSY_TIMEOUT_MS, URL_VARIABLE
 
 # SQLSTATE classes and codes that pass: connection exceptions, insufficient resources (disk full, out of
 # memory, too many connections), operator intervention (shutdown, starting up, statement timeout),
@@ -72,6 +73,12 @@ def _postgresql(
     else:
         message, hint = f"{where} failed for now: {reason}", "check the server"
     return _outage(message, hint, committing and lost)  # an answer to COMMIT, even an error, is an outcome
+
+
+def sqlite_failure(exc: sqlite3.Error, path: str) -> Exception:
+    """What a failure of the standard library's sqlite3 reading the store at `path` (`sqlite_reads.py`)
+    raises: what the `Store` would raise for it."""
+    return _sqlite(exc, driver_message(exc, ""), path)
 
 
 def _sqlite(orig: BaseException | None, reason: str, path: str) -> Exception:

@@ -32,15 +32,16 @@ from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from vessel.errors import NotFoundError, StaleVersionError
 from vessel.model.redaction import redact, remember_object
 from vessel.model.resource_key import ResourceKey, canonical_kind
 from vessel.store import pruning
+from vessel.store import read_statements as reads
 from vessel.store import schema as t
-from vessel.store.connect import create_engine, default_url, translating
+from vessel.store.connect import create_engine, translating
+from vessel.store.location import default_url
 from vessel.store.outage import translated
 from vessel.store.records import (
     AppRecord,
@@ -55,27 +56,20 @@ from vessel.store.records import (
     RunState,
     StepRecord,
 )
+from vessel.store.rows import (
+    app_record,
+    event_record,
+    inventory_entry,
+    run_record,
+    step_record,
+    target_record,
+)
 from vessel.store.schema_version import MIGRATIONS as MIGRATIONS
 from vessel.store.schema_version import is_current
 from vessel.targets.protocol import TargetInfo
 
 MIGRATION_LOCK = 0x76657373  # PostgreSQL advisory lock held while migrating ("vess")
 _WRITES = ("INSERT", "UPDATE", "DELETE")
-
-
-# The reads every status makes, built once (building a statement costs more than SQLite running it).
-_APP_BY_NAME = sa.select(t.applications).where(
-    t.applications.c.namespace == sa.bindparam("namespace"), t.applications.c.name == sa.bindparam("name")
-)
-_LATEST_RUN = (
-    sa.select(t.runs).where(t.runs.c.app_id == sa.bindparam("app_id")).order_by(t.runs.c.id.desc()).limit(1)
-)
-_STEPS_OF_RUN = sa.select(t.steps).where(t.steps.c.run_id == sa.bindparam("run_id"))
-_INVENTORY_OF_APP = (
-    sa.select(t.inventory)
-    .where(t.inventory.c.app_id == sa.bindparam("app_id"))
-    .order_by(t.inventory.c.target, t.inventory.c.kind, t.inventory.c.name)
-)
 
 
 class Store:
@@ -235,8 +229,8 @@ class Store:
 
     def targets(self) -> list[tuple[TargetInfo, bool]]:
         with self.tx() as c:
-            rows = c.execute(sa.select(t.targets).order_by(t.targets.c.name)).all()
-        return [(TargetInfo(r.name, r.type, r.labels, r.config), r.is_default) for r in rows]
+            rows = c.execute(reads.TARGETS).all()
+        return [target_record(r) for r in rows]
 
     def set_default_target(self, name: str | None) -> None:
         """Make the registered target `name` the only default (None: none, so `local` is)."""
@@ -264,22 +258,20 @@ class Store:
 
     def app(self, namespace: str, name: str) -> AppRecord | None:
         with self.tx() as c:
-            row = c.execute(_APP_BY_NAME, {"namespace": namespace, "name": name}).first()
-        return _app(row) if row else None
+            row = c.execute(reads.APP, {"namespace": namespace, "name": name}).first()
+        return app_record(row) if row else None
 
     def app_by_id(self, app_id: int) -> AppRecord:
         with self.tx() as c:
             row = c.execute(sa.select(t.applications).where(t.applications.c.id == app_id)).first()
         if row is None:
             raise NotFoundError(f"application {app_id} does not exist")
-        return _app(row)
+        return app_record(row)
 
     def apps(self) -> list[AppRecord]:
         with self.tx() as c:
-            rows = c.execute(
-                sa.select(t.applications).order_by(t.applications.c.namespace, t.applications.c.name)
-            ).all()
-        return [_app(r) for r in rows]
+            rows = c.execute(reads.APPS).all()
+        return [app_record(r) for r in rows]
 
     def create_revision(
         self,
@@ -319,7 +311,7 @@ class Store:
                     )
                 ).scalar()
                 if latest == digest:
-                    return _app(row), None, None
+                    return app_record(row), None, None
             number = row.latest_revision + 1
             c.execute(
                 sa.insert(t.revisions).values(
@@ -344,7 +336,7 @@ class Store:
             )
             run_id = self._insert_run(c, row.id, number, plan, steps, now)
             new = c.execute(sa.select(t.applications).where(t.applications.c.id == row.id)).one()
-        return _app(new), number, run_id
+        return app_record(new), number, run_id
 
     def _locked_app(self, c: Connection, namespace: str, name: str, now: float) -> Any:
         """The application's row, inserted first if absent, locked until the transaction ends."""
@@ -422,44 +414,28 @@ class Store:
         """A revision's spec, the digests of the definition snapshots it uses and its default target,
         without the documents: many revisions share those, so a reader reads them only when it does not
         hold them already (`definition_documents`)."""
-        c_ = t.revisions.c
         with self.tx() as c:
-            row = c.execute(
-                sa.select(c_.spec, c_.definitions, c_.default_target).where(
-                    c_.app_id == app_id, c_.number == number
-                )
-            ).first()
+            row = c.execute(reads.REVISION_OUTLINE, {"app_id": app_id, "number": number}).first()
         if row is None:
             raise NotFoundError(f"revision {number} does not exist")
         return row.spec, list(row.definitions), row.default_target
 
     def definition_documents(self, digests: Sequence[str]) -> list[dict[str, Any]]:
         """The snapshotted definition documents with these digests, in their order."""
-        snapshots = t.definition_snapshots
         with self.tx() as c:
-            rows = c.execute(
-                sa.select(snapshots.c.digest, snapshots.c.document).where(snapshots.c.digest.in_(digests))
-            ).all()
+            rows = c.execute(reads.DEFINITION_DOCUMENTS, {"digests": list(digests)}).all()
         found = {r.digest: r.document for r in rows}
         return [found[d] for d in digests]
 
     def revisions(self, app_id: int) -> list[tuple[int, str, float]]:
         with self.tx() as c:
-            rows = c.execute(
-                sa.select(t.revisions.c.number, t.revisions.c.digest, t.revisions.c.created_at)
-                .where(t.revisions.c.app_id == app_id)
-                .order_by(t.revisions.c.number)
-            ).all()
+            rows = c.execute(reads.REVISIONS, {"app_id": app_id}).all()
         return [(r.number, r.digest, r.created_at) for r in rows]
 
     def revision_specs(self, app_id: int) -> list[tuple[int, str, dict[str, Any]]]:
         """(number, digest, spec) of every kept revision, oldest first."""
         with self.tx() as c:
-            rows = c.execute(
-                sa.select(t.revisions.c.number, t.revisions.c.digest, t.revisions.c.spec)
-                .where(t.revisions.c.app_id == app_id)
-                .order_by(t.revisions.c.number)
-            ).all()
+            rows = c.execute(reads.REVISION_SPECS, {"app_id": app_id}).all()
         return [(r.number, r.digest, r.spec) for r in rows]
 
     def set_app(self, app_id: int, now: float, **values: Any) -> None:
@@ -542,12 +518,12 @@ class Store:
             row = c.execute(sa.select(t.runs).where(t.runs.c.id == run_id)).first()
         if row is None:
             raise NotFoundError(f"workflow run {run_id} does not exist")
-        return _run(row)
+        return run_record(row)
 
     def latest_run(self, app_id: int) -> RunRecord | None:
         with self.tx() as c:
-            row = c.execute(_LATEST_RUN, {"app_id": app_id}).first()
-        return _run(row) if row else None
+            row = c.execute(reads.LATEST_RUN, {"app_id": app_id}).first()
+        return run_record(row) if row else None
 
     def latest_runs(self, app_id: int | None = None) -> dict[int, RunState]:
         """Every application's latest run (or one's), as a steady-state pass needs it, in one query."""
@@ -612,8 +588,8 @@ class Store:
 
     def steps(self, run_id: int) -> dict[str, StepRecord]:
         with self.tx() as c:
-            rows = c.execute(_STEPS_OF_RUN, {"run_id": run_id}).all()
-        return {r.name: _step(r) for r in rows}
+            rows = c.execute(reads.STEPS, {"run_id": run_id}).all()
+        return {r.name: step_record(r) for r in rows}
 
     def save_step(self, run_id: int, step: StepRecord) -> None:
         row = _step_row(run_id, step)
@@ -635,14 +611,14 @@ class Store:
             where.append(t.runs.c.app_id == app_id)
         with self.tx() as c:
             rows = c.execute(sa.select(t.runs).where(*where).order_by(t.runs.c.id)).all()
-        return [_run(r) for r in rows]
+        return [run_record(r) for r in rows]
 
     # --- inventory ----------------------------------------------------------------------------------
 
     def inventory(self, app_id: int) -> list[InventoryEntry]:
         with self.tx() as c:
-            rows = c.execute(_INVENTORY_OF_APP, {"app_id": app_id}).all()
-        return [_entry(r) for r in rows]
+            rows = c.execute(reads.INVENTORY, {"app_id": app_id}).all()
+        return [inventory_entry(r) for r in rows]
 
     def entry_versions(self, app_id: int | None = None) -> dict[int, list[EntryVersion]]:
         """Every application's entries (or one's) as a steady-state pass compares them, by app id: one
@@ -680,7 +656,7 @@ class Store:
             rows = c.execute(
                 sa.select(t.inventory).where(*_key_where(target, key)).order_by(t.inventory.c.app_id)
             ).all()
-        return {r.app_id: _entry(r) for r in rows}
+        return {r.app_id: inventory_entry(r) for r in rows}
 
     def record(self, app_id: int, entry: InventoryEntry, now: float) -> None:
         """Insert or update one inventory entry (record before apply; mark applied after)."""
@@ -738,13 +714,8 @@ class Store:
 
     def events(self, app_id: int, limit: int = 200) -> list[Event]:
         with self.tx() as c:
-            rows = c.execute(
-                sa.select(t.events)
-                .where(t.events.c.app_id == app_id)
-                .order_by(t.events.c.id.desc())
-                .limit(limit)
-            ).all()
-        return [Event(r.id, r.at, r.type, r.reason, r.message) for r in reversed(rows)]
+            rows = c.execute(reads.EVENTS, {"app_id": app_id, "limit": limit}).all()
+        return [event_record(r) for r in reversed(rows)]
 
 
 # Hot-path statements, built once (building a statement costs more than executing it on SQLite).
@@ -780,68 +751,26 @@ _SET_LIVE_VERSION = (
 
 def _upsert(dialect: str, table: sa.Table, keys: Sequence[str]) -> sa.Insert:
     """INSERT … ON CONFLICT (keys) DO UPDATE every other column, on SQLite or PostgreSQL: one statement
-    where UPDATE-then-INSERT took two."""
-    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-    rest = {c.name: insert.excluded[c.name] for c in table.c if c.name not in keys}
-    return insert.on_conflict_do_update(index_elements=list(keys), set_=rest)
+    where UPDATE-then-INSERT took two. Each dialect's module is imported only for its own stores."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        pg = postgresql.insert(table)
+        return pg.on_conflict_do_update(index_elements=list(keys), set_=_excluded(pg.excluded, table, keys))
+    from sqlalchemy.dialects import sqlite
+
+    lite = sqlite.insert(table)
+    return lite.on_conflict_do_update(index_elements=list(keys), set_=_excluded(lite.excluded, table, keys))
+
+
+def _excluded(excluded: Any, table: sa.Table, keys: Sequence[str]) -> dict[str, Any]:
+    return {c.name: excluded[c.name] for c in table.c if c.name not in keys}
 
 
 def _new_id(result: sa.CursorResult[Any]) -> int:
     key = result.inserted_primary_key
     assert key is not None, "an INSERT returns its new primary key"
     return int(key[0])
-
-
-def _app(r: Any) -> AppRecord:
-    return AppRecord(
-        r.id,
-        r.namespace,
-        r.name,
-        r.revision,
-        r.latest_revision,
-        r.phase,
-        r.message,
-        r.deleting,
-        r.created_at,
-        r.updated_at,
-        r.source_dir,
-    )
-
-
-def _run(r: Any) -> RunRecord:
-    return RunRecord(
-        r.id,
-        r.app_id,
-        r.revision,
-        r.phase,
-        r.message,
-        r.steps,
-        r.suspended,
-        r.terminated,
-        r.pruned,
-        r.values,
-        r.created_at,
-        r.finished_at,
-        r.lease_owner,
-        r.lease_expires,
-    )
-
-
-def _step(r: Any) -> StepRecord:
-    return StepRecord(
-        r.name,
-        r.type,
-        r.parent,
-        r.phase,
-        r.reason,
-        r.message,
-        r.attempts,
-        r.errors,
-        r.started_at,
-        r.finished_at,
-        r.next_attempt_at,
-        r.outputs,
-    )
 
 
 def _step_row(run_id: int, s: StepRecord) -> dict[str, Any]:
@@ -878,32 +807,6 @@ def _entry_values(entry: InventoryEntry, now: float) -> dict[str, Any]:
         "last_error": "",
         "live_version": entry.live_version,
     }
-
-
-def _entry(r: Any) -> InventoryEntry:
-    if isinstance(r.manifest, Mapping):
-        remember_object(r.manifest)
-    return InventoryEntry(
-        r.target,
-        ResourceKey(r.api_version, _spelled_kind(r), r.namespace, r.name),
-        r.component,
-        r.revision,
-        r.state,
-        r.digest,
-        r.manifest,
-        r.role,
-        r.status_basis,
-        r.errors,
-        r.next_attempt_at,
-        r.last_error,
-        r.live_version,
-    )
-
-
-def _spelled_kind(r: Any) -> str:
-    """The kind as the manifest spells it; the `kind` column holds its canonical form (the key's)."""
-    kind = r.manifest.get("kind") if isinstance(r.manifest, Mapping) else None
-    return kind if isinstance(kind, str) and canonical_kind(kind) == r.kind else str(r.kind)
 
 
 def _app_exists(app_id: int) -> sa.Exists:

@@ -44,10 +44,10 @@ from vessel.workflow import backoff
 from vessel.workflow.clock import Clock
 from vessel.workflow.gate import FAIL, SKIP, START, WAIT, gate
 from vessel.workflow.heartbeat import Heartbeat
+from vessel.workflow.plan import STEP_GROUP as STEP_GROUP  # also importable from here
 from vessel.workflow.plan import Plan
 from vessel.workflow.step_api import Outcome, StepContext, StepFunction
 
-STEP_GROUP = "step-group"
 LEASE_SECONDS = 30.0
 
 

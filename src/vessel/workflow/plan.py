@@ -23,6 +23,7 @@ from vessel.model.application import Application, Component, Mode, Policy, Step
 from vessel.model.frozen import thaw
 from vessel.model.parse import parse_step
 
+STEP_GROUP = "step-group"  # the step type that holds sub-steps
 DEPLOYED_WHOLE = ("ref-objects",)  # component types KubeVela deploys with a deploy step, never alone
 
 

@@ -37,9 +37,12 @@ def kept_password(binding: Binding, key: str) -> str:
         return password
 
 
-def write_secret(binding: Binding, values: dict[str, str]) -> None:
+def write_secret(binding: Binding, values: dict[str, str], public: tuple[str, ...] = ()) -> None:
+    """The binding's secret: one file per key; `public` names the keys whose values are not secret
+    (host, port, names), which are then not masked wherever they appear (`secret_files.PUBLIC`)."""
     directory = secret_files.secrets_dir() / binding.secret
     private_directory(directory)
+    write_private(directory / secret_files.PUBLIC, "".join(f"{key}\n" for key in public))
     for key, value in values.items():
         write_private(directory / key, value)
 

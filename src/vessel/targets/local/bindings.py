@@ -8,12 +8,18 @@
 Before the object's processes start, each binding is provisioned in the target's shared instance (see
 `postgresql.provision`, `redis.provision`): so the secret its env reads through `secretKeyRef` exists by
 then. When the object is deleted, a binding with `onDelete: drop` drops what it provisioned; `keep` (the
-default) leaves the database or keys, the user and its credentials for the next delivery.
+default) leaves the database or keys, the user and its credentials for the next delivery. A binding
+taken away from an object that stays (its `uses` trait removed, or pointed at another database) is
+released the same way, as the object's new manifest is applied: deleting the application and removing
+the trait are two ways of saying the component no longer uses it, and `onDelete` was the binding's own
+answer to what then happens to its data. Either way, a database or user that another object of the
+target still binds to (two components of one application share `NAMESPACE_APP`) is not dropped: the
+last object to let go of it decides.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from vessel.errors import Location, TargetRejectedError
@@ -42,9 +48,32 @@ def provision_all(manifest: Mapping[str, Any]) -> None:
         (postgresql.ensure if addon == "postgresql" else redis.ensure)(binding)
 
 
-def release_all(manifest: Mapping[str, Any]) -> None:
-    for addon, binding in parse(manifest):
-        if binding.on_delete == DROP:
+Bound = set[tuple[str, str]]  # (addon, database or user name)
+BoundElsewhere = Callable[[], Bound]  # asked only when there is something to drop (it reads every object)
+
+
+def release_all(manifest: Mapping[str, Any], bound_elsewhere: BoundElsewhere) -> None:
+    """Drop what the deleted object's `onDelete: drop` bindings provisioned, unless still bound elsewhere."""
+    _release(parse(manifest), bound_elsewhere)
+
+
+def release_removed(old: Mapping[str, Any], new: Mapping[str, Any], bound_elsewhere: BoundElsewhere) -> None:
+    """Drop what the `onDelete: drop` bindings of `old` that `new` no longer has provisioned (unless still
+    bound elsewhere)."""
+    kept = names(new)
+    _release([(a, b) for a, b in parse(old) if (a, b.name) not in kept], bound_elsewhere)
+
+
+def names(manifest: Mapping[str, Any]) -> Bound:
+    """What the object binds to: (addon, name) of each binding."""
+    return {(addon, binding.name) for addon, binding in parse(manifest)}
+
+
+def _release(found: list[tuple[str, Binding]], bound_elsewhere: BoundElsewhere) -> None:
+    dropping = [(addon, binding) for addon, binding in found if binding.on_delete == DROP]
+    still_bound = bound_elsewhere() if dropping else set()
+    for addon, binding in dropping:
+        if (addon, binding.name) not in still_bound:
             (postgresql.drop if addon == "postgresql" else redis.drop)(binding)
 
 

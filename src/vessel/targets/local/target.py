@@ -31,6 +31,7 @@ manifest, for `$(VESSEL_SOURCE_DIR)` (see `source_dir`).
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import shutil
@@ -118,6 +119,9 @@ class LocalTarget:
         workload.container.check_secrets()  # refused before anything is made, naming the file to create
         desired = _plain(manifest)
         with self._claimed(workload) as (directory, found), self._no_trace_if_refused(directory, found):
+            if found is not None:  # bindings taken away: released first, so a failure changes nothing
+                elsewhere = functools.partial(self._bound_elsewhere, directory)
+                bindings.release_removed(found.manifest, manifest, elsewhere)
             now, run = time.time(), Pass()
             state = found or ObjectState(manifest=desired, boot_id=self._runner.boot)
             state.source_dir = source_dir or state.source_dir
@@ -201,7 +205,8 @@ class LocalTarget:
                 left = orphans.sweep_all(directory, state)
                 if left.alive:
                     raise not_ended(left.pids)
-                bindings.release_all(state.manifest)  # `onDelete: drop`; once nothing of it still runs
+                # `onDelete: drop`, once nothing of it still runs
+                bindings.release_all(state.manifest, functools.partial(self._bound_elsewhere, directory))
             except TargetUnavailableError as exc:
                 raise TargetUnavailableError(
                     f"{key} on target {self.info.name!r} is not deleted: {exc.message}", hint=exc.hint
@@ -366,6 +371,15 @@ class LocalTarget:
                 continue
             if state is not None:
                 yield path.parent, state
+
+    def _bound_elsewhere(self, exclude: Path) -> bindings.Bound:
+        """What the other objects of this target bind to (their shared databases and users)."""
+        bound: bindings.Bound = set()
+        for directory, state in self._states():
+            if directory != exclude:
+                with contextlib.suppress(TargetRejectedError):
+                    bound |= bindings.names(state.manifest)
+        return bound
 
     def _reservations(self, exclude: Path) -> dict[int, str]:
         """Ports held by the other objects of this target: replicas', balancers' and declared ones."""

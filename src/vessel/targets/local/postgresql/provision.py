@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 HOST = "127.0.0.1"
 KEYS = ("DATABASE_URL", "PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD")
+PUBLIC = ("PGHOST", "PGPORT", "PGDATABASE", "PGUSER")  # names, not secrets: never masked
 
 
 def ensure(binding: Binding) -> None:
@@ -41,7 +42,7 @@ def ensure(binding: Binding) -> None:
     with _superuser(binding) as conn:
         _role(conn, binding.name, password)
         _database(conn, binding.name)
-    write_secret(binding, _values(binding.name, password, port))
+    write_secret(binding, _values(binding.name, password, port), PUBLIC)
 
 
 def drop(binding: Binding) -> None:

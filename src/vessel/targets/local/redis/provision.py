@@ -24,6 +24,7 @@ from vessel.targets.local.redis.instance import HOST, instance
 from vessel.targets.local.redis.resp import Connection
 
 KEYS = ("REDIS_URL", "REDIS_HOST", "REDIS_PORT", "REDIS_USERNAME", "REDIS_PASSWORD", "REDIS_KEY_PREFIX")
+PUBLIC = ("REDIS_HOST", "REDIS_PORT", "REDIS_USERNAME", "REDIS_KEY_PREFIX")  # not secrets: never masked
 SCAN_COUNT = 1000
 
 
@@ -39,7 +40,7 @@ def ensure(binding: Binding) -> None:
         conn.call("ACL", "SAVE")
     url = f"redis://{binding.name}:{quote(password, safe='')}@{HOST}:{port}/0"
     values = [url, HOST, str(port), binding.name, password, prefix]
-    write_secret(binding, dict(zip(KEYS, values, strict=True)))
+    write_secret(binding, dict(zip(KEYS, values, strict=True)), PUBLIC)
 
 
 def drop(binding: Binding) -> None:

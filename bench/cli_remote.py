@@ -1,0 +1,158 @@
+"""The CLI through a server: how long `vessel ls` and `vessel status APP` take as a person runs them, in
+remote mode (VESSEL_SERVER and VESSEL_TOKEN) and, for comparison, embedded on the same store.
+
+    .venv/bin/python bench/cli_remote.py [--apps 3] [--runs 9]
+
+A fresh VESSEL_HOME gets a directory target, a first admin and a `vessel server` on 127.0.0.1 (a free
+port); `--apps` applications are delivered through the server with `vessel up` (remote), which must say
+each is running. Then each command runs `--runs` times as its own process — the console script, as a
+shell starts it — after one unmeasured run, in each mode; each figure is the median wall time in
+milliseconds. Every run must exit 0 and print every application (ls) or the application's name and
+`running` (status), or the benchmark stops with what it printed. Ends with one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+APP = """\
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {{name: app-{i}}}
+spec:
+  components:
+    - {{name: api-{i}, type: webservice, properties: {{image: "shop/api:{i}", ports: [{{port: 80}}]}}}}
+"""
+
+
+def vessel_command() -> list[str]:
+    script = Path(sys.executable).with_name("vessel")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "vessel"]
+
+
+def run(argv: list[str], env: dict[str, str], stdin: str = "") -> tuple[float, str]:
+    """Run once: (wall ms, stdout); a failure stops the benchmark."""
+    start = time.perf_counter()
+    done = subprocess.run(
+        argv, env=env, input=stdin, capture_output=True, text=True, timeout=180, check=False
+    )
+    wall = (time.perf_counter() - start) * 1000
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} exited {done.returncode}:\n{done.stdout}{done.stderr}")
+    return wall, done.stdout
+
+
+def median_ms(argv: list[str], env: dict[str, str], runs: int, wanted: list[str]) -> float:
+    run(argv, env)
+    walls = []
+    for _ in range(runs):
+        wall, out = run(argv, env)
+        if not all(w in out for w in wanted):
+            raise SystemExit(f"{' '.join(argv)} did not print {wanted}:\n{out}")
+        walls.append(wall)
+    return round(statistics.median(walls), 1)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def wait_until_up(url: str, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"the server exited {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("the server did not answer /healthz within 60 s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--apps", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=9)
+    args = parser.parse_args()
+    vessel = vessel_command()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        embedded = {**os.environ, "VESSEL_HOME": str(root / "home"), "NO_COLOR": "1", "COLUMNS": "200"}
+        for name in (
+            "VESSEL_DATABASE_URL",
+            "VESSEL_DEFINITIONS",
+            "VESSEL_SERVER",
+            "VESSEL_TOKEN",
+            "VESSEL_CONFIG",
+        ):
+            embedded.pop(name, None)
+        run(
+            [
+                *vessel,
+                "target",
+                "add",
+                "out",
+                "--type",
+                "directory",
+                "--path",
+                str(root / "out"),
+                "--default",
+            ],
+            embedded,
+        )
+        _, token = run([*vessel, "server", "init", "--user", "bench"], embedded)
+        url = f"http://127.0.0.1:{free_port()}"
+        server = subprocess.Popen(
+            [*vessel, "server", "--listen", url.removeprefix("http://"), "--interval", "0.2"],
+            env=embedded,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_until_up(url, server)
+            remote = {
+                **embedded,
+                "VESSEL_SERVER": url,
+                "VESSEL_TOKEN": token.strip(),
+                "VESSEL_HOME": str(root / "client"),
+            }
+            files = []
+            for i in range(1, args.apps + 1):
+                (root / f"app-{i}.yaml").write_text(APP.format(i=i))
+                files += ["-f", str(root / f"app-{i}.yaml")]
+            _, delivered = run([*vessel, "up", *files, "--timeout", "120s"], remote)
+            if delivered.count(" is running") != args.apps:
+                raise SystemExit(f"not every application was delivered:\n{delivered}")
+            names = [f"app-{i}" for i in range(1, args.apps + 1)]
+            figures = {"apps": args.apps, "runs": args.runs}
+            for mode, env in (("remote", remote), ("embedded", embedded)):
+                figures[f"{mode}_ls_ms"] = median_ms([*vessel, "ls"], env, args.runs, names)
+                status = [*vessel, "status", "app-1"]
+                figures[f"{mode}_status_ms"] = median_ms(status, env, args.runs, ["app-1", "running"])
+            python = median_ms([sys.executable, "-c", "pass"], embedded, args.runs, [])
+            figures["python_floor_ms"] = python
+            figures["load_average_1m"] = round(os.getloadavg()[0], 2)
+        finally:
+            server.terminate()
+            server.wait(30)
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
