@@ -242,6 +242,8 @@ def main() -> None:
             got, get_wall = concurrently(clients, [status_job(i) for i in picks])
             rss = peak_rss_mib(server.pid)
             pass_seconds = mean_pass_seconds(steady, passes(clients[0]))
+        except Failed as exc:  # the server's log says why it answered so
+            raise Failed(f"{exc}\nserver log (end):\n{(home / 'server.log').read_text()[-3000:]}") from None
         finally:
             server.terminate()
             code = server.wait(60)

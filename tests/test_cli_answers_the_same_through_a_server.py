@@ -166,6 +166,11 @@ def _sequence(files: Path) -> list[tuple[str, ...]]:
         ("member", "add", "shop", "nobody", "viewer"),
         ("project", "list"),
         ("project", "list", "-o", "json"),
+        ("project", "set", "shop", "--namespace", "shop", "--namespace", "shop-b"),
+        ("project", "set", "shop", "--any-target", "--target", "out"),
+        ("project", "set", "nope", "--any-target"),
+        ("project", "show", "shop"),
+        ("project", "show", "shop", "-o", "json"),
         ("member", "remove", "shop", "admin"),
         spare,
         ("target", "set-default", "spare"),
@@ -184,6 +189,9 @@ def _sequence(files: Path) -> list[tuple[str, ...]]:
         ("delete", "gated", "-y"),
         ("delete", "gated", "-y"),
         ("ls",),
+        ("project", "delete", "nope"),
+        ("project", "delete", "shop"),
+        ("project", "list"),
     ]
 
 

@@ -44,6 +44,7 @@ WHO_MAY = {  # the documented matrix: permission -> roles allowed
     "addon.admin": ADMINS,
     "addon.read": EVERYONE,
     "project.create": ADMINS,
+    "project.delete": ADMINS,
     "audit.read": ADMINS,
     "target.read": EVERYONE,
     "definition.read": EVERYONE,
@@ -54,6 +55,7 @@ WHO_MAY = {  # the documented matrix: permission -> roles allowed
 FILTERED = {  # everyone: they list only what the caller may see
     ("GET", "/api/v1/applications"),  # test_callers_see_only_their_projects_applications.py
     ("GET", "/api/v1/projects"),
+    ("GET", "/api/v1/events/stream"),  # test_event_streams_show_a_caller_only_their_projects.py
     ("GET", "/"),  # the dashboard's overview and list (test_dashboard_shows_only_the_callers_projects.py)
     ("GET", "/applications"),
 }
@@ -99,6 +101,7 @@ def _call(index: int, method: str, path: str, role: str) -> tuple[str, str | Non
         ("POST", "/api/v1/addons/{name}/enable"): "{}",
         ("POST", "/api/v1/addons/{name}/upgrade"): "{}",
         ("POST", "/api/v1/projects/{project}/members"): json.dumps({"user": "spare", "role": "viewer"}),
+        ("PATCH", "/api/v1/projects/{project}"): json.dumps({"targets": ["mem"]}),  # as it is: narrowing
         ("POST", "/applications/new"): urlencode({"yaml": app_yaml(f"page-{role}")}),  # the editor's apply
         ("POST", "/applications/validate"): app_yaml("dry"),
         ("POST", "/applications/form"): urlencode({"name": "formed", "namespace": "team", "p.image": "x"}),

@@ -86,8 +86,8 @@ def test_a_bad_selector_is_named(server: ServerProcess) -> None:
 def test_metrics(server: ServerProcess) -> None:
     text = server.request("GET", "/metrics", token=None).body.decode()
     assert 'vessel_applications{phase="running"} 4.0' in text
-    assert 'vessel_deliveries_total{result="succeeded"} 4.0' in text
-    assert 'vessel_delivery_seconds_count{result="succeeded"} 4.0' in text
+    assert 'vessel_deliveries_total{project="",result="succeeded"} 4.0' in text
+    assert 'vessel_delivery_seconds_count{project="",result="succeeded"} 4.0' in text
     passes = next(line for line in text.splitlines() if line.startswith("vessel_reconcile_passes_total"))
     assert float(passes.split()[1]) >= 1
 

@@ -65,7 +65,7 @@ def create_app(state: ServerState) -> FastAPI:
     app.include_router(stats.router)
     app.include_router(audit.router)
     app.include_router(projects.router)
-    app.middleware("http")(audit.audit_changes)
+    app.add_middleware(audit.AuditChanges)
     app.add_exception_handler(VesselError, _vessel_error)
     app.add_exception_handler(ApiProblem, _api_problem)
     app.add_exception_handler(RequestValidationError, _invalid_request)

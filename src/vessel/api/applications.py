@@ -214,8 +214,9 @@ def get_application(
     -w` does: `Vessel-Settled` (failed or terminated, waiting for a person, or succeeded with every
     service healthy), `Vessel-Failed`, `Vessel-Driven` (a live process drives its workflow)."""
     ctl = state_of(request).controller()
-    app = ctl.find(namespace, name)
-    seen = observe(ctl, app, instances=tree)
+    with ctl.store.session():  # its reads on one connection
+        app = ctl.find(namespace, name)
+        seen = observe(ctl, app, instances=tree)
     headers = {
         "ETag": etag(app.latest_revision),
         "Vessel-Settled": _flag(seen.settled),

@@ -8,15 +8,14 @@ being a POST, PUT, PATCH or DELETE. `GET /api/v1/audit` shows the log to admins.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vessel.api.auth import state_of
 from vessel.api.permissions import authorize
-from vessel.api.state import ServerState
 from vessel.controller import audit
 
 log = logging.getLogger("vessel.server")
@@ -41,15 +40,42 @@ def audit_log(
     return audit.audit_list(state_of(request).store, limit, before)
 
 
-async def audit_changes(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    response = await call_next(request)
-    path = request.url.path
-    if request.method in CHANGING and path not in NOT_AUDITED:
-        await run_in_threadpool(_record, state_of(request), request, response.status_code)
-    return response
+class AuditChanges:
+    """The middleware, as plain ASGI: a reading request passes straight through (Starlette's
+    `BaseHTTPMiddleware` would cost every request — the status reads too — a task group and a stream,
+    about 40% of a trivial request's time). A change is recorded as its answer starts, before the client
+    can read it, so whoever reads the log after an answer finds its entry; an answer that never started
+    (the handler raised) is recorded as a 500."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        audited = scope["type"] == "http" and scope.get("method") in CHANGING and path not in NOT_AUDITED
+        if not audited:
+            await self.app(scope, receive, send)
+            return
+        recorded = False
+
+        async def record_then_send(message: Message) -> None:
+            nonlocal recorded
+            if message["type"] == "http.response.start" and not recorded:
+                recorded = True
+                await run_in_threadpool(_record, scope, int(message["status"]))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record_then_send)
+        except BaseException:
+            if not recorded:
+                await run_in_threadpool(_record, scope, 500)
+            raise
 
 
-def _record(state: ServerState, request: Request, status: int) -> None:
+def _record(scope: Scope, status: int) -> None:
+    request = Request(scope)
+    state = state_of(request)
     route = request.scope.get("route")
     action = f"{request.method} {getattr(route, 'path', request.url.path)}"
     actor = getattr(request.state, "user", ANONYMOUS)

@@ -10,6 +10,7 @@ without): the permission it needs and where that permission is judged.
 | app.write, workflow.operate, workflow.approve | yes | yes | yes | 403 | 404 |
 | project.manage | yes | yes | 403 | 403 | 404 |
 | target.admin, addon.admin, project.create, audit.read, stats.all | yes | 403 | 403 | 403 | 403 |
+| project.delete | yes | 403 | 403 | 403 | 404 |
 | target.read, definition.read, addon.read, app.render | every user with a token |
 
 `admin` is a user's flag (`vessel user add --admin`); the other roles are per project, and a project
@@ -17,15 +18,21 @@ owns namespaces: an application is in the project owning its namespace. Judged w
 
 - `namespace`: the `{namespace}` of the path (or, for `stats` with `name`, the `namespace` query). A
   caller with no role in the project owning it — or when no project owns it — is told the application
-  does not exist (404, the very answer a missing one gets), so nobody learns of applications outside
-  their projects; a role too weak is 403.
+  (or, for a route naming no application, the namespace) does not exist (404, the very answer a missing
+  one gets), so nobody learns of applications outside their projects; a role too weak is 403.
 - `project`: the `{project}` of the path, the same way (404 for a non-member).
 - `body`: apply names its namespaces in the body; the handler calls `check_apply` once it has read
   them. A namespace no project of the caller's (as developer or owner) owns is refused with 403
   naming it — the caller named it, so saying so tells them nothing new — and so is an application
   whose workflow would deliver to a target its project may not use (naming the project's targets).
-- `user`: any valid token; lists (`GET /applications`, `GET /projects`) show only what the caller's
-  projects hold (`visible_namespaces`, `visible_projects`).
+  Restart and rollback (judged by `namespace`) also call `check_targets` for the revision they would
+  run: the project's targets may have been narrowed since it was applied.
+- Project settings (`PATCH /projects/{project}`, judged by `project`): an owner may narrow them —
+  give up namespaces, drop targets — but widening (a namespace or a target the project does not have,
+  or "every target") is an admin's: `check_settings`, 403 naming what was asked.
+- `user`: any valid token; lists (`GET /applications`, `GET /projects`) and the stream of every
+  event (`GET /events/stream`) show only what the caller's projects hold (`visible_namespaces`,
+  `visible_projects`).
 - `platform`: admins only (403 for everyone else: targets, addons, projects, the audit log are the
   platform's).
 """
@@ -39,10 +46,11 @@ from typing import Annotated, Literal
 from fastapi import Depends, Request
 
 from vessel.api.auth import ApiProblem, caller, state_of
+from vessel.controller.accounts import authenticate
 from vessel.controller.reader import no_such_app
 from vessel.errors import NotFoundError
 from vessel.store.accounts import UserRecord
-from vessel.store.projects import Projects
+from vessel.store.projects import ProjectRecord, Projects
 
 Scope = Literal["public", "user", "platform", "namespace", "project", "body"]
 READ = frozenset({"owner", "developer", "viewer"})
@@ -57,6 +65,7 @@ ROLES_FOR = {  # permission -> the project roles that have it (admins have every
     "workflow.operate": WRITE,
     "workflow.approve": WRITE,
     "project.manage": MANAGE,
+    "project.delete": NOBODY,
     "target.admin": NOBODY,
     "addon.admin": NOBODY,
     "project.create": NOBODY,
@@ -88,6 +97,8 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", APP): Rule("app.read", "namespace"),
     ("GET", f"{APP}/events"): Rule("app.read", "namespace"),
     ("GET", f"{APP}/events/stream"): Rule("app.read", "namespace"),
+    ("GET", "/api/v1/namespaces/{namespace}/events/stream"): Rule("app.read", "namespace"),
+    ("GET", "/api/v1/events/stream"): Rule("app.read", "user"),  # filtered: visible_namespaces
     ("GET", f"{APP}/revisions"): Rule("app.read", "namespace"),
     ("GET", f"{APP}/revisions/{{number}}/manifests"): Rule("app.read", "namespace"),
     ("GET", f"{APP}/diff"): Rule("app.read", "namespace"),
@@ -115,6 +126,8 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/projects"): Rule("project.create", "platform"),
     ("GET", "/api/v1/projects"): Rule("project.read", "user"),
     ("GET", PROJECT): Rule("project.read", "project"),
+    ("PATCH", PROJECT): Rule("project.manage", "project"),  # an owner only narrows: check_settings
+    ("DELETE", PROJECT): Rule("project.delete", "project"),
     ("POST", f"{PROJECT}/members"): Rule("project.manage", "project"),
     ("DELETE", f"{PROJECT}/members/{{user}}"): Rule("project.manage", "project"),
     # The dashboard (vessel/dashboard): its pages and buttons, judged by these same rules
@@ -164,6 +177,8 @@ def authorize(request: Request, user: Annotated[UserRecord, Depends(caller)]) ->
     params, query = request.path_params, request.query_params
     if rule.scope == "project":
         _judge_project(request, user, str(params["project"]), rule.permission)
+    elif "namespace" in params and "name" not in params:  # a whole namespace (its event stream)
+        _judge_namespace(request, user, str(params["namespace"]), None, rule.permission)
     elif "namespace" in params:
         _judge_namespace(request, user, str(params["namespace"]), str(params["name"]), rule.permission)
     elif "name" in query:  # stats of one application
@@ -173,13 +188,38 @@ def authorize(request: Request, user: Annotated[UserRecord, Depends(caller)]) ->
     return user
 
 
-def _judge_namespace(request: Request, user: UserRecord, namespace: str, name: str, permission: str) -> None:
+def still_allowed(request: Request) -> bool:
+    """Whether the caller of a long-lived request (an event stream) may still make it: their token is
+    still valid (not revoked, not expired) and the route's rule still lets them (still a member)."""
+    state = state_of(request)
+    scheme, _, presented = request.headers.get("authorization", "").partition(" ")
+    user = (
+        authenticate(state.store, presented.strip(), state.clock.now())
+        if scheme.lower() == "bearer"
+        else None
+    )
+    if user is None:
+        return False
+    try:
+        authorize(request, user)
+    except (ApiProblem, NotFoundError):
+        return False
+    return True
+
+
+def _judge_namespace(
+    request: Request, user: UserRecord, namespace: str, name: str | None, permission: str
+) -> None:
     projects = Projects(state_of(request).store)
     owner = projects.owner_of(namespace)
     role = projects.roles_of(user.id).get(owner.name) if owner is not None else None
-    if owner is None or role is None:
-        raise no_such_app(namespace, name)  # as if it did not exist: it does not, for this caller
+    if owner is None or role is None:  # as if it did not exist: it does not, for this caller
+        raise no_such_app(namespace, name) if name is not None else no_such_namespace(namespace)
     _judge_role(user, role, owner.name, permission)
+
+
+def no_such_namespace(namespace: str) -> NotFoundError:
+    return NotFoundError(f"namespace {namespace!r} not found", hint="`vessel project list` shows yours")
 
 
 def _judge_project(request: Request, user: UserRecord, project: str, permission: str) -> None:
@@ -220,6 +260,43 @@ def visible_projects(request: Request, user: UserRecord) -> frozenset[str] | Non
     return None if user.admin else frozenset(Projects(state_of(request).store).roles_of(user.id))
 
 
+def check_targets(request: Request, namespace: str, name: str, targets: Iterable[str]) -> None:
+    """Refuse (403) running `namespace/name` on a target the project owning the namespace may not use
+    (admins too: the targets are the project's rule, not the user's)."""
+    owner = Projects(state_of(request).store).owner_of(namespace)
+    if owner is None or not owner.targets:
+        return
+    forbidden = [t for t in targets if t not in owner.targets]
+    if forbidden:
+        raise ApiProblem(
+            403,
+            f"{namespace}/{name} would deliver to target {', '.join(forbidden)}, which project "
+            f"{owner.name} may not use; its targets: {', '.join(owner.targets)}",
+        )
+
+
+def check_settings(
+    user: UserRecord, project: ProjectRecord, namespaces: Iterable[str] | None, targets: Iterable[str] | None
+) -> None:
+    """Refuse (403) a non-admin's change that widens the project: a namespace or a target it does not
+    have, or every target (no targets listed) where it had a list."""
+    if user.admin:
+        return
+    added = [f"namespace {ns}" for ns in namespaces or () if ns not in project.namespaces]
+    if targets is not None:
+        wanted = list(targets)
+        if not wanted and project.targets:
+            added.append("every target")
+        if project.targets:
+            added += [f"target {t}" for t in wanted if t not in project.targets]
+    if added:
+        raise ApiProblem(
+            403,
+            f"{user.name} may narrow project {project.name} but not widen it: {', '.join(added)} is an "
+            "admin's to give",
+        )
+
+
 def check_apply(
     request: Request, user: UserRecord, applying: Iterable[tuple[str, str, tuple[str, ...]]]
 ) -> None:
@@ -237,10 +314,4 @@ def check_apply(
                 f"{user.name} may not apply {namespace}/{name}: no project where they are a developer or "
                 f"owner owns namespace {namespace!r}",
             )
-        forbidden = [t for t in targets if owner is not None and owner.targets and t not in owner.targets]
-        if owner is not None and forbidden:
-            raise ApiProblem(
-                403,
-                f"{namespace}/{name} would deliver to target {', '.join(forbidden)}, which project "
-                f"{owner.name} may not use; its targets: {', '.join(owner.targets)}",
-            )
+        check_targets(request, namespace, name, targets)

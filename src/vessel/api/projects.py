@@ -1,17 +1,22 @@
-"""`/api/v1/projects`: create (admins), list and show (members see their own projects), and add or
-remove members (the project's owners, and admins) — the controller functions `vessel project
-create|list` and `vessel member add|remove` call. Who may call which is api/permissions.py's; each
-change is in the audit log (the middleware records it, naming the project and member)."""
+"""`/api/v1/projects`: create (admins), list and show (members see their own projects), change its
+settings (owners narrow them, admins anything), delete (admins), and add or remove members (the
+project's owners, and admins) — the controller functions `vessel project create|list|show|set|delete`
+and `vessel member add|remove` call. Who may call which is api/permissions.py's; each change is in
+the audit log (the middleware records it, naming the project and member).
+
+A project that still owns applications is deleted only with `?force=true`: the applications stay,
+delivered and driven, in namespaces no project owns — only admins see them until a project claims
+those namespaces. Without it, 409 naming how many live where."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from vessel.api.auth import state_of
-from vessel.api.permissions import authorize, visible_projects
+from vessel.api.permissions import authorize, check_settings, visible_projects
 from vessel.controller import projects as control
 from vessel.store.projects import Projects
 
@@ -25,6 +30,16 @@ class NewProject(BaseModel):
     name: str
     namespaces: list[str] = Field(default_factory=list, description="The namespaces it owns.")
     targets: list[str] = Field(default_factory=list, description="The targets it may use (none: every one).")
+
+
+class ProjectSettings(BaseModel):
+    """What to change (a field left out stays as it is): as `vessel project set NAME …`."""
+
+    model_config = ConfigDict(extra="forbid")
+    namespaces: list[str] | None = Field(default=None, description="The namespaces it owns, all of them.")
+    targets: list[str] | None = Field(
+        default=None, description="The targets it may use, all of them (empty: every one)."
+    )
 
 
 class NewMember(BaseModel):
@@ -57,6 +72,34 @@ def list_projects(request: Request) -> list[dict[str, Any]]:
 @router.get("/projects/{project}", summary="One project")
 def show_project(request: Request, project: str) -> dict[str, Any]:
     return control.project_document(Projects(state_of(request).store).get(project))
+
+
+@router.patch("/projects/{project}", summary="Change its namespaces or targets (vessel project set)")
+def change_project(request: Request, project: str, settings: ProjectSettings) -> dict[str, Any]:
+    """Owners may narrow the project (give up namespaces, drop targets); widening it is an admin's."""
+    state = state_of(request)
+    request.state.audit_object = project
+    check_settings(
+        request.state.caller, Projects(state.store).get(project), settings.namespaces, settings.targets
+    )
+    control.change_project(
+        state.store, project, settings.namespaces, settings.targets, state.clock.now(), actor=None
+    )
+    return control.project_document(Projects(state.store).get(project))
+
+
+@router.delete("/projects/{project}", summary="Delete a project (vessel project delete; admins)")
+def delete_project(
+    request: Request,
+    project: str,
+    force: Annotated[
+        bool, Query(description="Even while it owns applications: they stay, in no project.")
+    ] = False,
+) -> dict[str, Any]:
+    state = state_of(request)
+    request.state.audit_object = project + (" (forced)" if force else "")
+    left = control.delete_project(state.store, project, force, state.clock.now(), actor=None)
+    return {"deleted": True, "applicationsLeft": left}
 
 
 @router.post("/projects/{project}/members", summary="Add a member (vessel member add; owners)")

@@ -27,6 +27,7 @@ from vessel.api.metrics import Metrics
 from vessel.api.state import ServerState, Settings
 from vessel.controller.controller import Controller
 from vessel.controller.reconcile_loop import ReconcileLoop
+from vessel.controller.targets import StoreTargets
 from vessel.definitions.registry import build_registry, directories_from_env
 from vessel.model.redaction import redact
 from vessel.store.records import AppRecord
@@ -74,7 +75,10 @@ class Server:
             store, registry=lambda: build_registry(directories_from_env(), installed=addon_definitions(store))
         )
         self.controller.live_registry  # noqa: B018 - built now: a broken definition is found at start
-        self.metrics = Metrics(store)
+        self.metrics = Metrics(store, self.controller.owner, self.controller.clock.now, settings.interval)
+        self.controller.engine.on_step_done = self.metrics.step_done
+        if isinstance(self.controller.targets, StoreTargets):  # always, for a server's own controller
+            self.controller.targets.on_request_error = self.metrics.target_failed
         self.state = ServerState(self.controller, self.metrics, settings)
         self.stopping = self.state.stopping
         self.loop_failed: BaseException | None = None

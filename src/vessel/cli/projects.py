@@ -1,6 +1,10 @@
-"""`vessel project create | list` and `vessel member add | remove`: which namespaces a team owns, which
-targets it may deliver to, and who is in it with which role (owner, developer, viewer). The API's
-`/api/v1/projects…` makes the same changes through the same functions; both are audited.
+"""`vessel project create | list | show | set | delete` and `vessel member add | remove`: which namespaces a
+team owns, which targets it may deliver to, and who is in it with which role (owner, developer, viewer).
+The API's `/api/v1/projects…` makes the same changes through the same functions; both are audited.
+
+`project delete` is refused while the project owns applications; `--force` deletes it all the same and
+leaves them, delivered and driven, in namespaces no project owns (only admins see them through the API
+until a project claims those namespaces).
 
 With a server configured (`vessel login`), these go through its API — as the caller, so a project's
 owner manages its members from their own machine, and the server says who may do what; otherwise they
@@ -76,6 +80,83 @@ def project_list_command(output: ViewOption = View.table) -> None:
     with reporting():
         found = _either(here, there)
     show(found, output, _table)
+
+
+@projects.command("show")
+def project_show(name: Project, output: ViewOption = View.table) -> None:
+    """One project: its namespaces, targets and members."""
+
+    def here(store: Store, now: float, actor: str) -> dict[str, Any]:
+        from vessel.controller.projects import project_shown
+
+        return project_shown(store, name)
+
+    def there(server: RemoteClient) -> dict[str, Any]:
+        found: dict[str, Any] = server.server.get(f"/api/v1/projects/{_segment(name)}")
+        return found
+
+    with reporting():
+        found = _either(here, there)
+    show(found, output, lambda doc: _table([doc]))
+
+
+@projects.command("set")
+def project_set(
+    name: Project,
+    namespace: Annotated[
+        list[str] | None,
+        typer.Option("--namespace", help="The namespaces it owns, all of them (repeat; replaces the list)."),
+    ] = None,
+    target: Annotated[
+        list[str] | None,
+        typer.Option("--target", help="The targets it may use, all of them (repeat; replaces the list)."),
+    ] = None,
+    any_target: Annotated[bool, typer.Option("--any-target", help="It may use every target.")] = False,
+) -> None:
+    """Change what PROJECT owns and may use; what is not given stays as it is (through a server, an
+    owner may narrow them; widening is an admin's)."""
+    targets = [] if any_target else target
+
+    def here(store: Store, now: float, actor: str) -> None:
+        from vessel.controller.projects import change_project
+
+        change_project(store, name, namespace, targets, now, actor=actor)
+
+    def there(server: RemoteClient) -> None:
+        body = {k: v for k, v in (("namespaces", namespace), ("targets", targets)) if v is not None}
+        server.send("PATCH", f"/api/v1/projects/{_segment(name)}", body)
+
+    with reporting():
+        if any_target and target:
+            from vessel.errors import ValidationError
+
+            raise ValidationError("--any-target and --target: give one of them")
+        _either(here, there)
+    out.print(f"project {name} changed")
+
+
+@projects.command("delete")
+def project_delete(
+    name: Project,
+    force: Annotated[
+        bool, typer.Option("--force", help="Even while it owns applications: they stay, in no project.")
+    ] = False,
+) -> None:
+    """Delete PROJECT, its members and its namespaces' claims (not the applications in them)."""
+
+    def here(store: Store, now: float, actor: str) -> int:
+        from vessel.controller.projects import delete_project
+
+        return delete_project(store, name, force, now, actor=actor)
+
+    def there(server: RemoteClient) -> int:
+        answer = server.send("DELETE", f"/api/v1/projects/{_segment(name)}{'?force=true' if force else ''}")
+        return int(answer["applicationsLeft"])
+
+    with reporting():
+        left = _either(here, there)
+    note = f"; {left} application(s) left in namespaces no project owns" if left else ""
+    out.print(f"project {name} deleted{note}")
 
 
 def _table(rows: list[dict[str, Any]]) -> None:

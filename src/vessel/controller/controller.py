@@ -548,6 +548,14 @@ class Controller:
     def rollback(self, app: AppRecord, revision: int | str | None = None) -> int:
         """Deliver revision N again (default: the one before the current), exactly as it rendered. A
         string names the revision by its number or its publishVersion (`publish_version.py`)."""
+        number = self.rollback_revision(app, revision)
+        model, _ = self.revision_context(app.id, number)
+        run_id = self._start_run(app.id, number, plan_for(model))
+        self.event(app.id, "Rollback", f"rolling back to revision {number}")
+        return run_id
+
+    def rollback_revision(self, app: AppRecord, revision: int | str | None = None) -> int:
+        """The kept revision a rollback to `revision` would deliver (a ConflictError when there is none)."""
         if isinstance(revision, str):
             revision = publish_version.number_of(self.store, app.id, app.name, revision)
         number = revision if revision is not None else app.revision - 1
@@ -562,10 +570,7 @@ class Controller:
                 f"{app.name} has no revision {number} to roll back to",
                 hint=f"revisions: {', '.join(map(str, kept))}{pruned}",
             )
-        model, _ = self.revision_context(app.id, number)
-        run_id = self._start_run(app.id, number, plan_for(model))
-        self.event(app.id, "Rollback", f"rolling back to revision {number}")
-        return run_id
+        return number
 
     def delete(self, app: AppRecord) -> bool:
         """Start (or go on) deleting; True when nothing is left (the application record is gone).

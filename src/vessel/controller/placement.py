@@ -25,13 +25,32 @@ from vessel.errors import VesselError
 from vessel.model.application import Application, Step
 from vessel.model.env_bindings import DEPLOY2ENV, env_of
 from vessel.policies.envbinding import env_placements
+from vessel.policies.topology import place
 from vessel.workflow.delivery import Delivery
 from vessel.workflow.plan import plan_for
 
 if TYPE_CHECKING:
     from vessel.controller.controller import Controller
 
-PLACING_STEPS = ("deploy", "apply-component", "apply-object", DEPLOY2ENV)
+LOCAL = "local"
+# Every step that reaches a target, by how it chooses it (a step type not here reaches none).
+CLUSTER_STEPS = frozenset(  # its `cluster`, else the default target
+    {
+        "apply-component",
+        "apply-object",
+        "read-object",
+        "apply-deployment",
+        "build-push-image",
+        "clean-jobs",
+        "export2config",
+        "export2secret",
+        "generate-jdbc-connection",
+    }
+)
+DEFAULT_STEPS = frozenset({"apply-application", "apply-application-in-parallel", "apply-remaining"})
+TOPOLOGY_STEPS = frozenset({"export-data", "export-service"})  # their `topology` policy, else the default
+RUNTIME_STEP = "deploy2runtime"  # its `clusters`, else every registered target but `local`
+PLACING_STEPS = CLUSTER_STEPS | DEFAULT_STEPS | TOPOLOGY_STEPS | {"deploy", DEPLOY2ENV, RUNTIME_STEP}
 
 
 @dataclass(frozen=True)
@@ -94,9 +113,23 @@ def _step_targets(delivery: Delivery, step: Step) -> Iterable[str]:
         if step.type == DEPLOY2ENV:
             env = env_of(delivery.app, step)
             return [p.target for p in env_placements(env, delivery.targets.infos(), delivery.default_target)]
+        if step.type == RUNTIME_STEP:
+            return _runtime_targets(delivery, properties.get("clusters"))
+        if step.type in TOPOLOGY_STEPS and properties.get("topology"):
+            return [p.target for p, _ in delivery.placements([str(properties["topology"])])]
     except VesselError:
         return []
-    return [delivery.target_or_default(properties.get("cluster"))]
+    if step.type in CLUSTER_STEPS:
+        return [delivery.target_or_default(properties.get("cluster") or None)]
+    return [delivery.default_target]
+
+
+def _runtime_targets(delivery: Delivery, clusters: object) -> list[str]:
+    """deploy2runtime's, as it places itself (workflow/steps/whole_app.py)."""
+    infos = delivery.targets.infos()
+    if clusters is None:
+        return sorted(t.name for t in infos if t.name != LOCAL)
+    return [p.target for p in place({"clusters": clusters}, infos, delivery.default_target, RUNTIME_STEP)]
 
 
 def move(controller: Controller, app_id: int, before: int, after: int) -> Move | None:

@@ -1,8 +1,8 @@
 """Projects: creating them, their members, and the targets an application would deliver to.
 
-`vessel project create|list`, `vessel member add|remove` and the API's `/api/v1/projects…` call these
-same functions, and each change is written to the audit log (the API's middleware records API calls;
-these record the CLI's, with the actor `local:<login>`).
+`vessel project create|list|show|set|delete`, `vessel member add|remove` and the API's
+`/api/v1/projects…` call these same functions, and each change is written to the audit log (the API's
+middleware records API calls; these record the CLI's, with the actor `local:<login>`).
 
     project list   [{"name", "namespaces", "targets", "members": [{"user", "role"}]}]   by name
 """
@@ -46,6 +46,33 @@ def create_project(
     _record(store, now, actor, "project create", name)
 
 
+def change_project(
+    store: Store,
+    name: str,
+    namespaces: Sequence[str] | None,
+    targets: Sequence[str] | None,
+    now: float,
+    *,
+    actor: str | None,
+) -> None:
+    """Replace the project's namespaces and/or targets (None: unchanged; no targets: every target)."""
+    for ns in namespaces or ():
+        _check("namespace", ns, dns_label)
+    for target in targets or ():
+        _check("target", target, dns_subdomain)
+    Projects(store).change(name, namespaces, targets)
+    _record(store, now, actor, "project set", name)
+
+
+def delete_project(store: Store, name: str, force: bool, now: float, *, actor: str | None) -> int:
+    """Delete the project (its members and claims); refused while applications live in its namespaces,
+    unless `force`: they stay, delivered and driven, in namespaces no project owns (only admins see them
+    until a project claims those namespaces). How many applications it left."""
+    left = Projects(store).delete(name, force)
+    _record(store, now, actor, "project delete" + (" --force" if force else ""), name)
+    return left
+
+
 def add_member(store: Store, project: str, user: str, role: str, now: float, *, actor: str | None) -> None:
     """Make `user` a member of `project` with `role` (a member already gets the new role)."""
     if role not in ROLES:
@@ -66,6 +93,10 @@ def project_document(p: ProjectRecord) -> dict[str, Any]:
         "targets": list(p.targets),
         "members": [{"user": u, "role": r} for u, r in p.members],
     }
+
+
+def project_shown(store: Store, name: str) -> dict[str, Any]:
+    return project_document(Projects(store).get(name))
 
 
 def project_list(store: Store) -> list[dict[str, Any]]:

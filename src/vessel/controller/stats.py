@@ -22,6 +22,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from vessel.controller.views import rfc3339
@@ -133,3 +134,35 @@ def _spread(values: Sequence[float]) -> dict[str, float | None]:
     ordered = sorted(values)
     p90 = ordered[min(len(ordered) - 1, max(0, round(0.9 * len(ordered)) - 1))]
     return {"median": round(statistics.median(ordered), 3), "p90": round(p90, 3)}
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What a run that just settled was, for `/metrics` (the same reading as the delivery keys)."""
+
+    result: str  # succeeded, failed or terminated
+    change: bool  # the first run of a new revision
+    rollback: bool  # a run back to a revision older than the run before it
+    lead_time: float | None  # a change that succeeded: from its revision's creation to now
+
+
+def settled_run(store: Store, app_id: int, now: float) -> Settled | None:
+    """The application's latest run, if it is finished."""
+    runs = run_facts(store, app_id)
+    if not runs or runs[-1].finished_at is None:
+        return None
+    last = runs[-1]
+    change = any(c.run_id == last.run_id for c, _ in _changes(runs))
+    rollback = len(runs) > 1 and runs[-2].revision > last.revision  # a restart after it is none
+    succeeded = change and last.phase == RunPhase.SUCCEEDED and last.revision_created_at is not None
+    lead = max(0.0, now - last.revision_created_at) if succeeded and last.revision_created_at else None
+    return Settled(last.phase, change, rollback, lead)
+
+
+def restored_after(store: Store, app_id: int) -> float | None:
+    """How long the application was broken, if its latest phase change brought it back to `running`."""
+    changes = phase_changes(store, app_id)
+    restores = _restores(changes)
+    if not restores or not changes or restores[-1][0] != changes[-1].at:
+        return None
+    return restores[-1][1]

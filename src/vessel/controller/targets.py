@@ -15,14 +15,16 @@ cannot be removed (the refusal names them); removing the default makes `local` t
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from vessel.errors import ConflictError, NotFoundError, ValidationError
 from vessel.home import vessel_home
 from vessel.model.kube_names import dns_subdomain
 from vessel.store.reads import RecordReads
 from vessel.targets import factory
+from vessel.targets.counted import CountedTarget
 from vessel.targets.protocol import Target, TargetInfo, TargetStatus
 
 if TYPE_CHECKING:
@@ -44,21 +46,31 @@ class StoreTargets:
         self.store = store
         self._live: dict[str, tuple[TargetInfo, Target]] = {}  # with the record it was built from
         self._records: list[tuple[TargetInfo, bool]] | None = None
-        self._infos_now: list[TargetInfo] = []  # the records' infos, with the implicit `local`
         self._lock = threading.Lock()  # deploy reaches several targets from threads
+        self._generation = 0  # refreshes so far: records read before the latest one are not kept
+        # Told of each failed request to a target (the server's metrics count them); set before use.
+        self.on_request_error: Callable[[str, BaseException], None] | None = None
 
     def _load(self) -> list[tuple[TargetInfo, bool]]:
+        """The records, read again after a `refresh`. The store is asked without holding the lock: a
+        thread waiting there for a connection while others, holding the pool's connections in their
+        sessions, waited for the lock would stop them all (the API's threads share this object)."""
         with self._lock:
-            if self._records is None:
-                self._records = self.store.targets()
-                self._infos_now = self._infos(self._records)
-                self._drop_stale({info.name: info for info in self._infos_now})
-            return self._records
+            if self._records is not None:
+                return self._records
+            generation = self._generation
+        records = self.store.targets()
+        with self._lock:
+            if self._generation == generation and self._records is None:
+                self._records = records
+                self._drop_stale({info.name: info for info in self._infos(records)})
+            return self._records if self._records is not None else records
 
     def refresh(self) -> None:
         """Read the registry again at the next use (changed targets get new live objects)."""
         with self._lock:
             self._records = None
+            self._generation += 1
 
     def _drop_stale(self, current: dict[str, TargetInfo]) -> None:
         for name, (info, target) in list(self._live.items()):
@@ -78,8 +90,7 @@ class StoreTargets:
         return infos if any(i.name == LOCAL for i in infos) else [*infos, implicit_local()]
 
     def infos(self) -> list[TargetInfo]:
-        self._load()
-        return list(self._infos_now)
+        return self._infos(self._load())
 
     def default(self) -> str:
         defaults = [info.name for info, is_default in self._load() if is_default]
@@ -98,8 +109,13 @@ class StoreTargets:
         info = self.info(name)
         with self._lock:
             if name not in self._live:
-                self._live[name] = (info, factory.create(info))
+                self._live[name] = (info, self._counted(name, factory.create(info)))
             return self._live[name][1]
+
+    def _counted(self, name: str, target: Target) -> Target:
+        if self.on_request_error is None:
+            return target
+        return cast(Target, CountedTarget(name, target, self.on_request_error))
 
     def render_type(self, name: str) -> str:
         return factory.RENDER_TYPES.get(self.info(name).type, "kubernetes")

@@ -73,9 +73,8 @@ class Accounts:
 
     def token(self, key_id: str) -> tuple[TokenRecord, UserRecord] | None:
         """The token with this public id and its user, or None."""
-        query = _tokens().add_columns(t.users.c.id, t.users.c.admin).where(t.tokens.c.key_id == key_id)
         with self.store.tx() as c:
-            row = c.execute(query).first()
+            row = c.execute(_TOKEN_BY_ID, {"key_id": key_id}).first()
         if row is None:
             return None
         return _token(row), UserRecord(row.id, row.name, row.admin, row.user_created_at)
@@ -116,3 +115,9 @@ def _user(r: Any) -> UserRecord:
 
 def _token(r: Any) -> TokenRecord:
     return TokenRecord(r.key_id, r.name, r.digest, r.created_at, r.expires_at, r.revoked_at)
+
+
+# The token every request presents, read with its user: built once (it is read on every request).
+_TOKEN_BY_ID = (
+    _tokens().add_columns(t.users.c.id, t.users.c.admin).where(t.tokens.c.key_id == sa.bindparam("key_id"))
+)

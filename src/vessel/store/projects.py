@@ -38,20 +38,68 @@ class Projects:
         self.store = store
 
     def create(self, name: str, namespaces: Sequence[str], targets: Sequence[str], now: float) -> None:
-        """A new project; a name taken, or a namespace another project owns, is a ConflictError."""
+        """A new project; a name taken, or a namespace another project owns, is a ConflictError — also
+        when another process took it between this one's check and its insert (PostgreSQL: the unique
+        constraint refuses the second insert)."""
+        try:
+            self._create(name, namespaces, targets, now)
+        except sa.exc.IntegrityError:
+            with self.store.tx() as c:
+                taken = c.execute(sa.select(t.projects.c.id).where(t.projects.c.name == name)).first()
+                owned = _owners(c, namespaces)
+            if taken:
+                raise ConflictError(f"project {name!r} exists already") from None
+            raise _owned_error(owned, namespaces) from None
+
+    def _create(self, name: str, namespaces: Sequence[str], targets: Sequence[str], now: float) -> None:
         with self.store.write_tx() as c:
             if c.execute(sa.select(t.projects.c.id).where(t.projects.c.name == name)).first():
                 raise ConflictError(f"project {name!r} exists already")
             owned = _owners(c, namespaces)
             if owned:
-                taken = ", ".join(f"{ns} (project {p})" for ns, p in sorted(owned.items()))
-                raise ConflictError(f"namespace already owned: {taken}", hint="a namespace has one project")
+                raise _owned_error(owned)
             key = c.execute(t.projects.insert().values(name=name, created_at=now)).inserted_primary_key
             project_id = int(key[0]) if key else 0
             for ns in dict.fromkeys(namespaces):
                 c.execute(t.project_namespaces.insert().values(namespace=ns, project_id=project_id))
             for target in dict.fromkeys(targets):
                 c.execute(t.project_targets.insert().values(project_id=project_id, target=target))
+
+    def change(self, name: str, namespaces: Sequence[str] | None, targets: Sequence[str] | None) -> None:
+        """Replace the project's namespaces and/or targets (None: unchanged). A namespace another project
+        owns, or one this project gives up while applications live in it, is a ConflictError (they
+        would belong to no project: only admins would see them)."""
+        try:
+            self._change(name, namespaces, targets)
+        except sa.exc.IntegrityError:  # another project claimed one of them meanwhile
+            raise _owned_error({}, namespaces or ()) from None
+
+    def _change(self, name: str, namespaces: Sequence[str] | None, targets: Sequence[str] | None) -> None:
+        with self.store.write_tx() as c:
+            project_id = _project_id(c, name)
+            if namespaces is not None:
+                _replace_namespaces(c, project_id, name, list(dict.fromkeys(namespaces)))
+            if targets is not None:
+                c.execute(sa.delete(t.project_targets).where(t.project_targets.c.project_id == project_id))
+                for target in dict.fromkeys(targets):
+                    c.execute(t.project_targets.insert().values(project_id=project_id, target=target))
+
+    def delete(self, name: str, force: bool) -> int:
+        """Delete the project with its members and claims. While applications live in its namespaces,
+        a ConflictError unless `force`: then they stay, in namespaces no project owns. How many."""
+        with self.store.write_tx() as c:
+            project_id = _project_id(c, name)
+            owned = [r.namespace for r in c.execute(_namespaces_of(project_id))]
+            living = _applications_in(c, owned)
+            if living and not force:
+                raise ConflictError(
+                    f"project {name!r} owns {living} application(s) in {', '.join(sorted(owned))}",
+                    hint="delete them first, or force: they stay, and only admins see them",
+                )
+            for table in (t.members, t.project_targets, t.project_namespaces):
+                c.execute(sa.delete(table).where(table.c.project_id == project_id))
+            c.execute(sa.delete(t.projects).where(t.projects.c.id == project_id))
+        return living
 
     def get(self, name: str) -> ProjectRecord:
         found = self._load(t.projects.c.name == name)
@@ -80,7 +128,14 @@ class Projects:
         return [_project(r, *found) for r in rows]
 
     def set_member(self, project: str, user: UserRecord, role: str) -> None:
-        """Make `user` a member of `project` with `role` (replacing the role they had there)."""
+        """Make `user` a member of `project` with `role` (replacing the role they had there). Two at once
+        on PostgreSQL: the second to insert meets the first's row (the unique key) and replaces it."""
+        try:
+            self._set_member(project, user, role)
+        except sa.exc.IntegrityError:
+            self._set_member(project, user, role)  # the other one committed: now it is seen and replaced
+
+    def _set_member(self, project: str, user: UserRecord, role: str) -> None:
         with self.store.write_tx() as c:
             project_id = _project_id(c, project)
             where = (t.members.c.project_id == project_id) & (t.members.c.user_id == user.id)
@@ -127,6 +182,38 @@ def _owners(c: sa.Connection, namespaces: Sequence[str]) -> dict[str, str]:
         .where(t.project_namespaces.c.namespace.in_(list(namespaces)))
     )
     return {r.namespace: r.name for r in c.execute(query)}
+
+
+def _owned_error(owned: dict[str, str], meanwhile: Sequence[str] = ()) -> ConflictError:
+    """Namespaces another project owns (`owned`: namespace → project), or may have just claimed."""
+    taken = ", ".join(f"{ns} (project {p})" for ns, p in sorted(owned.items()))
+    taken = taken or ", ".join(f"{ns} (claimed by another project just now)" for ns in meanwhile)
+    return ConflictError(f"namespace already owned: {taken}", hint="a namespace has one project")
+
+
+def _namespaces_of(project_id: int) -> Any:
+    return sa.select(t.project_namespaces.c.namespace).where(t.project_namespaces.c.project_id == project_id)
+
+
+def _applications_in(c: sa.Connection, namespaces: Sequence[str]) -> int:
+    query = sa.select(sa.func.count()).where(t.applications.c.namespace.in_(list(namespaces)))
+    return int(c.execute(query).scalar_one()) if namespaces else 0
+
+
+def _replace_namespaces(c: sa.Connection, project_id: int, name: str, namespaces: list[str]) -> None:
+    owned = {ns: p for ns, p in _owners(c, namespaces).items() if p != name}
+    if owned:
+        raise _owned_error(owned)
+    before = [r.namespace for r in c.execute(_namespaces_of(project_id))]
+    given_up = [ns for ns in before if ns not in namespaces]
+    if living := _applications_in(c, given_up):
+        raise ConflictError(
+            f"{living} application(s) live in {', '.join(sorted(given_up))}: project {name!r} keeps them",
+            hint="delete those applications first",
+        )
+    c.execute(sa.delete(t.project_namespaces).where(t.project_namespaces.c.project_id == project_id))
+    for ns in namespaces:
+        c.execute(t.project_namespaces.insert().values(namespace=ns, project_id=project_id))
 
 
 def _project_id(c: sa.Connection, name: str) -> int:

@@ -94,6 +94,8 @@ class Engine:
         # True once this process is stopping: a pass then starts no further step (the one in flight
         # finishes and is recorded), and the run waits, unchanged, for its next driver.
         self.stopping: Callable[[], bool] = lambda: False
+        # Told of each step this process saw finish (recorded first): the server's metrics count them.
+        self.on_step_done: Callable[[StepRecord], None] = lambda record: None
 
     def advance(self, run_id: int, context: Callable[[RunRecord], RunContext]) -> RunRecord:
         """Run every step that is due now; return the run as persisted afterwards."""
@@ -466,10 +468,13 @@ class _Pass:
     # --- persistence -----------------------------------------------------------------------------
 
     def _save(self, step: Step, **changes: Any) -> StepRecord:
-        record = replace(self.records[step.name], **changes)
-        if record != self.records[step.name]:
+        before = self.records[step.name]
+        record = replace(before, **changes)
+        if record != before:
             self.store.save_step(self.run.id, record)
             self.records[step.name] = record
+            if record.done and not before.done:
+                self.engine.on_step_done(record)
         return record
 
     def _conclude(self) -> None:
