@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 import pytest
 from fastapi.routing import APIRoute
 
+from addon_fixtures import GREETING
 from project_fixtures import ROLES, app_yaml, prepare, started, status_only
 from server_process import ServerProcess, wait_for
 from vessel.addons import enable as addons
@@ -94,6 +95,8 @@ def _call(index: int, method: str, path: str, role: str) -> tuple[str, str | Non
     bodies = {
         ("POST", "/api/v1/applications"): app_yaml(f"new-{role}"),
         ("POST", "/api/v1/dry-run"): app_yaml("dry"),
+        ("POST", "/api/v1/definitions/render"): json.dumps({"name": "scaler", "properties": {"replicas": 2}}),
+        ("POST", "/api/v1/definitions/vet"): GREETING.format(name=f"vetted-{role}"),
         ("POST", "/api/v1/targets"): json.dumps({"name": f"new-{role}", "type": "memory"}),
         ("POST", "/api/v1/projects"): json.dumps({"name": f"p-{role}"}),
         ("POST", "/api/v1/addons/{name}/enable"): "{}",

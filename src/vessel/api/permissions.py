@@ -10,7 +10,7 @@ without): the permission it needs and where that permission is judged.
 | app.write, workflow.operate, workflow.approve | yes | yes | yes | 403 | 404 |
 | project.manage | yes | yes | 403 | 403 | 404 |
 | target.admin, addon.admin, project.create, audit.read, stats.all | yes | 403 | 403 | 403 | 403 |
-| target.read, definition.read, addon.read, app.render | every user with a token |
+| target.read, definition.read, addon.read, app.render (dry-run, def render, vet) | any token |
 
 `admin` is a user's flag (`vessel user add --admin`); the other roles are per project, and a project
 owns namespaces: an application is in the project owning its namespace. Judged where:
@@ -105,6 +105,8 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("DELETE", "/api/v1/targets/{name}"): Rule("target.admin", "platform"),
     ("GET", "/api/v1/definitions"): Rule("definition.read", "user"),
     ("GET", "/api/v1/definitions/{name}"): Rule("definition.read", "user"),
+    ("POST", "/api/v1/definitions/render"): Rule("app.render", "user"),  # as dry-run: nothing stored
+    ("POST", "/api/v1/definitions/vet"): Rule("app.render", "user"),
     ("GET", "/api/v1/addons"): Rule("addon.read", "user"),
     ("GET", "/api/v1/addons/{name}"): Rule("addon.read", "user"),
     ("GET", "/api/v1/addon-status"): Rule("addon.read", "user"),
