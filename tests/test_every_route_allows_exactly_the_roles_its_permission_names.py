@@ -87,7 +87,7 @@ def _call(index: int, method: str, path: str, role: str) -> tuple[str, str | Non
         .replace("{project}", "team")
         .replace("{user}", f"spare-{role}")
     )
-    if path.startswith("/api/v1/addons/"):  # the built-in `bindings`: enabled, disabled, enabled again
+    if path.startswith(("/api/v1/addons/", "/addons/")):  # the built-in `bindings`: enabled, disabled…
         filled = filled.replace("{name}", "bindings")
     if path.startswith("/api/v1/targets/"):
         filled = filled.replace("{name}", "mem" if method == "PUT" else f"gone-{role}")
@@ -105,6 +105,7 @@ def _call(index: int, method: str, path: str, role: str) -> tuple[str, str | Non
         ("POST", "/applications/new"): urlencode({"yaml": app_yaml(f"page-{role}")}),  # the editor's apply
         ("POST", "/applications/validate"): app_yaml("dry"),
         ("POST", "/applications/form"): urlencode({"name": "formed", "namespace": "team", "p.image": "x"}),
+        **{("POST", f"/addons/{{name}}/{a}"): "" for a in ("enable", "upgrade", "disable")},  # asks first
     }
     if path == "/api/v1/stats":
         filled += f"?namespace=team&name={own}"

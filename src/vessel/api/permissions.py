@@ -145,6 +145,12 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/definitions"): Rule("definition.read", "user"),
     ("GET", "/definitions/{name}"): Rule("definition.read", "user"),
     ("GET", "/audit"): Rule("audit.read", "platform"),
+    # The dashboard's addons pages (vessel/dashboard/addons_page.py): the API's addon rules
+    ("GET", "/addons"): Rule("addon.read", "user"),
+    ("GET", "/addons/{name}"): Rule("addon.read", "user"),
+    ("POST", "/addons/{name}/enable"): Rule("addon.admin", "platform"),
+    ("POST", "/addons/{name}/upgrade"): Rule("addon.admin", "platform"),
+    ("POST", "/addons/{name}/disable"): Rule("addon.admin", "platform"),
 }
 
 
