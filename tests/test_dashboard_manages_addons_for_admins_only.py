@@ -4,7 +4,8 @@ parameter in the form generated from its schema, enables it (confirmed) and sees
 dependency first — as the API's enable does it. Over plain HTTP: a viewer reads the page (its README as
 text, never markup) but gets no Enable button, and a forged enable with their session's CSRF token is
 refused (403) with nothing enabled; an admin's disable of an addon an application uses is refused on the
-addon's page naming that application, and the addon stays enabled."""
+addon's page naming that application, and the addon stays enabled; an admin's upgrade is asked first,
+then made."""
 
 from __future__ import annotations
 
@@ -49,6 +50,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerPro
     deps = (("greetings", "^1.0"),)
     write_addon(registry, "banner", dependencies=deps, parameters=PARAMS, application=application)
     write_addon(registry, "cards", component="card", readme=README)
+    for version in ("1.0.0", "1.1.0"):
+        write_addon(registry, "tiles", version, component="tile", per_version=True)
     store = Store.open(f"sqlite:///{home / 'vessel.db'}")
     try:
         add_registry(store, "team", path=registry, now=time.time())
@@ -125,3 +128,25 @@ def test_disabling_an_addon_in_use_is_refused_naming_the_application(
     assert refused.status == 409
     assert 'id="addon-problem"' in refused.text and "team/uses-card" in refused.text
     assert "cards" in _enabled(proc), "still enabled"
+
+
+def test_an_admins_upgrade_is_asked_first_then_made(server: tuple[ServerProcess, dict[str, str]]) -> None:
+    proc, tokens = server
+    body = '{"version": "1.0.0"}'
+    enabled = proc.request("POST", "/api/v1/addons/tiles/enable", body, content_type="application/json")
+    assert enabled.status == 202, enabled.body
+    admin = Browser(proc.port)
+    admin.sign_in(tokens["admin"])
+    shown = admin.call("GET", "/addons/tiles")
+    asked = admin.call(
+        "POST", "/addons/tiles/upgrade", {"csrf": _field(shown.text, "csrf"), "version": "1.1.0"}
+    )
+    assert asked.status == 200 and "Upgrade addon tiles to 1.1.0?" in asked.text
+    assert _enabled(proc)["tiles"]["version"] == "1.0.0", "nothing changed before it was confirmed"
+    confirmed = {
+        "csrf": _field(asked.text, "csrf"),
+        "confirmed": "yes",
+        "version": _field(asked.text, "version"),
+    }
+    assert admin.call("POST", "/addons/tiles/upgrade", confirmed).status == 303
+    assert _enabled(proc)["tiles"]["version"] == "1.1.0"
