@@ -205,6 +205,7 @@ DEFINITION_COMMANDS = [  # relative paths: each made absolute under the `files` 
     ("def", "vet", "@defs"),  # a directory: a definition and a note (a trait refusing its defaults)
     ("def", "vet", "@defs/greeting.yaml", "@broken.yaml"),  # the error at its line of the second file
     ("def", "vet", "@defs", "@inside.yaml"),  # a render error naming the template's file and line
+    ("def", "vet", "@inside.yaml"),  # … and no file of its own: it is at no line of one
     ("def", "vet", "@nowhere.yaml"),
 ]
 
