@@ -56,6 +56,55 @@ spec:
         image: "nginx:1"
         replicas: three
 """
+GREETING = """\
+apiVersion: core.oam.dev/v1beta1
+kind: ComponentDefinition
+metadata: {name: greeting}
+spec:
+  workload: {definition: {apiVersion: v1, kind: ConfigMap}}
+  schematic:
+    jinja:
+      parameters:
+        type: object
+        properties: {message: {type: string, default: hello}}
+      templates:
+        kubernetes: |
+          output:
+            apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: {{ context.name }}
+            data:
+              message: {{ parameter.message }}
+"""
+INSIDE_A_STRING = GREETING.replace("name: greeting", "name: inside").replace(
+    "message: {{ parameter.message }}", "message: say {{ parameter.message }}"
+)
+PICKY = """\
+apiVersion: core.oam.dev/v1beta1
+kind: TraitDefinition
+metadata: {name: picky}
+spec:
+  schematic:
+    jinja:
+      parameters: {type: object, properties: {size: {type: string, default: none}}}
+      templates:
+        kubernetes: |
+          {% if parameter.size == "none" %}{{ fail("pick a size") }}{% endif %}
+          patch: {}
+"""
+BROKEN = """\
+apiVersion: core.oam.dev/v1beta1
+kind: ComponentDefinition
+metadata: {name: broken}
+spec:
+  workload: {definition: {apiVersion: v1, kind: ConfigMap}}
+  schematic:
+    jinja:
+      templates:
+        kubernetes: |
+          output: {{ unclosed
+"""
 NO_SERVER = {"VESSEL_SERVER": None, "VESSEL_TOKEN": None, "COLUMNS": "200"}
 
 
@@ -93,6 +142,11 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     place = tmp_path_factory.mktemp("files")
     for name, text in (("app.yaml", APP), ("gated.yaml", GATED), ("bad.yaml", BAD)):
         (place / name).write_text(text)
+    (place / "defs" / "more").mkdir(parents=True)
+    (place / "defs" / "greeting.yaml").write_text(GREETING)
+    (place / "defs" / "more" / "picky.yml").write_text(PICKY)
+    (place / "broken.yaml").write_text(BROKEN)
+    (place / "inside.yaml").write_text(INSIDE_A_STRING)
     return place
 
 
@@ -140,6 +194,32 @@ def test_a_reading_command_answers_the_same(shared: tuple[Mode, Mode], args: tup
     embedded, remote = shared
     here, there = embedded.run(*args), remote.run(*args)
     assert there == here
+
+
+DEFINITION_COMMANDS = [  # relative paths: each made absolute under the `files` fixture's folder
+    ("def", "render", "webservice", "--set", "image=nginx:1", "--set", "ports[0]=x"),
+    ("def", "render", "webservice", "--set", "image=nginx:1", "--set", "cpu=0.5"),
+    ("def", "render", "scaler", "--set", "replicas=3", "-o", "json"),
+    ("def", "render", "webservice", "--set", "replicas=three"),
+    ("def", "render", "webservis"),
+    ("def", "vet", "@defs"),  # a directory: a definition and a note (a trait refusing its defaults)
+    ("def", "vet", "@defs/greeting.yaml", "@broken.yaml"),  # the error at its line of the second file
+    ("def", "vet", "@defs", "@inside.yaml"),  # a render error naming the template's file and line
+    ("def", "vet", "@inside.yaml"),  # … and no file of its own: it is at no line of one
+    ("def", "vet", "@nowhere.yaml"),
+]
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("args", DEFINITION_COMMANDS, ids=lambda a: " ".join(a))
+def test_a_definition_command_answers_the_same(
+    shared: tuple[Mode, Mode], files: Path, args: tuple[str, ...]
+) -> None:
+    embedded, remote = shared
+    concrete = [str(files / a[1:]) if a.startswith("@") else a for a in args]
+    here, there = embedded.run(*concrete), remote.run(*concrete)
+    assert there == here
+    assert here.stdout or here.stderr, "the command said something"
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,10 @@
 """Through a server, what goes wrong is one clear error with the exit code embedded mode would give: a
 token the server refuses (exit 1, as every refusal), a role too weak — a viewer's `workflow resume` —
 with the server's own message (exit 1), a server that refuses connections or never answers (exit 2,
-as a store that cannot be opened, within VESSEL_REQUEST_TIMEOUT), and a command that reads this
-machine's definitions (`vessel def render`) saying so rather than answering for other definitions than
-the server's; a command that works on this machine's store (`vessel user add`) says it does not ask
-the server. A remote command loads nothing of the store or the engine.
+as a store that cannot be opened, within VESSEL_REQUEST_TIMEOUT), and a command given this machine's
+definitions (`vessel def render --definitions DIR`) saying so rather than answering for other
+definitions than the server's; a command that works on this machine's store (`vessel user add`) says
+it does not ask the server. A remote command loads nothing of the store or the engine.
 """
 
 from __future__ import annotations
@@ -104,13 +104,14 @@ def test_a_server_that_never_answers_is_exit_2_within_the_timeout(monkeypatch: p
 
 
 @pytest.mark.timeout(60)
-def test_def_render_says_it_does_not_work_through_a_server(
-    team: tuple[ServerProcess, dict[str, str]],
+def test_def_render_with_local_definitions_says_it_does_not_work_through_a_server(
+    team: tuple[ServerProcess, dict[str, str]], tmp_path: Path
 ) -> None:
     server, tokens = team
-    code, out, err = through(server.url, tokens["admin"], "def", "render", "webservice", "--set", "image=x")
+    args = ("def", "render", "webservice", "--set", "image=x", "--definitions", str(tmp_path))
+    code, out, err = through(server.url, tokens["admin"], *args)
     assert (code, out) == (1, "")
-    assert "vessel def render does not work through a Vessel server" in err
+    assert "--definitions does not work through a Vessel server" in err
 
 
 @pytest.mark.timeout(60)

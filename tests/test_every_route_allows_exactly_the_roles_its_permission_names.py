@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 import pytest
 from fastapi.routing import APIRoute
 
+from addon_fixtures import GREETING
 from project_fixtures import ROLES, app_yaml, prepare, started, status_only
 from server_process import ServerProcess, wait_for
 from vessel.addons import enable as addons
@@ -88,7 +89,7 @@ def _call(index: int, method: str, path: str, role: str) -> tuple[str, str | Non
         .replace("{project}", "team")
         .replace("{user}", f"spare-{role}")
     )
-    if path.startswith("/api/v1/addons/"):  # the built-in `bindings`: enabled, disabled, enabled again
+    if path.startswith(("/api/v1/addons/", "/addons/")):  # the built-in `bindings`: enabled, disabled…
         filled = filled.replace("{name}", "bindings")
     if path.startswith("/api/v1/targets/"):
         filled = filled.replace("{name}", "mem" if method == "PUT" else f"gone-{role}")
@@ -96,6 +97,8 @@ def _call(index: int, method: str, path: str, role: str) -> tuple[str, str | Non
     bodies = {
         ("POST", "/api/v1/applications"): app_yaml(f"new-{role}"),
         ("POST", "/api/v1/dry-run"): app_yaml("dry"),
+        ("POST", "/api/v1/definitions/render"): json.dumps({"name": "scaler", "properties": {"replicas": 2}}),
+        ("POST", "/api/v1/definitions/vet"): GREETING.format(name=f"vetted-{role}"),
         ("POST", "/api/v1/targets"): json.dumps({"name": f"new-{role}", "type": "memory"}),
         ("POST", "/api/v1/projects"): json.dumps({"name": f"p-{role}"}),
         ("POST", "/api/v1/addons/{name}/enable"): "{}",
@@ -105,6 +108,7 @@ def _call(index: int, method: str, path: str, role: str) -> tuple[str, str | Non
         ("POST", "/applications/new"): urlencode({"yaml": app_yaml(f"page-{role}")}),  # the editor's apply
         ("POST", "/applications/validate"): app_yaml("dry"),
         ("POST", "/applications/form"): urlencode({"name": "formed", "namespace": "team", "p.image": "x"}),
+        **{("POST", f"/addons/{{name}}/{a}"): "" for a in ("enable", "upgrade", "disable")},  # asks first
     }
     if path == "/api/v1/stats":
         filled += f"?namespace=team&name={own}"

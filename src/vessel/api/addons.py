@@ -17,7 +17,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from vessel.addons import enable as addons
 from vessel.addons.enable import AddonRecord
 from vessel.api.auth import state_of
 from vessel.api.permissions import authorize
@@ -84,12 +83,9 @@ def disable_addon(
     name: str,
     force: Annotated[bool, Query(description="Disable even while applications use it")] = False,
 ) -> JSONResponse:
-    ctl = state_of(request).controller()
-    record = addons.check_disable(ctl.store, name, force=force)
-    own = operations.own_application(ctl, record)
-    if own is not None and not ctl.delete(own):
-        return JSONResponse({"disabled": False, "deleting": record.application}, status_code=202)
-    operations.disable(ctl, name)
+    deleting = operations.disable_once_deleted(state_of(request).controller(), name, force=force)
+    if deleting is not None:
+        return JSONResponse({"disabled": False, "deleting": deleting}, status_code=202)
     state_of(request).definitions_changed()
     return JSONResponse({"disabled": True})
 

@@ -23,6 +23,7 @@ CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # POST only to send a body; or audited as what they do (a dashboard sign-in creates a token, a sign-out
 # revokes it: controller/accounts.py records both)
 NOT_AUDITED = frozenset({"/api/v1/dry-run", "/sign-in", "/sign-out"})
+NOT_AUDITED |= {"/api/v1/definitions/render", "/api/v1/definitions/vet"}  # dry-runs of definitions
 NOT_AUDITED |= {"/applications/validate", "/applications/form"}  # the dashboard's dry-run; form -> YAML
 ANONYMOUS = "-"
 

@@ -11,7 +11,7 @@ without): the permission it needs and where that permission is judged.
 | project.manage | yes | yes | 403 | 403 | 404 |
 | target.admin, addon.admin, project.create, audit.read, stats.all | yes | 403 | 403 | 403 | 403 |
 | project.delete | yes | 403 | 403 | 403 | 404 |
-| target.read, definition.read, addon.read, app.render | every user with a token |
+| target.read, definition.read, addon.read, app.render (dry-run, def render, vet) | every user with a token |
 
 `admin` is a user's flag (`vessel user add --admin`); the other roles are per project, and a project
 owns namespaces: an application is in the project owning its namespace. Judged where:
@@ -116,6 +116,8 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("DELETE", "/api/v1/targets/{name}"): Rule("target.admin", "platform"),
     ("GET", "/api/v1/definitions"): Rule("definition.read", "user"),
     ("GET", "/api/v1/definitions/{name}"): Rule("definition.read", "user"),
+    ("POST", "/api/v1/definitions/render"): Rule("app.render", "user"),  # as dry-run: nothing stored
+    ("POST", "/api/v1/definitions/vet"): Rule("app.render", "user"),
     ("GET", "/api/v1/addons"): Rule("addon.read", "user"),
     ("GET", "/api/v1/addons/{name}"): Rule("addon.read", "user"),
     ("GET", "/api/v1/addon-status"): Rule("addon.read", "user"),
@@ -156,6 +158,12 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/definitions"): Rule("definition.read", "user"),
     ("GET", "/definitions/{name}"): Rule("definition.read", "user"),
     ("GET", "/audit"): Rule("audit.read", "platform"),
+    # The dashboard's addons pages (vessel/dashboard/addons_page.py): the API's addon rules
+    ("GET", "/addons"): Rule("addon.read", "user"),
+    ("GET", "/addons/{name}"): Rule("addon.read", "user"),
+    ("POST", "/addons/{name}/enable"): Rule("addon.admin", "platform"),
+    ("POST", "/addons/{name}/upgrade"): Rule("addon.admin", "platform"),
+    ("POST", "/addons/{name}/disable"): Rule("addon.admin", "platform"),
 }
 
 

@@ -14,8 +14,9 @@ This module imports no implementation until one is chosen: the remote one never 
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from vessel.cli.connection import configured
@@ -86,6 +87,14 @@ class Client(Protocol):
 
     def definition(self, name: str, kind: str | None) -> Document:
         """`vessel def show`."""
+
+    def render_definition(self, name: str, kind: str | None, properties: Document) -> Document:
+        """`vessel def render`: the definition rendered with `properties`, as a `List` with `sources`
+        (with the server's definitions, when remote)."""
+
+    def vet_definitions(self, files: Sequence[Path]) -> list[Document]:
+        """`vessel def vet`: the definitions of `files` (YAML files or directories of them), each with
+        its notes; the first problem raised, naming its file and line."""
 
 
 def remote() -> RemoteClient | None:

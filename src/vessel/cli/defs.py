@@ -1,9 +1,10 @@
 """`vessel def …`: list, show, vet and render definitions.
 
-With a server configured, `list` and `show` describe the server's definitions (those its applications
-are rendered with); `vet` checks files on this machine either way; `render` and `--definitions` need
-this machine's definitions, so they say they do not work through a server instead of answering for
-definitions other than the server's.
+With a server configured, `list`, `show` and `render` answer with the server's definitions (those its
+applications are rendered with), and `vet` sends the files to the server, which checks them as this
+machine would (`controller/authoring.py` either way: the same output, the same errors). `--definitions`
+names directories on this machine, so it says it does not work through a server instead of answering
+for definitions other than the server's.
 """
 
 from __future__ import annotations
@@ -11,30 +12,21 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
 from vessel.cli.backend import client, remote
-from vessel.cli.manifests import write_json, write_yaml
+from vessel.cli.manifests import items, write_json, write_yaml
 from vessel.cli.options import Definitions, Format, Output
 from vessel.cli.output import View, ViewOption, show
 from vessel.cli.report import out, reporting, styled
-from vessel.definitions.definition import Definition, Kind
-from vessel.errors import RenderRefusedError, ValidationError
-
-if TYPE_CHECKING:
-    from vessel.definitions.registry import Registry
+from vessel.definitions.definition import Kind
+from vessel.errors import ValidationError
 
 app = typer.Typer(help="Inspect, check and try out definitions.", no_args_is_help=True)
-
-
-def _registry(definitions: list[Path] | None) -> Registry:
-    from vessel.cli.session import live_registry
-
-    return live_registry(definitions)
 
 
 def _local_only(what: str) -> None:
@@ -132,33 +124,12 @@ def _describe_step(d: dict[str, Any]) -> None:
 @app.command()
 def vet(files: Annotated[list[Path], typer.Argument(help="Definition YAML files or directories.")]) -> None:
     """Check definitions: schema, template syntax, and a render with the schema's defaults."""
-    from vessel.definitions.registry import build_registry, load_path
-
     with reporting():
-        found = [d for f in files for d in load_path(f)]
-        registry = build_registry(documents=found, plugins=False)
-        notes = {
-            d.name: [_vet_render(d, registry, t) for t in d.target_types]
-            if d.kind in (Kind.COMPONENT, Kind.TRAIT)
-            else []
-            for d in found
-        }
+        found = client().vet_definitions(files)
     for d in found:
-        out.print(styled("ok", "green", f" {d.kind.noun} {d.name} ({d.origin})"))
-        for note in filter(None, notes[d.name]):
+        out.print(styled("ok", "green", f" {Kind(d['kind']).noun} {d['name']} ({d['origin']})"))
+        for note in d["notes"]:
             out.print(Text(f"   {note}"))
-
-
-def _vet_render(d: Definition, registry: Registry, target_type: str) -> str:
-    """Render with the schema's defaults; a deliberate `fail()` is a documented refusal, not a defect."""
-    from vessel.render.context import RenderOptions
-    from vessel.render.preview import example_properties, preview
-
-    try:
-        preview(d, example_properties(d.parameters), registry, RenderOptions(target_type=target_type))
-    except RenderRefusedError as exc:
-        return f"{target_type}: refuses the defaults on purpose: {exc.message}"
-    return ""
 
 
 @app.command()
@@ -168,21 +139,21 @@ def render(
         list[str] | None, typer.Option("--set", help="key=value (dotted keys nest; YAML values).")
     ] = None,
     properties: Annotated[Path | None, typer.Option(help="YAML file of properties.")] = None,
+    kind: Annotated[str | None, typer.Option(help="component or trait, when both have the name")] = None,
     definitions: Definitions = None,
     output: Output = Format.yaml,
 ) -> None:
     """Render one component or trait definition with the given properties."""
-    from vessel.controller.views import find_definition
-    from vessel.render.preview import preview
-
     with reporting():
-        _local_only("vessel def render")
-        registry = _registry(definitions)
-        d = find_definition(registry, name, None)
         props = _properties(properties, set_ or [])
-        rendered = preview(d, props, registry)
-    items = [("sample-app", r) for r in rendered.resources]
-    (write_json if output == Format.json else write_yaml)(items, sys.stdout)
+        if definitions:
+            _local_only("--definitions")
+            from vessel.cli.embedded import EmbeddedClient
+
+            document = EmbeddedClient().render_definition_from(name, kind, props, definitions)
+        else:
+            document = client().render_definition(name, kind, props)
+    (write_json if output == Format.json else write_yaml)(items(document), sys.stdout)
 
 
 def _properties(file: Path | None, assignments: list[str]) -> dict[str, Any]:

@@ -104,3 +104,22 @@ class EmbeddedClient:
         from vessel.controller.views import definition, find_definition
 
         return definition(find_definition(live_registry(directories), name, kind))
+
+    def render_definition(self, name: str, kind: str | None, properties: Document) -> Document:
+        return self.render_definition_from(name, kind, properties, None)
+
+    def render_definition_from(
+        self, name: str, kind: str | None, properties: Document, directories: Sequence[Path] | None
+    ) -> Document:
+        from vessel.cli.session import live_registry
+        from vessel.controller.authoring import rendered
+        from vessel.controller.views import find_definition
+
+        registry = live_registry(directories)
+        return rendered(registry, find_definition(registry, name, kind), properties)
+
+    def vet_definitions(self, files: Sequence[Path]) -> list[Document]:
+        from vessel.controller.authoring import vetted
+        from vessel.definitions.registry import load_path
+
+        return vetted([d for f in files for d in load_path(f)])

@@ -218,8 +218,8 @@ def _input_problem(problem: Mapping[str, Any], body: Body | None) -> VesselError
     path = str(problem.get("path") or "")
     message = in_files(str(problem.get("message") or ""), body)
     where = body.where(line if isinstance(line, int) else None) if body is not None else Location()
-    if where.file is not None and line is None and not path:
-        where = Location()  # not about the body (a query parameter, the body's encoding)
+    if line is None:  # at no line of the body: not about one of its files (a query parameter, the body's
+        where = Location()  # encoding, a rendered template, which names its file in the message)
     return ValidationError(message, Location(where.file, where.line, path))
 
 

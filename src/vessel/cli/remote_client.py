@@ -18,8 +18,8 @@ from urllib.parse import quote
 
 from vessel.cli.backend import Document, LogRequest, Observation
 from vessel.cli.connection import Connection
-from vessel.cli.remote import PAGE, Body, Remote, app_path
-from vessel.errors import NotFoundError, TargetUnavailableError, ValidationError
+from vessel.cli.remote import PAGE, Body, Remote, app_path, in_files
+from vessel.errors import DefinitionError, Location, NotFoundError, TargetUnavailableError, ValidationError
 
 POLL_S = 0.5
 
@@ -161,6 +161,27 @@ class RemoteClient:
     def definition(self, name: str, kind: str | None) -> Document:
         found: Document = self.server.get(f"/api/v1/definitions/{_segment(name)}", kind=kind)
         return found
+
+    def render_definition(self, name: str, kind: str | None, properties: Document) -> Document:
+        found: Document = self.send(
+            "POST", "/api/v1/definitions/render", {"name": name, "kind": kind, "properties": properties}
+        )
+        return found
+
+    def vet_definitions(self, files: Sequence[Path]) -> list[Document]:
+        """The files sent as one body; each definition's origin is the file its line is in, and a line
+        of the body in a note (or an error) is told as the line of its file."""
+        for path in files:
+            if not path.exists():  # as `load_path` says it, before anything is sent
+                raise DefinitionError("definitions path does not exist", Location(str(path)))
+        body = files_body((), files)
+        answer = self.server.call("POST", "/api/v1/definitions/vet", body=body)
+        rows: list[Document] = answer.document
+        for row in rows:
+            where = body.where(row.get("line"))
+            row["origin"], row["line"] = where.file or row["origin"], where.line
+            row["notes"] = [in_files(note, body) for note in row["notes"]]  # `[template at FILE:LINE…]`
+        return rows
 
     # --- what delivers ---------------------------------------------------------------------------------
 

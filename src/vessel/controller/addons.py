@@ -64,6 +64,7 @@ def show(ctl: Controller, spec: str) -> dict[str, Any]:
             for f in package.parameters().fields()
         ],
         "readme": package.readme,
+        "schema": package.parameters_schema,  # the JSON Schema the parameters come from (forms)
     }
 
 
@@ -124,6 +125,18 @@ def disable(ctl: Controller, name: str) -> None:
     """Forget the enabled addon (after `addons.check_disable`, its own Application deleted)."""
     addons.disable(ctl.store, name)
     ctl.reload_definitions()
+
+
+def disable_once_deleted(ctl: Controller, name: str, *, force: bool = False) -> str | None:
+    """Disable `name` as a server does (the API and the dashboard): refused (ConflictError naming who
+    uses it) unless `force`; its own Application deleted first, without waiting — None once the addon
+    is disabled, else that Application, whose deletion goes on (the loop retries; ask again)."""
+    record = addons.check_disable(ctl.store, name, force=force)
+    own = own_application(ctl, record)
+    if own is not None and not ctl.delete(own):
+        return record.application
+    disable(ctl, name)
+    return None
 
 
 def own_application(ctl: Controller, record: AddonRecord) -> AppRecord | None:

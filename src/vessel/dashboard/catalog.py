@@ -1,10 +1,11 @@
 """`GET /definitions`: the definitions catalog (built-ins, plugins, addons, VESSEL_DEFINITIONS), by kind;
 `GET /definitions/{name}[?kind=…]`: one definition — what it is, its parameters as a table from its JSON
-Schema (as `vessel def show`), an example made from the schema (its required fields, defaults and first
-choices), and that example rendered for Kubernetes (the API's dry-run) as a preview of what it makes.
+Schema (as `vessel def show`), example properties made from the schema (its required fields, defaults
+and first choices), and what it renders with them for Kubernetes, as a preview of what it makes: the
+function the API's `POST /api/v1/definitions/render` and `vessel def render` call.
 
-A component is previewed as an Application of that one component; a trait attached to a `webservice`
-component; policies and workflow steps have no resources of their own to preview, so their example is
+A component is rendered as the only component of a sample application, a trait on a sample
+Deployment; policies and workflow steps have no resources of their own to preview, so their example is
 their properties."""
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
-from vessel.api.applications import dry_run_text
 from vessel.api.auth import state_of
 from vessel.api.state import ServerState
+from vessel.controller.authoring import rendered
 from vessel.controller.views import definition, definition_list, find_definition
 from vessel.dashboard.schema_form import example
 from vessel.dashboard.session import page_user
@@ -29,7 +30,6 @@ from vessel.store.accounts import UserRecord
 
 router = APIRouter(include_in_schema=False)
 KINDS = (Kind.COMPONENT, Kind.TRAIT, Kind.POLICY, Kind.WORKFLOW_STEP)
-HOST = {"name": "example", "type": "webservice", "properties": {"image": "nginx:1.27"}}  # a trait's
 
 
 @router.get("/definitions", response_class=HTMLResponse)
@@ -56,35 +56,17 @@ async def definition_page(
     return page(request, "definition.html", d=definition(found), kind=found.kind, **shown)
 
 
-def example_application(d: Definition) -> dict[str, Any] | None:
-    """An Application using `d` with the properties its schema's example makes (None: a policy or a
-    workflow step, which deliver nothing of their own)."""
-    props = example(d.parameters.schema) or {}
-    if d.kind == Kind.COMPONENT:
-        component: dict[str, Any] = {"name": "example", "type": d.name, "properties": props}
-    elif d.kind == Kind.TRAIT:
-        component = {**HOST, "traits": [{"type": d.name, "properties": props}]}
-    else:
-        return None
-    return {
-        "apiVersion": "core.oam.dev/v1beta1",
-        "kind": "Application",
-        "metadata": {"name": "example", "namespace": "default"},
-        "spec": {"components": [component]},
-    }
-
-
 def preview(state: ServerState, d: Definition) -> dict[str, Any]:
-    """The example (as YAML) and what it renders to, or why it does not render."""
-    app = example_application(d)
+    """The example properties (as YAML) and what the definition renders with them — the API's
+    `POST /api/v1/definitions/render` (`controller.authoring.rendered`) — or why it does not render."""
     props = example(d.parameters.schema) or {}
-    if app is None:
-        return {"example": _dump(props) if props else "", "rendered": None, "render_error": ""}
-    text = _dump(app)
+    text = _dump(props) if props else ""
+    if d.kind not in (Kind.COMPONENT, Kind.TRAIT):  # built into the engine: nothing of its own to render
+        return {"example": text, "rendered": None, "render_error": ""}
     if d.refused:
         return {"example": text, "rendered": None, "render_error": d.refused}
     try:
-        items = dry_run_text(state, text, None)["items"]
+        items = rendered(state.registry, d, props)["items"]
     except VesselError as exc:
         return {"example": text, "rendered": None, "render_error": exc.render()}
     return {"example": text, "rendered": [_dump(i) for i in items], "render_error": ""}

@@ -28,6 +28,7 @@ from vessel.api.auth import ApiProblem
 from vessel.api.problems import TITLES, status_of_error
 from vessel.dashboard import (
     actions,
+    addons_page,
     app_list,
     app_page,
     audit_page,
@@ -51,7 +52,7 @@ NOT_PAGES = ("/api/", "/healthz", "/readyz", "/metrics", "/docs", "/openapi.json
 def mount(app: FastAPI) -> None:
     for module in (signing, overview, app_list, app_page, revisions_page, logs_page, actions):
         app.include_router(module.router)
-    for module in (editor, form_page, targets_page, catalog, audit_page):
+    for module in (editor, form_page, targets_page, catalog, addons_page, audit_page):
         app.include_router(module.router)
     static = resources.files("vessel.dashboard") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")

@@ -24,6 +24,7 @@ NAV = (  # (label, path): the header's links, in order
     ("Applications", "/applications"),
     ("Targets", "/targets"),
     ("Definitions", "/definitions"),
+    ("Addons", "/addons"),
     ("Audit", "/audit"),
 )
 

@@ -26,7 +26,7 @@ from vessel.definitions.loader import DEFINITION_KINDS, load_definition
 from vessel.errors import DefinitionError, Location, UnknownTypeError, Where
 from vessel.model.suggest import did_you_mean
 from vessel.model.versioned_type import MARK, split_type, version_key
-from vessel.model.yaml_source import read_file, read_text
+from vessel.model.yaml_source import Document, read_file, read_text
 
 ENTRY_POINT_GROUP = "vessel.definitions"
 ENV_DIRECTORIES = "VESSEL_DEFINITIONS"
@@ -109,17 +109,23 @@ def load_path(path: str | Path, *, eager: bool = True) -> list[Definition]:
     if not root.exists():
         raise DefinitionError("definitions path does not exist", Location(str(root)))
     files = sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml")) if root.is_dir() else [root]
-    found: list[Definition] = []
-    for file in files:
-        for doc in read_file(str(file)):
-            if doc.kind not in DEFINITION_KINDS:
-                raise DefinitionError(
-                    f"expected a definition kind, got {doc.kind!r}",
-                    doc.source.locate(("kind",)),
-                    hint=f"one of {', '.join(sorted(DEFINITION_KINDS))}",
-                )
-            found.append(load_definition(doc, str(file), eager=eager))
+    found = [d for file in files for d in load_documents(read_file(str(file)), str(file), eager=eager)]
     return _unique(found, str(root))
+
+
+def load_documents(docs: Iterable[Document], origin: str, *, eager: bool = True) -> list[Definition]:
+    """The definition each document holds, in order (a document of another kind is an error): a file's
+    (`load_path`) or a request body's (`vet` through a server)."""
+    found: list[Definition] = []
+    for doc in docs:
+        if doc.kind not in DEFINITION_KINDS:
+            raise DefinitionError(
+                f"expected a definition kind, got {doc.kind!r}",
+                doc.source.locate(("kind",)),
+                hint=f"one of {', '.join(sorted(DEFINITION_KINDS))}",
+            )
+        found.append(load_definition(doc, origin, eager=eager))
+    return found
 
 
 @functools.cache
