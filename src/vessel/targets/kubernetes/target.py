@@ -41,7 +41,7 @@ from vessel.errors import Location, TargetRejectedError, TargetUnavailableError
 from vessel.model.resource_key import ResourceKey
 from vessel.targets import settings
 from vessel.targets.applied import desired_state, matches
-from vessel.targets.kubernetes import pods
+from vessel.targets.kubernetes import generated_secrets, pods
 from vessel.targets.kubernetes.client import APPLY, ApiClient, Reply
 from vessel.targets.kubernetes.discovery import ApiResource, Discovery
 from vessel.targets.protocol import (
@@ -119,7 +119,8 @@ class KubernetesTarget:
         before = self.api.call("GET", path, what, allow=NOT_FOUND)
         previous = self._live(before, res, what) if before.ok else None
         if previous is not None and applied and matches(previous, body):
-            return ApplyResult(False, previous)  # this very manifest was applied, and still holds
+            filled = self._fill_secret(manifest, previous, res, namespace, what)
+            return ApplyResult(filled is not None, filled or previous)  # this manifest was applied, and holds
         params = {"fieldManager": FIELD_MANAGER, "force": "true"}
         reply = self.api.call(
             "PATCH", path, what, params=params, body=body, content_type=APPLY, allow=NOT_FOUND
@@ -138,7 +139,8 @@ class KubernetesTarget:
         live = self._live(reply, res, what)
         with self._lock:
             self._applied.add(res)
-        return ApplyResult(_changed(previous, live), live)
+        filled = self._fill_secret(manifest, live, res, namespace, what)
+        return ApplyResult(filled is not None or _changed(previous, live), filled or live)
 
     def get(self, key: ResourceKey) -> dict[str, Any] | None:
         what = str(key)
@@ -241,6 +243,27 @@ class KubernetesTarget:
         self.api.close()
 
     # -- helpers -----------------------------------------------------------------------------------
+
+    def _fill_secret(
+        self, manifest: Mapping[str, Any], live: dict[str, Any], res: ApiResource, namespace: str, what: str
+    ) -> dict[str, Any] | None:
+        """Fill the keys a rendered Secret asks for and the live one lacks (see `generated_secrets`);
+        the live Secret afterwards, or None when nothing was missing."""
+        keys = generated_secrets.missing(generated_secrets.wanted(manifest), live)
+        if not keys:
+            return None
+        origin = generated_secrets.source(manifest, what)
+        if origin is None:
+            data = generated_secrets.generated(keys)
+        else:
+            where = "/".join(origin)
+            found = self.get(ResourceKey("v1", "Secret", origin[0], origin[1]))
+            data = generated_secrets.copied(keys, found, where, what)
+        body = generated_secrets.fill_body(manifest, namespace, data)
+        params = {"fieldManager": generated_secrets.MANAGER, "force": "true"}
+        path = res.path(namespace, str(body["metadata"]["name"]))
+        reply = self.api.call("PATCH", path, what, params=params, body=body, content_type=APPLY)
+        return self._live(reply, res, what)
 
     def _discover(self, path: str) -> Mapping[str, Any] | None:
         reply = self.api.call("GET", path, f"discovery of {path}", allow=NOT_FOUND)
