@@ -100,7 +100,11 @@ def test_enabling_delivers_a_statefulset_a_service_and_a_generated_admin_secret(
     assert cluster.get("services", SYSTEM, addon)["spec"]["ports"][0]["port"] == port
     password = value(cluster, SYSTEM, f"addon-{addon}-admin", key)
     assert len(password) == 32  # secrets.token_urlsafe(24)
-    vessel("addon", "upgrade", addon)  # applied again: the password stays what it was
+    vessel("workflow", "restart", f"addon-{addon}", "-n", SYSTEM)  # applied again: the password stays
+    vessel("addon", "enable", addon, "--set", "storage=2Gi")  # a new revision: the Secret applied again
+    assert cluster.get("statefulsets", SYSTEM, addon)["spec"]["volumeClaimTemplates"][0]["spec"][
+        "resources"
+    ] == {"requests": {"storage": "2Gi"}}
     assert value(cluster, SYSTEM, f"addon-{addon}-admin", key) == password
 
 
