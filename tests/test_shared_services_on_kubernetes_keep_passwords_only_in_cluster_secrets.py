@@ -162,6 +162,7 @@ def test_passwords_are_generated_once_and_never_shown_or_stored(
     shown += vessel("events", "shop", "-n", "shop") + vessel("events", "addon-redis", "-n", SYSTEM)
     shown += vessel("dry-run", "-f", str(tmp_path / "shop.yaml"))
     shown += vessel("revision", "list", "shop", "-n", "shop")
+    shown += runner.invoke(cli, ["diff", "shop", "-n", "shop"]).output  # live Secrets hold data: masked
     stored = b"".join(p.read_bytes() for p in (tmp_path / "home").rglob("*") if p.is_file())
     for who, password in first.items():
         encoded = base64.b64encode(password.encode())

@@ -39,9 +39,9 @@ from urllib.parse import quote
 
 from vessel.errors import Location, TargetRejectedError, TargetUnavailableError
 from vessel.model.resource_key import ResourceKey
-from vessel.targets import settings
+from vessel.targets import generated_secrets, settings
 from vessel.targets.applied import desired_state, matches
-from vessel.targets.kubernetes import generated_secrets, pods
+from vessel.targets.kubernetes import pods
 from vessel.targets.kubernetes.client import APPLY, ApiClient, Reply
 from vessel.targets.kubernetes.discovery import ApiResource, Discovery
 from vessel.targets.protocol import (

@@ -1,4 +1,4 @@
-"""Secrets whose values the cluster target makes, so that no password ever passes through rendering.
+"""Secrets whose values the target makes, so that no password ever passes through rendering.
 
 Rendering is pure (the same inputs give the same bytes) and what it renders is kept — in revisions, in
 the inventory, in dry-run output — so a generated password cannot come from a template. A rendered
@@ -8,13 +8,14 @@ Secret asks for one instead, with annotations:
     secrets.vessel.dev/from: NAMESPACE/NAME     optional: take those keys' values from that Secret
                                                 (which must have them) instead of generating them
 
-The Secret is applied as rendered (server-side apply, field manager `vessel`, no `data`), then every
-listed key the live Secret lacks is written by a second apply under its own field manager
-(`vessel-secrets`): `vessel` does not own those fields, so its later applies — which never carry them —
-leave them alone, and an existing value is never replaced. A value is generated with
-`secrets.token_urlsafe(24)` (URL-safe, so it may sit in a URL unquoted). The values travel only to the
-API server: the object the apply returns holds them (as any live Secret does), and nothing Vessel keeps
-is made from a live Secret's `data`.
+On `kubernetes` the Secret is applied as rendered (server-side apply, field manager `vessel`, no
+`data`), then every listed key the live Secret lacks is written by a second apply under its own field
+manager (`vessel-secrets`): `vessel` does not own those fields, so its later applies — which never carry
+them — leave them alone, and an existing value is never replaced. On `directory` the values are added
+to the Secret's file (0600) when it is written, kept from the file already there. A value is generated
+with `secrets.token_urlsafe(24)` (URL-safe, so it may sit in a URL unquoted). The values go only where
+the target keeps the Secret: the object an apply returns holds them (as any live Secret does), and
+nothing Vessel keeps or prints is made from a live Secret's `data` (`vessel diff` masks it).
 """
 
 from __future__ import annotations
