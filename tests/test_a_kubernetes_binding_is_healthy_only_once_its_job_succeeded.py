@@ -19,7 +19,7 @@ from vessel.testing.fake_kube import FakeKubeServer
 from vessel.workflow import backoff
 
 pytestmark = pytest.mark.timeout(120)
-JOB = "bind-postgresql-shop-shop"
+JOB = "bind-postgresql-shop-shop-web"
 APP = """\
 apiVersion: core.oam.dev/v1beta1
 kind: Application

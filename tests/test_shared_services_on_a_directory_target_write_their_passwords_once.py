@@ -54,14 +54,14 @@ def test_passwords_are_generated_into_the_secret_files_once(tmp_path: Path) -> N
     admin = password(out, "vessel-system", "addon-postgresql-admin", "POSTGRES_PASSWORD")
     (tmp_path / "shop.yaml").write_text(BOUND.replace("IMAGE", "shop:1"))
     vessel("up", "-f", str(tmp_path / "shop.yaml"))
-    mine = password(out, "shop", "postgresql-shop-shop", "PGPASSWORD")
-    assert password(out, "vessel-system", "bind-postgresql-shop-shop", "PGPASSWORD") == mine != admin
+    mine = password(out, "shop", "postgresql-shop-shop-web", "PGPASSWORD")
+    assert password(out, "vessel-system", "bind-postgresql-shop-shop-web", "PGPASSWORD") == mine != admin
 
     vessel("addon", "enable", "postgresql", "--set", "storage=5Gi")  # every file written again
     (tmp_path / "shop.yaml").write_text(BOUND.replace("IMAGE", "shop:2"))
     vessel("up", "-f", str(tmp_path / "shop.yaml"))
     assert password(out, "vessel-system", "addon-postgresql-admin", "POSTGRES_PASSWORD") == admin
-    assert password(out, "shop", "postgresql-shop-shop", "PGPASSWORD") == mine
+    assert password(out, "shop", "postgresql-shop-shop-web", "PGPASSWORD") == mine
 
     others = [p for p in out.rglob("*.yaml") if p.parent.name != "secret.core"]
     assert any("storage: 5Gi" in p.read_text() for p in others)

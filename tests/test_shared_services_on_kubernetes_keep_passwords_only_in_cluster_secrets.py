@@ -78,8 +78,8 @@ def passwords(server: FakeKubeServer) -> dict[str, str]:
     return {
         "postgresql admin": value(server, SYSTEM, "addon-postgresql-admin", "POSTGRES_PASSWORD"),
         "redis admin": value(server, SYSTEM, "addon-redis-admin", "ADMIN_PASSWORD"),
-        "postgresql app": value(server, "shop", "postgresql-shop-shop", "PGPASSWORD"),
-        "redis app": value(server, "shop", "redis-shop-shop", "REDIS_PASSWORD"),
+        "postgresql app": value(server, "shop", "postgresql-shop-shop-web", "PGPASSWORD"),
+        "redis app": value(server, "shop", "redis-shop-shop-web", "REDIS_PASSWORD"),
     }
 
 
@@ -116,31 +116,31 @@ def test_a_bound_application_reads_its_own_generated_credentials_through_env(
     deliver(tmp_path)
     env = env_of(cluster.get("deployments", "shop", "web"))
     assert env["PGHOST"] == "postgresql.vessel-system.svc" and env["PGPORT"] == "5432"
-    assert env["PGDATABASE"] == env["PGUSER"] == "shop_shop"
-    assert env["PGPASSWORD"] == {"secretKeyRef": {"name": "postgresql-shop-shop", "key": "PGPASSWORD"}}
+    assert (env["PGDATABASE"], env["PGUSER"]) == ("shop_shop", "shop_shop_web")  # a login per component
+    assert env["PGPASSWORD"] == {"secretKeyRef": {"name": "postgresql-shop-shop-web", "key": "PGPASSWORD"}}
     assert env["DATABASE_URL"] == "postgresql://$(PGUSER):$(PGPASSWORD)@$(PGHOST):$(PGPORT)/$(PGDATABASE)"
-    assert env["REDIS_PASSWORD"] == {"secretKeyRef": {"name": "redis-shop-shop", "key": "REDIS_PASSWORD"}}
+    assert env["REDIS_PASSWORD"] == {"secretKeyRef": {"name": "redis-shop-shop-web", "key": "REDIS_PASSWORD"}}
     assert env["REDIS_URL"] == "redis://$(REDIS_USERNAME):$(REDIS_PASSWORD)@$(REDIS_HOST):$(REDIS_PORT)/0"
-    assert env["REDIS_USERNAME"] == "shop_shop" and env["REDIS_KEY_PREFIX"] == "shop_shop:"
+    assert env["REDIS_USERNAME"] == "shop_shop_web" and env["REDIS_KEY_PREFIX"] == "shop_shop:"
 
     # the binding Job, beside the instance, reads the app's password from a copy there, and the admin's
-    mine = value(cluster, "shop", "postgresql-shop-shop", "PGPASSWORD")
-    assert value(cluster, SYSTEM, "bind-postgresql-shop-shop", "PGPASSWORD") == mine
-    job = cluster.get("jobs", SYSTEM, "bind-postgresql-shop-shop")
+    mine = value(cluster, "shop", "postgresql-shop-shop-web", "PGPASSWORD")
+    assert value(cluster, SYSTEM, "bind-postgresql-shop-shop-web", "PGPASSWORD") == mine
+    job = cluster.get("jobs", SYSTEM, "bind-postgresql-shop-shop-web")
     (container,) = job["spec"]["template"]["spec"]["containers"]
     job_env = {e["name"]: e.get("value", e.get("valueFrom")) for e in container["env"]}
-    assert job_env["APP_NAME"] == "shop_shop"
+    assert (job_env["APP_NAME"], job_env["APP_LOGIN"]) == ("shop_shop", "shop_shop_web")
     assert job_env["APP_PASSWORD"] == {
-        "secretKeyRef": {"name": "bind-postgresql-shop-shop", "key": "PGPASSWORD"}
+        "secretKeyRef": {"name": "bind-postgresql-shop-shop-web", "key": "PGPASSWORD"}
     }
     assert job_env["PGPASSWORD"] == {
         "secretKeyRef": {"name": "addon-postgresql-admin", "key": "POSTGRES_PASSWORD"}
     }
     assert "ALTER ROLE" in container["command"][2] and "REVOKE ALL ON DATABASE" in container["command"][2]
-    redis_job = cluster.get("jobs", SYSTEM, "bind-redis-shop-shop")["spec"]["template"]["spec"]
+    redis_job = cluster.get("jobs", SYSTEM, "bind-redis-shop-shop-web")["spec"]["template"]["spec"]
     assert "ACL SETUSER" in redis_job["containers"][0]["command"][2]
-    assert value(cluster, SYSTEM, "bind-redis-shop-shop", "REDIS_PASSWORD") == value(
-        cluster, "shop", "redis-shop-shop", "REDIS_PASSWORD"
+    assert value(cluster, SYSTEM, "bind-redis-shop-shop-web", "REDIS_PASSWORD") == value(
+        cluster, "shop", "redis-shop-shop-web", "REDIS_PASSWORD"
     )
     status = json.loads(vessel("status", "shop", "-n", "shop", "-o", "json"))
     assert status["phase"] == "running"
