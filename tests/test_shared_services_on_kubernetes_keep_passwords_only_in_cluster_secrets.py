@@ -183,3 +183,21 @@ def test_on_delete_drop_is_refused_on_kubernetes_before_anything_changes(
     with pytest.raises(KubeError):
         cluster.get("deployments", "shop", "web")
     assert json.loads(vessel("ls", "-o", "json") or "[]") == []
+
+
+def test_deleting_the_application_removes_its_binding_objects_and_keeps_the_instance(
+    cluster: FakeKubeServer, tmp_path: Path
+) -> None:
+    vessel("addon", "enable", "postgresql")
+    deliver(tmp_path, image="shop:1")
+    admin = value(cluster, SYSTEM, "addon-postgresql-admin", "POSTGRES_PASSWORD")
+    vessel("delete", "shop", "-n", "shop", "--yes", "--timeout", "60s")
+    for kind, namespace, name in [
+        ("secrets", "shop", "postgresql-shop-shop-web"),
+        ("secrets", SYSTEM, "bind-postgresql-shop-shop-web"),
+        ("jobs", SYSTEM, "bind-postgresql-shop-shop-web"),
+    ]:
+        with pytest.raises(KubeError):
+            cluster.get(kind, namespace, name)
+    assert cluster.get("statefulsets", SYSTEM, "postgresql")["status"]["readyReplicas"] == 1
+    assert value(cluster, SYSTEM, "addon-postgresql-admin", "POSTGRES_PASSWORD") == admin
