@@ -9,6 +9,7 @@ the database and the privileges the script makes, and that it sets a password â€
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import subprocess
@@ -31,14 +32,15 @@ pytestmark = pytest.mark.timeout(120)
 
 
 def binding_jobs(app: str, database: str, components: list[str]) -> list[dict[str, Any]]:
-    """The binding Jobs the trait renders for `components` of `app`, all bound to `database`."""
+    """The binding Jobs the trait renders for `components` of `app`, all bound to `database` with
+    `onDelete: drop`: each carries, in an annotation, the Job the target runs before deleting it."""
     documents = [
         doc
         for a in ("bindings", "postgresql")
         for doc in load_path(Path(BUILTIN.location) / a / "definitions")
     ]
     registry = build_registry(documents=documents, plugins=False)
-    bound = {"type": "uses", "properties": {"addon": "postgresql", "database": database}}
+    bound = {"type": "uses", "properties": {"addon": "postgresql", "database": database, "onDelete": "drop"}}
     spec = {
         "components": [
             {"name": c, "type": "webservice", "properties": {"image": "x"}, "traits": [bound]}
@@ -104,3 +106,33 @@ def test_components_share_their_database_and_other_applications_are_refused(
             (f"{db}%",),
         ).fetchall()
         assert logins == [(db, False, False), (f"{db}_web", True, True), (f"{db}_worker", True, True)]
+
+
+def drop_job(job: dict[str, Any]) -> dict[str, Any]:
+    hook: dict[str, Any] = json.loads(job["metadata"]["annotations"]["hooks.vessel.dev/before-delete"])
+    return hook
+
+
+def test_dropping_removes_a_login_and_the_last_one_takes_the_database(
+    postgres_cluster: PostgresCluster,
+) -> None:
+    db = f"shop_{uuid.uuid4().hex[:8]}"
+    web, worker = binding_jobs("shop", db, ["web", "worker"])
+    for job in (web, worker):
+        run_job(job, postgres_cluster, secrets.token_urlsafe(24))
+    with connect(postgres_cluster, f"{db}_web", db) as conn:
+        conn.execute("CREATE TABLE orders (item text)")
+
+    def roles_and_database() -> tuple[list[str], bool]:
+        with connect(postgres_cluster, "postgres", "postgres") as conn:
+            roles = conn.execute("SELECT rolname FROM pg_roles WHERE rolname LIKE %s ORDER BY 1", (f"{db}%",))
+            found = conn.execute("SELECT count(*) FROM pg_database WHERE datname = %s", (db,)).fetchone()
+            return [str(r[0]) for r in roles.fetchall()], bool(found and found[0])
+
+    run_job(drop_job(web), postgres_cluster, "")  # the web lets go; the worker still binds
+    assert roles_and_database() == ([db, f"{db}_worker"], True)
+    with connect(postgres_cluster, f"{db}_worker", db) as conn:
+        assert conn.execute("SELECT count(*) FROM orders").fetchone() == (0,)
+    run_job(drop_job(worker), postgres_cluster, "")  # the last one: database and role go
+    assert roles_and_database() == ([], False)
+    run_job(drop_job(worker), postgres_cluster, "")  # again (a retried Job): nothing left to drop, no error

@@ -51,6 +51,10 @@ _NAME_MAX = 255  # bytes in one file name on common file systems
 class _ForeignFile(Exception):
     """The file at an object's path was not written by Vessel."""
 
+# The kubernetes target's before-delete hooks (targets/kubernetes/before_delete.py: targets do not import
+# each other): nothing here could run that Job, so such an object is refused rather than half-delivered.
+BEFORE_DELETE = "hooks.vessel.dev/before-delete"
+
 
 class DirectoryTarget:
     live_state = False  # a written file has no status: having been written is being healthy
@@ -74,6 +78,13 @@ class DirectoryTarget:
         applied: bool = False,
     ) -> ApplyResult:
         path = self._path(ResourceKey.of(manifest))
+        if BEFORE_DELETE in ((manifest.get("metadata") or {}).get("annotations") or {}):
+            raise TargetRejectedError(
+                f"{ResourceKey.of(manifest)}: a directory target cannot run the Job its annotation "
+                f"{BEFORE_DELETE} asks to run before it is deleted",
+                Location(path=f"metadata.annotations.{BEFORE_DELETE}"),
+                hint="on a directory target, bind with onDelete: keep (the default)",
+            )
         manifest = self._with_generated(manifest)
         content = _render(manifest)
         with self._lock:

@@ -41,7 +41,7 @@ from vessel.errors import Location, TargetRejectedError, TargetUnavailableError
 from vessel.model.resource_key import ResourceKey
 from vessel.targets import generated_secrets, settings
 from vessel.targets.applied import desired_state, matches
-from vessel.targets.kubernetes import pods
+from vessel.targets.kubernetes import before_delete, pods
 from vessel.targets.kubernetes.client import APPLY, ApiClient, Reply
 from vessel.targets.kubernetes.discovery import ApiResource, Discovery
 from vessel.targets.protocol import (
@@ -164,10 +164,41 @@ class KubernetesTarget:
         if res is None:
             return False
         namespace = self._namespace_of(key) if res.namespaced else ""
-        params = {"propagationPolicy": "Background"}
         path = res.path(namespace, key.name)
+        live = self.api.call("GET", path, what, allow=NOT_FOUND)
+        hook = before_delete.hook_of(live.body, what) if live.ok and isinstance(live.body, dict) else None
+        if hook is not None:
+            self._run_before_delete(hook, what)
+        return self._delete(path, what)
+
+    def _delete(self, path: str, what: str) -> bool:
+        params = {"propagationPolicy": "Background"}
         reply = self.api.call("DELETE", path, what, params=params, allow=NOT_FOUND)
         return reply.code != 404
+
+    def _run_before_delete(self, hook: dict[str, Any], what: str) -> None:
+        """Return once the hook Job has succeeded (and is deleted); else raise (see `before_delete`)."""
+        job_key = ResourceKey.of(hook)
+        job = f"Job {job_key.namespace}/{job_key.name}"
+        live = self.get(job_key)
+        if live is None:
+            self.apply(hook)
+            raise TargetUnavailableError(
+                f"{what}: waiting for {job} to run before it is deleted", retry_after=2
+            )
+        state, said = before_delete.progress(live)
+        if state == before_delete.FAILED:
+            raise TargetRejectedError(
+                f"{what}: {job}, which must succeed before it is deleted, failed: {said}",
+                hint=f"fix the cause and delete {job} to run it again, or forget this object "
+                "(vessel delete --orphan)",
+            )
+        if state == before_delete.RUNNING:
+            raise TargetUnavailableError(
+                f"{what}: waiting for {job} to succeed before it is deleted ({said})", retry_after=2
+            )
+        res = self._resource(job_key, job)
+        self._delete(res.path(job_key.namespace, job_key.name), job)
 
     def list_owned(self, app: str, namespace: str) -> list[dict[str, Any]]:
         selector = f"{APP_LABEL}={app},{APP_NAMESPACE_LABEL}={namespace}"
