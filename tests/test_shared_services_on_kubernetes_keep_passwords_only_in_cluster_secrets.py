@@ -170,21 +170,6 @@ def test_passwords_are_generated_once_and_never_shown_or_stored(
         assert password.encode() not in stored and encoded not in stored, f"{who} password stored"
 
 
-def test_on_delete_drop_is_refused_on_kubernetes_before_anything_changes(
-    cluster: FakeKubeServer, tmp_path: Path
-) -> None:
-    vessel("addon", "enable", "bindings")  # the `uses` trait
-    (tmp_path / "drop.yaml").write_text(
-        BOUND.replace("IMAGE", "shop:1").replace("{addon: redis}", "{addon: redis, onDelete: drop}")
-    )
-    result = runner.invoke(cli, ["up", "-f", str(tmp_path / "drop.yaml")])
-    assert result.exit_code != 0
-    assert "onDelete: drop is not supported on Kubernetes targets yet" in result.output
-    with pytest.raises(KubeError):
-        cluster.get("deployments", "shop", "web")
-    assert json.loads(vessel("ls", "-o", "json") or "[]") == []
-
-
 def test_deleting_the_application_removes_its_binding_objects_and_keeps_the_instance(
     cluster: FakeKubeServer, tmp_path: Path
 ) -> None:
