@@ -8,6 +8,7 @@ survives a restart (ACL SAVE into the ACL file on the data volume)."""
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -129,8 +130,8 @@ def run_job(job: dict[str, Any], port: int, password: str) -> None:
     assert done.returncode == 0, done.stderr
 
 
-def jobs(app: str, components: list[str]) -> list[dict[str, Any]]:
-    bound = {"type": "uses", "properties": {"addon": "redis"}}
+def jobs(app: str, components: list[str], on_delete: str = "keep") -> list[dict[str, Any]]:
+    bound = {"type": "uses", "properties": {"addon": "redis", "onDelete": on_delete}}
     spec = {
         "components": [
             {"name": c, "type": "webservice", "properties": {"image": "x"}, "traits": [bound]}
@@ -166,3 +167,30 @@ def test_each_component_gets_a_user_limited_to_its_applications_prefix(server: t
     stop()
     start()  # the ACL file on the data volume kept the users
     assert cli(port, "ns_shop_worker", passwords["worker"], "GET", "ns_shop:order:1") == "teapot"
+
+
+def test_dropping_removes_a_user_and_the_last_one_takes_the_keys(server: tuple[int, Any]) -> None:
+    port, _ = server
+    web, worker = jobs("shop", ["web", "worker"], on_delete="drop")
+    (api,) = jobs("blog", ["api"])
+    passwords = {
+        "web": secrets.token_urlsafe(24),
+        "worker": secrets.token_urlsafe(24),
+        "api": secrets.token_urlsafe(24),
+    }
+    for job, who in ((web, "web"), (worker, "worker"), (api, "api")):
+        run_job(job, port, passwords[who])
+    for n in range(3):
+        assert cli(port, "ns_shop_web", passwords["web"], "SET", f"ns_shop:order:{n}", "teapot") == "OK"
+    assert cli(port, "ns_blog_api", passwords["api"], "SET", "ns_blog:post", "hello") == "OK"
+
+    def drop(job: dict[str, Any]) -> dict[str, Any]:
+        hook: dict[str, Any] = json.loads(job["metadata"]["annotations"]["hooks.vessel.dev/before-delete"])
+        return hook
+
+    run_job(drop(web), port, "")  # the web lets go; the worker still binds: keys kept
+    assert "NOAUTH" in cli(port, "ns_shop_web", passwords["web"], "PING")
+    assert cli(port, "ns_shop_worker", passwords["worker"], "GET", "ns_shop:order:2") == "teapot"
+    run_job(drop(worker), port, "")  # the last one: the prefix's keys go, another application's stay
+    assert cli(port, "vessel-admin", ADMIN, "KEYS", "*") == "ns_blog:post"
+    run_job(drop(worker), port, "")  # again: nothing left, no error
