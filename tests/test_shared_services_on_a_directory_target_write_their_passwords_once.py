@@ -70,3 +70,16 @@ def test_passwords_are_generated_into_the_secret_files_once(tmp_path: Path) -> N
         encoded = base64.b64encode(secret.encode())
         assert not any(secret in p.read_text() or encoded.decode() in p.read_text() for p in others)
         assert secret.encode() not in stored and encoded not in stored
+
+
+def test_on_delete_drop_is_refused_on_a_directory_target(tmp_path: Path) -> None:
+    """Nothing there could run the drop Job before the binding's files are removed."""
+    vessel("target", "add", "git", "--type", "directory", "--path", str(tmp_path / "out"), "--default")
+    vessel("addon", "enable", "bindings")
+    (tmp_path / "shop.yaml").write_text(
+        BOUND.replace("IMAGE", "shop:1").replace("{addon: postgresql}", "{addon: postgresql, onDelete: drop}")
+    )
+    result = runner.invoke(cli, ["up", "-f", str(tmp_path / "shop.yaml")])
+    assert result.exit_code != 0
+    assert "a directory target cannot run the Job its annotation hooks.vessel.dev/before-delete" in result.output
+    assert "bind with onDelete: keep" in result.output
