@@ -81,5 +81,7 @@ def test_on_delete_drop_is_refused_on_a_directory_target(tmp_path: Path) -> None
     )
     result = runner.invoke(cli, ["up", "-f", str(tmp_path / "shop.yaml")])
     assert result.exit_code != 0
-    assert "a directory target cannot run the Job its annotation hooks.vessel.dev/before-delete" in result.output
+    assert (
+        "a directory target cannot run the Job its annotation hooks.vessel.dev/before-delete" in result.output
+    )
     assert "bind with onDelete: keep" in result.output

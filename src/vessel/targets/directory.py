@@ -51,6 +51,7 @@ _NAME_MAX = 255  # bytes in one file name on common file systems
 class _ForeignFile(Exception):
     """The file at an object's path was not written by Vessel."""
 
+
 # The kubernetes target's before-delete hooks (targets/kubernetes/before_delete.py: targets do not import
 # each other): nothing here could run that Job, so such an object is refused rather than half-delivered.
 BEFORE_DELETE = "hooks.vessel.dev/before-delete"
