@@ -53,7 +53,8 @@ class _ForeignFile(Exception):
 
 
 # The kubernetes target's before-delete hooks (targets/kubernetes/before_delete.py: targets do not import
-# each other): nothing here could run that Job, so such an object is refused rather than half-delivered.
+# each other): nothing here could run that Job, so such an object is refused (the step fails, saying
+# why) rather than written as if the drop it promises would happen.
 BEFORE_DELETE = "hooks.vessel.dev/before-delete"
 
 
