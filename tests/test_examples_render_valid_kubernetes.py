@@ -8,19 +8,20 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from vessel.addons.catalog import BUILTIN
 from vessel.cli.main import app as cli
 
 kubernetes_validate = pytest.importorskip("kubernetes_validate")
-ALL_EXAMPLES = sorted((Path(__file__).parent.parent / "examples").rglob("*.yaml"))
-# Bound to the shared services of the local target (the `uses` trait renders only there for now):
-# rendered and run by tests/test_the_shop_example_takes_orders_through_shared_services.py instead.
-LOCAL_ONLY = {"shop-local"}
-EXAMPLES = [p for p in ALL_EXAMPLES if p.parent.name not in LOCAL_ONLY]
+EXAMPLES = sorted((Path(__file__).parent.parent / "examples").rglob("*.yaml"))
+# Examples bound to the shared services use the `uses` trait of the built-in `bindings` addon.
+BINDINGS = Path(BUILTIN.location) / "bindings" / "definitions"
+ADDON_DEFINITIONS = {"shop-local": ["--definitions", str(BINDINGS)]}
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: str(p.relative_to(p.parents[1])))
 def test_example_renders_valid_manifests(example: Path) -> None:
-    result = CliRunner().invoke(cli, ["dry-run", "-f", str(example)])
+    extra = ADDON_DEFINITIONS.get(example.parent.name, [])
+    result = CliRunner().invoke(cli, ["dry-run", "-f", str(example), *extra])
     assert result.exit_code == 0, result.output
     manifests = [d for d in yaml.safe_load_all(result.stdout) if d]
     assert manifests

@@ -10,7 +10,9 @@ A Secret's file is written 0600: it holds the Secret's data in the clear, and no
 running Vessel (and what they run, e.g. `git`) needs to read it. Every other file is written as the
 umask says, like any tool writing into a folder the user chose: it is meant to be shared, committed and
 applied. (Git records no read permissions, so a commit shares a Secret anyway: encrypt those — sealed
-secrets, SOPS — before they reach a repository.)
+secrets, SOPS — before they reach a repository.) A Secret that asks for generated keys (the shared
+services' passwords, see `generated_secrets`) gets them in its file, generated when first written and
+kept from the file afterwards.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import yaml
 
 from vessel.errors import Location, TargetRejectedError, TargetUnavailableError, ValidationError
 from vessel.model.resource_key import ResourceKey
-from vessel.targets import settings
+from vessel.targets import generated_secrets, settings
 from vessel.targets.protocol import (
     APP_LABEL,
     APP_NAMESPACE_LABEL,
@@ -48,6 +50,12 @@ _NAME_MAX = 255  # bytes in one file name on common file systems
 
 class _ForeignFile(Exception):
     """The file at an object's path was not written by Vessel."""
+
+
+# The kubernetes target's before-delete hooks (targets/kubernetes/before_delete.py: targets do not import
+# each other): nothing here could run that Job, so such an object is refused (the step fails, saying
+# why) rather than written as if the drop it promises would happen.
+BEFORE_DELETE = "hooks.vessel.dev/before-delete"
 
 
 class DirectoryTarget:
@@ -72,6 +80,14 @@ class DirectoryTarget:
         applied: bool = False,
     ) -> ApplyResult:
         path = self._path(ResourceKey.of(manifest))
+        if BEFORE_DELETE in ((manifest.get("metadata") or {}).get("annotations") or {}):
+            raise TargetRejectedError(
+                f"{ResourceKey.of(manifest)}: a directory target cannot run the Job its annotation "
+                f"{BEFORE_DELETE} asks to run before it is deleted",
+                Location(path=f"metadata.annotations.{BEFORE_DELETE}"),
+                hint="on a directory target, bind with onDelete: keep (the default)",
+            )
+        manifest = self._with_generated(manifest)
         content = _render(manifest)
         with self._lock:
             try:
@@ -81,6 +97,25 @@ class DirectoryTarget:
                 raise self._foreign(path, "overwrite") from None
             _write_atomically(path, content, private=manifest.get("kind") == "Secret")
         return ApplyResult(True, copy.deepcopy(dict(manifest)))
+
+    def _with_generated(self, manifest: Mapping[str, Any]) -> Mapping[str, Any]:
+        """A Secret asking for generated keys (`generated_secrets`) with them: the values its file
+        already holds, else new ones (or the named Secret's), so a rewrite never changes them."""
+        keys = generated_secrets.wanted(manifest)
+        if not keys:
+            return manifest
+        key = ResourceKey.of(manifest)
+        kept = dict((self.get(key) or {}).get("data") or {})
+        have = {k: str(kept[k]) for k in keys if kept.get(k)}
+        lacking = generated_secrets.missing(keys, {"data": have})
+        if lacking:
+            origin = generated_secrets.source(manifest, str(key))
+            if origin is None:
+                have |= generated_secrets.generated(lacking)
+            else:
+                found = self.get(ResourceKey("v1", "Secret", origin[0], origin[1]))
+                have |= generated_secrets.copied(lacking, found, "/".join(origin), str(key))
+        return {**manifest, "data": {**dict(manifest.get("data") or {}), **have}}
 
     def get(self, key: ResourceKey) -> dict[str, Any] | None:
         """The object as written; None when absent, or when the file there is not Vessel's."""

@@ -75,7 +75,7 @@ from vessel.targets.protocol import (
     Versioned,
     live_version_of,
 )
-from vessel.workflow.diagnosis import Diagnosis, diagnose
+from vessel.workflow.diagnosis import Diagnosis, diagnose, failed_job
 from vessel.workflow.ref_objects import resolve
 
 
@@ -191,7 +191,8 @@ class Delivery:
                 published.update(_component_outputs(comp, workload, outputs))
             elif target.live_state:
                 found = _diagnose(target, rendered.resources[0].key)
-                report = replace(report, failing=found.failing, cause=found.cause)
+                failing = failed_job(outputs.values()) or found.failing
+                report = replace(report, failing=failing, cause=found.cause)
             reports[comp.instance] = report
         return list(reports.values()), published
 

@@ -10,8 +10,9 @@ it last said and how often it was restarted, so that a person waiting knows what
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from vessel.targets.protocol import Instance
 
@@ -30,6 +31,23 @@ def diagnose(instances: Sequence[Instance]) -> Diagnosis:
     if unready:
         return Diagnosis(cause=_more(_waiting(unready[0]), len(unready)))
     return Diagnosis()
+
+
+def failed_job(outputs: Iterable[Mapping[str, Any]]) -> str:
+    """Why an output Job has failed for good ("" when none has): Kubernetes sets its `Failed` condition
+    once the back-off limit (or deadline) is spent and never retries it after that, so a component that
+    rendered it (the `uses` trait's binding Job) cannot become healthy by waiting."""
+    for obj in outputs:
+        if obj.get("apiVersion") != "batch/v1" or obj.get("kind") != "Job":
+            continue
+        for cond in (obj.get("status") or {}).get("conditions") or []:
+            if isinstance(cond, Mapping) and cond.get("type") == "Failed" and cond.get("status") == "True":
+                meta = obj.get("metadata") or {}
+                said = ": ".join(str(cond[k]) for k in ("reason", "message") if cond.get(k))
+                return f"Job {meta.get('namespace', '')}/{meta.get('name', '')} failed" + (
+                    f": {said}" if said else ""
+                )
+    return ""
 
 
 def _failure(instance: Instance) -> str:

@@ -39,9 +39,9 @@ from urllib.parse import quote
 
 from vessel.errors import Location, TargetRejectedError, TargetUnavailableError
 from vessel.model.resource_key import ResourceKey
-from vessel.targets import settings
+from vessel.targets import generated_secrets, settings
 from vessel.targets.applied import desired_state, matches
-from vessel.targets.kubernetes import pods
+from vessel.targets.kubernetes import before_delete, pods
 from vessel.targets.kubernetes.client import APPLY, ApiClient, Reply
 from vessel.targets.kubernetes.discovery import ApiResource, Discovery
 from vessel.targets.protocol import (
@@ -119,7 +119,8 @@ class KubernetesTarget:
         before = self.api.call("GET", path, what, allow=NOT_FOUND)
         previous = self._live(before, res, what) if before.ok else None
         if previous is not None and applied and matches(previous, body):
-            return ApplyResult(False, previous)  # this very manifest was applied, and still holds
+            filled = self._fill_secret(manifest, previous, res, namespace, what)
+            return ApplyResult(filled is not None, filled or previous)  # this manifest was applied, and holds
         params = {"fieldManager": FIELD_MANAGER, "force": "true"}
         reply = self.api.call(
             "PATCH", path, what, params=params, body=body, content_type=APPLY, allow=NOT_FOUND
@@ -138,7 +139,8 @@ class KubernetesTarget:
         live = self._live(reply, res, what)
         with self._lock:
             self._applied.add(res)
-        return ApplyResult(_changed(previous, live), live)
+        filled = self._fill_secret(manifest, live, res, namespace, what)
+        return ApplyResult(filled is not None or _changed(previous, live), filled or live)
 
     def get(self, key: ResourceKey) -> dict[str, Any] | None:
         what = str(key)
@@ -162,10 +164,41 @@ class KubernetesTarget:
         if res is None:
             return False
         namespace = self._namespace_of(key) if res.namespaced else ""
-        params = {"propagationPolicy": "Background"}
         path = res.path(namespace, key.name)
+        live = self.api.call("GET", path, what, allow=NOT_FOUND)
+        hook = before_delete.hook_of(live.body, what) if live.ok and isinstance(live.body, dict) else None
+        if hook is not None:
+            self._run_before_delete(hook, what)
+        return self._delete(path, what)
+
+    def _delete(self, path: str, what: str) -> bool:
+        params = {"propagationPolicy": "Background"}
         reply = self.api.call("DELETE", path, what, params=params, allow=NOT_FOUND)
         return reply.code != 404
+
+    def _run_before_delete(self, hook: dict[str, Any], what: str) -> None:
+        """Return once the hook Job has succeeded (and is deleted); else raise (see `before_delete`)."""
+        job_key = ResourceKey.of(hook)
+        job = f"Job {job_key.namespace}/{job_key.name}"
+        live = self.get(job_key)
+        if live is None:
+            self.apply(hook)
+            raise TargetUnavailableError(
+                f"{what}: waiting for {job} to run before it is deleted", retry_after=2
+            )
+        state, said = before_delete.progress(live)
+        if state == before_delete.FAILED:
+            raise TargetRejectedError(
+                f"{what}: {job}, which must succeed before it is deleted, failed: {said}",
+                hint=f"fix the cause and delete {job} to run it again, or forget this object "
+                "(vessel delete --orphan)",
+            )
+        if state == before_delete.RUNNING:
+            raise TargetUnavailableError(
+                f"{what}: waiting for {job} to succeed before it is deleted ({said})", retry_after=2
+            )
+        res = self._resource(job_key, job)
+        self._delete(res.path(job_key.namespace, job_key.name), job)
 
     def list_owned(self, app: str, namespace: str) -> list[dict[str, Any]]:
         selector = f"{APP_LABEL}={app},{APP_NAMESPACE_LABEL}={namespace}"
@@ -241,6 +274,27 @@ class KubernetesTarget:
         self.api.close()
 
     # -- helpers -----------------------------------------------------------------------------------
+
+    def _fill_secret(
+        self, manifest: Mapping[str, Any], live: dict[str, Any], res: ApiResource, namespace: str, what: str
+    ) -> dict[str, Any] | None:
+        """Fill the keys a rendered Secret asks for and the live one lacks (see `generated_secrets`);
+        the live Secret afterwards, or None when nothing was missing."""
+        keys = generated_secrets.missing(generated_secrets.wanted(manifest), live)
+        if not keys:
+            return None
+        origin = generated_secrets.source(manifest, what)
+        if origin is None:
+            data = generated_secrets.generated(keys)
+        else:
+            where = "/".join(origin)
+            found = self.get(ResourceKey("v1", "Secret", origin[0], origin[1]))
+            data = generated_secrets.copied(keys, found, where, what)
+        body = generated_secrets.fill_body(manifest, namespace, data)
+        params = {"fieldManager": generated_secrets.MANAGER, "force": "true"}
+        path = res.path(namespace, str(body["metadata"]["name"]))
+        reply = self.api.call("PATCH", path, what, params=params, body=body, content_type=APPLY)
+        return self._live(reply, res, what)
 
     def _discover(self, path: str) -> Mapping[str, Any] | None:
         reply = self.api.call("GET", path, f"discovery of {path}", allow=NOT_FOUND)
