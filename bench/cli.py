@@ -25,7 +25,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from timed_runs import Check, run, timed, vessel_command
+from timed_runs import Check, embedded_env, run, timed, vessel_command
 from vessel import __version__
 
 GOALS_MS = {"version": 150, "ls": 300, "status": 300}  # issue 11, on an idle machine
@@ -75,13 +75,7 @@ def main() -> None:
     vessel = vessel_command()
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
-        env = {**os.environ, "VESSEL_HOME": str(home / "home"), "NO_COLOR": "1", "COLUMNS": "200"}
-        env.pop("VESSEL_DATABASE_URL", None)
-        env.pop("VESSEL_DEFINITIONS", None)
-        # Bytecode is written by the unmeasured first run and read by the others, as on any install: with
-        # PYTHONDONTWRITEBYTECODE set (some shells and CI set it), every run would compile Vessel's
-        # modules from source again, and that — not Vessel — would be most of what is measured.
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env = embedded_env(home / "home")
         deliver(vessel, env, home, args.apps)
         names = [f"app-{i}" for i in range(1, args.apps + 1)]
         commands: dict[str, tuple[list[str], Check]] = {

@@ -21,7 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from timed_runs import run, timed, vessel_command
+from timed_runs import embedded_env, run, timed, vessel_command
 from vessel_server import free_port, wait_until_up
 
 APP = """\
@@ -48,15 +48,7 @@ def main() -> None:
     vessel = vessel_command()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        embedded = {**os.environ, "VESSEL_HOME": str(root / "home"), "NO_COLOR": "1", "COLUMNS": "200"}
-        for name in (
-            "VESSEL_DATABASE_URL",
-            "VESSEL_DEFINITIONS",
-            "VESSEL_SERVER",
-            "VESSEL_TOKEN",
-            "VESSEL_CONFIG",
-        ):
-            embedded.pop(name, None)
+        embedded = embedded_env(root / "home")
         run(
             [
                 *vessel,

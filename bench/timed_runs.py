@@ -4,6 +4,7 @@ not print what it should, stops the benchmark with what it printed."""
 
 from __future__ import annotations
 
+import os
 import resource
 import statistics
 import subprocess
@@ -13,6 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 RUN_S = 180  # how long one command may take
+# what would send a command to another store, definitions or server than the benchmark's own
+ELSEWHERE = ("VESSEL_DATABASE_URL", "VESSEL_DEFINITIONS", "VESSEL_SERVER", "VESSEL_TOKEN", "VESSEL_CONFIG")
 
 Check = Callable[[str], bool]
 
@@ -21,6 +24,25 @@ def vessel_command() -> list[str]:
     """The `vessel` console script beside this Python (what a shell runs), else `python -m vessel`."""
     script = Path(sys.executable).with_name("vessel")
     return [str(script)] if script.exists() else [sys.executable, "-m", "vessel"]
+
+
+def embedded_env(home: Path) -> dict[str, str]:
+    """The environment of a command on the store in `home`, on this machine (no server, no other store or
+    definitions), printing plainly and wide."""
+    env = {**os.environ, "VESSEL_HOME": str(home), "NO_COLOR": "1", "COLUMNS": "200"}
+    for name in (
+        "VESSEL_DATABASE_URL",
+        "VESSEL_DEFINITIONS",
+        "VESSEL_SERVER",
+        "VESSEL_TOKEN",
+        "VESSEL_CONFIG",
+    ):
+        env.pop(name, None)
+    # Bytecode is written by the unmeasured first run and read by the others, as on any install: with
+    # PYTHONDONTWRITEBYTECODE set (some shells and CI set it), every run would compile Vessel's modules
+    # from source again, and that — not Vessel — would be most of what is measured.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
 
 
 def run(argv: list[str], env: dict[str, str], stdin: str = "") -> tuple[float, float, str]:
