@@ -19,6 +19,7 @@ from typing import ClassVar
 import pytest
 from typer.testing import CliRunner
 
+from project_fixtures import started
 from server_process import ServerProcess, admin_token, client_env, run_vessel, with_target
 from vessel.cli.main import app as cli
 
@@ -35,12 +36,9 @@ spec:
 @pytest.fixture
 def server(isolated_home: Path) -> Iterator[ServerProcess]:
     with_target(isolated_home, "mem", "memory")
-    proc = ServerProcess(isolated_home, admin_token(isolated_home)).start("--interval", "0.2")
-    try:
+    with started(isolated_home, admin_token(isolated_home)) as proc:
         assert proc.request("POST", "/api/v1/applications", APP).status == 202
         yield proc
-    finally:
-        proc.kill()
 
 
 def vessel(home: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
