@@ -20,11 +20,8 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -32,9 +29,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from vessel.controller.accounts import first_admin
-from vessel.store.store import Store
-from vessel.targets.protocol import TargetInfo
+from vessel_server import Failed, free_port, prepare, start_server
 
 APP = """\
 apiVersion: core.oam.dev/v1beta1
@@ -47,47 +42,6 @@ spec:
       properties: {{image: "registry.example.com/web:{i}", ports: [{{port: 8080, expose: true}}]}}
       traits: [{{type: scaler, properties: {{replicas: 2}}}}]
 """
-
-
-class Failed(Exception):
-    pass
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def prepare(home: Path) -> str:
-    store = Store.open(f"sqlite:///{home / 'vessel.db'}")
-    try:
-        store.add_target(TargetInfo("mem", "memory", {}, {}), default=True, now=time.time())
-        return first_admin(store, "bench", time.time(), actor="bench").token
-    finally:
-        store.close()
-
-
-def start_server(home: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "VESSEL_HOME": str(home)}
-    env.pop("VESSEL_DATABASE_URL", None)
-    command = [sys.executable, "-m", "vessel", "server", "--listen", f"127.0.0.1:{port}", "--interval", "1"]
-    proc = subprocess.Popen(
-        command, env=env, stdout=(home / "server.log").open("wb"), stderr=subprocess.STDOUT
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise Failed(f"server exited {proc.returncode}: {(home / 'server.log').read_text()[-2000:]}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return proc
-        except OSError:
-            time.sleep(0.05)
-    raise Failed("server not up within 60s")
 
 
 class Client:
@@ -232,7 +186,7 @@ def main() -> None:
         home = Path(tmp)
         token = prepare(home)
         port = free_port()
-        server = start_server(home, port)
+        server = start_server(home, port, "1")
         try:
             clients = [Client(port, token) for _ in range(args.clients)]
             applied, apply_wall = concurrently(clients, [apply_job(i) for i in range(args.apps)])

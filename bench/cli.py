@@ -21,15 +21,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
+from timed_runs import Check, embedded_env, run, timed, vessel_command
 from vessel import __version__
 
 GOALS_MS = {"version": 150, "ls": 300, "status": 300}  # issue 11, on an idle machine
@@ -46,40 +42,6 @@ spec:
       properties: {{image: "shop/api:{i}", ports: [{{port: 80, expose: true}}]}}
       traits: [{{type: scaler, properties: {{replicas: 2}}}}]
 """
-
-Check = Callable[[str], bool]
-
-
-def vessel_command() -> list[str]:
-    """The `vessel` console script beside this Python (what a shell runs), else `python -m vessel`."""
-    script = Path(sys.executable).with_name("vessel")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "vessel"]
-
-
-def run(argv: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Run once: (wall ms, CPU ms of the child, stdout); a failure stops the benchmark."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120, check=False)
-    wall = (time.perf_counter() - start) * 1000
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(argv)} exited {done.returncode}:\n{done.stdout}{done.stderr}")
-    return wall, cpu, done.stdout
-
-
-def timed(argv: list[str], env: dict[str, str], runs: int, check: Check) -> tuple[float, float]:
-    """Median wall and CPU ms over `runs` runs (after one unmeasured run), each checked with `check`."""
-    run(argv, env)  # bytecode written, files in the page cache: what every later start finds
-    walls, cpus = [], []
-    for _ in range(runs):
-        wall, cpu, out = run(argv, env)
-        if not check(out):
-            raise SystemExit(f"{' '.join(argv)} did not print what it should:\n{out}")
-        walls.append(wall)
-        cpus.append(cpu)
-    return statistics.median(walls), statistics.median(cpus)
 
 
 def listed_running(table: str) -> set[str]:
@@ -113,13 +75,7 @@ def main() -> None:
     vessel = vessel_command()
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
-        env = {**os.environ, "VESSEL_HOME": str(home / "home"), "NO_COLOR": "1", "COLUMNS": "200"}
-        env.pop("VESSEL_DATABASE_URL", None)
-        env.pop("VESSEL_DEFINITIONS", None)
-        # Bytecode is written by the unmeasured first run and read by the others, as on any install: with
-        # PYTHONDONTWRITEBYTECODE set (some shells and CI set it), every run would compile Vessel's
-        # modules from source again, and that — not Vessel — would be most of what is measured.
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env = embedded_env(home / "home")
         deliver(vessel, env, home, args.apps)
         names = [f"app-{i}" for i in range(1, args.apps + 1)]
         commands: dict[str, tuple[list[str], Check]] = {

@@ -16,13 +16,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
+
+from timed_runs import embedded_env, run, timed, vessel_command
+from vessel_server import free_port, wait_until_up
 
 APP = """\
 apiVersion: core.oam.dev/v1beta1
@@ -34,55 +34,10 @@ spec:
 """
 
 
-def vessel_command() -> list[str]:
-    script = Path(sys.executable).with_name("vessel")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "vessel"]
-
-
-def run(argv: list[str], env: dict[str, str], stdin: str = "") -> tuple[float, str]:
-    """Run once: (wall ms, stdout); a failure stops the benchmark."""
-    start = time.perf_counter()
-    done = subprocess.run(
-        argv, env=env, input=stdin, capture_output=True, text=True, timeout=180, check=False
-    )
-    wall = (time.perf_counter() - start) * 1000
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(argv)} exited {done.returncode}:\n{done.stdout}{done.stderr}")
-    return wall, done.stdout
-
-
 def median_ms(argv: list[str], env: dict[str, str], runs: int, wanted: list[str]) -> float:
-    run(argv, env)
-    walls = []
-    for _ in range(runs):
-        wall, out = run(argv, env)
-        if not all(w in out for w in wanted):
-            raise SystemExit(f"{' '.join(argv)} did not print {wanted}:\n{out}")
-        walls.append(wall)
-    return round(statistics.median(walls), 1)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def wait_until_up(url: str, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"the server exited {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("the server did not answer /healthz within 60 s")
+    """Median wall ms of `runs` runs, each printing every one of `wanted`."""
+    wall, _ = timed(argv, env, runs, lambda out: all(w in out for w in wanted))
+    return round(wall, 1)
 
 
 def main() -> None:
@@ -93,15 +48,7 @@ def main() -> None:
     vessel = vessel_command()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        embedded = {**os.environ, "VESSEL_HOME": str(root / "home"), "NO_COLOR": "1", "COLUMNS": "200"}
-        for name in (
-            "VESSEL_DATABASE_URL",
-            "VESSEL_DEFINITIONS",
-            "VESSEL_SERVER",
-            "VESSEL_TOKEN",
-            "VESSEL_CONFIG",
-        ):
-            embedded.pop(name, None)
+        embedded = embedded_env(root / "home")
         run(
             [
                 *vessel,
@@ -116,7 +63,7 @@ def main() -> None:
             ],
             embedded,
         )
-        _, token = run([*vessel, "server", "init", "--user", "bench"], embedded)
+        _, _, token = run([*vessel, "server", "init", "--user", "bench"], embedded)
         url = f"http://127.0.0.1:{free_port()}"
         server = subprocess.Popen(
             [*vessel, "server", "--listen", url.removeprefix("http://"), "--interval", "0.2"],
@@ -136,7 +83,7 @@ def main() -> None:
             for i in range(1, args.apps + 1):
                 (root / f"app-{i}.yaml").write_text(APP.format(i=i))
                 files += ["-f", str(root / f"app-{i}.yaml")]
-            _, delivered = run([*vessel, "up", *files, "--timeout", "120s"], remote)
+            _, _, delivered = run([*vessel, "up", *files, "--timeout", "120s"], remote)
             if delivered.count(" is running") != args.apps:
                 raise SystemExit(f"not every application was delivered:\n{delivered}")
             names = [f"app-{i}" for i in range(1, args.apps + 1)]

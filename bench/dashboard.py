@@ -20,18 +20,14 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from vessel.controller.accounts import first_admin
-from vessel.store.store import Store
-from vessel.targets.protocol import TargetInfo
+from vessel_server import Failed, free_port, prepare, start_server
 
 APP = """\
 apiVersion: core.oam.dev/v1beta1
@@ -43,57 +39,6 @@ spec:
       type: webservice
       properties: {{image: "registry.example.com/web:{i}"}}
 """
-
-
-class Failed(Exception):
-    pass
-
-
-def prepare(home: Path) -> str:
-    store = Store.open(f"sqlite:///{home / 'vessel.db'}")
-    try:
-        store.add_target(TargetInfo("mem", "memory", {}, {}), default=True, now=time.time())
-        return first_admin(store, "bench", time.time(), actor="bench").token
-    finally:
-        store.close()
-
-
-def start_server(home: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "VESSEL_HOME": str(home)}
-    env.pop("VESSEL_DATABASE_URL", None)
-    command = [
-        sys.executable,
-        "-m",
-        "vessel",
-        "server",
-        "--listen",
-        f"127.0.0.1:{port}",
-        "--interval",
-        "3600",
-    ]
-    log = (home / "server.log").open("wb")
-    proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise Failed(f"server exited {proc.returncode}: {(home / 'server.log').read_text()}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return proc
-        except OSError:
-            time.sleep(0.1)
-    raise Failed("server did not answer /healthz within 60 s")
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def timed(conn: http.client.HTTPConnection, token: str, path: str, count: int) -> tuple[list[float], str]:
@@ -122,7 +67,7 @@ def run(apps: int, requests: int) -> dict[str, float]:
         home = Path(tmp)
         token = prepare(home)
         port = free_port()
-        server = start_server(home, port)
+        server = start_server(home, port, "3600")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
             body = "---\n".join(APP.format(i=i, ns=i // 10) for i in range(apps))

@@ -1,4 +1,5 @@
-"""Addon directories written by tests: a registry folder of addons built from a few arguments."""
+"""Addon directories written by tests: a registry folder of addons built from a few arguments; and the
+`vessel` CLI the addon tests drive them with."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from typer.testing import CliRunner, Result
+
+from vessel.cli.main import app as cli
 
 GREETING = """\
 apiVersion: core.oam.dev/v1beta1
@@ -42,6 +46,22 @@ spec:
       properties:
         message: {{{{ parameter.banner }}}}
 """
+
+BANNER_PARAMETERS = {"type": "object", "properties": {"banner": {"type": "string", "default": "hi"}}}
+"""The schema of APPLICATION's one parameter."""
+
+runner = CliRunner()
+
+
+def vessel(*args: str) -> Result:
+    return runner.invoke(cli, list(args))
+
+
+def ok(*args: str) -> str:
+    """`vessel ARGS`'s output, once it exited 0."""
+    result = vessel(*args)
+    assert result.exit_code == 0, result.output
+    return result.output
 
 
 def write_addon(

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
     from pg_cluster import PostgresCluster
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -38,6 +40,15 @@ def knows_no_secret() -> None:
     from vessel.model.redaction import KNOWN
 
     KNOWN.forget_all()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    """One real browser for a module of dashboard browser tests (`dashboard_browser`), skipped without it."""
+    from dashboard_browser import browser
+
+    with browser() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="session")

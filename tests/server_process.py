@@ -121,6 +121,30 @@ class ServerProcess:
             self.proc.wait(10)
 
 
+def client_env(home: Path, url: str | None = None, token: str = "") -> dict[str, str]:
+    """The environment of a `vessel` process started as from a shell: this one's, with `home` as its own
+    VESSEL_HOME; given a server's `url`, through that server with `token`, else through no server."""
+    env = {**os.environ, "VESSEL_HOME": str(home)}
+    for name in ("VESSEL_SERVER", "VESSEL_TOKEN", "VESSEL_CONFIG"):
+        env.pop(name, None)
+    if url is not None:
+        env.update(VESSEL_SERVER=url, VESSEL_TOKEN=token)
+    return env
+
+
+def run_vessel(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """`vessel ARGS` as a process of its own, in `env`, given `stdin`; what it printed, as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "vessel", *args],
+        input=stdin,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 def _url(home: Path, url: str | None) -> str:
     return url or f"sqlite:///{home / 'vessel.db'}"
 

@@ -8,24 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from addon_fixtures import APPLICATION, write_addon
-from vessel.cli.main import app as cli
+from addon_fixtures import APPLICATION, BANNER_PARAMETERS, ok, vessel, write_addon
 
-runner = CliRunner()
 pytestmark = pytest.mark.timeout(120)
-PARAMS = {"type": "object", "properties": {"banner": {"type": "string", "default": "hi"}}}
-
-
-def vessel(*args: str):  # type: ignore[no-untyped-def]
-    return runner.invoke(cli, list(args))
-
-
-def ok(*args: str) -> str:
-    result = vessel(*args)
-    assert result.exit_code == 0, result.output
-    return str(result.output)
 
 
 def banner(registry: Path, version: str, targets: list[str] | None = None) -> None:
@@ -34,7 +20,7 @@ def banner(registry: Path, version: str, targets: list[str] | None = None) -> No
         "banner",
         version,
         component="greeting",
-        parameters=PARAMS,
+        parameters=BANNER_PARAMETERS,
         application=APPLICATION.format(component="greeting"),
         per_version=True,
         metadata={"targets": targets} if targets else None,

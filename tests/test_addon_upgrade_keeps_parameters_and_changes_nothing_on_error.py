@@ -14,25 +14,11 @@ from typing import Any
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
-from addon_fixtures import APPLICATION, write_addon
+from addon_fixtures import APPLICATION, BANNER_PARAMETERS, ok, vessel, write_addon
 from test_an_enabled_addons_definitions_deliver_applications import USER_APP
-from vessel.cli.main import app as cli
 
-runner = CliRunner()
 pytestmark = pytest.mark.timeout(120)
-PARAMS = {"type": "object", "properties": {"banner": {"type": "string", "default": "hi"}}}
-
-
-def vessel(*args: str):  # type: ignore[no-untyped-def]
-    return runner.invoke(cli, list(args))
-
-
-def ok(*args: str) -> str:
-    result = vessel(*args)
-    assert result.exit_code == 0, result.output
-    return str(result.output)
 
 
 def status() -> dict[str, dict[str, Any]]:
@@ -41,7 +27,7 @@ def status() -> dict[str, dict[str, Any]]:
 
 def banner_addon(registry: Path, version: str, **kwargs: Any) -> None:
     kwargs.setdefault("dependencies", (("greetings", "^1.0"),))
-    kwargs.setdefault("parameters", PARAMS)
+    kwargs.setdefault("parameters", BANNER_PARAMETERS)
     application = APPLICATION.format(component="greeting")
     write_addon(registry, "banner", version, application=application, per_version=True, **kwargs)
 

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import http.server
 import json
-import os
 import stat
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +19,8 @@ from typing import ClassVar
 import pytest
 from typer.testing import CliRunner
 
-from server_process import ServerProcess, admin_token, with_target
+from project_fixtures import started
+from server_process import ServerProcess, admin_token, client_env, run_vessel, with_target
 from vessel.cli.main import app as cli
 
 APP = """\
@@ -37,28 +36,14 @@ spec:
 @pytest.fixture
 def server(isolated_home: Path) -> Iterator[ServerProcess]:
     with_target(isolated_home, "mem", "memory")
-    proc = ServerProcess(isolated_home, admin_token(isolated_home)).start("--interval", "0.2")
-    try:
+    with started(isolated_home, admin_token(isolated_home)) as proc:
         assert proc.request("POST", "/api/v1/applications", APP).status == 202
         yield proc
-    finally:
-        proc.kill()
 
 
 def vessel(home: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     """`vessel ARGS` with its own VESSEL_HOME (not the server's) and no server in its environment."""
-    env = {**os.environ, "VESSEL_HOME": str(home), "COLUMNS": "200"}
-    for name in ("VESSEL_SERVER", "VESSEL_TOKEN", "VESSEL_CONFIG"):
-        env.pop(name, None)
-    return subprocess.run(
-        [sys.executable, "-m", "vessel", *args],
-        input=stdin,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_vessel({**client_env(home), "COLUMNS": "200"}, *args, stdin=stdin)
 
 
 @pytest.mark.timeout(120)

@@ -10,7 +10,6 @@ it does not ask the server. A remote command loads nothing of the store or the e
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -22,7 +21,7 @@ import pytest
 from typer.testing import CliRunner
 
 from project_fixtures import app_yaml, prepare, started
-from server_process import ServerProcess, free_port, wait_for
+from server_process import ServerProcess, client_env, free_port, run_vessel, wait_for
 from vessel.cli.main import app as cli
 
 
@@ -119,20 +118,8 @@ def test_a_command_for_this_machine_says_it_does_not_ask_the_server(
     team: tuple[ServerProcess, dict[str, str]], tmp_path: Path
 ) -> None:
     server, tokens = team
-    env = {
-        **os.environ,
-        "VESSEL_SERVER": server.url,
-        "VESSEL_TOKEN": tokens["admin"],
-        "VESSEL_HOME": str(tmp_path),
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "vessel", "user", "add", "zed"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    env = client_env(tmp_path, server.url, tokens["admin"])
+    done = run_vessel(env, "user", "add", "zed")
     assert (done.returncode, done.stdout) == (0, "user zed added\n")
     assert (
         f"note: this command works on this machine's store, not through the server {server.url}"
@@ -158,12 +145,7 @@ def test_a_remote_command_loads_nothing_of_the_store_or_the_engine(
     team: tuple[ServerProcess, dict[str, str]], args: tuple[str, ...], tmp_path: Path
 ) -> None:
     server, tokens = team
-    env = {
-        **os.environ,
-        "VESSEL_SERVER": server.url,
-        "VESSEL_TOKEN": tokens["admin"],
-        "VESSEL_HOME": str(tmp_path),
-    }
+    env = client_env(tmp_path, server.url, tokens["admin"])
     done = subprocess.run(
         [sys.executable, "-c", DRIVER, *args],
         env=env,

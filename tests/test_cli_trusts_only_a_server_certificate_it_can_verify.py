@@ -5,16 +5,14 @@ the token; trusted through SSL_CERT_FILE, the same command answers. Real process
 
 from __future__ import annotations
 
-import os
 import shutil
 import ssl
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from server_process import ServerProcess, admin_token
+from server_process import ServerProcess, admin_token, client_env, run_vessel
 from test_server_serves_https_with_the_given_certificate import self_signed
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
@@ -23,18 +21,11 @@ pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs t
 def vessel_ls(
     url: str, token: str, home: Path, trusting: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "VESSEL_SERVER": url, "VESSEL_TOKEN": token, "VESSEL_HOME": str(home)}
+    env = client_env(home, url, token)
     env.pop("SSL_CERT_FILE", None)
     if trusting is not None:
         env["SSL_CERT_FILE"] = str(trusting)
-    return subprocess.run(
-        [sys.executable, "-m", "vessel", "ls"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_vessel(env, "ls")
 
 
 @pytest.mark.timeout(90)

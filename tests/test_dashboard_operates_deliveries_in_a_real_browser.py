@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from dashboard_browser import browser, screenshot, signed_in
-from project_fixtures import app_yaml, prepare
+from dashboard_browser import screenshot, signed_in
+from project_fixtures import app_yaml, prepare, started
 from server_process import ServerProcess, wait_for
 
 if TYPE_CHECKING:
@@ -48,8 +48,7 @@ spec:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, dict[str, str]]]:
     home = tmp_path_factory.mktemp("dashboard-home")
     tokens = prepare(home)
-    proc = ServerProcess(home, tokens["admin"]).start("--interval", "0.2")
-    try:
+    with started(home, tokens["admin"]) as proc:
         assert proc.request("POST", "/api/v1/applications", GATED).status == 202
         gated_for_viewer = app_yaml("gated-for-viewer", target="mem", gate=True)
         assert proc.request("POST", "/api/v1/applications", gated_for_viewer).status == 202
@@ -58,14 +57,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerPro
         for image in ("nginx:1", "nginx:2", "nginx:3"):
             _deliver(proc, app_yaml("rolled", target="mem").replace("nginx:1", image))
         yield proc, tokens
-    finally:
-        proc.kill()
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with browser() as launched:
-        yield launched
 
 
 def _status(server: ServerProcess, name: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from project_fixtures import app_yaml, prepare
+from project_fixtures import app_yaml, prepare, started
 from server_process import ServerProcess, wait_for
 
 API = "/api/v1/namespaces/team/applications"
@@ -71,8 +71,7 @@ def _field(html: str, name: str) -> str:
 @pytest.fixture
 def server(isolated_home: Path) -> Iterator[tuple[ServerProcess, dict[str, str]]]:
     tokens = prepare(isolated_home)
-    proc = ServerProcess(isolated_home, tokens["admin"]).start("--interval", "0.2")
-    try:
+    with started(isolated_home, tokens["admin"]) as proc:
         for name in ("one", "two"):
             assert (
                 proc.request("POST", "/api/v1/applications", app_yaml(name, target="mem", gate=True)).status
@@ -80,8 +79,6 @@ def server(isolated_home: Path) -> Iterator[tuple[ServerProcess, dict[str, str]]
             )
             wait_for(lambda n=name: _phase(proc, n) == "workflowSuspending", f"{name} waiting for approval")
         yield proc, tokens
-    finally:
-        proc.kill()
 
 
 def _phase(server: ServerProcess, name: str) -> str:

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import yaml
 
-from dashboard_browser import browser, screenshot, signed_in
-from project_fixtures import app_yaml, prepare
+from dashboard_browser import screenshot, signed_in
+from project_fixtures import app_yaml, prepare, started
 from server_process import ServerProcess, wait_for
 
 if TYPE_CHECKING:
@@ -32,20 +32,11 @@ API = "/api/v1/namespaces/team/applications"
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, dict[str, str]]]:
     home = tmp_path_factory.mktemp("dashboard-home")
     tokens = prepare(home)
-    proc = ServerProcess(home, tokens["admin"]).start("--interval", "0.2")
-    try:
+    with started(home, tokens["admin"]) as proc:
         for name, namespace in (("listed", "team"), ("elsewhere", "other")):
             applied = proc.request("POST", "/api/v1/applications", app_yaml(name, namespace, target="mem"))
             assert applied.status == 202, applied.body
         yield proc, tokens
-    finally:
-        proc.kill()
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with browser() as launched:
-        yield launched
 
 
 def _status(server: ServerProcess, name: str) -> dict[str, Any] | None:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from read_path_apps import SUSPENDED, up_failing
 from vessel.errors import StoreUnavailableError
-from vessel.model.resource_key import ResourceKey
 from vessel.store.records import Phase
 from vessel.store.sqlite_reads import SqliteReads
 from vessel.store.store import Store
@@ -29,28 +29,6 @@ spec:
       properties: {image: "shop/api:1", ports: [{port: 80, expose: true}], env: [{name: MODE, value: "a"}]}
       traits: [{type: scaler, properties: {replicas: 2}}]
 """
-FAILING = """\
-apiVersion: core.oam.dev/v1beta1
-kind: Application
-metadata: {name: broken, namespace: team}
-spec:
-  components:
-    - {name: bad, type: webservice, properties: {image: "bad:1"}}
-"""
-SUSPENDED = """\
-apiVersion: core.oam.dev/v1beta1
-kind: Application
-metadata: {name: gated}
-spec:
-  components:
-    - {name: web, type: webservice, properties: {image: "web:1", ports: [{port: 8080, expose: true}]}}
-    - {name: worker, type: worker, properties: {image: "worker:1"}}
-  workflow:
-    steps:
-      - {name: web, type: apply-component, properties: {component: web}}
-      - {name: approve, type: suspend}
-      - {name: worker, type: apply-component, properties: {component: worker}}
-"""
 
 
 def alike(fast: object, stored: object) -> bool:
@@ -66,8 +44,7 @@ def store_file(tmp_path: Path) -> Iterator[Path]:
     harness = Harness.create(f"sqlite:///{path}")
     harness.up(RUNNING)
     harness.up(RUNNING.replace('value: "a"', 'value: "b"').replace("v1.0.0", "v1.1.0"))
-    harness.targets["mem"].reject[ResourceKey("apps/v1", "Deployment", "team", "bad")] = "refused: quota"
-    harness.up(FAILING)
+    up_failing(harness)
     harness.up(SUSPENDED)
     phases = {a.name: a.phase for a in harness.store.apps()}
     assert phases == {"shop": Phase.RUNNING, "broken": Phase.FAILED, "gated": Phase.SUSPENDING}

@@ -6,7 +6,6 @@ run. A Kubernetes target whose API server runs no controllers keeps the Deployme
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from server_process import ServerProcess, admin_token, with_target
+from server_process import ServerProcess, admin_token, client_env, with_target
 from vessel.cli.main import app as cli
 from vessel.testing.fake_kube import FakeKubeServer
 
@@ -75,12 +74,7 @@ def test_up_gives_up_after_its_timeout_and_says_the_server_goes_on(
 
 @pytest.mark.timeout(90)
 def test_ctrl_c_stops_following_and_the_server_keeps_driving(stuck: ServerProcess, tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "VESSEL_SERVER": stuck.url,
-        "VESSEL_TOKEN": stuck.token,
-        "VESSEL_HOME": str(tmp_path),
-    }
+    env = client_env(tmp_path, stuck.url, stuck.token)
     up = subprocess.Popen(
         [sys.executable, "-m", "vessel", "up", "-f", _file(tmp_path, "cart")],
         env=env,

@@ -6,7 +6,6 @@ the same VESSEL_HOME, the remote one through `GET …/logs`.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -16,7 +15,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from server_process import ServerProcess, admin_token, wait_for
+from server_process import ServerProcess, admin_token, client_env, wait_for
 from vessel.cli.main import app as cli
 
 TICKER = (
@@ -87,12 +86,7 @@ def test_logs_through_the_server_are_the_logs_here(server: ServerProcess) -> Non
 
 @pytest.mark.timeout(120)
 def test_follow_streams_new_lines_until_ctrl_c(server: ServerProcess, tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "VESSEL_SERVER": server.url,
-        "VESSEL_TOKEN": server.token,
-        "VESSEL_HOME": str(tmp_path),
-    }
+    env = client_env(tmp_path, server.url, server.token)
     follower = subprocess.Popen(
         [sys.executable, "-m", "vessel", "logs", "ticker", "-c", "ticker", "-f", "--tail", "1"],
         env=env,

@@ -14,19 +14,14 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from addon_fixtures import APPLICATION, write_addon
+from addon_fixtures import APPLICATION, BANNER_PARAMETERS, ok, write_addon
+from project_fixtures import started
 from server_process import ServerProcess, admin_token, wait_for
 from test_an_enabled_addons_definitions_deliver_applications import USER_APP
 from vessel.cli.main import app as cli
 
 pytestmark = pytest.mark.timeout(120)
-PARAMS = {"type": "object", "properties": {"banner": {"type": "string", "default": "hi"}}}
 USER_STATUS = "/api/v1/namespaces/default/applications/hello"
-
-
-def ok(*args: str) -> None:
-    result = CliRunner().invoke(cli, list(args))
-    assert result.exit_code == 0, result.output
 
 
 @pytest.fixture
@@ -36,14 +31,11 @@ def server(isolated_home: Path, tmp_path: Path) -> Iterator[ServerProcess]:
     write_addon(registry, "greetings", "1.1.0", component="greeting", per_version=True)
     application = APPLICATION.format(component="greeting")
     deps = (("greetings", "^1.0"),)
-    write_addon(registry, "banner", dependencies=deps, parameters=PARAMS, application=application)
+    write_addon(registry, "banner", dependencies=deps, parameters=BANNER_PARAMETERS, application=application)
     ok("target", "add", "out", "--type", "directory", "--path", str(tmp_path / "out"), "--default")
     ok("addon", "registry", "add", "team", "--path", str(registry))
-    proc = ServerProcess(isolated_home, admin_token(isolated_home)).start("--interval", "0.2")
-    try:
+    with started(isolated_home, admin_token(isolated_home)) as proc:
         yield proc
-    finally:
-        proc.kill()
 
 
 def post(server: ServerProcess, path: str, doc: object, token: str = "default") -> tuple[int, Any]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from read_path_apps import SUSPENDED, up_failing
 from vessel.controller.controller import Controller
 from vessel.controller.status import status_of
 from vessel.controller.status_reader import StatusReader
@@ -27,28 +28,6 @@ spec:
         - {type: scaler, properties: {replicas: 2}}
         - {type: gateway, properties: {domain: shop.example.com, http: {"/": 80}}}
 """
-FAILING = """\
-apiVersion: core.oam.dev/v1beta1
-kind: Application
-metadata: {name: broken, namespace: team}
-spec:
-  components:
-    - {name: bad, type: webservice, properties: {image: "bad:1"}}
-"""
-SUSPENDED = """\
-apiVersion: core.oam.dev/v1beta1
-kind: Application
-metadata: {name: gated}
-spec:
-  components:
-    - {name: web, type: webservice, properties: {image: "web:1", ports: [{port: 8080, expose: true}]}}
-    - {name: worker, type: worker, properties: {image: "worker:1"}}
-  workflow:
-    steps:
-      - {name: web, type: apply-component, properties: {component: web}}
-      - {name: approve, type: suspend}
-      - {name: worker, type: apply-component, properties: {component: worker}}
-"""
 TOLERANT = """\
 apiVersion: core.oam.dev/v1beta1
 kind: Application
@@ -68,8 +47,7 @@ def test_status_documents_are_the_controllers(tmp_path: Path) -> None:
     h = Harness.create(f"sqlite:///{path}")
     for text in (RUNNING, SUSPENDED, TOLERANT):
         h.up(text)
-    h.targets["mem"].reject[ResourceKey("apps/v1", "Deployment", "team", "bad")] = "refused: quota"
-    h.up(FAILING)
+    up_failing(h)
     h.targets["mem"].unhealthy.add(ResourceKey("apps/v1", "Deployment", "default", "web"))
     # As another process sees it: the delivering controller still holds the revisions it parsed from YAML
     controller = Controller(h.store, clock=h.clock, registry=h.registry, owner="another-process")
