@@ -57,7 +57,7 @@ def timed(conn: http.client.HTTPConnection, token: str, path: str, count: int) -
 def check_list(text: str, apps: int, first: str, rows: int) -> None:
     if f"{apps} applications" not in text:
         raise Failed(f"the list does not say {apps} applications")
-    listed = re.findall(r'<a href="/applications/[^"]+">([^<]+)</a>', text)
+    listed = re.findall(r'<a href="/applications/[^"/]+/[^"/]+">([^<]+)</a>', text)  # one application's page
     if len(listed) != rows or listed[0] != first:
         raise Failed(f"the list shows {len(listed)} rows starting {listed[:1]}, expected {rows} from {first}")
 
