@@ -163,7 +163,11 @@ def application(service: Service, bound: Bound) -> str:
         "properties": {
             "image": service.image,
             "cmd": ["sh", "-c", service.cmd],
-            "readinessProbe": {"exec": {"command": ["sh", "-c", service.ready]}, "periodSeconds": 3},
+            "readinessProbe": {
+                "exec": {"command": ["sh", "-c", service.ready]},
+                "periodSeconds": 3,
+                "timeoutSeconds": 10,  # a client's start and a round trip through the Service
+            },
         },
         "traits": [{"type": "uses", "properties": {"addon": service.addon, "onDelete": "drop"}}],
     }
