@@ -49,17 +49,18 @@ def parsed(text: str) -> Application:
 
 @pytest.fixture
 def pair(isolated_home: Path, tmp_path: Path) -> Iterator[tuple[ServerProcess, ServerProcess]]:
-    """Two servers on one SQLite store, both running, with the `greetings` addon on offer."""
+    """Two servers on one SQLite store, with the `greetings` addon on offer. A's loop passes often (it
+    delivers); B's passes once, at start, and not again during the test: B's API alone has to notice."""
     write_addon(tmp_path / "registry", "greetings", component="greeting")
     ok("target", "add", "out", "--type", "directory", "--path", str(tmp_path / "out"), "--default")
     ok("addon", "registry", "add", "team", "--path", str(tmp_path / "registry"))
     token = admin_token(isolated_home)
     with ExitStack() as stack:
         servers = []
-        for _ in range(2):
+        for interval in ("0.2", "3600"):
             server = ServerProcess(isolated_home, token)
             stack.callback(server.kill)
-            servers.append(server.start("--interval", "0.2"))
+            servers.append(server.start("--interval", interval))
         yield servers[0], servers[1]
 
 
