@@ -18,12 +18,14 @@ from addon_fixtures import ok, write_addon
 from server_process import ServerProcess, admin_token, wait_for
 from test_an_enabled_addons_definitions_deliver_applications import USER_APP
 from vessel.addons import enable as addons
+from vessel.addons.catalog import DIRECTORY
 from vessel.controller.controller import Controller
 from vessel.controller.reconcile_loop import ReconcileLoop
 from vessel.definitions.definition import Kind
 from vessel.definitions.files import load_text
 from vessel.errors import VesselError
 from vessel.model.application import Application
+from vessel.store.addons import AddonStore
 from vessel.store.store import Store
 
 APPS = "/api/v1/applications"
@@ -90,11 +92,13 @@ def test_the_other_server_follows_an_addon_enabled_and_disabled_through_one(
     assert b.request("GET", f"{ONE}later").status == 404  # refused: nothing of it stored
 
 
-@pytest.mark.timeout(60)
-def test_a_controller_loop_builds_its_definitions_again_within_one_pass(tmp_path: Path) -> None:
+@pytest.mark.timeout(180)
+def test_a_controller_loop_builds_its_definitions_again_within_one_pass(
+    store_url: str, tmp_path: Path
+) -> None:
     write_addon(tmp_path / "registry", "greetings", component="greeting")
-    ok("addon", "registry", "add", "team", "--path", str(tmp_path / "registry"))
-    cli, running = Store.open(), Store.open()  # a CLI, and a long-running `vessel run`, on one store
+    cli, running = Store.open(store_url), Store.open(store_url)  # a CLI, and a `vessel run`, on one store
+    AddonStore(cli).add_registry("team", DIRECTORY, str(tmp_path / "registry"), 1.0)
     looping = Controller(running)
     loop = ReconcileLoop(looping, 0.1, lambda: False)
     try:
