@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from vessel.addons.installed import addon_definitions
+from vessel.controller.controller import Controller
+from vessel.definitions.registry import build_registry
 from vessel.store import Phase
 from vessel.testing.engine import Harness
 
@@ -65,5 +68,29 @@ def test_the_first_pass_of_a_restarted_controller_costs_what_a_warm_one_does(tmp
         h.restart()  # a new process: nothing of the last one's memory
         assert measured_pass(h) == warm
         assert warm[1:] == (0, 0)
+    finally:
+        h.store.close()
+
+
+def test_a_server_whose_definitions_come_from_the_store_asks_one_question_more(tmp_path: Path) -> None:
+    """A process that built its definitions from the store (a server does at start) also reads the enabled
+    addons' generation once per pass, to build them again when another process changed the addons: one
+    primary-key read, whatever the number of applications (bound 4 + 1)."""
+    h = Harness.create(f"sqlite:///{tmp_path / 'store.db'}")
+    try:
+        deliver(h, 0, 2)
+        h.controller = Controller(
+            h.store,
+            clock=h.clock,
+            registry=lambda: build_registry(plugins=False, installed=addon_definitions(h.store)),
+            owner="test",
+        )
+        h.controller.live_registry  # noqa: B018 - built, as `vessel server` builds it at start
+        h.controller.reconcile_all()
+        over_two = measured_pass(h)
+        deliver(h, 2, 6)
+        h.controller.reconcile_all()
+        assert measured_pass(h) == over_two
+        assert over_two[0] <= 5 and over_two[1:] == (0, 0)
     finally:
         h.store.close()

@@ -24,3 +24,9 @@ def definitions_of_records(records: Iterable[AddonRecord]) -> list[Definition]:
         files = tuple(AddonFile(path, text) for path, text in record.files)
         found.extend(definitions_of(f"{record.name}@{record.version}", files, eager=False))
     return found
+
+
+def addons_generation(store: Store) -> int:
+    """Changes whenever the enabled set does: a process compares it with the one its definitions were built
+    from (`Controller.sync_definitions`)."""
+    return AddonStore(store).generation()

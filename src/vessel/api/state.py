@@ -21,6 +21,9 @@ from vessel.workflow.clock import Clock
 DEFAULT_BODY_LIMIT = 1024 * 1024  # bytes of a request body: an Application is a few KiB
 MAX_PAGE = 500  # applications in one page of a list
 DEFAULT_PAGE = 100
+# Seconds a request may use definitions without asking the store whether another process enabled,
+# upgraded or disabled an addon since: requests in a burst share one read.
+DEFINITIONS_MAX_AGE = 1.0
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,13 @@ class ServerState:
 
     @property
     def registry(self) -> Registry:
-        return self.loop.live_registry
+        """The definitions installed now: built again when another process on the store changed the
+        enabled addons (checked at most once per DEFINITIONS_MAX_AGE)."""
+        self.loop.sync_definitions(DEFINITIONS_MAX_AGE)
+        registry = self.loop.live_registry
+        if self.api.live_registry is not registry:  # the handlers' controller follows the loop's
+            self.api.reload_definitions()
+        return registry
 
     def definitions_changed(self) -> None:
         """An addon was enabled, upgraded or disabled: the loop and the handlers build their definitions

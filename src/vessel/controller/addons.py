@@ -6,7 +6,8 @@ Enabling (and upgrading) works everything out first (`addons/enable.py`), then c
 Application renders on the targets it would go to, and only then stores the plan — in one transaction —
 and submits the Applications, exactly as `vessel up` submits a file. Who drives them differs: the CLI
 waits for them, a server's loop drives them. Afterwards this process's definitions are built again, so
-an application using an addon's type is accepted by the same process at once.
+an application using an addon's type is accepted by the same process at once; every other process on the
+store builds its own again when it next compares the addons' generation (`Controller.sync_definitions`).
 """
 
 from __future__ import annotations

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import os
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from vessel.addons.installed import addon_definitions
+from vessel.addons.installed import addon_definitions, addons_generation
 from vessel.controller import driving, gc, placement, publish_version, statekeep, steady
 from vessel.controller.disruption import disruptive_changes
 from vessel.controller.driving import RUN_PHASES
@@ -77,6 +79,10 @@ class Controller:
         # Built when first needed (`live_registry`), with the enabled addons' definitions from the store.
         self._live_registry = registry or (lambda: build_registry(installed=addon_definitions(store)))
         self._registry_source = self._live_registry  # what `reload_definitions` builds it from again
+        # The enabled addons' generation the live registry was built from, and when it was last compared
+        # with the store's (`sync_definitions`): None until built from the store.
+        self._definitions_generation: int | None = None
+        self._definitions_checked = -math.inf
         self.owner = owner or f"{socket.gethostname()}-{os.getpid()}"
         lease = float(os.environ.get("VESSEL_LEASE_SECONDS", LEASE_SECONDS))
         self.engine = Engine(store, self.clock, StepTable(), self.owner, lease)
@@ -93,7 +99,10 @@ class Controller:
         use: reading what the store holds (listing, status) never needs it, and building it costs a
         command noticeable time."""
         if not isinstance(self._live_registry, Registry):
+            # Read before the definitions: an addon changed meanwhile is seen as a change at the next sync.
+            generation = addons_generation(self.store)
             self._live_registry = self._live_registry()
+            self._definitions_generation = generation
         return self._live_registry
 
     def reload_definitions(self) -> None:
@@ -101,6 +110,22 @@ class Controller:
         this process (a registry given whole stays as it is)."""
         if not isinstance(self._registry_source, Registry):
             self._live_registry = self._registry_source
+
+    def sync_definitions(self, max_age: float = 0.0) -> bool:
+        """Build the live registry again (at its next use) if the enabled addons changed since it was
+        built — by any process on the store: another server, a CLI, another machine. One primary-key read,
+        done at most once per `max_age` seconds (a hot API path passes a second or two; a reconcile pass
+        checks once per pass). Whether it will be built again."""
+        if isinstance(self._registry_source, Registry) or not isinstance(self._live_registry, Registry):
+            return False  # given whole, or not built yet (it will be built from the store as it is then)
+        now = time.monotonic()
+        if now - self._definitions_checked < max_age:
+            return False
+        self._definitions_checked = now
+        if addons_generation(self.store) == self._definitions_generation:
+            return False
+        self.reload_definitions()
+        return True
 
     def close(self) -> None:
         """Release this process's leases so another process can drive its runs right away (with the store
@@ -245,6 +270,7 @@ class Controller:
         """One pass over every application, with the target registry as it is now. What the steady
         state needs of each is read for all of them at once (`steady.Seen`)."""
         self.targets.refresh()
+        self.sync_definitions()  # addons enabled, upgraded or disabled by another process
         apps = self.store.apps()
         seen = self.seen()
         return [self.reconcile(app, seen) for app in apps]

@@ -2,7 +2,8 @@
 
 `vessel run` runs it in the foreground; `vessel server` runs it in a thread beside the API. A pass
 reads the target registry again first, so targets added, changed or removed by other commands are
-seen. One broken application never stops the loop (its error is reported and the pass goes on); the
+seen, and so are addons enabled, upgraded or disabled by another process (the definitions are built
+again). One broken application never stops the loop (its error is reported and the pass goes on); the
 store's own outages are waited out (controller/outage.py) and the pass is done again once it answers.
 Stopping is checked before each step and between applications: a stop lets the step being executed
 complete and be recorded, starts no other, and the caller then releases the leases
@@ -72,6 +73,7 @@ class ReconcileLoop:
     def one_pass(self) -> None:
         ctl = self.controller
         ctl.targets.refresh()  # targets added, changed or removed by other commands since the last pass
+        ctl.sync_definitions()  # addons enabled, upgraded or disabled by another process since then
         apps = ctl.store.apps()
         seen = ctl.seen()  # read for every application at once: unchanged ones then cost no query
         for app in apps:

@@ -2,7 +2,9 @@
 
 Enabling writes every addon of a plan (the addon and the dependencies it brings) in one transaction:
 another process sees all of them or none. `users` finds the applications whose current revision uses a
-definition, by the digest the revision snapshot recorded.
+definition, by the digest the revision snapshot recorded. Every change to the enabled set bumps its
+`generation` in the same transaction, so a long-running process learns with one read whether the
+definitions it built are still current.
 """
 
 from __future__ import annotations
@@ -80,6 +82,7 @@ class AddonStore:
                 conn.execute(t.addons.insert().values(**_row(addon)))
                 for path, text in addon.files:
                     conn.execute(t.addon_files.insert().values(addon=addon.name, path=path, text=text))
+            _bump(conn)
 
     def enabled(self, *, files: bool = True) -> list[AddonRecord]:
         """The enabled addons, in the order they were enabled (dependencies before what needs them)."""
@@ -92,7 +95,15 @@ class AddonStore:
         with self.store.tx() as conn:
             conn.execute(sa.delete(t.addon_files).where(t.addon_files.c.addon == name))
             result = conn.execute(sa.delete(t.addons).where(t.addons.c.name == name))
+            if result.rowcount:
+                _bump(conn)
         return bool(result.rowcount)
+
+    def generation(self) -> int:
+        """A number that changes whenever the enabled set does (enable, upgrade, disable): one read."""
+        with self.store.tx() as conn:
+            found = conn.execute(_GENERATION).scalar()
+        return int(found or 0)
 
     def users(self, digests: Iterable[str]) -> list[tuple[str, str]]:
         """(namespace, name) of every application whose current revision uses one of `digests`."""
@@ -109,6 +120,16 @@ class AddonStore:
         )
         with self.store.tx() as conn:
             return [(r.namespace, r.name) for r in conn.execute(query).all()]
+
+
+_GENERATION = sa.select(t.addon_generation.c.generation).where(t.addon_generation.c.id == 1)
+
+
+def _bump(conn: Any) -> None:
+    c = t.addon_generation.c
+    bumped = conn.execute(sa.update(t.addon_generation).where(c.id == 1).values(generation=c.generation + 1))
+    if not bumped.rowcount:  # a schema made without the migration's first row
+        conn.execute(t.addon_generation.insert().values(id=1, generation=1))
 
 
 def _row(addon: AddonRecord) -> dict[str, Any]:

@@ -215,6 +215,15 @@ addon_files = Table(
     Column("text", Text, nullable=False),
 )
 
+# One row: a number bumped in the same transaction as every enable, upgrade and disable. A long-running
+# process reads it (one primary-key read) to learn whether its definitions are still the enabled set.
+addon_generation = Table(
+    "addon_generation",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),  # always 1
+    Column("generation", Integer, nullable=False),
+)
+
 # Server mode (`vessel server`): who may call the API. A token is shown once and kept only as the SHA-256
 # of its secret part; `key_id` is its public part, by which it is found and revoked. Projects, their
 # members and roles, and the audit log come next (the users table is what they will refer to).
