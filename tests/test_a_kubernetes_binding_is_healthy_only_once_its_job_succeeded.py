@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from vessel.addons.catalog import BUILTIN
-from vessel.definitions import build_registry, load_path
+from bound_shop import kube_harness
 from vessel.store import Phase
 from vessel.testing.engine import Harness
 from vessel.testing.fake_kube import FakeKubeServer
@@ -42,18 +41,9 @@ spec:
 
 @pytest.fixture
 def kube(tmp_path: Path) -> Iterator[tuple[Harness, FakeKubeServer]]:
-    documents = [
-        doc
-        for addon in ("bindings", "postgresql")
-        for doc in load_path(Path(BUILTIN.location) / addon / "definitions")
-    ]
-    registry = build_registry(documents=documents, plugins=False)
-    harness = Harness.create(f"sqlite:///{tmp_path / 'vessel.db'}", registry=registry)
-    with FakeKubeServer() as server:
+    with kube_harness(tmp_path) as (harness, server):
         server.controller = False  # no Job controller: the Job's status is what the test sets
-        harness.add_target("k8s", "kubernetes", {"kubeconfig": str(server.kubeconfig(tmp_path / "kc"))})
         yield harness, server
-    harness.store.close()
 
 
 def message(h: Harness, app_id: int) -> str:

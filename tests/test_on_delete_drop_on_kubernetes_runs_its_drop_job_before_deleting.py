@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from vessel.addons.catalog import BUILTIN
-from vessel.definitions import build_registry, load_path
+from bound_shop import kube_harness
 from vessel.store import Phase
 from vessel.testing.engine import Harness
 from vessel.testing.fake_kube import FakeKubeServer
@@ -41,21 +40,11 @@ spec:
 
 @pytest.fixture
 def kube(tmp_path: Path) -> Iterator[tuple[Harness, FakeKubeServer]]:
-    documents = [
-        doc
-        for addon in ("bindings", "postgresql")
-        for doc in load_path(Path(BUILTIN.location) / addon / "definitions")
-    ]
-    harness = Harness.create(
-        f"sqlite:///{tmp_path / 'vessel.db'}", registry=build_registry(documents=documents, plugins=False)
-    )
-    with FakeKubeServer() as server:
-        harness.add_target("k8s", "kubernetes", {"kubeconfig": str(server.kubeconfig(tmp_path / "kc"))})
+    with kube_harness(tmp_path) as (harness, server):
         record = harness.up(APP, timeout=60)  # the fake's Job controller completes the binding Job
         assert record.phase == Phase.RUNNING, record.message
         server.controller = False  # from here on, Jobs' status is what the test sets
         yield harness, server
-    harness.store.close()
 
 
 def exists(server: FakeKubeServer, kind: str, namespace: str, name: str) -> bool:

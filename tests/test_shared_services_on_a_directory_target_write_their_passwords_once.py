@@ -15,30 +15,11 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from bound_shop import bound_shop, vessel
 from vessel.cli.main import app as cli
 
 runner = CliRunner()
 pytestmark = pytest.mark.timeout(120)
-
-BOUND = """\
-apiVersion: core.oam.dev/v1beta1
-kind: Application
-metadata: {name: shop, namespace: shop}
-spec:
-  components:
-    - name: web
-      type: webservice
-      properties: {image: "IMAGE"}
-      traits:
-        - type: uses
-          properties: {addon: postgresql}
-"""
-
-
-def vessel(*args: str) -> str:
-    result = runner.invoke(cli, list(args))
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 def password(out: Path, namespace: str, name: str, key: str) -> str:
@@ -52,13 +33,13 @@ def test_passwords_are_generated_into_the_secret_files_once(tmp_path: Path) -> N
     vessel("target", "add", "git", "--type", "directory", "--path", str(out), "--default")
     vessel("addon", "enable", "postgresql")
     admin = password(out, "vessel-system", "addon-postgresql-admin", "POSTGRES_PASSWORD")
-    (tmp_path / "shop.yaml").write_text(BOUND.replace("IMAGE", "shop:1"))
+    (tmp_path / "shop.yaml").write_text(bound_shop("shop:1", "postgresql"))
     vessel("up", "-f", str(tmp_path / "shop.yaml"))
     mine = password(out, "shop", "postgresql-shop-shop-web", "PGPASSWORD")
     assert password(out, "vessel-system", "bind-postgresql-shop-shop-web", "PGPASSWORD") == mine != admin
 
     vessel("addon", "enable", "postgresql", "--set", "storage=5Gi")  # every file written again
-    (tmp_path / "shop.yaml").write_text(BOUND.replace("IMAGE", "shop:2"))
+    (tmp_path / "shop.yaml").write_text(bound_shop("shop:2", "postgresql"))
     vessel("up", "-f", str(tmp_path / "shop.yaml"))
     assert password(out, "vessel-system", "addon-postgresql-admin", "POSTGRES_PASSWORD") == admin
     assert password(out, "shop", "postgresql-shop-shop-web", "PGPASSWORD") == mine
@@ -76,9 +57,7 @@ def test_on_delete_drop_is_refused_on_a_directory_target(tmp_path: Path) -> None
     """Nothing there could run the drop Job before the binding's files are removed."""
     vessel("target", "add", "git", "--type", "directory", "--path", str(tmp_path / "out"), "--default")
     vessel("addon", "enable", "bindings")
-    (tmp_path / "shop.yaml").write_text(
-        BOUND.replace("IMAGE", "shop:1").replace("{addon: postgresql}", "{addon: postgresql, onDelete: drop}")
-    )
+    (tmp_path / "shop.yaml").write_text(bound_shop("shop:1", "postgresql", on_delete="drop"))
     result = runner.invoke(cli, ["up", "-f", str(tmp_path / "shop.yaml")])
     assert result.exit_code != 0
     assert (

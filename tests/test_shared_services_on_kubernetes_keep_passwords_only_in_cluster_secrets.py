@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from bound_shop import bound_shop, vessel
 from vessel.cli.main import app as cli
 from vessel.testing.fake_kube import FakeKubeServer
 from vessel.testing.fake_kube.errors import KubeError
@@ -24,28 +25,6 @@ from vessel.testing.fake_kube.errors import KubeError
 runner = CliRunner()
 pytestmark = pytest.mark.timeout(180)
 SYSTEM = "vessel-system"
-
-BOUND = """\
-apiVersion: core.oam.dev/v1beta1
-kind: Application
-metadata: {name: shop, namespace: shop}
-spec:
-  components:
-    - name: web
-      type: webservice
-      properties: {image: "IMAGE"}
-      traits:
-        - type: uses
-          properties: {addon: postgresql}
-        - type: uses
-          properties: {addon: redis}
-"""
-
-
-def vessel(*args: str) -> str:
-    result = runner.invoke(cli, list(args))
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 @pytest.fixture
@@ -70,7 +49,7 @@ def env_of(deployment: dict[str, Any]) -> dict[str, Any]:
 
 
 def deliver(tmp_path: Path, image: str = "shop:1") -> None:
-    (tmp_path / "shop.yaml").write_text(BOUND.replace("IMAGE", image))
+    (tmp_path / "shop.yaml").write_text(bound_shop(image, "postgresql", "redis"))
     vessel("up", "-f", str(tmp_path / "shop.yaml"), "--timeout", "60s")
 
 
