@@ -18,14 +18,13 @@ Ends with one JSON line of the figures.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
 import tempfile
 from pathlib import Path
 
-from timed_runs import Check, embedded_env, run, timed, vessel_command
+from timed_runs import Check, add_directory_target, apps_and_runs, embedded_env, run, timed, vessel_command
 from vessel import __version__
 
 GOALS_MS = {"version": 150, "ls": 300, "status": 300}  # issue 11, on an idle machine
@@ -50,10 +49,7 @@ def listed_running(table: str) -> set[str]:
 
 
 def deliver(vessel: list[str], env: dict[str, str], home: Path, apps: int) -> None:
-    run(
-        [*vessel, "target", "add", "out", "--type", "directory", "--path", str(home / "out"), "--default"],
-        env,
-    )
+    add_directory_target(vessel, env, home / "out")
     files = []
     for i in range(1, apps + 1):
         file = home / f"app-{i}.yaml"
@@ -68,10 +64,7 @@ def deliver(vessel: list[str], env: dict[str, str], home: Path, apps: int) -> No
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--apps", type=int, default=3)
-    parser.add_argument("--runs", type=int, default=9)
-    args = parser.parse_args()
+    args = apps_and_runs(__doc__.split("\n\n")[0])
     vessel = vessel_command()
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)

@@ -13,7 +13,6 @@ milliseconds. Every run must exit 0 and print every application (ls) or the appl
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -21,7 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from timed_runs import embedded_env, run, timed, vessel_command
+from timed_runs import add_directory_target, apps_and_runs, embedded_env, run, timed, vessel_command
 from vessel_server import free_port, wait_until_up
 
 APP = """\
@@ -41,28 +40,12 @@ def median_ms(argv: list[str], env: dict[str, str], runs: int, wanted: list[str]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--apps", type=int, default=3)
-    parser.add_argument("--runs", type=int, default=9)
-    args = parser.parse_args()
+    args = apps_and_runs(__doc__.split("\n\n")[0])
     vessel = vessel_command()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         embedded = embedded_env(root / "home")
-        run(
-            [
-                *vessel,
-                "target",
-                "add",
-                "out",
-                "--type",
-                "directory",
-                "--path",
-                str(root / "out"),
-                "--default",
-            ],
-            embedded,
-        )
+        add_directory_target(vessel, embedded, root / "out")
         _, _, token = run([*vessel, "server", "init", "--user", "bench"], embedded)
         url = f"http://127.0.0.1:{free_port()}"
         server = subprocess.Popen(

@@ -4,6 +4,7 @@ not print what it should, stops the benchmark with what it printed."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import resource
 import statistics
@@ -20,6 +21,20 @@ ELSEWHERE = ("VESSEL_DATABASE_URL", "VESSEL_DEFINITIONS", "VESSEL_SERVER", "VESS
 Check = Callable[[str], bool]
 
 
+def apps_and_runs(description: str) -> argparse.Namespace:
+    """A benchmark's arguments: `--apps` (how many applications it delivers first, 3) and `--runs` (how
+    many timed runs of each command, 9)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--apps", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=9)
+    return parser.parse_args()
+
+
+def add_directory_target(vessel: list[str], env: dict[str, str], path: Path) -> None:
+    """The default target `out`: a directory target writing to `path`."""
+    run([*vessel, "target", "add", "out", "--type", "directory", "--path", str(path), "--default"], env)
+
+
 def vessel_command() -> list[str]:
     """The `vessel` console script beside this Python (what a shell runs), else `python -m vessel`."""
     script = Path(sys.executable).with_name("vessel")
@@ -30,13 +45,7 @@ def embedded_env(home: Path) -> dict[str, str]:
     """The environment of a command on the store in `home`, on this machine (no server, no other store or
     definitions), printing plainly and wide."""
     env = {**os.environ, "VESSEL_HOME": str(home), "NO_COLOR": "1", "COLUMNS": "200"}
-    for name in (
-        "VESSEL_DATABASE_URL",
-        "VESSEL_DEFINITIONS",
-        "VESSEL_SERVER",
-        "VESSEL_TOKEN",
-        "VESSEL_CONFIG",
-    ):
+    for name in ELSEWHERE:
         env.pop(name, None)
     # Bytecode is written by the unmeasured first run and read by the others, as on any install: with
     # PYTHONDONTWRITEBYTECODE set (some shells and CI set it), every run would compile Vessel's modules
