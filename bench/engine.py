@@ -43,25 +43,7 @@ from vessel.controller.controller import Controller
 from vessel.definitions.registry import build_registry
 from vessel.store.records import Phase
 from vessel.testing.engine import Harness
-
-APP = """\
-apiVersion: core.oam.dev/v1beta1
-kind: Application
-metadata: {{name: app-{i}, namespace: ns-{i}}}
-spec:
-  components:
-    - name: frontend
-      type: webservice
-      properties: {{image: "registry.example.com/frontend:{i}", ports: [{{port: 8080, expose: true}}]}}
-      traits: [{{type: scaler, properties: {{replicas: 2}}}}]
-    - name: backend
-      type: webservice
-      properties: {{image: "registry.example.com/backend:{i}", cpu: "250m"}}
-    - name: jobs
-      type: worker
-      properties: {{image: "registry.example.com/jobs:{i}"}}
-"""
-OBJECTS_PER_APP = 4  # frontend Deployment + Service, backend and jobs Deployments
+from vessel.testing.sample_app import OBJECTS_PER_APP, sample_app
 
 
 class BenchmarkFailed(Exception):
@@ -70,7 +52,7 @@ class BenchmarkFailed(Exception):
 
 def deliver(h: Harness, first: int, count: int) -> None:
     for i in range(first, first + count):
-        app = h.controller.drive(h.submit(APP.format(i=i)))
+        app = h.controller.drive(h.submit(sample_app(i)))
         if app.phase != Phase.RUNNING:
             raise BenchmarkFailed(f"app-{i} was delivered as {app.phase}: {app.message}")
 

@@ -27,27 +27,12 @@ from typing import Any
 
 from kube_process import KubeProcess
 from vessel.testing.engine import Harness
+from vessel.testing.sample_app import OBJECTS_PER_APP, sample_app
 
-APP = """\
-apiVersion: core.oam.dev/v1beta1
-kind: Application
-metadata: {{name: app-{i}, namespace: ns-{i}}}
-spec:
-  components:
-    - name: frontend
-      type: webservice
-      properties: {{image: "registry.example.com/frontend:{i}", ports: [{{port: 8080, expose: true}}]}}
-      traits: [{{type: scaler, properties: {{replicas: 2}}}}]
-    - name: backend
-      type: webservice
-      properties: {{image: "registry.example.com/backend:{i}", cpu: "250m"}}
-    - name: jobs
-      type: worker
-      properties: {{image: "registry.example.com/jobs:{i}"}}
+POLICIES = """\
   policies:
-    - {{name: everywhere, type: topology, properties: {{clusterLabelSelector: {{bench: "yes"}}}}}}
+    - {name: everywhere, type: topology, properties: {clusterLabelSelector: {bench: "yes"}}}
 """
-OBJECTS_PER_APP = 4
 WRITES = ("PATCH", "PUT", "POST", "DELETE")
 
 
@@ -94,7 +79,7 @@ def check_objects(h: Harness, kubes: dict[str, KubeProcess], apps: int, when: st
 
 
 def run(h: Harness, kubes: dict[str, KubeProcess], apps: int) -> dict[str, Any]:
-    records, deliver_s, deliver_cpu = timed(lambda: [h.up(APP.format(i=i)) for i in range(apps)])
+    records, deliver_s, deliver_cpu = timed(lambda: [h.up(sample_app(i, POLICIES)) for i in range(apps)])
     delivered = requests(kubes)
     check_running(records, apps, "after delivery")
     objects = check_objects(h, kubes, apps, "after delivery")

@@ -20,25 +20,8 @@ import sqlalchemy as sa
 
 from vessel.store import EntryState, Phase, Store
 from vessel.testing.engine import Harness
+from vessel.testing.sample_app import OBJECTS_PER_APP, sample_app
 
-APP = """\
-apiVersion: core.oam.dev/v1beta1
-kind: Application
-metadata: {{name: app-{i}, namespace: ns-{i}}}
-spec:
-  components:
-    - name: frontend
-      type: webservice
-      properties: {{image: "registry.example.com/frontend:{i}", ports: [{{port: 8080, expose: true}}]}}
-      traits: [{{type: scaler, properties: {{replicas: 2}}}}]
-    - name: backend
-      type: webservice
-      properties: {{image: "registry.example.com/backend:{i}", cpu: "250m"}}
-    - name: jobs
-      type: worker
-      properties: {{image: "registry.example.com/jobs:{i}"}}
-"""
-OBJECTS = 4
 # Submit and drive one application, reads included (measured: 50 statements, 36 transactions; before the
 # write path batched, 66 and 44).
 STATEMENTS_PER_APP = 50
@@ -68,14 +51,14 @@ def deliver(h: Harness, i: int) -> tuple[int, int, int]:
     sa.event.listen(h.store.engine.pool, "checkout", checkout)
     before = h.store.statements
     try:
-        record = h.up(APP.format(i=i))
+        record = h.up(sample_app(i))
         statements = h.store.statements - before
     finally:
         sa.event.remove(h.store.engine, "commit", commit)
         sa.event.remove(h.store.engine.pool, "checkout", checkout)
     assert record.phase == Phase.RUNNING, record.message
     entries = h.store.inventory(record.id)
-    assert len(entries) == OBJECTS and {e.state for e in entries} == {EntryState.APPLIED}, entries
+    assert len(entries) == OBJECTS_PER_APP and {e.state for e in entries} == {EntryState.APPLIED}, entries
     assert all(h.targets["mem"].get(e.key) is not None for e in entries)
     return statements, commits[0], checkouts[0]
 
@@ -93,7 +76,7 @@ def test_delivering_an_application_costs_a_fixed_few_statements(harness: Harness
 def test_the_applied_marks_are_written_before_the_store_closes(store_url: str) -> None:
     """A mark waiting for the next transaction is not lost to an orderly close."""
     h = Harness.create(store_url)
-    record = h.up(APP.format(i=0))
+    record = h.up(sample_app(0))
     entry = h.store.inventory(record.id)[0]
     h.store.record(record.id, replace(entry, state=EntryState.APPLYING), 1.0)
     h.store.mark_applied(record.id, entry, 2.0)
