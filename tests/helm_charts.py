@@ -22,6 +22,11 @@ from typing import Any
 
 import yaml
 
+from vessel.definitions.registry import Registry, build_registry
+from vessel.helm.definition import helmchart_definition
+from vessel.testing.engine import Harness
+from vessel.testing.fake_kube import FakeKubeServer
+
 CHART_YAML = "apiVersion: v2\nname: {name}\nversion: {version}\n"
 
 DEPLOYMENT = """\
@@ -241,3 +246,42 @@ def serving_oci(registry: OciRegistry) -> Iterator[OciRegistry]:
     with _served(Handler) as port:
         registry.url = f"oci://127.0.0.1:{port}/charts"
         yield registry
+
+
+# A chart may carry a CRD and a test hook: what rendering does with each (tests of the helmchart type).
+CRD = """\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets}
+  scope: Namespaced
+  versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object}}}]
+"""
+TEST_HOOK = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: {{ .Release.Name }}-test
+  annotations: {"helm.sh/hook": test}
+spec: {containers: [{name: t, image: busybox}]}
+"""
+
+
+def helm_registry() -> Registry:
+    """The built-in definitions plus `helmchart` (an extra: `vessel[helm]`)."""
+    found = build_registry(plugins=False)
+    found.add(helmchart_definition())
+    return found
+
+
+@contextmanager
+def helm_harness(kube: FakeKubeServer, tmp_path: Path) -> Iterator[Harness]:
+    """An engine on a SQLite store in `tmp_path` that knows `helmchart`, with target `k` on `kube`."""
+    harness = Harness.create(f"sqlite:///{tmp_path / 'vessel.db'}", registry=helm_registry())
+    harness.add_target("k", "kubernetes", {"kubeconfig": str(kube.kubeconfig(tmp_path / "kubeconfig"))})
+    try:
+        yield harness
+    finally:
+        harness.store.close()

@@ -9,38 +9,16 @@ from typing import Any
 
 import pytest
 
-from helm_charts import SCHEMA, chart_files, write_chart
-from vessel.definitions.registry import Registry, build_registry
+from helm_charts import CRD, SCHEMA, TEST_HOOK, chart_files, helm_registry, write_chart
+from vessel.definitions.registry import Registry
 from vessel.errors import ChartError, VesselError
-from vessel.helm.definition import helmchart_definition
 from vessel.model.parse import parse_application
 from vessel.model.yaml_source import read_text
 from vessel.render.application import render_application
 
-CRD = """\
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: widgets.example.com}
-spec:
-  group: example.com
-  names: {kind: Widget, plural: widgets}
-  scope: Namespaced
-  versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object}}}]
-"""
-TEST_HOOK = """\
-apiVersion: v1
-kind: Pod
-metadata:
-  name: {{ .Release.Name }}-test
-  annotations: {"helm.sh/hook": test}
-spec: {containers: [{name: t, image: busybox}]}
-"""
-
 
 def registry() -> Registry:
-    found = build_registry(plugins=False)
-    found.add(helmchart_definition())
-    return found
+    return helm_registry()
 
 
 def app(properties: str) -> str:

@@ -12,9 +12,7 @@ from typing import Any
 
 import pytest
 
-from helm_charts import ChartRepository, chart_files, serving
-from vessel.definitions.registry import build_registry
-from vessel.helm.definition import helmchart_definition
+from helm_charts import ChartRepository, chart_files, helm_harness, serving
 from vessel.helm.health import ChartHealth
 from vessel.store import Phase
 from vessel.testing.engine import Harness
@@ -108,12 +106,8 @@ def repo() -> Iterator[ChartRepository]:
 
 @pytest.fixture
 def h(kube: FakeKubeServer, tmp_path: Path) -> Iterator[Harness]:
-    registry = build_registry(plugins=False)
-    registry.add(helmchart_definition())
-    harness = Harness.create(f"sqlite:///{tmp_path / 'vessel.db'}", registry=registry)
-    harness.add_target("k", "kubernetes", {"kubeconfig": str(kube.kubeconfig(tmp_path / "kubeconfig"))})
-    yield harness
-    harness.store.close()
+    with helm_harness(kube, tmp_path) as harness:
+        yield harness
 
 
 def app(url: str, condition: str) -> str:

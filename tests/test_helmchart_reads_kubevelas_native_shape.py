@@ -10,32 +10,22 @@ from typing import Any
 
 import pytest
 
-from helm_charts import ChartRepository, OciRegistry, chart_files, serving, serving_oci
-from vessel.definitions.registry import Registry, build_registry
+from helm_charts import (
+    CRD,
+    TEST_HOOK,
+    ChartRepository,
+    OciRegistry,
+    chart_files,
+    helm_registry,
+    serving,
+    serving_oci,
+)
+from vessel.definitions.registry import Registry
 from vessel.errors import ChartError, VesselError
-from vessel.helm.definition import helmchart_definition
 from vessel.model.parse import parse_application
 from vessel.model.yaml_source import read_text
 from vessel.render.application import render_application
 
-CRD = """\
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: widgets.example.com}
-spec:
-  group: example.com
-  names: {kind: Widget, plural: widgets}
-  scope: Namespaced
-  versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object}}}]
-"""
-TEST_HOOK = """\
-apiVersion: v1
-kind: Pod
-metadata:
-  name: {{ .Release.Name }}-test
-  annotations: {"helm.sh/hook": test}
-spec: {containers: [{name: t, image: busybox}]}
-"""
 INSTALL_HOOK = """\
 apiVersion: batch/v1
 kind: Job
@@ -57,9 +47,7 @@ def repo() -> Iterator[ChartRepository]:
 
 
 def registry() -> Registry:
-    found = build_registry(plugins=False)
-    found.add(helmchart_definition())
-    return found
+    return helm_registry()
 
 
 def rendered(properties: str, found: Registry | None = None) -> dict[tuple[str, str], dict[str, Any]]:

@@ -16,10 +16,9 @@ import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
-from helm_charts import SCHEMA, ChartRepository, chart_files, serving
+from helm_charts import SCHEMA, ChartRepository, chart_files, helm_harness, serving
 from vessel.cli.main import app as cli
 from vessel.definitions.limits import DEFAULT_LIMITS
-from vessel.definitions.registry import build_registry
 from vessel.definitions.target_reads import TargetReads
 from vessel.errors import ChartError, Location
 from vessel.helm.definition import HelmTemplate, helmchart_definition
@@ -141,12 +140,8 @@ def kube() -> Iterator[FakeKubeServer]:
 
 @pytest.fixture
 def h(kube: FakeKubeServer, tmp_path: Path) -> Iterator[Harness]:
-    registry = build_registry(plugins=False)
-    registry.add(helmchart_definition())
-    harness = Harness.create(f"sqlite:///{tmp_path / 'vessel.db'}", registry=registry)
-    harness.add_target("k", "kubernetes", {"kubeconfig": str(kube.kubeconfig(tmp_path / "kubeconfig"))})
-    yield harness
-    harness.store.close()
+    with helm_harness(kube, tmp_path) as harness:
+        yield harness
 
 
 def app(url: str, cluster: str, properties: str = "") -> str:
